@@ -1,0 +1,70 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Four layers, each importing only the one below it:
+//   CConntrack (C headers) <- Conntrack (kernel, netlink) <- ConntrackAudit (policy, reports) <- ctaudit (CLI)
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "ctaudit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ctaudit", targets: ["ctaudit"]),
+        .library(name: "Conntrack", targets: ["Conntrack"]),
+        .library(name: "ConntrackAudit", targets: ["ConntrackAudit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CConntrack",
+            pkgConfig: "libnetfilter_conntrack",
+            providers: [.apt(["libnetfilter-conntrack-dev", "libmnl-dev"])]
+        ),
+        .target(
+            name: "Conntrack",
+            dependencies: [
+                "CConntrack",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ConntrackAudit",
+            dependencies: ["Conntrack"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ctaudit",
+            dependencies: [
+                "Conntrack",
+                "ConntrackAudit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ConntrackTests",
+            dependencies: ["Conntrack"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ConntrackAuditTests",
+            dependencies: ["ConntrackAudit", "Conntrack"],
+            resources: [.copy("Golden")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["ConntrackAudit", "Conntrack"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

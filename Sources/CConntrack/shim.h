@@ -1,0 +1,77 @@
+// The whole C boundary of ctaudit: kernel and library headers, plus a few
+// helpers for things Swift cannot express directly (GNU-only setns, building
+// a request in a caller-owned buffer). Only the Conntrack target imports this.
+#ifndef CTAUDIT_SHIM_H
+#define CTAUDIT_SHIM_H
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <libmnl/libmnl.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+
+/// setns(2) is declared only under _GNU_SOURCE, and defining that here would
+/// make this module's libc types differ from the ones other modules see; so
+/// declare the one function we need (glibc 2.14+).
+extern int setns(int fd, int nstype);
+
+static inline int ctaudit_setns(int fd, int nstype) {
+    return setns(fd, nstype);
+}
+
+static inline int ctaudit_clone_newnet(void) { return CLONE_NEWNET; }
+
+/// Builds a ctnetlink dump request (IPCTNL_MSG_CT_GET, NLM_F_DUMP) for all
+/// families into `buf`. When `status_filter_mask` is non-zero the kernel is asked
+/// (CTA_STATUS + CTA_STATUS_MASK, Linux 5.15+) to return only entries whose
+/// status has all of those bits, which skips everything else inside the kernel.
+/// Returns the message length, or 0 if the buffer is too small or the library
+/// could not encode the filter.
+static inline uint32_t ctaudit_build_dump_request(void *buf, size_t size, uint32_t seq,
+                                                  uint32_t status_filter_mask) {
+    if (size < MNL_SOCKET_BUFFER_SIZE) return 0;
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = seq;
+    struct nfgenmsg *nfh = mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
+    nfh->nfgen_family = AF_UNSPEC;
+    nfh->version = NFNETLINK_V0;
+    nfh->res_id = 0;
+    if (status_filter_mask != 0) {
+        struct nfct_filter_dump *filter = nfct_filter_dump_create();
+        if (filter == NULL) return 0;
+        struct nfct_filter_dump_mark status = { .val = status_filter_mask, .mask = status_filter_mask };
+        nfct_filter_dump_set_attr(filter, NFCT_FILTER_DUMP_STATUS, &status);
+        int rc = nfct_nlmsg_build_filter(nlh, filter);
+        nfct_filter_dump_destroy(filter);
+        if (rc < 0) return 0;
+    }
+    return nlh->nlmsg_len;
+}
+
+/// Builds an IPCTNL_MSG_CT_GET_STATS request: the table's entry count and
+/// its maximum, for the namespace the socket was opened in.
+static inline uint32_t ctaudit_build_stats_request(void *buf, size_t size, uint32_t seq) {
+    if (size < MNL_SOCKET_BUFFER_SIZE) return 0;
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET_STATS;
+    nlh->nlmsg_flags = NLM_F_REQUEST;
+    nlh->nlmsg_seq = seq;
+    struct nfgenmsg *nfh = mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
+    nfh->nfgen_family = AF_UNSPEC;
+    nfh->version = NFNETLINK_V0;
+    nfh->res_id = 0;
+    return nlh->nlmsg_len;
+}
+
+#endif

@@ -1,0 +1,198 @@
+import CConntrack
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A ctnetlink socket for requests (dumps, statistics). Owns the socket and
+/// its receive buffer; read-only: it never sends a message that changes the table.
+///
+/// Not thread-safe: use one socket per thread. Events need a socket of their own.
+public final class ConntrackSocket {
+    private let socket: OpaquePointer
+    private let portID: UInt32
+    private var sequence: UInt32
+    private let buffer: UnsafeMutableRawBufferPointer
+    /// The namespace this socket reads (nil: the caller's own).
+    public let namespace: NetworkNamespace?
+
+    /// The kernel caps a dump datagram at about 32 KiB; twice that never truncates.
+    private static let bufferSize = 64 * 1024
+
+    /// Opens a socket in `namespace` (or the current one). The thread enters
+    /// the namespace only while the socket is created.
+    public init(namespace: NetworkNamespace? = nil) throws {
+        self.namespace = namespace
+        let open: () throws -> OpaquePointer = {
+            guard let socket = mnl_socket_open2(NETLINK_NETFILTER, Int32(SOCK_CLOEXEC.rawValue)) else {
+                throw ConntrackError.from(Errno(rawValue: Glibc.errno), operation: "opening a netfilter netlink socket")
+            }
+            return socket
+        }
+        let socket = try namespace.map { try $0.withEntered(open) } ?? open()
+        guard mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
+            let errno = Errno(rawValue: Glibc.errno)
+            mnl_socket_close(socket)
+            throw ConntrackError.from(errno, operation: "binding the netlink socket")
+        }
+        self.socket = socket
+        self.portID = mnl_socket_get_portid(socket)
+        // Distinct starting sequence numbers make stale replies easy to spot.
+        self.sequence = UInt32(truncatingIfNeeded: time(nil))
+        self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 8)
+    }
+
+    deinit {
+        mnl_socket_close(socket)
+        buffer.deallocate()
+    }
+
+    /// Streams the table: each decoded flow is handed to `body` and then
+    /// forgotten, so memory stays flat however large the table is.
+    ///
+    /// A dump is not atomic: the same entry can be delivered twice when the
+    /// table changes under it (dedupe by `Flow.id` where it matters).
+    @discardableResult
+    public func dump(_ request: DumpRequest = .everything, _ body: (Flow) -> Void) throws -> DumpResult {
+        var result = DumpResult()
+        let required = request.requiredStatus
+        if required.isEmpty {
+            try runDump(statusMask: 0, result: &result, body)
+            return result
+        }
+        do {
+            result.kernelFiltered = true
+            try runDump(statusMask: required.rawValue, result: &result, body)
+        } catch let error as ConntrackError where result.flows == 0 && Self.isFilterRefusal(error) {
+            // An older kernel may refuse the attribute: ask again for everything.
+            result = DumpResult()
+            result.kernelFilterFallback = "kernel refused the status filter (\(error)); filtering in user space"
+            try runDump(statusMask: 0, result: &result, body)
+        }
+        return result
+    }
+
+    /// Entries in this namespace's table and the host's maximum.
+    public func tableSize() throws -> TableSize {
+        sequence &+= 1
+        let length = ctaudit_build_stats_request(buffer.baseAddress, buffer.count, sequence)
+        try send(length: Int(length), operation: "conntrack statistics request")
+        var entries: UInt32?
+        var maximum: UInt32?
+        var finished = false
+        while !finished {
+            let count = try receive(operation: "conntrack statistics")
+            var messages = NetlinkMessageCursor(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            do {
+                while let message = try messages.next() {
+                    guard message.sequence == sequence else { continue }
+                    if message.type == NetlinkMessage.error {
+                        let code = try message.errorCode()
+                        if code != 0 { throw ConntrackError.from(Errno(rawValue: code), operation: "conntrack statistics") }
+                        finished = true
+                        continue
+                    }
+                    guard message.payload.count >= FlowDecoder.familyHeaderSize else { continue }
+                    var attributes = NetlinkAttributeCursor(UnsafeRawBufferPointer(rebasing: message.payload[FlowDecoder.familyHeaderSize...]))
+                    while let (type, value) = try attributes.next() {
+                        switch type {
+                        case ConntrackAttribute.Stats.globalEntries: entries = try value.bigEndianU32("CTA_STATS_GLOBAL_ENTRIES")
+                        case ConntrackAttribute.Stats.globalMaxEntries: maximum = try value.bigEndianU32("CTA_STATS_GLOBAL_MAX_ENTRIES")
+                        default: continue
+                        }
+                    }
+                    finished = true
+                }
+            } catch let error as DecodeError {
+                throw ConntrackError.malformedDatagram(error)
+            }
+        }
+        guard let entries else {
+            throw ConntrackError.system(operation: "conntrack statistics (no entry count in reply)", .notSupported)
+        }
+        return TableSize(entries: entries, maximum: maximum)
+    }
+
+    // MARK: - Internals
+
+    private static func isFilterRefusal(_ error: ConntrackError) -> Bool {
+        switch error {
+        case .system(_, .invalidArgument), .system(_, .notSupported), .conntrackUnavailable(.notSupported): true
+        default: false
+        }
+    }
+
+    private func runDump(statusMask: UInt32, result: inout DumpResult, _ body: (Flow) -> Void) throws {
+        sequence &+= 1
+        let length = ctaudit_build_dump_request(buffer.baseAddress, buffer.count, sequence, statusMask)
+        try send(length: Int(length), operation: "conntrack dump request")
+        let required = FlowStatus(rawValue: statusMask)
+        let dumpInterrupted: UInt16 = 0x10  // NLM_F_DUMP_INTR
+        while true {
+            let count = try receive(operation: "conntrack dump")
+            result.datagrams += 1
+            var messages = NetlinkMessageCursor(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            do {
+                while let message = try messages.next() {
+                    // Anything not answering this request is stale; skip it.
+                    guard message.sequence == sequence, message.portID == portID || message.portID == 0 else { continue }
+                    if message.flags & dumpInterrupted != 0 { result.interrupted = true }
+                    switch message.type {
+                    case NetlinkMessage.done:
+                        return
+                    case NetlinkMessage.error:
+                        let code = try message.errorCode()
+                        if code != 0 { throw ConntrackError.from(Errno(rawValue: code), operation: "conntrack dump") }
+                    case NetlinkMessage.overrun:
+                        throw ConntrackError.receiveOverrun
+                    case NetlinkMessage.noop:
+                        continue
+                    default:
+                        guard message.type >> 8 == ConntrackAttribute.subsystem,
+                              message.type & 0xff == ConntrackAttribute.messageNew else { continue }
+                        let flow: Flow
+                        do {
+                            flow = try FlowDecoder.decode(message.payload)
+                        } catch {
+                            result.malformed += 1
+                            continue
+                        }
+                        result.flows += 1
+                        if result.kernelFiltered && !flow.status.isSuperset(of: required) {
+                            // The kernel ignored the filter (older than 5.15).
+                            result.kernelFiltered = false
+                            result.kernelFilterFallback = "kernel ignored the status filter (needs Linux 5.15+); filtering in user space"
+                        }
+                        body(flow)
+                    }
+                }
+            } catch let error as DecodeError {
+                throw ConntrackError.malformedDatagram(error)
+            }
+        }
+    }
+
+    private func send(length: Int, operation: String) throws {
+        guard length > 0 else {
+            throw ConntrackError.system(operation: "building the \(operation)", .noBufferSpace)
+        }
+        while mnl_socket_sendto(socket, buffer.baseAddress, length) < 0 {
+            let errno = Errno(rawValue: Glibc.errno)
+            if errno == .interrupted { continue }
+            throw ConntrackError.from(errno, operation: operation)
+        }
+    }
+
+    private func receive(operation: String) throws -> Int {
+        while true {
+            let count = mnl_socket_recvfrom(socket, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            let errno = Errno(rawValue: Glibc.errno)
+            if errno == .interrupted { continue }
+            throw ConntrackError.from(errno, operation: operation)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+public import Conntrack
+
+/// Folds a stream of flows into counts and the violations to report,
+/// holding nothing else: memory grows with violations, not with the table.
+public struct AuditAccumulator: Sendable {
+    public let policy: AuditPolicy
+    public private(set) var summary = AuditSummary()
+    public private(set) var violations: [Violation] = []
+    /// Wall clock at the start of the audit, for ages (ns since the epoch).
+    private let nowNanoseconds: UInt64?
+    private var seenViolationIDs = Set<UInt32>()
+
+    public init(policy: AuditPolicy, nowNanoseconds: UInt64? = nil) {
+        self.policy = policy
+        self.nowNanoseconds = nowNanoseconds
+    }
+
+    public mutating func add(_ flow: Flow) {
+        summary.flowsRead += 1
+        switch policy.classify(flow) {
+        case .notSourceNATed:
+            break
+        case .outOfScope:
+            summary.outOfScope += 1
+        case .withoutPorts:
+            summary.snat += 1
+            summary.withoutPorts += 1
+        case .allowed(let remapped):
+            summary.snat += 1
+            if remapped { summary.remapped += 1 }
+        case .violation(let remapped):
+            // Only violations are kept, so only they are deduplicated: a
+            // repeated entry elsewhere shifts a count by one at most.
+            if let id = flow.id, !seenViolationIDs.insert(id).inserted {
+                summary.duplicates += 1
+                return
+            }
+            summary.snat += 1
+            if remapped { summary.remapped += 1 } else { summary.violationsKeptPort += 1 }
+            summary.violations += 1
+            if flow.isUnreplied { summary.violationsUnreplied += 1 }
+            var age: UInt64?
+            if let start = flow.startedAtNanoseconds, let now = nowNanoseconds, now >= start {
+                age = (now - start) / 1_000_000_000
+            }
+            violations.append(Violation(flow: flow, ageSeconds: age))
+        }
+    }
+
+    /// Sets the table's entry count when the kernel filtered the dump and the
+    /// entries read are only the source-NATed ones.
+    public mutating func setTableEntries(_ entries: Int) {
+        summary.flows = max(entries, summary.flowsRead)
+    }
+
+    /// The violations, worst first.
+    public func sortedViolations() -> [Violation] {
+        violations.sorted(by: Violation.worstFirst)
+    }
+
+    mutating func finish() {
+        if summary.flows == 0 { summary.flows = summary.flowsRead }
+    }
+}

@@ -1,0 +1,68 @@
+public import Conntrack
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Runs an audit against a live conntrack table.
+public struct Auditor: Sendable {
+    public var policy: AuditPolicy
+    /// Ask the kernel to return only source-NATed entries (Linux 5.15+).
+    public var kernelFilter: Bool
+
+    public init(policy: AuditPolicy, kernelFilter: Bool = true) {
+        self.policy = policy
+        self.kernelFilter = kernelFilter
+    }
+
+    /// Dumps the table of `namespace` (nil: this process's own) and audits every entry.
+    public func run(namespace: NetworkNamespace?) throws -> AuditReport {
+        let socket = try ConntrackSocket(namespace: namespace)
+        let clock = WallClock.now()
+        var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: clock.nanoseconds)
+        // The count is read first: with the kernel filter on, the dump alone
+        // cannot say how big the table is.
+        let size = try? socket.tableSize()
+        let dump = try socket.dump(kernelFilter ? .sourceNATed : .everything) { flow in
+            accumulator.add(flow)
+        }
+        if dump.kernelFiltered, let size {
+            accumulator.setTableEntries(Int(size.entries))
+        }
+        accumulator.finish()
+        return AuditReport(
+            host: WallClock.hostName(), netns: namespace?.name, generatedAt: clock.rfc3339,
+            policy: policy, summary: accumulator.summary, violations: accumulator.sortedViolations(),
+            dump: dump, tableSize: size
+        )
+    }
+}
+
+/// The wall clock and host facts a report is stamped with.
+struct WallClock {
+    var nanoseconds: UInt64
+    var rfc3339: String
+
+    static func now() -> WallClock {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        var seconds = spec.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int = 2) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        let text = "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T"
+            + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))Z"
+        return WallClock(nanoseconds: UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec), rfc3339: text)
+    }
+
+    static func hostName() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count - 1) == 0 else { return "unknown" }
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,105 @@
+public import Conntrack
+
+/// Writes an audit as the documented `ctaudit.audit/v1` JSON (docs/JSON.md).
+/// Field names are stable; new fields may be added, none renamed or removed.
+public enum JSONReportWriter {
+    public static let schema = "ctaudit.audit/v1"
+
+    public static func render(_ report: AuditReport) -> String {
+        document(report).serialized(indent: 2) + "\n"
+    }
+
+    public static func document(_ report: AuditReport) -> JSONValue {
+        let summary = report.summary
+        return .object([
+            ("schema", .string(schema)),
+            ("host", .string(report.host)),
+            ("netns", report.netns.map(JSONValue.string) ?? .null),
+            ("generated_at", .string(report.generatedAt)),
+            ("policy", .object([
+                ("allowed", .array(report.policy.allowed.ranges.map(range))),
+                ("pod_cidrs", .array(report.policy.podNetworks.map { .string($0.description) })),
+                ("exclude_dst", .array(report.policy.excludedDestinations.map { .string($0.description) })),
+            ])),
+            ("summary", .object([
+                ("flows", .int(summary.flows)),
+                ("snat", .int(summary.snat)),
+                ("remapped", .int(summary.remapped)),
+                ("violations", .int(summary.violations)),
+                ("violations_unreplied", .int(summary.violationsUnreplied)),
+                ("violations_kept_port", .int(summary.violationsKeptPort)),
+                ("out_of_scope", .int(summary.outOfScope)),
+                ("without_ports", .int(summary.withoutPorts)),
+            ])),
+            ("dump", .object([
+                ("flows_read", .int(summary.flowsRead)),
+                ("kernel_filtered", .bool(report.dump.kernelFiltered)),
+                ("malformed", .int(report.dump.malformed)),
+                ("duplicates", .int(summary.duplicates)),
+                ("interrupted", .bool(report.dump.interrupted)),
+                ("table_max", report.tableSize?.maximum.map { .int(Int($0)) } ?? .null),
+            ])),
+            ("violations", .array(report.violations.map(violation))),
+            ("offenders", .array(report.offenders.map(offender))),
+            ("remedies", .array(report.remedies.map(remedy))),
+        ])
+    }
+
+    public static func range(_ range: PortRange) -> JSONValue {
+        .object([("low", .int(Int(range.low))), ("high", .int(Int(range.high)))])
+    }
+
+    public static func tuple(_ tuple: Tuple) -> JSONValue {
+        .object([
+            ("src", .string(tuple.source.description)),
+            ("sport", tuple.proto.carriesPorts ? .int(Int(tuple.sourcePort)) : .null),
+            ("dst", .string(tuple.destination.description)),
+            ("dport", tuple.proto.carriesPorts ? .int(Int(tuple.destinationPort)) : .null),
+        ])
+    }
+
+    /// One violation; also the body of `watch --format ndjson` lines.
+    public static func violation(_ violation: Violation) -> JSONValue {
+        let flow = violation.flow
+        return .object([
+            ("id", flow.id.map { .int(Int($0)) } ?? .null),
+            ("proto", .string(flow.proto.name)),
+            ("family", .string(flow.family.description)),
+            ("original", tuple(flow.original)),
+            ("reply", tuple(flow.reply)),
+            ("translated", .object([
+                ("src", .string(flow.translatedSource.description)),
+                ("sport", .int(Int(flow.translatedSourcePort))),
+            ])),
+            ("remapped", .bool(flow.isPortRemapped)),
+            ("state", flow.protocolState.map { .string($0.name) } ?? .null),
+            ("unreplied", .bool(flow.isUnreplied)),
+            ("assured", .bool(flow.isAssured)),
+            ("timeout", flow.timeout.map { .int(Int($0)) } ?? .null),
+            ("mark", .int(Int(flow.mark))),
+            ("zone", .int(Int(flow.zone))),
+            ("age", violation.ageSeconds.map { .int(Int($0)) } ?? .null),
+        ])
+    }
+
+    static func offender(_ group: OffenderGroup) -> JSONValue {
+        .object([
+            ("pod", .string(group.podSource.description)),
+            ("dst", .string(group.destination.description)),
+            ("dport", .int(Int(group.destinationPort))),
+            ("proto", .string(group.proto.name)),
+            ("violations", .int(group.violations)),
+            ("unreplied", .int(group.unreplied)),
+            ("remapped", .int(group.remapped)),
+            ("translated_ports", .array(group.translatedPorts.map { .int(Int($0)) })),
+        ])
+    }
+
+    static func remedy(_ remedy: Remedy) -> JSONValue {
+        .object([
+            ("kind", .string(remedy.kind.rawValue)),
+            ("summary", .string(remedy.summary)),
+            ("commands", .array(remedy.commands.map(JSONValue.string))),
+        ])
+    }
+}

@@ -1,0 +1,122 @@
+import Conntrack
+
+/// Writes an audit for a person at a terminal: a summary, who is affected
+/// (worst first), the evidence per flow, and what to change.
+public struct TextReportWriter: Sendable {
+    /// ANSI colour; the CLI turns it on only for a TTY without NO_COLOR.
+    public var color: Bool
+    /// Flows listed individually before the rest are only counted.
+    public var flowLimit: Int
+
+    public init(color: Bool = false, flowLimit: Int = 50) {
+        self.color = color
+        self.flowLimit = flowLimit
+    }
+
+    public func render(_ report: AuditReport) -> String {
+        var lines: [String] = []
+        let summary = report.summary
+        let scope = report.policy.podNetworks.isEmpty
+            ? "all source-NATed flows (no --pod-cidr)"
+            : report.policy.podNetworks.map(\.description).joined(separator: ", ")
+        lines.append(bold("ctaudit audit") + " host \(report.host), netns \(report.netns ?? "(own)"), \(report.generatedAt)")
+        lines.append("allowed translated source ports: \(report.policy.allowed)   pods: \(scope)")
+        if !report.policy.excludedDestinations.isEmpty {
+            lines.append("excluded destinations: " + report.policy.excludedDestinations.map(\.description).joined(separator: ", "))
+        }
+        lines.append("")
+        var counts = "flows \(summary.flows)   snat \(summary.snat)   remapped \(summary.remapped)   violations \(summary.violations)"
+        if summary.violations > 0 {
+            counts += " (\(summary.violationsUnreplied) unreplied"
+            counts += summary.violationsKeptPort > 0 ? ", \(summary.violationsKeptPort) kept the pod's own port)" : ")"
+        }
+        lines.append(counts)
+        if report.dump.interrupted {
+            lines.append(yellow("note: the table changed during the dump; counts may be off by a few entries"))
+        }
+        if report.dump.malformed > 0 {
+            lines.append(yellow("note: \(report.dump.malformed) malformed message(s) from the kernel were skipped"))
+        }
+        guard summary.violations > 0 else {
+            lines.append("")
+            lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+            return lines.joined(separator: "\n") + "\n"
+        }
+
+        lines.append("")
+        lines.append(bold("\(summary.violations) violation(s): translated source port outside \(report.policy.allowed)"))
+        lines.append("")
+        let header = ["POD", "DESTINATION", "PROTO", "FLOWS", "UNREPLIED", "TRANSLATED PORTS"]
+        var rows: [[String]] = []
+        for group in report.offenders {
+            let ports = group.translatedPorts.prefix(8).map(String.init).joined(separator: ",")
+                + (group.translatedPorts.count > 8 ? ",…" : "")
+            rows.append([
+                group.podSource.description, endpoint(group.destination, group.destinationPort), group.proto.name,
+                String(group.violations), String(group.unreplied), ports,
+            ])
+        }
+        lines.append(contentsOf: table(header: header, rows: rows, rightAligned: [3, 4]))
+        lines.append("")
+        for violation in report.violations.prefix(flowLimit) {
+            lines.append("  " + evidence(violation))
+        }
+        if report.violations.count > flowLimit {
+            lines.append("  … and \(report.violations.count - flowLimit) more (--format json lists all)")
+        }
+        for remedy in report.remedies {
+            lines.append("")
+            lines.append(bold("fix:") + " " + remedy.summary)
+            for command in remedy.commands { lines.append("    " + command) }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One flow's evidence, conntrack-style.
+    public func evidence(_ violation: Violation) -> String {
+        let flow = violation.flow
+        var text = "\(flow.proto.name.padding(6)) \(endpoint(flow.original.source, flow.original.sourcePort)) -> "
+            + "\(endpoint(flow.original.destination, flow.original.destinationPort))  via "
+            + "\(endpoint(flow.translatedSource, flow.translatedSourcePort))"
+        if let state = flow.protocolState { text += "  \(state.name)" }
+        if flow.isUnreplied { text += " " + red("[UNREPLIED]") }
+        if flow.isAssured { text += " [ASSURED]" }
+        text += flow.isPortRemapped ? "  remapped" : "  kept pod port"
+        if let timeout = flow.timeout { text += "  expires \(timeout)s" }
+        if let age = violation.ageSeconds { text += "  age \(age)s" }
+        if flow.mark != 0 { text += "  mark \(flow.mark)" }
+        if flow.zone != 0 { text += "  zone \(flow.zone)" }
+        return text
+    }
+
+    private func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
+        address.family == .ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+    }
+
+    private func table(header: [String], rows: [[String]], rightAligned: Set<Int>) -> [String] {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                let padding = String(repeating: " ", count: widths[index] - cell.count)
+                if index == cells.count - 1 { return cell }
+                return rightAligned.contains(index) ? padding + cell : cell + padding
+            }.joined(separator: "  ")
+        }
+        return [bold(line(header))] + rows.map(line)
+    }
+
+    private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    private func bold(_ text: String) -> String { paint(text, "1") }
+    private func red(_ text: String) -> String { paint(text, "31") }
+    private func green(_ text: String) -> String { paint(text, "32") }
+    private func yellow(_ text: String) -> String { paint(text, "33") }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,33 @@
+public import Conntrack
+
+/// One source-NATed pod flow whose translated source port the upstream
+/// firewall does not allow, with the evidence from its conntrack entry.
+public struct Violation: Hashable, Sendable {
+    public var flow: Flow
+    /// Age in seconds, when the kernel records start timestamps.
+    public var ageSeconds: UInt64?
+
+    public init(flow: Flow, ageSeconds: UInt64? = nil) {
+        self.flow = flow
+        self.ageSeconds = ageSeconds
+    }
+
+    public var podSource: IPAddress { flow.original.source }
+    public var translatedPort: UInt16 { flow.translatedSourcePort }
+    public var isRemapped: Bool { flow.isPortRemapped }
+    public var isUnreplied: Bool { flow.isUnreplied }
+
+    /// Worst first: unreplied (failing now) before replied, then by pod,
+    /// destination and port so the order is stable.
+    public static func worstFirst(_ a: Violation, _ b: Violation) -> Bool {
+        if a.isUnreplied != b.isUnreplied { return a.isUnreplied }
+        let ka = (a.flow.original.source, a.flow.original.destination)
+        let kb = (b.flow.original.source, b.flow.original.destination)
+        if ka != kb { return ka < kb }
+        if a.flow.original.destinationPort != b.flow.original.destinationPort {
+            return a.flow.original.destinationPort < b.flow.original.destinationPort
+        }
+        if a.flow.proto != b.flow.proto { return a.flow.proto < b.flow.proto }
+        return a.flow.original.sourcePort < b.flow.original.sourcePort
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Conntrack
+import ConntrackAudit
+
+/// ctaudit's documented exit codes.
+enum ExitStatus: Int32 {
+    case clean = 0
+    case violations = 1
+    case usage = 2
+    case environment = 3
+
+    var exitCode: ExitCode { ExitCode(rawValue) }
+
+    /// Which code an error that reached the top means.
+    static func of(_ error: any Error) -> ExitStatus {
+        switch error {
+        case is PolicyError, is ValidationError: .usage
+        case let error as ConntrackError:
+            switch error {
+            case .invalidNamespaceName: .usage
+            default: .environment
+            }
+        default: .environment
+        }
+    }
+}
