@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -36,7 +37,10 @@ let package = Package(
         ),
         .target(
             name: "ConntrackAudit",
-            dependencies: ["Conntrack"],
+            dependencies: [
+                "Conntrack",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -57,7 +61,7 @@ let package = Package(
         .testTarget(
             name: "ConntrackAuditTests",
             dependencies: ["ConntrackAudit", "Conntrack"],
-            resources: [.copy("Golden")],
+            resources: [.copy("Golden"), .copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -264,7 +264,7 @@ cmd_up() {
 
     # server
     : >"$sd/server.log"
-    ip netns exec "$(ns srv)" setsid "$PYTHON" "$PEER" server --tcp-port "$TCP_PORT" --udp-port "$UDP_PORT" \
+    ip netns exec "$(ns srv)" "$PYTHON" "$PEER" server --tcp-port "$TCP_PORT" --udp-port "$UDP_PORT" \
         --pidfile "$sd/server.pid" </dev/null >>"$sd/server.log" 2>&1 &
     local spid=$! t
     for t in $(seq 1 200); do
@@ -334,7 +334,8 @@ cmd_traffic() {
     local tmp=$TRAFFIC_TMP
     local common=(--server4 "$SRV_V4" --server6 "$SRV_V6" --tcp-port "$TCP_PORT" --udp-port "$UDP_PORT"
                   --timeout "$TIMEOUT")
-    local t0=$SECONDS
+    local t0
+    t0=$(date +%s%N)
 
     # 1. pod1 takes the source ports and keeps its flows open
     ip netns exec "$(ns pod1)" "$PYTHON" "$PEER" client --pod pod1 --count "$PAIRS" --base-port "$BASE_PORT" \
@@ -373,12 +374,12 @@ cmd_traffic() {
 
     local want=$((PAIRS * 4 * 2 + 2 * 4)) got
     got=$(cat "$tmp/pod1.out" "$tmp/pod2.out" "$tmp/pod3.out" | grep -c '^conn ' || true)
-    cat "$tmp/pod1.out" "$tmp/pod2.out" "$tmp/pod3.out" | awk -v secs=$((SECONDS - t0)) -v pfx="$PREFIX" '
+    cat "$tmp/pod1.out" "$tmp/pod2.out" "$tmp/pod3.out" | awk -v ms=$(( ($(date +%s%N) - t0) / 1000000 )) -v pfx="$PREFIX" '
         { pod = ""; res = ""
           for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "pod") pod = kv[2]; if (kv[1] == "result") res = kv[2] }
           n[pod]++; r[pod, res]++; tot++; all[res]++ }
         END {
-          s = sprintf("lab[%s]: traffic: %d connections in ~%ds:", pfx, tot, secs)
+          s = sprintf("lab[%s]: traffic: %d connections in %.1fs:", pfx, tot, ms / 1000)
           split("pod1 pod2 pod3", pods, " ")
           for (k = 1; k <= 3; k++) { p = pods[k]
             s = s sprintf(" %s ok=%d timeout=%d", p, r[p, "ok"], r[p, "timeout"])
@@ -386,7 +387,7 @@ cmd_traffic() {
             s = s ";" }
           print s > "/dev/stderr" }'
     if grep -q '^conn pod=pod1 .* result=timeout' "$tmp/pod1.out"; then
-        log "warning: some pod1 connections timed out (their port was taken by an older flow?)"
+        log "warning: some pod1 connections timed out (--base-port below 32768, or the port is held by an older flow)"
     fi
     if [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ] || [ "$rc3" -ne 0 ] || [ "$got" -ne "$want" ]; then
         die "traffic incomplete: exit codes pod1=$rc1 pod2=$rc2 pod3=$rc3, $got/$want lines"

@@ -50,6 +50,10 @@ class _Stop(Exception):
 
 
 def run_server(args):
+    try:
+        os.setsid()  # detach from the caller's session/process group (lab.sh runs us in the background)
+    except OSError:
+        pass
     sel = selectors.DefaultSelector()
     listeners = []
     for fam, wildcard in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):

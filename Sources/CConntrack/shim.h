@@ -74,4 +74,58 @@ static inline uint32_t ctaudit_build_stats_request(void *buf, size_t size, uint3
     return nlh->nlmsg_len;
 }
 
+// ---- ctaudit watch / stats (events, per-CPU statistics) ----
+
+/// Builds an IPCTNL_MSG_CT_GET_STATS_CPU dump request: one reply message per
+/// possible CPU (nfgenmsg.res_id = CPU number) with the namespace's counters.
+static inline uint32_t ctaudit_build_stats_cpu_request(void *buf, size_t size, uint32_t seq) {
+    if (size < MNL_SOCKET_BUFFER_SIZE) return 0;
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET_STATS_CPU;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = seq;
+    struct nfgenmsg *nfh = mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
+    nfh->nfgen_family = AF_UNSPEC;
+    nfh->version = NFNETLINK_V0;
+    nfh->res_id = 0;
+    return nlh->nlmsg_len;
+}
+
+/// Binds a netlink socket to an automatic port id with no legacy group mask
+/// (groups are joined one by one with NETLINK_ADD_MEMBERSHIP).
+static inline int ctaudit_netlink_bind(int fd) {
+    struct sockaddr_nl address;
+    memset(&address, 0, sizeof(address));
+    address.nl_family = AF_NETLINK;
+    return bind(fd, (struct sockaddr *)&address, sizeof(address));
+}
+
+/// Receives up to `slots` datagrams with one recvmmsg(2) call (declared here
+/// because it is GNU-only): datagram i is copied to buf + i * slot_size and its
+/// length stored in lengths[i]; truncated[i] is set when it did not fit.
+/// Returns the number of datagrams, or -1 with errno (EAGAIN, ENOBUFS, ...).
+struct mmsghdr;
+extern int recvmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags, struct timespec *tmo);
+struct ctaudit_mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; };
+static inline int ctaudit_recv_batch(int fd, void *buf, size_t slot_size, unsigned int slots,
+                                     uint32_t *lengths, uint8_t *truncated) {
+    enum { max_slots = 64 };
+    struct ctaudit_mmsghdr headers[max_slots];
+    struct iovec vectors[max_slots];
+    if (slots > max_slots) slots = max_slots;
+    memset(headers, 0, sizeof(headers[0]) * slots);
+    for (unsigned int i = 0; i < slots; i++) {
+        vectors[i].iov_base = (char *)buf + (size_t)i * slot_size;
+        vectors[i].iov_len = slot_size;
+        headers[i].msg_hdr.msg_iov = &vectors[i];
+        headers[i].msg_hdr.msg_iovlen = 1;
+    }
+    int count = recvmmsg(fd, (struct mmsghdr *)headers, slots, MSG_DONTWAIT, NULL);
+    for (int i = 0; i < count; i++) {
+        lengths[i] = headers[i].msg_len;
+        truncated[i] = (headers[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    }
+    return count;
+}
+
 #endif

@@ -13,9 +13,10 @@ import Musl
 /// Not thread-safe: use one socket per thread. Events need a socket of their own.
 public final class ConntrackSocket {
     private let socket: OpaquePointer
-    private let portID: UInt32
-    private var sequence: UInt32
-    private let buffer: UnsafeMutableRawBufferPointer
+    // Internal (not private) for the requests in ConntrackSocket+Statistics.swift.
+    let portID: UInt32
+    var sequence: UInt32
+    let buffer: UnsafeMutableRawBufferPointer
     /// The namespace this socket reads (nil: the caller's own).
     public let namespace: NetworkNamespace?
 
@@ -175,7 +176,7 @@ public final class ConntrackSocket {
         }
     }
 
-    private func send(length: Int, operation: String) throws {
+    func send(length: Int, operation: String) throws {
         guard length > 0 else {
             throw ConntrackError.system(operation: "building the \(operation)", .noBufferSpace)
         }
@@ -186,7 +187,7 @@ public final class ConntrackSocket {
         }
     }
 
-    private func receive(operation: String) throws -> Int {
+    func receive(operation: String) throws -> Int {
         while true {
             let count = mnl_socket_recvfrom(socket, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }

@@ -6,6 +6,8 @@ public struct AuditAccumulator: Sendable {
     public let policy: AuditPolicy
     public private(set) var summary = AuditSummary()
     public private(set) var violations: [Violation] = []
+    /// Translated ports of every audited flow with ports (allowed and violating), for charts.
+    public private(set) var translatedPorts = PortHistogram()
     /// Wall clock at the start of the audit, for ages (ns since the epoch).
     private let nowNanoseconds: UInt64?
     private var seenViolationIDs = Set<UInt32>()
@@ -27,6 +29,7 @@ public struct AuditAccumulator: Sendable {
             summary.withoutPorts += 1
         case .allowed(let remapped):
             summary.snat += 1
+            translatedPorts.add(port: flow.translatedSourcePort, violation: false)
             if remapped { summary.remapped += 1 }
         case .violation(let remapped):
             // Only violations are kept, so only they are deduplicated: a
@@ -38,6 +41,7 @@ public struct AuditAccumulator: Sendable {
             summary.snat += 1
             if remapped { summary.remapped += 1 } else { summary.violationsKeptPort += 1 }
             summary.violations += 1
+            translatedPorts.add(port: flow.translatedSourcePort, violation: true)
             if flow.isUnreplied { summary.violationsUnreplied += 1 }
             var age: UInt64?
             if let start = flow.startedAtNanoseconds, let now = nowNanoseconds, now >= start {

@@ -13,11 +13,21 @@ public struct AuditReport: Sendable {
     public var violations: [Violation]
     public var dump: DumpResult
     public var tableSize: TableSize?
+    /// Translated ports of all audited flows, when the auditor kept them (HTML chart).
+    public var translatedPorts: PortHistogram?
+    /// Seconds the audit took, when measured (Prometheus).
+    public var durationSeconds: Double?
+    /// Where the pod networks came from, pods whose port range is a cause,
+    /// and what could not be read on the node (docs/KUBERNETES.md).
+    public var kubernetes = KubernetesContext()
 
     public init(
         host: String, netns: String?, generatedAt: String, policy: AuditPolicy,
-        summary: AuditSummary, violations: [Violation], dump: DumpResult, tableSize: TableSize?
+        summary: AuditSummary, violations: [Violation], dump: DumpResult, tableSize: TableSize?,
+        translatedPorts: PortHistogram? = nil, durationSeconds: Double? = nil
     ) {
+        self.translatedPorts = translatedPorts
+        self.durationSeconds = durationSeconds
         self.host = host
         self.netns = netns
         self.generatedAt = generatedAt

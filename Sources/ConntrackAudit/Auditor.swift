@@ -19,6 +19,7 @@ public struct Auditor: Sendable {
 
     /// Dumps the table of `namespace` (nil: this process's own) and audits every entry.
     public func run(namespace: NetworkNamespace?) throws -> AuditReport {
+        let started = WallClock.monotonicSeconds()
         let socket = try ConntrackSocket(namespace: namespace)
         let clock = WallClock.now()
         var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: clock.nanoseconds)
@@ -35,7 +36,8 @@ public struct Auditor: Sendable {
         return AuditReport(
             host: WallClock.hostName(), netns: namespace?.name, generatedAt: clock.rfc3339,
             policy: policy, summary: accumulator.summary, violations: accumulator.sortedViolations(),
-            dump: dump, tableSize: size
+            dump: dump, tableSize: size, translatedPorts: accumulator.translatedPorts,
+            durationSeconds: WallClock.monotonicSeconds() - started
         )
     }
 }
@@ -58,6 +60,12 @@ struct WallClock {
         let text = "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T"
             + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))Z"
         return WallClock(nanoseconds: UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec), rfc3339: text)
+    }
+
+    static func monotonicSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
     static func hostName() -> String {

@@ -20,6 +20,8 @@ public enum JSONReportWriter {
                 ("allowed", .array(report.policy.allowed.ranges.map(range))),
                 ("pod_cidrs", .array(report.policy.podNetworks.map { .string($0.description) })),
                 ("exclude_dst", .array(report.policy.excludedDestinations.map { .string($0.description) })),
+                ("pod_cidrs_source", .string(report.kubernetes.podCIDRsSource.rawValue)),
+                ("pod_cidrs_found", .array(report.kubernetes.discoveredNetworks.map(discoveredNetwork))),
             ])),
             ("summary", .object([
                 ("flows", .int(summary.flows)),
@@ -42,6 +44,7 @@ public enum JSONReportWriter {
             ("violations", .array(report.violations.map(violation))),
             ("offenders", .array(report.offenders.map(offender))),
             ("remedies", .array(report.remedies.map(remedy))),
+            ("kubernetes", kubernetes(report.kubernetes)),
         ])
     }
 
@@ -79,6 +82,7 @@ public enum JSONReportWriter {
             ("mark", .int(Int(flow.mark))),
             ("zone", .int(Int(flow.zone))),
             ("age", violation.ageSeconds.map { .int(Int($0)) } ?? .null),
+            ("pod", pod(violation.pod ?? PodIdentity(ip: violation.podSource))),
         ])
     }
 

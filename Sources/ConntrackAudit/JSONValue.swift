@@ -4,6 +4,8 @@ public indirect enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
     case int(Int)
+    /// A finite fraction or measurement, written with up to 6 decimals.
+    case number(Double)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -26,6 +28,16 @@ public indirect enum JSONValue: Hashable, Sendable {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
         case .int(let value): out += String(value)
+        case .number(let value):
+            // JSON has no NaN/Infinity; six decimals keep golden files stable.
+            let scaled = (value.isFinite ? value : 0) * 1_000_000
+            let micro = Int(scaled.rounded())
+            let sign = micro < 0 ? "-" : ""
+            let whole = abs(micro) / 1_000_000, fraction = abs(micro) % 1_000_000
+            var digits = String(fraction)
+            digits = String(repeating: "0", count: 6 - digits.count) + digits
+            while digits.hasSuffix("0") { digits.removeLast() }
+            out += sign + String(whole) + (digits.isEmpty ? "" : "." + digits)
         case .string(let value): JSONValue.escape(value, into: &out)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
@@ -52,6 +64,13 @@ public indirect enum JSONValue: Hashable, Sendable {
 
     private static func escape(_ text: String, into out: inout String) {
         out += "\""
+        // Fast path (watch writes thousands of lines a second): most strings
+        // are addresses and names with nothing to escape.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -21,6 +21,9 @@ public struct TextReportWriter: Sendable {
             : report.policy.podNetworks.map(\.description).joined(separator: ", ")
         lines.append(bold("ctaudit audit") + " host \(report.host), netns \(report.netns ?? "(own)"), \(report.generatedAt)")
         lines.append("allowed translated source ports: \(report.policy.allowed)   pods: \(scope)")
+        if report.kubernetes.podCIDRsSource != .configured {
+            lines.append("pod networks: " + report.kubernetes.sourceSummary)
+        }
         if !report.policy.excludedDestinations.isEmpty {
             lines.append("excluded destinations: " + report.policy.excludedDestinations.map(\.description).joined(separator: ", "))
         }
@@ -37,6 +40,7 @@ public struct TextReportWriter: Sendable {
         if report.dump.malformed > 0 {
             lines.append(yellow("note: \(report.dump.malformed) malformed message(s) from the kernel were skipped"))
         }
+        lines.append(contentsOf: kubernetesNotes(report))
         guard summary.violations > 0 else {
             lines.append("")
             lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
@@ -52,15 +56,13 @@ public struct TextReportWriter: Sendable {
             let ports = group.translatedPorts.prefix(8).map(String.init).joined(separator: ",")
                 + (group.translatedPorts.count > 8 ? ",…" : "")
             rows.append([
-                group.podSource.description, endpoint(group.destination, group.destinationPort), group.proto.name,
+                podCell(group.podSource, report), endpoint(group.destination, group.destinationPort), group.proto.name,
                 String(group.violations), String(group.unreplied), ports,
             ])
         }
         lines.append(contentsOf: table(header: header, rows: rows, rightAligned: [3, 4]))
         lines.append("")
-        for violation in report.violations.prefix(flowLimit) {
-            lines.append("  " + evidence(violation))
-        }
+        lines.append(contentsOf: evidenceByPod(report.violations.prefix(flowLimit)))
         if report.violations.count > flowLimit {
             lines.append("  … and \(report.violations.count - flowLimit) more (--format json lists all)")
         }

@@ -6,6 +6,8 @@ public struct Violation: Hashable, Sendable {
     public var flow: Flow
     /// Age in seconds, when the kernel records start timestamps.
     public var ageSeconds: UInt64?
+    /// The pod behind the flow's source, when attribution ran (docs/KUBERNETES.md).
+    public var pod: PodIdentity? = nil
 
     public init(flow: Flow, ageSeconds: UInt64? = nil) {
         self.flow = flow

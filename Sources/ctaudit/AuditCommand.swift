@@ -20,18 +20,27 @@ struct AuditCommand: ParsableCommand {
 
             EXAMPLES
               ctaudit audit --pod-cidr 10.1.0.0/16
+              ctaudit audit                     # pod CIDRs from /etc/cni/net.d, flannel, Calico, routes
+              ctaudit audit --root /srv/node-copy --format json
               ctaudit audit --netns cni-1234 --allow 32768-65535 --format json
               ctaudit audit --pod-cidr 10.42.0.0/16 --pod-cidr fd00:42::/56 --exclude-dst 10.0.0.0/8
+              ctaudit audit --profile linux-ephemeral --format html --output /tmp/ctaudit.html
+              ctaudit audit --quiet --textfile /var/lib/node_exporter/textfile_collector/ctaudit.prom
 
-            EXIT STATUS: 0 no violation, 1 violations found, 2 bad usage or input, 3 environment \
+            EXIT STATUS: 0 no violation (or at most --max-violations), 1 violations found, 2 bad usage or input \
+            (including the config file), 3 environment \
             (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable).
             """
     )
 
     @OptionGroup var policy: PolicyOptions
+    @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
+    @OptionGroup var reportOutput: ReportOutputOptions
+    @OptionGroup var kubernetes: KubernetesOptions
+    @OptionGroup var textfile: TextfileOptions
 
-    @Option(name: .long, help: "Output format: text or json.")
+    @Option(name: .long, help: "Output format: text, json, ndjson (one violation a line), prometheus (textfile format), or html (one self-contained page; use with --output).")
     var format: OutputFormat = .text
 
     @Flag(name: .customLong("no-kernel-filter"),
@@ -42,15 +51,32 @@ struct AuditCommand: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let auditor = Auditor(policy: policy.policy, kernelFilter: !noKernelFilter)
-        let report = try auditor.run(namespace: try namespace.resolve())
+        var report: AuditReport
+        do {
+            var auditPolicy = try configFile.policy(flags: policy)
+            let target = try namespace.resolve()
+            // Pod networks from the node when none were given; pods named after the dump.
+            let awareness = kubernetes.awareness(namespace: target)
+            let context = awareness.preparePolicy(&auditPolicy)
+            let auditor = Auditor(policy: auditPolicy, kernelFilter: !noKernelFilter)
+            report = try auditor.run(namespace: target)
+            awareness.annotate(&report, context: context)
+            KubernetesOptions.printWarnings(report.kubernetes.warnings)
+        } catch {
+            textfile.writeFailure()
+            throw error
+        }
         if verbose { describeDump(report) }
+        try textfile.write(report)
         let output: String = switch format {
         case .json: JSONReportWriter.render(report)
-        case .text: TextReportWriter(color: Terminal.wantsColor).render(report)
+        case .text: TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor).render(report)
+        case .ndjson: NDJSONWriter.render(report)
+        case .prometheus: PrometheusWriter.render(report, timestamp: TextfileOptions.now())
+        case .html: HTMLReportWriter().render(report)
         }
-        Console.out(output)
-        if report.summary.violations > 0 { throw ExitStatus.violations.exitCode }
+        try reportOutput.emit(output)
+        try reportOutput.check(violations: report.summary.violations)
     }
 
     private func describeDump(_ report: AuditReport) {

@@ -26,6 +26,8 @@ enum EntryPoint {
         } catch let code as ExitCode {
             exit(code.rawValue)
         } catch {
+            // `ctaudit --help` parses to ArgumentParser's HelpCommand, whose run() throws the help request.
+            if CTAudit.exitCode(for: error) == .success { CTAudit.exit(withError: error) }
             fail(String(describing: error), ExitStatus.of(error))
         }
         exit(ExitStatus.clean.rawValue)

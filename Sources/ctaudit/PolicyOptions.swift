@@ -4,18 +4,21 @@ import ConntrackAudit
 /// The audit policy flags shared by every subcommand that classifies flows.
 struct PolicyOptions: ParsableArguments {
     @Option(
-        name: .long,
+        name: .customLong("allow"),
         help: ArgumentHelp(
-            "Allowed translated source ports, comma-separated ranges (e.g. 1024-2047,32768-65535).",
+            "Allowed translated source ports, comma-separated ranges (e.g. 1024-2047,32768-65535). Default: 32768-65535, or the config file's.",
             valueName: "ranges"),
         transform: { try PortRangeSet(parsing: $0) }
     )
-    var allow: PortRangeSet = .defaultAllowed
+    var allowFlag: PortRangeSet?
+
+    /// --allow as given, else the default; ConfigOptions puts a config file's value in between.
+    var allow: PortRangeSet { allowFlag ?? .defaultAllowed }
 
     @Option(
         name: .customLong("pod-cidr"),
         help: ArgumentHelp(
-            "Pod network (IPv4 or IPv6, repeatable). Flows from these are audited; without it, every source-NATed flow is.",
+            "Pod network (IPv4 or IPv6, repeatable). Flows from these are audited. Without it, the pod networks are found on the node (CNI config, flannel, Calico, routes; docs/KUBERNETES.md), and if none are, every source-NATed flow is.",
             valueName: "cidr"),
         transform: { try IPNetwork(parsing: $0) }
     )

@@ -173,16 +173,19 @@ static void put_new(char *buf, uint32_t seq, const struct flow *f, uint32_t time
 	/* Always the un-NATed inverse; see the header comment. */
 	put_tuple(nlh, CTA_TUPLE_REPLY, f, &f->dst, &f->pod, f->dport, f->sport);
 
-	if (f->kind != PLAIN) {
-		n = mnl_attr_nest_start(nlh, CTA_NAT_SRC);
-		mnl_attr_put(nlh, f->v6 ? CTA_NAT_V6_MINIP : CTA_NAT_V4_MINIP, f->v6 ? 16 : 4, f->node.b);
-		mnl_attr_put(nlh, f->v6 ? CTA_NAT_V6_MAXIP : CTA_NAT_V4_MAXIP, f->v6 ? 16 : 4, f->node.b);
-		m = mnl_attr_nest_start(nlh, CTA_NAT_PROTO);
-		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MIN, htons(f->tport));
-		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MAX, htons(f->tport));
-		mnl_attr_nest_end(nlh, m);
-		mnl_attr_nest_end(nlh, n);
-	}
+	/* Plain flows get a "null binding" to their own address and port, like
+	 * any flow that crossed a nat hook unchanged: the kernel then sets
+	 * IPS_SRC_NAT_DONE but not IPS_SRC_NAT, the trap a decoder must avoid.
+	 * (CTA_NAT_DST is absent, so the kernel adds a null DST binding too.) */
+	const struct addr *to = f->kind == PLAIN ? &f->pod : &f->node;
+	n = mnl_attr_nest_start(nlh, CTA_NAT_SRC);
+	mnl_attr_put(nlh, f->v6 ? CTA_NAT_V6_MINIP : CTA_NAT_V4_MINIP, f->v6 ? 16 : 4, to->b);
+	mnl_attr_put(nlh, f->v6 ? CTA_NAT_V6_MAXIP : CTA_NAT_V4_MAXIP, f->v6 ? 16 : 4, to->b);
+	m = mnl_attr_nest_start(nlh, CTA_NAT_PROTO);
+	mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MIN, htons(f->tport));
+	mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MAX, htons(f->tport));
+	mnl_attr_nest_end(nlh, m);
+	mnl_attr_nest_end(nlh, n);
 	/* The kernel marks a new entry CONFIRMED before applying CTA_STATUS and
 	 * answers EBUSY if we try to clear it. ASSURED also keeps the entries
 	 * safe from early_drop if the table fills. */
@@ -198,6 +201,7 @@ static void put_new(char *buf, uint32_t seq, const struct flow *f, uint32_t time
 }
 
 static uint8_t *kinds;          /* kind of entry seq-1, to uncount refused ones */
+static uint64_t nkinds;
 static uint64_t count[3], refused, errno_hist[256];
 static int lost_errors;
 
@@ -224,7 +228,7 @@ static void drain_errors(struct mnl_socket *nl)
 				continue;
 			refused++;
 			errno_hist[-e->error & 255]++;
-			if (nlh->nlmsg_seq >= 1)
+			if (nlh->nlmsg_seq >= 1 && nlh->nlmsg_seq <= nkinds)
 				count[kinds[nlh->nlmsg_seq - 1]]--;
 		}
 	}
@@ -268,6 +272,7 @@ int main(int argc, char **argv)
 
 	used = calloc((size_t)2 * 2 * 256 * NDPORT * 65536 / 8, 1);
 	kinds = malloc(n ? n : 1);
+	nkinds = n;
 	if (!used || !kinds) { perror("calloc"); return 1; }
 
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);

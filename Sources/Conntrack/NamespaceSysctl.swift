@@ -1,0 +1,66 @@
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Reads per-namespace kernel settings without starting a process.
+///
+/// Files under /proc/sys/net and /proc/thread-self/net show the network
+/// namespace of the thread that opens them, so they are opened inside
+/// `NetworkNamespace.withEntered` and read after returning. Read-only.
+public enum NamespaceSysctl {
+    /// `net.ipv4.ip_local_port_range` of `namespace` (nil: the caller's own):
+    /// the source ports its sockets pick when they do not bind one.
+    public static func localPortRange(in namespace: NetworkNamespace?) throws -> (low: UInt16, high: UInt16) {
+        let path = "/proc/sys/net/ipv4/ip_local_port_range"
+        let text = try read(path, in: namespace)
+        let numbers = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { UInt16($0) }
+        guard numbers.count == 2 else {
+            throw ConntrackError.system(operation: "parsing \(path) ('\(text)')", .invalidArgument)
+        }
+        return (min(numbers[0], numbers[1]), max(numbers[0], numbers[1]))
+    }
+
+    /// Whether the legacy (x_tables) `table` exists in `namespace`, from
+    /// /proc/net/ip_tables_names or ip6_tables_names. Asking legacy
+    /// iptables-save for a table that does not exist would create it.
+    public static func legacyTableExists(_ table: String, ipv6: Bool, in namespace: NetworkNamespace?) -> Bool {
+        let file = ipv6 ? "ip6_tables_names" : "ip_tables_names"
+        guard let text = try? read("/proc/thread-self/net/\(file)", in: namespace) else { return false }
+        return text.split(separator: "\n").contains { $0 == table }
+    }
+
+    /// The content of a small procfs file as seen from `namespace`.
+    public static func read(_ path: String, in namespace: NetworkNamespace?) throws -> String {
+        let open: () throws -> FileDescriptor = {
+            do {
+                return try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+            } catch let errno as Errno {
+                switch errno {
+                case .permissionDenied, .notPermitted: throw ConntrackError.permissionDenied(operation: "reading \(path)")
+                default: throw ConntrackError.system(operation: "open \(path)", errno)
+                }
+            }
+        }
+        let descriptor = try namespace.map { try $0.withEntered(open) } ?? open()
+        defer { try? descriptor.close() }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count: Int
+            do {
+                count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) }
+            } catch let errno as Errno {
+                throw ConntrackError.system(operation: "read \(path)", errno)
+            }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+        }
+        var text = String(decoding: bytes, as: UTF8.self)
+        while text.last == "\n" { text.removeLast() }
+        return text
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Conntrack
+
+/// Reads `nft -j list ruleset` and returns the masquerade/snat statements
+/// that packets reach from every nat-type postrouting base chain, following
+/// `jump`/`goto` into other chains of the same table.
+public struct NftRulesetParser: Sendable {
+    public var origin: String
+
+    public init(origin: String) { self.origin = origin }
+
+    public struct Result: Sendable {
+        public var rules: [NATRule]
+        /// "family name" of every table read.
+        public var tables: [String]
+        /// Tables written by iptables-nft (rules hold `xt` expressions that nft
+        /// cannot show): their NAT options are only visible to iptables-nft-save.
+        public var iptablesNftTables: [String]
+    }
+
+    struct Chain {
+        var family: String
+        var table: String
+        var name: String
+        var hook: String?
+        var type: String?
+        var priority: Int
+        var rules: [[String: Any]] = []
+    }
+
+    public func parse(_ data: [UInt8]) throws(CheckInputError) -> Result {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(data), options: [])
+        } catch {
+            let text = String(decoding: data.prefix(200), as: UTF8.self).trimmingSpaces
+            if text.isEmpty { throw bad("empty; expected the output of 'nft -j list ruleset'") }
+            throw bad("not valid JSON (truncated or not 'nft -j list ruleset' output): \(Self.reason(error))")
+        }
+        guard let root = object as? [String: Any], let items = root["nftables"] as? [Any] else {
+            throw bad("JSON but not nft JSON: expected {\"nftables\": [...]} from 'nft -j list ruleset'")
+        }
+        var chains: [String: Chain] = [:]
+        var order: [String] = []
+        var tables: [String] = []
+        for item in items {
+            guard let item = item as? [String: Any] else { throw bad("nftables array holds a non-object") }
+            if let table = item["table"] as? [String: Any] {
+                tables.append("\(table["family"] as? String ?? "?") \(table["name"] as? String ?? "?")")
+            } else if let chain = item["chain"] as? [String: Any] {
+                guard let family = chain["family"] as? String, let table = chain["table"] as? String,
+                      let name = chain["name"] as? String else { throw bad("chain without family, table or name") }
+                let key = Self.key(family, table, name)
+                chains[key] = Chain(family: family, table: table, name: name, hook: chain["hook"] as? String,
+                                    type: chain["type"] as? String, priority: Self.int(chain["prio"]) ?? 0)
+                order.append(key)
+            } else if let rule = item["rule"] as? [String: Any] {
+                guard let family = rule["family"] as? String, let table = rule["table"] as? String,
+                      let name = rule["chain"] as? String else { throw bad("rule without family, table or chain") }
+                let key = Self.key(family, table, name)
+                if chains[key] == nil {
+                    chains[key] = Chain(family: family, table: table, name: name, hook: nil, type: nil, priority: 0)
+                    order.append(key)
+                }
+                chains[key]!.rules.append(rule)
+            }
+        }
+        var xtTables: [String] = []
+        for key in order {
+            let chain = chains[key]!
+            let tableName = "\(chain.family) \(chain.table)"
+            if !xtTables.contains(tableName), chain.rules.contains(where: { NftExpression.hasXtTarget($0) }) {
+                xtTables.append(tableName)
+            }
+        }
+        var rules: [NATRule] = []
+        let all: [Chain] = order.compactMap { chains[$0] }
+        let hooked: [Chain] = all.filter { chain in chain.hook == "postrouting" && (chain.type ?? "nat") == "nat" }
+        let bases: [Chain] = hooked.sorted { (a: Chain, b: Chain) -> Bool in a.priority < b.priority }
+        for base in bases where !xtTables.contains("\(base.family) \(base.table)") {
+            walk(base, chains: chains, path: [], inherited: NftExpression.Inherited(), into: &rules)
+        }
+        return Result(rules: rules, tables: tables, iptablesNftTables: xtTables)
+    }
+
+    private func walk(
+        _ chain: Chain, chains: [String: Chain], path: [String], inherited: NftExpression.Inherited,
+        into rules: inout [NATRule]
+    ) {
+        guard !path.contains(chain.name), path.count < 32 else { return }
+        let path = path + [chain.name]
+        // Rules after a conditional return/accept only see what it let pass.
+        var guards: [String] = []
+        for rule in chain.rules {
+            let handle = Self.int(rule["handle"]) ?? 0
+            let expressions = rule["expr"] as? [Any] ?? []
+            let parsed = NftExpression.RuleMatch(expressions: expressions.compactMap { $0 as? [String: Any] })
+            var here = inherited
+            here.conditions += guards + parsed.conditions
+            here.protocols = here.protocols.intersecting(parsed.protocols)
+            here.source = parsed.source ?? inherited.source
+            here.destination = parsed.destination ?? inherited.destination
+            here.mark = parsed.mark ?? inherited.mark
+            here.outInterface = parsed.outInterface ?? inherited.outInterface
+            if let nat = parsed.nat {
+                let family = chain.family == "ip" ? "ipv4" : chain.family == "ip6" ? "ipv6" : chain.family
+                rules.append(NATRule(
+                    tool: .nft, family: family, table: chain.table, chain: chain.name, chainPath: path,
+                    position: handle, action: nat.action, protocols: here.protocols, conditions: here.conditions,
+                    matchText: parsed.matchText ?? "", source: here.source, destination: here.destination,
+                    mark: here.mark, outInterface: here.outInterface, comment: rule["comment"] as? String,
+                    ports: nat.ports, text: parsed.text, origin: origin
+                ))
+            }
+            if parsed.leaves {
+                let atoms = parsed.conditions + (parsed.protocols == .all ? [] : ["meta l4proto \(parsed.protocols)"])
+                if atoms.isEmpty { break }
+                guards.append("not(" + atoms.joined(separator: " ") + ")")
+            }
+            if let jump = parsed.jump, let next = chains[Self.key(chain.family, chain.table, jump)] {
+                walk(next, chains: chains, path: path, inherited: here, into: &rules)
+            }
+        }
+    }
+
+    static func key(_ family: String, _ table: String, _ chain: String) -> String { "\(family)\u{0}\(table)\u{0}\(chain)" }
+
+    static func int(_ value: Any?) -> Int? {
+        if let number = value as? NSNumber { return number.intValue }
+        if let number = value as? Int { return number }
+        return nil
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        let detail = (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
+        return detail.split(separator: "\n").joined(separator: " ")
+    }
+
+    private func bad(_ reason: String) -> CheckInputError { CheckInputError(origin: origin, reason: reason) }
+}

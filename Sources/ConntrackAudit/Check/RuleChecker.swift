@@ -1,0 +1,106 @@
+import Conntrack
+
+/// Judges NAT rules against the allowed ports and the pods' source ports.
+public struct RuleChecker: Sendable {
+    public var allowed: PortRangeSet
+    /// Rules whose source cannot be in these are out of scope; empty: all rules count.
+    public var podNetworks: [IPNetwork]
+    public var sources: [PortSource]
+    /// The kernel's random offset space (RemapDistribution): 65536 from Linux 6.2 on.
+    public var offsetSpace: UInt64
+
+    public init(allowed: PortRangeSet, podNetworks: [IPNetwork] = [], sources: [PortSource], offsetSpace: UInt64 = 1 << 16) {
+        self.allowed = allowed
+        self.podNetworks = podNetworks
+        self.sources = sources.isEmpty ? [.assumedPods] : sources
+        self.offsetSpace = offsetSpace
+    }
+
+    /// `groups` are rule lists in the order the kernel evaluates them, one per
+    /// hook chain (an iptables dump, an nft base chain): a NAT rule takes a
+    /// protocol away from later rules of its group whose match includes its own.
+    public func check(_ groups: [[NATRule]]) -> [RuleFinding] {
+        groups.flatMap { group in
+            var findings: [RuleFinding] = []
+            for (index, rule) in group.enumerated() {
+                var effective = rule.protocols
+                for earlier in group[..<index] where Set(earlier.conditions).isSubset(of: Set(rule.conditions)) {
+                    effective = effective.subtracting(earlier.protocols)
+                }
+                findings.append(finding(rule, effective: effective))
+            }
+            return findings
+        }
+    }
+
+    public func finding(_ rule: NATRule, effective: ProtocolMatch) -> RuleFinding {
+        let inScope = isInScope(rule)
+        guard !effective.portCarryingProtocols.isEmpty else {
+            return RuleFinding(
+                rule: rule, effectiveProtocols: effective, inScope: inScope, predictions: [], verdict: .safe,
+                reason: "no TCP or UDP reaches this rule (\(effective)): nothing it translates has ports", remedies: [])
+        }
+        let predictions = sources.map { RemapPrediction(ports: rule.ports, source: $0, allowed: allowed, offsetSpace: offsetSpace) }
+        let verdict = predictions.map(\.verdict).max() ?? .safe
+        let worst = predictions.max { ($0.verdict, $0.shareOutsideWithoutClash) < ($1.verdict, $1.shareOutsideWithoutClash) }!
+        var remedies: [NATRemedy] = []
+        if verdict != .safe, let pin = allowed.widest {
+            if rule.controller == "calico" { remedies.append(.calico(range: pin)) }
+            remedies.append(.pin(rule, effective: effective, to: pin))
+            // Pods that keep low ports: only a sysctl (or a pinned range) helps.
+            for prediction in predictions where !rule.ports.remapsEveryFlow && rule.ports.range == nil
+                && !PortRangeSet(prediction.source.range).isSubset(of: allowed) {
+                if let fix = NATRemedy.podPortRange(prediction.source, allowed: allowed) { remedies.append(fix) }
+            }
+        }
+        if let widen = NATRemedy.widenFirewall(allowed: allowed, outside: worst.possiblePortsOutside), verdict != .safe {
+            remedies.append(widen)
+        }
+        return RuleFinding(
+            rule: rule, effectiveProtocols: effective, inScope: inScope, predictions: predictions,
+            verdict: verdict, reason: reason(rule, worst) + controllerNote(rule), remedies: remedies)
+    }
+
+    private func reason(_ rule: NATRule, _ prediction: RemapPrediction) -> String {
+        let ports = prediction.source.range
+        let own = "source ports \(ports.low)-\(ports.high)"
+        switch prediction.verdict {
+        case .safe:
+            return "every port it can pick (\(prediction.possiblePorts)) is allowed"
+        case .atRisk:
+            return "a flow that clashes (same pod port to the same server) is remapped into \(prediction.possiblePorts); "
+                + "\(Percent(prediction.shareOfRemappedOutside)) of remapped flows land outside \(allowed)"
+        case .broken where prediction.everyFlowRemapped:
+            return "every flow is remapped (\(rule.ports.description)): \(Percent(prediction.shareOutsideWithoutClash)) of all flows from \(own) get a port outside \(allowed)"
+        case .broken:
+            return "\(Percent(prediction.shareOutsideWithoutClash)) of flows from \(own) get a port outside \(allowed) without any clash"
+                + (rule.ports.range == nil ? " (masquerade keeps the pods' own ports)" : "")
+        }
+    }
+
+    /// What the owner of a well-known chain masquerades, so the reader can weigh the rule.
+    private func controllerNote(_ rule: NATRule) -> String {
+        guard rule.controller == "kube-proxy" else { return "" }
+        return "; kube-proxy masquerades only traffic marked 0x4000 (NodePort/LoadBalancer traffic to other nodes, hairpin, --masquerade-all): it matters where those replies cross the firewall"
+    }
+
+    private func isInScope(_ rule: NATRule) -> Bool {
+        guard !podNetworks.isEmpty, let source = rule.source, !source.hasPrefix("!"),
+              let network = try? IPNetwork(parsing: source) else { return true }
+        return podNetworks.contains { pod in
+            pod.address.family == network.address.family
+                && (pod.contains(network.address) || network.contains(pod.address))
+        }
+    }
+}
+
+/// A share as people read it: `49.2%`.
+struct Percent: CustomStringConvertible {
+    var value: Double
+    init(_ value: Double) { self.value = value }
+    var description: String {
+        let tenths = (value * 1000).rounded()
+        if tenths == 0 && value > 0 { return "<0.1%" }
+        return "\(Int(tenths) / 10).\(Int(tenths) % 10)%"
+    }
+}

@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Where a node's files are: `/` on the node itself, or a copied tree
+/// (`--root DIR`) for tests and offline reviews.
+///
+/// Only files are relocated (CNI config, flannel and Calico files, host-local
+/// IPAM state, container runtime state, and a copied `proc/net/route`). Live
+/// kernel state — network namespaces, processes, sysctls, the conntrack
+/// table — always belongs to the machine ctaudit runs on.
+public struct NodeRoot: Hashable, Sendable, CustomStringConvertible {
+    /// The directory node paths are resolved under, without a trailing slash ("" for /).
+    public let prefix: String
+
+    public static let host = NodeRoot("/")
+
+    public init(_ directory: String) {
+        var trimmed = directory
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        prefix = trimmed == "/" ? "" : trimmed
+    }
+
+    /// Whether this is the running machine's own file system.
+    public var isHost: Bool { prefix.isEmpty }
+
+    public var description: String { isHost ? "/" : prefix }
+
+    /// The real path of a node path (`/etc/cni/net.d` -> `ROOT/etc/cni/net.d`).
+    public func path(_ nodePath: String) -> String { prefix + nodePath }
+
+    /// A file's text; nil when it does not exist or cannot be read.
+    public func read(_ nodePath: String, limit: Int = 4 << 20) -> String? {
+        NodeFiles.read(path(nodePath), limit: limit)
+    }
+
+    /// Names in a directory (no `.`/`..`), sorted; empty when it does not exist.
+    public func list(_ nodePath: String) -> [String] {
+        NodeFiles.list(path(nodePath))
+    }
+
+    public func exists(_ nodePath: String) -> Bool {
+        access(path(nodePath), F_OK) == 0
+    }
+}
+
+/// Small read-only file helpers over libc, for files of a node and /proc.
+enum NodeFiles {
+    static func read(_ path: String, limit: Int = 4 << 20) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while bytes.count < limit {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func list(_ path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func readLink(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The inode of a file (for nsfs files: the namespace's identity).
+    static func inode(_ path: String) -> UInt64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return UInt64(info.st_ino)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+}

@@ -1,0 +1,167 @@
+import Conntrack
+
+/// Writes an audit as one self-contained HTML file: no scripts, no external
+/// fonts, styles or images, so it can be mailed, attached to a ticket or
+/// served from anywhere and still look the same. Every value that came from
+/// the table, the host or the user is escaped.
+public struct HTMLReportWriter: Sendable {
+    /// Flows listed individually in the evidence table; the rest are counted.
+    public var flowLimit: Int
+
+    public init(flowLimit: Int = 1000) {
+        self.flowLimit = flowLimit
+    }
+
+    public func render(_ report: AuditReport) -> String {
+        let summary = report.summary
+        let title = "ctaudit audit: \(report.host)"
+        var out = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="generator" content="ctaudit">
+            <title>\(HTML.escape(title))</title>
+            <style>\(Self.style)</style>
+            </head>
+            <body>
+            <header>
+            <h1>\(HTML.escape(title))</h1>
+            <p class="meta">netns <b>\(HTML.escape(report.netns ?? "(own)"))</b> · \(HTML.escape(report.generatedAt)) ·
+            allowed translated source ports <b id="allowed">\(HTML.escape(report.policy.allowed.description))</b> ·
+            pods <b>\(HTML.escape(scope(report)))</b>\(excluded(report))</p>
+            </header>
+
+            """
+        if summary.violations > 0 {
+            out += "<p id=\"verdict\" class=\"verdict bad\">\(summary.violations) violation(s): "
+                + "\(summary.violationsUnreplied) never got a reply. Replies to translated ports outside "
+                + "\(HTML.escape(report.policy.allowed.description)) are dropped upstream.</p>\n"
+        } else {
+            out += "<p id=\"verdict\" class=\"verdict good\">No violations: every audited source-NATed flow uses an allowed port.</p>\n"
+        }
+        out += "<section id=\"summary\"><h2>Summary</h2>\n" + HTML.table(
+            id: "summary-table",
+            header: ["flows", "source-NATed", "remapped", "violations", "unreplied", "kept pod port", "out of scope", "without ports"],
+            rows: [[summary.flows, summary.snat, summary.remapped, summary.violations, summary.violationsUnreplied,
+                    summary.violationsKeptPort, summary.outOfScope, summary.withoutPorts].map(String.init)],
+            numeric: Set(0..<8))
+        out += notes(report) + "</section>\n"
+
+        out += "<section id=\"ports\"><h2>Translated source ports</h2>\n"
+        out += "<p class=\"legend\"><span class=\"swatch band\"></span>allowed by the upstream firewall "
+            + "<span class=\"swatch ok\"></span>flows on allowed ports <span class=\"swatch bad\"></span>violations</p>\n"
+        out += PortHistogramSVG(histogram: report.translatedPorts ?? Self.histogram(of: report.violations),
+                                allowed: report.policy.allowed).render()
+        if report.translatedPorts == nil {
+            out += "<p class=\"note\">Only violations are charted: this report did not keep the ports of allowed flows.</p>\n"
+        }
+        out += "</section>\n"
+
+        if !report.violations.isEmpty {
+            out += "<section id=\"offenders\"><h2>Offenders (pod → destination)</h2>\n" + HTML.table(
+                id: "offender-table",
+                header: ["pod", "destination", "proto", "violations", "unreplied", "remapped", "translated ports"],
+                rows: report.offenders.map { group in
+                    [group.podSource.description, endpoint(group.destination, group.destinationPort), group.proto.name,
+                     String(group.violations), String(group.unreplied), String(group.remapped),
+                     ports(group.translatedPorts)]
+                },
+                numeric: [3, 4, 5]) + "</section>\n"
+            out += "<section id=\"evidence\"><h2>Evidence (worst first)</h2>\n" + HTML.table(
+                id: "violation-table",
+                header: ["proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
+                rows: report.violations.prefix(flowLimit).map(evidenceRow),
+                numeric: [6, 7])
+            if report.violations.count > flowLimit {
+                out += "<p class=\"note\">… and \(report.violations.count - flowLimit) more; <code>--format json</code> lists all.</p>\n"
+            }
+            out += "</section>\n"
+        }
+        let remedies = report.remedies
+        if !remedies.isEmpty {
+            out += "<section id=\"remedies\"><h2>What to change</h2>\n"
+            for remedy in remedies {
+                out += "<div class=\"remedy\" data-kind=\"\(HTML.escape(remedy.kind.rawValue))\"><p>\(HTML.escape(remedy.summary))</p>\n"
+                if !remedy.commands.isEmpty {
+                    out += "<pre>" + remedy.commands.map(HTML.escape).joined(separator: "\n") + "</pre>\n"
+                }
+                out += "</div>\n"
+            }
+            out += "</section>\n"
+        }
+        out += "<footer>ctaudit · read-only conntrack audit · schema of the JSON equivalent: \(JSONReportWriter.schema)</footer>\n"
+        return out + "</body>\n</html>\n"
+    }
+
+    /// A chart of violations only, for reports built without the full histogram.
+    static func histogram(of violations: [Violation]) -> PortHistogram {
+        var histogram = PortHistogram()
+        for violation in violations { histogram.add(port: violation.translatedPort, violation: true) }
+        return histogram
+    }
+
+    private func evidenceRow(_ violation: Violation) -> [String] {
+        let flow = violation.flow
+        return [
+            flow.proto.name,
+            endpoint(flow.original.source, flow.original.sourcePort) + " → " + endpoint(flow.original.destination, flow.original.destinationPort),
+            endpoint(flow.translatedSource, flow.translatedSourcePort),
+            flow.protocolState?.name ?? "",
+            flow.isUnreplied ? "UNREPLIED" : (flow.isAssured ? "ASSURED" : "replied"),
+            flow.isPortRemapped ? "remapped" : "kept pod port",
+            flow.timeout.map { "\($0)s" } ?? "",
+            violation.ageSeconds.map { "\($0)s" } ?? "",
+            flow.reply.description,
+        ]
+    }
+
+    private func scope(_ report: AuditReport) -> String {
+        report.policy.podNetworks.isEmpty ? "all source-NATed flows" : report.policy.podNetworks.map(\.description).joined(separator: ", ")
+    }
+
+    private func excluded(_ report: AuditReport) -> String {
+        guard !report.policy.excludedDestinations.isEmpty else { return "" }
+        return " · excluded destinations <b>" + HTML.escape(report.policy.excludedDestinations.map(\.description).joined(separator: ", ")) + "</b>"
+    }
+
+    private func notes(_ report: AuditReport) -> String {
+        var out = ""
+        if report.dump.interrupted {
+            out += "<p class=\"note\">The table changed during the dump; counts may be off by a few entries.</p>\n"
+        }
+        if report.dump.malformed > 0 {
+            out += "<p class=\"note\">\(report.dump.malformed) malformed message(s) from the kernel were skipped.</p>\n"
+        }
+        return out
+    }
+
+    private func ports(_ ports: [UInt16]) -> String {
+        ports.prefix(12).map(String.init).joined(separator: ", ") + (ports.count > 12 ? ", …" : "")
+    }
+
+    private func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
+        address.family == .ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+    }
+
+    static let style = """
+
+        body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d1d1f;background:#fff}
+        h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
+        .meta{color:#555;margin:0}
+        .verdict{padding:10px 14px;border-radius:6px;font-weight:600}
+        .verdict.bad{background:#fde8e8;color:#8a1010;border:1px solid #f3b4b4}
+        .verdict.good{background:#e6f6e6;color:#145214;border:1px solid #a9d9a9}
+        table{border-collapse:collapse;margin:4px 0}th,td{padding:4px 10px;border-bottom:1px solid #e3e3e3;text-align:left;vertical-align:top}
+        th{background:#f4f4f6;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+        #violation-table td{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+        pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:10px;overflow:auto}
+        .note{color:#7a5a00}.legend{color:#444}
+        .swatch{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:-1px;border:1px solid #999}
+        .swatch.band{background:\(PortHistogramSVG.bandColor)}.swatch.ok{background:\(PortHistogramSVG.allowedColor)}
+        .swatch.bad{background:\(PortHistogramSVG.violationColor)}
+        svg text{font-size:11px;fill:#333}footer{margin-top:32px;color:#888;font-size:12px}
+
+        """
+}

@@ -1,0 +1,149 @@
+import Foundation
+
+/// Audit reports from many nodes combined into one view: which nodes are
+/// affected, which destinations, and the worst pod flows across the fleet.
+public struct MergedReport: Hashable, Sendable {
+    public struct Node: Hashable, Sendable {
+        public var host: String
+        public var netns: String?
+        public var generatedAt: String
+        public var file: String
+        public var allowed: String
+        public var flows: Int
+        public var snat: Int
+        public var remapped: Int
+        public var violations: Int
+        public var unreplied: Int
+    }
+
+    /// One service (address, port, protocol) that pods fail to reach.
+    public struct Destination: Hashable, Sendable {
+        public var address: String
+        public var port: Int?
+        public var proto: String
+        public var violations = 0
+        public var unreplied = 0
+        /// Nodes and pods (host/pod address) with violations to it.
+        public var nodes: Set<String> = []
+        public var pods: Set<String> = []
+    }
+
+    /// One pod on one node to one destination service.
+    public struct Offender: Hashable, Sendable {
+        public var host: String
+        public var pod: String
+        public var address: String
+        public var port: Int?
+        public var proto: String
+        public var violations = 0
+        public var unreplied = 0
+        public var translatedPorts: Set<Int> = []
+    }
+
+    /// Worst first: most violations, then host name.
+    public var nodes: [Node] = []
+    /// Worst first: most unreplied, then most violations.
+    public var destinations: [Destination] = []
+    public var offenders: [Offender] = []
+    /// Older reports of a node that a newer one replaced.
+    public var superseded: [String] = []
+    /// The distinct allowed range sets the reports were audited against.
+    public var allowedSets: [String] = []
+
+    public var totalFlows: Int { nodes.reduce(0) { $0 + $1.flows } }
+    public var totalSNAT: Int { nodes.reduce(0) { $0 + $1.snat } }
+    public var totalRemapped: Int { nodes.reduce(0) { $0 + $1.remapped } }
+    public var totalViolations: Int { nodes.reduce(0) { $0 + $1.violations } }
+    public var totalUnreplied: Int { nodes.reduce(0) { $0 + $1.unreplied } }
+    public var affectedNodes: Int { nodes.filter { $0.violations > 0 }.count }
+}
+
+/// Combines `ctaudit.audit/v1` JSON reports (`ctaudit audit --format json`
+/// from each node) into a `MergedReport`.
+///
+/// When several reports come from the same node and namespace (a directory
+/// of hourly reports), only the newest counts and the others are listed as
+/// superseded: adding them up would count the same long-lived flow twice.
+public enum ReportMerger {
+    /// Reads and merges files; `-` is standard input.
+    public static func load(paths: [String]) throws(ReportMergeError) -> MergedReport {
+        var inputs: [(String, [UInt8])] = []
+        for path in paths {
+            let data: Data?
+            if path == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                    throw ReportMergeError(path: path, message: "is a directory; pass the files, e.g. \(path)/*.json")
+                }
+                data = FileManager.default.contents(atPath: path)
+            }
+            guard let data else { throw ReportMergeError(path: path, message: "cannot read (missing or not readable)") }
+            inputs.append((path, [UInt8](data)))
+        }
+        return try merge(inputs)
+    }
+
+    public static func merge(_ inputs: [(path: String, bytes: [UInt8])]) throws(ReportMergeError) -> MergedReport {
+        var newest: [String: (path: String, document: AuditDocument)] = [:]
+        var order: [String] = []
+        var merged = MergedReport()
+        for (path, data) in inputs {
+            let document = try AuditDocument.decode(Data(data), path: path)
+            let key = document.host + "\u{0}" + (document.netns ?? "")
+            if let existing = newest[key] {
+                // RFC 3339 UTC strings of one format sort by time.
+                if document.generatedAt > existing.document.generatedAt {
+                    merged.superseded.append(existing.path)
+                    newest[key] = (path, document)
+                } else {
+                    merged.superseded.append(path)
+                }
+            } else {
+                newest[key] = (path, document)
+                order.append(key)
+            }
+        }
+        var destinations: [String: MergedReport.Destination] = [:]
+        var offenders: [String: MergedReport.Offender] = [:]
+        var allowedSets: [String] = []
+        for key in order {
+            let (path, document) = newest[key]!
+            let host = document.netns.map { "\(document.host)/\($0)" } ?? document.host
+            if !allowedSets.contains(document.allowedDescription) { allowedSets.append(document.allowedDescription) }
+            merged.nodes.append(MergedReport.Node(
+                host: document.host, netns: document.netns, generatedAt: document.generatedAt, file: path,
+                allowed: document.allowedDescription, flows: document.summary.flows, snat: document.summary.snat,
+                remapped: document.summary.remapped, violations: document.summary.violations,
+                unreplied: document.summary.violationsUnreplied))
+            for flow in document.violations {
+                let destinationKey = "\(flow.original.dst)\u{0}\(flow.original.dport ?? -1)\u{0}\(flow.proto)"
+                var destination = destinations[destinationKey] ?? MergedReport.Destination(
+                    address: flow.original.dst, port: flow.original.dport, proto: flow.proto)
+                destination.violations += 1
+                if flow.unreplied { destination.unreplied += 1 }
+                destination.nodes.insert(host)
+                destination.pods.insert(host + "\u{0}" + flow.original.src)
+                destinations[destinationKey] = destination
+
+                let offenderKey = "\(host)\u{0}\(flow.original.src)\u{0}" + destinationKey
+                var offender = offenders[offenderKey] ?? MergedReport.Offender(
+                    host: host, pod: flow.original.src, address: flow.original.dst, port: flow.original.dport, proto: flow.proto)
+                offender.violations += 1
+                if flow.unreplied { offender.unreplied += 1 }
+                offender.translatedPorts.insert(flow.translated.sport)
+                offenders[offenderKey] = offender
+            }
+        }
+        merged.allowedSets = allowedSets
+        merged.nodes.sort { ($1.violations, $0.host, $0.netns ?? "") < ($0.violations, $1.host, $1.netns ?? "") }
+        merged.destinations = destinations.values.sorted {
+            ($1.unreplied, $1.violations, $0.address, $0.port ?? -1, $0.proto) < ($0.unreplied, $0.violations, $1.address, $1.port ?? -1, $1.proto)
+        }
+        merged.offenders = offenders.values.sorted {
+            ($1.unreplied, $1.violations, $0.host, $0.pod, $0.address) < ($0.unreplied, $0.violations, $1.host, $1.pod, $1.address)
+        }
+        return merged
+    }
+}

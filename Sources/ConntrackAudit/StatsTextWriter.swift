@@ -1,0 +1,105 @@
+public import Conntrack
+
+/// Writes `stats` for a person at a terminal: table fill, conntrack's
+/// counters (summed, or per CPU), and the most pressed NAT port spaces.
+public struct StatsTextWriter: Sendable {
+    /// ANSI colour; the CLI turns it on only for a TTY without NO_COLOR.
+    public var color: Bool
+    /// One counter row per CPU as well as the total.
+    public var perCPU: Bool
+    /// Port-pressure groups listed (0 = all).
+    public var top: Int
+
+    public init(color: Bool = false, perCPU: Bool = false, top: Int = 20) {
+        self.color = color
+        self.perCPU = perCPU
+        self.top = top
+    }
+
+    public func render(_ report: StatsReport) -> String {
+        var lines: [String] = []
+        lines.append(bold("ctaudit stats") + " host \(report.host), netns \(report.netns ?? "(own)"), \(report.generatedAt)")
+        lines.append("")
+        var table = "table: \(report.tableSize.entries) entries"
+        if let maximum = report.tableSize.maximum, let fill = report.tableFillPPM {
+            table += " of \(maximum) (nf_conntrack_max), \(percent(fill)) full"
+            if fill >= 800_000 { table += "  " + yellow("nearly full: new flows will be early-dropped or refused") }
+        }
+        lines.append(table)
+        lines.append("")
+
+        let names = CPUStatistics().counters.map(\.name)
+        let header = ["CPU"] + names
+        var rows: [[String]] = []
+        if perCPU {
+            for cpu in report.cpus { rows.append([String(cpu.cpu ?? 0)] + cpu.counters.map { String($0.value) }) }
+        }
+        rows.append(["all"] + report.total.counters.map { String($0.value) })
+        lines.append(bold("conntrack counters") + " (\(perCPU ? "per CPU and " : "")summed over \(report.cpus.count) CPUs"
+            + (perCPU ? "" : "; --per-cpu for each") + ")")
+        lines.append(contentsOf: align(header: header, rows: rows, rightAligned: Set(1..<header.count)))
+        lines.append(contentsOf: counterNotes(report.total).map { "  " + yellow($0) })
+        lines.append("")
+
+        let allowed = report.policy.allowed
+        let listed = top > 0 ? Array(report.pressures.prefix(top)) : report.pressures
+        lines.append(bold("NAT port pressure") + " (allowed \(allowed) = \(allowed.count) ports; \(report.snat) source-NATed "
+            + "pod flows of \(report.flowsRead) entries; \(listed.count) of \(report.pressures.count) destination(s))")
+        if report.pressures.isEmpty {
+            lines.append("  no source-NATed pod flows")
+        } else {
+            let header = ["TRANSLATED", "DESTINATION", "PROTO", "IN USE", "IN ALLOWED", "SHARE", "REMAPPED", "VIOLATIONS"]
+            let rows = listed.map { group in
+                [group.translated.description, endpoint(group.destination, group.destinationPort), group.proto.name,
+                 String(group.portsInUse), String(group.portsInAllowed), percent(group.sharePPM),
+                 String(group.remapped), String(group.violations)]
+            }
+            lines.append(contentsOf: align(header: header, rows: rows, rightAligned: [3, 4, 5, 6, 7]))
+            if listed.count < report.pressures.count {
+                lines.append("  … and \(report.pressures.count - listed.count) more (--top 0 lists all)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// What non-zero counters that matter for NAT mean.
+    private func counterNotes(_ total: CPUStatistics) -> [String] {
+        var notes: [String] = []
+        if total.insertFailed > 0 {
+            notes.append("insert_failed \(total.insertFailed): entries could not be inserted (tuple clashes, e.g. NAT found no free port)")
+        }
+        if total.drop > 0 { notes.append("drop \(total.drop): packets dropped because no entry could be made") }
+        if total.earlyDrop > 0 { notes.append("early_drop \(total.earlyDrop): entries evicted because the table was full") }
+        if total.chainTooLong > 0 { notes.append("chaintoolong \(total.chainTooLong): hash chains too long (table undersized or hash attack)") }
+        return notes
+    }
+
+    /// Parts per million as a percentage with two decimals.
+    private func percent(_ ppm: Int) -> String {
+        let hundredths = ppm / 100
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)%"
+    }
+
+    private func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
+        address.family == .ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+    }
+
+    private func align(header: [String], rows: [[String]], rightAligned: Set<Int>) -> [String] {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            "  " + cells.enumerated().map { index, cell in
+                let padding = String(repeating: " ", count: widths[index] - cell.count)
+                return rightAligned.contains(index) ? padding + cell : cell + padding
+            }.joined(separator: "  ")
+        }
+        return [bold(line(header))] + rows.map(line)
+    }
+
+    private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    private func bold(_ text: String) -> String { paint(text, "1") }
+    private func yellow(_ text: String) -> String { paint(text, "33") }
+}

@@ -1,0 +1,46 @@
+/// Counts over one `watch` session. Flows are counted once each, from the
+/// first event that shows them (by CTA_ID) until they are destroyed.
+public struct WatchSummary: Hashable, Sendable {
+    /// Conntrack events received, of every kind and every flow.
+    public var events = 0
+    public var eventsNew = 0
+    public var eventsUpdate = 0
+    public var eventsDestroy = 0
+    /// Distinct source-NATed pod flows (in the policy's scope) seen.
+    public var snat = 0
+    /// Of those, flows whose source port NAT changed.
+    public var remapped = 0
+    /// Of those, flows without ports (ICMP, GRE, ...): never violations.
+    public var withoutPorts = 0
+    /// Distinct flows whose translated source port is outside the allowed ranges.
+    public var violations = 0
+    /// Violations that were seen getting a reply (IPS_SEEN_REPLY) at some point.
+    public var violationsReplied = 0
+    /// Violations destroyed without ever getting a reply: connections that failed.
+    public var violationsFailed = 0
+    /// Violations that kept the pod's own port (a pod port-range problem, not NAT).
+    public var violationsKeptPort = 0
+    /// Events the kernel dropped because the receive buffer was full.
+    public var eventsLost: UInt64 = 0
+    /// Whether `eventsLost` is the kernel's exact drop counter (else a lower
+    /// bound: the number of ENOBUFS reports).
+    public var eventsLostExact = true
+    /// ENOBUFS reports from the kernel.
+    public var overruns = 0
+    /// Table dumps run to recover after lost events.
+    public var resyncs = 0
+    /// Violations first found by a resync dump (their events were lost).
+    public var resyncFound = 0
+    /// Tracked flows absent from a resync dump: they ended while events were lost.
+    public var endedUnseen = 0
+    /// Event messages that did not decode and were skipped.
+    public var malformed = 0
+    /// Records written (lines of output other than the summary).
+    public var reported = 0
+
+    public init() {}
+
+    /// Violations that never got a reply, as far as the events showed: failed
+    /// connections plus those still waiting when the watch ended.
+    public var violationsUnreplied: Int { violations - violationsReplied }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Conntrack
+import ConntrackAudit
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check a node's NAT rules and port-range sysctls before it goes live: can pod traffic get source ports the upstream firewall drops?",
+        discussion: """
+            Reads the SNAT/MASQUERADE rules that traffic reaches from POSTROUTING (iptables and \
+            ip6tables nat tables, legacy and nf_tables, following jumps into KUBE-POSTROUTING, \
+            FLANNEL-POSTRTG, cali-nat-outgoing, CNI-...; nft masquerade/snat in nat postrouting chains) \
+            and the pods' net.ipv4.ip_local_port_range, predicts which translated source ports are \
+            possible and how often they fall outside --allow, and prints the exact fix. Read-only: \
+            runs 'nft -j list ruleset' and 'iptables-save -t nat' (under nsenter for --netns) and \
+            reads /proc; changes nothing.
+
+            Live by default (this namespace or --netns). Offline with --iptables-save and/or \
+            --nft-json files (for CI and review); nothing live is read then.
+
+            VERDICTS
+              safe     no translated port can fall outside --allow
+              at risk  connections that clash (two pods, same port, same server) can
+              broken   connections fail without any clash (--random-fully, or pods keep low ports)
+
+            EXAMPLES
+              ctaudit check
+              ctaudit check --netns k8s-node1 --pods
+              ctaudit check --iptables-save nat.rules --port-range 1024-65535 --format json
+              ctaudit check --nft-json ruleset.json --allow 32768-65535
+
+            EXIT STATUS: 0 safe, 1 at risk or broken, 2 bad usage or input (an unreadable or \
+            malformed file is named), 3 environment (not root, nft/iptables-save missing, namespace unavailable).
+            """
+    )
+
+    @OptionGroup var policy: PolicyOptions
+    @OptionGroup var namespace: NamespaceOptions
+
+    @Option(name: .long, help: "Output format: text or json (schema ctaudit.check/v1, docs/CHECK.md).")
+    var format: CheckFormat = .text
+
+    @Option(
+        name: .customLong("iptables-save"),
+        help: ArgumentHelp("Read rules from this 'iptables-save -t nat' or 'ip6tables-save -t nat' output instead of the live node (repeatable).", valueName: "file"))
+    var iptablesSaveFiles: [String] = []
+
+    @Option(
+        name: .customLong("nft-json"),
+        help: ArgumentHelp("Read rules from this 'nft -j list ruleset' output instead of the live node (repeatable).", valueName: "file"))
+    var nftJSONFiles: [String] = []
+
+    @Option(
+        name: .customLong("port-range"),
+        help: ArgumentHelp("The pods' net.ipv4.ip_local_port_range, as LOW-HIGH (repeatable). Default: read with --pods, else the kernel default 32768-60999.", valueName: "low-high"),
+        transform: { try PortRange(parsing: $0) })
+    var portRanges: [PortRange] = []
+
+    @Flag(name: .long, help: "Also read ip_local_port_range of every network namespace found (/run/netns and /proc/*/ns/net).")
+    var pods = false
+
+    func validate() throws {
+        if pods && (!iptablesSaveFiles.isEmpty || !nftJSONFiles.isEmpty) {
+            throw ValidationError("--pods reads live namespaces; it cannot be combined with --iptables-save/--nft-json (use --port-range)")
+        }
+        if namespace.netns != nil && (!iptablesSaveFiles.isEmpty || !nftJSONFiles.isEmpty) {
+            throw ValidationError("--netns reads live rules; it cannot be combined with --iptables-save/--nft-json")
+        }
+    }
+
+    func run() throws {
+        let check = NodeCheck(
+            allowed: policy.allow, podNetworks: policy.podCIDRs, namespace: try namespace.resolve(),
+            iptablesSaveFiles: iptablesSaveFiles, nftJSONFiles: nftJSONFiles,
+            declaredPortRanges: portRanges, scanNamespaces: pods)
+        let report: CheckReport
+        do {
+            report = try check.run()
+        } catch let error as CheckInputError {
+            EntryPoint.fail(error.description, .usage)
+        } catch let error as CheckEnvironmentError {
+            EntryPoint.fail(error.description, .environment)
+        }
+        let output: String = switch format {
+        case .json: CheckJSONWriter.render(report)
+        case .text: CheckTextWriter(color: Terminal.wantsColor).render(report)
+        }
+        Console.out(output)
+        if report.verdict != .safe { throw ExitStatus.violations.exitCode }
+    }
+}
+
+/// Report formats of `check`.
+enum CheckFormat: String, CaseIterable, ExpressibleByArgument {
+    case text
+    case json
+}

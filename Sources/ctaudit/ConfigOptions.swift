@@ -1,0 +1,71 @@
+import ArgumentParser
+import ConntrackAudit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The config file and upstream profile, layered under the policy flags:
+/// built-in default < config file < --profile < --allow/--pod-cidr/--exclude-dst.
+struct ConfigOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "YAML config with pod_cidrs, exclude_dst, profile/allow and profiles (docs/CONFIG.md). Default: \(ConfigFile.defaultPath) when it exists.",
+            valueName: "file"),
+        completion: .file(extensions: ["yaml", "yml"])
+    )
+    var config: String?
+
+    @Flag(name: .customLong("no-config"), help: "Do not read \(ConfigFile.defaultPath).")
+    var noConfig = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Upstream firewall profile: \(UpstreamProfile.builtIn.map { "\($0.name) (\($0.allowed))" }.joined(separator: ", ")), or one defined in the config file.",
+            valueName: "name"),
+        completion: .list(UpstreamProfile.builtIn.map(\.name))
+    )
+    var profile: String?
+
+    func validate() throws {
+        if config != nil && noConfig { throw ValidationError("--config and --no-config cannot be used together") }
+    }
+
+    /// The config file in force: --config, else the default path when present.
+    func load() throws -> ConfigFile? {
+        do {
+            if let config { return try ConfigFile.load(path: config) }
+            if noConfig || access(ConfigFile.defaultPath, F_OK) != 0 { return nil }
+            return try ConfigFile.load(path: ConfigFile.defaultPath)
+        } catch {
+            // A config mistake is bad input: exit 2, one line with file and line.
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The audit policy: flags override the profile, which overrides the file.
+    func policy(flags: PolicyOptions) throws -> AuditPolicy {
+        let file = try load()
+        if flags.allowFlag != nil && profile != nil {
+            throw ValidationError("--allow and --profile both set the allowed ports; use one")
+        }
+        var allowed = file?.allowed ?? file?.profileName.flatMap { file?.profile(named: $0)?.allowed } ?? .defaultAllowed
+        if let profile {
+            let known = file?.knownProfileNames ?? UpstreamProfile.builtIn.map(\.name)
+            guard let found = file?.profile(named: profile) ?? UpstreamProfile.builtIn(named: profile) else {
+                throw ValidationError("unknown profile '\(profile)' (known: \(known.joined(separator: ", ")))")
+            }
+            allowed = found.allowed
+        }
+        if let flag = flags.allowFlag { allowed = flag }
+        return AuditPolicy(
+            allowed: allowed,
+            podNetworks: flags.podCIDRs.isEmpty ? file?.podNetworks ?? [] : flags.podCIDRs,
+            excludedDestinations: flags.excludedDestinations.isEmpty ? file?.excludedDestinations ?? [] : flags.excludedDestinations
+        )
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import ConntrackAudit
+
+/// Output formats of `merge`.
+enum MergeFormat: String, CaseIterable, ExpressibleByArgument {
+    case text
+    case json
+}
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine audit JSON reports from many nodes into one summary: per node, per destination, worst offenders.",
+        discussion: """
+            Reads reports written by 'ctaudit audit --format json' (schema ctaudit.audit/v1), e.g. \
+            collected from every node by a CronJob. When several reports come from the same node and \
+            namespace, only the newest counts. Reads no conntrack table and needs no privileges.
+
+            EXAMPLES
+              ctaudit merge reports/*.json
+              kubectl logs -l app=ctaudit --prefix=false | ctaudit merge -      (one report on stdin)
+              ctaudit merge --format json --top 50 node-*.json > fleet.json
+
+            EXIT STATUS: 0 no violations in any report, 1 violations found, 2 a file is missing or not \
+            an audit report (the file is named).
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Audit JSON reports; '-' reads one from stdin.", valueName: "file"),
+              completion: .file(extensions: ["json"]))
+    var files: [String]
+
+    @Option(name: .long, help: "Output format: text or json.")
+    var format: MergeFormat = .text
+
+    @Option(name: .long, help: ArgumentHelp("Destinations and offenders listed.", valueName: "n"))
+    var top: Int = 20
+
+    @OptionGroup var reportOutput: ReportOutputOptions
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one report file (or '-' for stdin)") }
+        if top < 1 { throw ValidationError("--top must be 1 or more") }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("'-' (stdin) can be given only once") }
+    }
+
+    func run() throws {
+        let merged: MergedReport
+        do {
+            merged = try ReportMerger.load(paths: files)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let output = switch format {
+        case .text: MergedReportWriter.text(merged, top: top)
+        case .json: MergedReportWriter.json(merged, top: top)
+        }
+        try reportOutput.emit(output)
+        try reportOutput.check(violations: merged.totalViolations)
+    }
+}

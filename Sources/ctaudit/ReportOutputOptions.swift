@@ -1,0 +1,40 @@
+import ArgumentParser
+import ConntrackAudit
+
+/// Where a report goes and when the run counts as failed: the flags cron
+/// jobs, CI gates and DaemonSets need.
+struct ReportOutputOptions: ParsableArguments {
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("Write the report to this file instead of stdout, atomically (temp file + rename).", valueName: "file"),
+        completion: .file()
+    )
+    var output: String?
+
+    @Flag(name: .shortAndLong, help: "Print nothing on stdout; only the exit code (and errors on stderr) tell.")
+    var quiet = false
+
+    @Option(
+        name: .customLong("max-violations"),
+        help: ArgumentHelp("Exit 1 only when there are more than N violations.", valueName: "n")
+    )
+    var maxViolations: Int = 0
+
+    func validate() throws {
+        if maxViolations < 0 { throw ValidationError("--max-violations must be 0 or more") }
+    }
+
+    /// Sends a rendered report to --output or stdout (unless --quiet).
+    func emit(_ text: String) throws {
+        if let output {
+            try AtomicFileWriter.write(text, to: output)
+        } else if !quiet {
+            Console.out(text)
+        }
+    }
+
+    /// Exit 1 above the threshold, else success.
+    func check(violations: Int) throws {
+        if violations > maxViolations { throw ExitStatus.violations.exitCode }
+    }
+}

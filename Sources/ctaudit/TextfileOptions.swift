@@ -1,0 +1,51 @@
+import ArgumentParser
+import ConntrackAudit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// `--textfile`: Prometheus metrics for node_exporter's textfile collector,
+/// written besides (not instead of) the report.
+struct TextfileOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also write Prometheus metrics to this node_exporter textfile (e.g. /var/lib/node_exporter/textfile_collector/ctaudit.prom), atomically. A failed run writes ctaudit_scrape_error 1.",
+            valueName: "path"),
+        completion: .file(extensions: ["prom"])
+    )
+    var textfile: String?
+
+    func write(_ report: AuditReport) throws {
+        guard let textfile else { return }
+        try AtomicFileWriter.write(PrometheusWriter.render(report, timestamp: Self.now()), to: textfile)
+    }
+
+    /// After a failed run: say so in the textfile, keeping the last success
+    /// time from the previous file. Best effort: the original error matters more.
+    func writeFailure() {
+        guard let textfile else { return }
+        let previous = Self.read(textfile).flatMap(PrometheusWriter.lastSuccess(inTextfile:))
+        try? AtomicFileWriter.write(PrometheusWriter.renderFailure(previousSuccess: previous), to: textfile)
+    }
+
+    /// Unix time with millisecond precision.
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec / 1_000_000) / 1000
+    }
+
+    private static func read(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[0..<count], as: UTF8.self)
+    }
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Conntrack
+import ConntrackAudit
+
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Print source-NATed pod flows with a disallowed translated port as they appear and end.",
+        discussion: """
+            Subscribes to conntrack events (new, update, destroy) on its own netlink socket and \
+            applies the same policy as 'audit'. A violation is printed when it appears (or, if it \
+            existed before, at its first update), again if it gets its first reply, and when it ends, \
+            saying whether it ever got a reply: a violation destroyed without one is a connection that \
+            failed. Read-only: nothing in the table changes.
+
+            On SIGINT/SIGTERM, after --duration, or after --count records, a summary is printed \
+            (stdout; with ndjson as a last line with "event":"summary"). If the kernel drops events \
+            because the receive queue overflowed, ctaudit says so on stderr, counts them (the kernel's \
+            own per-socket drop counter), and dumps the table so that no violation still in it is \
+            missed.
+
+            EXAMPLES
+              ctaudit watch --pod-cidr 10.244.0.0/16
+              ctaudit watch --netns cni-1234 --format ndjson --duration 600 >> remaps.ndjson
+              ctaudit watch --all --count 20
+
+            EXIT STATUS: 0 no violation seen, 1 violations seen, 2 bad usage, 3 environment \
+            (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable).
+            """
+    )
+
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text
+        case ndjson
+    }
+
+    @OptionGroup var policy: PolicyOptions
+    @OptionGroup var namespace: NamespaceOptions
+
+    @Option(name: .long, help: "Output format: text (for a terminal) or ndjson (one JSON object a line).")
+    var format: Format = .text
+
+    @Flag(name: .long, help: "Print every remapped source-NATed pod flow, not only violations.")
+    var all = false
+
+    @Option(name: .long, help: ArgumentHelp("Stop after this many seconds (fractions allowed).", valueName: "seconds"))
+    var duration: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Stop after this many records (lines other than the summary).", valueName: "n"))
+    var count: Int?
+
+    @Option(
+        name: .customLong("receive-buffer"),
+        help: ArgumentHelp(
+            "Event socket receive buffer to ask for (SO_RCVBUFFORCE, falling back to SO_RCVBUF), e.g. 8M, 512K, 65536. The kernel doubles it. Default: 8M.",
+            valueName: "bytes"),
+        transform: WatchCommand.parseSize
+    )
+    var receiveBuffer: Int = ConntrackEventSocket.defaultReceiveBufferBytes
+
+    @Flag(name: .shortAndLong, help: "Say on stderr when the watch starts and which receive buffer the kernel granted.")
+    var verbose = false
+
+    func validate() throws {
+        if let duration, !(duration > 0 && duration.isFinite) {
+            throw ValidationError("--duration must be a positive number of seconds, got \(duration)")
+        }
+        if let count, count <= 0 { throw ValidationError("--count must be at least 1, got \(count)") }
+    }
+
+    func run() throws {
+        let netns = try namespace.resolve()
+        let watcher = try Watcher(
+            policy: policy.policy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
+        let signals = try WatchStopSignals()
+        let text = WatchTextWriter(color: format == .text && Terminal.wantsColor)
+        if verbose {
+            Console.error("ctaudit: watching conntrack events in \(netns.map { "netns \($0)" } ?? "the current netns"); "
+                + "receive buffer \(watcher.receiveBufferBytes) bytes (\(watcher.receiveBufferForced ? "SO_RCVBUFFORCE" : "SO_RCVBUF, capped by net.core.rmem_max"))\n")
+        }
+
+        let startedAt = WatchClock.wallNanoseconds()
+        let started = WatchClock.monotonicNanoseconds()
+        // Records are batched into one write(2) per burst; flushed whenever the
+        // loop is about to block, so a terminal sees each line at once.
+        var pending = ""
+        func flush() {
+            if !pending.isEmpty { Console.out(pending) }
+            pending = ""
+        }
+        let reason = try watcher.run(
+            durationNanoseconds: duration.map { UInt64($0 * 1e9) }, count: count,
+            stopDescriptor: signals.descriptor,
+            emit: { record in
+                pending += format == .ndjson ? WatchJSONWriter.line(record) : text.line(record)
+                if pending.utf8.count >= 64 * 1024 { flush() }
+            },
+            idle: flush,
+            notice: { Console.error($0 + "\n") }
+        )
+        // A second Ctrl-C from here on ends the process at once.
+        signals.restoreDefaults()
+        let context = WatchContext(
+            host: WatchClock.hostName(), netns: netns?.name, allowed: policy.policy.allowed,
+            startedAtNanoseconds: startedAt, endedAtNanoseconds: WatchClock.wallNanoseconds(),
+            durationNanoseconds: WatchClock.monotonicNanoseconds() - started,
+            receiveBufferBytes: watcher.receiveBufferBytes, receiveBufferForced: watcher.receiveBufferForced,
+            stopReason: reason)
+        let summary = watcher.summary
+        flush()
+        Console.out(format == .ndjson
+            ? WatchJSONWriter.summary(summary, context: context)
+            : "\n" + text.summary(summary, context: context))
+        if summary.violations > 0 { throw ExitStatus.violations.exitCode }
+    }
+
+    /// Parses `65536`, `512K`, `8M`, `1G` (binary multiples).
+    static func parseSize(_ text: String) throws -> Int {
+        let trimmed = text.trimmingCharacters(in: " ")
+        let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var digits = Substring(trimmed.uppercased())
+        var multiplier = 1
+        if digits.hasSuffix("IB") { digits = digits.dropLast(2) } else if digits.hasSuffix("B") { digits = digits.dropLast() }
+        if let last = digits.last, let value = multipliers[last] {
+            multiplier = value
+            digits = digits.dropLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(digits),
+              value <= Int(Int32.max) / multiplier else {
+            throw ValidationError("invalid size '\(text)': expected bytes, optionally with K, M or G (at most 2G)")
+        }
+        return value * multiplier
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: Character) -> String {
+        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
+    }
+}

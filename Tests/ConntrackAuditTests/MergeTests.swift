@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import ConntrackAudit
+
+@Suite("Merge")
+struct MergeTests {
+    static func bytes(_ report: AuditReport) -> [UInt8] { Array(JSONReportWriter.render(report).utf8) }
+
+    /// Three nodes (one clean) and an older report of node-1 that must not count.
+    static func inputs() -> [(path: String, bytes: [UInt8])] {
+        [
+            ("reports/node-1.json", bytes(ReportsFixtures.report(host: "node-1", generatedAt: "2026-11-25T05:00:00Z"))),
+            ("reports/node-2.json", bytes(ReportsFixtures.report(host: "node-2", netns: nil, generatedAt: "2026-11-25T05:00:10Z"))),
+            ("reports/node-3.json", bytes(ReportsFixtures.report(host: "node-3", netns: nil, clean: true))),
+            ("reports/node-1-old.json", bytes(ReportsFixtures.report(host: "node-1", generatedAt: "2026-11-25T04:00:00Z"))),
+        ]
+    }
+
+    @Test func combinesPerNodePerDestinationAndOffenders() throws {
+        let merged = try ReportMerger.merge(Self.inputs())
+        #expect(merged.nodes.count == 3)
+        #expect(merged.superseded == ["reports/node-1-old.json"])
+        #expect(merged.totalViolations == 8)
+        #expect(merged.affectedNodes == 2)
+        #expect(merged.nodes.last?.host == "node-3")
+        let top = try #require(merged.destinations.first)
+        #expect(top.address == "203.0.113.10" && top.port == 8080 && top.proto == "tcp")
+        #expect(top.violations == 4 && top.nodes.count == 2 && top.pods.count == 2)
+        #expect(merged.offenders.count == 6)
+        #expect(merged.offenders.first?.translatedPorts == [1500, 23310])
+    }
+
+    @Test func newestReportOfANodeWinsWhateverTheOrder() throws {
+        let merged = try ReportMerger.merge(Self.inputs().reversed())
+        #expect(merged.superseded == ["reports/node-1-old.json"])
+        #expect(merged.nodes.first { $0.host == "node-1" }?.generatedAt == "2026-11-25T05:00:00Z")
+    }
+
+    @Test func textMatchesGolden() throws {
+        let merged = try ReportMerger.merge(Self.inputs())
+        #expect(try ReportsFixtures.matchesGolden("merge-report.txt", MergedReportWriter.text(merged, top: 20)))
+    }
+
+    @Test func jsonMatchesGoldenAndParses() throws {
+        let merged = try ReportMerger.merge(Self.inputs())
+        let json = MergedReportWriter.json(merged, top: 20)
+        #expect(try ReportsFixtures.matchesGolden("merge-report.json", json))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["schema"] as? String == "ctaudit.merge/v1")
+    }
+
+    @Test func topLimitsTheLists() throws {
+        let merged = try ReportMerger.merge(Self.inputs())
+        let text = MergedReportWriter.text(merged, top: 1)
+        #expect(text.contains("… and 5 more offenders (--top N)"))
+    }
+
+    @Test(arguments: [
+        ("not json", "not a JSON object"),
+        ("{\"schema\": \"ctaudit.stats/v1\"}", "schema is 'ctaudit.stats/v1', expected 'ctaudit.audit/v1'"),
+        ("{\"host\": \"x\"}", "schema is missing"),
+        ("{\"schema\": \"ctaudit.audit/v1\", \"host\": \"x\"}", "missing field"),
+        ("{\"schema\": \"ctaudit.audit/v1\", \"host\": 7}", "field 'host' has the wrong type"),
+    ])
+    func rejectsWhatIsNotAnAuditReport(text: String, message: String) {
+        do {
+            _ = try ReportMerger.merge([("bad.json", Array(text.utf8))])
+            Issue.record("accepted \(text)")
+        } catch {
+            #expect(error.description.hasPrefix("bad.json: "))
+            #expect(error.description.contains(message), "\(error)")
+        }
+    }
+
+    @Test func loadNamesMissingFilesAndDirectories() throws {
+        let directory = try ReportsFixtures.temporaryDirectory("merge")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(throws: ReportMergeError(path: directory.path, message: "is a directory; pass the files, e.g. \(directory.path)/*.json")) {
+            try ReportMerger.load(paths: [directory.path])
+        }
+        let missing = directory.appendingPathComponent("none.json").path
+        #expect(throws: ReportMergeError.self) { try ReportMerger.load(paths: [missing]) }
+        let file = directory.appendingPathComponent("a.json")
+        try Data(Self.bytes(ReportsFixtures.report())).write(to: file)
+        #expect(try ReportMerger.load(paths: [file.path]).totalViolations == 4)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Conntrack
+@testable import ConntrackAudit
+
+/// A fixed audit for the report writer tests, with the port histogram and
+/// duration that a live audit records, and helpers for golden files and
+/// external checkers (chromium, promtool, kubernetes-validate).
+enum ReportsFixtures {
+    static func report(host: String = "node-1", netns: String? = "ctlab-node", generatedAt: String = "2026-11-25T05:00:00Z",
+                       clean: Bool = false) -> AuditReport {
+        let policy = AuditPolicy(
+            allowed: .defaultAllowed,
+            podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16"), try! IPNetwork(parsing: "fd00:10:244::/48")]
+        )
+        var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: 1_000_000_000_000)
+        if !clean {
+            accumulator.add(FlowFactory.flow(id: 11, sport: 40001, translatedPort: 1500))
+            accumulator.add(FlowFactory.flow(id: 12, sport: 40002, translatedPort: 23310))
+            accumulator.add(FlowFactory.flow(id: 13, proto: .udp, pod: "10.244.0.4", sport: 1100, dport: 5353, translatedPort: 1100,
+                                             status: [.sourceNAT, .seenReply], timeout: 100))
+            accumulator.add(FlowFactory.flow(id: 14, pod: "fd00:10:244::3", sport: 40003, server: "2001:db8:2::10",
+                                             node: "2001:db8:1::2", translatedPort: 9000))
+        }
+        for index in 0..<40 {
+            accumulator.add(FlowFactory.flow(id: 100 + UInt32(index), sport: 33000 + UInt16(index),
+                                             translatedPort: 33000 + UInt16(index) * 700, status: [.sourceNAT, .seenReply, .assured]))
+        }
+        accumulator.add(FlowFactory.flow(id: 16, status: [.confirmed]))
+        accumulator.setTableEntries(120)
+        var dump = DumpResult()
+        dump.kernelFiltered = true
+        dump.flows = 45
+        return AuditReport(
+            host: host, netns: netns, generatedAt: generatedAt, policy: policy,
+            summary: accumulator.summary, violations: accumulator.sortedViolations(), dump: dump,
+            tableSize: TableSize(entries: 120, maximum: 262144),
+            translatedPorts: accumulator.translatedPorts, durationSeconds: 0.25
+        )
+    }
+
+    static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    /// Compares with Golden/NAME; CTAUDIT_UPDATE_GOLDEN=1 rewrites it (review the diff).
+    static func matchesGolden(_ name: String, _ actual: String) throws -> Bool {
+        let url = goldenDirectory.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["CTAUDIT_UPDATE_GOLDEN"] == "1" {
+            try FileManager.default.createDirectory(at: goldenDirectory, withIntermediateDirectories: true)
+            try actual.write(to: url, atomically: true, encoding: .utf8)
+        }
+        return try String(contentsOf: url, encoding: .utf8) == actual
+    }
+
+    static func temporaryDirectory(_ label: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// Runs a checker program the tests lean on; tests skip when it is missing
+/// (`make deps` installs them, so CI runs them).
+enum ExternalTool {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func path(_ program: String) -> String? {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            + ["/usr/local/bin", "/usr/bin", "/usr/sbin"]
+        for directory in directories {
+            let candidate = "\(directory)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    static func has(_ program: String) -> Bool { path(program) != nil }
+
+    @discardableResult
+    static func run(_ program: String, _ arguments: [String], stdin: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path(program) ?? program)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+        try process.run()
+        if let stdin {
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+        }
+        // Drain stderr on another thread so a chatty child cannot fill the pipe and stall.
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}

@@ -1,0 +1,67 @@
+import Conntrack
+import Testing
+@testable import ConntrackAudit
+
+@Suite("stats: NAT port pressure and writers")
+struct StatsPortPressureTests {
+    static let policy = AuditPolicy(podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16")])
+
+    @Test("flows group by translated address, destination, port and protocol; only groups with pod SNAT are listed")
+    func grouping() throws {
+        var pressure = PortPressureAccumulator(policy: Self.policy)
+        // Two pod flows to 203.0.113.10:8080 (one violation), one to :443.
+        pressure.add(FlowFactory.flow(id: 1, sport: 40000, translatedPort: 40000))
+        pressure.add(FlowFactory.flow(id: 2, sport: 40000, translatedPort: 1500))
+        pressure.add(FlowFactory.flow(id: 3, dport: 443, translatedPort: 50000))
+        // The node's own connection from the same address holds a port in the first space.
+        pressure.add(FlowFactory.flow(id: 4, pod: "198.51.100.2", sport: 33000, translatedPort: 33000, status: [.confirmed]))
+        // A non-NATed flow elsewhere and an ICMP flow are not listed.
+        pressure.add(FlowFactory.flow(id: 5, pod: "10.0.0.1", server: "10.0.0.2", translatedPort: 40001, status: [.confirmed]))
+        pressure.add(FlowFactory.flow(id: 6, proto: .icmp))
+        let groups = pressure.pressures()
+        #expect(pressure.flowsRead == 6 && pressure.snat == 3)
+        #expect(groups.count == 2)
+        let first = try #require(groups.first)
+        #expect(first.destinationPort == 8080 && first.proto == .tcp)
+        #expect(first.portsInUse == 3 && first.portsInAllowed == 2 && first.snat == 2)
+        #expect(first.violations == 1 && first.remapped == 1)
+        #expect(first.allowedPorts == 32768)
+        #expect(first.sharePPM == 61)  // 2 of 32768 ports
+        #expect(groups[1].destinationPort == 443 && groups[1].portsInUse == 1)
+    }
+
+    static func report() -> StatsReport {
+        var cpu0 = CPUStatistics(cpu: 0)
+        cpu0.found = 16
+        cpu0.insertFailed = 2
+        var cpu1 = CPUStatistics(cpu: 1)
+        cpu1.found = 4
+        var pressure = PortPressureAccumulator(policy: policy)
+        pressure.add(FlowFactory.flow(id: 1, translatedPort: 40000))
+        return StatsReport(
+            host: "node1", netns: "cni-1", generatedAt: "2026-11-25T04:58:07Z", policy: policy, cpus: [cpu0, cpu1],
+            tableSize: TableSize(entries: 41, maximum: 262144), pressures: pressure.pressures(),
+            flowsRead: pressure.flowsRead, snat: pressure.snat, dump: DumpResult())
+    }
+
+    @Test("JSON: totals, per CPU, table and pressure with conntrack -S names")
+    func json() {
+        let text = StatsJSONWriter.render(Self.report())
+        for field in [#""schema": "ctaudit.stats/v1""#, #""entries": 41"#, #""max": 262144"#, #""found": 20"#,
+                      #""insert_failed": 2"#, #""cpu": 1"#, #""chaintoolong": 0"#, #""ports_in_use": 1"#,
+                      #""share": 0.000031"#, #""translated": "198.51.100.2""#, #""dport": 8080"#] {
+            #expect(text.contains(field), "\(field)")
+        }
+    }
+
+    @Test("text: the sum always, each CPU only with --per-cpu, and what insert_failed means")
+    func text() {
+        let summed = StatsTextWriter(perCPU: false).render(Self.report())
+        #expect(summed.contains("table: 41 entries of 262144"))
+        #expect(summed.contains("insert_failed 2:"))
+        #expect(!summed.contains("\n  0 ") && summed.contains("  all"))
+        let perCPU = StatsTextWriter(perCPU: true).render(Self.report())
+        #expect(perCPU.contains("\n    0     16") || perCPU.contains("  0 "))
+        #expect(perCPU.contains("198.51.100.2") && perCPU.contains("203.0.113.10:8080"))
+    }
+}

@@ -1,0 +1,80 @@
+import Conntrack
+import Testing
+@testable import ConntrackAudit
+
+@Suite("watch: text and ndjson output")
+struct WatchWriterTests {
+    static let time: UInt64 = 1_764_045_012_345_000_000  // 2025-11-25T04:30:12.345Z
+
+    static func record(_ event: WatchRecord.Event, status: FlowStatus = [.sourceNAT, .confirmed]) -> WatchRecord {
+        WatchRecord(event: event, violation: Violation(flow: FlowFactory.flow(id: 77, translatedPort: 1187, status: status)),
+                    isViolation: true, timeNanoseconds: time)
+    }
+
+    @Test("an ndjson line is event, time, exactly audit's violation fields, then violation")
+    func ndjsonMatchesAuditFields() throws {
+        for event in [WatchRecord.Event.new, .update, .destroy, .resync] {
+            let record = Self.record(event)
+            guard case .object(let fields) = JSONReportWriter.violation(record.violation) else {
+                Issue.record("violation is not an object")
+                return
+            }
+            let expected = JSONValue.object(
+                [("event", .string(event.rawValue)), ("time", .string("2025-11-25T04:30:12.345Z"))]
+                    + fields + [("violation", .bool(true))]).serialized() + "\n"
+            #expect(WatchJSONWriter.line(record) == expected)
+        }
+    }
+
+    @Test("the fast serializer writes exactly what JSONValue writes", arguments: [
+        JSONValue.object([("a", .int(0)), ("b", .int(-5)), ("c", .int(1_000_000_007)), ("d", .null)]),
+        .array([.bool(true), .bool(false), .string("quote \" back \\ tab \t nl \n ctl \u{1}"), .string("ünï")]),
+        .object([("nested", .object([("x", .array([]))])), ("n", .number(0.25)), ("e", .object([]))]),
+    ])
+    func compactSerializer(value: JSONValue) {
+        var bytes: [UInt8] = []
+        WatchJSONWriter.appendCompact(value, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == value.serialized())
+    }
+
+    @Test("text lines say what happened; a destroyed unreplied violation is a failed connection")
+    func textLines() {
+        let writer = WatchTextWriter(color: false)
+        let new = writer.line(Self.record(.new))
+        #expect(new.contains("NEW") && new.contains("VIOLATION") && new.contains("via 198.51.100.2:1187"))
+        #expect(new.contains("[UNREPLIED]") && !new.contains("\u{1B}["))
+        let failed = writer.line(Self.record(.destroy))
+        #expect(failed.contains("DESTROY") && failed.contains("never got a reply: the connection failed"))
+        let replied = writer.line(Self.record(.destroy, status: [.sourceNAT, .confirmed, .seenReply]))
+        #expect(replied.contains("=> got a reply") && !replied.contains("failed"))
+        #expect(WatchTextWriter(color: true).line(Self.record(.new)).contains("\u{1B}["))
+    }
+
+    static let context = WatchContext(
+        host: "node1", netns: "cni-1", allowed: .defaultAllowed, startedAtNanoseconds: time,
+        endedAtNanoseconds: time + 2_000_000_000, durationNanoseconds: 2_000_000_000,
+        receiveBufferBytes: 16_777_216, receiveBufferForced: true, stopReason: .signal)
+
+    @Test("the summary names every count the issue asks for, in both formats")
+    func summaries() {
+        var summary = WatchSummary()
+        summary.events = 10
+        summary.snat = 4
+        summary.remapped = 3
+        summary.violations = 2
+        summary.violationsReplied = 1
+        summary.violationsFailed = 1
+        summary.eventsLost = 7
+        summary.resyncs = 1
+        let text = WatchTextWriter().summary(summary, context: Self.context)
+        #expect(text.contains("events 10") && text.contains("snat 4") && text.contains("remapped 3"))
+        #expect(text.contains("violations 2 (1 never got a reply, 1 ended without one)"))
+        #expect(text.contains("events lost 7") && text.contains("stopped by signal"))
+        let json = WatchJSONWriter.summary(summary, context: Self.context)
+        for field in [#""event":"summary""#, #""events":10"#, #""snat":4"#, #""remapped":3"#, #""violations":2"#,
+                      #""violations_unreplied":1"#, #""violations_failed":1"#, #""events_lost":7"#, #""stopped_by":"signal""#] {
+            #expect(json.contains(field), "\(field)")
+        }
+        #expect(json.hasSuffix("}\n") && !json.dropLast().contains("\n"))
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// `ctaudit check` as scripts see it: exit codes and one-line errors.
+@Suite("check: command line")
+struct CheckCLITests {
+    static let fixtures = Shell.packageRoot.appendingPathComponent("Tests/ConntrackAuditTests/Fixtures/rules").path
+
+    func ctaudit(_ arguments: [String]) throws -> Shell.Result {
+        try Shell.run(Shell.ctauditBinary, arguments, environment: ["NO_COLOR": "1"])
+    }
+
+    @Test(arguments: [("fixed-range", Int32(0)), ("plain-masquerade", 1), ("k3s-flannel", 1), ("nft-masquerade-range", 0)])
+    func exitStatusFollowsVerdict(_ name: String, _ status: Int32) throws {
+        var arguments = ["check", "--nft-json", "\(Self.fixtures)/\(name).nft.json"]
+        for suffix in ["iptables", "ip6tables"] where FileManager.default.fileExists(atPath: "\(Self.fixtures)/\(name).\(suffix)") {
+            arguments += ["--iptables-save", "\(Self.fixtures)/\(name).\(suffix)"]
+        }
+        let result = try ctaudit(arguments)
+        #expect(result.status == status, "\(result.stderr)")
+        #expect(result.stdout.contains("verdict: "))
+    }
+
+    @Test func jsonFormat() throws {
+        let result = try ctaudit(["check", "--iptables-save", "\(Self.fixtures)/random-fully.iptables", "--format", "json"])
+        #expect(result.status == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["verdict"] as? String == "broken")
+    }
+
+    @Test func truncatedJSONIsExit2NamingTheFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-trunc-\(UUID().uuidString).json").path
+        let whole = try String(contentsOfFile: "\(Self.fixtures)/k3s-flannel.nft.json", encoding: .utf8)
+        try String(whole.prefix(whole.count / 2)).write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try ctaudit(["check", "--nft-json", path])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("ctaudit: \(path): not valid JSON"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func notAnIptablesSaveDumpIsExit2NamingTheFile() throws {
+        let path = "\(Self.fixtures)/k3s-flannel.nft.json"
+        let result = try ctaudit(["check", "--iptables-save", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("ctaudit: \(path): line 1 is not iptables-save output"))
+    }
+
+    @Test func badPortRangeIsExit2() throws {
+        let result = try ctaudit(["check", "--iptables-save", "\(Self.fixtures)/fixed-range.iptables", "--port-range", "60999-32768"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("reversed range"))
+    }
+
+    @Test func declaredLowPodRangeBreaksPlainMasquerade() throws {
+        let result = try ctaudit(["check", "--iptables-save", "\(Self.fixtures)/plain-masquerade.iptables", "--port-range", "1024-65535"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("BROKEN"))
+        #expect(result.stdout.contains("sysctl -w net.ipv4.ip_local_port_range=\"32768 60999\""))
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+import Conntrack
+import ConntrackAudit
+
+/// Kubernetes awareness against real namespaces: the lab's pods stand in for
+/// pods, a temporary --root holds a fake node's CNI config, host-local IPAM
+/// state and containerd sandbox file, and ctaudit must find the pod network,
+/// name the pod behind each violation, and find pod3's low port range.
+@Suite("Kubernetes awareness (live namespaces)",
+       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+       .enabled(if: Shell.has("iptables") && Shell.has("ip"), "needs iproute2 and iptables"))
+struct KubernetesAwarenessTests {
+    static let sandboxID = "5e1d7c3b9a8f6e4d2c0b1a2938475665748392a1b0c9d8e7f6a5b4c3d2e1f0a9"
+
+    /// A node tree: a CNI conflist with the lab's pod networks, pod3's
+    /// address allocated by host-local to `sandboxID`, and containerd's
+    /// sandbox config naming the pod and its namespace.
+    static func makeNodeRoot(podNamespace: String) throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-k8s-\(UUID().uuidString)")
+        func write(_ path: String, _ text: String) throws {
+            let url = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        try write("etc/cni/net.d/10-lab.conflist", """
+            {"cniVersion":"1.0.0","name":"lab","plugins":[{"type":"bridge","bridge":"cni0",
+             "ipam":{"type":"host-local","ranges":[[{"subnet":"10.244.0.0/24"}],[{"subnet":"fd00:10:244::/64"}]]}}]}
+            """)
+        try write("var/lib/cni/networks/lab/10.244.0.4", "\(sandboxID)\r\neth0")
+        try write("var/lib/cni/networks/lab/last_reserved_ip.0", "10.244.0.4")
+        try write("run/containerd/io.containerd.runtime.v2.task/k8s.io/\(sandboxID)/config.json", """
+            {"ociVersion":"1.1.0","annotations":{"io.kubernetes.cri.container-type":"sandbox",
+             "io.kubernetes.cri.sandbox-name":"low-ports-0","io.kubernetes.cri.sandbox-namespace":"batch",
+             "io.kubernetes.cri.sandbox-uid":"11111111-2222-3333-4444-555555555555"},
+             "linux":{"namespaces":[{"type":"pid"},{"type":"network","path":"/var/run/netns/\(podNamespace)"}]}}
+            """)
+        return root
+    }
+
+    /// `sleep 600` inside `namespace` (ip netns exec execs it: same pid), not
+    /// waited for; no pipes, so nothing keeps the test's output open.
+    static func startProcess(in namespace: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "exec ip netns exec \"$0\" sleep 600", namespace]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Until ip has entered the namespace and exec'd sleep, the pid is outside it.
+        for _ in 0..<100 {
+            if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.processIdentifier)/exe"),
+               link.hasSuffix("/sleep") { break }
+            usleep(20_000)
+        }
+        return process
+    }
+
+    static func stop(_ process: Process) {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    @Test func violationNamesThePodAndPod3sPortRangeIsACause() throws {
+        let lab = try Lab.up("k8")
+        defer { lab.down() }
+        let pod3 = "\(lab.prefix)-pod3"
+        // A process in the pod's namespace, like its pause container.
+        let sleeper = try Self.startProcess(in: pod3)
+        defer { Self.stop(sleeper) }
+        let root = try Self.makeNodeRoot(podNamespace: pod3)
+        defer { try? FileManager.default.removeItem(at: root) }
+
+        _ = try lab.traffic(pairs: 2, timeout: 2)
+        let run = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace, "--root", root.path, "--format", "json"])
+        #expect(run.status == 1, "stderr: \(run.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+
+        let policy = try #require(document["policy"] as? [String: Any])
+        #expect(policy["pod_cidrs_source"] as? String == "discovered")
+        #expect(policy["pod_cidrs"] as? [String] == ["10.244.0.0/24", "fd00:10:244::/64"])
+        let found = try #require(policy["pod_cidrs_found"] as? [[String: Any]])
+        #expect(found.allSatisfy { ($0["file"] as? String)?.hasSuffix("/etc/cni/net.d/10-lab.conflist") == true })
+
+        let violations = try #require(document["violations"] as? [[String: Any]])
+        let fromPod3 = violations.filter { (($0["original"] as? [String: Any])?["src"] as? String) == "10.244.0.4" }
+        #expect(fromPod3.count >= 2, "pod3 keeps its low ports: every one of its flows is a violation")
+        for violation in fromPod3 {
+            let pod = try #require(violation["pod"] as? [String: Any])
+            #expect(pod["ip"] as? String == "10.244.0.4")
+            #expect(pod["container_id"] as? String == Self.sandboxID)
+            #expect(pod["netns"] as? String == pod3)
+            #expect(pod["name"] as? String == "low-ports-0")
+            #expect(pod["namespace"] as? String == "batch")
+        }
+        // pod3's IPv6 address has no IPAM file; the live namespace pins it to the same pod.
+        let pod3v6 = violations.filter { (($0["original"] as? [String: Any])?["src"] as? String) == "fd00:10:244::4" }
+        #expect(!pod3v6.isEmpty)
+        for violation in pod3v6 {
+            #expect((violation["pod"] as? [String: Any])?["netns"] as? String == pod3)
+        }
+
+        let kubernetes = try #require(document["kubernetes"] as? [String: Any])
+        let ranges = try #require(kubernetes["pod_port_ranges"] as? [[String: Any]])
+        let mine = try #require(ranges.first { (($0["pod"] as? [String: Any])?["netns"] as? String) == pod3 })
+        let range = try #require(mine["ip_local_port_range"] as? [String: Any])
+        #expect(range["low"] as? Int == 1024 && range["high"] as? Int == 2047)
+        #expect((mine["kept_port_violations"] as? Int ?? 0) >= 2)
+        // Parallel labs have a pod1 and pod2 too; none of this lab's is flagged.
+        #expect(!ranges.contains { (($0["pod"] as? [String: Any])?["netns"] as? String)?.hasPrefix("\(lab.prefix)-pod1") == true })
+
+        let text = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace, "--root", root.path])
+        #expect(text.stdout.contains("pod networks: discovered: 10.244.0.0/24 from \(root.path)/etc/cni/net.d/10-lab.conflist"))
+        #expect(text.stdout.contains("pod 10.244.0.4 batch/low-ports-0 (netns \(pod3)): "))
+    }
+
+    @Test func livenamespaceIndexSeesTheProcessAndTheAddresses() throws {
+        let lab = try Lab.up("k8")
+        defer { lab.down() }
+        let pod2 = "\(lab.prefix)-pod2"
+        let process = try Self.startProcess(in: pod2)
+        defer { Self.stop(process) }
+        let sleeper = process.processIdentifier
+
+        let index = LiveNamespaceIndex.scan(excluding: [try NetworkNamespace.resolve(lab.nodeNamespace)])
+        let withProcess = try #require(index.namespaces.first { $0.names.contains(pod2) })
+        #expect(withProcess.pids.contains(sleeper))
+        #expect(withProcess.addresses.contains(IPAddress("10.244.0.3")!))
+        #expect(withProcess.addresses.contains(IPAddress("fd00:10:244::3")!))
+        // Without a process, the addresses are read by entering /run/netns/NAME.
+        let pod1 = try #require(index.namespaces.first { $0.names.contains("\(lab.prefix)-pod1") })
+        #expect(pod1.addresses.contains(IPAddress("10.244.0.2")!))
+        // The audited node namespace is the node, not a pod.
+        #expect(!index.namespaces.contains { $0.names.contains(lab.nodeNamespace) })
+    }
+
+    @Test func routesInTheAuditedNamespaceAreTheLastResort() throws {
+        let name = "k8rt\(UInt32.random(in: 0..<UInt32(36 * 36 * 36)))"
+        try Shell.sh("ip netns add \(name)")
+        defer { _ = try? Shell.run("/sbin/ip", ["netns", "del", name]); _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", name]) }
+        // A bridge named like the CNI's, with the node's pod subnet on it.
+        try Shell.sh("ip -n \(name) link add cni0 type bridge && ip -n \(name) addr add 10.77.3.1/24 dev cni0 && ip -n \(name) link set cni0 up")
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-k8s-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+
+        // A copied tree reads its own proc/net/route (none here); the host reads the audited namespace's.
+        let offline = PodNetworkDiscovery(root: NodeRoot(empty.path), routesNamespace: try NetworkNamespace.resolve(name)).discover()
+        #expect(offline.networks.isEmpty)
+        let live = PodNetworkDiscovery(root: .host, routesNamespace: try NetworkNamespace.resolve(name)).discover()
+        if live.found.contains(where: { $0.kind != .route }) {
+            return  // this machine has CNI files of its own; routes are not consulted
+        }
+        #expect(live.networks == [try IPNetwork(parsing: "10.77.3.0/24")])
+        #expect(live.found.first?.detail == "dev cni0")
+        #expect(live.found.first?.file == "/proc/net/route in netns \(name)")
+    }
+}
