@@ -52,6 +52,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // libFuzzer target for the netlink decoder; scripts/fuzz.sh builds it
+        // with -sanitize=fuzzer. A plain build makes an empty program.
+        .executableTarget(
+            name: "ConntrackFuzz",
+            dependencies: ["Conntrack", "ConntrackAudit"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ConntrackTests",
             dependencies: ["Conntrack"],

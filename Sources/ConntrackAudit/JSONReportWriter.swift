@@ -6,12 +6,50 @@ public enum JSONReportWriter {
     public static let schema = "ctaudit.audit/v1"
 
     public static func render(_ report: AuditReport) -> String {
-        document(report).serialized(indent: 2) + "\n"
+        var text = ""
+        write(report) { text += $0 }
+        return text
+    }
+
+    /// Writes the document in chunks of about 64 KiB, building one
+    /// violation's JSON at a time: memory stays proportional to the
+    /// violations kept, not to the size of the text.
+    public static func write(_ report: AuditReport, to sink: (String) -> Void) {
+        let members = documentMembers(report, violations: [])
+        var chunk = "{\n"
+        func flushIfLarge() {
+            if chunk.utf8.count >= 64 * 1024 { sink(chunk); chunk = "" }
+        }
+        for (index, (key, value)) in members.enumerated() {
+            chunk += JSONValue.padding(2, 1)
+            JSONValue.escape(key, into: &chunk)
+            chunk += ": "
+            if key == "violations" && !report.violations.isEmpty {
+                chunk += "[\n"
+                for (position, item) in report.violations.enumerated() {
+                    chunk += JSONValue.padding(2, 2)
+                    violation(item).write(into: &chunk, indent: 2, level: 2)
+                    chunk += position < report.violations.count - 1 ? ",\n" : "\n"
+                    flushIfLarge()
+                }
+                chunk += JSONValue.padding(2, 1) + "]"
+            } else {
+                value.write(into: &chunk, indent: 2, level: 1)
+            }
+            chunk += index < members.count - 1 ? ",\n" : "\n"
+            flushIfLarge()
+        }
+        chunk += "}\n"
+        sink(chunk)
     }
 
     public static func document(_ report: AuditReport) -> JSONValue {
+        .object(documentMembers(report, violations: report.violations))
+    }
+
+    private static func documentMembers(_ report: AuditReport, violations: [Violation]) -> [(String, JSONValue)] {
         let summary = report.summary
-        return .object([
+        return [
             ("schema", .string(schema)),
             ("host", .string(report.host)),
             ("netns", report.netns.map(JSONValue.string) ?? .null),
@@ -41,11 +79,11 @@ public enum JSONReportWriter {
                 ("interrupted", .bool(report.dump.interrupted)),
                 ("table_max", report.tableSize?.maximum.map { .int(Int($0)) } ?? .null),
             ])),
-            ("violations", .array(report.violations.map(violation))),
+            ("violations", .array(violations.map(violation))),
             ("offenders", .array(report.offenders.map(offender))),
             ("remedies", .array(report.remedies.map(remedy))),
             ("kubernetes", kubernetes(report.kubernetes)),
-        ])
+        ]
     }
 
     public static func range(_ range: PortRange) -> JSONValue {

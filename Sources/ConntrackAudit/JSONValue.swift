@@ -20,9 +20,10 @@ public indirect enum JSONValue: Hashable, Sendable {
         return out
     }
 
-    private func write(into out: inout String, indent: Int?, level: Int) {
+    /// Appends this value at nesting `level` (pretty printing indents by `indent`).
+    func write(into out: inout String, indent: Int?, level: Int) {
         let newline = indent == nil ? "" : "\n"
-        let pad = { (depth: Int) in String(repeating: " ", count: (indent ?? 0) * depth) }
+        let pad = { (depth: Int) in JSONValue.padding(indent, depth) }
         let colon = indent == nil ? ":" : ": "
         switch self {
         case .null: out += "null"
@@ -62,7 +63,16 @@ public indirect enum JSONValue: Hashable, Sendable {
         }
     }
 
-    private static func escape(_ text: String, into out: inout String) {
+    /// Leading spaces for one line; the common depths are computed once.
+    static func padding(_ indent: Int?, _ depth: Int) -> String {
+        guard let indent, indent > 0, depth > 0 else { return "" }
+        if indent == 2 && depth < twoSpacePads.count { return twoSpacePads[depth] }
+        return String(repeating: " ", count: indent * depth)
+    }
+
+    private static let twoSpacePads = (0..<8).map { String(repeating: " ", count: 2 * $0) }
+
+    static func escape(_ text: String, into out: inout String) {
         out += "\""
         // Fast path (watch writes thousands of lines a second): most strings
         // are addresses and names with nothing to escape.

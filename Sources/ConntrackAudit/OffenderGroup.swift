@@ -20,6 +20,13 @@ public struct OffenderGroup: Hashable, Sendable {
         self.proto = proto
     }
 
+    private mutating func record(_ violation: Violation) {
+        violations += 1
+        if violation.isUnreplied { unreplied += 1 }
+        if violation.isRemapped { remapped += 1 }
+        translatedPorts.append(violation.translatedPort)
+    }
+
     /// Groups violations by (pod, destination, port, protocol), worst first:
     /// most unreplied, then most violations.
     public static func group(_ violations: [Violation]) -> [OffenderGroup] {
@@ -31,13 +38,11 @@ public struct OffenderGroup: Hashable, Sendable {
             let flow = violation.flow
             let key = Key(pod: flow.original.source, destination: flow.original.destination,
                           port: flow.original.destinationPort, proto: flow.proto)
-            var group = groups[key] ?? OffenderGroup(
+            // Mutate in place: copying the group out and back would copy its
+            // port list every time (quadratic on a node with many violations).
+            groups[key, default: OffenderGroup(
                 podSource: key.pod, destination: key.destination, destinationPort: key.port, proto: key.proto)
-            group.violations += 1
-            if violation.isUnreplied { group.unreplied += 1 }
-            if violation.isRemapped { group.remapped += 1 }
-            group.translatedPorts.append(violation.translatedPort)
-            groups[key] = group
+            ].record(violation)
         }
         return groups.values.map { group in
             var group = group

@@ -63,7 +63,7 @@ public struct Remedy: Hashable, Sendable {
         let widenFrom = min(lowest, 1024)
         remedies.append(Remedy(
             kind: .widenFirewall,
-            summary: "or allow replies upstream to \(widenFrom)-65535 (masquerade's own range), e.g. widen the firewall rule from \(allowed) to \(widenFrom == 0 ? "0" : "\(widenFrom)")-65535",
+            summary: "or widen the upstream firewall rule that allows replies from \(allowed) to \(widenFrom)-65535 (the ports masquerade and these pods use)",
             commands: []
         ))
         return remedies

@@ -7,10 +7,13 @@ public struct TextReportWriter: Sendable {
     public var color: Bool
     /// Flows listed individually before the rest are only counted.
     public var flowLimit: Int
+    /// Offender rows (pod, destination) shown before the rest are only counted.
+    public var groupLimit: Int
 
-    public init(color: Bool = false, flowLimit: Int = 50) {
+    public init(color: Bool = false, flowLimit: Int = 50, groupLimit: Int = 50) {
         self.color = color
         self.flowLimit = flowLimit
+        self.groupLimit = groupLimit
     }
 
     public func render(_ report: AuditReport) -> String {
@@ -52,15 +55,20 @@ public struct TextReportWriter: Sendable {
         lines.append("")
         let header = ["POD", "DESTINATION", "PROTO", "FLOWS", "UNREPLIED", "TRANSLATED PORTS"]
         var rows: [[String]] = []
-        for group in report.offenders {
+        let offenders = report.offenders
+        let pods = Self.podsByAddress(report)
+        for group in offenders.prefix(groupLimit) {
             let ports = group.translatedPorts.prefix(8).map(String.init).joined(separator: ",")
                 + (group.translatedPorts.count > 8 ? ",…" : "")
             rows.append([
-                podCell(group.podSource, report), endpoint(group.destination, group.destinationPort), group.proto.name,
+                podCell(group.podSource, pods: pods), endpoint(group.destination, group.destinationPort), group.proto.name,
                 String(group.violations), String(group.unreplied), ports,
             ])
         }
         lines.append(contentsOf: table(header: header, rows: rows, rightAligned: [3, 4]))
+        if offenders.count > groupLimit {
+            lines.append("… and \(offenders.count - groupLimit) more pod/destination pairs (--format json lists all)")
+        }
         lines.append("")
         lines.append(contentsOf: evidenceByPod(report.violations.prefix(flowLimit)))
         if report.violations.count > flowLimit {

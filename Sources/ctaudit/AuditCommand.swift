@@ -68,6 +68,11 @@ struct AuditCommand: ParsableCommand {
         }
         if verbose { describeDump(report) }
         try textfile.write(report)
+        if format == .json {
+            try reportOutput.emit { JSONReportWriter.write(report, to: $0) }
+            try reportOutput.check(violations: report.summary.violations)
+            return
+        }
         let output: String = switch format {
         case .json: JSONReportWriter.render(report)
         case .text: TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor).render(report)

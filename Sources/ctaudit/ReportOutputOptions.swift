@@ -33,6 +33,18 @@ struct ReportOutputOptions: ParsableArguments {
         }
     }
 
+    /// Like `emit`, for a writer that produces its text in chunks: stdout
+    /// gets each chunk as it comes, so a large report is never held whole.
+    func emit(chunks produce: ((String) -> Void) -> Void) throws {
+        if output != nil {
+            var text = ""
+            produce { text += $0 }
+            try emit(text)
+        } else if !quiet {
+            produce { Console.out($0) }
+        }
+    }
+
     /// Exit 1 above the threshold, else success.
     func check(violations: Int) throws {
         if violations > maxViolations { throw ExitStatus.violations.exitCode }

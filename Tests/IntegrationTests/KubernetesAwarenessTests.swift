@@ -38,28 +38,43 @@ struct KubernetesAwarenessTests {
         return root
     }
 
-    /// `sleep 600` inside `namespace` (ip netns exec execs it: same pid), not
-    /// waited for; no pipes, so nothing keeps the test's output open.
-    static func startProcess(in namespace: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "exec ip netns exec \"$0\" sleep 600", namespace]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+    /// `sleep 600` inside `namespace` (ip netns exec execs it: same pid),
+    /// not waited for; stdio on /dev/null so nothing keeps the test's output open.
+    /// posix_spawn + waitpid like Shell.run (Foundation's Process can miss SIGCHLD).
+    static func startProcess(in namespace: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor: Int32 in [0, 1, 2] {
+            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        let arguments = ["ip", "netns", "exec", namespace, "sleep", "600"]
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        // Test threads block most signals and a spawned child inherits the mask:
+        // unblock everything so SIGTERM ends it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, "ip", &actions, &attributes, argv, environ)
+        guard spawned == 0 else { throw Shell.Failure(command: arguments.joined(separator: " "), status: -1, stderr: "spawn failed") }
         // Until ip has entered the namespace and exec'd sleep, the pid is outside it.
-        for _ in 0..<100 {
-            if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.processIdentifier)/exe"),
-               link.hasSuffix("/sleep") { break }
+        for _ in 0..<250 {
+            if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"), link.hasSuffix("/sleep") { break }
             usleep(20_000)
         }
-        return process
+        return pid
     }
 
-    static func stop(_ process: Process) {
-        process.terminate()
-        process.waitUntilExit()
+    static func stop(_ pid: pid_t) {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
     @Test func violationNamesThePodAndPod3sPortRangeIsACause() throws {
@@ -119,9 +134,8 @@ struct KubernetesAwarenessTests {
         let lab = try Lab.up("k8")
         defer { lab.down() }
         let pod2 = "\(lab.prefix)-pod2"
-        let process = try Self.startProcess(in: pod2)
-        defer { Self.stop(process) }
-        let sleeper = process.processIdentifier
+        let sleeper = try Self.startProcess(in: pod2)
+        defer { Self.stop(sleeper) }
 
         let index = LiveNamespaceIndex.scan(excluding: [try NetworkNamespace.resolve(lab.nodeNamespace)])
         let withProcess = try #require(index.namespaces.first { $0.names.contains(pod2) })

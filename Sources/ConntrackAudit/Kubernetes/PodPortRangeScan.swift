@@ -1,4 +1,4 @@
-import Conntrack
+public import Conntrack
 
 /// Reads `ip_local_port_range` inside every live pod namespace and keeps the
 /// pods whose range reaches outside the allowed ports. Read-only.
@@ -17,6 +17,11 @@ public enum PodPortRangeScan {
         violations: [Violation] = []
     ) -> Result {
         var result = Result()
+        // Kept-port violations per source address, once (not per namespace).
+        var keptPort: [IPAddress: [Violation]] = [:]
+        for violation in violations where !violation.isRemapped {
+            keptPort[violation.podSource, default: []].append(violation)
+        }
         for namespace in attribution.live.namespaces {
             let podAddresses = namespace.addresses.filter { address in
                 podNetworks.isEmpty || podNetworks.contains { $0.contains(address) }
@@ -38,11 +43,12 @@ public enum PodPortRangeScan {
             var finding = PodPortRangeFinding(pod: pod, range: range, outside: outside)
             // A violation is this pod's when attribution pinned it here, or
             // (not attributed) when its source is one of this pod's addresses.
-            finding.keptPortViolations = violations.filter { violation in
-                guard !violation.isRemapped, namespace.addresses.contains(violation.podSource) else { return false }
-                guard let owner = violation.pod?.netns else { return violation.pod?.otherNetns.isEmpty ?? true }
-                return owner == namespace.label
-            }.count
+            finding.keptPortViolations = namespace.addresses.reduce(0) { count, address in
+                count + (keptPort[address] ?? []).filter { violation in
+                    guard let owner = violation.pod?.netns else { return violation.pod?.otherNetns.isEmpty ?? true }
+                    return owner == namespace.label
+                }.count
+            }
             result.findings.append(finding)
         }
         return result

@@ -6,7 +6,21 @@ extension TextReportWriter {
     /// `10.244.0.4 default/web-1 (netns cni-…)`, or the bare address when
     /// attribution did not run or found nothing.
     public func podCell(_ address: IPAddress, _ report: AuditReport) -> String {
-        guard let pod = report.violations.first(where: { $0.podSource == address })?.pod, !pod.isOnlyAddress else {
+        podCell(address, pods: Self.podsByAddress(report))
+    }
+
+    /// The first known identity per pod address, built once per report (a
+    /// lookup per offender row would be quadratic on a busy node).
+    static func podsByAddress(_ report: AuditReport) -> [IPAddress: PodIdentity] {
+        var pods: [IPAddress: PodIdentity] = [:]
+        for violation in report.violations where pods[violation.podSource] == nil {
+            if let pod = violation.pod { pods[violation.podSource] = pod }
+        }
+        return pods
+    }
+
+    func podCell(_ address: IPAddress, pods: [IPAddress: PodIdentity]) -> String {
+        guard let pod = pods[address], !pod.isOnlyAddress else {
             return address.description
         }
         return "\(address) \(pod)"

@@ -1,0 +1,50 @@
+import Conntrack
+import ConntrackAudit
+
+/// Takes decoded flows through classification and every audit report
+/// writer, as `ctaudit audit` would. Addresses, ports, states and ids come
+/// straight from the fuzzer, so formatting code meets values no lab makes.
+enum FuzzedReport {
+    /// Flows from 10.0.0.0/8 and fd00::/8 are pods; 32768-65535 is allowed.
+    static let policy = AuditPolicy(
+        allowed: .defaultAllowed,
+        podNetworks: [try! IPNetwork(parsing: "10.0.0.0/8"), try! IPNetwork(parsing: "fd00::/8")]
+    )
+    /// Every-flow policy: nothing is out of scope.
+    static let everyFlow = AuditPolicy(allowed: .defaultAllowed, podNetworks: [])
+
+    /// Decodes one datagram; what decodes goes on through the reports.
+    static func decode(_ bytes: UnsafeRawBufferPointer) {
+        guard let datagram = try? FlowDecoder.decodeDatagram(bytes) else { return }
+        for statistics in datagram.cpuStatistics { _ = statistics.counters }
+        exercise(datagram.flows)
+    }
+
+    static func exercise(_ flows: [Flow]) {
+        // A few flows reach every writer path; more only slow the fuzzer down.
+        let flows = flows.prefix(4)
+        guard !flows.isEmpty else { return }
+        for policy in [policy, everyFlow] {
+            var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: 1_750_000_000_000_000_000)
+            for flow in flows {
+                _ = flow.original.description
+                _ = flow.reply.description
+                accumulator.add(flow)
+            }
+            accumulator.setTableEntries(flows.count)
+            var dump = DumpResult()
+            dump.flows = flows.count
+            let report = AuditReport(
+                host: "fuzz", netns: "fuzz", generatedAt: "2026-01-01T00:00:00Z", policy: policy,
+                summary: accumulator.summary, violations: accumulator.sortedViolations(), dump: dump,
+                tableSize: TableSize(entries: UInt32(truncatingIfNeeded: flows.count), maximum: 262_144),
+                translatedPorts: accumulator.translatedPorts, durationSeconds: 0.001
+            )
+            _ = JSONReportWriter.render(report)
+            _ = TextReportWriter(color: true).render(report)
+            _ = NDJSONWriter.render(report)
+            _ = PrometheusWriter.render(report, timestamp: 1_750_000_000)
+            _ = HTMLReportWriter().render(report)
+        }
+    }
+}
