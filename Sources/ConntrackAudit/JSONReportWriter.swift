@@ -15,24 +15,31 @@ public enum JSONReportWriter {
     /// violation's JSON at a time: memory stays proportional to the
     /// violations kept, not to the size of the text.
     public static func write(_ report: AuditReport, to sink: (String) -> Void) {
-        let members = documentMembers(report, violations: [])
+        // The two lists that grow with the table are written item by item.
+        let offenders = report.offenders
+        let members = documentMembers(report, violations: [], offenders: [])
         var chunk = "{\n"
         func flushIfLarge() {
             if chunk.utf8.count >= 64 * 1024 { sink(chunk); chunk = "" }
+        }
+        func streamArray<Item>(_ items: [Item], _ encode: (Item) -> JSONValue) {
+            chunk += "[\n"
+            for (position, item) in items.enumerated() {
+                chunk += JSONValue.padding(2, 2)
+                encode(item).write(into: &chunk, indent: 2, level: 2)
+                chunk += position < items.count - 1 ? ",\n" : "\n"
+                flushIfLarge()
+            }
+            chunk += JSONValue.padding(2, 1) + "]"
         }
         for (index, (key, value)) in members.enumerated() {
             chunk += JSONValue.padding(2, 1)
             JSONValue.escape(key, into: &chunk)
             chunk += ": "
             if key == "violations" && !report.violations.isEmpty {
-                chunk += "[\n"
-                for (position, item) in report.violations.enumerated() {
-                    chunk += JSONValue.padding(2, 2)
-                    violation(item).write(into: &chunk, indent: 2, level: 2)
-                    chunk += position < report.violations.count - 1 ? ",\n" : "\n"
-                    flushIfLarge()
-                }
-                chunk += JSONValue.padding(2, 1) + "]"
+                streamArray(report.violations, violation)
+            } else if key == "offenders" && !offenders.isEmpty {
+                streamArray(offenders, offender)
             } else {
                 value.write(into: &chunk, indent: 2, level: 1)
             }
@@ -44,10 +51,12 @@ public enum JSONReportWriter {
     }
 
     public static func document(_ report: AuditReport) -> JSONValue {
-        .object(documentMembers(report, violations: report.violations))
+        .object(documentMembers(report, violations: report.violations, offenders: report.offenders))
     }
 
-    private static func documentMembers(_ report: AuditReport, violations: [Violation]) -> [(String, JSONValue)] {
+    private static func documentMembers(
+        _ report: AuditReport, violations: [Violation], offenders: [OffenderGroup]
+    ) -> [(String, JSONValue)] {
         let summary = report.summary
         return [
             ("schema", .string(schema)),
@@ -80,7 +89,7 @@ public enum JSONReportWriter {
                 ("table_max", report.tableSize?.maximum.map { .int(Int($0)) } ?? .null),
             ])),
             ("violations", .array(violations.map(violation))),
-            ("offenders", .array(report.offenders.map(offender))),
+            ("offenders", .array(offenders.map(offender))),
             ("remedies", .array(report.remedies.map(remedy))),
             ("kubernetes", kubernetes(report.kubernetes)),
         ]

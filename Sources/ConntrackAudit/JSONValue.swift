@@ -42,24 +42,32 @@ public indirect enum JSONValue: Hashable, Sendable {
         case .string(let value): JSONValue.escape(value, into: &out)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
-            out += "[" + newline
+            out += "["
+            out += newline
+            let inner = pad(level + 1)
             for (index, item) in items.enumerated() {
-                out += pad(level + 1)
+                out += inner
                 item.write(into: &out, indent: indent, level: level + 1)
-                out += (index < items.count - 1 ? "," : "") + newline
+                if index < items.count - 1 { out += "," }
+                out += newline
             }
-            out += pad(level) + "]"
+            out += pad(level)
+            out += "]"
         case .object(let members):
             if members.isEmpty { out += "{}"; return }
-            out += "{" + newline
+            out += "{"
+            out += newline
+            let inner = pad(level + 1)
             for (index, (key, value)) in members.enumerated() {
-                out += pad(level + 1)
+                out += inner
                 JSONValue.escape(key, into: &out)
                 out += colon
                 value.write(into: &out, indent: indent, level: level + 1)
-                out += (index < members.count - 1 ? "," : "") + newline
+                if index < members.count - 1 { out += "," }
+                out += newline
             }
-            out += pad(level) + "}"
+            out += pad(level)
+            out += "}"
         }
     }
 
