@@ -7,6 +7,9 @@ public enum ConntrackError: Error, Hashable, Sendable, CustomStringConvertible {
     case permissionDenied(operation: String)
     /// ctnetlink is not available (module not loaded, protocol unsupported).
     case conntrackUnavailable(Errno)
+    /// EPERM/EACCES opening or entering a namespace: setns needs CAP_SYS_ADMIN
+    /// as well, and /proc/PID/ns/net needs ptrace access to PID.
+    case namespaceEntryDenied(String)
     case namespaceNotFound(String)
     case notANetworkNamespace(String)
     case invalidNamespaceName(String)
@@ -25,6 +28,8 @@ public enum ConntrackError: Error, Hashable, Sendable, CustomStringConvertible {
             "permission denied: \(operation) needs root or CAP_NET_ADMIN in the target network namespace"
         case .conntrackUnavailable(let errno):
             "conntrack netlink is not available (\(errno.description)); is the nf_conntrack_netlink module loaded? try: modprobe nf_conntrack_netlink"
+        case .namespaceEntryDenied(let path):
+            "permission denied: entering network namespace \(path) needs root (CAP_SYS_ADMIN to enter it, CAP_NET_ADMIN in it)"
         case .namespaceNotFound(let path):
             "network namespace not found: \(path)"
         case .notANetworkNamespace(let path):

@@ -46,12 +46,12 @@ public struct NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
     public func withEntered<Result>(_ body: () throws -> Result) throws -> Result {
         let target: FileDescriptor
         do {
-            target = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+            // Non-blocking: a FIFO given as --netns must fail, not hang.
+            target = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec, .nonBlocking])
         } catch let errno as Errno {
             switch errno {
             case .noSuchFileOrDirectory, .notDirectory: throw ConntrackError.namespaceNotFound(path)
-            case .permissionDenied, .notPermitted:
-                throw ConntrackError.permissionDenied(operation: "opening \(path)")
+            case .permissionDenied, .notPermitted: throw ConntrackError.namespaceEntryDenied(path)
             default: throw ConntrackError.system(operation: "open \(path)", errno)
             }
         }
@@ -69,8 +69,7 @@ public struct NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
             let errno = Errno(rawValue: Glibc.errno)
             switch errno {
             case .invalidArgument: throw ConntrackError.notANetworkNamespace(path)
-            case .notPermitted, .permissionDenied:
-                throw ConntrackError.permissionDenied(operation: "entering network namespace \(path)")
+            case .notPermitted, .permissionDenied: throw ConntrackError.namespaceEntryDenied(path)
             default: throw ConntrackError.system(operation: "setns \(path)", errno)
             }
         }

@@ -5,6 +5,8 @@ public struct Remedy: Hashable, Sendable {
         case widenFirewall = "widen-firewall"
         /// Pin masquerade/SNAT to a port range the firewall allows.
         case pinNATRange = "pin-nat-range"
+        /// Calico writes its own rules: set FelixConfiguration natPortRange.
+        case calicoNATPortRange = "calico-nat-port-range"
         /// Pods keep their own low ports: move their ephemeral range.
         case podPortRange = "pod-port-range"
     }

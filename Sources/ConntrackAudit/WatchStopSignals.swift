@@ -49,6 +49,12 @@ public final class WatchStopSignals {
             var old = sigaction()
             if sigaction(signal, &action, &old) == 0 { previous.append((signal, old)) }
         }
+        // A blocked mask survives exec: a parent that blocked these (test
+        // runners, some supervisors) would leave Ctrl-C pending forever.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in Self.stopping { sigaddset(&unblock, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     deinit {

@@ -93,6 +93,7 @@ public final class Watcher {
                 try resync()
             }
             if outcome.drained || pending.count >= Self.maxPendingRecords { emitPending() }
+            if let count, tracker.summary.reported >= count { reason = .count; break }
             var timeout: Int32 = 0
             if outcome.drained {
                 idle()

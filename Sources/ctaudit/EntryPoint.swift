@@ -34,8 +34,22 @@ enum EntryPoint {
     }
 
     static func fail(_ message: String, _ status: ExitStatus) -> Never {
-        let line = "ctaudit: " + message.split(separator: "\n").joined(separator: " ") + "\n"
-        Console.error(line)
+        Console.error("ctaudit: " + oneLine(message) + "\n")
         exit(status.rawValue)
+    }
+
+    /// One line, safe for a terminal: messages quote bytes from hostile files
+    /// (an ELF header, escape sequences), so control characters are shown as
+    /// \u{..} instead of being sent to the terminal.
+    static func oneLine(_ message: String) -> String {
+        var line = ""
+        for scalar in message.split(separator: "\n").joined(separator: " ").unicodeScalars {
+            switch scalar.value {
+            case 0x09: line += " "
+            case 0..<0x20, 0x7f..<0xa0: line += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: line.unicodeScalars.append(scalar)
+            }
+        }
+        return line
     }
 }

@@ -34,7 +34,9 @@ struct StatsCommand: ParsableCommand {
     }
 
     @OptionGroup var policy: PolicyOptions
+    @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
+    @OptionGroup var kubernetes: KubernetesOptions
 
     @Option(name: .long, help: "Output format: text or json.")
     var format: Format = .text
@@ -50,7 +52,15 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = try StatsCollector(policy: policy.policy).run(namespace: try namespace.resolve())
+        let netns = try namespace.resolve()
+        // Fail on a missing namespace before pod-network discovery warns about it.
+        try netns?.withEntered {}
+        // The same policy as audit: flags over --profile over the config file,
+        // pod networks found on the node when none are given.
+        var statsPolicy = try configFile.policy(flags: policy)
+        let context = kubernetes.awareness(namespace: netns).preparePolicy(&statsPolicy)
+        KubernetesOptions.printWarnings(context.warnings)
+        let report = try StatsCollector(policy: statsPolicy).run(namespace: netns)
         switch format {
         case .json: Console.out(StatsJSONWriter.render(report, top: top))
         case .text: Console.out(StatsTextWriter(color: Terminal.wantsColor, perCPU: perCPU, top: top).render(report))

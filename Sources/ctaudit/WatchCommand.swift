@@ -35,7 +35,9 @@ struct WatchCommand: ParsableCommand {
     }
 
     @OptionGroup var policy: PolicyOptions
+    @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
+    @OptionGroup var kubernetes: KubernetesOptions
 
     @Option(name: .long, help: "Output format: text (for a terminal) or ndjson (one JSON object a line).")
     var format: Format = .text
@@ -62,16 +64,24 @@ struct WatchCommand: ParsableCommand {
     var verbose = false
 
     func validate() throws {
-        if let duration, !(duration > 0 && duration.isFinite) {
-            throw ValidationError("--duration must be a positive number of seconds, got \(duration)")
+        // Up to about 30 years: nanoseconds must fit in 64 bits.
+        if let duration, !(duration > 0 && duration <= 1e9) {
+            throw ValidationError("--duration must be a positive number of seconds (at most 1e9), got \(duration)")
         }
         if let count, count <= 0 { throw ValidationError("--count must be at least 1, got \(count)") }
     }
 
     func run() throws {
         let netns = try namespace.resolve()
+        // Fail on a missing namespace before pod-network discovery warns about it.
+        try netns?.withEntered {}
+        // The same policy as audit: flags over --profile over the config file,
+        // pod networks found on the node when none are given.
+        var watchPolicy = try configFile.policy(flags: policy)
+        let kubernetesContext = kubernetes.awareness(namespace: netns).preparePolicy(&watchPolicy)
+        KubernetesOptions.printWarnings(kubernetesContext.warnings)
         let watcher = try Watcher(
-            policy: policy.policy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
+            policy: watchPolicy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
         let signals = try WatchStopSignals()
         let text = WatchTextWriter(color: format == .text && Terminal.wantsColor)
         if verbose {
@@ -101,7 +111,7 @@ struct WatchCommand: ParsableCommand {
         // A second Ctrl-C from here on ends the process at once.
         signals.restoreDefaults()
         let context = WatchContext(
-            host: WatchClock.hostName(), netns: netns?.name, allowed: policy.policy.allowed,
+            host: WatchClock.hostName(), netns: netns?.name, allowed: watchPolicy.allowed,
             startedAtNanoseconds: startedAt, endedAtNanoseconds: WatchClock.wallNanoseconds(),
             durationNanoseconds: WatchClock.monotonicNanoseconds() - started,
             receiveBufferBytes: watcher.receiveBufferBytes, receiveBufferForced: watcher.receiveBufferForced,

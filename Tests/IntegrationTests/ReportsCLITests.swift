@@ -187,33 +187,11 @@ struct ReportsLiveTests {
     }
 }
 
-/// Runs a program with posix_spawn and waitpid, output through temporary
-/// files. Foundation's Process sometimes never reaps a child that exits while
-/// other tests spawn processes (seen here: `lab.sh up` left a zombie and
-/// waitUntilExit never returned), so these tests do not depend on it.
+/// These tests' name for `Shell` (posix_spawn + waitpid, output through
+/// temporary files; see Shell.run for why not Foundation's Process).
 enum Spawned {
     static func run(_ executable: String, _ arguments: [String]) throws -> Shell.Result {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-spawn-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outPath = directory.appendingPathComponent("out").path, errPath = directory.appendingPathComponent("err").path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw Shell.Failure(command: executable, status: -1, stderr: String(cString: strerror(spawned))) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Shell.Result(status: exitStatus,
-                            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        try Shell.run(executable, arguments)
     }
 
     @discardableResult

@@ -68,6 +68,21 @@ struct WatchOverflowTests {
         #expect(run.summary["violations"] as? Int == Self.entries * Self.violationPercent / 100)
     }
 
+    @Test("--count ends the watch after N records, without waiting for another event")
+    func countStops() throws {
+        let flood = try Self.flood.get()
+        let namespace = Lab.uniquePrefix("wc")
+        try Shell.sh("ip netns add \(namespace)")
+        defer { _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", namespace]) }
+        let watch = try WatchProcess(["--netns", namespace, "--format", "ndjson", "--count", "5"])
+        try watch.waitUntilWatching()
+        try Shell.sh("ip netns exec \(namespace) \(flood) --entries 200 --keep --violation-percent 50")
+        #expect(watch.wait(timeout: 20) == 1)
+        let records = watch.records
+        #expect(records.filter { $0["event"] as? String == "new" }.count == 5)
+        #expect(watch.summary?["stopped_by"] as? String == "count")
+    }
+
     @Test("the default buffer loses nothing at the same load")
     func defaultBufferKeepsUp() throws {
         let run = try Self.watchFlood(receiveBuffer: "8M")

@@ -48,8 +48,17 @@ final class WatchProcess: @unchecked Sendable {
         return wait()
     }
 
+    /// Waits for the exit; after `timeout` the process is killed (so a hung
+    /// watch fails the test instead of hanging the run) and -9 returned.
     @discardableResult
-    func wait() -> Int32 {
+    func wait(timeout: TimeInterval = 60) -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return -9
+        }
         process.waitUntilExit()
         // Let the readability handlers deliver the last bytes.
         Thread.sleep(forTimeInterval: 0.2)
@@ -66,7 +75,7 @@ final class WatchProcess: @unchecked Sendable {
     var summary: [String: Any]? { records.last { $0["event"] as? String == "summary" } }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
 

@@ -97,10 +97,6 @@ public enum CheckJSONWriter {
     }
 
     static func remedy(_ remedy: NATRemedy) -> JSONValue {
-        .object([
-            ("kind", .string(remedy.kind.rawValue)),
-            ("summary", .string(remedy.summary)),
-            ("commands", .array(remedy.commands.map(JSONValue.string))),
-        ])
+        JSONReportWriter.remedy(remedy)
     }
 }

@@ -1,29 +1,10 @@
 import Conntrack
 
-/// One change that makes a rule safe, in the syntax of the tool that owns it.
-public struct NATRemedy: Hashable, Sendable {
-    public enum Kind: String, Hashable, Sendable {
-        /// Give the rule a port range inside the allowed ranges.
-        case pinNATRange = "pin-nat-range"
-        /// Calico writes its own rules: set FelixConfiguration natPortRange.
-        case calicoNATPortRange = "calico-nat-port-range"
-        /// Pods keep their own ports: move their ephemeral range.
-        case podPortRange = "pod-port-range"
-        /// Allow replies to the ports NAT uses, upstream.
-        case widenFirewall = "widen-firewall"
-    }
+/// The fixes `check` proposes are the same `Remedy` values `audit` prints:
+/// one change, in the syntax of the tool that owns the rule.
+public typealias NATRemedy = Remedy
 
-    public var kind: Kind
-    public var summary: String
-    /// Commands or configuration lines, exactly as to apply them.
-    public var commands: [String]
-
-    public init(kind: Kind, summary: String, commands: [String]) {
-        self.kind = kind
-        self.summary = summary
-        self.commands = commands
-    }
-
+extension Remedy {
     /// Pins `rule` to `range` for the TCP/UDP traffic that reaches it. A rule
     /// without a protocol cannot carry a port range, so per-protocol copies
     /// go right before it and it stays for ICMP and the rest.

@@ -150,10 +150,11 @@ public struct RuleSetReader: Sendable {
     }
 
     static func readFile(_ path: String) throws(CheckInputError) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw CheckInputError(origin: path, reason: exists ? "cannot read (permission?)" : "no such file")
+        // Bounded, and refuses directories and devices (InputFile); pipes work.
+        do {
+            return String(decoding: try InputFile.read(path), as: UTF8.self)
+        } catch {
+            throw CheckInputError(origin: path, reason: error.reason)
         }
-        return String(decoding: data, as: UTF8.self)
     }
 }

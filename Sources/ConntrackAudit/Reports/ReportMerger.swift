@@ -69,18 +69,14 @@ public enum ReportMerger {
     public static func load(paths: [String]) throws(ReportMergeError) -> MergedReport {
         var inputs: [(String, [UInt8])] = []
         for path in paths {
-            let data: Data?
-            if path == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                    throw ReportMergeError(path: path, message: "is a directory; pass the files, e.g. \(path)/*.json")
-                }
-                data = FileManager.default.contents(atPath: path)
+            // Bounded, and refuses devices (InputFile): /dev/zero must not eat the node.
+            do {
+                inputs.append((path, path == "-" ? try InputFile.read(descriptor: 0, name: "-") : try InputFile.read(path)))
+            } catch where error.reason == "is a directory" {
+                throw ReportMergeError(path: path, message: "is a directory; pass the files, e.g. \(path)/*.json")
+            } catch {
+                throw ReportMergeError(path: path, message: error.reason)
             }
-            guard let data else { throw ReportMergeError(path: path, message: "cannot read (missing or not readable)") }
-            inputs.append((path, [UInt8](data)))
         }
         return try merge(inputs)
     }

@@ -1,0 +1,236 @@
+import Testing
+@testable import Conntrack
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Bytes no honest kernel sends, decoded the way the socket readers decode a
+/// received datagram (`FlowDecoder.decodeDatagram`): broken framing throws a
+/// `DecodeError`, a broken entry is counted and skipped, nothing crashes,
+/// loops, or reads past the buffer.
+@Suite("Hostile netlink input")
+struct HostileNetlinkTests {
+    // MARK: - Building datagrams
+
+    static let ctNew: UInt16 = 1 << 8          // NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW
+    static let ctDelete: UInt16 = 1 << 8 | 2   // IPCTNL_MSG_CT_DELETE
+
+    static func le32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
+    static func le16(_ value: UInt16) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
+
+    /// nlmsghdr (host order) + payload, padded to 4 bytes; `length` overrides nlmsg_len.
+    static func message(type: UInt16, flags: UInt16 = 2, payload: [UInt8], length: UInt32? = nil) -> [UInt8] {
+        var bytes = le32(length ?? UInt32(16 + payload.count)) + le16(type) + le16(flags) + le32(1) + le32(0) + payload
+        while bytes.count % 4 != 0 { bytes.append(0) }
+        return bytes
+    }
+
+    static func error(_ errno: Int32) -> [UInt8] {
+        message(type: NetlinkMessage.error, payload: withUnsafeBytes(of: (-errno).littleEndian, Array.init) + [UInt8](repeating: 0, count: 16))
+    }
+
+    static let done = message(type: NetlinkMessage.done, payload: [0, 0, 0, 0])
+
+    static func entry(id: UInt32 = 42, extra: [UInt8] = []) -> [UInt8] {
+        var payload = FlowDecoderBoundsTests.message(extra: extra)
+        // CTA_ID is the last attribute of the hand-built message: patch it.
+        payload.replaceSubrange((payload.count - extra.count - 4)..<(payload.count - extra.count), with: FlowDecoderBoundsTests.be32(id))
+        return message(type: ctNew, payload: payload)
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(DecodeError) -> DecodedDatagram {
+        // withUnsafeBytes rethrows untyped errors; the decoder only throws DecodeError.
+        do {
+            return try bytes.withUnsafeBytes { buffer in try FlowDecoder.decodeDatagram(buffer) }
+        } catch let error as DecodeError {
+            throw error
+        } catch {
+            fatalError("unexpected \(error)")
+        }
+    }
+
+    // MARK: - Framing
+
+    @Test func aWellFormedDumpDatagram() throws {
+        let result = try Self.decode(Self.entry(id: 1) + Self.entry(id: 2) + Self.done)
+        #expect(result.flows.map(\.id) == [1, 2])
+        #expect(result.done && result.malformed == 0 && result.errors.isEmpty)
+    }
+
+    @Test("nlmsg_len past the datagram, including 0xffffffff, is rejected", arguments: [UInt32(17), 200, 0x7fff_ffff, 0xffff_ffff])
+    func messageLongerThanDatagram(length: UInt32) {
+        var bytes = Self.entry()
+        bytes.replaceSubrange(0..<4, with: Self.le32(length + UInt32(bytes.count)))
+        #expect(throws: DecodeError.self) { try Self.decode(bytes) }
+    }
+
+    @Test("nlmsg_len below the header (0 would loop forever) is rejected", arguments: [UInt32(0), 1, 15])
+    func messageShorterThanHeader(length: UInt32) {
+        let bytes = Self.message(type: Self.ctNew, payload: [2, 0, 0, 0], length: length)
+        #expect(throws: DecodeError.truncated(what: "netlink message", needed: Int(length), available: bytes.count)) {
+            try Self.decode(bytes)
+        }
+    }
+
+    @Test("a datagram cut anywhere throws or decodes what is whole")
+    func everyCutOfADatagram() {
+        let bytes = Self.entry(id: 1) + Self.error(1) + Self.entry(id: 2) + Self.done
+        for length in 0...bytes.count {
+            _ = try? Self.decode(Array(bytes[..<length]))
+        }
+    }
+
+    @Test("trailing bytes shorter than a header are a truncated message, not silence")
+    func trailingGarbage() {
+        #expect(throws: DecodeError.truncated(what: "nlmsghdr", needed: 16, available: 3)) {
+            try Self.decode(Self.entry() + [1, 2, 3])
+        }
+    }
+
+    @Test("the last message may omit its padding")
+    func unpaddedLastMessage() throws {
+        var bytes = Self.message(type: Self.ctNew, payload: FlowDecoderBoundsTests.message(extra: FlowDecoderBoundsTests.attribute(200, [9])))
+        bytes.removeLast(3)
+        bytes.replaceSubrange(0..<4, with: Self.le32(UInt32(bytes.count)))
+        #expect(try Self.decode(bytes).flows.count == 1)
+    }
+
+    // MARK: - Attributes
+
+    @Test("attribute lengths that overflow the message are errors for that entry only", arguments: [UInt16(0xffff), 0x8000, 0x1000])
+    func attributeLengthOverflow(length: UInt16) throws {
+        var bad = Self.entry(id: 2)
+        bad.replaceSubrange((16 + 4)..<(16 + 6), with: Self.le16(length))  // first nlattr after nfgenmsg
+        let result = try Self.decode(Self.entry(id: 1) + bad + Self.entry(id: 3) + Self.done)
+        #expect(result.flows.map(\.id) == [1, 3])
+        #expect(result.malformed == 1)
+    }
+
+    @Test("a nested attribute longer than its parent is an error, not a read past the parent")
+    func nestedOverflow() throws {
+        var payload = FlowDecoderBoundsTests.message()
+        // CTA_TUPLE_ORIG (at 4) > CTA_TUPLE_IP (at 8) > CTA_IP_V4_SRC (at 12): claim 200 bytes.
+        payload.replaceSubrange(12..<14, with: Self.le16(200))
+        #expect(throws: DecodeError.self) { try payload.withUnsafeBytes { try FlowDecoder.decode($0) } }
+        let result = try Self.decode(Self.message(type: Self.ctNew, payload: payload))
+        #expect(result.malformed == 1 && result.flows.isEmpty)
+    }
+
+    @Test("an attribute of length 0 (would never advance) is an error", arguments: [UInt16(0), 1, 3])
+    func zeroLengthAttribute(length: UInt16) {
+        var payload = FlowDecoderBoundsTests.message()
+        payload.replaceSubrange(4..<6, with: Self.le16(length))
+        #expect(throws: DecodeError.badAttributeLength(what: "nlattr type 1", length: Int(length))) {
+            try payload.withUnsafeBytes { try FlowDecoder.decode($0) }
+        }
+    }
+
+    @Test("unknown attributes at every level, flag bits and unknown types are skipped")
+    func unknownEverywhere() throws {
+        let unknown = FlowDecoderBoundsTests.attribute(0x3ffe, [1, 2, 3, 4, 5, 6, 7])
+        let nestedUnknown = FlowDecoderBoundsTests.attribute(0x3ffd, unknown + unknown, nested: true)
+        let flow = try FlowDecoderBoundsTests.decode(FlowDecoderBoundsTests.message(extra: unknown + nestedUnknown))
+        #expect(flow.id == 42 && flow.translatedSourcePort == 1500)
+        let other = Self.message(type: 0x0fff, payload: [1, 2, 3, 4])   // another subsystem
+        let noop = Self.message(type: NetlinkMessage.noop, payload: [])
+        let result = try Self.decode(noop + other + Self.entry() + Self.done)
+        #expect(result.flows.count == 1)
+    }
+
+    @Test("status, id and timeout of the wrong size are errors, not short reads", arguments: [UInt16(3), 12, 7])
+    func shortScalars(type: UInt16) {
+        let bytes: [UInt8] = [2, 0, 0, 0] + FlowDecoderBoundsTests.attribute(type, [1, 2])
+        #expect(throws: DecodeError.self) { try bytes.withUnsafeBytes { try FlowDecoder.decode($0) } }
+    }
+
+    // MARK: - Errors and events in a dump
+
+    @Test("NLMSG_ERROR in the middle of a dump is reported with its errno")
+    func errorMidDump() throws {
+        let result = try Self.decode(Self.entry(id: 1) + Self.error(EPERM) + Self.entry(id: 2))
+        #expect(result.errors == [EPERM])
+        #expect(result.flows.count == 2 && !result.done)
+    }
+
+    @Test("an NLMSG_ERROR too short to hold an errno is a truncated message")
+    func truncatedError() {
+        #expect(throws: DecodeError.truncated(what: "NLMSG_ERROR", needed: 4, available: 2)) {
+            try Self.decode(Self.message(type: NetlinkMessage.error, payload: [1, 2]))
+        }
+    }
+
+    @Test func overrunIsSeen() throws {
+        #expect(try Self.decode(Self.message(type: NetlinkMessage.overrun, payload: [])).overrun)
+    }
+
+    @Test("an event message with a broken body throws, a foreign one is ignored")
+    func hostileEvents() throws {
+        let broken: [UInt8] = [2, 0, 0, 0] + FlowDecoderBoundsTests.attribute(1, [])
+        #expect(throws: DecodeError.self) {
+            try broken.withUnsafeBytes { try ConntrackEvent.decode(messageType: Self.ctDelete, flags: 0, payload: $0) }
+        }
+        let foreign = try [UInt8]([1, 2, 3]).withUnsafeBytes { try ConntrackEvent.decode(messageType: 0x0200, flags: 0, payload: $0) }
+        #expect(foreign == nil)
+    }
+
+    @Test("duplicate entries in one dump decode as duplicates (callers dedupe by CTA_ID)")
+    func duplicatesAreKept() throws {
+        let result = try Self.decode(Self.entry(id: 7) + Self.entry(id: 7) + Self.done)
+        #expect(result.flows.map(\.id) == [7, 7])
+    }
+
+    // MARK: - errno mapping
+
+    @Test("errno from socket calls maps to an actionable ConntrackError", arguments: [
+        (EPERM, "permission denied: conntrack dump needs root or CAP_NET_ADMIN in the target network namespace"),
+        (EACCES, "permission denied: conntrack dump needs root or CAP_NET_ADMIN in the target network namespace"),
+        (ENOBUFS, "the kernel dropped netlink messages (ENOBUFS): the receive buffer overflowed; retry"),
+        (EPROTONOSUPPORT, "conntrack netlink is not available (Protocol not supported); is the nf_conntrack_netlink module loaded? try: modprobe nf_conntrack_netlink"),
+        (EINTR, "conntrack dump failed: Interrupted system call"),
+        (EPROTO, "conntrack dump failed: Protocol error"),
+        (EINVAL, "conntrack dump failed: Invalid argument"),
+    ])
+    func errnoMapping(code: Int32, message: String) {
+        let error = ConntrackError.from(.init(rawValue: code), operation: "conntrack dump")
+        #expect(error.description == message)
+        #expect(!error.description.contains("\n"))
+    }
+
+    @Test("ENOBUFS is its own case so watch can resync; EPERM is the permission case")
+    func errnoCases() {
+        #expect(ConntrackError.from(.init(rawValue: ENOBUFS), operation: "x") == .receiveOverrun)
+        #expect(ConntrackError.from(.init(rawValue: EPERM), operation: "x") == .permissionDenied(operation: "x"))
+        #expect(ConntrackError.from(.init(rawValue: EPROTO), operation: "x") == .system(operation: "x", .init(rawValue: EPROTO)))
+    }
+
+    @Test("a malformed datagram error is one line naming what was wrong")
+    func malformedDescription() {
+        let error = ConntrackError.malformedDatagram(.truncated(what: "netlink message", needed: 4096, available: 20))
+        #expect(error.description == "malformed netlink data from the kernel: truncated netlink message: needs 4096 bytes, 20 available")
+    }
+
+    // MARK: - Namespaces
+
+    @Test("namespace names that would leave /run/netns are refused", arguments: ["", ".", "..", "a\u{0}b"])
+    func badNamespaceNames(name: String) {
+        #expect(throws: ConntrackError.invalidNamespaceName(name)) { try NetworkNamespace.resolve(name) }
+    }
+
+    @Test("a path with .. is taken as the path it is; a name never becomes one")
+    func dotDotPaths() throws {
+        #expect(try NetworkNamespace.resolve("../../etc/passwd").path == "../../etc/passwd")
+        #expect(try NetworkNamespace.resolve("..cni").path == "/run/netns/..cni")
+    }
+
+    @Test("a FIFO given as a namespace fails at once instead of blocking the open")
+    func fifoNamespace() throws {
+        let path = "/tmp/ctaudit-fifo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        let namespace = try NetworkNamespace.resolve(path)
+        #expect(throws: ConntrackError.self) { try namespace.withEntered { 0 } }
+    }
+}
