@@ -9,8 +9,11 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 AUDIT_ARGS ?=
 
-# Debian packages the build, the tests and the scripts need.
-APT_PACKAGES := pkg-config libmnl-dev libnetfilter-conntrack-dev \
+# Debian packages the build needs (all that `make audit` installs) ...
+BUILD_PACKAGES := pkg-config libmnl-dev libnetfilter-conntrack-dev
+# ... and what the tests and scripts need on top (lab, differential oracle,
+# rule capture, benchmarks, HTML and metrics checks).
+APT_PACKAGES := $(BUILD_PACKAGES) \
 	iproute2 iptables nftables conntrack util-linux python3 gcc time jq \
 	chromium prometheus ipset
 # chromium: the HTML report test renders the page headless; prometheus: promtool
@@ -25,13 +28,25 @@ FISH_COMPLETION_DIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release audit test unit clean share install
+.PHONY: all deps test-deps build release audit test unit clean share install
 
 all: build
 
+# Installs only what is missing: the build's packages ...
 deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(BUILD_PACKAGES)"
+
+# ... or everything the tests use.
+test-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES)"
+	@for p in $(PIP_PACKAGES); do \
+		command -v $$p >/dev/null 2>&1 || python3 -m pip install -q $$p 2>/dev/null \
+			|| python3 -m pip install -q --break-system-packages $$p; \
+	done
+
+install-packages:
 	@missing=""; \
-	for p in $(APT_PACKAGES); do \
+	for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -39,10 +54,6 @@ deps:
 		$(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
-	@for p in $(PIP_PACKAGES); do \
-		command -v $$p >/dev/null 2>&1 || python3 -m pip install -q $$p 2>/dev/null \
-			|| python3 -m pip install -q --break-system-packages $$p; \
-	done
 
 build: deps
 	$(SWIFT) build -c release
@@ -51,12 +62,13 @@ build: deps
 audit: build
 	$(SUDO) .build/release/ctaudit audit $(AUDIT_ARGS)
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SUDO) $(SWIFT) test --skip-build
 
+# Unit tests only: no root, no namespaces.
 unit: deps
-	$(SWIFT) test --skip ProcessTests --skip IntegrationTests
+	$(SWIFT) test --skip IntegrationTests
 
 # Man page and bash/zsh/fish completions, generated from the argument parser.
 share: build

@@ -25,6 +25,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 SCRATCH=$ROOT/.build-fuzz
+# Swift's own crash backtracer fights ASan and libFuzzer over the crash (and
+# can hang there); let libFuzzer report it and save the input.
+export SWIFT_BACKTRACE=enable=no
 FIXTURES=$ROOT/Tests/ConntrackTests/Fixtures
 CRASHERS=$FIXTURES/crashers
 

@@ -18,7 +18,8 @@ struct NetlinkMessage {
         guard payload.count >= 4 else {
             throw .truncated(what: "NLMSG_ERROR", needed: 4, available: payload.count)
         }
-        return -payload.loadUnaligned(as: Int32.self)
+        // Wrapping: INT32_MIN (no kernel sends it, a fuzzer did) must not trap.
+        return 0 &- payload.loadUnaligned(as: Int32.self)
     }
 }
 

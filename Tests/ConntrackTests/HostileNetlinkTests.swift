@@ -60,10 +60,10 @@ struct HostileNetlinkTests {
         #expect(result.done && result.malformed == 0 && result.errors.isEmpty)
     }
 
-    @Test("nlmsg_len past the datagram, including 0xffffffff, is rejected", arguments: [UInt32(17), 200, 0x7fff_ffff, 0xffff_ffff])
+    @Test("nlmsg_len past the datagram, including 0xffffffff, is rejected", arguments: [UInt32(1), 200, 0x7fff_ffff, 0xffff_ffff])
     func messageLongerThanDatagram(length: UInt32) {
         var bytes = Self.entry()
-        bytes.replaceSubrange(0..<4, with: Self.le32(length + UInt32(bytes.count)))
+        bytes.replaceSubrange(0..<4, with: Self.le32(UInt32(clamping: UInt64(length) + UInt64(bytes.count))))
         #expect(throws: DecodeError.self) { try Self.decode(bytes) }
     }
 
