@@ -21,6 +21,8 @@ public final class Watcher {
     /// Records held back while events keep arriving; past this they are
     /// written even though the queue is not empty (bounds memory).
     private static let maxPendingRecords = 200_000
+    /// Dumps tried at the end of a watch when the resync dump itself overflows.
+    private static let finalResyncAttempts = 3
 
     /// Opens the event socket (subscribed before anything is read, so no
     /// event is missed between the two) and the request socket for resyncs.
@@ -69,9 +71,12 @@ public final class Watcher {
             pending.removeAll(keepingCapacity: pending.count <= 65536)
         }
         func resync() throws {
-            lostReported = try resyncNow(lostReported: lostReported, report: report, notice: notice)
+            let outcome = try resyncNow(lostReported: lostReported, report: report, notice: notice)
+            lostReported = outcome.lostReported
             lastResync = WatchClock.monotonicNanoseconds()
-            pendingResync = false
+            // A dump cut short by ENOBUFS missed entries: stay pending so the
+            // loop (or the final pass below) dumps again.
+            pendingResync = !outcome.complete
         }
 
         var reason: WatchContext.StopReason
@@ -113,6 +118,13 @@ public final class Watcher {
         }
         if last.overrun || pendingResync || (events.kernelDropCount() ?? 0) > lostReported {
             try resync()
+            // The dump socket is separate from the event socket, so a retry
+            // usually completes; give up after a few so a stop stays prompt.
+            var attempts = 1
+            while pendingResync && attempts < Self.finalResyncAttempts {
+                try resync()
+                attempts += 1
+            }
         }
         emitPending()
         tracker.noteSocket(eventsLost: events.kernelDropCount(), overruns: events.overruns, malformed: events.malformed)
@@ -121,14 +133,18 @@ public final class Watcher {
     }
 
     /// Dumps the source-NATed entries and folds them in; returns the kernel's
-    /// drop count at the time, for the next notice.
+    /// drop count at the time, for the next notice, and whether the dump was
+    /// whole (false: it overflowed and must be repeated).
     private func resyncNow(
         lostReported: UInt64, report: (WatchRecord) -> Void, notice: (String) -> Void
-    ) throws -> UInt64 {
+    ) throws -> (lostReported: UInt64, complete: Bool) {
         let dropped = events.kernelDropCount()
-        let lost = dropped.map { "\($0 - min($0, lostReported)) conntrack events" } ?? "conntrack events"
-        notice("ctaudit: the kernel dropped \(lost): the receive queue (\(events.receiveBufferBytes) bytes) overflowed; "
-            + "resyncing from a table dump (a larger --receive-buffer helps)")
+        let newlyLost = dropped.map { $0 - min($0, lostReported) }
+        if newlyLost != 0 {
+            let lost = newlyLost.map { "\($0) conntrack events" } ?? "conntrack events"
+            notice("ctaudit: the kernel dropped \(lost): the receive queue (\(events.receiveBufferBytes) bytes) overflowed; "
+                + "resyncing from a table dump (a larger --receive-buffer helps)")
+        }
         tracker.beginResync()
         do {
             try requests.dump(.sourceNATed) { flow in
@@ -136,9 +152,10 @@ public final class Watcher {
             }
             tracker.finishResync()
         } catch ConntrackError.receiveOverrun {
-            // The dump itself overflowed; the next resync will repeat it.
+            // The dump itself overflowed; the caller repeats it.
             notice("ctaudit: the resync dump was cut short (ENOBUFS); retrying")
+            return (dropped ?? lostReported, false)
         }
-        return dropped ?? lostReported
+        return (dropped ?? lostReported, true)
     }
 }
