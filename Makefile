@@ -4,7 +4,9 @@
 # Integration tests need root (they create and delete their own network
 # namespaces); without root they are skipped with a reason.
 
-SWIFT ?= swift
+# The Swift toolchain: on PATH, else the usual /opt/swift install (Debian has
+# no Swift package; install one from swift.org and put it on PATH, or set SWIFT=).
+SWIFT ?= $(shell command -v swift 2>/dev/null || { [ -x /opt/swift/usr/bin/swift ] && echo /opt/swift/usr/bin/swift; } || echo swift)
 PREFIX ?= /usr/local
 DESTDIR ?=
 AUDIT_ARGS ?=
@@ -28,7 +30,7 @@ FISH_COMPLETION_DIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build release audit test unit clean share install
+.PHONY: all deps test-deps install-packages swift-check build release audit test unit clean share install
 
 all: build
 
@@ -55,19 +57,23 @@ install-packages:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-build: deps
+# One clear line instead of "swift: not found" deep in a recipe.
+swift-check:
+	@$(SWIFT) --version >/dev/null 2>&1 || { echo "make: no Swift toolchain ($(SWIFT)): install Swift 6 from swift.org and put it on PATH, or run make SWIFT=/path/to/swift" >&2; exit 3; }
+
+build: deps swift-check
 	$(SWIFT) build -c release
 
 # Exit status is ctaudit's: 0 clean, 1 violations found, 2 usage, 3 environment.
 audit: build
 	$(SUDO) .build/release/ctaudit audit $(AUDIT_ARGS)
 
-test: test-deps
+test: test-deps swift-check
 	$(SWIFT) build --build-tests
-	$(SUDO) $(SWIFT) test --skip-build
+	$(SUDO) env PATH="$(PATH)" $(SWIFT) test --skip-build
 
 # Unit tests only: no root, no namespaces.
-unit: deps
+unit: deps swift-check
 	$(SWIFT) test --skip IntegrationTests
 
 # Man page and bash/zsh/fish completions, generated from the argument parser.

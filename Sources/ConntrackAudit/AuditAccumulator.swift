@@ -62,6 +62,15 @@ public struct AuditAccumulator: Sendable {
         violations.sorted(by: Violation.worstFirst)
     }
 
+    /// The violations, worst first, moved out of the accumulator: sorted in
+    /// place, so a node with many violations never holds two copies.
+    public mutating func takeSortedViolations() -> [Violation] {
+        var taken: [Violation] = []
+        swap(&taken, &violations)
+        taken.sort(by: Violation.worstFirst)
+        return taken
+    }
+
     mutating func finish() {
         if summary.flows == 0 { summary.flows = summary.flowsRead }
     }

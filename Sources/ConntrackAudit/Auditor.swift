@@ -33,9 +33,10 @@ public struct Auditor: Sendable {
             accumulator.setTableEntries(Int(size.entries))
         }
         accumulator.finish()
+        let violations = accumulator.takeSortedViolations()
         return AuditReport(
             host: WallClock.hostName(), netns: namespace?.name, generatedAt: clock.rfc3339,
-            policy: policy, summary: accumulator.summary, violations: accumulator.sortedViolations(),
+            policy: policy, summary: accumulator.summary, violations: violations,
             dump: dump, tableSize: size, translatedPorts: accumulator.translatedPorts,
             durationSeconds: WallClock.monotonicSeconds() - started
         )

@@ -20,39 +20,52 @@ public struct OffenderGroup: Hashable, Sendable {
         self.proto = proto
     }
 
-    private mutating func record(_ violation: Violation) {
-        violations += 1
-        if violation.isUnreplied { unreplied += 1 }
-        if violation.isRemapped { remapped += 1 }
-        translatedPorts.append(violation.translatedPort)
-    }
-
     /// Groups violations by (pod, destination, port, protocol), worst first:
     /// most unreplied, then most violations.
+    ///
+    /// Sorts indices by the group key and sweeps the runs: memory is one index
+    /// per violation plus the groups themselves, where a hash table of groups
+    /// cost about 10 MB at 30 000 violations.
     public static func group(_ violations: [Violation]) -> [OffenderGroup] {
-        struct Key: Hashable {
-            var pod: IPAddress, destination: IPAddress, port: UInt16, proto: IPProtocol
+        func key(_ index: Int) -> (IPAddress, IPAddress, UInt16, UInt8) {
+            let original = violations[index].flow.original
+            return (original.source, original.destination, original.destinationPort, original.proto.rawValue)
         }
-        var groups: [Key: OffenderGroup] = [:]
-        for violation in violations {
-            let flow = violation.flow
-            let key = Key(pod: flow.original.source, destination: flow.original.destination,
-                          port: flow.original.destinationPort, proto: flow.proto)
-            // Mutate in place: copying the group out and back would copy its
-            // port list every time (quadratic on a node with many violations).
-            groups[key, default: OffenderGroup(
-                podSource: key.pod, destination: key.destination, destinationPort: key.port, proto: key.proto)
-            ].record(violation)
+        var order = Array(violations.indices)
+        order.sort { key($0) < key($1) }
+        var groups: [OffenderGroup] = []
+        var ports: [UInt16] = []
+        var start = 0
+        while start < order.count {
+            let first = violations[order[start]].flow
+            var group = OffenderGroup(
+                podSource: first.original.source, destination: first.original.destination,
+                destinationPort: first.original.destinationPort, proto: first.proto)
+            let groupKey = key(order[start])
+            ports.removeAll(keepingCapacity: true)
+            var end = start
+            while end < order.count, end == start || key(order[end]) == groupKey {
+                let violation = violations[order[end]]
+                group.violations += 1
+                if violation.isUnreplied { group.unreplied += 1 }
+                if violation.isRemapped { group.remapped += 1 }
+                ports.append(violation.translatedPort)
+                end += 1
+            }
+            ports.sort()
+            var unique: [UInt16] = []
+            unique.reserveCapacity(ports.count)
+            for port in ports where unique.last != port { unique.append(port) }
+            group.translatedPorts = unique
+            groups.append(group)
+            start = end
         }
-        return groups.values.map { group in
-            var group = group
-            group.translatedPorts = Array(Set(group.translatedPorts)).sorted()
-            return group
-        }.sorted { a, b in
+        groups.sort { a, b in
             if a.unreplied != b.unreplied { return a.unreplied > b.unreplied }
             if a.violations != b.violations { return a.violations > b.violations }
             return (a.podSource, a.destination, a.destinationPort, a.proto.rawValue)
                 < (b.podSource, b.destination, b.destinationPort, b.proto.rawValue)
         }
+        return groups
     }
 }

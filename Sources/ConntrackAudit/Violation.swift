@@ -7,11 +7,28 @@ public struct Violation: Hashable, Sendable {
     /// Age in seconds, when the kernel records start timestamps.
     public var ageSeconds: UInt64?
     /// The pod behind the flow's source, when attribution ran (docs/KUBERNETES.md).
-    public var pod: PodIdentity? = nil
+    public var pod: PodIdentity? {
+        get { podBox?.identity }
+        set { podBox = newValue.map(PodBox.init) }
+    }
+    /// Held by reference: every violation of a pod shares one identity, and
+    /// a node can keep tens of thousands of violations (8 bytes each here
+    /// instead of the identity's ~140 inline).
+    private var podBox: PodBox?
 
     public init(flow: Flow, ageSeconds: UInt64? = nil) {
         self.flow = flow
         self.ageSeconds = ageSeconds
+    }
+
+    public static func == (a: Violation, b: Violation) -> Bool {
+        a.flow == b.flow && a.ageSeconds == b.ageSeconds && a.pod == b.pod
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(flow)
+        hasher.combine(ageSeconds)
+        hasher.combine(pod)
     }
 
     public var podSource: IPAddress { flow.original.source }
@@ -32,4 +49,10 @@ public struct Violation: Hashable, Sendable {
         if a.flow.proto != b.flow.proto { return a.flow.proto < b.flow.proto }
         return a.flow.original.sourcePort < b.flow.original.sourcePort
     }
+}
+
+/// An immutable pod identity shared by the violations of one pod.
+private final class PodBox: Sendable {
+    let identity: PodIdentity
+    init(_ identity: PodIdentity) { self.identity = identity }
 }

@@ -1,0 +1,73 @@
+/// UTF-8 output built byte by byte, for the parts of a report that grow with
+/// the table (violations, offenders). Appending bytes to an array is several
+/// times cheaper than appending many small Strings, and a node with tens of
+/// thousands of violations writes tens of megabytes of JSON.
+struct JSONByteBuffer {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    var count: Int { bytes.count }
+
+    mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
+    mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append(contentsOf other: [UInt8]) { bytes.append(contentsOf: other) }
+
+    /// `count` spaces.
+    mutating func pad(_ count: Int) {
+        for _ in 0..<count { bytes.append(0x20) }
+    }
+
+    /// A decimal integer, without going through String.
+    mutating func append(int value: Int) {
+        if value < 0 { bytes.append(0x2D) }
+        var magnitude = value.magnitude
+        if magnitude == 0 { bytes.append(0x30); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var used = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0 {
+                buffer[19 - used] = 0x30 + UInt8(magnitude % 10)
+                magnitude /= 10
+                used += 1
+            }
+            bytes.append(contentsOf: buffer[(20 - used)...])
+        }
+    }
+
+    /// A JSON string: quoted, escaped exactly as `JSONValue` escapes.
+    mutating func append(quoted text: String) {
+        var text = text
+        let plain = text.withUTF8 { utf8 in
+            guard !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            bytes.append(0x22)
+            bytes.append(contentsOf: utf8)
+            bytes.append(0x22)
+            return true
+        }
+        if !plain {
+            var escaped = ""
+            JSONValue.escape(text, into: &escaped)
+            append(escaped)
+        }
+    }
+
+    /// `"key": ` at `indent` spaces (pretty printing).
+    mutating func key(_ name: StaticString, indent: Int) {
+        pad(indent)
+        bytes.append(0x22)
+        append(name)
+        append("\": ")
+    }
+}
