@@ -35,6 +35,15 @@ s.sendto(payload, ("203.0.113.10", 0))
 try: s.recv(1024)
 except Exception: pass
 PY
+# Flows the node does not NAT (pod -> the node's own bridge address, inside
+# the pod network), so the status-filtered dump really differs from the whole.
+for target in 10.244.0.1 fd00:10:244::1; do
+    ip netns exec "$PREFIX-pod1" python3 -c '
+import socket, sys
+family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(family, socket.SOCK_DGRAM)
+s.sendto(b"ctaudit", (sys.argv[1], 9))' "$target"
+done
 NODE=$PREFIX-node
 ip netns exec "$NODE" "$BUILD/ctdump-raw" --hex "$OUT/lab-dump.hex" >/dev/null
 ip netns exec "$NODE" "$BUILD/ctdump-raw" --status-filter --hex "$OUT/lab-dump-snat.hex" >/dev/null

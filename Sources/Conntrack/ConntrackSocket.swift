@@ -119,6 +119,16 @@ public final class ConntrackSocket {
 
     // MARK: - Internals
 
+    /// Whether one message of a dump that asked for `filter` shows that the
+    /// kernel applied it. A kernel that filters marks every message with
+    /// NLM_F_DUMP_FILTERED; one that silently ignores the unknown attribute
+    /// (before 5.15) marks none. An entry without the required status bits
+    /// proves the same even if a flag were set.
+    static func kernelApplied(filter: FlowStatus, messageFlags: UInt16, status: FlowStatus) -> Bool {
+        let dumpFiltered: UInt16 = 0x20  // NLM_F_DUMP_FILTERED
+        return messageFlags & dumpFiltered != 0 && status.isSuperset(of: filter)
+    }
+
     private static func isFilterRefusal(_ error: ConntrackError) -> Bool {
         switch error {
         case .system(_, .invalidArgument), .system(_, .notSupported), .conntrackUnavailable(.notSupported): true
@@ -162,8 +172,7 @@ public final class ConntrackSocket {
                             continue
                         }
                         result.flows += 1
-                        if result.kernelFiltered && !flow.status.isSuperset(of: required) {
-                            // The kernel ignored the filter (older than 5.15).
+                        if result.kernelFiltered && !Self.kernelApplied(filter: required, messageFlags: message.flags, status: flow.status) {
                             result.kernelFiltered = false
                             result.kernelFilterFallback = "kernel ignored the status filter (needs Linux 5.15+); filtering in user space"
                         }

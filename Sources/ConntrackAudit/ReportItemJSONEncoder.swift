@@ -6,9 +6,10 @@ import Conntrack
 /// a tree of values per item (a node can have tens of thousands).
 /// `ReportItemJSONEncoderTests` holds the two paths to the same bytes.
 struct ReportItemJSONEncoder {
-    /// The pod object is the same for every violation of one pod: rendered
-    /// once per pod address (and identity) and reused.
-    private var podText: [IPAddress: (identity: PodIdentity?, bytes: [UInt8])] = [:]
+    /// The pod object is the same for every violation of one pod, and a
+    /// pod's violations come together (sorted by pod): the last one rendered
+    /// is reused. Only the last: a cache of every pod would grow with them.
+    private var lastPod: (address: IPAddress, identity: PodIdentity?, bytes: [UInt8])?
 
     /// One violation object, starting at the current column (the caller wrote
     /// the array's indentation) and ending after its closing brace.
@@ -126,7 +127,7 @@ struct ReportItemJSONEncoder {
     private mutating func pod(_ violation: Violation, to out: inout JSONByteBuffer) {
         let address = violation.podSource
         let identity = violation.pod
-        if let cached = podText[address], cached.identity == identity {
+        if let cached = lastPod, cached.address == address, cached.identity == identity {
             out.append(contentsOf: cached.bytes)
             return
         }
@@ -135,7 +136,7 @@ struct ReportItemJSONEncoder {
         var text = ""
         value.write(into: &text, indent: 2, level: 3)
         let bytes = Array(text.utf8)
-        podText[address] = (identity, bytes)
+        lastPod = (address, identity, bytes)
         out.append(contentsOf: bytes)
     }
 

@@ -9,6 +9,8 @@ struct KernelFixtureTests {
     struct CLIEntry {
         var family: String
         var proto: String
+        /// The protocol number conntrack(8) prints after the name ("unknown 2" for IGMP).
+        var protoNumber: String = ""
         var state: String?
         var unreplied: Bool
         var assured: Bool
@@ -19,6 +21,7 @@ struct KernelFixtureTests {
         static func parse(_ line: Substring) -> CLIEntry {
             let fields = line.split(separator: " ").map(String.init)
             var entry = CLIEntry(family: fields[0], proto: fields[2], unreplied: false, assured: false, mark: 0)
+            entry.protoNumber = fields[3]
             var srcSeen = 0
             for field in fields[5...] {
                 if field == "[UNREPLIED]" { entry.unreplied = true; continue }
@@ -57,7 +60,8 @@ struct KernelFixtureTests {
         #expect(flows.contains { $0.proto == .icmp })
         for entry in entries {
             let match = flows.first { flow in
-                flow.family.description == entry.family && flow.proto.name == entry.proto
+                flow.family.description == entry.family
+                    && (flow.proto.name == entry.proto || (entry.proto == "unknown" && String(flow.proto.rawValue) == entry.protoNumber))
                     && Self.matches(flow.original, entry.original)
             }
             guard let flow = match else {
@@ -74,10 +78,19 @@ struct KernelFixtureTests {
         }
     }
 
-    @Test("masqueraded pod flows carry IPS_SRC_NAT; remapped means sport != reply dport")
+    static func inPodNetwork(_ address: IPAddress) -> Bool {
+        address.description.hasPrefix("10.244.") || address.description.hasPrefix("fd00:10:244:")
+    }
+
+    @Test("masqueraded pod flows carry IPS_SRC_NAT; remapped means sport != reply dport; flows the node does not NAT do not")
     func sourceNATFlags() throws {
         let flows = try FixtureLoader.flows("lab-dump.hex")
-        let podFlows = flows.filter { $0.original.source.description.hasPrefix("10.244.") || $0.original.source.description.hasPrefix("fd00:10:244:") }
+        // The node masquerades pod traffic leaving the pod network only (the
+        // node's own bridge address .1 is not a pod: its IGMP reports are not NATed).
+        let podFlows = flows.filter {
+            Self.inPodNetwork($0.original.source) && !Self.inPodNetwork($0.original.destination)
+                && !$0.original.source.description.hasSuffix("::1") && $0.original.source.description != "10.244.0.1"
+        }
         #expect(!podFlows.isEmpty)
         for flow in podFlows {
             #expect(flow.isSourceNATed)
@@ -88,6 +101,11 @@ struct KernelFixtureTests {
         // pod2 reuses pod1's ports, so some flows must have been remapped.
         #expect(podFlows.contains { $0.isPortRemapped })
         #expect(podFlows.contains { !$0.isPortRemapped && $0.proto.carriesPorts })
+        // pod1 -> the node's bridge address (IPv4 and IPv6): went through the
+        // nat hook, changed nothing: IPS_SRC_NAT unset.
+        let local = flows.filter { Self.inPodNetwork($0.original.source) && Self.inPodNetwork($0.original.destination) && $0.proto == .udp }
+        #expect(Set(local.map(\.family)) == [.ipv4, .ipv6])
+        #expect(local.allSatisfy { !$0.isSourceNATed })
     }
 
     @Test("the kernel's status-filtered dump holds exactly the source-NATed entries")
@@ -95,6 +113,37 @@ struct KernelFixtureTests {
         let all = try FixtureLoader.flows("lab-dump.hex")
         let filtered = try FixtureLoader.flows("lab-dump-snat.hex")
         #expect(filtered.allSatisfy { $0.isSourceNATed })
+        #expect(filtered.count < all.count, "the fixture must hold entries the filter drops")
         #expect(Set(filtered.compactMap(\.id)) == Set(all.filter(\.isSourceNATed).compactMap(\.id)))
+    }
+
+    /// Every conntrack message of a captured dump, with its netlink flags.
+    static func messages(_ name: String) throws -> [(flags: UInt16, flow: Flow)] {
+        var out: [(UInt16, Flow)] = []
+        for datagram in try FixtureLoader.datagrams(name) {
+            try datagram.withUnsafeBytes { bytes in
+                var cursor = NetlinkMessageCursor(bytes)
+                while let message = try cursor.next() {
+                    guard message.type == 0x100 else { continue }  // IPCTNL_MSG_CT_NEW
+                    out.append((message.flags, try FlowDecoder.decode(message.payload)))
+                }
+            }
+        }
+        return out
+    }
+
+    @Test("a filtered dump is recognised by NLM_F_DUMP_FILTERED; an unfiltered one (a kernel that ignored the filter) is not")
+    func filterDetection() throws {
+        let filtered = try Self.messages("lab-dump-snat.hex")
+        let whole = try Self.messages("lab-dump.hex")
+        #expect(!filtered.isEmpty && !whole.isEmpty)
+        for (flags, flow) in filtered {
+            #expect(ConntrackSocket.kernelApplied(filter: .sourceNAT, messageFlags: flags, status: flow.status))
+        }
+        // An old kernel answers a filtered request with this: no flag, even
+        // on entries that happen to be source-NATed (an all-NAT table).
+        for (flags, flow) in whole {
+            #expect(!ConntrackSocket.kernelApplied(filter: .sourceNAT, messageFlags: flags, status: flow.status))
+        }
     }
 }
