@@ -142,10 +142,13 @@ public final class ConntrackSocket {
         try send(length: Int(length), operation: "conntrack dump request")
         let required = FlowStatus(rawValue: statusMask)
         let dumpInterrupted: UInt16 = 0x10  // NLM_F_DUMP_INTR
+        // Datagrams arrive on a second thread while this one decodes.
+        let receiver = DumpReceiver(socket: socket, sequence: sequence, portID: portID, slotSize: Self.bufferSize)
+        defer { receiver.finish() }
         while true {
-            let count = try receive(operation: "conntrack dump")
+            let datagram = try receiver.nextDatagram()
             result.datagrams += 1
-            var messages = NetlinkMessageCursor(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            var messages = NetlinkMessageCursor(datagram)
             do {
                 while let message = try messages.next() {
                     // Anything not answering this request is stale; skip it.

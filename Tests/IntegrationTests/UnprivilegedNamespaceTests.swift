@@ -21,16 +21,27 @@ enum UserNamespaceSupport {
 struct UnprivilegedNamespaceTests {
     static let asNobody = UserNamespaceSupport.asNobody
 
-    /// The binary where nobody can run it (the build tree may sit under a
-    /// directory only root can enter).
-    static func binaryForNobody() throws -> (path: String, cleanup: () -> Void) {
-        let directory = "/tmp/ctaudit-unpriv-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+    /// The binary where nobody can run it: the build's own when nobody can
+    /// reach it, else one copy in /tmp. The copy is written through a
+    /// close-on-exec descriptor: a child that another test spawns meanwhile
+    /// must not inherit it open for writing (exec would fail, ETXTBSY).
+    static let binaryForNobody: String = {
+        let built = Shell.ctauditBinary
+        if (try? Shell.run(asNobody[0], Array(asNobody.dropFirst()) + ["/usr/bin/test", "-x", built]).status) == 0 {
+            return built
+        }
+        let directory = "/tmp/ctaudit-unpriv-\(getpid())"
+        mkdir(directory, 0o755)
+        chmod(directory, 0o755)
         let path = directory + "/ctaudit"
-        try FileManager.default.copyItem(atPath: Shell.ctauditBinary, toPath: path)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
-        return (path, { try? FileManager.default.removeItem(atPath: directory) })
-    }
+        guard let bytes = FileManager.default.contents(atPath: built) else { return built }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard descriptor >= 0 else { return built }
+        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        chmod(path, 0o755)
+        return path
+    }()
 
     /// Runs as nobody inside a fresh user+network namespace: loopback up, an
     /// nft SNAT rule that remaps UDP to 127.0.0.2 into ports 1000-1100 (below
@@ -57,10 +68,11 @@ struct UnprivilegedNamespaceTests {
 
     @Test("nobody audits a network namespace it owns: real violations, exit 1; stats and watch exit 0")
     func auditsOwnNamespace() throws {
-        let (binary, cleanup) = try Self.binaryForNobody()
-        defer { cleanup() }
-        let output = (binary as NSString).deletingLastPathComponent
-        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: output)
+        let binary = Self.binaryForNobody
+        let output = "/tmp/ctaudit-unpriv-out-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o777])
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        chmod(output, 0o777)
         let result = try Shell.run(Self.asNobody[0], Array(Self.asNobody.dropFirst()) + [
             "unshare", "-Urn", "/bin/bash", "-c", Self.script, "unpriv", binary, output,
         ])
@@ -89,8 +101,7 @@ struct UnprivilegedNamespaceTests {
 
     @Test("nobody outside a namespace it owns: exit 3, one line naming CAP_NET_ADMIN", arguments: [["audit"], ["stats"], ["watch", "--duration", "1"]])
     func refusedOutside(arguments: [String]) throws {
-        let (binary, cleanup) = try Self.binaryForNobody()
-        defer { cleanup() }
+        let binary = Self.binaryForNobody
         let result = try Shell.run(Self.asNobody[0], Array(Self.asNobody.dropFirst()) + [binary] + arguments + ["--no-config"].filter { _ in arguments[0] == "audit" })
         #expect(result.status == 3, "\(result.stdout) \(result.stderr)")
         #expect(result.stdout.isEmpty)

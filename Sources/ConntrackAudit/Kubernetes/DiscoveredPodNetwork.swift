@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 
 /// A pod network found on the node, and where it was found.
 public struct DiscoveredPodNetwork: Hashable, Sendable, CustomStringConvertible {
