@@ -63,11 +63,34 @@ struct JSONByteBuffer {
         }
     }
 
-    /// `"key": ` at `indent` spaces (pretty printing).
-    mutating func key(_ name: StaticString, indent: Int) {
-        pad(indent)
+    // MARK: Pretty-printed objects, as `JSONValue.write(indent: 2)` lays them out
+
+    /// Members written so far in each open object, innermost last.
+    private var openObjects: [Int] = []
+    /// Nesting level of the first object opened (2: an item of a top-level array).
+    var baseLevel = 2
+
+    mutating func openObject() {
+        append("{")
+        openObjects.append(0)
+    }
+
+    /// `"name": `, after the separator from the previous member.
+    mutating func member(_ name: StaticString) {
+        let written = openObjects[openObjects.count - 1]
+        append(written == 0 ? "\n" : ",\n")
+        openObjects[openObjects.count - 1] = written + 1
+        pad(2 * (baseLevel + openObjects.count))
         bytes.append(0x22)
         append(name)
         append("\": ")
+    }
+
+    mutating func closeObject() {
+        let written = openObjects.removeLast()
+        if written == 0 { append("}"); return }
+        append("\n")
+        pad(2 * (baseLevel + openObjects.count))
+        append("}")
     }
 }
