@@ -129,7 +129,7 @@ public enum JSONReportWriter {
             ("mark", .int(Int(flow.mark))),
             ("zone", .int(Int(flow.zone))),
             ("age", violation.ageSeconds.map { .int(Int($0)) } ?? .null),
-            ("pod", pod(violation.pod ?? PodIdentity(ip: violation.podSource))),
+            ("pod", violation.pod.map(pod) ?? pod(notLookedUp: violation.podSource)),
         ])
     }
 

@@ -104,6 +104,7 @@ struct KubernetesAwarenessTests {
         for violation in fromPod3 {
             let pod = try #require(violation["pod"] as? [String: Any])
             #expect(pod["ip"] as? String == "10.244.0.4")
+            #expect(pod["lookup"] as? String == "identified")
             #expect(pod["container_id"] as? String == Self.sandboxID)
             #expect(pod["netns"] as? String == pod3)
             #expect(pod["name"] as? String == "low-ports-0")
