@@ -144,9 +144,10 @@ public enum JSONReportWriter {
         ])
     }
 
-    /// The `pod` object of one violation: its identity, or only its address.
+    /// The `pod` object of one violation: its identity, or only its address
+    /// when attribution did not run.
     static func violationPod(_ violation: Violation) -> JSONValue {
-        pod(violation.pod ?? PodIdentity(ip: violation.podSource))
+        violation.pod.map(pod) ?? pod(notLookedUp: violation.podSource)
     }
 
     static func offender(_ group: OffenderGroup) -> JSONValue {

@@ -18,10 +18,16 @@ struct StatsCommand: ParsableCommand {
             --pod-cidr/--exclude-dst choose which destinations are listed (those with a source-NATed pod \
             flow); every entry holding a port towards them is counted, the node's own included.
 
+            --format prometheus (or --textfile PATH besides any format) writes metrics for node_exporter's \
+            textfile collector: ctaudit_stats_* names, which never clash with audit's, so both files can \
+            share its directory. Counters are per CPU (cpu label); port pressure only as aggregates (the \
+            highest share per protocol, spaces at least 50%/90% full), never per address or port.
+
             EXAMPLES
               ctaudit stats
               ctaudit stats --netns cni-1234 --per-cpu
               ctaudit stats --format json --top 0 | jq '.nat.port_pressure[0]'
+              ctaudit stats --quiet --textfile /var/lib/node_exporter/textfile_collector/ctaudit-stats.prom
 
             EXIT STATUS: 0 read, 2 bad usage, 3 environment (not root / no CAP_NET_ADMIN, conntrack \
             netlink or namespace unavailable). Use 'audit' to fail a check on violations.
@@ -31,15 +37,21 @@ struct StatsCommand: ParsableCommand {
     enum Format: String, CaseIterable, ExpressibleByArgument {
         case text
         case json
+        /// Prometheus text exposition (node_exporter textfile collector).
+        case prometheus
     }
 
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
     @OptionGroup var kubernetes: KubernetesOptions
+    @OptionGroup var textfile: TextfileOptions
 
-    @Option(name: .long, help: "Output format: text or json.")
+    @Option(name: .long, help: "Output format: text, json, or prometheus (textfile format, the same as --textfile writes).")
     var format: Format = .text
+
+    @Flag(name: .shortAndLong, help: "Print nothing on stdout (for cron with --textfile); errors still go to stderr.")
+    var quiet = false
 
     @Flag(name: .customLong("per-cpu"), help: "Show the counters of each CPU as well as the sum.")
     var perCPU = false
@@ -52,18 +64,28 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let netns = try namespace.resolve()
-        // Fail on a missing namespace before pod-network discovery warns about it.
-        try netns?.withEntered {}
-        // The same policy as audit: flags over --profile over the config file,
-        // pod networks found on the node when none are given.
-        var statsPolicy = try configFile.policy(flags: policy)
-        let context = kubernetes.awareness(namespace: netns).preparePolicy(&statsPolicy)
-        KubernetesOptions.printWarnings(context.warnings)
-        let report = try StatsCollector(policy: statsPolicy).run(namespace: netns)
+        let report: StatsReport
+        do {
+            let netns = try namespace.resolve()
+            // Fail on a missing namespace before pod-network discovery warns about it.
+            try netns?.withEntered {}
+            // The same policy as audit: flags over --profile over the config file,
+            // pod networks found on the node when none are given.
+            var statsPolicy = try configFile.policy(flags: policy)
+            let context = kubernetes.awareness(namespace: netns).preparePolicy(&statsPolicy)
+            KubernetesOptions.printWarnings(context.warnings)
+            report = try StatsCollector(policy: statsPolicy).run(namespace: netns)
+        } catch {
+            // Stale counters must not stay in the textfile as if current.
+            textfile.writeStatsFailure()
+            throw error
+        }
+        try textfile.write(report)
+        if quiet { return }
         switch format {
         case .json: Console.out(StatsJSONWriter.render(report, top: top))
         case .text: Console.out(StatsTextWriter(color: Terminal.wantsColor, perCPU: perCPU, top: top).render(report))
+        case .prometheus: Console.out(StatsPrometheusWriter.render(report, timestamp: TextfileOptions.now()))
         }
     }
 }

@@ -13,7 +13,7 @@ struct TextfileOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Also write Prometheus metrics to this node_exporter textfile (e.g. /var/lib/node_exporter/textfile_collector/ctaudit.prom), atomically. A failed run writes ctaudit_scrape_error 1.",
+            "Also write Prometheus metrics to this node_exporter textfile, atomically (e.g. .../textfile_collector/ctaudit.prom for audit, ctaudit-stats.prom for stats). A failed run writes ctaudit_scrape_error 1 (stats: ctaudit_stats_scrape_error 1).",
             valueName: "path"),
         completion: .file(extensions: ["prom"])
     )
@@ -24,12 +24,27 @@ struct TextfileOptions: ParsableArguments {
         try AtomicFileWriter.write(PrometheusWriter.render(report, timestamp: Self.now()), to: textfile)
     }
 
-    /// After a failed run: say so in the textfile, keeping the last success
+    func write(_ report: StatsReport) throws {
+        guard let textfile else { return }
+        try AtomicFileWriter.write(StatsPrometheusWriter.render(report, timestamp: Self.now()), to: textfile)
+    }
+
+    /// After a failed audit: say so in the textfile, keeping the last success
     /// time from the previous file. Best effort: the original error matters more.
     func writeFailure() {
+        writeFailure(lastSuccess: PrometheusWriter.lastSuccess(inTextfile:), render: PrometheusWriter.renderFailure(previousSuccess:))
+    }
+
+    /// The same after a failed `stats` run, with stats' own metric names.
+    func writeStatsFailure() {
+        writeFailure(lastSuccess: StatsPrometheusWriter.lastSuccess(inTextfile:),
+                     render: StatsPrometheusWriter.renderFailure(previousSuccess:))
+    }
+
+    private func writeFailure(lastSuccess: (String) -> Double?, render: (Double?) -> String) {
         guard let textfile else { return }
-        let previous = Self.read(textfile).flatMap(PrometheusWriter.lastSuccess(inTextfile:))
-        try? AtomicFileWriter.write(PrometheusWriter.renderFailure(previousSuccess: previous), to: textfile)
+        let previous = Self.read(textfile).flatMap(lastSuccess)
+        try? AtomicFileWriter.write(render(previous), to: textfile)
     }
 
     /// Unix time with millisecond precision.

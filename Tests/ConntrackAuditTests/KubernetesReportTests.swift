@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Conntrack
 @testable import ConntrackAudit
@@ -44,10 +45,44 @@ struct KubernetesReportTests {
         #expect(json.contains(#""container_id": "\#(KubernetesFixtures.kubeadmSandbox)""#))
         // Unknown fields are null, not missing.
         let anonymous = JSONReportWriter.pod(PodIdentity(ip: IPAddress("10.244.1.9")!)).serialized()
-        #expect(anonymous == #"{"ip":"10.244.1.9","container_id":null,"netns":null,"name":null,"namespace":null,"uid":null,"ipam_network":null,"other_netns":[],"evidence":[]}"#)
+        #expect(anonymous == #"{"ip":"10.244.1.9","lookup":"ip_only","container_id":null,"netns":null,"name":null,"namespace":null,"uid":null,"ipam_network":null,"other_netns":[],"evidence":[]}"#)
         #expect(json.contains(#""ip_local_port_range": {"#))
         #expect(json.contains(#""kept_port_violations": 1"#))
         #expect(json.contains(#""subject": "/etc/cni/net.d/x.conf""#))
+    }
+
+    /// `pod.lookup` tells "found nothing" from "did not look" (`--no-pods`),
+    /// which used to be the same all-null object; the older keys stay.
+    @Test func jsonSaysWhetherThePodWasLookedUpAndWhatWasFound() throws {
+        var report = Self.report()
+        var ambiguous = Violation(flow: FlowFactory.flow(id: 3, pod: "10.244.1.11", translatedPort: 3000))
+        var candidates = PodIdentity(ip: IPAddress("10.244.1.11")!)
+        candidates.otherNetns = ["lab-pod1", "lab-pod2"]
+        ambiguous.pod = candidates
+        report.violations.append(ambiguous)
+        let lookups = try Self.lookups(JSONReportWriter.render(report))
+        #expect(lookups == ["10.244.1.7": "identified", "10.244.1.9": "ip_only", "10.244.1.11": "ambiguous"])
+
+        // --no-pods: attribution never ran, so no violation has a pod.
+        for index in report.violations.indices { report.violations[index].pod = nil }
+        let disabled = try Self.lookups(JSONReportWriter.render(report))
+        #expect(Set(disabled.values) == ["disabled"] && disabled.count == 3)
+        let object = JSONReportWriter.pod(notLookedUp: IPAddress("10.244.1.9")!).serialized()
+        #expect(object == #"{"ip":"10.244.1.9","lookup":"disabled","container_id":null,"netns":null,"name":null,"namespace":null,"uid":null,"ipam_network":null,"other_netns":[],"evidence":[]}"#)
+        // The same field in NDJSON lines.
+        let line = try #require(NDJSONWriter.render(report).split(separator: "\n").first)
+        #expect(line.contains(#""lookup":"disabled""#))
+    }
+
+    /// `pod.ip` -> `pod.lookup` of every violation in a JSON report.
+    static func lookups(_ json: String) throws -> [String: String] {
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        var lookups: [String: String] = [:]
+        for violation in document["violations"] as? [[String: Any]] ?? [] {
+            let pod = try #require(violation["pod"] as? [String: Any])
+            lookups[try #require(pod["ip"] as? String)] = pod["lookup"] as? String
+        }
+        return lookups
     }
 
     @Test func textGroupsByPodAndSaysWhereTheCIDRsCameFrom() {

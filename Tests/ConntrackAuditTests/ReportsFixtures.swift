@@ -67,7 +67,9 @@ enum ExternalTool {
     }
 
     static func path(_ program: String) -> String? {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        // map(String.init): `split(...) + [literals]` type-checks as an array of
+        // character arrays, which made every PATH entry a garbled path.
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
             + ["/usr/local/bin", "/usr/bin", "/usr/sbin"]
         for directory in directories {
             let candidate = "\(directory)/\(program)"

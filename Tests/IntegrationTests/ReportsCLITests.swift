@@ -129,6 +129,9 @@ struct ReportsLiveTests {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let violations = try #require((document["summary"] as? [String: Any])?["violations"] as? Int)
         #expect(violations > 0)
+        // --no-pods: every pod object says it was not looked up (not "found nothing").
+        let pods = (document["violations"] as? [[String: Any]] ?? []).compactMap { $0["pod"] as? [String: Any] }
+        #expect(pods.count == violations && pods.allSatisfy { $0["lookup"] as? String == "disabled" })
 
         // Cron: textfile + HTML file, nothing on stdout, exit 1.
         let textfile = directory.appendingPathComponent("ctaudit.prom").path

@@ -99,6 +99,35 @@ struct UnprivilegedNamespaceTests {
         #expect(table["entries"] as? Int == 3)
     }
 
+    /// Inside its own namespace nobody can dump the table but not read
+    /// root's /proc/PID/ns/net: pods cannot be named, and one warning (not
+    /// one per process) says why.
+    @Test("nobody's pod attribution: one warning that other processes cannot be read")
+    func unreadableProcessesAreOneWarning() throws {
+        let (binary, cleanup) = try Self.binaryForNobody()
+        defer { cleanup() }
+        var result: Shell.Result
+        var attempts = 0
+        repeat {
+            // 126 is ETXTBSY: a child another test forked at that moment can
+            // still hold the fresh copy open for writing until it execs.
+            if attempts > 0 { usleep(200_000) }
+            attempts += 1
+            result = try Shell.run(Self.asNobody[0], Array(Self.asNobody.dropFirst()) + [
+                "unshare", "-Urn", binary, "audit", "--no-config", "--pod-cidr", "127.0.0.0/8", "--format", "json",
+            ])
+        } while result.status == 126 && attempts < 5
+        #expect(result.status == 0, "an empty table has no violations: \(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let warnings = try #require((json["kubernetes"] as? [String: Any])?["warnings"] as? [[String: String]])
+        let denied = warnings.filter { $0["subject"] == "/proc/PID/ns/net" }
+        #expect(denied.count == 1, "\(warnings)")
+        #expect(denied.first?["message"]?.hasPrefix("permission denied for ") == true)
+        #expect(denied.first?["message"]?.contains("CAP_SYS_PTRACE") == true)
+        let lines = result.stderr.split(separator: "\n").filter { $0.contains("/proc/PID/ns/net") }
+        #expect(lines.count == 1 && lines[0].hasPrefix("ctaudit: warning: /proc/PID/ns/net: permission denied"), "\(result.stderr)")
+    }
+
     @Test("nobody outside a namespace it owns: exit 3, one line naming CAP_NET_ADMIN", arguments: [["audit"], ["stats"], ["watch", "--duration", "1"]])
     func refusedOutside(arguments: [String]) throws {
         let binary = Self.binaryForNobody

@@ -3,7 +3,9 @@
 enum FlannelConfigFile {
     /// `FLANNEL_NETWORK=10.244.0.0/16` (the cluster) and
     /// `FLANNEL_SUBNET=10.244.1.1/24` (this node), and their IPv6 twins.
-    static func subnetEnvNetworks(in text: String, file: String) -> [DiscoveredPodNetwork] {
+    /// `problems` gets a line for each value that is not a CIDR; the other
+    /// lines still count (one garbled key must not hide the node's subnet).
+    static func subnetEnvNetworks(in text: String, file: String, problems: inout [String]) -> [DiscoveredPodNetwork] {
         let keys = ["FLANNEL_NETWORK", "FLANNEL_SUBNET", "FLANNEL_IPV6_NETWORK", "FLANNEL_IPV6_SUBNET"]
         var found: [DiscoveredPodNetwork] = []
         for line in text.split(whereSeparator: \.isNewline) {
@@ -16,10 +18,18 @@ enum FlannelConfigFile {
             for value in trimmed[trimmed.index(after: equals)...].split(separator: ",") {
                 if let network = DiscoveredPodNetwork.network(String(value)) {
                     found.append(DiscoveredPodNetwork(network: network, kind: .flannelSubnetEnv, file: file, detail: key))
+                } else if !isUnset(String(value)) {
+                    problems.append("\(key)=\(value.trimmingSpaces) is not a CIDR; that value is skipped")
                 }
             }
         }
         return found
+    }
+
+    /// An empty value or a /0 (how IPv6-less setups write "none"): nothing to warn about.
+    private static func isUnset(_ text: String) -> Bool {
+        let value = text.trimmingSpaces.trimmingQuotes
+        return value.isEmpty || value.hasSuffix("/0")
     }
 
     /// `{"Network": "10.42.0.0/16", "IPv6Network": "...", "Backend": {...}}`.
@@ -34,3 +44,4 @@ enum FlannelConfigFile {
         return found
     }
 }
+

@@ -1,10 +1,22 @@
+public import Conntrack
+
 /// The Kubernetes parts of `ctaudit.audit/v1` (docs/JSON.md, docs/KUBERNETES.md).
 extension JSONReportWriter {
-    /// A violation's pod: every key always present, null where unknown.
+    /// A violation's pod when attribution ran: every key always present, null where unknown.
     public static func pod(_ pod: PodIdentity) -> JSONValue {
+        podObject(pod, lookup: PodLookup(pod))
+    }
+
+    /// A violation's pod when attribution did not run: only the address.
+    public static func pod(notLookedUp address: IPAddress) -> JSONValue {
+        podObject(PodIdentity(ip: address), lookup: .disabled)
+    }
+
+    private static func podObject(_ pod: PodIdentity, lookup: PodLookup) -> JSONValue {
         func string(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         return .object([
             ("ip", .string(pod.ip.description)),
+            ("lookup", .string(lookup.rawValue)),
             ("container_id", string(pod.containerID)),
             ("netns", string(pod.netns)),
             ("name", string(pod.name)),

@@ -24,13 +24,19 @@ public struct LiveNamespaceIndex: Sendable {
             guard let inode = NodeFiles.inode("/run/netns/\(name)"), !skip.contains(inode) else { continue }
             byInode[inode, default: LiveNamespace(inode: inode)].names.append(name)
         }
+        // Without CAP_SYS_PTRACE (or as another user) most links are refused:
+        // counted, so one warning says why pods in them go unnamed.
+        var denials = ProcessAccessDenials()
         for entry in NodeFiles.list("/proc") {
-            guard let pid = Int32(entry), let link = NodeFiles.readLink("/proc/\(pid)/ns/net"),
-                  let inode = ProcNetParser.namespaceInode(link: link), !skip.contains(inode)
+            guard let pid = Int32(entry) else { continue }
+            let (target, error) = NodeFiles.readLinkOrErrno("/proc/\(pid)/ns/net")
+            denials.record(target == nil ? error : nil)
+            guard let link = target, let inode = ProcNetParser.namespaceInode(link: link), !skip.contains(inode)
             else { continue }
             byInode[inode, default: LiveNamespace(inode: inode)].pids.append(pid)
         }
         var index = LiveNamespaceIndex(namespaces: [])
+        if let warning = denials.warning { index.warnings.append(warning) }
         for inode in byInode.keys.sorted() {
             var namespace = byInode[inode]!
             namespace.pids.sort()

@@ -80,10 +80,15 @@ enum NodeFiles {
     }
 
     static func readLink(_ path: String) -> String? {
+        readLinkOrErrno(path).target
+    }
+
+    /// The target of a symbolic link, or the errno that says why not.
+    static func readLinkOrErrno(_ path: String) -> (target: String?, errno: Int32) {
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink(path, &buffer, buffer.count - 1)
-        guard count >= 0 else { return nil }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard count >= 0 else { return (nil, errno) }
+        return (String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self), 0)
     }
 
     /// The inode of a file (for nsfs files: the namespace's identity).

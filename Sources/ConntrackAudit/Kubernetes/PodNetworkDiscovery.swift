@@ -60,7 +60,13 @@ public struct PodNetworkDiscovery: Sendable {
             }
         }
         for file in Self.flannelSubnetEnvFiles {
-            readFile(file, into: &result) { text, file in FlannelConfigFile.subnetEnvNetworks(in: text, file: file) }
+            var problems: [KubernetesWarning] = []
+            readFile(file, into: &result) { text, file in
+                var lines: [String] = []
+                defer { problems += lines.map { KubernetesWarning(subject: file, message: $0) } }
+                return FlannelConfigFile.subnetEnvNetworks(in: text, file: file, problems: &lines)
+            }
+            result.warnings += problems
         }
         for file in Self.flannelNetConfFiles {
             readFile(file, into: &result) { text, file throws(JSONDocument.ParseError) in

@@ -142,7 +142,16 @@ public enum PrometheusWriter {
         }
 
         mutating func gauge(_ name: String, _ help: String, _ samples: [([String: String], Double)]) {
-            text += "# HELP \(name) \(PrometheusWriter.escapeHelp(help))\n# TYPE \(name) gauge\n"
+            family(name, help, type: "gauge", samples)
+        }
+
+        /// A value that only grows (a reset or wrap is a restart to rate()); the name ends in `_total`.
+        mutating func counter(_ name: String, _ help: String, _ samples: [([String: String], Double)]) {
+            family(name, help, type: "counter", samples)
+        }
+
+        private mutating func family(_ name: String, _ help: String, type: String, _ samples: [([String: String], Double)]) {
+            text += "# HELP \(name) \(PrometheusWriter.escapeHelp(help))\n# TYPE \(name) \(type)\n"
             for (labels, value) in samples {
                 text += name
                 if !labels.isEmpty {

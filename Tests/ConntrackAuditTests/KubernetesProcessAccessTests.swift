@@ -1,0 +1,39 @@
+import Glibc
+import Testing
+@testable import ConntrackAudit
+
+/// The live namespace scan reads every /proc/PID/ns/net. Root in the test
+/// run can read them all, so the counting is tested here on errno values;
+/// UnprivilegedNamespaceTests runs the scan as nobody for real.
+@Suite("Kubernetes: unreadable processes")
+struct KubernetesProcessAccessTests {
+    @Test("refused links count as denied; vanished processes count as nothing", arguments: [
+        (Int32?.none, 1, 0), (EACCES, 1, 1), (EPERM, 1, 1), (ENOENT, 0, 0), (ESRCH, 0, 0),
+    ])
+    func oneOutcome(error: Int32?, processes: Int, denied: Int) {
+        var denials = ProcessAccessDenials()
+        denials.record(error)
+        #expect(denials.processes == processes && denials.denied == denied)
+        #expect((denials.warning != nil) == (denied > 0))
+    }
+
+    @Test("many refusals make one warning that says why and how many")
+    func oneWarningForAllProcesses() throws {
+        var denials = ProcessAccessDenials()
+        for _ in 0..<3 { denials.record(nil) }
+        for _ in 0..<117 { denials.record(EACCES) }
+        for _ in 0..<5 { denials.record(ENOENT) }
+        let warning = try #require(denials.warning)
+        #expect(warning.subject == "/proc/PID/ns/net")
+        #expect(warning.message.hasPrefix("permission denied for 117 of 120 processes"))
+        #expect(warning.message.contains("CAP_SYS_PTRACE"))
+        #expect(!warning.description.contains("\n"))
+    }
+
+    @Test func nothingRefusedNoWarning() {
+        var denials = ProcessAccessDenials()
+        denials.record(nil)
+        denials.record(ESRCH)
+        #expect(denials.warning == nil)
+    }
+}
