@@ -74,18 +74,26 @@ struct ReportsAtomicFileWriterTests {
         let path = directory.appendingPathComponent("ctaudit.prom").path
         let versions = (0..<2).map { String(repeating: "\($0)", count: 256 * 1024) }
         try AtomicFileWriter.write(versions[0], to: path)
-        nonisolated(unsafe) var torn = 0
-        nonisolated(unsafe) var done = false
+        /// Shared with the reader thread; the lock orders the accesses.
+        final class Race: @unchecked Sendable {
+            let lock = NSLock()
+            var torn = 0
+            var done = false
+            func finished() -> Bool { lock.withLock { done } }
+        }
+        let race = Race()
         let reader = Thread {
-            while !done {
-                if let text = try? String(contentsOfFile: path, encoding: .utf8), !versions.contains(text) { torn += 1 }
+            while !race.finished() {
+                if let text = try? String(contentsOfFile: path, encoding: .utf8), !versions.contains(text) {
+                    race.lock.withLock { race.torn += 1 }
+                }
             }
         }
         reader.start()
         for round in 0..<60 { try AtomicFileWriter.write(versions[round % 2], to: path) }
-        done = true
+        race.lock.withLock { race.done = true }
         while !reader.isFinished { usleep(1000) }
-        #expect(torn == 0, "a reader saw a partial file")
+        #expect(race.lock.withLock { race.torn } == 0, "a reader saw a partial file")
         #expect(try Self.entries(directory) == ["ctaudit.prom"])
     }
 
