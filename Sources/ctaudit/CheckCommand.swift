@@ -28,6 +28,7 @@ struct CheckCommand: ParsableCommand {
               ctaudit check --netns k8s-node1 --pods
               ctaudit check --iptables-save nat.rules --port-range 1024-65535 --format json
               ctaudit check --nft-json ruleset.json --allow 32768-65535
+              ctaudit check --profile hetzner-robot --iptables-save nat.rules
 
             EXIT STATUS: 0 safe, 1 at risk or broken, 2 bad usage or input (an unreadable or \
             malformed file is named), 3 environment (not root, nft/iptables-save missing, namespace unavailable).
@@ -35,6 +36,7 @@ struct CheckCommand: ParsableCommand {
     )
 
     @OptionGroup var policy: PolicyOptions
+    @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
 
     @Option(name: .long, help: "Output format: text or json (schema ctaudit.check/v1, docs/CHECK.md).")
@@ -69,8 +71,12 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The same allowed ports and pod networks as audit: flags over
+        // --profile over the config file (a pre-deploy check and the cron
+        // audit then judge against one policy).
+        let checkPolicy = try configFile.policy(flags: policy)
         let check = NodeCheck(
-            allowed: policy.allow, podNetworks: policy.podCIDRs, namespace: try namespace.resolve(),
+            allowed: checkPolicy.allowed, podNetworks: checkPolicy.podNetworks, namespace: try namespace.resolve(),
             iptablesSaveFiles: iptablesSaveFiles, nftJSONFiles: nftJSONFiles,
             declaredPortRanges: portRanges, scanNamespaces: pods)
         let report: CheckReport

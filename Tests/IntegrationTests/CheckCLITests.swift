@@ -59,4 +59,29 @@ struct CheckCLITests {
         #expect(result.stdout.contains("BROKEN"))
         #expect(result.stdout.contains("sysctl -w net.ipv4.ip_local_port_range=\"32768 60999\""))
     }
+
+    /// check judges against the same policy as audit: --profile and the
+    /// config file set the allowed ports. A --to-ports 32768-65535 rule is
+    /// safe for Hetzner's rule and at risk for a firewall that stops at 60999.
+    @Test func profileAndConfigFileSetTheAllowedPorts() throws {
+        let rules = ["--iptables-save", "\(Self.fixtures)/fixed-range.iptables"]
+        let plain = try ctaudit(["check", "--no-config"] + rules)
+        #expect(plain.status == 0, "\(plain.stdout)")
+        let profiled = try ctaudit(["check", "--no-config", "--profile", "linux-ephemeral"] + rules)
+        #expect(profiled.status == 1, "\(profiled.stdout)")
+        #expect(profiled.stdout.contains("32768-60999"))
+
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-check-\(UUID().uuidString).yaml").path
+        try "profile: linux-ephemeral\n".write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let configured = try ctaudit(["check", "--config", config] + rules)
+        #expect(configured.status == 1, "\(configured.stdout)")
+        // Flags still win over the file.
+        let overridden = try ctaudit(["check", "--config", config, "--allow", "32768-65535"] + rules)
+        #expect(overridden.status == 0, "\(overridden.stdout)")
+
+        let unknown = try ctaudit(["check", "--no-config", "--profile", "nope"] + rules)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("unknown profile 'nope'"))
+    }
 }
