@@ -147,6 +147,13 @@ watch_ctaudit() {
 	summary=$(tail -1 "$WORK/ctaudit.out")
 	HANDLED=$(sed -n 's/.*"events":\([0-9]*\),.*/\1/p' <<<"$summary")
 	LOST=$(sed -n 's/.*"events_lost":\([0-9]*\),.*/\1/p' <<<"$summary")
+	local overruns
+	overruns=$(sed -n 's/.*"overruns":\([0-9]*\),.*/\1/p' <<<"$summary")
+	# The kernel's drop counter misses events it never built (an skb it could
+	# not allocate is reported as ENOBUFS, "overruns", but not counted as a drop).
+	if [ "$((HANDLED + LOST))" != "$EVENTS" ] || [ "${overruns:-0}" != 0 ]; then
+		log "rate $1: ctaudit handled $HANDLED + lost $LOST of $EVENTS events, $overruns ENOBUFS report(s)"
+	fi
 	drop_namespace "$ns"
 }
 
