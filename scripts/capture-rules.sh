@@ -10,7 +10,8 @@
 #   NAME.ip6tables   ip6tables-save -t nat      (only for sets with IPv6 rules)
 #   NAME.nft.json    nft -j list ruleset
 # and each set's expected verdict (against the default --allow 32768-65535 and
-# pods on the kernel default 32768-60999) is written to expected.txt.
+# pods on the kernel default 32768-60999) is written to expected.txt, with the
+# format that carries the rules (see the header written below).
 # The root namespace is never touched; the namespaces are deleted on exit.
 # Needs root, iproute2, iptables, nftables, ipset.
 set -euo pipefail
@@ -20,21 +21,30 @@ mkdir -p "$OUT"
 NS="ctcap$$"
 cleanup() { ip netns del "$NS" 2>/dev/null || true; }
 trap cleanup EXIT
-: > "$OUT/expected.txt"
+cat > "$OUT/expected.txt" <<'EOF'
+# NAME VERDICT CARRIER  (written by scripts/capture-rules.sh)
+# VERDICT: against --allow 32768-65535, pods on the kernel default 32768-60999.
+# CARRIER: the format whose file alone holds the NAT rules.
+#   iptables         iptables-nft: NAME.iptables has them; NAME.nft.json shows the tables but as
+#                    xt expressions whose NAT options (--to-ports, --random-fully) nft JSON hides
+#   iptables-legacy  iptables-legacy: NAME.nft.json does not see them at all
+#   nft              native nft: NAME.iptables has no rules (or says the table belongs to nft)
+EOF
 
 # fresh: a new, empty namespace for the next rule set.
 fresh() { cleanup; ip netns add "$NS"; }
 in_ns() { ip netns exec "$NS" "$@"; }
 # The header's timestamp changes on every run; drop it so fixtures diff cleanly.
 strip_dates() { sed -E 's/ on [A-Z][a-z]{2} [A-Z][a-z]{2} +[0-9]+ [0-9:]+ [0-9]{4}$//'; }
-save() {  # save NAME VERDICT [ipv6] [legacy]
-    local name=$1 verdict=$2 v6=${3:-} legacy=${4:-}
-    local v4tool=iptables-nft-save v6tool=ip6tables-nft-save
-    if [ "$legacy" = legacy ]; then v4tool=iptables-legacy-save; v6tool=ip6tables-legacy-save; fi
+save() {  # save NAME VERDICT [ipv6] [legacy|nft]  (how the rules were loaded)
+    local name=$1 verdict=$2 v6=${3:-} loader=${4:-}
+    local v4tool=iptables-nft-save v6tool=ip6tables-nft-save carrier=iptables
+    if [ "$loader" = legacy ]; then v4tool=iptables-legacy-save; v6tool=ip6tables-legacy-save; carrier=iptables-legacy; fi
+    if [ "$loader" = nft ]; then carrier=nft; fi
     in_ns "$v4tool" -t nat | strip_dates > "$OUT/$name.iptables"
     if [ "$v6" = ipv6 ]; then in_ns "$v6tool" -t nat | strip_dates > "$OUT/$name.ip6tables"; fi
     in_ns nft -j list ruleset > "$OUT/$name.nft.json"
-    printf '%s %s\n' "$name" "$verdict" >> "$OUT/expected.txt"
+    printf '%s %s %s\n' "$name" "$verdict" "$carrier" >> "$OUT/expected.txt"
     echo "captured $name ($verdict)" >&2
 }
 ipt() { in_ns iptables-nft -t nat "$@"; }
@@ -153,7 +163,7 @@ table inet nat {
     }
 }
 EOF
-save nft-masquerade at-risk
+save nft-masquerade at-risk "" nft
 
 # --- nft masquerade pinned with `to :32768-65535`, the rest after it; reached through a jump.
 fresh
@@ -170,7 +180,7 @@ table inet nat {
     }
 }
 EOF
-save nft-masquerade-range safe
+save nft-masquerade-range safe "" nft
 
 # --- nft masquerade fully-random.
 fresh
@@ -182,6 +192,6 @@ table ip nat {
     }
 }
 EOF
-save nft-fully-random broken
+save nft-fully-random broken "" nft
 
 echo "fixtures in $OUT" >&2

@@ -1,3 +1,5 @@
+import Conntrack
+
 /// One way to make the violations go away, with the exact syntax to apply it.
 public struct Remedy: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable {
@@ -13,6 +15,9 @@ public struct Remedy: Hashable, Sendable {
 
     public var kind: Kind
     public var summary: String
+    /// Lines to apply as printed (shell lines unless they say otherwise);
+    /// anything that needs a human choice (a table name, a handle) stays in
+    /// `summary` so that nothing half-right gets pasted.
     public var commands: [String]
 
     public init(kind: Kind, summary: String, commands: [String]) {
@@ -29,25 +34,18 @@ public struct Remedy: Hashable, Sendable {
         // Counted, not filtered: a filtered copy of 30 000 violations is ~6 MB.
         let remappedCount = report.violations.reduce(0) { $0 + ($1.isRemapped ? 1 : 0) }
         let keptCount = report.violations.count - remappedCount
-        let pods = report.policy.podNetworks
         let lowest = report.violations.lazy.map(\.translatedPort).min() ?? 1024
 
-        if let pin = allowed.widest, remappedCount > 0 {
-            let range = "\(pin.low)-\(pin.high)"
-            let v4Source = pods.first { $0.address.family == .ipv4 }.map { "-s \($0) " } ?? "-s POD_CIDR "
-            let v6Source = pods.first { $0.address.family == .ipv6 }.map { "-s \($0) " } ?? "-s POD_CIDR6 "
-            remedies.append(Remedy(
-                kind: .pinNATRange,
-                summary: "masquerade remapped \(remappedCount) flow(s) to ports outside \(allowed): pin the NAT port range to \(range) (ports need -p tcp/-p udp)",
-                commands: [
-                    "iptables -t nat -A POSTROUTING \(v4Source)-p tcp -j MASQUERADE --to-ports \(range)",
-                    "iptables -t nat -A POSTROUTING \(v4Source)-p udp -j MASQUERADE --to-ports \(range)",
-                    "ip6tables -t nat -A POSTROUTING \(v6Source)-p tcp -j MASQUERADE --to-ports \(range)",
-                    "ip6tables -t nat -A POSTROUTING \(v6Source)-p udp -j MASQUERADE --to-ports \(range)",
-                    "nft add rule inet nat postrouting meta l4proto { tcp, udp } masquerade to :\(range)",
-                    "calico: set natPortRange: \(pin.low):\(pin.high) in FelixConfiguration",
-                ]
-            ))
+        if let pin = allowed.widest {
+            // A pinned range fixes kept ports too: the kernel keeps a port
+            // only when it is already inside the range (KERNEL.md).
+            var what: [String] = []
+            if remappedCount > 0 { what.append("remapped \(remappedCount) flow(s)") }
+            if keptCount > 0 { what.append("kept \(keptCount) pod port(s)") }
+            let cause = "masquerade \(what.joined(separator: " and ")) outside \(allowed)"
+            remedies.append(pinWithIptables(report, range: pin, cause: cause))
+            remedies.append(pinWithNft(report, range: pin))
+            remedies.append(calicoOnAuditedNode(range: pin))
         }
         if let range = allowed.widest, keptCount > 0 {
             // Stay below 61000 like the Linux default so pods and the host's
@@ -55,7 +53,7 @@ public struct Remedy: Hashable, Sendable {
             let high = range.high > 60999 && range.low < 60999 ? 60999 : range.high
             remedies.append(Remedy(
                 kind: .podPortRange,
-                summary: "\(keptCount) flow(s) kept the pod's own port outside \(allowed): the pods' net.ipv4.ip_local_port_range is too low",
+                summary: "or, for the \(keptCount) flow(s) that kept the pod's own port outside \(allowed): the pods' net.ipv4.ip_local_port_range is too low",
                 commands: [
                     "sysctl -w net.ipv4.ip_local_port_range=\"\(range.low) \(high)\"   # inside the pod's network namespace",
                     "pod spec: securityContext.sysctls: [{name: net.ipv4.ip_local_port_range, value: \"\(range.low) \(high)\"}]",
@@ -63,12 +61,91 @@ public struct Remedy: Hashable, Sendable {
             ))
         }
         // Masquerade picks from 1024-65535 unless a pod port below 1024 is kept.
-        let widenFrom = min(lowest, 1024)
-        remedies.append(Remedy(
-            kind: .widenFirewall,
-            summary: "or widen the upstream firewall rule that allows replies from \(allowed) to \(widenFrom)-65535 (the ports masquerade and these pods use)",
-            commands: []
-        ))
+        let used = PortRange(low: min(lowest, 1024), high: 65535)!
+        remedies.append(widenFirewall(allowed: allowed, to: allowed.union(PortRangeSet(used)),
+                                      because: "the ports masquerade and these pods use"))
         return remedies
+    }
+
+    /// The one phrasing both commands use. The firewall rule matches inbound
+    /// replies by their *destination* port (the node's translated port), so
+    /// say that, not "from A to B", which reads like source ports.
+    static func widenFirewall(allowed: PortRangeSet, to widened: PortRangeSet, because reason: String) -> Remedy {
+        Remedy(
+            kind: .widenFirewall,
+            summary: "or widen the upstream firewall rule that lets replies in: allow destination ports \(widened), not only \(allowed) (\(reason))",
+            commands: []
+        )
+    }
+
+    /// iptables rules inserted at the top of POSTROUTING. Appending (-A) is
+    /// useless: the node's own MASQUERADE rule comes first, matches, and the
+    /// appended one is never reached. One rule per pod network, family and
+    /// protocol, because --to-ports needs -p and -s takes one network; the
+    /// node's rule stays for ICMP and anything else.
+    static func pinWithIptables(_ report: AuditReport, range: PortRange, cause: String) -> Remedy {
+        let ports = "\(range.low)-\(range.high)"
+        let protocols = pinnedProtocols(report)
+        var commands: [String] = []
+        var placeholders: [String] = []
+        for family in [IPAddress.Family.ipv4, .ipv6] {
+            let tool = family == .ipv4 ? "iptables" : "ip6tables"
+            let configured = report.policy.podNetworks.filter { $0.address.family == family }
+            // Without a pod network for a family that has violations, ctaudit
+            // audited every source-NATed flow: there is nothing to put after
+            // -s, and a rule without it would NAT the node's own traffic too.
+            // The placeholder makes iptables fail ("host/network not found")
+            // instead of doing that if pasted unedited.
+            var sources = configured.map(\.description)
+            if sources.isEmpty && report.violations.contains(where: { $0.flow.family == family }) {
+                let placeholder = family == .ipv4 ? "POD_CIDR" : "POD_CIDR6"
+                sources = [placeholder]
+                placeholders.append(placeholder)
+            }
+            var position = 1
+            for source in sources {
+                // Pod-to-pod traffic through the node must keep its address.
+                let match = "-s \(source) ! -d \(source)"
+                for proto in protocols {
+                    commands.append("\(tool) -t nat -I POSTROUTING \(position) -p \(proto.name) \(match) -j MASQUERADE --to-ports \(ports)")
+                    position += 1
+                }
+            }
+        }
+        var summary = "\(cause): pin the NAT port range to \(ports) with \(protocols.map { "-p \($0.name)" }.joined(separator: "/")) rules inserted before the node's MASQUERADE rule (-I: an appended rule comes after it and is never reached)"
+        if !placeholders.isEmpty {
+            summary += "; replace \(placeholders.joined(separator: " and ")) with your pod network (no --pod-cidr was given)"
+        }
+        summary += "; `ctaudit check` prints the change for this node's exact rules"
+        return Remedy(kind: .pinNATRange, summary: summary, commands: commands)
+    }
+
+    /// nft rules live in tables and chains each node names differently, so
+    /// there is no line that is safe to paste blind: say what the masquerade
+    /// statement must read, and where the exact command comes from.
+    static func pinWithNft(_ report: AuditReport, range: PortRange) -> Remedy {
+        let names = pinnedProtocols(report).map(\.name)
+        let l4proto = names.count == 1 ? names[0] : "{ \(names.joined(separator: ", ")) }"
+        return Remedy(
+            kind: .pinNATRange,
+            summary: "with nftables, in your nft masquerade rule, use: meta l4proto \(l4proto) masquerade to :\(range.low)-\(range.high) (nft needs the l4proto match before a port range; `nft -a list ruleset` shows the rule's table, chain and handle; `ctaudit check` prints the nft replace rule for it)",
+            commands: []
+        )
+    }
+
+    /// Felix keeps its jump at the top of POSTROUTING (it moves its rules
+    /// back in front of inserted ones) and rewrites its chains, so on Calico
+    /// nodes FelixConfiguration is the place to pin the range.
+    static func calicoOnAuditedNode(range: PortRange) -> Remedy {
+        var remedy = calico(range: range)
+        remedy.summary = "on Calico nodes, Felix moves its own rules back in front of inserted ones: set natPortRange \(range.low):\(range.high) in FelixConfiguration instead"
+        return remedy
+    }
+
+    /// TCP and UDP always (a pod's next connection may use either), plus any
+    /// other port-carrying protocol that has violations (SCTP, DCCP, UDP-Lite).
+    static func pinnedProtocols(_ report: AuditReport) -> [IPProtocol] {
+        let seen = Set(report.violations.lazy.map(\.flow.proto).filter(\.carriesPorts))
+        return seen.union([.tcp, .udp]).sorted()
     }
 }

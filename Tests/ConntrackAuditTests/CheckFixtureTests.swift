@@ -9,12 +9,25 @@ import Testing
 struct CheckFixtureTests {
     static let directory: URL = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/rules")
 
-    static let expected: [(String, RuleVerdict)] = {
+    /// The format whose file alone holds a set's NAT rules (expected.txt's third column).
+    enum Carrier: String {
+        /// iptables-nft: nft JSON shows the tables, but as xt expressions without their NAT options.
+        case iptables
+        /// iptables-legacy: nft JSON does not see the rules at all.
+        case iptablesLegacy = "iptables-legacy"
+        /// Native nft: iptables-save has no rules, or says the table belongs to nft.
+        case nft
+    }
+
+    static let expected: [(String, RuleVerdict)] = sets.map { ($0.0, $0.1) }
+
+    static let sets: [(String, RuleVerdict, Carrier)] = {
         let text = (try? String(contentsOf: directory.appendingPathComponent("expected.txt"), encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
             let parts = line.split(separator: " ")
-            guard parts.count == 2, let verdict = RuleVerdict(rawValue: String(parts[1])) else { return nil }
-            return (String(parts[0]), verdict)
+            guard !line.hasPrefix("#"), parts.count == 3, let verdict = RuleVerdict(rawValue: String(parts[1])),
+                  let carrier = Carrier(rawValue: String(parts[2])) else { return nil }
+            return (String(parts[0]), verdict, carrier)
         }
     }()
 
@@ -42,6 +55,30 @@ struct CheckFixtureTests {
         } else {
             #expect(report.remedies.isEmpty)
         }
+    }
+
+    /// Each format on its own, as a node with only one of the tools would
+    /// give it: the carrier alone must reach the expected verdict, and the
+    /// other format alone must find no rule and say why instead of calling
+    /// the node safe in silence.
+    @Test(arguments: expected.map(\.0))
+    func eachFormatAloneWhereItCarriesTheRules(_ name: String) throws {
+        let (_, want, carrier) = try #require(Self.sets.first { $0.0 == name })
+        let (iptables, nft) = Self.files(name)
+        let fromIptables = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: iptables).run()
+        let fromNft = try NodeCheck(allowed: .defaultAllowed, nftJSONFiles: nft).run()
+        let (carrying, other) = carrier == .nft ? (fromNft, fromIptables) : (fromIptables, fromNft)
+
+        #expect(carrying.verdict == want, "\(name) from \(carrier.rawValue) alone: \(carrying.findings.map { "\($0.rule.location) \($0.verdict)" })")
+        #expect(!carrying.findings.isEmpty)
+        #expect(other.findings.isEmpty, "\(name): \(other.findings.map(\.rule.location))")
+        let why: String
+        switch carrier {
+        case .iptables: why = "nft JSON hides its NAT options"
+        case .iptablesLegacy, .nft: why = "no SNAT/MASQUERADE rule found"
+        }
+        #expect(other.notes.contains { $0.contains(why) } || (name == "nft-fully-random" && other.notes.contains { $0.contains("belongs to nft") }),
+                "\(name): \(other.notes)")
     }
 
     @Test func k3sFlannelFollowsJumpsIntoBothChains() throws {

@@ -83,12 +83,14 @@ struct ReportWriterGoldenTests {
         #expect(TextReportWriter(color: true).render(Self.sampleReport()).contains("\u{1B}["))
     }
 
-    @Test func remediesFitTheFindings() {
+    @Test func remediesFitTheFindings() throws {
         let remedies = Self.sampleReport().remedies
-        #expect(remedies.map(\.kind) == [.pinNATRange, .podPortRange, .widenFirewall])
+        #expect(remedies.map(\.kind) == [.pinNATRange, .pinNATRange, .calicoNATPortRange, .podPortRange, .widenFirewall])
         let pin = remedies[0].commands
-        #expect(pin.contains("iptables -t nat -A POSTROUTING -s 10.244.0.0/16 -p tcp -j MASQUERADE --to-ports 32768-65535"))
-        #expect(pin.contains("nft add rule inet nat postrouting meta l4proto { tcp, udp } masquerade to :32768-65535"))
-        #expect(remedies[1].commands[0].contains("net.ipv4.ip_local_port_range=\"32768 60999\""))
+        #expect(pin.contains("iptables -t nat -I POSTROUTING 1 -p tcp -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE --to-ports 32768-65535"))
+        #expect(pin.allSatisfy { !$0.contains(" -A ") }, "appended rules come after the node's MASQUERADE and never match")
+        #expect(remedies[1].summary.contains("meta l4proto { tcp, udp } masquerade to :32768-65535"))
+        let podRange = try #require(remedies.first { $0.kind == .podPortRange })
+        #expect(podRange.commands[0].contains("net.ipv4.ip_local_port_range=\"32768 60999\""))
     }
 }

@@ -10,7 +10,8 @@ import Testing
 /// probability p of landing outside the allowed range, so the measured share
 /// over n flows has standard deviation sqrt(p(1-p)/n). A test fails only if
 /// the measurement is more than 4 of those away (false alarm ~6e-5), i.e.
-/// ±0.032 for n = 4000 and ±0.052 for n = 1500 at p = 0.5.
+/// ±0.032 for n = 4000 and ±0.052 for n = 1500 at p = 0.5; at p = 0 the
+/// tolerance is 0: a pinned range must leave nothing outside.
 @Suite("check: prediction against the kernel", .serialized,
        .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
        .enabled(if: Shell.has("iptables-nft-restore") && Shell.has("nft") && Shell.has("python3"),
@@ -83,6 +84,79 @@ struct CheckKernelTests {
         let tolerance = Self.tolerance(prediction.shareOfRemappedOutside, remapped.count)
         print("check kernel: plain masquerade, \(remapped.count) clashes, measured \(measured) outside, predicted \(prediction.shareOfRemappedOutside) ± \(tolerance)")
         #expect(abs(measured - prediction.shareOfRemappedOutside) <= tolerance)
+    }
+
+    /// The pinned range: prediction 0 outside for every flow, kept or
+    /// remapped, and the kernel agrees for UDP and TCP, for clashes and for
+    /// original ports below the range (which it moves into the range).
+    @Test func toPortsPinnedRangePredictsAndMeasuresNothingOutside() throws {
+        let topology = try CheckTopology.up("cktp")
+        defer { topology.down() }
+        let match = "-s \(CheckTopology.podNetwork) -o out0"
+        try topology.loadIptables([
+            "-A POSTROUTING \(match) -p tcp -j MASQUERADE --to-ports 32768-65535",
+            "-A POSTROUTING \(match) -p udp -j MASQUERADE --to-ports 32768-65535",
+        ])
+        let report = try check(topology)
+        #expect(report.verdict == .safe, "\(report.findings.map(\.reason))")
+        let predictions = report.findings.filter(\.inScope).flatMap(\.predictions)
+        try #require(predictions.count >= 2)
+        #expect(predictions.allSatisfy { $0.shareOutsideWithoutClash == 0 && $0.shareOfRemappedOutside == 0 })
+
+        let n = 500
+        try topology.sendUDP(from: topology.pods[0], firstPort: 40000, count: n)
+        try topology.sendUDP(from: topology.pods[1], firstPort: 40000, count: n)
+        try topology.sendUDP(from: topology.pods[1], firstPort: 1024, count: n)
+        try topology.sendTCPSyn(from: topology.pods[0], firstPort: 45000, count: n)
+        try topology.sendTCPSyn(from: topology.pods[1], firstPort: 45000, count: n)
+        for (proto, expected) in [(IPProtocol.udp, 3 * n), (.tcp, 2 * n)] {
+            let flows = try topology.flowsToServer(proto)
+            try #require(flows.count >= expected - 5, "\(proto): expected \(expected) flows, read \(flows.count)")
+            let remapped = flows.filter(\.isPortRemapped).count
+            let outside = flows.filter { !Self.allowed.contains($0.translatedSourcePort) }.count
+            print("check kernel: --to-ports 32768-65535, \(proto) \(flows.count) flows, \(remapped) remapped, measured \(outside) outside, predicted 0")
+            #expect(remapped >= (proto == .udp ? 2 * n : n) - 5, "clashes (and UDP's low ports) must be remapped")
+            #expect(outside == 0)
+        }
+    }
+
+    /// nft's own syntax through the nft JSON reader: `to :1024-65535` keeps
+    /// free ports and remaps clashes into the whole range, `random` remaps
+    /// every flow. Pod 1's ports are free, pod 2's clash with pod 1's.
+    @Test(arguments: ["meta l4proto { tcp, udp } masquerade to :1024-65535", "masquerade random"])
+    func nftMasqueradeSharesMatchThePrediction(_ statement: String) throws {
+        let topology = try CheckTopology.up("cknm")
+        defer { topology.down() }
+        try topology.loadNft("""
+            table ip nat {
+                chain postrouting {
+                    type nat hook postrouting priority srcnat; policy accept;
+                    ip saddr \(CheckTopology.podNetwork) oifname "out0" \(statement)
+                }
+            }
+            """)
+        let report = try check(topology)
+        let prediction = try #require(report.findings.first { $0.inScope }?.predictions.first)
+        let random = statement.hasSuffix("random")
+        #expect(report.verdict == (random ? .broken : .atRisk))
+        #expect(prediction.everyFlowRemapped == random)
+
+        let n = 1500
+        try topology.sendUDP(from: topology.pods[0], firstPort: 40000, count: n)
+        try topology.sendUDP(from: topology.pods[1], firstPort: 40000, count: n)
+        let flows = try topology.flowsToServer()
+        try #require(flows.count >= 2 * n - 10, "expected \(2 * n) flows, read \(flows.count)")
+        let first = flows.filter { $0.original.source.description == "10.77.0.2" }
+        let second = flows.filter { $0.original.source.description == "10.77.0.3" }
+        #expect(second.filter(\.isPortRemapped).count >= second.count - 5, "pod 2 clashes on every port")
+        for (flows, predicted, label) in [(first, prediction.shareOutsideWithoutClash, "free ports"),
+                                          (second, prediction.shareOfRemappedOutside, "clashing ports")] {
+            let measured = Double(flows.filter { !Self.allowed.contains($0.translatedSourcePort) }.count) / Double(flows.count)
+            let tolerance = Self.tolerance(predicted, flows.count)
+            print("check kernel: nft \(statement), \(label), \(flows.count) flows, measured \(measured) outside, predicted \(predicted) ± \(tolerance)")
+            #expect(abs(measured - predicted) <= tolerance)
+            #expect(flows.allSatisfy { prediction.possiblePorts.contains($0.translatedSourcePort) })
+        }
     }
 
     @Test func podsLowPortRangeIsFoundAndKeptThroughMasquerade() throws {

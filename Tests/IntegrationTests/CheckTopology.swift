@@ -8,7 +8,7 @@ import Foundation
 /// is never touched.
 ///
 ///   PREFIX-p1 10.77.0.2 ┐              node: br0 10.77.0.1 / out0 192.0.2.1 ── PREFIX-srv 192.0.2.2
-///   PREFIX-p2 10.77.0.3 ┴─ PREFIX-node
+///   PREFIX-p2 10.77.0.3 ┴─ PREFIX-node          (the server drops udp 5353 and tcp 8080: entries stay unreplied)
 struct CheckTopology {
     let prefix: String
     var node: String { "\(prefix)-node" }
@@ -40,6 +40,7 @@ struct CheckTopology {
             ip -n \(server) addr add \(Self.serverAddress)/24 dev eth0; ip -n \(server) link set eth0 up
             ip netns exec \(node) sysctl -qw net.ipv4.ip_forward=1
             ip netns exec \(server) iptables -A INPUT -p udp --dport 5353 -j DROP
+            ip netns exec \(server) iptables -A INPUT -p tcp --dport 8080 -j DROP
 
             """
         for (index, pod) in pods.enumerated() {
@@ -79,12 +80,29 @@ struct CheckTopology {
         try Shell.sh("ip netns exec \(pod) python3 -c '\(program)'")
     }
 
-    /// The node's UDP flows to the server, straight from its conntrack table.
-    func flowsToServer() throws -> [Flow] {
+    /// Sends one TCP SYN to the server from each of `count` consecutive source
+    /// ports and closes the socket at once: the server drops the SYN, so each
+    /// entry stays SYN_SENT (120 s) and a second pod's same ports clash with it.
+    func sendTCPSyn(from pod: String, firstPort: Int, count: Int) throws {
+        let program = """
+            import socket
+            for port in range(\(firstPort), \(firstPort + count)):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("", port))
+                s.setblocking(False)
+                s.connect_ex(("\(Self.serverAddress)", 8080))
+                s.close()
+            """
+        try Shell.sh("ip netns exec \(pod) python3 -c '\(program)'")
+    }
+
+    /// The node's flows of `proto` to the server, straight from its conntrack table.
+    func flowsToServer(_ proto: IPProtocol = .udp) throws -> [Flow] {
         let socket = try ConntrackSocket(namespace: try NetworkNamespace.resolve(node))
         var flows: [Flow] = []
         _ = try socket.dump(.everything) { flow in
-            if flow.proto == .udp, flow.original.destination.description == Self.serverAddress { flows.append(flow) }
+            if flow.proto == proto, flow.original.destination.description == Self.serverAddress { flows.append(flow) }
         }
         return flows
     }

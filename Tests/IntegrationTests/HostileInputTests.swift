@@ -16,7 +16,7 @@ struct HostileInputTests {
         init() throws {
             directory = NSTemporaryDirectory() + "ctaudit-hostile-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: directory + "/dir", withIntermediateDirectories: true)
-            func make(_ name: String, _ bytes: [UInt8]) { FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(bytes)) }
+            func make(_ name: String, _ bytes: [UInt8]) { _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(bytes)) }
             make("empty", [])
             make("binary", (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 131) })
             make("escapes", Array("\u{1b}]0;owned\u{7}\u{1b}[2J\rpwned\n".utf8))

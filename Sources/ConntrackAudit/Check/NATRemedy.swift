@@ -79,12 +79,7 @@ extension Remedy {
     /// Allowing replies to every port NAT can pick fixes all rules at once.
     public static func widenFirewall(allowed: PortRangeSet, outside: PortRangeSet) -> NATRemedy? {
         guard !outside.isEmpty else { return nil }
-        let widened = allowed.union(outside)
-        return NATRemedy(
-            kind: .widenFirewall,
-            summary: "or widen the upstream firewall rule for replies from \(allowed) to \(widened) (the ports NAT can pick here)",
-            commands: []
-        )
+        return widenFirewall(allowed: allowed, to: allowed.union(outside), because: "the ports NAT can pick here")
     }
 
     private static func iptablesTarget(_ rule: NATRule, ports: String) -> String {

@@ -44,8 +44,10 @@ struct Lab {
     }
 
     /// Runs the clashing traffic; returns one record per connection.
-    func traffic(pairs: Int = 8, timeout: Int = 3) throws -> [Connection] {
-        let result = try Shell.sh("\(Lab.script) traffic --name \(prefix) --pairs \(pairs) --timeout \(timeout)")
+    /// A second run in the same lab wants another `basePort`: the first run's
+    /// conntrack entries and TIME_WAIT sockets still hold the old ports.
+    func traffic(pairs: Int = 8, timeout: Int = 3, basePort: Int = 40000) throws -> [Connection] {
+        let result = try Shell.sh("\(Lab.script) traffic --name \(prefix) --pairs \(pairs) --timeout \(timeout) --base-port \(basePort)")
         return result.stdout.split(separator: "\n").compactMap(Lab.parse)
     }
 

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// The fix `ctaudit audit` prints, applied as printed: the lab's node keeps its
+/// plain MASQUERADE rule (as a real node would), the commands from the JSON
+/// report go in with `sh -c`, and the incident's traffic then has to work.
+/// This is what caught the old `-A POSTROUTING` advice: an appended rule sits
+/// behind the node's MASQUERADE and never matches.
+@Suite("audit: the printed fix works on the lab",
+       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+       .enabled(if: Shell.has("conntrack"), "needs conntrack(8) to flush the lab node's table"))
+struct AuditRemedyKernelTests {
+    static let podCIDRs = ["10.244.0.0/24", "fd00:10:244::/64"]
+
+    /// Runs `ctaudit audit --format json` on the lab's node.
+    static func audit(_ lab: Lab) throws -> (status: Int32, json: [String: Any]) {
+        let result = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace, "--format", "json"]
+                                   + podCIDRs.flatMap { ["--pod-cidr", $0] })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+                                  "ctaudit audit: \(result.stderr)")
+        return (result.status, object)
+    }
+
+    static func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    @Test func theIptablesLinesAuditPrintsEndTheViolationsAndTimeouts() throws {
+        let lab = try Lab.up("ctx")
+        defer { lab.down() }
+
+        let before = try lab.traffic(pairs: 8)
+        let (status, report) = try Self.audit(lab)
+        #expect(status == 1)
+        let violations = try #require((report["summary"] as? [String: Int])?["violations"])
+        try #require(violations > 0 && before.contains(where: \.timedOut), "the lab must reproduce the incident first")
+
+        let remedies = try #require(report["remedies"] as? [[String: Any]])
+        let commands = remedies.filter { $0["kind"] as? String == "pin-nat-range" }
+            .flatMap { $0["commands"] as? [String] ?? [] }
+            .filter { $0.hasPrefix("iptables ") || $0.hasPrefix("ip6tables ") }
+        // One line per pod network and protocol; IPv6 included because a v6 pod CIDR is configured.
+        #expect(commands.count == 4, "\(commands)")
+        #expect(commands.allSatisfy { $0.contains(" -I POSTROUTING ") })
+        for command in commands {
+            try Shell.sh("ip netns exec \(lab.nodeNamespace) sh -c \(Self.shellQuoted(command))")
+        }
+        // Entries made before the fix keep their old mapping until they expire
+        // (UDP 120 s in the lab); a node would age them out, the test flushes
+        // its own node namespace's table so that the rerun starts clean.
+        try Shell.sh("ip netns exec \(lab.nodeNamespace) conntrack -F 2>/dev/null")
+
+        let after = try lab.traffic(pairs: 8, basePort: 41000)
+        #expect(after.count == before.count)
+        #expect(after.filter(\.timedOut).isEmpty, "timed out after the fix: \(after.filter(\.timedOut))")
+        let (statusAfter, reportAfter) = try Self.audit(lab)
+        let summary = try #require(reportAfter["summary"] as? [String: Int])
+        #expect(summary["violations"] == 0, "\(reportAfter["violations"] ?? "")")
+        #expect(statusAfter == 0)
+        // pod2's clashes were still remapped, and pod3's low ports moved: the pin did the work.
+        #expect((summary["remapped"] ?? 0) >= 32)
+    }
+}
