@@ -29,7 +29,7 @@ struct ReportItemJSONEncoder {
         out.member("translated")
         out.openObject()
         out.member("src")
-        out.append(quoted: flow.translatedSource.description)
+        out.append(quotedAddress: flow.translatedSource)
         out.member("sport")
         out.append(int: Int(flow.translatedSourcePort))
         out.closeObject()
@@ -58,9 +58,9 @@ struct ReportItemJSONEncoder {
     func append(_ group: OffenderGroup, to out: inout JSONByteBuffer) {
         out.openObject()
         out.member("pod")
-        out.append(quoted: group.podSource.description)
+        out.append(quotedAddress: group.podSource)
         out.member("dst")
-        out.append(quoted: group.destination.description)
+        out.append(quotedAddress: group.destination)
         out.member("dport")
         out.append(int: Int(group.destinationPort))
         out.member("proto")
@@ -90,11 +90,11 @@ struct ReportItemJSONEncoder {
         let ports = tuple.proto.carriesPorts
         out.openObject()
         out.member("src")
-        out.append(quoted: tuple.source.description)
+        out.append(quotedAddress: tuple.source)
         out.member("sport")
         optionalInt(ports ? Int(tuple.sourcePort) : nil, to: &out)
         out.member("dst")
-        out.append(quoted: tuple.destination.description)
+        out.append(quotedAddress: tuple.destination)
         out.member("dport")
         optionalInt(ports ? Int(tuple.destinationPort) : nil, to: &out)
         out.closeObject()
@@ -107,13 +107,40 @@ struct ReportItemJSONEncoder {
             out.append(contentsOf: cached.bytes)
             return
         }
-        // The one source of truth for the pod object's fields.
-        let value = JSONReportWriter.violationPod(violation)
-        var text = ""
-        value.write(into: &text, indent: 2, level: 3)
-        let bytes = Array(text.utf8)
-        lastPod = (address, identity, bytes)
-        out.append(contentsOf: bytes)
+        // The fields of `JSONReportWriter.pod(_:)` / `pod(notLookedUp:)`.
+        var pod = JSONByteBuffer(capacity: 512)
+        pod.baseLevel = 3
+        let shown = identity ?? PodIdentity(ip: address)
+        pod.openObject()
+        pod.member("ip")
+        pod.append(quotedAddress: shown.ip)
+        pod.member("lookup")
+        pod.append(quoted: (identity.map(PodLookup.init) ?? .disabled).rawValue)
+        for (name, value) in [("container_id", shown.containerID), ("netns", shown.netns), ("name", shown.name),
+                              ("namespace", shown.namespace), ("uid", shown.uid), ("ipam_network", shown.ipamNetwork)] {
+            pod.member(name)
+            if let value { pod.append(quoted: value) } else { pod.append("null") }
+        }
+        pod.member("other_netns")
+        stringArray(shown.otherNetns, to: &pod)
+        pod.member("evidence")
+        stringArray(shown.evidence, to: &pod)
+        pod.closeObject()
+        lastPod = (address, identity, pod.bytes)
+        out.append(contentsOf: pod.bytes)
+    }
+
+    /// A pretty-printed array of strings as a member of a depth-1 object.
+    private func stringArray(_ items: [String], to out: inout JSONByteBuffer) {
+        if items.isEmpty { out.append("[]"); return }
+        out.append("[\n")
+        for (index, item) in items.enumerated() {
+            out.pad(2 * (out.baseLevel + 2))
+            out.append(quoted: item)
+            out.append(index < items.count - 1 ? ",\n" : "\n")
+        }
+        out.pad(2 * (out.baseLevel + 1))
+        out.append("]")
     }
 
     private func optionalInt(_ value: Int?, to out: inout JSONByteBuffer) {

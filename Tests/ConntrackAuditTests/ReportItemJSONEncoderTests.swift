@@ -15,12 +15,22 @@ struct ReportItemJSONEncoderTests {
         identity.otherNetns = ["cni-a", "cni-b"]
         identity.evidence = ["ipam /var/lib/cni/networks/cbr0/10.244.0.9"]
         named.pod = identity
+        var ambiguous = Violation(flow: FlowFactory.flow(id: 11, pod: "10.244.0.11"))
+        var shared = PodIdentity(ip: IPAddress("10.244.0.11")!)
+        shared.otherNetns = ["cni-x", "cni-y"]
+        ambiguous.pod = shared
+        var unknown = Violation(flow: FlowFactory.flow(id: 12, pod: "10.244.0.12"))
+        unknown.pod = PodIdentity(ip: IPAddress("10.244.0.12")!)
         return [
+            ambiguous,
+            unknown,
             Violation(flow: FlowFactory.flow()),
             Violation(flow: FlowFactory.flow(id: nil, proto: .udp, sport: 1500, translatedPort: 1500, state: nil, timeout: nil)),
             Violation(flow: FlowFactory.flow(id: 3, pod: "fd00:10:244::4", server: "2001:db8:2::10", node: "2001:db8:1::2",
                                              translatedPort: 65535, status: [.sourceNAT, .seenReply, .assured])),
             Violation(flow: FlowFactory.flow(id: 4, proto: .icmp)),
+            // Every octet width, written digit by digit.
+            Violation(flow: FlowFactory.flow(id: 5, pod: "0.9.10.99", server: "100.199.255.0", node: "1.22.254.200")),
             named,
             named,  // the cached pod object is reused
             Violation(flow: FlowFactory.flow(id: 10, pod: "10.244.0.9")),  // same address, no identity: not the cached one
