@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 
 /// Writes `stats` for a person at a terminal: table fill, conntrack's
 /// counters (summed, or per CPU), and the most pressed NAT port spaces.

@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 
 /// Reads `ip_local_port_range` inside every live pod namespace and keeps the
 /// pods whose range reaches outside the allowed ports. Read-only.
