@@ -29,8 +29,8 @@ public enum PrometheusWriter {
         var out = MetricText()
         let summary = report.summary
         let allowed = ["allowed": report.policy.allowed.description]
-        out.gauge("ctaudit_scrape_error", "1 if the last ctaudit run failed (the reason is on its stderr), else 0.", 0)
-        out.gauge("ctaudit_last_success_timestamp_seconds", "Unix time the last successful audit finished.", timestamp)
+        out.gauge(HealthMetrics.audit.scrapeError, HealthMetrics.audit.scrapeErrorHelp, 0)
+        out.gauge(HealthMetrics.audit.lastSuccess, HealthMetrics.audit.lastSuccessHelp, timestamp)
         if let duration = report.durationSeconds.map({ ($0 * 1e6).rounded() / 1e6 }) {
             out.gauge("ctaudit_audit_duration_seconds", "Time the last audit took to read and classify the conntrack table.", duration)
         }
@@ -82,17 +82,40 @@ public enum PrometheusWriter {
     /// file, the time of the last success, so `time() - last_success` keeps
     /// growing and stale violation counts are not served as current.
     public static func renderFailure(previousSuccess: Double?) -> String {
-        var out = MetricText()
-        out.gauge("ctaudit_scrape_error", "1 if the last ctaudit run failed (the reason is on its stderr), else 0.", 1)
-        if let previousSuccess {
-            out.gauge("ctaudit_last_success_timestamp_seconds", "Unix time the last successful audit finished.", previousSuccess)
-        }
-        return out.text
+        failureText(health: .audit, previousSuccess: previousSuccess)
     }
 
     /// The last-success time recorded in an earlier textfile, if any.
     public static func lastSuccess(inTextfile text: String) -> Double? {
-        for line in text.split(separator: "\n") where line.hasPrefix("ctaudit_last_success_timestamp_seconds ") {
+        lastSuccess(inTextfile: text, health: .audit)
+    }
+
+    /// The two gauges every ctaudit textfile has, named per subcommand so
+    /// audit's and stats' files can share a collector directory.
+    struct HealthMetrics {
+        var scrapeError: String
+        var scrapeErrorHelp: String
+        var lastSuccess: String
+        var lastSuccessHelp: String
+
+        static let audit = HealthMetrics(
+            scrapeError: "ctaudit_scrape_error",
+            scrapeErrorHelp: "1 if the last ctaudit run failed (the reason is on its stderr), else 0.",
+            lastSuccess: "ctaudit_last_success_timestamp_seconds",
+            lastSuccessHelp: "Unix time the last successful audit finished.")
+    }
+
+    static func failureText(health: HealthMetrics, previousSuccess: Double?) -> String {
+        var out = MetricText()
+        out.gauge(health.scrapeError, health.scrapeErrorHelp, 1)
+        if let previousSuccess {
+            out.gauge(health.lastSuccess, health.lastSuccessHelp, previousSuccess)
+        }
+        return out.text
+    }
+
+    static func lastSuccess(inTextfile text: String, health: HealthMetrics) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(health.lastSuccess + " ") {
             return Double(line.split(separator: " ").last ?? "")
         }
         return nil

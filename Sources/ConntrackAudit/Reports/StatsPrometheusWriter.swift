@@ -40,8 +40,8 @@ public enum StatsPrometheusWriter {
     /// A successful `stats` run. `timestamp` is the Unix time it finished.
     public static func render(_ report: StatsReport, timestamp: Double) -> String {
         var out = PrometheusWriter.MetricText()
-        out.gauge("ctaudit_stats_scrape_error", scrapeErrorHelp, 0)
-        out.gauge("ctaudit_stats_last_success_timestamp_seconds", lastSuccessHelp, timestamp)
+        out.gauge(health.scrapeError, health.scrapeErrorHelp, 0)
+        out.gauge(health.lastSuccess, health.lastSuccessHelp, timestamp)
         out.gauge("ctaudit_stats_conntrack_entries", "Entries in the read namespace's conntrack table.",
                   Double(report.tableSize.entries))
         if let maximum = report.tableSize.maximum {
@@ -105,22 +105,17 @@ public enum StatsPrometheusWriter {
     /// file, the time of the last success, so stale counters are not served
     /// as current and `time() - last_success` keeps growing.
     public static func renderFailure(previousSuccess: Double?) -> String {
-        var out = PrometheusWriter.MetricText()
-        out.gauge("ctaudit_stats_scrape_error", scrapeErrorHelp, 1)
-        if let previousSuccess {
-            out.gauge("ctaudit_stats_last_success_timestamp_seconds", lastSuccessHelp, previousSuccess)
-        }
-        return out.text
+        PrometheusWriter.failureText(health: health, previousSuccess: previousSuccess)
     }
 
     /// The last-success time recorded in an earlier stats textfile, if any.
     public static func lastSuccess(inTextfile text: String) -> Double? {
-        for line in text.split(separator: "\n") where line.hasPrefix("ctaudit_stats_last_success_timestamp_seconds ") {
-            return Double(line.split(separator: " ").last ?? "")
-        }
-        return nil
+        PrometheusWriter.lastSuccess(inTextfile: text, health: health)
     }
 
-    static let scrapeErrorHelp = "1 if the last ctaudit stats run failed (the reason is on its stderr), else 0."
-    static let lastSuccessHelp = "Unix time the last successful ctaudit stats run finished."
+    static let health = PrometheusWriter.HealthMetrics(
+        scrapeError: "ctaudit_stats_scrape_error",
+        scrapeErrorHelp: "1 if the last ctaudit stats run failed (the reason is on its stderr), else 0.",
+        lastSuccess: "ctaudit_stats_last_success_timestamp_seconds",
+        lastSuccessHelp: "Unix time the last successful ctaudit stats run finished.")
 }
