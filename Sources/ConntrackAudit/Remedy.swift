@@ -78,14 +78,23 @@ public struct Remedy: Hashable, Sendable {
         )
     }
 
-    /// iptables rules inserted at the top of POSTROUTING. Appending (-A) is
-    /// useless: the node's own MASQUERADE rule comes first, matches, and the
-    /// appended one is never reached. One rule per pod network, family and
-    /// protocol, because --to-ports needs -p and -s takes one network; the
-    /// node's rule stays for ICMP and anything else.
+    /// The chain the printed iptables fix creates.
+    static let pinChain = "CTAUDIT-PIN"
+
+    /// iptables rules that pin the port range, reached from the top of
+    /// POSTROUTING. Appending (-A) is useless: the node's own MASQUERADE rule
+    /// comes first, matches, and an appended one is never reached.
+    ///
+    /// One chain per family, jumped to for each pod network: traffic to any
+    /// pod network (and multicast, which CNIs leave alone) returns untouched,
+    /// TCP/UDP (and SCTP/DCCP when they violate) is masqueraded into the
+    /// range, everything else falls back to the node's own rules. A rule per
+    /// network with `! -d` its own network would NAT traffic between two pod
+    /// networks, which CNIs never NAT.
     static func pinWithIptables(_ report: AuditReport, range: PortRange, cause: String) -> Remedy {
         let ports = "\(range.low)-\(range.high)"
-        let protocols = pinnedProtocols(report)
+        // iptables refuses --to-ports with UDP-Lite; nft can pin it.
+        let protocols = pinnedProtocols(report).filter { $0 != .udplite }
         var commands: [String] = []
         var placeholders: [String] = []
         for family in [IPAddress.Family.ipv4, .ipv6] {
@@ -102,17 +111,23 @@ public struct Remedy: Hashable, Sendable {
                 sources = [placeholder]
                 placeholders.append(placeholder)
             }
-            var position = 1
-            for source in sources {
-                // Pod-to-pod traffic through the node must keep its address.
-                let match = "-s \(source) ! -d \(source)"
-                for proto in protocols {
-                    commands.append("\(tool) -t nat -I POSTROUTING \(position) -p \(proto.name) \(match) -j MASQUERADE --to-ports \(ports)")
-                    position += 1
-                }
+            guard !sources.isEmpty else { continue }
+            let base = "\(tool) -t nat"
+            commands.append("\(base) -N \(pinChain)")
+            for destination in sources + [family == .ipv4 ? "224.0.0.0/4" : "ff00::/8"] {
+                commands.append("\(base) -A \(pinChain) -d \(destination) -j RETURN")
+            }
+            for proto in protocols {
+                commands.append("\(base) -A \(pinChain) -p \(proto.name) -j MASQUERADE --to-ports \(ports)")
+            }
+            for (offset, source) in sources.enumerated() {
+                commands.append("\(base) -I POSTROUTING \(offset + 1) -s \(source) -j \(pinChain)")
             }
         }
-        var summary = "\(cause): pin the NAT port range to \(ports) with \(protocols.map { "-p \($0.name)" }.joined(separator: "/")) rules inserted before the node's MASQUERADE rule (-I: an appended rule comes after it and is never reached)"
+        var summary = "\(cause): pin the NAT port range to \(ports): a chain \(pinChain) that masquerades \(protocols.map(\.name).joined(separator: "/")) from the pod networks into \(ports), jumped to before the node's MASQUERADE rule (-I: an appended rule comes after it and is never reached); pod-to-pod and other protocols are left to the node's rules"
+        if pinnedProtocols(report).contains(.udplite) {
+            summary += "; UDP-Lite cannot be pinned with iptables (use the nft statement)"
+        }
         if !placeholders.isEmpty {
             summary += "; replace \(placeholders.joined(separator: " and ")) with your pod network (no --pod-cidr was given)"
         }
@@ -128,7 +143,7 @@ public struct Remedy: Hashable, Sendable {
         let l4proto = names.count == 1 ? names[0] : "{ \(names.joined(separator: ", ")) }"
         return Remedy(
             kind: .pinNATRange,
-            summary: "with nftables, in your nft masquerade rule, use: meta l4proto \(l4proto) masquerade to :\(range.low)-\(range.high) (nft needs the l4proto match before a port range; `nft -a list ruleset` shows the rule's table, chain and handle; `ctaudit check` prints the nft replace rule for it)",
+            summary: "with nftables, in your nft masquerade rule, use: meta l4proto \(l4proto) masquerade to :\(range.low)-\(range.high) (nft needs the l4proto match before a port range; `nft -a list ruleset` shows the rule's table, chain and handle; `ctaudit check` prints the exact nft rule to add)",
             commands: []
         )
     }

@@ -21,16 +21,33 @@ struct AuditRemedyTests {
         try #require(report.remedies.first { $0.kind == .pinNATRange }).commands
     }
 
-    @Test func everyPodNetworkGetsItsOwnInsertedRulesPerProtocol() throws {
+    /// Two pod networks: traffic between them must not be NATed (a rule per
+    /// network with `! -d` its own network would NAT 10.244 -> 10.245), so
+    /// one chain returns for every pod network and multicast, then pins.
+    @Test func everyPodNetworkJumpsToOneChainThatSkipsAllPodNetworks() throws {
         let report = Self.report(podNetworks: ["10.244.0.0/16", "10.245.0.0/16"], flows: [
             FlowFactory.flow(id: 1, translatedPort: 1500),
         ])
         #expect(try Self.pin(report) == [
-            "iptables -t nat -I POSTROUTING 1 -p tcp -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE --to-ports 32768-65535",
-            "iptables -t nat -I POSTROUTING 2 -p udp -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE --to-ports 32768-65535",
-            "iptables -t nat -I POSTROUTING 3 -p tcp -s 10.245.0.0/16 ! -d 10.245.0.0/16 -j MASQUERADE --to-ports 32768-65535",
-            "iptables -t nat -I POSTROUTING 4 -p udp -s 10.245.0.0/16 ! -d 10.245.0.0/16 -j MASQUERADE --to-ports 32768-65535",
+            "iptables -t nat -N CTAUDIT-PIN",
+            "iptables -t nat -A CTAUDIT-PIN -d 10.244.0.0/16 -j RETURN",
+            "iptables -t nat -A CTAUDIT-PIN -d 10.245.0.0/16 -j RETURN",
+            "iptables -t nat -A CTAUDIT-PIN -d 224.0.0.0/4 -j RETURN",
+            "iptables -t nat -A CTAUDIT-PIN -p tcp -j MASQUERADE --to-ports 32768-65535",
+            "iptables -t nat -A CTAUDIT-PIN -p udp -j MASQUERADE --to-ports 32768-65535",
+            "iptables -t nat -I POSTROUTING 1 -s 10.244.0.0/16 -j CTAUDIT-PIN",
+            "iptables -t nat -I POSTROUTING 2 -s 10.245.0.0/16 -j CTAUDIT-PIN",
         ])
+    }
+
+    /// iptables refuses `-p udplite ... --to-ports`; nft can pin it.
+    @Test func udpLiteIsLeftToNft() throws {
+        let report = Self.report(podNetworks: ["10.244.0.0/16"], flows: [
+            FlowFactory.flow(id: 1, proto: .udplite, translatedPort: 2000),
+        ])
+        #expect(try !Self.pin(report).contains { $0.contains("udplite") })
+        #expect(report.remedies[0].summary.contains("UDP-Lite cannot be pinned with iptables"))
+        #expect(report.remedies[1].summary.contains("meta l4proto { tcp, udp, udplite } masquerade to :32768-65535"))
     }
 
     @Test func noIp6tablesLinesWithoutAnIPv6PodNetworkOrViolation() throws {
@@ -42,7 +59,10 @@ struct AuditRemedyTests {
     @Test func aConfiguredIPv6PodNetworkGetsLinesEvenWithoutIPv6Violations() throws {
         let report = Self.report(podNetworks: ["10.244.0.0/16", "fd00:10:244::/64"],
                                  flows: [FlowFactory.flow(id: 1, translatedPort: 1500)])
-        #expect(try Self.pin(report).filter { $0.hasPrefix("ip6tables -t nat -I POSTROUTING ") }.count == 2)
+        #expect(try Self.pin(report).filter { $0.hasPrefix("ip6tables -t nat -I POSTROUTING ") } == [
+            "ip6tables -t nat -I POSTROUTING 1 -s fd00:10:244::/64 -j CTAUDIT-PIN",
+        ])
+        #expect(try Self.pin(report).contains("ip6tables -t nat -A CTAUDIT-PIN -d ff00::/8 -j RETURN"))
     }
 
     /// Without --pod-cidr there is no -s to give; a placeholder makes iptables
@@ -52,7 +72,9 @@ struct AuditRemedyTests {
             FlowFactory.flow(id: 1, pod: "fd00:10:244::3", server: "2001:db8:2::10", node: "2001:db8:1::2", translatedPort: 9000),
         ])
         let pin = try #require(report.remedies.first { $0.kind == .pinNATRange })
-        #expect(pin.commands.allSatisfy { $0.hasPrefix("ip6tables ") && $0.contains("-s POD_CIDR6 ! -d POD_CIDR6") })
+        #expect(pin.commands.allSatisfy { $0.hasPrefix("ip6tables ") })
+        #expect(pin.commands.contains("ip6tables -t nat -A CTAUDIT-PIN -d POD_CIDR6 -j RETURN"))
+        #expect(pin.commands.contains("ip6tables -t nat -I POSTROUTING 1 -s POD_CIDR6 -j CTAUDIT-PIN"))
         #expect(pin.summary.contains("replace POD_CIDR6"))
     }
 
@@ -69,7 +91,7 @@ struct AuditRemedyTests {
         let report = Self.report(podNetworks: ["10.244.0.0/16"], flows: [
             FlowFactory.flow(id: 1, proto: .sctp, translatedPort: 2000),
         ])
-        #expect(try Self.pin(report).map { $0.split(separator: " ")[7] } == ["tcp", "udp", "sctp"])
+        #expect(try Self.pin(report).filter { $0.contains("MASQUERADE") }.map { $0.split(separator: " ")[6] } == ["tcp", "udp", "sctp"])
         #expect(report.remedies[1].summary.contains("meta l4proto { tcp, udp, sctp } masquerade to :32768-65535"))
     }
 
@@ -77,7 +99,7 @@ struct AuditRemedyTests {
         let allowed = try PortRangeSet(parsing: "1024-2047,40000-60999")
         let report = Self.report(podNetworks: ["10.244.0.0/16"], allowed: allowed,
                                  flows: [FlowFactory.flow(id: 1, translatedPort: 3000)])
-        #expect(try Self.pin(report).allSatisfy { $0.hasSuffix("--to-ports 40000-60999") })
+        #expect(try Self.pin(report).filter { $0.contains("MASQUERADE") }.allSatisfy { $0.hasSuffix("--to-ports 40000-60999") })
     }
 
     /// The firewall rule matches replies by destination port; "from A to B"

@@ -87,8 +87,11 @@ struct ReportWriterGoldenTests {
         let remedies = Self.sampleReport().remedies
         #expect(remedies.map(\.kind) == [.pinNATRange, .pinNATRange, .calicoNATPortRange, .podPortRange, .widenFirewall])
         let pin = remedies[0].commands
-        #expect(pin.contains("iptables -t nat -I POSTROUTING 1 -p tcp -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE --to-ports 32768-65535"))
-        #expect(pin.allSatisfy { !$0.contains(" -A ") }, "appended rules come after the node's MASQUERADE and never match")
+        #expect(pin.contains("iptables -t nat -A CTAUDIT-PIN -p tcp -j MASQUERADE --to-ports 32768-65535"))
+        // Into POSTROUTING only by insertion: appended rules come after the
+        // node's MASQUERADE and never match.
+        #expect(pin.filter { $0.contains(" POSTROUTING ") }.allSatisfy { $0.contains(" -I POSTROUTING ") })
+        #expect(pin.contains("iptables -t nat -I POSTROUTING 1 -s 10.244.0.0/16 -j CTAUDIT-PIN"))
         #expect(remedies[1].summary.contains("meta l4proto { tcp, udp } masquerade to :32768-65535"))
         let podRange = try #require(remedies.first { $0.kind == .podPortRange })
         #expect(podRange.commands[0].contains("net.ipv4.ip_local_port_range=\"32768 60999\""))

@@ -10,7 +10,9 @@ import Testing
        .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
        .enabled(if: Shell.has("conntrack"), "needs conntrack(8) to flush the lab node's table"))
 struct AuditRemedyKernelTests {
-    static let podCIDRs = ["10.244.0.0/24", "fd00:10:244::/64"]
+    /// The lab's pod networks, and a second IPv4 one (as on a node with two
+    /// IP pools) so that the printed chain has to skip both.
+    static let podCIDRs = ["10.244.0.0/24", "10.245.0.0/24", "fd00:10:244::/64"]
 
     /// Runs `ctaudit audit --format json` on the lab's node.
     static func audit(_ lab: Lab) throws -> (status: Int32, json: [String: Any]) {
@@ -37,9 +39,11 @@ struct AuditRemedyKernelTests {
         let commands = remedies.filter { $0["kind"] as? String == "pin-nat-range" }
             .flatMap { $0["commands"] as? [String] ?? [] }
             .filter { $0.hasPrefix("iptables ") || $0.hasPrefix("ip6tables ") }
-        // One line per pod network and protocol; IPv6 included because a v6 pod CIDR is configured.
-        #expect(commands.count == 4, "\(commands)")
-        #expect(commands.allSatisfy { $0.contains(" -I POSTROUTING ") })
+        // Per family: the chain, a RETURN per pod network and multicast, a pin
+        // per protocol, a jump per pod network. IPv6 is included because a
+        // v6 pod CIDR is configured.
+        #expect(commands.count == 8 + 6, "\(commands)")
+        #expect(commands.filter { $0.contains(" -I POSTROUTING ") }.count == 3)
         for command in commands {
             try Shell.sh("ip netns exec \(lab.nodeNamespace) sh -c \(Self.shellQuoted(command))")
         }
