@@ -71,7 +71,10 @@ for tool in gcc pkg-config conntrack ip; do command -v $tool >/dev/null || die "
 WORK=$(mktemp -d)
 BUILD=$WORK
 NAMESPACES=()
+READERS=()  # watch / conntrack -E processes still running (killed on any exit)
 cleanup() {
+	local pid
+	for pid in "${READERS[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
 	rm -rf "$WORK"
 }
@@ -135,6 +138,7 @@ watch_ctaudit() {
 	"$CTAUDIT" watch --netns "$ns" --format ndjson --receive-buffer "$BUFFER" -v \
 		>"$WORK/ctaudit.out" 2>"$WORK/ctaudit.err" &
 	pid=$!
+	READERS+=("$pid")
 	until grep -q "watching conntrack events" "$WORK/ctaudit.err" 2>/dev/null; do
 		kill -0 $pid 2>/dev/null || die "ctaudit watch failed: $(cat "$WORK/ctaudit.err")"
 		sleep 0.05
@@ -171,6 +175,7 @@ watch_conntrack_as_is() {
 	ip netns exec "$ns" env CTBENCH_RCVBUF="$BUFFER_BYTES" LD_PRELOAD="${CONNTRACK_PRELOAD:-}" \
 		conntrack -E -b "$BUFFER_BYTES" -o timestamp >"$WORK/conntrack.out" 2>"$WORK/conntrack.err" &
 	pid=$!
+	READERS+=("$pid")
 	# conntrack -E prints no ready line: wait until a NETLINK_NETFILTER (12)
 	# socket in the namespace has joined event groups (/proc/net/netlink is
 	# per namespace), so that a busy machine cannot turn a late start into "loss".

@@ -11,6 +11,9 @@ public struct Violation: Hashable, Sendable {
         get { podBox?.identity }
         set { podBox = newValue.map(PodBox.init) }
     }
+    /// Points this violation at `other`'s identity object instead of a copy.
+    mutating func sharePod(with other: Violation) { podBox = other.podBox }
+
     /// Held by reference: every violation of a pod shares one identity, and
     /// a node can keep tens of thousands of violations (8 bytes each here
     /// instead of the identity's ~140 inline).

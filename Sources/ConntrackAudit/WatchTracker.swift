@@ -125,10 +125,12 @@ public struct WatchTracker: Sendable {
     public mutating func noteSocket(eventsLost: UInt64?, overruns: Int, malformed: Int) {
         summary.overruns = overruns
         summary.malformed = malformed
-        if let eventsLost {
+        if let eventsLost, eventsLost > 0 || overruns == 0 {
             summary.eventsLost = eventsLost
             summary.eventsLostExact = true
         } else {
+            // No counter, or ENOBUFS reported with no counted drop (events
+            // the kernel failed to build are lost without one): a lower bound.
             summary.eventsLost = UInt64(overruns)
             summary.eventsLostExact = overruns == 0
         }

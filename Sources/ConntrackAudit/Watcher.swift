@@ -13,7 +13,9 @@ public final class Watcher {
     public let namespace: NetworkNamespace?
     public private(set) var tracker: WatchTracker
     private let events: ConntrackEventSocket
-    private let requests: ConntrackSocket
+    /// Replaced after a resync dump overflows: the kernel still holds that
+    /// dump open on the old socket and would refuse a new one (EBUSY).
+    private var requests: ConntrackSocket
 
     /// Resyncs run at most this often while a flood keeps overflowing the
     /// queue: a dump per overflow would only add load.
@@ -70,13 +72,18 @@ public final class Watcher {
             for record in pending { emit(record) }
             pending.removeAll(keepingCapacity: pending.count <= 65536)
         }
+        var dumpCutShort = false
         func resync() throws {
-            let outcome = try resyncNow(lostReported: lostReported, report: report, notice: notice)
+            // Repeating a dump that was cut short: the loss was already said
+            // (unless more events were dropped meanwhile).
+            let outcome = try resyncNow(lostReported: lostReported, repeating: dumpCutShort,
+                                        report: report, notice: notice)
             lostReported = outcome.lostReported
             lastResync = WatchClock.monotonicNanoseconds()
             // A dump cut short by ENOBUFS missed entries: stay pending so the
             // loop (or the final pass below) dumps again.
-            pendingResync = !outcome.complete
+            dumpCutShort = !outcome.complete
+            pendingResync = dumpCutShort
         }
 
         var reason: WatchContext.StopReason
@@ -125,6 +132,9 @@ public final class Watcher {
                 try resync()
                 attempts += 1
             }
+            if pendingResync {
+                notice("ctaudit: gave up resyncing after \(attempts) cut-short dumps: violations whose events were lost may be missing")
+            }
         }
         emitPending()
         tracker.noteSocket(eventsLost: events.kernelDropCount(), overruns: events.overruns, malformed: events.malformed)
@@ -136,12 +146,14 @@ public final class Watcher {
     /// drop count at the time, for the next notice, and whether the dump was
     /// whole (false: it overflowed and must be repeated).
     private func resyncNow(
-        lostReported: UInt64, report: (WatchRecord) -> Void, notice: (String) -> Void
+        lostReported: UInt64, repeating: Bool, report: (WatchRecord) -> Void, notice: (String) -> Void
     ) throws -> (lostReported: UInt64, complete: Bool) {
         let dropped = events.kernelDropCount()
-        let newlyLost = dropped.map { $0 - min($0, lostReported) }
-        if newlyLost != 0 {
-            let lost = newlyLost.map { "\($0) conntrack events" } ?? "conntrack events"
+        let newlyLost = dropped.map { $0 - min($0, lostReported) } ?? 0
+        if !repeating || newlyLost > 0 {
+            // ENOBUFS can come without a counted drop (an event the kernel
+            // failed to build): say "events" then, never stay silent.
+            let lost = newlyLost > 0 ? "\(newlyLost) conntrack events" : "conntrack events"
             notice("ctaudit: the kernel dropped \(lost): the receive queue (\(events.receiveBufferBytes) bytes) overflowed; "
                 + "resyncing from a table dump (a larger --receive-buffer helps)")
         }
@@ -152,8 +164,10 @@ public final class Watcher {
             }
             tracker.finishResync()
         } catch ConntrackError.receiveOverrun {
-            // The dump itself overflowed; the caller repeats it.
-            notice("ctaudit: the resync dump was cut short (ENOBUFS); retrying")
+            // The dump itself overflowed; the caller repeats it, on a fresh
+            // socket (this one still has the cut-short dump running).
+            notice("ctaudit: the resync dump was cut short (ENOBUFS); dumping again")
+            requests = try ConntrackSocket(namespace: namespace)
             return (dropped ?? lostReported, false)
         }
         return (dropped ?? lostReported, true)

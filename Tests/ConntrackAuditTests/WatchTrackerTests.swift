@@ -103,5 +103,10 @@ struct WatchTrackerTests {
         #expect(tracker.summary.eventsLost == 1234 && tracker.summary.eventsLostExact)
         tracker.noteSocket(eventsLost: nil, overruns: 3, malformed: 1)
         #expect(tracker.summary.eventsLost == 3 && !tracker.summary.eventsLostExact && tracker.summary.malformed == 1)
+        // ENOBUFS with no counted drop: events were lost all the same.
+        tracker.noteSocket(eventsLost: 0, overruns: 2, malformed: 0)
+        #expect(tracker.summary.eventsLost == 2 && !tracker.summary.eventsLostExact)
+        tracker.noteSocket(eventsLost: 0, overruns: 0, malformed: 0)
+        #expect(tracker.summary.eventsLost == 0 && tracker.summary.eventsLostExact)
     }
 }
