@@ -24,9 +24,15 @@ struct JSONByteBuffer {
 
     mutating func append(contentsOf other: [UInt8]) { bytes.append(contentsOf: other) }
 
+    private static let spaces = [UInt8](repeating: 0x20, count: 64)
+
     /// `count` spaces.
     mutating func pad(_ count: Int) {
-        for _ in 0..<count { bytes.append(0x20) }
+        if count <= Self.spaces.count {
+            bytes.append(contentsOf: Self.spaces[..<count])
+        } else {
+            bytes.append(contentsOf: repeatElement(0x20, count: count))
+        }
     }
 
     /// A decimal integer, without going through String.
@@ -109,12 +115,24 @@ struct JSONByteBuffer {
         append("\": ")
     }
 
+    /// `,\n` (or `\n`), the indentation and the opening quote of a member
+    /// name, one array per depth: a member is one append, not three.
+    private static let memberPrefixes: [(first: [UInt8], next: [UInt8])] = (0..<16).map { depth in
+        let indent = [UInt8](repeating: 0x20, count: 2 * depth) + [0x22]
+        return ([0x0A] + indent, [0x2C, 0x0A] + indent)
+    }
+
     private mutating func memberPrefix() {
         let written = openObjects[openObjects.count - 1]
-        append(written == 0 ? "\n" : ",\n")
         openObjects[openObjects.count - 1] = written + 1
-        pad(2 * (baseLevel + openObjects.count))
-        bytes.append(0x22)
+        let depth = baseLevel + openObjects.count
+        if depth < Self.memberPrefixes.count {
+            bytes.append(contentsOf: written == 0 ? Self.memberPrefixes[depth].first : Self.memberPrefixes[depth].next)
+        } else {
+            append(written == 0 ? "\n" : ",\n")
+            pad(2 * depth)
+            bytes.append(0x22)
+        }
     }
 
     mutating func closeObject() {
