@@ -84,4 +84,20 @@ struct CheckCLITests {
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("unknown profile 'nope'"))
     }
+
+    /// A file that shows NAT rules exist but not what they do must not get a
+    /// "safe": exit 2, one line naming the file and the output to add.
+    @Test func aFileThatHidesTheNATRulesIsRefusedNotJudgedSafe() throws {
+        let nft = "\(Self.fixtures)/fixed-range.nft.json"  // iptables-nft rules, seen through nft
+        let hidden = try ctaudit(["check", "--no-config", "--nft-json", nft])
+        #expect(hidden.status == 2, "\(hidden.stdout)")
+        #expect(hidden.stdout.isEmpty)
+        #expect(hidden.stderr.hasPrefix("ctaudit: \(nft): table ip nat was written by iptables-nft"), "\(hidden.stderr)")
+        #expect(hidden.stderr.contains("--iptables-save") && hidden.stderr.split(separator: "\n").count == 1)
+
+        let owned = "\(Self.fixtures)/nft-fully-random.iptables"  // an nft-owned table, seen through iptables-nft-save
+        let refused = try ctaudit(["check", "--no-config", "--iptables-save", owned])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("belongs to nft") && refused.stderr.contains("--nft-json"), "\(refused.stderr)")
+    }
 }

@@ -16,6 +16,9 @@ public struct NftRulesetParser: Sendable {
         /// Tables written by iptables-nft (rules hold `xt` expressions that nft
         /// cannot show): their NAT options are only visible to iptables-nft-save.
         public var iptablesNftTables: [String]
+        /// Those of them with a nat postrouting chain: NAT rules this file
+        /// holds but cannot show (ports, --random-fully live in `xt` blobs).
+        public var hiddenNATTables: [String] = []
     }
 
     struct Chain {
@@ -80,7 +83,8 @@ public struct NftRulesetParser: Sendable {
         for base in bases where !xtTables.contains("\(base.family) \(base.table)") {
             walk(base, chains: chains, path: [], inherited: NftExpression.Inherited(), into: &rules)
         }
-        return Result(rules: rules, tables: tables, iptablesNftTables: xtTables)
+        let hidden = xtTables.filter { table in bases.contains { "\($0.family) \($0.table)" == table } }
+        return Result(rules: rules, tables: tables, iptablesNftTables: xtTables, hiddenNATTables: hidden)
     }
 
     private func walk(

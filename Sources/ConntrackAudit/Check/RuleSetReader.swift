@@ -22,6 +22,11 @@ public struct RuleSetReader: Sendable {
     public init(namespace: NetworkNamespace?) { self.namespace = namespace }
 
     /// Parses `iptables-save` dumps and `nft -j list ruleset` files.
+    ///
+    /// A file that shows NAT rules exist but hides them (an iptables-nft
+    /// nat table seen through nft JSON, or an nft-owned table seen through
+    /// iptables-nft-save) without the other format beside it is refused: a
+    /// verdict from it would say "safe" about rules it never read.
     public static func load(iptablesSave: [String], nftJSON: [String]) throws(CheckInputError) -> RuleSet {
         var set = RuleSet()
         for path in iptablesSave {
@@ -29,6 +34,9 @@ public struct RuleSetReader: Sendable {
             let result = try IptablesSaveParser(origin: path).parse(text)
             set.groups.append(result.rules)
             set.inputs.append("file \(path) (\(result.family == .ipv6 ? "ip6tables" : "iptables")-save, \(result.rules.count) NAT rule(s))")
+            if result.nftOwnedTable && nftJSON.isEmpty {
+                throw CheckInputError(origin: path, reason: "iptables-nft-save says the nat table belongs to nft, so its rules are not in this file: add the node's 'nft -j list ruleset' output (--nft-json)")
+            }
             if result.nftOwnedTable {
                 set.notes.append("\(path): iptables-nft-save says the nat table belongs to nft: give 'nft -j list ruleset' output (--nft-json) for its rules")
             } else if !result.hasNatTable {
@@ -40,6 +48,9 @@ public struct RuleSetReader: Sendable {
             let result = try NftRulesetParser(origin: path).parse(bytes)
             set.groups.append(result.rules)
             set.inputs.append("file \(path) (nft, \(result.tables.count) table(s), \(result.rules.count) NAT rule(s))")
+            if let table = result.hiddenNATTables.first, iptablesSave.isEmpty {
+                throw CheckInputError(origin: path, reason: "table \(table) was written by iptables-nft and nft JSON does not show its NAT options (--to-ports, --random-fully): add the node's 'iptables-save -t nat' output (--iptables-save)")
+            }
             for table in result.iptablesNftTables {
                 set.notes.append("\(path): table \(table) was written by iptables-nft; nft JSON hides its NAT options: check its 'iptables-nft-save -t nat' output too")
             }
