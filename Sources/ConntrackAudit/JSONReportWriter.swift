@@ -79,6 +79,7 @@ public enum JSONReportWriter {
                 ("pod_cidrs", .array(report.policy.podNetworks.map { .string($0.description) })),
                 ("exclude_dst", .array(report.policy.excludedDestinations.map { .string($0.description) })),
                 ("pod_cidrs_source", .string(report.kubernetes.podCIDRsSource.rawValue)),
+                ("pod_cidrs_from", report.kubernetes.configuredFrom.map(JSONValue.string) ?? .null),
                 ("pod_cidrs_found", .array(report.kubernetes.discoveredNetworks.map(discoveredNetwork))),
             ])),
             ("summary", .object([

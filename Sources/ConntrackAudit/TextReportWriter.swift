@@ -24,7 +24,7 @@ public struct TextReportWriter: Sendable {
             : report.policy.podNetworks.map(\.description).joined(separator: ", ")
         lines.append(bold("ctaudit audit") + " host \(report.host), netns \(report.netns ?? "(own)"), \(report.generatedAt)")
         lines.append("allowed translated source ports: \(report.policy.allowed)   pods: \(scope)")
-        if report.kubernetes.podCIDRsSource != .configured {
+        if report.kubernetes.podCIDRsSource != .configured || report.kubernetes.configuredFrom != nil {
             lines.append("pod networks: " + report.kubernetes.sourceSummary)
         }
         if !report.policy.excludedDestinations.isEmpty {

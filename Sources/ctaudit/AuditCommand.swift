@@ -53,11 +53,12 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         var report: AuditReport
         do {
-            var auditPolicy = try configFile.policy(flags: policy)
+            var (auditPolicy, podCIDRsFrom) = try configFile.policyAndOrigin(flags: policy)
             let target = try namespace.resolve()
             // Pod networks from the node when none were given; pods named after the dump.
             let awareness = kubernetes.awareness(namespace: target)
-            let context = awareness.preparePolicy(&auditPolicy)
+            var context = awareness.preparePolicy(&auditPolicy)
+            if context.podCIDRsSource == .configured { context.configuredFrom = podCIDRsFrom }
             let auditor = Auditor(policy: auditPolicy, kernelFilter: !noKernelFilter)
             report = try auditor.run(namespace: target)
             awareness.annotate(&report, context: context)

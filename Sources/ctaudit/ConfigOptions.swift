@@ -49,6 +49,12 @@ struct ConfigOptions: ParsableArguments {
 
     /// The audit policy: flags override the profile, which overrides the file.
     func policy(flags: PolicyOptions) throws -> AuditPolicy {
+        try policyAndOrigin(flags: flags).policy
+    }
+
+    /// The policy, and where its pod networks were given (`--pod-cidr` or
+    /// the config file's path; nil when neither gave any).
+    func policyAndOrigin(flags: PolicyOptions) throws -> (policy: AuditPolicy, podCIDRsFrom: String?) {
         let file = try load()
         if flags.allowFlag != nil && profile != nil {
             throw ValidationError("--allow and --profile both set the allowed ports; use one")
@@ -62,10 +68,13 @@ struct ConfigOptions: ParsableArguments {
             allowed = found.allowed
         }
         if let flag = flags.allowFlag { allowed = flag }
-        return AuditPolicy(
+        let podCIDRsFrom: String? = !flags.podCIDRs.isEmpty ? "--pod-cidr"
+            : (file?.podNetworks ?? []).isEmpty ? nil : (config ?? ConfigFile.defaultPath)
+        let policy = AuditPolicy(
             allowed: allowed,
             podNetworks: flags.podCIDRs.isEmpty ? file?.podNetworks ?? [] : flags.podCIDRs,
             excludedDestinations: flags.excludedDestinations.isEmpty ? file?.excludedDestinations ?? [] : flags.excludedDestinations
         )
+        return (policy, podCIDRsFrom)
     }
 }

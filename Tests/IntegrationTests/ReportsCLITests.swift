@@ -132,6 +132,10 @@ struct ReportsLiveTests {
         // --no-pods: every pod object says it was not looked up (not "found nothing").
         let pods = (document["violations"] as? [[String: Any]] ?? []).compactMap { $0["pod"] as? [String: Any] }
         #expect(pods.count == violations && pods.allSatisfy { $0["lookup"] as? String == "disabled" })
+        // Where the pod networks came from, in JSON and text.
+        let policy = try #require(document["policy"] as? [String: Any])
+        #expect(policy["pod_cidrs_source"] as? String == "configured" && policy["pod_cidrs_from"] as? String == "--pod-cidr")
+        #expect(try ReportsCLITests.ctaudit(base).stdout.contains("pod networks: given by --pod-cidr\n"))
 
         // Cron: textfile + HTML file, nothing on stdout, exit 1.
         let textfile = directory.appendingPathComponent("ctaudit.prom").path
@@ -167,6 +171,8 @@ struct ReportsLiveTests {
         try "profile: hetzner-robot\npod_cidrs: [10.244.0.0/16, fd00:10:244::/48]\n".write(toFile: config, atomically: true, encoding: .utf8)
         let fromFile = try ReportsCLITests.ctaudit(["audit", "--netns", lab.nodeNamespace, "--config", config, "--no-pods", "--format", "ndjson"])
         #expect(fromFile.status == 1 && fromFile.stdout.split(separator: "\n").count == violations)
+        let fromFileText = try ReportsCLITests.ctaudit(["audit", "--netns", lab.nodeNamespace, "--config", config, "--no-pods"])
+        #expect(fromFileText.stdout.contains("pod networks: given by \(config)\n"), "\(fromFileText.stdout.prefix(400))")
         #expect(try ReportsCLITests.ctaudit(["audit", "--netns", lab.nodeNamespace, "--config", config, "--no-pods", "--quiet",
                                              "--allow", "1024-65535"]).status == 0)
 

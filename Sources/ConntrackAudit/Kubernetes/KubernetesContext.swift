@@ -3,6 +3,9 @@
 /// not be read.
 public struct KubernetesContext: Hashable, Sendable {
     public var podCIDRsSource: PodCIDRsSource = .configured
+    /// Where configured networks were given: `--pod-cidr`, or the config
+    /// file's path. Nil when they were discovered or there are none.
+    public var configuredFrom: String?
     /// The files (or routes) the pod networks were found in, when discovered.
     public var discoveredNetworks: [DiscoveredPodNetwork] = []
     /// The node root the files were read under (`--root`), "/" on the node itself.
@@ -18,7 +21,7 @@ public struct KubernetesContext: Hashable, Sendable {
     /// One line for reports: `discovered: 10.244.0.0/16 from /etc/cni/net.d/10-flannel.conflist (…)`.
     public var sourceSummary: String {
         switch podCIDRsSource {
-        case .configured: return "--pod-cidr / config file"
+        case .configured: return "given by " + (configuredFrom ?? "--pod-cidr / config file")
         case .none: return "none found on the node; every source-NATed flow audited"
         case .discovered:
             return "discovered: " + discoveredNetworks.map(\.description).joined(separator: "; ")
