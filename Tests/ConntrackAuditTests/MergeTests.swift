@@ -30,6 +30,22 @@ struct MergeTests {
         #expect(merged.offenders.first?.translatedPorts == [1500, 23310])
     }
 
+    /// A node that named its pods: the fleet view names them too.
+    @Test func offendersCarryThePodNamesNodesFound() throws {
+        var report = ReportsFixtures.report(host: "node-9", netns: nil)
+        var identity = PodIdentity(ip: report.violations[0].podSource)
+        identity.name = "web-1"
+        identity.namespace = "shop"
+        for index in report.violations.indices where report.violations[index].podSource == identity.ip {
+            report.violations[index].pod = identity
+        }
+        let merged = try ReportMerger.merge([("node-9.json", Self.bytes(report))])
+        let named = merged.offenders.filter { $0.pod == identity.ip.description }
+        #expect(!named.isEmpty && named.allSatisfy { $0.podName == "shop/web-1" })
+        #expect(merged.offenders.filter { $0.pod != identity.ip.description }.allSatisfy { $0.podName == nil })
+        #expect(MergedReportWriter.text(merged, top: 20).contains("\(identity.ip) shop/web-1"))
+    }
+
     @Test func newestReportOfANodeWinsWhateverTheOrder() throws {
         let merged = try ReportMerger.merge(Self.inputs().reversed())
         #expect(merged.superseded == ["reports/node-1-old.json"])

@@ -16,12 +16,21 @@ struct AuditDocument: Decodable, Sendable {
     }
     struct Endpoints: Decodable, Sendable { var src: String; var sport: Int?; var dst: String; var dport: Int? }
     struct Translated: Decodable, Sendable { var src: String; var sport: Int }
+    /// The part of a violation's `pod` object merge shows (absent in older reports).
+    struct Pod: Decodable, Sendable { var name: String?; var namespace: String? }
     struct Flow: Decodable, Sendable {
         var proto: String
         var original: Endpoints
         var translated: Translated
         var remapped: Bool
         var unreplied: Bool
+        var pod: Pod?
+
+        /// `namespace/name` when the node named the pod.
+        var podName: String? {
+            guard let name = pod?.name else { return nil }
+            return pod?.namespace.map { "\($0)/\(name)" } ?? name
+        }
     }
 
     var schema: String

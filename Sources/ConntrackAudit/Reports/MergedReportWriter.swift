@@ -45,7 +45,8 @@ public enum MergedReportWriter {
         lines += table(
             ["NODE", "POD", "DESTINATION", "PROTO", "VIOLATIONS", "UNREPLIED", "TRANSLATED PORTS"],
             merged.offenders.prefix(top).map { offender in
-                [offender.host, offender.pod, endpoint(offender.address, offender.port), offender.proto,
+                [offender.host, offender.podName.map { "\(offender.pod) \($0)" } ?? offender.pod,
+                 endpoint(offender.address, offender.port), offender.proto,
                  String(offender.violations), String(offender.unreplied), ports(offender.translatedPorts)]
             },
             numeric: [4, 5])
@@ -97,6 +98,7 @@ public enum MergedReportWriter {
                 .object([
                     ("node", .string(offender.host)),
                     ("pod", .string(offender.pod)),
+                    ("pod_name", offender.podName.map(JSONValue.string) ?? .null),
                     ("dst", .string(offender.address)),
                     ("dport", offender.port.map(JSONValue.int) ?? .null),
                     ("proto", .string(offender.proto)),

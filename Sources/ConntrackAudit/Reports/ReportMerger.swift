@@ -32,6 +32,8 @@ public struct MergedReport: Hashable, Sendable {
     public struct Offender: Hashable, Sendable {
         public var host: String
         public var pod: String
+        /// `namespace/name` when the node's report named the pod.
+        public var podName: String?
         public var address: String
         public var port: Int?
         public var proto: String
@@ -127,6 +129,7 @@ public enum ReportMerger {
                 var offender = offenders[offenderKey] ?? MergedReport.Offender(
                     host: host, pod: flow.original.src, address: flow.original.dst, port: flow.original.dport, proto: flow.proto)
                 offender.violations += 1
+                if offender.podName == nil { offender.podName = flow.podName }
                 if flow.unreplied { offender.unreplied += 1 }
                 offender.translatedPorts.insert(flow.translated.sport)
                 offenders[offenderKey] = offender
