@@ -91,6 +91,20 @@ struct CheckFixtureTests {
         }
     }
 
+    /// Two fixes in one chain: -I takes rule numbers, so the second counts
+    /// the two lines the first inserts above its rule, and says so.
+    @Test func laterFixesInTheSameChainCountEarlierInserts() throws {
+        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: Self.files("k3s-flannel").iptables).run()
+        let flannel = report.findings.filter { $0.rule.chain == "FLANNEL-POSTRTG" && $0.rule.tool == .iptables }
+        try #require(flannel.count >= 2)
+        let first = try #require(flannel[0].remedies.first { $0.kind == .pinNATRange })
+        let second = try #require(flannel[1].remedies.first { $0.kind == .pinNATRange })
+        #expect(first.commands.map { $0.split(separator: " ")[5] } == ["5", "6"])
+        #expect(second.commands.map { $0.split(separator: " ")[5] } == ["8", "9"])
+        #expect(second.summary.contains("rule #6 is #8 once the fixes above in FLANNEL-POSTRTG are in"))
+        #expect(!first.summary.contains("once the fixes above"))
+    }
+
     @Test func k3sFlannelFollowsJumpsIntoBothChains() throws {
         let (iptables, _) = Self.files("k3s-flannel")
         let result = try IptablesSaveParser(origin: "x").parse(String(contentsOfFile: iptables[0], encoding: .utf8))

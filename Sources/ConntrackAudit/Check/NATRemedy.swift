@@ -8,8 +8,13 @@ extension Remedy {
     /// Pins `rule` to `range` for the TCP/UDP traffic that reaches it. A rule
     /// without a protocol cannot carry a port range, so per-protocol copies
     /// go right before it and it stays for ICMP and the rest.
-    public static func pin(_ rule: NATRule, effective: ProtocolMatch, to range: PortRange) -> NATRemedy {
+    ///
+    /// `shift`: lines earlier fixes insert above this rule in its iptables
+    /// chain. `-I`/`-R` take rule numbers, so a later fix in the same chain
+    /// must count them (the summary says it assumes they were applied).
+    public static func pin(_ rule: NATRule, effective: ProtocolMatch, to range: PortRange, shift: Int = 0) -> NATRemedy {
         let ports = "\(range.low)-\(range.high)"
+        let position = rule.position + (rule.tool == .nft ? 0 : shift)
         let protocols = effective.portCarryingProtocols
         var commands: [String] = []
         var summary: String
@@ -19,11 +24,11 @@ extension Remedy {
             let match = rule.matchText.isEmpty ? "" : " " + rule.matchText
             let base = "\(rule.tool.rawValue) -t nat"
             if case .only(let own) = rule.protocols, own.count == 1, let proto = own.first, proto.carriesPorts {
-                commands.append("\(base) -R \(rule.chain) \(rule.position) -p \(proto.name)\(match) \(target)")
+                commands.append("\(base) -R \(rule.chain) \(position) -p \(proto.name)\(match) \(target)")
                 summary = "replace \(rule.location) with the same rule pinned to \(ports)"
             } else {
                 for (offset, proto) in protocols.enumerated() {
-                    commands.append("\(base) -I \(rule.chain) \(rule.position + offset) -p \(proto.name)\(match) \(target)")
+                    commands.append("\(base) -I \(rule.chain) \(position + offset) -p \(proto.name)\(match) \(target)")
                 }
                 summary = "insert \(protocols.map { "-p \($0.name)" }.joined(separator: "/")) copies of \(rule.location) pinned to \(ports) before it (a rule without -p cannot carry --to-ports; the original stays for other protocols)"
             }
@@ -39,6 +44,9 @@ extension Remedy {
                 commands.append("nft insert rule \(where_) \(match)\(l4proto(protocols)) \(statement)")
                 summary = "insert a copy of \(rule.location) for \(protocols.map(\.name).joined(separator: " and ")) pinned to \(ports) before it (nft needs an l4proto match before a port range; the original stays for other protocols)"
             }
+        }
+        if shift > 0 && rule.tool != .nft {
+            summary += " (rule #\(rule.position) is #\(position) once the fixes above in \(rule.chain) are in: apply them in order)"
         }
         if let controller = rule.controller, controller != "calico" {
             summary += "; \(controller) owns chain \(rule.chain) and may rewrite it: re-apply after it restarts, or widen the firewall"

@@ -22,18 +22,27 @@ public struct RuleChecker: Sendable {
     public func check(_ groups: [[NATRule]]) -> [RuleFinding] {
         groups.flatMap { group in
             var findings: [RuleFinding] = []
+            // Lines the fixes so far insert into each iptables chain, at which
+            // rule number: a later fix's numbers must count those above it.
+            var inserted: [String: [(position: Int, lines: Int)]] = [:]
             for (index, rule) in group.enumerated() {
                 var effective = rule.protocols
                 for earlier in group[..<index] where Set(earlier.conditions).isSubset(of: Set(rule.conditions)) {
                     effective = effective.subtracting(earlier.protocols)
                 }
-                findings.append(finding(rule, effective: effective))
+                let chain = "\(rule.tool.rawValue) \(rule.table) \(rule.chain)"
+                let shift = (inserted[chain] ?? []).filter { $0.position <= rule.position }.reduce(0) { $0 + $1.lines }
+                let found = finding(rule, effective: effective, shift: shift)
+                let lines = found.remedies.filter { $0.kind == .pinNATRange }
+                    .flatMap(\.commands).filter { $0.contains(" -I \(rule.chain) ") }.count
+                if rule.tool != .nft && lines > 0 { inserted[chain, default: []].append((rule.position, lines)) }
+                findings.append(found)
             }
             return findings
         }
     }
 
-    public func finding(_ rule: NATRule, effective: ProtocolMatch) -> RuleFinding {
+    public func finding(_ rule: NATRule, effective: ProtocolMatch, shift: Int = 0) -> RuleFinding {
         let inScope = isInScope(rule)
         guard !effective.portCarryingProtocols.isEmpty else {
             return RuleFinding(
@@ -46,7 +55,7 @@ public struct RuleChecker: Sendable {
         var remedies: [NATRemedy] = []
         if verdict != .safe, let pin = allowed.widest {
             if rule.controller == "calico" { remedies.append(.calico(range: pin)) }
-            remedies.append(.pin(rule, effective: effective, to: pin))
+            remedies.append(.pin(rule, effective: effective, to: pin, shift: shift))
             // Pods that keep low ports: only a sysctl (or a pinned range) helps.
             for prediction in predictions where !rule.ports.remapsEveryFlow && rule.ports.range == nil
                 && !PortRangeSet(prediction.source.range).isSubset(of: allowed) {
