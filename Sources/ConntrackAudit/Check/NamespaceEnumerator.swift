@@ -31,6 +31,9 @@ public enum NamespaceEnumerator {
             seen.insert(nodeKey)
             found.append(Found(namespace: node ?? NetworkNamespace(name: "node (own)", path: nodePath), isNode: true))
         }
+        // With --netns, ctaudit's own namespace (usually the host's) is one
+        // of the others: name it as such, not after the first process in it.
+        if node != nil { add(NetworkNamespace(name: "ctaudit's own (host)", path: "/proc/self/ns/net")) }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
         for name in names.sorted() {
             add(NetworkNamespace(name: name, path: "/run/netns/\(name)"))
