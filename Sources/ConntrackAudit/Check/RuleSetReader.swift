@@ -38,7 +38,8 @@ public struct RuleSetReader: Sendable {
                 throw CheckInputError(origin: path, reason: "iptables-nft-save says the nat table belongs to nft, so its rules are not in this file: add the node's 'nft -j list ruleset' output (--nft-json)")
             }
             if result.nftOwnedTable {
-                set.notes.append("\(path): iptables-nft-save says the nat table belongs to nft: give 'nft -j list ruleset' output (--nft-json) for its rules")
+                // Only reached with nft JSON beside it (refused above otherwise).
+                set.notes.append("\(path): iptables-nft-save says the nat table belongs to nft: its rules are read from the nft JSON")
             } else if !result.hasNatTable {
                 set.notes.append("\(path) has no *nat table: give 'iptables-save -t nat' output")
             }
@@ -52,7 +53,12 @@ public struct RuleSetReader: Sendable {
                 throw CheckInputError(origin: path, reason: "table \(table) was written by iptables-nft and nft JSON does not show its NAT options (--to-ports, --random-fully): add the node's 'iptables-save -t nat' output (--iptables-save)")
             }
             for table in result.iptablesNftTables {
-                set.notes.append("\(path): table \(table) was written by iptables-nft; nft JSON hides its NAT options: check its 'iptables-nft-save -t nat' output too")
+                // A nat table only gets here with iptables-save output beside
+                // it (refused above otherwise); other tables have no postrouting NAT chain.
+                let source = result.hiddenNATTables.contains(table)
+                    ? "its NAT rules are read from the iptables-save output"
+                    : "it has no postrouting NAT chain"
+                set.notes.append("\(path): table \(table) was written by iptables-nft (nft JSON hides its options); \(source)")
             }
         }
         return set
