@@ -71,10 +71,7 @@ public enum PrometheusWriter {
                   "Violations where NAT kept the pod's own low port: the pod's ip_local_port_range is the cause.", samples(\.kept))
         out.gauge("ctaudit_dump_kernel_filtered", "1 if the kernel filtered the dump to source-NATed entries (Linux 5.15+).",
                   report.dump.kernelFiltered ? 1 : 0)
-        out.gauge("ctaudit_dump_interrupted", "1 if the table changed during the dump (counts may be off by a few).",
-                  report.dump.interrupted ? 1 : 0)
-        out.gauge("ctaudit_dump_malformed_messages", "Conntrack messages from the kernel that failed to decode and were skipped.",
-                  Double(report.dump.malformed))
+        out.dumpHealth(prefix: "ctaudit_dump", dump: report.dump, which: "the dump")
         return out.text
     }
 
@@ -159,6 +156,14 @@ public enum PrometheusWriter {
 
     struct MetricText {
         var text = ""
+
+        /// What every report that dumps the table says about the dump itself.
+        mutating func dumpHealth(prefix: String, dump: DumpResult, which: String) {
+            gauge("\(prefix)_interrupted", "1 if the table changed during \(which) (counts may be off by a few).",
+                  dump.interrupted ? 1 : 0)
+            gauge("\(prefix)_malformed_messages", "Conntrack messages from the kernel that failed to decode and were skipped.",
+                  Double(dump.malformed))
+        }
 
         mutating func gauge(_ name: String, _ help: String, _ value: Double) {
             gauge(name, help, [([:], value)])

@@ -94,10 +94,7 @@ public enum StatsPrometheusWriter {
                            Double(byProtocol[proto]!.pressed[index]))
                       }
                   })
-        out.gauge("ctaudit_stats_dump_interrupted", "1 if the table changed during the port-pressure dump (counts may be off by a few).",
-                  report.dump.interrupted ? 1 : 0)
-        out.gauge("ctaudit_stats_dump_malformed_messages", "Conntrack messages from the kernel that failed to decode and were skipped.",
-                  Double(report.dump.malformed))
+        out.dumpHealth(prefix: "ctaudit_stats_dump", dump: report.dump, which: "the port-pressure dump")
         return out.text
     }
 
