@@ -59,7 +59,9 @@ public struct AuditAccumulator: Sendable {
 
     /// The violations, worst first.
     public func sortedViolations() -> [Violation] {
-        violations.sorted(by: Violation.worstFirst)
+        var copy = violations
+        Self.sortInPlace(&copy)
+        return copy
     }
 
     /// The violations, worst first, moved out of the accumulator: sorted in
