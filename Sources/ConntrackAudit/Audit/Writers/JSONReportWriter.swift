@@ -51,7 +51,7 @@ public enum JSONReportWriter {
             json.member("flows_read", summary.flowsRead)
             json.member("kernel_filtered", report.dump.kernelFiltered)
             json.member("malformed", report.dump.malformed)
-            json.member("duplicates", summary.duplicates)
+            json.member("duplicates", report.dump.duplicates)
             json.member("interrupted", report.dump.interrupted)
             json.member("table_max", report.tableSize?.maximum.map { Int($0) })
         }
