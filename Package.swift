@@ -1,8 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Four layers, each importing only the one below it:
+// Four layers; imports only go down, never up or sideways:
 //   CConntrack (C headers) <- Conntrack (kernel, netlink) <- ConntrackAudit (policy, reports) <- ctaudit (CLI)
+// Only Conntrack imports CConntrack. ctaudit also imports Conntrack, for the
+// value types ConntrackAudit's API is made of (NetworkNamespace, Flow,
+// ConntrackError): it never opens a socket or decodes netlink itself.
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),

@@ -1,11 +1,7 @@
 import CConntrack
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A netlink socket subscribed to conntrack events (new, update, destroy) in
 /// one namespace. Separate from `ConntrackSocket`: a dump's replies and a

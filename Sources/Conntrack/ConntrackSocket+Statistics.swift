@@ -26,7 +26,7 @@ extension ConntrackSocket {
                     case NetlinkMessage.overrun:
                         throw ConntrackError.receiveOverrun
                     default:
-                        guard message.type >> 8 == ConntrackAttribute.subsystem,
+                        guard message.type >> 8 == ConntrackMessageType.subsystem,
                               message.type & 0xff == UInt16(IPCTNL_MSG_CT_GET_STATS_CPU.rawValue) else { continue }
                         cpus.append(try Self.decodeCPUStatistics(message.payload))
                     }

@@ -1,11 +1,7 @@
 import CConntrack
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A ctnetlink socket for requests (dumps, statistics). Owns the socket and
 /// its receive buffer; read-only: it never sends a message that changes the table.

@@ -38,9 +38,9 @@ extension FlowDecoder {
             case NetlinkMessage.overrun:
                 result.overrun = true
             default:
-                guard message.type >> 8 == ConntrackAttribute.subsystem else { continue }
+                guard message.type >> 8 == ConntrackMessageType.subsystem else { continue }
                 switch message.type & 0xff {
-                case ConntrackAttribute.messageNew, ConntrackAttribute.messageDelete:
+                case ConntrackMessageType.new, ConntrackMessageType.delete:
                     do {
                         result.flows.append(try FlowDecoder.decode(message.payload))
                     } catch {

@@ -1,11 +1,7 @@
 import CConntrack
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A network namespace to read, named the way `ip netns` and operators do:
 /// a name under /run/netns, a path to an nsfs file, or a process id.

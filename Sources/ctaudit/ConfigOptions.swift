@@ -1,11 +1,7 @@
 import ArgumentParser
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The config file and upstream profile, layered under the policy flags:
 /// built-in default < config file < --profile < --allow/--pod-cidr/--exclude-dst.

@@ -1,11 +1,7 @@
 import ArgumentParser
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `--textfile`: Prometheus metrics for node_exporter's textfile collector,
 /// written besides (not instead of) the report.

@@ -1,10 +1,6 @@
 public import Conntrack
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Runs an audit against a live conntrack table.
 public struct Auditor: Sendable {

@@ -149,7 +149,7 @@ public struct IptablesSaveParser: Sendable {
                     ? .snat(address: rule.snatAddress ?? "")
                     : .masquerade
                 rules.append(NATRule(
-                    tool: tool, family: family.description, table: "nat", chain: chain, chainPath: path,
+                    tool: tool, family: RuleFamily(family), table: "nat", chain: chain, chainPath: path,
                     position: line.position, action: action, protocols: here.protocols, conditions: here.conditions,
                     matchText: rule.matchText, source: here.source, destination: here.destination, mark: here.mark,
                     outInterface: here.outInterface, comment: rule.comment, ports: rule.ports, text: line.text,

@@ -106,9 +106,8 @@ public struct NftRulesetParser: Sendable {
             here.mark = parsed.mark ?? inherited.mark
             here.outInterface = parsed.outInterface ?? inherited.outInterface
             if let nat = parsed.nat {
-                let family = chain.family == "ip" ? "ipv4" : chain.family == "ip6" ? "ipv6" : chain.family
                 rules.append(NATRule(
-                    tool: .nft, family: family, table: chain.table, chain: chain.name, chainPath: path,
+                    tool: .nft, family: RuleFamily(nft: chain.family), table: chain.table, chain: chain.name, chainPath: path,
                     position: handle, action: nat.action, protocols: here.protocols, conditions: here.conditions,
                     matchText: parsed.matchText ?? "", source: here.source, destination: here.destination,
                     mark: here.mark, outInterface: here.outInterface, comment: rule["comment"]?.stringValue,

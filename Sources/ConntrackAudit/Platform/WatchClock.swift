@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Clocks and time stamps for `watch`: wall time for records, monotonic time
 /// for --duration (immune to the wall clock being set).
