@@ -59,7 +59,7 @@ extension TextReportWriter {
         var lines: [String] = []
         if !context.portRangeFindings.isEmpty {
             lines.append("")
-            lines.append(k8sPaint("\(context.portRangeFindings.count) pod(s) with ip_local_port_range outside \(report.policy.allowed)", "1")
+            lines.append(paint("\(context.portRangeFindings.count) pod(s) with ip_local_port_range outside \(report.policy.allowed)", "1")
                 + " (masquerade keeps a pod's port when it can, so these connections fail without any NAT clash):")
             for finding in context.portRangeFindings {
                 let share = Int((finding.blockedShare * 100).rounded())
@@ -76,12 +76,8 @@ extension TextReportWriter {
             }
         }
         if !context.warnings.isEmpty {
-            lines.append(k8sPaint("note: \(context.warnings.count) file(s)/namespace(s) on the node could not be used (listed on stderr and in --format json)", "33"))
+            lines.append(paint("note: \(context.warnings.count) file(s)/namespace(s) on the node could not be used (listed on stderr and in --format json)", "33"))
         }
         return lines
-    }
-
-    private func k8sPaint(_ text: String, _ code: String) -> String {
-        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 }

@@ -3,7 +3,7 @@
 ///
 ///     14:50:12.345 NEW     VIOLATION tcp    10.244.0.3:40001 -> 203.0.113.10:8080  via 198.51.100.2:1187  SYN_SENT [UNREPLIED]  remapped  expires 120s
 ///     14:52:12.346 DESTROY VIOLATION tcp    10.244.0.3:40001 -> 203.0.113.10:8080  via 198.51.100.2:1187  SYN_SENT [UNREPLIED]  remapped  => never got a reply: the connection failed
-public struct WatchTextWriter: Sendable {
+public struct WatchTextWriter: Sendable, TerminalStyled {
     /// ANSI colour; the CLI turns it on only for a TTY without NO_COLOR.
     public var color: Bool
 
@@ -67,5 +67,4 @@ public struct WatchTextWriter: Sendable {
         return "\(tenths / 10).\(tenths % 10)"
     }
 
-    private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
 }
