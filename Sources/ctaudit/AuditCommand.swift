@@ -29,11 +29,8 @@ struct AuditCommand: ParsableCommand {
             """
     )
 
-    @OptionGroup var policy: PolicyOptions
-    @OptionGroup var configFile: ConfigOptions
-    @OptionGroup var namespace: NamespaceOptions
+    @OptionGroup var target: TargetOptions
     @OptionGroup var reportOutput: ReportOutputOptions
-    @OptionGroup var kubernetes: KubernetesOptions
     @OptionGroup var textfile: TextfileOptions
 
     @Option(name: .long, help: "Output format: text, json, ndjson (one violation a line), prometheus (textfile format), or html (one self-contained page; use with --output).")
@@ -49,15 +46,11 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         var report: AuditReport
         do {
-            var (auditPolicy, podCIDRsFrom) = try configFile.policyAndOrigin(flags: policy)
-            let target = try namespace.resolve()
-            // Pod networks from the node when none were given; pods named after the dump.
-            let awareness = kubernetes.awareness(namespace: target)
-            var context = awareness.preparePolicy(&auditPolicy)
-            if context.podCIDRsSource == .configured { context.configuredFrom = podCIDRsFrom }
-            let auditor = Auditor(policy: auditPolicy, kernelFilter: !noKernelFilter)
-            report = try auditor.run(namespace: target)
-            awareness.annotate(&report, context: context)
+            let resolved = try target.resolve(printWarnings: false)
+            let auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter)
+            report = try auditor.run(namespace: resolved.namespace)
+            // Pods named after the dump; their warnings printed with discovery's.
+            resolved.awareness.annotate(&report, context: resolved.kubernetes)
             KubernetesOptions.printWarnings(report.kubernetes.warnings)
         } catch {
             textfile.writeFailure()

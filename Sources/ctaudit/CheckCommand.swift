@@ -79,14 +79,7 @@ struct CheckCommand: ParsableCommand {
             allowed: checkPolicy.allowed, podNetworks: checkPolicy.podNetworks, namespace: try namespace.resolve(),
             iptablesSaveFiles: iptablesSaveFiles, nftJSONFiles: nftJSONFiles,
             declaredPortRanges: portRanges, scanNamespaces: pods)
-        let report: CheckReport
-        do {
-            report = try check.run()
-        } catch let error as CheckInputError {
-            EntryPoint.fail(error.description, .usage)
-        } catch let error as CheckEnvironmentError {
-            EntryPoint.fail(error.description, .environment)
-        }
+        let report = try check.run()
         let output: String = switch format {
         case .json: CheckJSONWriter.render(report)
         case .text: CheckTextWriter(color: Terminal.wantsColor).render(report)

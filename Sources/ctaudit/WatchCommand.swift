@@ -34,10 +34,7 @@ struct WatchCommand: ParsableCommand {
         case ndjson
     }
 
-    @OptionGroup var policy: PolicyOptions
-    @OptionGroup var configFile: ConfigOptions
-    @OptionGroup var namespace: NamespaceOptions
-    @OptionGroup var kubernetes: KubernetesOptions
+    @OptionGroup var target: TargetOptions
 
     @Option(name: .long, help: "Output format: text (for a terminal) or ndjson (one JSON object a line).")
     var format: Format = .text
@@ -72,16 +69,10 @@ struct WatchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let netns = try namespace.resolve()
-        // Fail on a missing namespace before pod-network discovery warns about it.
-        try netns?.withEntered {}
-        // The same policy as audit: flags over --profile over the config file,
-        // pod networks found on the node when none are given.
-        var watchPolicy = try configFile.policy(flags: policy)
-        let kubernetesContext = kubernetes.awareness(namespace: netns).preparePolicy(&watchPolicy)
-        KubernetesOptions.printWarnings(kubernetesContext.warnings)
+        let resolved = try target.resolve()
+        let netns = resolved.namespace
         let watcher = try Watcher(
-            policy: watchPolicy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
+            policy: resolved.policy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
         let signals = try WatchStopSignals()
         let text = WatchTextWriter(color: format == .text && Terminal.wantsColor)
         if verbose {
@@ -111,7 +102,7 @@ struct WatchCommand: ParsableCommand {
         // A second Ctrl-C from here on ends the process at once.
         signals.restoreDefaults()
         let context = WatchContext(
-            host: WatchClock.hostName(), netns: netns?.name, allowed: watchPolicy.allowed,
+            host: WatchClock.hostName(), netns: netns?.name, allowed: resolved.policy.allowed,
             startedAtNanoseconds: startedAt, endedAtNanoseconds: WatchClock.wallNanoseconds(),
             durationNanoseconds: WatchClock.monotonicNanoseconds() - started,
             receiveBufferBytes: watcher.receiveBufferBytes, receiveBufferForced: watcher.receiveBufferForced,
