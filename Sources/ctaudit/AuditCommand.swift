@@ -67,7 +67,7 @@ struct AuditCommand: ParsableCommand {
         case .json: try reportOutput.emit { JSONReportWriter.write(report, to: $0) }
         case .ndjson: try reportOutput.emit { NDJSONWriter.write(report, to: $0) }
         case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor).render(report))
-        case .prometheus: try reportOutput.emit(PrometheusWriter.render(report, timestamp: TextfileOptions.now()))
+        case .prometheus: try reportOutput.emit(PrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
         case .html: try reportOutput.emit(HTMLReportWriter().render(report))
         }
         try reportOutput.check(violations: report.summary.violations)

@@ -75,7 +75,7 @@ struct StatsCommand: ParsableCommand {
         switch format {
         case .json: Console.out(StatsJSONWriter.render(report, top: top))
         case .text: Console.out(StatsTextWriter(color: Terminal.wantsColor, perCPU: perCPU, top: top).render(report))
-        case .prometheus: Console.out(StatsPrometheusWriter.render(report, timestamp: TextfileOptions.now()))
+        case .prometheus: Console.out(StatsPrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
         }
     }
 }

@@ -80,8 +80,8 @@ struct WatchCommand: ParsableCommand {
                 + "receive buffer \(watcher.receiveBufferBytes) bytes (\(watcher.receiveBufferForced ? "SO_RCVBUFFORCE" : "SO_RCVBUF, capped by net.core.rmem_max"))\n")
         }
 
-        let startedAt = WatchClock.wallNanoseconds()
-        let started = WatchClock.monotonicNanoseconds()
+        let startedAt = SystemClock.wallNanoseconds()
+        let started = SystemClock.monotonicNanoseconds()
         // Records are batched into one write(2) per burst; flushed whenever the
         // loop is about to block, so a terminal sees each line at once.
         var pending = ""
@@ -102,9 +102,9 @@ struct WatchCommand: ParsableCommand {
         // A second Ctrl-C from here on ends the process at once.
         signals.restoreDefaults()
         let context = WatchContext(
-            host: WatchClock.hostName(), netns: netns?.name, allowed: resolved.policy.allowed,
-            startedAtNanoseconds: startedAt, endedAtNanoseconds: WatchClock.wallNanoseconds(),
-            durationNanoseconds: WatchClock.monotonicNanoseconds() - started,
+            host: SystemClock.hostName(), netns: netns?.name, allowed: resolved.policy.allowed,
+            startedAtNanoseconds: startedAt, endedAtNanoseconds: SystemClock.wallNanoseconds(),
+            durationNanoseconds: SystemClock.monotonicNanoseconds() - started,
             receiveBufferBytes: watcher.receiveBufferBytes, receiveBufferForced: watcher.receiveBufferForced,
             stopReason: reason)
         let summary = watcher.summary

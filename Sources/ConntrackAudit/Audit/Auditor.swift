@@ -15,10 +15,10 @@ public struct Auditor: Sendable {
 
     /// Dumps the table of `namespace` (nil: this process's own) and audits every entry.
     public func run(namespace: NetworkNamespace?) throws -> AuditReport {
-        let started = WallClock.monotonicSeconds()
+        let started = SystemClock.monotonicNanoseconds()
         let socket = try ConntrackSocket(namespace: namespace)
-        let clock = WallClock.now()
-        var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: clock.nanoseconds)
+        let now = SystemClock.wallNanoseconds()
+        var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: now)
         // The count is read first: with the kernel filter on, the dump alone
         // cannot say how big the table is.
         let size = try? socket.tableSize()
@@ -31,10 +31,10 @@ public struct Auditor: Sendable {
         accumulator.finish()
         let violations = accumulator.takeSortedViolations()
         return AuditReport(
-            host: WallClock.hostName(), netns: namespace?.name, generatedAt: clock.rfc3339,
+            host: SystemClock.hostName(), netns: namespace?.name, generatedAt: SystemClock.rfc3339(now, milliseconds: false),
             policy: policy, summary: accumulator.summary, violations: violations,
             dump: dump, tableSize: size, translatedPorts: accumulator.translatedPorts,
-            durationSeconds: WallClock.monotonicSeconds() - started
+            durationSeconds: Double(SystemClock.monotonicNanoseconds() - started) / 1e9
         )
     }
 }

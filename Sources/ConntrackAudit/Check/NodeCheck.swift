@@ -64,9 +64,10 @@ public struct NodeCheck: Sendable {
         if findings.isEmpty {
             notes.append("no SNAT/MASQUERADE rule found; a CNI that masquerades in eBPF (Cilium, Calico eBPF) is not visible here: use 'ctaudit audit'")
         }
-        let clock = WallClock.now()
+        let now = SystemClock.wallNanoseconds()
         var report = CheckReport(
-            host: WallClock.hostName(), netns: isOffline ? nil : namespace?.name, generatedAt: clock.rfc3339,
+            host: SystemClock.hostName(), netns: isOffline ? nil : namespace?.name,
+            generatedAt: SystemClock.rfc3339(now, milliseconds: false),
             allowed: allowed, podNetworks: podNetworks, inputs: rules.inputs, sources: sources,
             nodePortRange: nodeRange, findings: findings, notes: notes)
         report.kernelRelease = release

@@ -14,7 +14,7 @@ public struct WatchTextWriter: Sendable, TerminalStyled {
     public func line(_ record: WatchRecord) -> String {
         let event = record.event.rawValue.uppercased()
         let kind = record.isViolation ? paint("VIOLATION", "31;1") : "remap    "
-        var text = WatchClock.timeOfDay(record.timeNanoseconds) + " "
+        var text = SystemClock.timeOfDay(record.timeNanoseconds) + " "
             + event + String(repeating: " ", count: max(0, 7 - event.count)) + " " + kind + " "
             + TextReportWriter(color: color).evidence(record.violation)
         switch record.event {

@@ -54,7 +54,7 @@ public final class Watcher {
         durationNanoseconds: UInt64? = nil, count: Int? = nil, stopDescriptor: Int32? = nil,
         emit: (WatchRecord) -> Void, idle: () -> Void = {}, notice: (String) -> Void = { _ in }
     ) throws -> WatchContext.StopReason {
-        let start = WatchClock.monotonicNanoseconds()
+        let start = SystemClock.monotonicNanoseconds()
         var pendingResync = false
         var lastResync: UInt64 = 0
         var lostReported: UInt64 = 0
@@ -79,7 +79,7 @@ public final class Watcher {
             let outcome = try resyncNow(lostReported: lostReported, repeating: dumpCutShort,
                                         report: report, notice: notice)
             lostReported = outcome.lostReported
-            lastResync = WatchClock.monotonicNanoseconds()
+            lastResync = SystemClock.monotonicNanoseconds()
             // A dump cut short by ENOBUFS missed entries: stay pending so the
             // loop (or the final pass below) dumps again.
             dumpCutShort = !outcome.complete
@@ -89,14 +89,14 @@ public final class Watcher {
         var reason: WatchContext.StopReason
         loop: while true {
             if let count, tracker.summary.reported >= count { reason = .count; break }
-            let now = WatchClock.monotonicNanoseconds()
+            let now = SystemClock.monotonicNanoseconds()
             var remaining: UInt64?
             if let durationNanoseconds {
                 guard now - start < durationNanoseconds else { reason = .duration; break }
                 remaining = durationNanoseconds - (now - start)
             }
             let outcome = try events.receiveAvailable { event in
-                if let record = tracker.handle(event, nowNanoseconds: WatchClock.wallNanoseconds()) {
+                if let record = tracker.handle(event, nowNanoseconds: SystemClock.wallNanoseconds()) {
                     report(record)
                 }
             }
@@ -121,7 +121,7 @@ public final class Watcher {
         // Events already queued happened before the stop: read them (bounded,
         // in case a flood never lets the queue empty), then make the counts whole.
         let last = try events.receiveAvailable(maxDatagrams: 65536) { event in
-            if let record = tracker.handle(event, nowNanoseconds: WatchClock.wallNanoseconds()) { report(record) }
+            if let record = tracker.handle(event, nowNanoseconds: SystemClock.wallNanoseconds()) { report(record) }
         }
         if last.overrun || pendingResync || (events.kernelDropCount() ?? 0) > lostReported {
             try resync()
@@ -160,7 +160,7 @@ public final class Watcher {
         tracker.beginResync()
         do {
             try requests.dump(.sourceNATed) { flow in
-                if let record = tracker.resync(flow, nowNanoseconds: WatchClock.wallNanoseconds()) { report(record) }
+                if let record = tracker.resync(flow, nowNanoseconds: SystemClock.wallNanoseconds()) { report(record) }
             }
             tracker.finishResync()
         } catch ConntrackError.receiveOverrun {
