@@ -46,8 +46,6 @@ extension FlowDecoder {
                     } catch {
                         result.malformed += 1
                     }
-                    // Events take the same bytes through their own path.
-                    _ = try? ConntrackEvent.decode(messageType: message.type, flags: message.flags, payload: message.payload)
                 case UInt16(IPCTNL_MSG_CT_GET_STATS_CPU.rawValue):
                     if let stats = try? ConntrackSocket.decodeCPUStatistics(message.payload) {
                         result.cpuStatistics.append(stats)

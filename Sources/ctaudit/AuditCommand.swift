@@ -29,12 +29,23 @@ struct AuditCommand: ParsableCommand {
             """
     )
 
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text
+        case json
+        /// Prometheus text exposition (node_exporter textfile collector).
+        case prometheus
+        /// One JSON violation per line, for log shippers.
+        case ndjson
+        /// One self-contained HTML page with a port chart (use with --output).
+        case html
+    }
+
     @OptionGroup var target: TargetOptions
     @OptionGroup var reportOutput: ReportOutputOptions
     @OptionGroup var textfile: TextfileOptions
 
     @Option(name: .long, help: "Output format: text, json, ndjson (one violation a line), prometheus (textfile format), or html (one self-contained page; use with --output).")
-    var format: OutputFormat = .text
+    var format: Format = .text
 
     @Flag(name: .customLong("no-kernel-filter"),
           help: "Read the whole table and filter in ctaudit instead of asking the kernel for source-NATed entries only.")

@@ -35,12 +35,17 @@ struct CheckCommand: ParsableCommand {
             """
     )
 
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text
+        case json
+    }
+
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
 
     @Option(name: .long, help: "Output format: text or json (schema ctaudit.check/v1, docs/CHECK.md).")
-    var format: CheckFormat = .text
+    var format: Format = .text
 
     @Option(
         name: .customLong("iptables-save"),
@@ -87,10 +92,4 @@ struct CheckCommand: ParsableCommand {
         Console.out(output)
         if report.verdict != .safe { throw ExitStatus.violations.exitCode }
     }
-}
-
-/// Report formats of `check`.
-enum CheckFormat: String, CaseIterable, ExpressibleByArgument {
-    case text
-    case json
 }

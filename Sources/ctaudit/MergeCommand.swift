@@ -1,12 +1,6 @@
 import ArgumentParser
 import ConntrackAudit
 
-/// Output formats of `merge`.
-enum MergeFormat: String, CaseIterable, ExpressibleByArgument {
-    case text
-    case json
-}
-
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
@@ -30,8 +24,13 @@ struct MergeCommand: ParsableCommand {
               completion: .file(extensions: ["json"]))
     var files: [String]
 
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text
+        case json
+    }
+
     @Option(name: .long, help: "Output format: text or json.")
-    var format: MergeFormat = .text
+    var format: Format = .text
 
     @Option(name: .long, help: ArgumentHelp("List the N worst destinations and offenders; 0 lists all.", valueName: "n"))
     var top: Int = 20

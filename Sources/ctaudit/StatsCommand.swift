@@ -47,8 +47,7 @@ struct StatsCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: text, json, or prometheus (textfile format, the same as --textfile writes).")
     var format: Format = .text
 
-    @Flag(name: .shortAndLong, help: "Print nothing on stdout (for cron with --textfile); errors still go to stderr.")
-    var quiet = false
+    @OptionGroup var quietOption: QuietOption
 
     @Flag(name: .customLong("per-cpu"), help: "Show the counters of each CPU as well as the sum.")
     var perCPU = false
@@ -71,7 +70,7 @@ struct StatsCommand: ParsableCommand {
             throw error
         }
         try textfile.write(report)
-        if quiet { return }
+        if quietOption.quiet { return }
         switch format {
         case .json: Console.out(StatsJSONWriter.render(report, top: top))
         case .text: Console.out(StatsTextWriter(color: Terminal.wantsColor, perCPU: perCPU, top: top).render(report))

@@ -3,15 +3,6 @@ import Conntrack
 /// nft JSON expressions (libnftables-json(5)) rendered back into nft syntax,
 /// and the facts the checker needs from one rule's statements.
 enum NftExpression {
-    struct Inherited {
-        var conditions: [String] = []
-        var protocols: ProtocolMatch = .all
-        var source: String?
-        var destination: String?
-        var mark: String?
-        var outInterface: String?
-    }
-
     struct NAT {
         var action: NATAction
         var ports: PortBehaviour

@@ -80,14 +80,14 @@ public struct NftRulesetParser: Sendable {
         let hooked: [Chain] = all.filter { chain in chain.hook == "postrouting" && (chain.type ?? "nat") == "nat" }
         let bases: [Chain] = hooked.sorted { (a: Chain, b: Chain) -> Bool in a.priority < b.priority }
         for base in bases where !xtTables.contains("\(base.family) \(base.table)") {
-            walk(base, chains: chains, path: [], inherited: NftExpression.Inherited(), into: &rules)
+            walk(base, chains: chains, path: [], inherited: RuleScope(), into: &rules)
         }
         let hidden = xtTables.filter { table in bases.contains { "\($0.family) \($0.table)" == table } }
         return Result(rules: rules, tables: tables, iptablesNftTables: xtTables, hiddenNATTables: hidden)
     }
 
     private func walk(
-        _ chain: Chain, chains: [String: Chain], path: [String], inherited: NftExpression.Inherited,
+        _ chain: Chain, chains: [String: Chain], path: [String], inherited: RuleScope,
         into rules: inout [NATRule]
     ) {
         guard !path.contains(chain.name), path.count < 32 else { return }
@@ -98,13 +98,9 @@ public struct NftRulesetParser: Sendable {
             let handle = rule["handle"]?.intValue ?? 0
             let expressions = rule["expr"]?.arrayValue ?? []
             let parsed = NftExpression.RuleMatch(expressions: expressions.compactMap(\.objectValue))
-            var here = inherited
-            here.conditions += guards + parsed.conditions
-            here.protocols = here.protocols.intersecting(parsed.protocols)
-            here.source = parsed.source ?? inherited.source
-            here.destination = parsed.destination ?? inherited.destination
-            here.mark = parsed.mark ?? inherited.mark
-            here.outInterface = parsed.outInterface ?? inherited.outInterface
+            let here = inherited.narrowed(
+                guards: guards, conditions: parsed.conditions, protocols: parsed.protocols, source: parsed.source,
+                destination: parsed.destination, mark: parsed.mark, outInterface: parsed.outInterface)
             if let nat = parsed.nat {
                 rules.append(NATRule(
                     tool: .nft, family: RuleFamily(nft: chain.family), table: chain.table, chain: chain.name, chainPath: path,
