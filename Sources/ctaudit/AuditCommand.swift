@@ -77,7 +77,10 @@ struct AuditCommand: ParsableCommand {
         switch format {
         case .json: try reportOutput.emit { JSONReportWriter.write(report, to: $0) }
         case .ndjson: try reportOutput.emit { NDJSONWriter.write(report, to: $0) }
-        case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor).render(report))
+        case .text:
+            var writer = TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor)
+            writer.warningsListedIn = "listed on stderr and in --format json"
+            try reportOutput.emit(writer.render(report))
         case .prometheus: try reportOutput.emit(PrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
         case .html: try reportOutput.emit(HTMLReportWriter().render(report))
         }

@@ -84,7 +84,9 @@ struct CheckCommand: ParsableCommand {
             allowed: checkPolicy.allowed, podNetworks: checkPolicy.podNetworks, namespace: try namespace.resolve(),
             iptablesSaveFiles: iptablesSaveFiles, nftJSONFiles: nftJSONFiles,
             declaredPortRanges: portRanges, scanNamespaces: pods)
-        let report = try check.run()
+        var report = try check.run()
+        // The library says what it did not read; how to give it is ours to say.
+        report.notes = report.notes.map { $0 == NodeCheck.assumedPortRangeNote ? $0 + " (use --pods or --port-range)" : $0 }
         let output: String = switch format {
         case .json: CheckJSONWriter.render(report)
         case .text: CheckTextWriter(color: Terminal.wantsColor).render(report)

@@ -76,7 +76,7 @@ extension TextReportWriter {
             }
         }
         if !context.warnings.isEmpty {
-            lines.append(paint("note: \(context.warnings.count) file(s)/namespace(s) on the node could not be used (listed on stderr and in --format json)", "33"))
+            lines.append(paint("note: \(context.warnings.count) file(s)/namespace(s) on the node could not be used (\(warningsListedIn))", "33"))
         }
         return lines
     }

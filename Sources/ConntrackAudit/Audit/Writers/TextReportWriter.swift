@@ -10,6 +10,10 @@ public struct TextReportWriter: Sendable, TerminalStyled {
     /// Offender rows (pod, destination) shown before the rest are only counted.
     public var groupLimit: Int
 
+    /// Where the warnings the report only counts are listed in full: the
+    /// caller's words (the CLI names stderr and its JSON format).
+    public var warningsListedIn = "listed in the JSON report"
+
     public init(color: Bool = false, flowLimit: Int = 50, groupLimit: Int = 50) {
         self.color = color
         self.flowLimit = flowLimit
