@@ -103,6 +103,8 @@ public enum WatchJSONWriter {
             ("violations_unreplied", .int(summary.violationsUnreplied)),
             ("violations_failed", .int(summary.violationsFailed)),
             ("violations_kept_port", .int(summary.violationsKeptPort)),
+            ("existing_violations", .int(summary.existingViolations)),
+            ("follow_dumps", .int(summary.followDumps)),
             ("events_lost", .int(Int(clamping: summary.eventsLost))),
             ("events_lost_exact", .bool(summary.eventsLostExact)),
             ("overruns", .int(summary.overruns)),
