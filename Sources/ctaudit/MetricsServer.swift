@@ -20,6 +20,7 @@ final class MetricsServer: @unchecked Sendable {
     /// so a readiness probe passes only once the counters mean something.
     private let state = Mutex<(ready: Bool, body: [UInt8])>((false, []))
     private let listener: Int32
+    /// Where it listens (the port the kernel chose for port 0).
     let address: ListenAddress
 
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -27,7 +28,6 @@ final class MetricsServer: @unchecked Sendable {
     private static let clientTimeoutSeconds = 5
 
     init(_ address: ListenAddress) throws(MetricsServerError) {
-        self.address = address
         let family = address.isIPv6 ? AF_INET6 : AF_INET
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw MetricsServerError(address: address, operation: "socket", errno: errno) }
@@ -65,6 +65,15 @@ final class MetricsServer: @unchecked Sendable {
             throw MetricsServerError(address: address, operation: "listen", errno: code)
         }
         listener = fd
+        var actual = address
+        var local = sockaddr_in6()
+        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        let named = withUnsafeMutablePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        // sin_port and sin6_port sit at the same offset.
+        if named == 0 { actual.port = UInt16(bigEndian: local.sin6_port) }
+        self.address = actual
     }
 
     /// Starts serving on a new thread; it runs until the process exits.
@@ -199,7 +208,8 @@ struct ListenAddress: CustomStringConvertible, Sendable {
 
     init(parsing text: String) throws(MetricsServerError) {
         let invalid = MetricsServerError(address: nil, operation: "invalid --listen '\(text)': expected ADDR:PORT, e.g. 0.0.0.0:9814, [::]:9814 or :9814", errno: 0)
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port > 0 else { throw invalid }
+        // Port 0: the kernel picks one (-v prints it).
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { throw invalid }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
