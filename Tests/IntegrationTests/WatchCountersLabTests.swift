@@ -101,9 +101,14 @@ struct WatchCountersLabTests {
         let textfile = FileManager.default.temporaryDirectory.appendingPathComponent("\(lab.prefix)-watch.prom").path
         defer { try? FileManager.default.removeItem(atPath: textfile) }
 
-        // 1. Flows older than the watch: made before any listener existed, so
-        //    the kernel gives them no events (nf_conntrack_events=2).
+        // 1. Flows older than the watch. On a node they were made before any
+        //    listener existed, so the kernel gives them no events
+        //    (nf_conntrack_events=2). Here another test's listener may exist
+        //    meanwhile, so events are switched off in the lab's node
+        //    namespace (its own sysctl) while they are made, then back on.
+        try Shell.sh("ip netns exec \(node) sysctl -qw net.netfilter.nf_conntrack_events=0")
         let before = try lab.traffic(pairs: 2, timeout: 1, basePort: 40000)
+        try Shell.sh("ip netns exec \(node) sysctl -qw net.netfilter.nf_conntrack_events=2")
         let beforeTimedOut = Self.timedOut(before)
         #expect(beforeTimedOut.values.reduce(0, +) > 0)
         var watch = try CountersWatch(namespace: node, textfile: textfile)
