@@ -33,8 +33,12 @@ public struct WatchTracker: Sendable {
         var isViolation: Bool
         var isReported: Bool
         var replied: Bool
-        /// From the initial dump and silent since: with nf_conntrack_events=2
-        /// it may never send an event, so only dumps can tell when it ends.
+        /// An unreplied violation from the initial dump, silent since: with
+        /// nf_conntrack_events=2 it may never send an event, so only dumps can
+        /// tell whether it ends without a reply. (A replied one cannot change
+        /// the counters any more and is not followed: a dump of a big table
+        /// every interval for a TCP connection that lives for days would cost
+        /// more than the periodic audit the watch replaces.)
         var followedByDumps: Bool
         /// Already counted as ended without a reply (a dump's reckoning).
         var countedUnreplied = false
@@ -154,7 +158,14 @@ public struct WatchTracker: Sendable {
         let identity = flow.identity
         if var tracked = alive[identity] {
             tracked.generation = generation
-            if noteReply(of: tracked, in: flow) { tracked.replied = true }
+            if noteReply(of: tracked, in: flow) {
+                tracked.replied = true
+                // Replied, it can no longer end unreplied: stop the dumps.
+                if tracked.followedByDumps {
+                    tracked.followedByDumps = false
+                    counters.followedExisting -= 1
+                }
+            }
             alive[identity] = tracked
             return nil
         }
@@ -251,7 +262,7 @@ public struct WatchTracker: Sendable {
             counters.add(\.violating, key)
         }
         return Tracked(key: key, isViolation: isViolation, isReported: isReported, replied: !flow.isUnreplied,
-                       followedByDumps: followed && isViolation, generation: generation)
+                       followedByDumps: followed && isViolation && flow.isUnreplied, generation: generation)
     }
 
     private mutating func remember(_ identity: FlowIdentity, _ tracked: Tracked) {
