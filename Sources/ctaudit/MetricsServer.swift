@@ -160,7 +160,7 @@ final class MetricsServer: @unchecked Sendable {
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return nil }
             head.append(contentsOf: chunk[0..<count])
-            if head.count >= 4, head.suffix(min(head.count, count + 3)).windows(end) { return head }
+            if head.contains(end) { return head }
         }
         return nil
     }
@@ -238,14 +238,10 @@ struct MetricsServerError: Error, CustomStringConvertible {
     }
 }
 
-extension ArraySlice<UInt8> {
-    fileprivate func windows(_ needle: [UInt8]) -> Bool {
+extension [UInt8] {
+    fileprivate func contains(_ needle: [UInt8]) -> Bool {
         guard count >= needle.count else { return false }
-        var index = startIndex
-        while index + needle.count <= endIndex {
-            if self[index..<(index + needle.count)].elementsEqual(needle) { return true }
-            index += 1
-        }
+        for start in 0...(count - needle.count) where self[start..<(start + needle.count)].elementsEqual(needle) { return true }
         return false
     }
 }

@@ -126,7 +126,7 @@ struct WatchCommand: ParsableCommand {
         } else {
             reason = try watcher.run(
                 durationNanoseconds: duration.map { UInt64($0 * 1e9) }, count: count,
-                stopDescriptor: signals.descriptor,
+                stopDescriptor: signals.descriptor, followIntervalNanoseconds: counters.intervalNanoseconds,
                 emit: { record in
                     pending += format == .ndjson ? WatchJSONWriter.line(record) : text.line(record)
                     if pending.utf8.count >= 64 * 1024 { flush() }

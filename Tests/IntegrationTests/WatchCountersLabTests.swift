@@ -177,4 +177,31 @@ struct WatchCountersLabTests {
         #expect(try #require(metrics["process_start_time_seconds"]) > start)
         watch.process.interrupt()
     }
+
+    @Test("the /metrics responder: GET and HEAD, 404 elsewhere, 405 for other methods, bad requests refused")
+    func httpResponder() throws {
+        let namespace = Lab.uniquePrefix("wh")
+        try Shell.sh("ip netns add \(namespace)")
+        defer { _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", namespace]) }
+        let textfile = FileManager.default.temporaryDirectory.appendingPathComponent("\(namespace).prom").path
+        defer { try? FileManager.default.removeItem(atPath: textfile) }
+        let watch = try CountersWatch(namespace: namespace, textfile: textfile)
+        _ = try watch.scrape()
+        func status(_ arguments: [String]) throws -> String {
+            try Shell.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}"] + arguments).stdout
+        }
+        #expect(try status([watch.url]) == "200")
+        #expect(try status(["-I", watch.url]) == "200")
+        #expect(try status([watch.url + "?x=1"]) == "200")
+        #expect(try status([watch.url.replacingOccurrences(of: "/metrics", with: "/nope")]) == "404")
+        #expect(try status(["-X", "POST", watch.url]) == "405")
+        let headers = try Shell.run("/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", watch.url]).stdout
+        #expect(headers.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8"))
+        // A request that is not HTTP gets a 400, and the server keeps serving.
+        let port = try #require(watch.url.split(separator: ":").last?.split(separator: "/").first)
+        let garbage = try Shell.run("/bin/bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port); printf 'hello\\r\\n\\r\\n' >&3; head -c 12 <&3"])
+        #expect(garbage.stdout.hasPrefix("HTTP/1.1 400"))
+        #expect(try status([watch.url]) == "200")
+        #expect(watch.process.interrupt() == 0)
+    }
 }
