@@ -182,63 +182,8 @@ final class MetricsServer: @unchecked Sendable {
     }
 }
 
-/// The first line of an HTTP request: method and path (query dropped).
-struct HTTPRequestLine: Equatable {
-    var method: String
-    var path: String
-
-    init?(_ head: [UInt8]) {
-        guard let lineEnd = head.firstIndex(of: UInt8(ascii: "\r")) ?? head.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-        let parts = head[..<lineEnd].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[2].starts(with: Array("HTTP/1.".utf8)), parts[1].first == UInt8(ascii: "/") else { return nil }
-        method = String(decoding: parts[0], as: UTF8.self)
-        let target = parts[1]
-        path = String(decoding: target.split(separator: UInt8(ascii: "?"), maxSplits: 1, omittingEmptySubsequences: false)[0],
-                      as: UTF8.self)
-    }
-}
-
-/// `--listen ADDR:PORT`: `0.0.0.0:9814`, `127.0.0.1:9814`, `[::]:9814`, `:9814` (every address, IPv4 and IPv6).
-struct ListenAddress: CustomStringConvertible, Sendable {
-    var host: String
-    var port: UInt16
-    var isIPv6: Bool
-    var ipv4 = in_addr()
-    var ipv6 = in6_addr()
-
-    init(parsing text: String) throws(MetricsServerError) {
-        let invalid = MetricsServerError(address: nil, operation: "invalid --listen '\(text)': expected ADDR:PORT, e.g. 0.0.0.0:9814, [::]:9814 or :9814", errno: 0)
-        // Port 0: the kernel picks one (-v prints it).
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { throw invalid }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") {
-            host = String(host.dropFirst().dropLast())
-            isIPv6 = true
-        } else {
-            isIPv6 = host.isEmpty || host.contains(":")
-        }
-        if host.isEmpty { host = "::" }
-        self.host = host
-        self.port = port
-        let parsed = isIPv6 ? inet_pton(AF_INET6, host, &ipv6) : inet_pton(AF_INET, host, &ipv4)
-        guard parsed == 1 else { throw invalid }
-    }
-
-    var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
-}
-
-struct MetricsServerError: Error, CustomStringConvertible {
-    var address: ListenAddress?
-    var operation: String
-    var errno: Int32
-
-    var description: String {
-        guard let address else { return operation }
-        return "cannot listen on \(address): \(operation): \(String(cString: strerror(errno)))"
-    }
-}
-
 extension [UInt8] {
+    /// Whether `needle` occurs in these bytes.
     fileprivate func contains(_ needle: [UInt8]) -> Bool {
         guard count >= needle.count else { return false }
         for start in 0...(count - needle.count) where self[start..<(start + needle.count)].elementsEqual(needle) { return true }
