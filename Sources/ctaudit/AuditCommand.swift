@@ -50,6 +50,9 @@ struct AuditCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Say on stderr how the table was read (kernel filter or not, entries read).")
     var verbose = false
 
+    @Flag(name: .long, help: "Also list node-local flows (peer is a pod, a --service-cidr, the node itself or loopback: hairpin and pod-to-pod traffic). They are always counted (node_local) and never violations.")
+    var all = false
+
     func run() throws {
         var report: AuditReport
         do {
@@ -59,9 +62,12 @@ struct AuditCommand: ParsableCommand {
             let awareness = kubernetes.awareness(namespace: target)
             var context = awareness.preparePolicy(&auditPolicy)
             if context.podCIDRsSource == .configured { context.configuredFrom = podCIDRsFrom }
-            let auditor = Auditor(policy: auditPolicy, kernelFilter: !noKernelFilter)
+            let auditor = Auditor(policy: auditPolicy, kernelFilter: !noKernelFilter, listsNodeLocal: all)
             report = try auditor.run(namespace: target)
             awareness.annotate(&report, context: context)
+            // The rules decide whether a pod's own port range matters, and
+            // whether there was anything to audit at all.
+            NodeNATRules.annotate(&report, namespace: target)
             KubernetesOptions.printWarnings(report.kubernetes.warnings)
         } catch {
             textfile.writeFailure()
@@ -71,7 +77,7 @@ struct AuditCommand: ParsableCommand {
         try textfile.write(report)
         if format == .json {
             try reportOutput.emit { JSONReportWriter.write(report, to: $0) }
-            try reportOutput.check(violations: report.summary.violations)
+            try reportOutput.check(report)
             return
         }
         let output: String = switch format {
@@ -82,7 +88,7 @@ struct AuditCommand: ParsableCommand {
         case .html: HTMLReportWriter().render(report)
         }
         try reportOutput.emit(output)
-        try reportOutput.check(violations: report.summary.violations)
+        try reportOutput.check(report)
     }
 
     private func describeDump(_ report: AuditReport) {

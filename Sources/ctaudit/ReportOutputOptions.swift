@@ -49,4 +49,11 @@ struct ReportOutputOptions: ParsableArguments {
     func check(violations: Int) throws {
         if violations > maxViolations { throw ExitStatus.violations.exitCode }
     }
+
+    /// Exit 1 for violations above the threshold, or for a pod whose own
+    /// port range fails every connection through a rule that keeps it.
+    func check(_ report: AuditReport) throws {
+        try check(violations: report.summary.violations)
+        if report.verdict == .podsBlocked { throw ExitStatus.violations.exitCode }
+    }
 }

@@ -125,9 +125,9 @@ public struct Remedy: Hashable, Sendable {
             }
         }
         var summary = "\(cause): pin the NAT port range to \(ports): a chain \(pinChain) that masquerades \(protocols.map(\.name).joined(separator: "/")) from the pod networks into \(ports), jumped to before the node's MASQUERADE rule (-I: an appended rule comes after it and is never reached); pod-to-pod and other protocols are left to the node's rules"
-        if pinnedProtocols(report).contains(.udplite) {
-            summary += "; UDP-Lite cannot be pinned with iptables (use the nft statement)"
-        }
+        summary += pinnedProtocols(report).contains(.udplite)
+            ? "; UDP-Lite cannot be pinned with iptables (--to-ports takes tcp, udp, sctp, dccp): use the nft statement"
+            : "; UDP-Lite cannot be pinned with iptables and still reaches the node's rule (no UDP-Lite flow was seen)"
         if !placeholders.isEmpty {
             summary += "; replace \(placeholders.joined(separator: " and ")) with your pod network (no --pod-cidr was given)"
         }
@@ -157,10 +157,11 @@ public struct Remedy: Hashable, Sendable {
         return remedy
     }
 
-    /// TCP and UDP always (a pod's next connection may use either), plus any
-    /// other port-carrying protocol that has violations (SCTP, DCCP, UDP-Lite).
+    /// TCP, UDP, SCTP and DCCP always (a pod's next connection may use any
+    /// of them, and a protocol left out still reaches the node's own rule,
+    /// which keeps low pod ports), plus UDP-Lite when it has violations.
     static func pinnedProtocols(_ report: AuditReport) -> [IPProtocol] {
         let seen = Set(report.violations.lazy.map(\.flow.proto).filter(\.carriesPorts))
-        return seen.union([.tcp, .udp]).sorted()
+        return seen.union([.tcp, .udp, .sctp, .dccp]).sorted()
     }
 }

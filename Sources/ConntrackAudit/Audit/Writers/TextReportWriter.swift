@@ -36,6 +36,9 @@ public struct TextReportWriter: Sendable {
             counts += " (\(summary.violationsUnreplied) unreplied"
             counts += summary.violationsKeptPort > 0 ? ", \(summary.violationsKeptPort) kept the pod's own port)" : ")"
         }
+        if summary.nodeLocal > 0 {
+            counts += "   node-local \(summary.nodeLocal) (peer on this node: never violations" + (report.listsNodeLocal ? ")" : "; --all lists them)")
+        }
         lines.append(counts)
         if report.dump.interrupted {
             lines.append(yellow("note: the table changed during the dump; counts may be off by a few entries"))
@@ -44,9 +47,22 @@ public struct TextReportWriter: Sendable {
             lines.append(yellow("note: \(report.dump.malformed) malformed message(s) from the kernel were skipped"))
         }
         lines.append(contentsOf: kubernetesNotes(report))
+        if report.listsNodeLocal && !report.nodeLocalFlows.isEmpty {
+            lines.append("")
+            lines.append("node-local flows (the peer is on this node; no packet crosses the upstream firewall):")
+            for flow in report.nodeLocalFlows { lines.append("    " + evidence(flow)) }
+        }
         guard summary.violations > 0 else {
             lines.append("")
-            lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+            switch report.verdict {
+            case .podsBlocked:
+                let pods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection)
+                lines.append(red("pods blocked:") + " no violation in the table now, but \(pods.count) pod(s) have every port of their ip_local_port_range outside \(report.policy.allowed) and a NAT rule keeps them: each of their connections through it fails (fix above)")
+            case .nothingToAudit:
+                lines.append(yellow("nothing to audit:") + " " + report.nothingToAuditExplanation)
+            case .clean, .violations:
+                lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+            }
             return lines.joined(separator: "\n") + "\n"
         }
 
