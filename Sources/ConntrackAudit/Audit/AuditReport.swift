@@ -19,6 +19,8 @@ public struct AuditReport: Sendable {
     /// Source-NAT rules seen in the audited namespace: nil when not read.
     /// With `summary` it tells "nothing to audit here" from "clean".
     public var natRulesSeen: Int?
+    /// What the source-NAT rules are written with, when they were read.
+    public var natRuleTools: String?
     /// Why the NAT rules could not be read, when they were needed.
     public var natRulesError: String?
     public var dump: DumpResult

@@ -17,6 +17,16 @@ public struct NodeNATRules: Sendable {
 
     public var ruleCount: Int { findings.count }
 
+    /// `iptables`, `nftables`, `iptables (Calico)`...: what the node's
+    /// source-NAT rules are written with, so a report can say which fix applies.
+    public var toolsDescription: String? {
+        var names: [String] = []
+        if findings.contains(where: { $0.rule.controller == "calico" }) { names.append("Calico (Felix)") }
+        if findings.contains(where: { $0.rule.tool != .nft && $0.rule.controller != "calico" }) { names.append("iptables") }
+        if findings.contains(where: { $0.rule.tool == .nft }) { names.append("nftables") }
+        return names.isEmpty ? nil : names.joined(separator: " and ")
+    }
+
     /// Port-carrying protocols, in the order reports name them.
     static let portProtocols: [IPProtocol] = [.tcp, .udp, .sctp, .dccp, .udplite]
 
@@ -72,7 +82,7 @@ public struct NodeNATRules: Sendable {
     public static func annotate(_ report: inout AuditReport, namespace: NetworkNamespace?) {
         let summary = report.summary
         let natedFlows = summary.snat + summary.nodeLocal + summary.outOfScope
-        guard natedFlows == 0 || !report.kubernetes.portRangeFindings.isEmpty else { return }
+        guard natedFlows == 0 || summary.violations > 0 || !report.kubernetes.portRangeFindings.isEmpty else { return }
         let rules: NodeNATRules
         do {
             rules = try read(namespace: namespace, policy: report.policy)
@@ -81,6 +91,7 @@ public struct NodeNATRules: Sendable {
             return
         }
         report.natRulesSeen = rules.ruleCount
+        report.natRuleTools = rules.toolsDescription
         for index in report.kubernetes.portRangeFindings.indices {
             let finding = report.kubernetes.portRangeFindings[index]
             report.kubernetes.portRangeFindings[index].keepingProtocols =

@@ -19,11 +19,15 @@ public struct Remedy: Hashable, Sendable {
     /// anything that needs a human choice (a table name, a handle) stays in
     /// `summary` so that nothing half-right gets pasted.
     public var commands: [String]
+    /// Whether this fix fits the audited node's own NAT rules (iptables,
+    /// nftables, Calico); nil when the rules were not read.
+    public var appliesHere: Bool?
 
-    public init(kind: Kind, summary: String, commands: [String]) {
+    public init(kind: Kind, summary: String, commands: [String], appliesHere: Bool? = nil) {
         self.kind = kind
         self.summary = summary
         self.commands = commands
+        self.appliesHere = appliesHere
     }
 
     /// The remedies that fit what the report found; empty when it is clean.
@@ -43,9 +47,15 @@ public struct Remedy: Hashable, Sendable {
             if remappedCount > 0 { what.append("remapped \(remappedCount) flow(s)") }
             if keptCount > 0 { what.append("kept \(keptCount) pod port(s)") }
             let cause = "masquerade \(what.joined(separator: " and ")) outside \(allowed)"
-            remedies.append(pinWithIptables(report, range: pin, cause: cause))
-            remedies.append(pinWithNft(report, range: pin))
-            remedies.append(calicoOnAuditedNode(range: pin))
+            var iptables = pinWithIptables(report, range: pin, cause: cause)
+            var nft = pinWithNft(report, range: pin)
+            var calico = calicoOnAuditedNode(range: pin)
+            if let tools = report.natRuleTools {
+                calico.appliesHere = tools.contains("Calico")
+                iptables.appliesHere = tools.contains("iptables") && !tools.contains("Calico")
+                nft.appliesHere = tools.contains("nftables")
+            }
+            remedies += [iptables, nft, calico]
         }
         if let range = allowed.widest, keptCount > 0 {
             // Stay below 61000 like the Linux default so pods and the host's

@@ -47,6 +47,8 @@ extension JSONReportWriter {
                     ("ip_local_port_range", range(finding.range)),
                     ("outside_allowed", .array(finding.outside.ranges.map(range))),
                     ("kept_port_violations", .int(finding.keptPortViolations)),
+                    ("keeping_protocols", finding.keepingProtocols.map { .array($0.map { .string($0.name) }) } ?? .null),
+                    ("blocking", .bool(finding.isBlocking)),
                 ])
             })),
             ("warnings", .array(context.warnings.map { warning in

@@ -74,10 +74,12 @@ public enum JSONReportWriter {
             ("host", .string(report.host)),
             ("netns", report.netns.map(JSONValue.string) ?? .null),
             ("generated_at", .string(report.generatedAt)),
+            ("verdict", .string(report.verdict.rawValue)),
             ("policy", .object([
                 ("allowed", .array(report.policy.allowed.ranges.map(range))),
                 ("pod_cidrs", .array(report.policy.podNetworks.map { .string($0.description) })),
                 ("exclude_dst", .array(report.policy.excludedDestinations.map { .string($0.description) })),
+                ("service_cidrs", .array(report.policy.serviceNetworks.map { .string($0.description) })),
                 ("pod_cidrs_source", .string(report.kubernetes.podCIDRsSource.rawValue)),
                 ("pod_cidrs_from", report.kubernetes.configuredFrom.map(JSONValue.string) ?? .null),
                 ("pod_cidrs_found", .array(report.kubernetes.discoveredNetworks.map(discoveredNetwork))),
@@ -91,6 +93,7 @@ public enum JSONReportWriter {
                 ("violations_kept_port", .int(summary.violationsKeptPort)),
                 ("out_of_scope", .int(summary.outOfScope)),
                 ("without_ports", .int(summary.withoutPorts)),
+                ("node_local", .int(summary.nodeLocal)),
             ])),
             ("dump", .object([
                 ("flows_read", .int(summary.flowsRead)),
@@ -103,6 +106,11 @@ public enum JSONReportWriter {
             ("violations", .array(violations.map(violation))),
             ("offenders", .array(offenders.map(offender))),
             ("remedies", .array(report.remedies.map(remedy))),
+            ("node_local", .array(report.nodeLocalFlows.map(violation))),
+            ("nat_rules", .object([
+                ("seen", report.natRulesSeen.map { .int($0) } ?? .null),
+                ("error", report.natRulesError.map(JSONValue.string) ?? .null),
+            ])),
             ("kubernetes", kubernetes(report.kubernetes)),
         ]
     }
@@ -169,6 +177,7 @@ public enum JSONReportWriter {
             ("kind", .string(remedy.kind.rawValue)),
             ("summary", .string(remedy.summary)),
             ("commands", .array(remedy.commands.map(JSONValue.string))),
+            ("applies", remedy.appliesHere.map(JSONValue.bool) ?? .null),
         ])
     }
 }

@@ -90,9 +90,13 @@ public struct TextReportWriter: Sendable {
         if report.violations.count > flowLimit {
             lines.append("  … and \(report.violations.count - flowLimit) more (--format json lists all)")
         }
+        if let tools = report.natRuleTools {
+            lines.append("")
+            lines.append("this node's source-NAT rules are written with \(tools): the fix marked \"applies here\" is for them")
+        }
         for remedy in report.remedies {
             lines.append("")
-            lines.append(bold("fix:") + " " + remedy.summary)
+            lines.append(bold(remedy.appliesHere == true ? "fix (applies here):" : "fix:") + " " + remedy.summary)
             for command in remedy.commands { lines.append("    " + command) }
         }
         return lines.joined(separator: "\n") + "\n"
