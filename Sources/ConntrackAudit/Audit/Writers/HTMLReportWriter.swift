@@ -63,10 +63,6 @@ public struct HTMLReportWriter: Sendable {
                 + (report.listsNodeLocal ? ", listed below." : " (<code>--all</code> lists them).") + "</p>\n"
         }
         out += notes(report) + "</section>\n"
-        out += kubernetesSection(report)
-        // What to change comes before the evidence: a node with hundreds of
-        // violations would push it pages down.
-        out += remediesSection(report)
 
         out += "<section id=\"ports\"><h2>Translated source ports</h2>\n"
         out += "<p class=\"legend\"><span class=\"swatch band\"></span>allowed by the upstream firewall "
@@ -77,6 +73,10 @@ public struct HTMLReportWriter: Sendable {
             out += "<p class=\"note\">Only violations are charted: this report did not keep the ports of allowed flows.</p>\n"
         }
         out += "</section>\n"
+        // What to change comes before the evidence: a node with hundreds of
+        // violations would push it pages down.
+        out += remediesSection(report)
+        out += kubernetesSection(report)
 
         if !report.violations.isEmpty {
             let pods = TextReportWriter.podsByAddress(report)
