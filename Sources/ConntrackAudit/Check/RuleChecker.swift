@@ -121,13 +121,16 @@ public struct RuleChecker: Sendable {
     /// earlier rule with such guards still takes every egress flow of the
     /// same match from the rules after it. The rule's own source network
     /// counts as a pod network: traffic from it to itself is pod-to-pod.
+    /// So do the destinations the chain `audit` prints returns for: audit
+    /// wrote them from the pod networks it was given.
     func egressConditions(_ rule: NATRule) -> [String] {
         let ownSource = rule.source.flatMap { $0.hasPrefix("!") ? nil : try? IPNetwork(parsing: $0) }
+        let isAuditPin = rule.chainPath.contains(Remedy.pinChain)
         return rule.conditions.filter { atom in
             guard atom.hasPrefix("not(-d "), atom.hasSuffix(")") else { return true }
             let target = atom.dropFirst("not(-d ".count).dropLast()
             guard !target.contains(" "), let network = try? IPNetwork(parsing: String(target)) else { return true }
-            return !isNonEgress(network, alsoLocal: ownSource.map { [$0] } ?? [])
+            return !(isAuditPin || isNonEgress(network, alsoLocal: ownSource.map { [$0] } ?? []))
         }
     }
 
