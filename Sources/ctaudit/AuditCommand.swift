@@ -86,7 +86,8 @@ struct AuditCommand: ParsableCommand {
         }
         let output: String = switch format {
         case .json: JSONReportWriter.render(report)
-        case .text: TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor).render(report)
+        case .text: TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor,
+                                     listsWarnings: reportOutput.output != nil).render(report)
         case .ndjson: NDJSONWriter.render(report)
         case .prometheus: PrometheusWriter.render(report, timestamp: TextfileOptions.now())
         case .html: HTMLReportWriter().render(report)

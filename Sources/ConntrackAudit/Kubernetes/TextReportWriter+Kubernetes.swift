@@ -75,7 +75,7 @@ extension TextReportWriter {
         let harmless = context.portRangeFindings.filter { !$0.isBlocking }
         if !harmless.isEmpty {
             lines.append("")
-            lines.append("\(harmless.count) pod(s) with ip_local_port_range outside \(report.policy.allowed) whose TCP/UDP reaches only NAT rules that pin or randomize the port (their own range has no effect on the firewall):")
+            lines.append("\(harmless.count) pod(s) with ip_local_port_range outside \(report.policy.allowed) whose TCP/UDP reaches no NAT rule here that keeps their port (rules pin or randomize it, or there are none): their own range has no effect on the firewall")
             for finding in harmless {
                 var line = "  \(finding.pod.ip) \(finding.pod)  ip_local_port_range \(finding.range)"
                 if let others = finding.keepingProtocols, !others.isEmpty {
@@ -88,8 +88,8 @@ extension TextReportWriter {
         if let error = report.natRulesError, !context.portRangeFindings.isEmpty {
             lines.append(k8sPaint("note: NAT rules not read (\(error)): pods' port ranges judged as if a rule keeps their ports", "33"))
         }
-        if !context.warnings.isEmpty {
-            lines.append(k8sPaint("note: \(context.warnings.count) file(s)/namespace(s) on the node could not be used (listed on stderr and in --format json)", "33"))
+        if listsWarnings {
+            for warning in context.warnings { lines.append(k8sPaint("warning: \(warning)", "33")) }
         }
         return lines
     }

@@ -9,11 +9,16 @@ public struct TextReportWriter: Sendable {
     public var flowLimit: Int
     /// Offender rows (pod, destination) shown before the rest are only counted.
     public var groupLimit: Int
+    /// Write the node's warnings into the report. The CLI prints them on
+    /// stderr already, so only a report that goes to a file repeats them:
+    /// each warning appears once wherever the user reads.
+    public var listsWarnings: Bool
 
-    public init(color: Bool = false, flowLimit: Int = 50, groupLimit: Int = 50) {
+    public init(color: Bool = false, flowLimit: Int = 50, groupLimit: Int = 50, listsWarnings: Bool = false) {
         self.color = color
         self.flowLimit = flowLimit
         self.groupLimit = groupLimit
+        self.listsWarnings = listsWarnings
     }
 
     public func render(_ report: AuditReport) -> String {
