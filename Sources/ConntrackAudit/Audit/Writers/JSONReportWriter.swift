@@ -148,6 +148,8 @@ public enum JSONReportWriter {
             ("timeout", flow.timeout.map { .int(Int($0)) } ?? .null),
             ("mark", .int(Int(flow.mark))),
             ("zone", .int(Int(flow.zone))),
+            ("zone_orig", flow.originalZone.map { .int(Int($0)) } ?? .null),
+            ("zone_reply", flow.replyZone.map { .int(Int($0)) } ?? .null),
             ("age", violation.ageSeconds.map { .int(Int($0)) } ?? .null),
             ("pod", violationPod(violation)),
         ])

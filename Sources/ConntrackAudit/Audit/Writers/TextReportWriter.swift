@@ -124,6 +124,9 @@ public struct TextReportWriter: Sendable {
         if let age = violation.ageSeconds { text += "  age \(age)s" }
         if flow.mark != 0 { text += "  mark \(flow.mark)" }
         if flow.zone != 0 { text += "  zone \(flow.zone)" }
+        // Directional zones as conntrack(8) prints them.
+        if let zone = flow.originalZone { text += "  zone-orig \(zone)" }
+        if let zone = flow.replyZone { text += "  zone-reply \(zone)" }
         return text
     }
 
