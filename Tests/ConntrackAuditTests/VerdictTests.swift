@@ -148,6 +148,21 @@ struct VerdictTests {
         #expect(text.contains("still kept for udplite"))
     }
 
+    /// The walkthrough's case: audit was given the whole pod network
+    /// (10.244.0.0/16), the node's rule names its /24. The pin still takes
+    /// all of the /24's TCP/UDP.
+    @Test func aPinForAWiderPodNetworkShadowsTheNodesRuleForItsSubnet() throws {
+        let wide = Self.pinned.replacingOccurrences(of: "-A POSTROUTING -s 10.244.0.0/24 -j CTAUDIT-PIN",
+                                                    with: "-A POSTROUTING -s 10.244.0.0/16 -j CTAUDIT-PIN")
+        let pods = [try IPNetwork(parsing: "10.244.0.0/16")]
+        #expect(try Self.rules(wide, pods: pods).protocolsKeeping(
+            PortRangeSet([PortRange(low: 1024, high: 2047)!]), from: IPAddress("10.244.0.4")!, policy: AuditPolicy(podNetworks: pods))
+                == [.udplite])
+        #expect(RuleChecker.covers(["-s 10.244.0.0/16"], ["-s 10.244.0.0/24", "! -d 10.244.0.0/24"]))
+        #expect(!RuleChecker.covers(["-s 10.244.0.0/24"], ["-s 10.244.0.0/16"]))
+        #expect(!RuleChecker.covers(["-o eth0"], ["-s 10.244.0.0/16"]))
+    }
+
     @Test func checkSeesThePinnedNodeAsSafeAndNamesWhatStillReachesTheOldRule() throws {
         let parsed = try IptablesSaveParser(origin: "test").parse(Self.pinned)
         let low = PortSource(range: PortRange(low: 1024, high: 2047)!, origin: .declared, users: ["pod3"])

@@ -27,7 +27,7 @@ public struct RuleChecker: Sendable {
             var inserted: [String: [(position: Int, lines: Int)]] = [:]
             for (index, rule) in group.enumerated() {
                 var effective = rule.protocols
-                for earlier in group[..<index] where Set(egressConditions(earlier)).isSubset(of: Set(rule.conditions)) {
+                for earlier in group[..<index] where Self.covers(egressConditions(earlier), rule.conditions) {
                     effective = effective.subtracting(earlier.protocols)
                 }
                 let chain = "\(rule.tool.rawValue) \(rule.table) \(rule.chain)"
@@ -131,6 +131,27 @@ public struct RuleChecker: Sendable {
             let target = atom.dropFirst("not(-d ".count).dropLast()
             guard !target.contains(" "), let network = try? IPNetwork(parsing: String(target)) else { return true }
             return !(isAuditPin || isNonEgress(network, alsoLocal: ownSource.map { [$0] } ?? []))
+        }
+    }
+
+    /// Whether every packet that satisfies `later` satisfies `earlier`: each
+    /// earlier atom is one of the later ones, or an address match that
+    /// contains one of them (`-s 10.244.0.0/16` covers `-s 10.244.0.0/24`:
+    /// a pin for the whole pod network shadows a node rule for its /24).
+    static func covers(_ earlier: [String], _ later: [String]) -> Bool {
+        let laterSet = Set(later)
+        return earlier.allSatisfy { atom in
+            if laterSet.contains(atom) { return true }
+            for option in ["-s ", "-d "] where atom.hasPrefix(option) {
+                guard let outer = try? IPNetwork(parsing: String(atom.dropFirst(option.count))) else { return false }
+                return later.contains { other in
+                    guard other.hasPrefix(option),
+                          let inner = try? IPNetwork(parsing: String(other.dropFirst(option.count))) else { return false }
+                    return outer.address.family == inner.address.family && outer.prefixLength <= inner.prefixLength
+                        && outer.contains(inner.address)
+                }
+            }
+            return false
         }
     }
 
