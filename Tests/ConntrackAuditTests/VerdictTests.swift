@@ -177,4 +177,21 @@ struct VerdictTests {
             .check([try IptablesSaveParser(origin: "test").parse(Self.plainMasquerade).rules])
         #expect(before.map(\.verdict) == [.broken])
     }
+
+    /// Issue 12, part 5: the HTML page tells what the text report tells.
+    @Test func theHTMLPageHasPodsFindingsWarningsAndTheFixBeforeTheEvidence() throws {
+        var report = KubernetesReportTests.report()
+        report.natRuleTools = "iptables"
+        let html = HTMLReportWriter().render(report)
+        #expect(!html.contains("`"), "no literal backticks")
+        #expect(html.contains("<code>ctaudit check</code>"))
+        #expect(html.contains("shop/web-1 (netns cni-1234)"), "pod names and netns in the offender and evidence tables")
+        #expect(html.contains("id=\"pod-port-range-table\"") && html.contains("1024-2047"))
+        #expect(html.contains("Could not be used on the node:"), "warnings")
+        #expect(html.contains("<th class=\"num\">node-local</th>"))
+        #expect(html.contains("<b>applies here:</b>"))
+        let fix = try #require(html.range(of: "id=\"remedies\""))
+        let evidence = try #require(html.range(of: "id=\"evidence\""))
+        #expect(fix.lowerBound < evidence.lowerBound, "what to change comes before the evidence")
+    }
 }

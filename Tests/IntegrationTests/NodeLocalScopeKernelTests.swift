@@ -44,7 +44,11 @@ struct NodeLocalScopeKernelTests {
         let lab = try Lab.up("ctn")
         defer { lab.down() }
         let routedPod = "\(lab.prefix)-rp"
-        defer { _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", routedPod]) }
+        // Deleting a namespace does not end its processes: the server there is
+        // ended by its pid first (the lab's `down` ends pod3's).
+        defer {
+            _ = try? Shell.run("/bin/sh", ["-c", "ip netns pids \(routedPod) | xargs -r kill; ip netns del \(routedPod)"])
+        }
         let node = lab.nodeNamespace
         let peer = Shell.packageRoot.appendingPathComponent("scripts/lab_peer.py").path
         // The routed pod: its own /24 behind the node, no bridge.
