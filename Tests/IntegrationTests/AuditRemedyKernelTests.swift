@@ -89,5 +89,9 @@ struct AuditRemedyKernelTests {
         #expect(result.status == 1, "\(result.stdout) \(result.stderr)")
         #expect(result.stdout.contains("blocked 1024-2047 (100%) for tcp, udp"), "\(result.stdout)")
         #expect(result.stdout.contains("pods blocked:"))
+        // The fixes come with it: the pin for this node's iptables rules, or the pod's sysctl.
+        #expect(result.stdout.contains(" pod(s) use only ports outside 32768-65535 and masquerade keeps them") && result.stdout.contains("fix (applies here):"), "\(result.stdout)")
+        #expect(result.stdout.contains("iptables -t nat -I POSTROUTING 1 -s 10.244.0.0/24 -j CTAUDIT-PIN"))
+        #expect(result.stdout.contains("net.ipv4.ip_local_port_range=\"32768 60999\""))
     }
 }

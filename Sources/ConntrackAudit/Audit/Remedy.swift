@@ -32,13 +32,16 @@ public struct Remedy: Hashable, Sendable {
 
     /// The remedies that fit what the report found; empty when it is clean.
     public static func advise(for report: AuditReport) -> [Remedy] {
-        guard report.summary.violations > 0 else { return [] }
+        // A pod blocked entirely needs the same fixes before it has a violation.
+        let blockedPods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection)
+        guard report.summary.violations > 0 || !blockedPods.isEmpty else { return [] }
         var remedies: [Remedy] = []
         let allowed = report.policy.allowed
         // Counted, not filtered: a filtered copy of 30 000 violations is ~6 MB.
         let remappedCount = report.violations.reduce(0) { $0 + ($1.isRemapped ? 1 : 0) }
         let keptCount = report.violations.count - remappedCount
-        let lowest = report.violations.lazy.map(\.translatedPort).min() ?? 1024
+        let lowest = min(report.violations.lazy.map(\.translatedPort).min() ?? 1024,
+                         blockedPods.map(\.range.low).min() ?? 1024)
 
         if let pin = allowed.widest {
             // A pinned range fixes kept ports too: the kernel keeps a port
@@ -46,7 +49,9 @@ public struct Remedy: Hashable, Sendable {
             var what: [String] = []
             if remappedCount > 0 { what.append("remapped \(remappedCount) flow(s)") }
             if keptCount > 0 { what.append("kept \(keptCount) pod port(s)") }
-            let cause = "masquerade \(what.joined(separator: " and ")) outside \(allowed)"
+            let cause = what.isEmpty
+                ? "\(blockedPods.count) pod(s) use only ports outside \(allowed) and masquerade keeps them"
+                : "masquerade \(what.joined(separator: " and ")) outside \(allowed)"
             var iptables = pinWithIptables(report, range: pin, cause: cause)
             var nft = pinWithNft(report, range: pin)
             var calico = calicoOnAuditedNode(range: pin)
@@ -57,13 +62,15 @@ public struct Remedy: Hashable, Sendable {
             }
             remedies += [iptables, nft, calico]
         }
-        if let range = allowed.widest, keptCount > 0 {
+        if let range = allowed.widest, keptCount > 0 || !blockedPods.isEmpty {
             // Stay below 61000 like the Linux default so pods and the host's
             // own ephemeral users do not crowd the top of the range.
             let high = range.high > 60999 && range.low < 60999 ? 60999 : range.high
             remedies.append(Remedy(
                 kind: .podPortRange,
-                summary: "or, for the \(keptCount) flow(s) that kept the pod's own port outside \(allowed): the pods' net.ipv4.ip_local_port_range is too low",
+                summary: keptCount > 0
+                    ? "or, for the \(keptCount) flow(s) that kept the pod's own port outside \(allowed): the pods' net.ipv4.ip_local_port_range is too low"
+                    : "or move the \(blockedPods.count) blocked pod(s)' net.ipv4.ip_local_port_range into \(allowed)",
                 commands: [
                     "sysctl -w net.ipv4.ip_local_port_range=\"\(range.low) \(high)\"   # inside the pod's network namespace",
                     "pod spec: securityContext.sysctls: [{name: net.ipv4.ip_local_port_range, value: \"\(range.low) \(high)\"}]",

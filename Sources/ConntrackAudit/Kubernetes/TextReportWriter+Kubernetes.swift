@@ -66,7 +66,7 @@ extension TextReportWriter {
                 lines.append("  " + Self.portRangeLine(finding))
             }
             // With kept-port violations the remedies below already say this.
-            if let range = report.policy.allowed.widest, report.summary.violationsKeptPort == 0 {
+            if let range = report.policy.allowed.widest, report.remedies.isEmpty {
                 let high = range.high > 60999 && range.low < 60999 ? 60999 : range.high
                 lines.append("  fix: sysctl -w net.ipv4.ip_local_port_range=\"\(range.low) \(high)\" inside those pods, "
                     + "or securityContext.sysctls in their pod spec")

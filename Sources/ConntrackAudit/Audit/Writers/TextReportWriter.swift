@@ -65,7 +65,8 @@ public struct TextReportWriter: Sendable {
             switch report.verdict {
             case .podsBlocked:
                 let pods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection)
-                lines.append(red("pods blocked:") + " no violation in the table now, but \(pods.count) pod(s) have every port of their ip_local_port_range outside \(report.policy.allowed) and a NAT rule keeps them: each of their connections through it fails (fix above)")
+                lines.append(red("pods blocked:") + " no violation in the table now, but \(pods.count) pod(s) have every port of their ip_local_port_range outside \(report.policy.allowed) and a NAT rule keeps them: each of their connections through it fails")
+                lines.append(contentsOf: remedyLines(report))
             case .nothingToAudit:
                 lines.append(yellow("nothing to audit:") + " " + report.nothingToAuditExplanation)
             case .clean, .violations:
@@ -98,16 +99,25 @@ public struct TextReportWriter: Sendable {
         if report.violations.count > flowLimit {
             lines.append("  … and \(report.violations.count - flowLimit) more (--format json lists all)")
         }
+        lines.append(contentsOf: remedyLines(report))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The fixes, the one for this node's rules marked.
+    private func remedyLines(_ report: AuditReport) -> [String] {
+        let remedies = report.remedies
+        guard !remedies.isEmpty else { return [] }
+        var lines: [String] = []
         if let tools = report.natRuleTools {
             lines.append("")
             lines.append("this node's source-NAT rules are written with \(tools): the fix marked \"applies here\" is for them")
         }
-        for remedy in report.remedies {
+        for remedy in remedies {
             lines.append("")
             lines.append(bold(remedy.appliesHere == true ? "fix (applies here):" : "fix:") + " " + remedy.summary)
             for command in remedy.commands { lines.append("    " + command) }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 
     /// One flow's evidence, conntrack-style.
