@@ -232,7 +232,7 @@ public struct WatchTracker: Sendable {
     private static func decide(_ flowClass: FlowClass, _ reportsAllRemaps: Bool) -> (isViolation: Bool, isReported: Bool) {
         switch flowClass {
         case .violation: (true, true)
-        case .allowed(let remapped): (false, reportsAllRemaps && remapped)
+        case .allowed(let remapped), .nodeLocal(let remapped): (false, reportsAllRemaps && remapped)
         case .notSourceNATed, .outOfScope, .withoutPorts: (false, false)
         }
     }
@@ -245,6 +245,10 @@ public struct WatchTracker: Sendable {
         switch flowClass {
         case .notSourceNATed, .outOfScope:
             break
+        case .nodeLocal:
+            // Its peer is on this node: no upstream firewall in the way, not
+            // counted as source-NATed pod egress (as in audit).
+            summary.nodeLocal += 1
         case .withoutPorts:
             summary.snat += 1
             summary.withoutPorts += 1
