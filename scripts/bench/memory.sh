@@ -7,7 +7,7 @@
 #
 # Writes only into a namespace it creates (filled by ctfill over ctnetlink);
 # raises nf_conntrack_max for the run if needed and restores it on exit.
-# Prints a Markdown table: format, median wall s, median peak RSS (MiB),
+# Prints a Markdown table: format, median wall and user s, median peak RSS (MiB),
 # with the violation count checked against ctfill's.
 set -euo pipefail
 
@@ -76,19 +76,20 @@ median() { sort -g | awk '{v[NR] = $1} END { if (NR % 2) print v[(NR + 1) / 2]; 
 
 echo "## ctaudit memory ($(uname -r), $SIZE entries, $V violations, runs=$RUNS, $(date -u +%Y-%m-%d))"
 echo
-echo "| format | median wall s | median peak RSS MiB | violations reported |"
-echo "| --- | ---: | ---: | ---: |"
+echo "| format | median wall s | median user s | median peak RSS MiB | violations reported |"
+echo "| --- | ---: | ---: | ---: | ---: |"
 for fmt in text json ndjson prometheus html; do
-	: > "$WORK/walls"; : > "$WORK/rsss"
+	: > "$WORK/walls"; : > "$WORK/rsss"; : > "$WORK/users"
 	for _ in $(seq "$RUNS"); do
 		t0=$(date +%s%N)
 		rc=0
-		"$TIME_BIN" -f '%M' -o "$WORK/time" ip netns exec "$NS" "$CTAUDIT" audit --no-config --no-pods \
+		"$TIME_BIN" -f '%U %M' -o "$WORK/time" ip netns exec "$NS" "$CTAUDIT" audit --no-config --no-pods \
 			--pod-cidr 10.244.0.0/16 --pod-cidr fd00:10:244::/48 --format "$fmt" > "$WORK/out" 2> "$WORK/err" || rc=$?
 		t1=$(date +%s%N)
 		[ "$rc" = 0 ] || [ "$rc" = 1 ] || die "ctaudit --format $fmt exited $rc: $(head -c 300 "$WORK/err")"
 		echo "$(( (t1 - t0) / 1000 ))" | awk '{printf "%.3f\n", $1 / 1e6}' >> "$WORK/walls"
-		tail -n 1 "$WORK/time" | awk '{printf "%.1f\n", $1 / 1024}' >> "$WORK/rsss"
+		tail -n 1 "$WORK/time" | awk '{printf "%.1f\n", $2 / 1024}' >> "$WORK/rsss"
+		tail -n 1 "$WORK/time" | awk '{print $1}' >> "$WORK/users"
 	done
 	case $fmt in
 	text) got=$(grep -o 'violations [0-9]*' "$WORK/out" | head -1 | grep -o '[0-9]*') ;;
@@ -98,5 +99,5 @@ for fmt in text json ndjson prometheus html; do
 	html) got=$V; grep -q '<html' "$WORK/out" || got="no page" ;;
 	esac
 	[ "$got" = "$V" ] || die "--format $fmt reported $got violations, ctfill made $V"
-	echo "| $fmt | $(median < "$WORK/walls") | $(median < "$WORK/rsss") | $got |"
+	echo "| $fmt | $(median < "$WORK/walls") | $(median < "$WORK/users") | $(median < "$WORK/rsss") | $got |"
 done

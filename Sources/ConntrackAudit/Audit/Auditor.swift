@@ -7,10 +7,13 @@ public struct Auditor: Sendable {
     public var policy: AuditPolicy
     /// Ask the kernel to return only source-NATed entries (Linux 5.15+).
     public var kernelFilter: Bool
+    /// List node-local flows in the report (`--all`), not only count them.
+    public var listsNodeLocal: Bool
 
-    public init(policy: AuditPolicy, kernelFilter: Bool = true) {
+    public init(policy: AuditPolicy, kernelFilter: Bool = true, listsNodeLocal: Bool = false) {
         self.policy = policy
         self.kernelFilter = kernelFilter
+        self.listsNodeLocal = listsNodeLocal
     }
 
     /// Dumps the table of `namespace` (nil: this process's own) and audits every entry.
@@ -18,7 +21,11 @@ public struct Auditor: Sendable {
         let started = SystemClock.monotonicNanoseconds()
         let socket = try ConntrackSocket(namespace: namespace)
         let now = SystemClock.wallNanoseconds()
+        // The node's own addresses: a peer there never crosses the firewall.
+        var policy = policy
+        policy.localAddresses.formUnion(NamespaceAddresses.read(namespace))
         var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: now)
+        accumulator.keepsNodeLocal = listsNodeLocal
         // The count is read first: with the kernel filter on, the dump alone
         // cannot say how big the table is.
         let size = try? socket.tableSize()
@@ -30,11 +37,14 @@ public struct Auditor: Sendable {
         }
         accumulator.finish()
         let violations = accumulator.takeSortedViolations()
-        return AuditReport(
+        var report = AuditReport(
             host: SystemClock.hostName(), netns: namespace?.name, generatedAt: SystemClock.rfc3339(now, milliseconds: false),
             policy: policy, summary: accumulator.summary, violations: violations,
             dump: dump, tableSize: size, translatedPorts: accumulator.translatedPorts,
             durationSeconds: Double(SystemClock.monotonicNanoseconds() - started) / 1e9
         )
+        report.nodeLocalFlows = accumulator.takeNodeLocalFlows()
+        report.listsNodeLocal = listsNodeLocal
+        return report
     }
 }
