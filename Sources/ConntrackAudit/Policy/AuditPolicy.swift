@@ -9,6 +9,11 @@ public struct AuditPolicy: Hashable, Sendable {
     public var podNetworks: [IPNetwork]
     /// Destinations never audited (e.g. in-cluster or on-link peers).
     public var excludedDestinations: [IPNetwork]
+    /// The upstream firewall's own rules (`--firewall`), when given: then a
+    /// flow's fate is the verdict of the rule that decides its replies, and
+    /// `allowed` is only the ports every TCP/UDP reply gets through to.
+    /// nil: `allowed` is the one rule (`--allow`, a profile).
+    public private(set) var firewall: FirewallPolicy?
 
     public init(
         allowed: PortRangeSet = .defaultAllowed,
@@ -18,6 +23,21 @@ public struct AuditPolicy: Hashable, Sendable {
         self.allowed = allowed
         self.podNetworks = podNetworks
         self.excludedDestinations = excludedDestinations
+    }
+
+    /// A policy judged by firewall rules instead of a port range.
+    public init(firewall: FirewallPolicy, podNetworks: [IPNetwork] = [], excludedDestinations: [IPNetwork] = []) {
+        self.init(allowed: firewall.admittedForAll, podNetworks: podNetworks, excludedDestinations: excludedDestinations)
+        self.firewall = firewall
+    }
+
+    /// The rules flows are judged by: the firewall's, or `allowed` as one rule.
+    public var rules: FirewallPolicy { firewall ?? .allowList(allowed) }
+
+    /// Whether the upstream firewall lets this flow's replies in, and which
+    /// rule decided. Only for flows with ports (see `classify`).
+    public func decide(_ flow: Flow) -> FirewallDecision {
+        rules.decide(flow)
     }
 
     /// Whether a flow's original source is a pod (any source when no pod
@@ -35,7 +55,9 @@ public struct AuditPolicy: Hashable, Sendable {
         guard isInScope(flow) else { return .outOfScope }
         guard flow.proto.carriesPorts else { return .withoutPorts }
         let remapped = flow.isPortRemapped
-        return allowed.contains(flow.translatedSourcePort)
+        // --allow alone: one range check (the one-rule firewall, decided without building it).
+        let admitted = firewall.map { $0.decide(flow).accepts } ?? allowed.contains(flow.translatedSourcePort)
+        return admitted
             ? .allowed(remapped: remapped)
             : .violation(remapped: remapped)
     }
