@@ -79,13 +79,17 @@ struct CheckCommand: ParsableCommand {
             allowed: checkPolicy.allowed, podNetworks: checkPolicy.podNetworks, namespace: try namespace.resolve(),
             iptablesSaveFiles: iptablesSaveFiles, nftJSONFiles: nftJSONFiles,
             declaredPortRanges: portRanges, scanNamespaces: pods)
-        let report: CheckReport
+        var report: CheckReport
         do {
             report = try check.run()
         } catch let error as CheckInputError {
             EntryPoint.fail(error.description, .usage)
         } catch let error as CheckEnvironmentError {
             EntryPoint.fail(error.description, .environment)
+        }
+        if let firewall = checkPolicy.firewall {
+            // "allowed" above is what every TCP/UDP reply gets through to; say where it came from.
+            report.notes.insert(contentsOf: firewall.checkNotes, at: 0)
         }
         let output: String = switch format {
         case .json: CheckJSONWriter.render(report)

@@ -83,7 +83,7 @@ struct WatchCommand: ParsableCommand {
         let watcher = try Watcher(
             policy: watchPolicy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
         let signals = try WatchStopSignals()
-        let text = WatchTextWriter(color: format == .text && Terminal.wantsColor)
+        let text = WatchTextWriter(color: format == .text && Terminal.wantsColor, firewall: watchPolicy.firewall)
         if verbose {
             Console.error("ctaudit: watching conntrack events in \(netns.map { "netns \($0)" } ?? "the current netns"); "
                 + "receive buffer \(watcher.receiveBufferBytes) bytes (\(watcher.receiveBufferForced ? "SO_RCVBUFFORCE" : "SO_RCVBUF, capped by net.core.rmem_max"))\n")
@@ -102,7 +102,7 @@ struct WatchCommand: ParsableCommand {
             durationNanoseconds: duration.map { UInt64($0 * 1e9) }, count: count,
             stopDescriptor: signals.descriptor,
             emit: { record in
-                pending += format == .ndjson ? WatchJSONWriter.line(record) : text.line(record)
+                pending += format == .ndjson ? WatchJSONWriter.line(record, firewall: watchPolicy.firewall) : text.line(record)
                 if pending.utf8.count >= 64 * 1024 { flush() }
             },
             idle: flush,
@@ -119,7 +119,7 @@ struct WatchCommand: ParsableCommand {
         let summary = watcher.summary
         flush()
         Console.out(format == .ndjson
-            ? WatchJSONWriter.summary(summary, context: context)
+            ? WatchJSONWriter.summary(summary, context: context, firewall: watchPolicy.firewall)
             : "\n" + text.summary(summary, context: context))
         if summary.violations > 0 { throw ExitStatus.violations.exitCode }
     }

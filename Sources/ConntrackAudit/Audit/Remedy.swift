@@ -29,6 +29,7 @@ public struct Remedy: Hashable, Sendable {
     /// The remedies that fit what the report found; empty when it is clean.
     public static func advise(for report: AuditReport) -> [Remedy] {
         guard report.summary.violations > 0 else { return [] }
+        if let firewall = report.policy.firewall { return FirewallRemedy.advise(for: report, firewall: firewall) }
         var remedies: [Remedy] = []
         let allowed = report.policy.allowed
         // Counted, not filtered: a filtered copy of 30 000 violations is ~6 MB.

@@ -34,7 +34,8 @@ struct AWSNetworkACLReader {
 
     private func rule(_ entry: JSONPathCursor, acl: String) throws(FirewallFileError) -> (number: Int, rule: FirewallRule) {
         let number = try entry.required("RuleNumber", "a rule number").int("a rule number (1-32767)")
-        guard (1...32767).contains(number) else { throw entry.member("RuleNumber")!.fail("expected 1-32767, got \(number)") }
+        // 32767 (IPv4) and 32768 (IPv6) are the `*` entries that deny the rest.
+        guard (1...32768).contains(number) else { throw entry.member("RuleNumber")!.fail("expected 1-32766, or 32767/32768 for rule *, got \(number)") }
         let actionText = try entry.required("RuleAction", "\"allow\" or \"deny\"").string("\"allow\" or \"deny\"")
         let action: FirewallRule.Action
         switch actionText.lowercased() {
@@ -42,7 +43,7 @@ struct AWSNetworkACLReader {
         case "deny": action = .drop
         default: throw entry.member("RuleAction")!.fail("expected \"allow\" or \"deny\", got \"\(actionText)\"")
         }
-        let label = number == 32767 ? "rule * (inbound, default)" : "rule #\(number) (inbound)"
+        let label = number >= 32767 ? "rule * (inbound, default)" : "rule #\(number) (inbound)"
         var rule = FirewallRule(label: label, action: action)
         let protoCursor = try entry.required("Protocol", "\"-1\" (all) or a protocol number")
         let protoText: String

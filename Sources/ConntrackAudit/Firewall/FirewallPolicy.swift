@@ -134,3 +134,18 @@ public struct FirewallPolicy: Hashable, Sendable {
     /// How reports name the firewall(s).
     public var title: String { sources.map(\.title).joined(separator: " + ") }
 }
+
+extension FirewallPolicy {
+    /// What `check` says about a `--firewall`: its allowed ports are the ports
+    /// every TCP and UDP reply gets through to, per the firewall's rules.
+    public var checkNotes: [String] {
+        var notes = ["allowed ports come from --firewall \(title): the ports every TCP/UDP reply gets through to"]
+        if isStateful {
+            notes += sources.compactMap(\.statefulReason)
+        } else {
+            notes.append("replies admitted to: " + admittedSummary.joined(separator: "; "))
+        }
+        for source in sources { notes += source.notes.map { "\(source.path): \($0)" } }
+        return notes
+    }
+}

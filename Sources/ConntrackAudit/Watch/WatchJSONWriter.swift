@@ -4,7 +4,8 @@
 /// cannot drift apart), then `violation`; the last line is the summary
 /// (`"event":"summary"`). Field names are stable (docs/WATCH.md).
 public enum WatchJSONWriter {
-    public static func line(_ record: WatchRecord) -> String {
+    /// `firewall`: the `--firewall` policy, whose deciding rule each violation then names (`rule`).
+    public static func line(_ record: WatchRecord, firewall: FirewallPolicy? = nil) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(768)
         bytes.append(contentsOf: #"{"event":""#.utf8)
@@ -12,7 +13,8 @@ public enum WatchJSONWriter {
         bytes.append(contentsOf: #"","time":""#.utf8)
         bytes.append(contentsOf: WatchClock.rfc3339(record.timeNanoseconds).utf8)
         bytes.append(UInt8(ascii: "\""))
-        if case .object(let fields) = JSONReportWriter.violation(record.violation) {
+        let decision = record.isViolation ? firewall?.decide(record.flow) : nil
+        if case .object(let fields) = JSONReportWriter.violation(record.violation, decision: decision) {
             for (key, value) in fields {
                 bytes.append(UInt8(ascii: ","))
                 appendString(key, to: &bytes)
@@ -84,8 +86,8 @@ public enum WatchJSONWriter {
         }
     }
 
-    public static func summary(_ summary: WatchSummary, context: WatchContext) -> String {
-        let members: [(String, JSONValue)] = [
+    public static func summary(_ summary: WatchSummary, context: WatchContext, firewall: FirewallPolicy? = nil) -> String {
+        var members: [(String, JSONValue)] = [
             ("event", .string("summary")),
             ("time", .string(WatchClock.rfc3339(context.endedAtNanoseconds))),
             ("host", .string(context.host)),
@@ -113,6 +115,7 @@ public enum WatchJSONWriter {
             ("receive_buffer", .int(context.receiveBufferBytes)),
             ("stopped_by", .string(context.stopReason.rawValue)),
         ]
+        if let firewall { members.append(("firewall", .string(firewall.title))) }
         return JSONValue.object(members).serialized() + "\n"
     }
 }

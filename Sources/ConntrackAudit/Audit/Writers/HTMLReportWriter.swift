@@ -29,12 +29,14 @@ public struct HTMLReportWriter: Sendable {
             <header>
             <h1>\(HTML.escape(title))</h1>
             <p class="meta">netns <b>\(HTML.escape(report.netns ?? "(own)"))</b> · \(HTML.escape(report.generatedAt)) ·
-            allowed translated source ports <b id="allowed">\(HTML.escape(report.policy.allowed.description))</b> ·
+            \(policyMeta(report)) ·
             pods <b>\(HTML.escape(scope(report)))</b>\(excluded(report))</p>
             </header>
 
             """
-        if summary.violations > 0 {
+        if let firewall = report.policy.firewall {
+            out += Self.firewallVerdict(report, firewall)
+        } else if summary.violations > 0 {
             out += "<p id=\"verdict\" class=\"verdict bad\">\(summary.violations) violation(s): "
                 + "\(summary.violationsUnreplied) never got a reply. Replies to translated ports outside "
                 + "\(HTML.escape(report.policy.allowed.description)) are dropped upstream.</p>\n"
@@ -69,6 +71,7 @@ public struct HTMLReportWriter: Sendable {
                      ports(group.translatedPorts)]
                 },
                 numeric: [3, 4, 5]) + "</section>\n"
+            out += Self.firewallDropsSection(report)
             out += "<section id=\"evidence\"><h2>Evidence (worst first)</h2>\n" + HTML.table(
                 id: "violation-table",
                 header: ["proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
@@ -93,6 +96,14 @@ public struct HTMLReportWriter: Sendable {
         }
         out += "<footer>ctaudit · read-only conntrack audit · schema of the JSON equivalent: \(JSONReportWriter.schema)</footer>\n"
         return out + "</body>\n</html>\n"
+    }
+
+    /// The header's policy: the allowed ports (`--allow`), or the firewall files read.
+    private func policyMeta(_ report: AuditReport) -> String {
+        if let firewall = report.policy.firewall {
+            return "upstream firewall <b id=\"firewall\">\(HTML.escape(firewall.title))</b>"
+        }
+        return "allowed translated source ports <b id=\"allowed\">\(HTML.escape(report.policy.allowed.description))</b>"
     }
 
     /// A chart of violations only, for reports built without the full histogram.

@@ -46,7 +46,7 @@ public enum JSONReportWriter {
             text += ": "
             if key == "violations" && !report.violations.isEmpty {
                 chunk.append(text)
-                streamArray(report.violations) { encoder.append($0, to: &$1) }
+                streamArray(report.violations) { encoder.append($0, decision: report.firewallDecision(for: $0), to: &$1) }
             } else if key == "offenders" && !offenders.isEmpty {
                 chunk.append(text)
                 streamArray(offenders) { encoder.append($0, to: &$1) }
@@ -69,7 +69,7 @@ public enum JSONReportWriter {
         _ report: AuditReport, violations: [Violation], offenders: [OffenderGroup]
     ) -> [(String, JSONValue)] {
         let summary = report.summary
-        return [
+        var members: [(String, JSONValue)] = [
             ("schema", .string(schema)),
             ("host", .string(report.host)),
             ("netns", report.netns.map(JSONValue.string) ?? .null),
@@ -81,7 +81,7 @@ public enum JSONReportWriter {
                 ("pod_cidrs_source", .string(report.kubernetes.podCIDRsSource.rawValue)),
                 ("pod_cidrs_from", report.kubernetes.configuredFrom.map(JSONValue.string) ?? .null),
                 ("pod_cidrs_found", .array(report.kubernetes.discoveredNetworks.map(discoveredNetwork))),
-            ])),
+            ] + FirewallJSON.policyMembers(report.policy))),
             ("summary", .object([
                 ("flows", .int(summary.flows)),
                 ("snat", .int(summary.snat)),
@@ -100,11 +100,16 @@ public enum JSONReportWriter {
                 ("interrupted", .bool(report.dump.interrupted)),
                 ("table_max", report.tableSize?.maximum.map { .int(Int($0)) } ?? .null),
             ])),
-            ("violations", .array(violations.map(violation))),
+            ("violations", .array(violations.map { violation($0, decision: report.firewallDecision(for: $0)) })),
             ("offenders", .array(offenders.map(offender))),
             ("remedies", .array(report.remedies.map(remedy))),
             ("kubernetes", kubernetes(report.kubernetes)),
         ]
+        // Only with --firewall, so reports judged by --allow keep their exact shape.
+        if report.policy.firewall != nil {
+            members.insert(("firewall_drops", .array(report.firewallDrops.map(FirewallJSON.drop))), at: members.count - 2)
+        }
+        return members
     }
 
     public static func range(_ range: PortRange) -> JSONValue {
@@ -121,7 +126,7 @@ public enum JSONReportWriter {
     }
 
     /// One violation; also the body of `watch --format ndjson` lines.
-    public static func violation(_ violation: Violation) -> JSONValue {
+    public static func violation(_ violation: Violation, decision: FirewallDecision? = nil) -> JSONValue {
         let flow = violation.flow
         return .object([
             ("id", flow.id.map { .int(Int($0)) } ?? .null),
@@ -142,7 +147,7 @@ public enum JSONReportWriter {
             ("zone", .int(Int(flow.zone))),
             ("age", violation.ageSeconds.map { .int(Int($0)) } ?? .null),
             ("pod", violationPod(violation)),
-        ])
+        ] + (decision.map { [("rule", FirewallJSON.decision($0))] } ?? []))
     }
 
     /// The `pod` object of one violation: its identity, or only its address

@@ -24,7 +24,7 @@ public enum NDJSONWriter {
             ("generated_at", .string(report.generatedAt)),
             ("allowed", .string(report.policy.allowed.description)),
         ]
-        if case .object(let fields) = JSONReportWriter.violation(violation) {
+        if case .object(let fields) = JSONReportWriter.violation(violation, decision: report.firewallDecision(for: violation)) {
             members += fields
         }
         return .object(members)

@@ -13,7 +13,7 @@ struct ReportItemJSONEncoder {
 
     /// One violation object, starting at the current column (the caller wrote
     /// the array's indentation) and ending after its closing brace.
-    mutating func append(_ violation: Violation, to out: inout JSONByteBuffer) {
+    mutating func append(_ violation: Violation, decision: FirewallDecision? = nil, to out: inout JSONByteBuffer) {
         let flow = violation.flow
         out.openObject()
         out.member("id")
@@ -51,6 +51,13 @@ struct ReportItemJSONEncoder {
         optionalInt(violation.ageSeconds.map(Int.init), to: &out)
         out.member("pod")
         pod(violation, to: &out)
+        if let decision {
+            // Rare (only with --firewall): rendered through JSONValue at this depth.
+            out.member("rule")
+            var text = ""
+            FirewallJSON.decision(decision).write(into: &text, indent: 2, level: 3)
+            out.append(text)
+        }
         out.closeObject()
     }
 

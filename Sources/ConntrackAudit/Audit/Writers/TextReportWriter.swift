@@ -23,7 +23,12 @@ public struct TextReportWriter: Sendable {
             ? "all source-NATed flows (no --pod-cidr)"
             : report.policy.podNetworks.map(\.description).joined(separator: ", ")
         lines.append(bold("ctaudit audit") + " host \(report.host), netns \(report.netns ?? "(own)"), \(report.generatedAt)")
-        lines.append("allowed translated source ports: \(report.policy.allowed)   pods: \(scope)")
+        if let firewall = report.policy.firewall {
+            lines.append("upstream firewall: \(firewall.title)   pods: \(scope)")
+            lines.append(contentsOf: Self.firewallLines(firewall))
+        } else {
+            lines.append("allowed translated source ports: \(report.policy.allowed)   pods: \(scope)")
+        }
         if report.kubernetes.podCIDRsSource != .configured || report.kubernetes.configuredFrom != nil {
             lines.append("pod networks: " + report.kubernetes.sourceSummary)
         }
@@ -46,12 +51,23 @@ public struct TextReportWriter: Sendable {
         lines.append(contentsOf: kubernetesNotes(report))
         guard summary.violations > 0 else {
             lines.append("")
-            lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+            if let firewall = report.policy.firewall, firewall.isStateful {
+                let reasons = firewall.sources.compactMap(\.statefulReason)
+                lines.append(green("no violations:") + " " + reasons.joined(separator: "; "))
+            } else if report.policy.firewall != nil {
+                lines.append(green("no violations:") + " the firewall's rules admit the replies of every audited source-NATed flow")
+            } else {
+                lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+            }
             return lines.joined(separator: "\n") + "\n"
         }
 
         lines.append("")
-        lines.append(bold("\(summary.violations) violation(s): translated source port outside \(report.policy.allowed)"))
+        if report.policy.firewall != nil {
+            lines.append(bold("\(summary.violations) violation(s): replies dropped by the upstream firewall"))
+        } else {
+            lines.append(bold("\(summary.violations) violation(s): translated source port outside \(report.policy.allowed)"))
+        }
         lines.append("")
         let header = ["POD", "DESTINATION", "PROTO", "FLOWS", "UNREPLIED", "TRANSLATED PORTS"]
         var rows: [[String]] = []
@@ -69,6 +85,15 @@ public struct TextReportWriter: Sendable {
         if offenders.count > groupLimit {
             lines.append("… and \(offenders.count - groupLimit) more pod/destination pairs (--format json lists all)")
         }
+        let drops = report.firewallDrops
+        if !drops.isEmpty {
+            lines.append("")
+            lines.append(bold("dropped by:"))
+            for drop in drops {
+                lines.append("  \(drop.decidedBy)" + (drop.origin.map { "  [\($0)]" } ?? ""))
+                lines.append("      \(drop.flowSummary)")
+            }
+        }
         lines.append("")
         lines.append(contentsOf: evidenceByPod(report.violations.prefix(flowLimit)))
         if report.violations.count > flowLimit {
@@ -80,6 +105,20 @@ public struct TextReportWriter: Sendable {
             for command in remedy.commands { lines.append("    " + command) }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// What was read from `--firewall`: admitted ports per protocol and the readers' notes.
+    static func firewallLines(_ firewall: FirewallPolicy) -> [String] {
+        var lines: [String] = []
+        if firewall.isStateful {
+            lines.append(contentsOf: firewall.sources.compactMap(\.statefulReason))
+        } else {
+            lines.append("replies admitted to: " + firewall.admittedSummary.joined(separator: "; "))
+        }
+        for source in firewall.sources {
+            for note in source.notes { lines.append("note: \(source.path): \(note)") }
+        }
+        return lines
     }
 
     /// One flow's evidence, conntrack-style.
