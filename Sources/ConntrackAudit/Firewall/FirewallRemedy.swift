@@ -52,16 +52,19 @@ enum FirewallRemedy {
                 commands: command(format: format, proto: proto, family: drop.family, ports: used))
         }
         // Nothing admitted the reply: widen the rule that admits this protocol's replies, or add one.
-        let candidate = rules.first { rule in
+        // The rule that admits this protocol's replies: the accept rule with the widest port range.
+        let candidate = rules.filter { rule in
             rule.action == .accept && rule.localPorts != nil && (rule.protocols?.contains(drop.proto) ?? true) != rule.protocolsNegated
                 && (rule.family == nil || rule.family == drop.family)
-        }
+        }.max { ($0.localPorts?.count ?? 0) < ($1.localPorts?.count ?? 0) }
         let what = "\(drop.decidedBy) for \(drop.flowSummary)"
         if let candidate {
             return Remedy(
                 kind: .widenFirewall,
                 summary: "in \(file), \(what): widen \(candidate.label) (\(candidate.summary)) to destination ports \(ports)",
-                commands: command(format: format, proto: proto, family: drop.family, ports: used))
+                commands: format == .hetznerRobot
+                    ? ["Robot: in \(candidate.label), set dst_port to \"\(ports)\"   # Firewall tab, or POST /firewall/{server-number} with the whole rule list"]
+                    : command(format: format, proto: proto, family: drop.family, ports: used))
         }
         return Remedy(
             kind: .widenFirewall,

@@ -38,6 +38,10 @@ public struct FirewallRule: Hashable, Sendable {
     /// it never accepts and always drops, so a verdict can only err towards
     /// "dropped", never towards a false "clean".
     public var unevaluated: [String] = []
+    /// Interface matches (`-o int0`, `oifname "int0"`): ctaudit cannot see the
+    /// gateway's interfaces and takes them to match the reply's way to the
+    /// node; shown so the reader can check that.
+    public var interfaces: [String] = []
     public var action: Action
 
     public init(label: String, action: Action) {
@@ -101,6 +105,7 @@ public struct FirewallRule: Hashable, Sendable {
             parts.append("dst \(localNegated ? "not " : "")\(localNetworks.map(\.description).joined(separator: ","))")
         }
         if let localPorts { parts.append("dst \(localPorts)") }
+        if !interfaces.isEmpty { parts.append(interfaces.joined(separator: " ")) }
         if !unevaluated.isEmpty { parts.append("not evaluated: " + unevaluated.joined(separator: " ")) }
         let action: String = switch self.action {
         case .accept: "accept"

@@ -150,6 +150,8 @@ struct GatewayIptablesReader {
                 case "-d", "--destination":
                     rule.localNetworks = try networks(value, line: line); rule.localNegated = negateNext; index += 2
                 case "-i", "--in-interface", "-o", "--out-interface":
+                    let direction = word.hasPrefix("-i") || word == "--in-interface" ? "in" : "out"
+                    rule.interfaces.append("\(direction) \(negateNext ? "not " : "")\(value)")
                     index += 2
                 case "--dport", "--dports", "--destination-port", "--destination-ports":
                     let set = try ports(value, line: line)

@@ -136,7 +136,11 @@ struct GatewayNftReader {
         }
         if let meta = left["meta"] as? [String: Any], let key = meta["key"] as? String {
             switch key {
-            case "iifname", "oifname", "iif", "oif": return true  // the reply's way towards the node
+            case "iifname", "oifname", "iif", "oif":
+                // The reply's way towards the node: taken to match, shown in the rule.
+                let name = (right as? String) ?? NftExpression.render(right ?? "") ?? "?"
+                rule.interfaces.append("\(key.hasPrefix("i") ? "in" : "out") \(negated ? "not " : "")\(name)")
+                return true
             case "nfproto":
                 if let name = right as? String, let family = name == "ipv4" ? IPAddress.Family.ipv4 : name == "ipv6" ? .ipv6 : nil {
                     if negated { rule.family = family == .ipv4 ? .ipv6 : .ipv4 } else { rule.family = family }

@@ -59,7 +59,7 @@ extension TextReportWriter {
         var lines: [String] = []
         if !context.portRangeFindings.isEmpty {
             lines.append("")
-            lines.append(k8sPaint("\(context.portRangeFindings.count) pod(s) with ip_local_port_range outside \(report.policy.allowed)", "1")
+            lines.append(k8sPaint("\(context.portRangeFindings.count) pod(s) with ip_local_port_range outside \(report.policy.allowed.ranges.isEmpty ? "any port the firewall admits for every TCP/UDP reply (none)" : report.policy.allowed.description)", "1")
                 + " (masquerade keeps a pod's port when it can, so these connections fail without any NAT clash):")
             for finding in context.portRangeFindings {
                 let share = Int((finding.blockedShare * 100).rounded())
