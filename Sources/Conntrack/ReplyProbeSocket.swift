@@ -53,7 +53,18 @@ public struct ReplyProbeSocket: Sendable {
         let open = { Glibc.socket(family, type | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0) }
         let descriptor = try namespace.map { try $0.withEntered(open) } ?? open()
         guard descriptor >= 0 else { return .failed("socket: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
+        defer {
+            // Close with a reset, not a FIN: no TIME_WAIT keeps the port, so
+            // the next probe (of this run or another) can use any port.
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            close(descriptor)
+        }
+        if target.family == .ipv6 {
+            // IPv6 only: an IPv4 socket on the same port is another probe's, not a conflict.
+            var on: Int32 = 1
+            setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size))
+        }
 
         let bound = withAddress(port: localPort, any: true) { bind(descriptor, $0, $1) }
         if bound != 0 {
