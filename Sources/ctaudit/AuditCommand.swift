@@ -25,6 +25,7 @@ struct AuditCommand: ParsableCommand {
               ctaudit audit --netns cni-1234 --allow 32768-65535 --format json
               ctaudit audit --pod-cidr 10.42.0.0/16 --pod-cidr fd00:42::/56 --exclude-dst 10.0.0.0/8
               ctaudit audit --profile linux-ephemeral --format html --output /tmp/ctaudit.html
+              ctaudit audit --firewall robot.json          # judge by the Robot firewall's own rules (docs/FIREWALL.md)
               ctaudit audit --quiet --textfile /var/lib/node_exporter/textfile_collector/ctaudit.prom
 
             EXIT STATUS: 0 no violation (or at most --max-violations), 1 violations found, 2 bad usage or input \

@@ -29,6 +29,7 @@ struct CheckCommand: ParsableCommand {
               ctaudit check --iptables-save nat.rules --port-range 1024-65535 --format json
               ctaudit check --nft-json ruleset.json --allow 32768-65535
               ctaudit check --profile hetzner-robot --iptables-save nat.rules
+              ctaudit check --firewall nacl.json --iptables-save nat.rules
 
             EXIT STATUS: 0 safe, 1 at risk or broken, 2 bad usage or input (an unreadable or \
             malformed file is named), 3 environment (not root, nft/iptables-save missing, namespace unavailable).
