@@ -1,3 +1,4 @@
+import CConntrack
 import SystemPackage
 
 #if canImport(Glibc)

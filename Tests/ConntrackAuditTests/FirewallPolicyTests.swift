@@ -76,6 +76,8 @@ struct FirewallPolicyTests {
                 for v6 in [false, true] {
                     let flow = Self.flow(proto, port: port, v6: v6)
                     #expect(byRange.classify(flow) == byFile.classify(flow), "\(file) \(proto) \(port) v6=\(v6)")
+                    // The text-free fast path and the described verdict agree.
+                    #expect(byFile.firewall!.admits(flow) == byFile.firewall!.decide(flow).accepts)
                 }
             }
         }

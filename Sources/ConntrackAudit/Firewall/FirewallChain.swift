@@ -50,16 +50,42 @@ public struct FirewallStage: Hashable, Sendable {
 
     public func applies(to family: IPAddress.Family) -> Bool { self.family == nil || self.family == family }
 
-    /// The verdict for one packet: accepted or not, and the rule (or default) that decided.
-    public func evaluate(_ packet: ReplyPacket) -> (accepts: Bool, decidedBy: String) {
-        if let verdict = run(chain: entry, packet: packet, depth: 0) { return verdict }
-        // A base chain always has a noMatch; an entry without one accepts.
-        return (true, "chain \(entry): no rule matches (no policy given): accepted")
+    /// Which rule (or default) decided, without building any text: the hot
+    /// path of an audit judges every flow, and only violations are described.
+    public enum Decider: Hashable, Sendable {
+        case rule(chain: String, index: Int, assumed: Bool)
+        case noMatch(chain: String)
+        case entryWithoutPolicy
     }
 
-    private func run(chain name: String, packet: ReplyPacket, depth: Int) -> (accepts: Bool, decidedBy: String)? {
+    /// The verdict for one packet: accepted or not, and the rule (or default) that decided.
+    public func evaluate(_ packet: ReplyPacket) -> (accepts: Bool, decidedBy: String) {
+        let verdict = decide(packet)
+        return (verdict.accepts, describe(verdict.decider))
+    }
+
+    public func decide(_ packet: ReplyPacket) -> (accepts: Bool, decider: Decider) {
+        if let verdict = run(chain: entry, packet: packet, depth: 0) { return verdict }
+        return (true, .entryWithoutPolicy)
+    }
+
+    public func describe(_ decider: Decider) -> String {
+        switch decider {
+        case let .rule(chain, index, assumed):
+            let rule = chains[chain]!.rules[index]
+            return assumed ? rule.description + " [assumed to match: ctaudit cannot judge every condition]" : rule.description
+        case .noMatch(let chain):
+            return chains[chain]?.noMatch?.label ?? "chain \(chain): no rule matches"
+        case .entryWithoutPolicy:
+            // A base chain always has a noMatch; an entry without one accepts.
+            return "chain \(entry): no rule matches (no policy given): accepted"
+        }
+    }
+
+    private func run(chain name: String, packet: ReplyPacket, depth: Int) -> (accepts: Bool, decider: Decider)? {
         guard let chain = chains[name], depth < 32 else { return nil }
-        for rule in chain.rules {
+        let fallOff: (accepts: Bool, decider: Decider)? = chain.noMatch.map { ($0.accepts, .noMatch(chain: name)) }
+        for (index, rule) in chain.rules.enumerated() {
             let match = rule.match(packet)
             if match == .no { continue }
             // A rule ctaudit cannot fully judge is taken at its worst: it
@@ -67,9 +93,9 @@ public struct FirewallStage: Hashable, Sendable {
             let sure = match == .yes
             switch rule.action {
             case .accept:
-                if sure { return (true, rule.description) }
+                if sure { return (true, .rule(chain: name, index: index, assumed: false)) }
             case .drop:
-                return (false, sure ? rule.description : rule.description + " [assumed to match: ctaudit cannot judge every condition]")
+                return (false, .rule(chain: name, index: index, assumed: !sure))
             case .jump(let target):
                 if let verdict = run(chain: target, packet: packet, depth: depth + 1), sure || !verdict.accepts {
                     return verdict
@@ -78,11 +104,11 @@ public struct FirewallStage: Hashable, Sendable {
                 if let verdict = run(chain: target, packet: packet, depth: depth + 1), sure || !verdict.accepts {
                     return verdict
                 }
-                if sure { return chain.noMatch.map { ($0.accepts, $0.label) } }
+                if sure { return fallOff }
             case .leave:
-                if sure { return chain.noMatch.map { ($0.accepts, $0.label) } }
+                if sure { return fallOff }
             }
         }
-        return chain.noMatch.map { ($0.accepts, $0.label) }
+        return fallOff
     }
 }

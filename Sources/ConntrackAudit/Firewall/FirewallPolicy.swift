@@ -54,6 +54,28 @@ public struct FirewallPolicy: Hashable, Sendable {
         decide(ReplyPacket.replies(of: flow))
     }
 
+    /// Whether every reply packet of the flow gets through: what
+    /// classification needs, with no text built and nothing allocated.
+    public func admits(_ flow: Flow) -> Bool {
+        if stages.isEmpty { return true }
+        var packet = ReplyPacket(
+            family: flow.family, proto: flow.proto, remote: flow.reply.source, remotePort: flow.reply.sourcePort,
+            local: flow.reply.destination, localPort: flow.reply.destinationPort)
+        if flow.proto == .tcp {
+            packet.tcpFlags = [.syn, .ack]
+            if !admits(packet) { return false }
+            packet.tcpFlags = [.ack]
+        }
+        return admits(packet)
+    }
+
+    private func admits(_ packet: ReplyPacket) -> Bool {
+        for stage in stages where stage.applies(to: packet.family) {
+            if !stage.decide(packet).accepts { return false }
+        }
+        return true
+    }
+
     public func decide(_ packets: [ReplyPacket]) -> FirewallDecision {
         var accepted: FirewallDecision?
         for packet in packets {

@@ -56,7 +56,7 @@ public struct AuditPolicy: Hashable, Sendable {
         guard flow.proto.carriesPorts else { return .withoutPorts }
         let remapped = flow.isPortRemapped
         // --allow alone: one range check (the one-rule firewall, decided without building it).
-        let admitted = firewall.map { $0.decide(flow).accepts } ?? allowed.contains(flow.translatedSourcePort)
+        let admitted = firewall.map { $0.admits(flow) } ?? allowed.contains(flow.translatedSourcePort)
         return admitted
             ? .allowed(remapped: remapped)
             : .violation(remapped: remapped)
