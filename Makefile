@@ -22,9 +22,9 @@ BUILD_PACKAGES := pkg-config libmnl-dev libnetfilter-conntrack-dev
 # rule capture, benchmarks, HTML and metrics checks).
 APT_PACKAGES := $(BUILD_PACKAGES) \
 	iproute2 iptables nftables conntrack util-linux python3 gcc time jq \
-	chromium prometheus ipset
+	chromium prometheus ipset curl
 # chromium: the HTML report test renders the page headless; prometheus: promtool
-# checks the textfile metrics and deploy/ alert rules. PyPI: kubernetes-validate
+# checks the textfile metrics and deploy/ alert rules; curl: the watch --listen tests scrape /metrics. PyPI: kubernetes-validate
 # checks deploy/ manifests offline (no cluster).
 PIP_PACKAGES := kubernetes-validate
 
@@ -69,7 +69,8 @@ swift-check:
 build: deps swift-check
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-# Exit status is ctaudit's: 0 clean, 1 violations found, 2 usage, 3 environment.
+# make exits 0 when ctaudit does; on any other code it says "Error N" and exits 2.
+# For ctaudit's own code (0 clean, 1 violations, 2 usage, 3 environment) run .build/release/ctaudit.
 audit: build
 	$(SUDO) .build/release/ctaudit audit $(AUDIT_ARGS)
 

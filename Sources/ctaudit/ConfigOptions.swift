@@ -75,6 +75,7 @@ struct ConfigOptions: ParsableArguments {
             : (file?.podNetworks ?? []).isEmpty ? nil : (config ?? ConfigFile.defaultPath)
         let podNetworks = flags.podCIDRs.isEmpty ? file?.podNetworks ?? [] : flags.podCIDRs
         let excluded = flags.excludedDestinations.isEmpty ? file?.excludedDestinations ?? [] : flags.excludedDestinations
+        let services = flags.serviceCIDRs.isEmpty ? file?.serviceNetworks ?? [] : flags.serviceCIDRs
         // --firewall, else the config's firewall unless --allow/--profile override it.
         let firewallFiles = !flags.firewallFiles.isEmpty ? flags.firewallFiles
             : (flags.allowFlag == nil && profile == nil ? file?.firewallFiles ?? [] : [])
@@ -86,9 +87,11 @@ struct ConfigOptions: ParsableArguments {
                 // A firewall file that cannot be used is bad input: exit 2, file and place.
                 throw ValidationError(error.description)
             }
-            return (AuditPolicy(firewall: firewall, podNetworks: podNetworks, excludedDestinations: excluded), podCIDRsFrom)
+            return (AuditPolicy(firewall: firewall, podNetworks: podNetworks, excludedDestinations: excluded,
+                                serviceNetworks: services), podCIDRsFrom)
         }
-        let policy = AuditPolicy(allowed: allowed, podNetworks: podNetworks, excludedDestinations: excluded)
+        let policy = AuditPolicy(allowed: allowed, podNetworks: podNetworks, excludedDestinations: excluded,
+                                 serviceNetworks: services)
         return (policy, podCIDRsFrom)
     }
 }

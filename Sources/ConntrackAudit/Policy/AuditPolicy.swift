@@ -9,6 +9,10 @@ public struct AuditPolicy: Hashable, Sendable {
     public var podNetworks: [IPNetwork]
     /// Destinations never audited (e.g. in-cluster or on-link peers).
     public var excludedDestinations: [IPNetwork]
+    /// Service (cluster IP) networks: a peer there never left the node.
+    public var serviceNetworks: [IPNetwork]
+    /// Addresses of the audited namespace itself (the node's own).
+    public var localAddresses: Set<IPAddress>
     /// The upstream firewall's own rules (`--firewall`), when given: then a
     /// flow's fate is the verdict of the rule that decides its replies, and
     /// `allowed` is only the ports every TCP/UDP reply gets through to.
@@ -18,16 +22,22 @@ public struct AuditPolicy: Hashable, Sendable {
     public init(
         allowed: PortRangeSet = .defaultAllowed,
         podNetworks: [IPNetwork] = [],
-        excludedDestinations: [IPNetwork] = []
+        excludedDestinations: [IPNetwork] = [],
+        serviceNetworks: [IPNetwork] = [],
+        localAddresses: Set<IPAddress> = []
     ) {
         self.allowed = allowed
         self.podNetworks = podNetworks
         self.excludedDestinations = excludedDestinations
+        self.serviceNetworks = serviceNetworks
+        self.localAddresses = localAddresses
     }
 
     /// A policy judged by firewall rules instead of a port range.
-    public init(firewall: FirewallPolicy, podNetworks: [IPNetwork] = [], excludedDestinations: [IPNetwork] = []) {
-        self.init(allowed: firewall.admittedForAll, podNetworks: podNetworks, excludedDestinations: excludedDestinations)
+    public init(firewall: FirewallPolicy, podNetworks: [IPNetwork] = [], excludedDestinations: [IPNetwork] = [],
+                serviceNetworks: [IPNetwork] = [], localAddresses: Set<IPAddress> = []) {
+        self.init(allowed: firewall.admittedForAll, podNetworks: podNetworks, excludedDestinations: excludedDestinations,
+                  serviceNetworks: serviceNetworks, localAddresses: localAddresses)
         self.firewall = firewall
     }
 
@@ -49,10 +59,30 @@ public struct AuditPolicy: Hashable, Sendable {
         return !excludedDestinations.contains { $0.contains(flow.original.destination) }
     }
 
+    /// Whether a flow's real peer is on this node, so that no packet of it
+    /// crosses the upstream firewall. The peer is the reply tuple's source:
+    /// after DNAT (a service VIP) that is the backend that really answers,
+    /// which the original destination is not.
+    public func isNodeLocal(_ flow: Flow) -> Bool {
+        isNodeLocal(peer: flow.reply.source)
+    }
+
+    /// A pod, a known service network, an address of the audited namespace,
+    /// or loopback (127.0.0.0/8, ::1).
+    public func isNodeLocal(peer: IPAddress) -> Bool {
+        if Self.loopback.contains(where: { $0.contains(peer) }) { return true }
+        if localAddresses.contains(peer) { return true }
+        return podNetworks.contains { $0.contains(peer) } || serviceNetworks.contains { $0.contains(peer) }
+    }
+
+    static let loopback = [IPNetwork(unchecked: IPAddress("127.0.0.0")!, prefixLength: 8),
+                           IPNetwork(unchecked: IPAddress("::1")!, prefixLength: 128)]
+
     /// Sorts one flow into exactly one class.
     public func classify(_ flow: Flow) -> FlowClass {
         guard flow.isSourceNATed else { return .notSourceNATed }
         guard isInScope(flow) else { return .outOfScope }
+        if isNodeLocal(flow) { return .nodeLocal(remapped: flow.isPortRemapped) }
         guard flow.proto.carriesPorts else { return .withoutPorts }
         let remapped = flow.isPortRemapped
         // --allow alone: one range check (the one-rule firewall, decided without building it).

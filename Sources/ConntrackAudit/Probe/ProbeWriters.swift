@@ -27,29 +27,33 @@ public enum ProbeWriters {
     }
 
     public static func json(_ result: ProbeResult) -> String {
-        JSONValue.object([
-            ("schema", .string(schema)),
-            ("target", .string(result.target)),
-            ("proto", .string(result.proto)),
-            ("netns", result.netns.map(JSONValue.string) ?? .null),
-            ("range", .string(result.range.description)),
-            ("reachable", .bool(!result.unreachable)),
-            ("allowed", .array(result.allowed.ranges.map { .string($0.description) })),
-            ("blocked", .array(result.blocked.ranges.map { .string($0.description) })),
-            ("unknown", .array(result.unknown.ranges.map { .string($0.description) })),
-            ("probes", .int(result.probes)),
-            ("max_probes", .int(result.maxProbes)),
-            ("skipped_in_use", .array(result.skipped.map { .int(Int($0)) })),
-            ("evidence", .array(result.evidence.map { record in
-                .object([
-                    ("port", .int(Int(record.localPort))),
-                    ("phase", .string(record.phase.rawValue)),
-                    ("came_back", record.cameBack.map(JSONValue.bool) ?? .null),
-                    ("outcome", .string(outcome(record.outcome))),
-                    ("ms", .int(record.milliseconds)),
-                ])
-            })),
-        ]).serialized(indent: 2) + "\n"
+        JSONWriter.text(.pretty) { json in
+            json.beginObject()
+            json.member("schema", schema)
+            json.member("target", result.target)
+            json.member("proto", result.proto)
+            json.member("netns", result.netns)
+            json.member("range", result.range.description)
+            json.member("reachable", !result.unreachable)
+            json.member("allowed", result.allowed.ranges.map(\.description))
+            json.member("blocked", result.blocked.ranges.map(\.description))
+            json.member("unknown", result.unknown.ranges.map(\.description))
+            json.member("probes", result.probes)
+            json.member("max_probes", result.maxProbes)
+            json.array("skipped_in_use", result.skipped) { $0.int(Int($1)) }
+            json.array("evidence", result.evidence) { json, record in
+                json.beginObject()
+                json.member("port", Int(record.localPort))
+                json.member("phase", record.phase.rawValue)
+                json.key("came_back")
+                if let cameBack = record.cameBack { json.bool(cameBack) } else { json.null() }
+                json.member("outcome", outcome(record.outcome))
+                json.member("ms", record.milliseconds)
+                json.endObject()
+            }
+            json.endObject()
+            json.newline()
+        }
     }
 
     /// A config file (docs/CONFIG.md) whose profile is what came back, for `audit --config`.
