@@ -39,6 +39,7 @@ struct AuditCommand: ParsableCommand {
     @OptionGroup var reportOutput: ReportOutputOptions
     @OptionGroup var kubernetes: KubernetesOptions
     @OptionGroup var textfile: TextfileOptions
+    @OptionGroup var dataplane: DataplaneOptions
 
     @Option(name: .long, help: "Output format: text, json, ndjson (one violation a line), prometheus (textfile format), or html (one self-contained page; use with --output).")
     var format: OutputFormat = .text
@@ -59,10 +60,12 @@ struct AuditCommand: ParsableCommand {
             let awareness = kubernetes.awareness(namespace: target)
             var context = awareness.preparePolicy(&auditPolicy)
             if context.podCIDRsSource == .configured { context.configuredFrom = podCIDRsFrom }
-            let auditor = Auditor(policy: auditPolicy, kernelFilter: !noKernelFilter)
+            let auditor = Auditor(policy: auditPolicy, kernelFilter: !noKernelFilter,
+                                  bpffs: dataplane.directory(root: kubernetes.root))
             report = try auditor.run(namespace: target)
             awareness.annotate(&report, context: context)
             KubernetesOptions.printWarnings(report.kubernetes.warnings)
+            for warning in report.dataplanes.warnings { Console.error("ctaudit: warning: \(warning)\n") }
         } catch {
             textfile.writeFailure()
             throw error

@@ -38,6 +38,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
+    @OptionGroup var dataplane: CheckDataplaneOptions
 
     @Option(name: .long, help: "Output format: text or json (schema ctaudit.check/v1, docs/CHECK.md).")
     var format: CheckFormat = .text
@@ -79,7 +80,7 @@ struct CheckCommand: ParsableCommand {
             allowed: checkPolicy.allowed, podNetworks: checkPolicy.podNetworks, namespace: try namespace.resolve(),
             iptablesSaveFiles: iptablesSaveFiles, nftJSONFiles: nftJSONFiles,
             declaredPortRanges: portRanges, scanNamespaces: pods)
-        let report: CheckReport
+        var report: CheckReport
         do {
             report = try check.run()
         } catch let error as CheckInputError {
@@ -87,6 +88,9 @@ struct CheckCommand: ParsableCommand {
         } catch let error as CheckEnvironmentError {
             EntryPoint.fail(error.description, .environment)
         }
+        report.dataplanes = dataplane.findings(
+            allowed: checkPolicy.allowed, nodePortRange: report.nodePortRange,
+            live: iptablesSaveFiles.isEmpty && nftJSONFiles.isEmpty)
         let output: String = switch format {
         case .json: CheckJSONWriter.render(report)
         case .text: CheckTextWriter(color: Terminal.wantsColor).render(report)

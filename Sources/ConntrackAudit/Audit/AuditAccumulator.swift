@@ -11,26 +11,40 @@ public struct AuditAccumulator: Sendable {
     /// Wall clock at the start of the audit, for ages (ns since the epoch).
     private let nowNanoseconds: UInt64?
     private var seenViolationIDs = Set<UInt32>()
+    /// BPF map entries have no conntrack id: a walk that restarts (a hash map
+    /// changing underneath) is deduplicated on the flow itself.
+    private var seenBPFViolations = Set<Flow>()
 
     public init(policy: AuditPolicy, nowNanoseconds: UInt64? = nil) {
         self.policy = policy
         self.nowNanoseconds = nowNanoseconds
     }
 
-    public mutating func add(_ flow: Flow) {
-        summary.flowsRead += 1
-        switch policy.classify(flow) {
+    /// Adds one flow. Conntrack entries count as entries read; flows from a
+    /// BPF dataplane's map count only in that dataplane's counts (and in the
+    /// totals of what they are: SNAT, remapped, violation).
+    public mutating func add(_ flow: Flow, dataplane: Dataplane = .conntrack) {
+        if dataplane == .conntrack { summary.flowsRead += 1 }
+        summary.dataplanes[dataplane, default: DataplaneCounts()].flows += 1
+        let flowClass = dataplane.auditsEverySource
+            ? policy.auditingEverySource.classify(flow) : policy.classify(flow)
+        switch flowClass {
         case .notSourceNATed:
             break
         case .outOfScope:
             summary.outOfScope += 1
         case .withoutPorts:
             summary.snat += 1
+            summary.dataplanes[dataplane, default: DataplaneCounts()].snat += 1
             summary.withoutPorts += 1
         case .allowed(let remapped):
             summary.snat += 1
+            summary.dataplanes[dataplane, default: DataplaneCounts()].snat += 1
             translatedPorts.add(port: flow.translatedSourcePort, violation: false)
-            if remapped { summary.remapped += 1 }
+            if remapped {
+                summary.remapped += 1
+                summary.dataplanes[dataplane, default: DataplaneCounts()].remapped += 1
+            }
         case .violation(let remapped):
             // Only violations are kept, so only they are deduplicated: a
             // repeated entry elsewhere shifts a count by one at most.
@@ -38,16 +52,27 @@ public struct AuditAccumulator: Sendable {
                 summary.duplicates += 1
                 return
             }
+            if dataplane != .conntrack, !seenBPFViolations.insert(flow).inserted {
+                summary.duplicates += 1
+                return
+            }
             summary.snat += 1
             if remapped { summary.remapped += 1 } else { summary.violationsKeptPort += 1 }
             summary.violations += 1
+            do {
+                var counts = summary.dataplanes[dataplane, default: DataplaneCounts()]
+                counts.snat += 1
+                counts.violations += 1
+                if remapped { counts.remapped += 1 }
+                summary.dataplanes[dataplane] = counts
+            }
             translatedPorts.add(port: flow.translatedSourcePort, violation: true)
             if flow.isUnreplied { summary.violationsUnreplied += 1 }
             var age: UInt64?
             if let start = flow.startedAtNanoseconds, let now = nowNanoseconds, now >= start {
                 age = (now - start) / 1_000_000_000
             }
-            violations.append(Violation(flow: flow, ageSeconds: age))
+            violations.append(Violation(flow: flow, ageSeconds: age, dataplane: dataplane))
         }
     }
 

@@ -21,6 +21,10 @@ public struct AuditSummary: Hashable, Sendable {
     public var withoutPorts = 0
     /// Violations delivered twice by a non-atomic dump and dropped.
     public var duplicates = 0
+    /// Counts per dataplane (conntrack, and each BPF dataplane read). The
+    /// totals above include BPF flows, except `flows`/`flowsRead`, which
+    /// count conntrack entries only.
+    public var dataplanes: [Dataplane: DataplaneCounts] = [:]
 
     public init() {}
 }

@@ -11,10 +11,14 @@ public struct Auditor: Sendable {
     public var policy: AuditPolicy
     /// Ask the kernel to return only source-NATed entries (Linux 5.15+).
     public var kernelFilter: Bool
+    /// Also read the BPF NAT maps of Cilium and Calico under this bpffs
+    /// directory; nil: conntrack only.
+    public var bpffs: String?
 
-    public init(policy: AuditPolicy, kernelFilter: Bool = true) {
+    public init(policy: AuditPolicy, kernelFilter: Bool = true, bpffs: String? = nil) {
         self.policy = policy
         self.kernelFilter = kernelFilter
+        self.bpffs = bpffs
     }
 
     /// Dumps the table of `namespace` (nil: this process's own) and audits every entry.
@@ -32,13 +36,18 @@ public struct Auditor: Sendable {
         if dump.kernelFiltered, let size {
             accumulator.setTableEntries(Int(size.entries))
         }
+        // BPF dataplanes translate where conntrack never sees it: their maps
+        // are read into the same accumulator, after the table.
+        let survey = bpffs.map { BPFDataplaneReader(bpffs: $0).read(into: &accumulator) } ?? DataplaneSurvey()
         accumulator.finish()
         let violations = accumulator.takeSortedViolations()
-        return AuditReport(
+        var report = AuditReport(
             host: WallClock.hostName(), netns: namespace?.name, generatedAt: clock.rfc3339,
             policy: policy, summary: accumulator.summary, violations: violations,
             dump: dump, tableSize: size, translatedPorts: accumulator.translatedPorts,
             durationSeconds: WallClock.monotonicSeconds() - started
         )
+        report.dataplanes = survey
+        return report
     }
 }

@@ -28,6 +28,7 @@ public enum CheckJSONWriter {
             ("rules", .array(report.findings.map(finding))),
             ("remedies", .array(report.remedies.map(remedy))),
             ("notes", .array(report.notes.map(JSONValue.string))),
+            ("dataplanes", .array(report.dataplanes.map(dataplane))),
         ])
     }
 

@@ -29,6 +29,14 @@ public struct AuditPolicy: Hashable, Sendable {
         return !excludedDestinations.contains { $0.contains(flow.original.destination) }
     }
 
+    /// The same policy without pod networks: every source in scope (for
+    /// dataplanes whose translations start from the node itself).
+    public var auditingEverySource: AuditPolicy {
+        var copy = self
+        copy.podNetworks = []
+        return copy
+    }
+
     /// Sorts one flow into exactly one class.
     public func classify(_ flow: Flow) -> FlowClass {
         guard flow.isSourceNATed else { return .notSourceNATed }

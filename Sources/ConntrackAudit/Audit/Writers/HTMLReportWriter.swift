@@ -38,6 +38,9 @@ public struct HTMLReportWriter: Sendable {
             out += "<p id=\"verdict\" class=\"verdict bad\">\(summary.violations) violation(s): "
                 + "\(summary.violationsUnreplied) never got a reply. Replies to translated ports outside "
                 + "\(HTML.escape(report.policy.allowed.description)) are dropped upstream.</p>\n"
+        } else if !report.dataplanes.warnings.isEmpty {
+            out += "<p id=\"verdict\" class=\"verdict warn\">No violations in what was read, but "
+                + "\(report.dataplanes.warnings.count) BPF NAT map(s) could not be read: their translations are not audited.</p>\n"
         } else {
             out += "<p id=\"verdict\" class=\"verdict good\">No violations: every audited source-NATed flow uses an allowed port.</p>\n"
         }
@@ -47,7 +50,7 @@ public struct HTMLReportWriter: Sendable {
             rows: [[summary.flows, summary.snat, summary.remapped, summary.violations, summary.violationsUnreplied,
                     summary.violationsKeptPort, summary.outOfScope, summary.withoutPorts].map(String.init)],
             numeric: Set(0..<8))
-        out += notes(report) + "</section>\n"
+        out += notes(report) + dataplaneSection(report) + "</section>\n"
 
         out += "<section id=\"ports\"><h2>Translated source ports</h2>\n"
         out += "<p class=\"legend\"><span class=\"swatch band\"></span>allowed by the upstream firewall "
@@ -153,6 +156,7 @@ public struct HTMLReportWriter: Sendable {
         .verdict{padding:10px 14px;border-radius:6px;font-weight:600}
         .verdict.bad{background:#fde8e8;color:#8a1010;border:1px solid #f3b4b4}
         .verdict.good{background:#e6f6e6;color:#145214;border:1px solid #a9d9a9}
+        .verdict.warn{background:#fff6dd;color:#6b4e00;border:1px solid #eed58a}
         table{border-collapse:collapse;margin:4px 0}th,td{padding:4px 10px;border-bottom:1px solid #e3e3e3;text-align:left;vertical-align:top}
         th{background:#f4f4f6;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
         #violation-table td{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}

@@ -91,6 +91,7 @@ public enum JSONReportWriter {
                 ("violations_kept_port", .int(summary.violationsKeptPort)),
                 ("out_of_scope", .int(summary.outOfScope)),
                 ("without_ports", .int(summary.withoutPorts)),
+                ("dataplanes", dataplaneCounts(report)),
             ])),
             ("dump", .object([
                 ("flows_read", .int(summary.flowsRead)),
@@ -104,6 +105,7 @@ public enum JSONReportWriter {
             ("offenders", .array(offenders.map(offender))),
             ("remedies", .array(report.remedies.map(remedy))),
             ("kubernetes", kubernetes(report.kubernetes)),
+            ("dataplanes", dataplanes(report.dataplanes)),
         ]
     }
 
@@ -142,6 +144,7 @@ public enum JSONReportWriter {
             ("zone", .int(Int(flow.zone))),
             ("age", violation.ageSeconds.map { .int(Int($0)) } ?? .null),
             ("pod", violationPod(violation)),
+            ("dataplane", .string(violation.dataplane.rawValue)),
         ])
     }
 

@@ -51,6 +51,8 @@ struct ReportItemJSONEncoder {
         optionalInt(violation.ageSeconds.map(Int.init), to: &out)
         out.member("pod")
         pod(violation, to: &out)
+        out.member("dataplane")
+        out.append(quoted: violation.dataplane.rawValue)
         out.closeObject()
     }
 

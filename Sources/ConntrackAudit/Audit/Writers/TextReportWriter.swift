@@ -44,9 +44,14 @@ public struct TextReportWriter: Sendable {
             lines.append(yellow("note: \(report.dump.malformed) malformed message(s) from the kernel were skipped"))
         }
         lines.append(contentsOf: kubernetesNotes(report))
+        lines.append(contentsOf: dataplaneNotes(report))
         guard summary.violations > 0 else {
             lines.append("")
-            lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+            if report.dataplanes.warnings.isEmpty {
+                lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+            } else {
+                lines.append(yellow("no violations in what was read,") + " but \(report.dataplanes.warnings.count) BPF NAT map(s) could not be read: their translations are not audited")
+            }
             return lines.joined(separator: "\n") + "\n"
         }
 
@@ -96,6 +101,7 @@ public struct TextReportWriter: Sendable {
         if let age = violation.ageSeconds { text += "  age \(age)s" }
         if flow.mark != 0 { text += "  mark \(flow.mark)" }
         if flow.zone != 0 { text += "  zone \(flow.zone)" }
+        if violation.dataplane != .conntrack { text += "  [\(violation.dataplane) BPF]" }
         return text
     }
 
@@ -122,7 +128,7 @@ public struct TextReportWriter: Sendable {
     private func bold(_ text: String) -> String { paint(text, "1") }
     private func red(_ text: String) -> String { paint(text, "31") }
     private func green(_ text: String) -> String { paint(text, "32") }
-    private func yellow(_ text: String) -> String { paint(text, "33") }
+    func yellow(_ text: String) -> String { paint(text, "33") }
 }
 
 extension String {

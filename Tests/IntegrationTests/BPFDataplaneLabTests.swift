@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+
+/// "Cilium node" and "Calico node" labs without Cilium or Calico: maps with the
+/// upstream key/value sizes are created, pinned and filled by
+/// scripts/bpf-lab/bpfnatfill.c in a bpffs mounted inside a private mount
+/// namespace (unshare -m), and ctaudit audits them in that same namespace.
+/// The mount and the maps disappear with the namespace; conntrack is read
+/// from an empty network namespace of the test's own (no conntrack NAT).
+@Suite("BPF dataplanes (private bpffs, binary)", .serialized,
+       .enabled(if: Shell.isRoot && Shell.has("gcc") && Shell.has("unshare"), "needs root, gcc and unshare"))
+struct BPFDataplaneLabTests {
+    static let filler: Result<String, Shell.Failure> = {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("bpfnatfill-\(getpid())").path
+        let source = Shell.packageRoot.appendingPathComponent("scripts/bpf-lab/bpfnatfill.c").path
+        do {
+            try Shell.sh("gcc -O2 -Wall -o \(output) \(source)")
+            return .success(output)
+        } catch let failure as Shell.Failure {
+            return .failure(failure)
+        } catch {
+            return .failure(Shell.Failure(command: "gcc", status: -1, stderr: "\(error)"))
+        }
+    }()
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:] }
+        var violations: [[String: Any]] { json["violations"] as? [[String: Any]] ?? [] }
+        var dataplanes: [String: Any] { json["dataplanes"] as? [String: Any] ?? [:] }
+        func counts(_ plane: String) -> [String: Int] {
+            let summary = json["summary"] as? [String: Any] ?? [:]
+            return (summary["dataplanes"] as? [String: Any])?[plane] as? [String: Int] ?? [:]
+        }
+    }
+
+    /// Mounts a bpffs at `bpffsPath(dir)` in a private mount namespace, fills
+    /// it from `spec`, and runs `ctaudit audit` there against an empty netns.
+    static func audit(spec: String, _ arguments: [String], bpffsUnder: String? = nil) throws -> Run {
+        let filler = try Self.filler.get()
+        let namespace = Lab.uniquePrefix("bpf")
+        try Shell.sh("ip netns add \(namespace)")
+        defer { _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", namespace]) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-bpffs-\(UUID().uuidString)")
+        let mountPoint = directory.appendingPathComponent(bpffsUnder ?? "bpffs").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let specPath = directory.appendingPathComponent("spec").path
+        try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
+        // Everything after `unshare -m` happens in the private mount
+        // namespace; `exec` makes ctaudit its last process, so the bpffs and
+        // the pinned maps go away with it.
+        let script = #"mount -t bpf bpf "$1" && "$2" "$1" < "$3" && shift 3 && exec "$@""#
+        let result = try Shell.run("/usr/bin/unshare", [
+            "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", mountPoint, filler, specPath,
+            Shell.ctauditBinary, "audit", "--no-config", "--no-pods", "--netns", namespace,
+        ] + arguments.map { $0.replacingOccurrences(of: "@BPFFS", with: mountPoint).replacingOccurrences(of: "@DIR", with: directory.path) })
+        return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
+    }
+
+    static let ciliumNode = """
+        cilium-map v4
+        cilium-map v6
+        # pod flows: translated below 32768 (violations) and inside the range
+        cilium-snat tcp 10.0.1.5 40000 1.1.1.1 443 192.0.2.10 1024
+        cilium-snat udp 10.0.1.7 42000 8.8.8.8 53 192.0.2.10 20000
+        cilium-snat tcp 10.0.1.6 41000 1.1.1.1 443 192.0.2.10 45000
+        cilium-snat tcp 10.0.1.9 33000 1.1.1.1 443 192.0.2.10 33000
+        # the node's own connection, port and address kept: not source-NATed
+        cilium-snat tcp 192.0.2.10 50000 1.1.1.1 443 192.0.2.10 50000
+        # a NodePort DSR reply: egress entry without a reverse entry
+        cilium-egress-only tcp 10.0.1.8 8080 203.0.113.5 55555 192.0.2.10 80
+        cilium-snat tcp fd00:10::5 40000 2001:db8::1 443 2001:db8:ff::10 2000
+        cilium-snat tcp fd00:10::6 40001 2001:db8::1 443 2001:db8:ff::10 40001
+        """
+
+    @Test("Cilium node: every violating egress entry once (IPv4 and IPv6), reverse entries not counted, exit 1")
+    func ciliumNode() throws {
+        let run = try Self.audit(spec: Self.ciliumNode, [
+            "--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "--pod-cidr", "fd00:10::/64", "--format", "json",
+        ])
+        #expect(run.status == 1, "\(run.stderr)")
+        let violations = run.violations
+        #expect(violations.count == 3, "\(run.stdout)")
+        let ports = violations.compactMap { ($0["translated"] as? [String: Any])?["sport"] as? Int }.sorted()
+        #expect(ports == [1024, 2000, 20000])
+        #expect(violations.allSatisfy { $0["dataplane"] as? String == "cilium" })
+        let cilium = run.counts("cilium")
+        #expect(cilium["violations"] == 3)
+        #expect(cilium["snat"] == 6)  // 4 IPv4 pod flows (DSR not audited) + 2 IPv6
+        #expect(run.counts("conntrack")["violations"] == 0)
+        #expect(run.dataplanes["read"] as? [String] == ["conntrack", "cilium"])
+        let maps = run.dataplanes["maps"] as? [[String: Any]] ?? []
+        #expect(maps.count == 2)
+        let v4 = try #require(maps.first { ($0["path"] as? String)?.hasSuffix("cilium_snat_v4_external") == true })
+        #expect(v4["entries"] as? Int == 11)  // 5 pairs + 1 unpaired egress entry
+        #expect(v4["translations"] as? Int == 6)
+        #expect(v4["unpaired"] as? Int == 1)
+        #expect((run.dataplanes["warnings"] as? [String])?.isEmpty == true)
+        #expect(run.stderr.isEmpty, "\(run.stderr)")
+    }
+
+    @Test("Cilium node, text: says which dataplanes were read and tags the BPF evidence")
+    func ciliumNodeText() throws {
+        let run = try Self.audit(spec: Self.ciliumNode, ["--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "--pod-cidr", "fd00:10::/64"])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("dataplanes read: conntrack, cilium (BPF, 8 translation(s))"), "\(run.stdout)")
+        #expect(run.stdout.contains("[cilium BPF]"))
+        #expect(run.stdout.contains("3 violation(s)"))
+    }
+
+    static let calicoNode = """
+        calico-map v4 5
+        calico-map v6 5
+        # host connections to services whose source port collided
+        calico-psnat tcp 192.0.2.10 40001 20001 10.96.0.10 443 10.0.2.7 6443
+        calico-psnat tcp 192.0.2.10 40002 33000 10.96.0.10 443 10.0.2.7 6443
+        calico-psnat udp 192.0.2.10 40003 29999 10.96.0.53 53 10.0.2.9 53
+        calico-normal tcp 10.0.1.5 40000 10.0.2.7 80
+        calico-psnat tcp 2001:db8::10 40001 25000 fd00:96::10 443 fd00:2::7 6443
+        """
+
+    @Test("Calico node: every host-port NAT entry outside the range once (IPv4 and IPv6), exit 1")
+    func calicoNode() throws {
+        let run = try Self.audit(spec: Self.calicoNode, ["--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "--format", "json"])
+        #expect(run.status == 1, "\(run.stderr)")
+        let ports = run.violations.compactMap { ($0["translated"] as? [String: Any])?["sport"] as? Int }.sorted()
+        #expect(ports == [20001, 25000, 29999], "\(run.stdout)")
+        #expect(run.violations.allSatisfy { $0["dataplane"] as? String == "calico" })
+        let calico = run.counts("calico")
+        #expect(calico["violations"] == 3)
+        #expect(calico["snat"] == 4)
+        #expect(calico["flows"] == 4)  // NAT_FWD twins and the NORMAL entry are not flows
+        #expect(run.dataplanes["read"] as? [String] == ["conntrack", "calico"])
+    }
+
+    @Test("a map of unknown layout and an unknown Calico version: warned, never guessed; the rest is still audited")
+    func unknownLayouts() throws {
+        let spec = """
+            cilium-map v4
+            cilium-snat tcp 10.0.1.6 41000 1.1.1.1 443 192.0.2.10 45000
+            raw-map cilium_snat_v6_external 38 48
+            raw-map cali_v4_ct3 16 88
+            """
+        let run = try Self.audit(spec: spec, ["--bpffs", "@BPFFS", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let warnings = run.dataplanes["warnings"] as? [String] ?? []
+        #expect(warnings.count == 2, "\(warnings)")
+        #expect(warnings.contains { $0.contains("cilium_snat_v6_external") && $0.contains("unknown layout") && $0.contains("value 48 bytes") })
+        #expect(warnings.contains { $0.contains("cali_v4_ct3") && $0.contains("version 3") })
+        #expect(run.stderr.contains("ctaudit: warning: cilium NAT map present but not read"))
+        #expect(run.counts("cilium")["snat"] == 1)
+
+        let text = try Self.audit(spec: spec, ["--bpffs", "@BPFFS"])
+        #expect(text.stdout.contains("no violations in what was read, but 2 BPF NAT map(s) could not be read"), "\(text.stdout)")
+        let html = try Self.audit(spec: spec, ["--bpffs", "@BPFFS", "--format", "html"])
+        #expect(html.stdout.contains("class=\"verdict warn\""))
+        #expect(html.stdout.contains("NOT READ: "))
+    }
+
+    @Test("--root R reads the maps under R/sys/fs/bpf")
+    func rootRelocatesTheBpffs() throws {
+        let run = try Self.audit(spec: Self.ciliumNode, ["--root", "@DIR", "--format", "json"], bpffsUnder: "sys/fs/bpf")
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect((run.dataplanes["bpffs"] as? String)?.hasSuffix("/sys/fs/bpf") == true)
+        #expect(run.counts("cilium")["violations"] == 3)
+    }
+
+    @Test("no bpffs maps: conntrack only, nothing to warn about")
+    func noMaps() throws {
+        let run = try Self.audit(spec: "", ["--bpffs", "@BPFFS", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.dataplanes["read"] as? [String] == ["conntrack"])
+        #expect((run.dataplanes["maps"] as? [Any])?.isEmpty == true)
+    }
+}
