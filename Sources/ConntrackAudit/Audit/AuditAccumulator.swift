@@ -24,8 +24,7 @@ public struct AuditAccumulator: Sendable {
     /// BPF dataplane's map count only in that dataplane's counts (and in the
     /// totals of what they are: SNAT, remapped, violation).
     public mutating func add(_ flow: Flow, dataplane: Dataplane = .conntrack) {
-        if dataplane == .conntrack { summary.flowsRead += 1 }
-        summary.dataplanes[dataplane, default: DataplaneCounts()].flows += 1
+        if dataplane == .conntrack { summary.flowsRead += 1 } else { summary.dataplanes[dataplane, default: DataplaneCounts()].flows += 1 }
         let flowClass = dataplane.auditsEverySource
             ? policy.auditingEverySource.classify(flow) : policy.classify(flow)
         switch flowClass {
@@ -35,15 +34,15 @@ public struct AuditAccumulator: Sendable {
             summary.outOfScope += 1
         case .withoutPorts:
             summary.snat += 1
-            summary.dataplanes[dataplane, default: DataplaneCounts()].snat += 1
+            summary.countBPF(dataplane) { $0.snat += 1 }
             summary.withoutPorts += 1
         case .allowed(let remapped):
             summary.snat += 1
-            summary.dataplanes[dataplane, default: DataplaneCounts()].snat += 1
+            summary.countBPF(dataplane) { $0.snat += 1 }
             translatedPorts.add(port: flow.translatedSourcePort, violation: false)
             if remapped {
                 summary.remapped += 1
-                summary.dataplanes[dataplane, default: DataplaneCounts()].remapped += 1
+                summary.countBPF(dataplane) { $0.remapped += 1 }
             }
         case .violation(let remapped):
             // Only violations are kept, so only they are deduplicated: a
@@ -59,12 +58,10 @@ public struct AuditAccumulator: Sendable {
             summary.snat += 1
             if remapped { summary.remapped += 1 } else { summary.violationsKeptPort += 1 }
             summary.violations += 1
-            do {
-                var counts = summary.dataplanes[dataplane, default: DataplaneCounts()]
+            summary.countBPF(dataplane) { counts in
                 counts.snat += 1
                 counts.violations += 1
                 if remapped { counts.remapped += 1 }
-                summary.dataplanes[dataplane] = counts
             }
             translatedPorts.add(port: flow.translatedSourcePort, violation: true)
             if flow.isUnreplied { summary.violationsUnreplied += 1 }

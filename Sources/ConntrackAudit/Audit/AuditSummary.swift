@@ -21,9 +21,9 @@ public struct AuditSummary: Hashable, Sendable {
     public var withoutPorts = 0
     /// Violations delivered twice by a non-atomic dump and dropped.
     public var duplicates = 0
-    /// Counts per dataplane (conntrack, and each BPF dataplane read). The
-    /// totals above include BPF flows, except `flows`/`flowsRead`, which
-    /// count conntrack entries only.
+    /// Counts of each BPF dataplane read. The totals above include their
+    /// flows, except `flows`/`flowsRead`, which count conntrack entries only;
+    /// `counts(for: .conntrack)` is the rest.
     public var dataplanes: [Dataplane: DataplaneCounts] = [:]
 
     public init() {}

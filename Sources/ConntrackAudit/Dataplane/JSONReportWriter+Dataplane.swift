@@ -2,9 +2,9 @@ extension JSONReportWriter {
     /// `summary.dataplanes`: counts per dataplane read (conntrack always).
     static func dataplaneCounts(_ report: AuditReport) -> JSONValue {
         .object(report.dataplanes.read.map { plane in
-            let counts = report.summary.dataplanes[plane] ?? DataplaneCounts()
+            let counts = report.summary.counts(for: plane)
             return (plane.rawValue, .object([
-                ("flows", .int(plane == .conntrack ? report.summary.flows : counts.flows)),
+                ("flows", .int(counts.flows)),
                 ("snat", .int(counts.snat)),
                 ("remapped", .int(counts.remapped)),
                 ("violations", .int(counts.violations)),
