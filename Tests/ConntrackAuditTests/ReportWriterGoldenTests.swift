@@ -56,13 +56,15 @@ struct ReportWriterGoldenTests {
         let data = Data(JSONReportWriter.render(Self.sampleReport()).utf8)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(object["schema"] as? String == "ctaudit.audit/v1")
-        let summary = try #require(object["summary"] as? [String: Int])
-        #expect(summary["flows"] == 120)
-        #expect(summary["violations"] == 4)
-        #expect(summary["violations_unreplied"] == 3)
+        let summary = try #require(object["summary"] as? [String: Any])
+        #expect(summary["flows"] as? Int == 120)
+        #expect(summary["violations"] as? Int == 4)
+        #expect(summary["violations_unreplied"] as? Int == 3)
+        let perDataplane = try #require(summary["dataplanes"] as? [String: [String: Int]])
+        #expect(perDataplane["conntrack"]?["violations"] == 4)
         let violations = try #require(object["violations"] as? [[String: Any]])
         let first = try #require(violations.first)
-        for key in ["id", "proto", "family", "original", "reply", "translated", "remapped", "state", "unreplied", "assured", "timeout", "mark", "zone"] {
+        for key in ["id", "proto", "family", "original", "reply", "translated", "remapped", "state", "unreplied", "assured", "timeout", "mark", "zone", "dataplane"] {
             #expect(first[key] != nil, "missing \(key)")
         }
         let ipv6 = try #require(violations.first { $0["family"] as? String == "ipv6" })
