@@ -31,8 +31,7 @@ struct BPFDataplaneLabTests {
         var violations: [[String: Any]] { json["violations"] as? [[String: Any]] ?? [] }
         var dataplanes: [String: Any] { json["dataplanes"] as? [String: Any] ?? [:] }
         func counts(_ plane: String) -> [String: Int] {
-            let summary = json["summary"] as? [String: Any] ?? [:]
-            return (summary["dataplanes"] as? [String: Any])?[plane] as? [String: Int] ?? [:]
+            (dataplanes["counts"] as? [String: Any])?[plane] as? [String: Int] ?? [:]
         }
     }
 

@@ -1,5 +1,6 @@
 extension JSONReportWriter {
-    /// `summary.dataplanes`: counts per dataplane read (conntrack always).
+    /// `dataplanes.counts`: the summary's counts per dataplane read (conntrack
+    /// always). Kept out of `summary`, whose members are all numbers.
     static func dataplaneCounts(_ report: AuditReport) -> JSONValue {
         .object(report.dataplanes.read.map { plane in
             let counts = report.summary.counts(for: plane)
@@ -14,10 +15,12 @@ extension JSONReportWriter {
 
     /// The top-level `dataplanes` object: what was read, and every BPF map
     /// found (read, or why not).
-    static func dataplanes(_ survey: DataplaneSurvey) -> JSONValue {
-        .object([
+    static func dataplanes(_ report: AuditReport) -> JSONValue {
+        let survey = report.dataplanes
+        return .object([
             ("bpffs", survey.bpffs.map(JSONValue.string) ?? .null),
             ("read", .array(survey.read.map { .string($0.rawValue) })),
+            ("counts", dataplaneCounts(report)),
             ("maps", .array(survey.maps.map(mapReading))),
             ("warnings", .array(survey.warnings.map(JSONValue.string))),
         ])

@@ -91,7 +91,6 @@ public enum JSONReportWriter {
                 ("violations_kept_port", .int(summary.violationsKeptPort)),
                 ("out_of_scope", .int(summary.outOfScope)),
                 ("without_ports", .int(summary.withoutPorts)),
-                ("dataplanes", dataplaneCounts(report)),
             ])),
             ("dump", .object([
                 ("flows_read", .int(summary.flowsRead)),
@@ -105,7 +104,7 @@ public enum JSONReportWriter {
             ("offenders", .array(offenders.map(offender))),
             ("remedies", .array(report.remedies.map(remedy))),
             ("kubernetes", kubernetes(report.kubernetes)),
-            ("dataplanes", dataplanes(report.dataplanes)),
+            ("dataplanes", dataplanes(report)),
         ]
     }
 
