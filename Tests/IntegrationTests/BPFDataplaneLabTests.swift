@@ -153,7 +153,7 @@ struct BPFDataplaneLabTests {
         #expect(run.counts("cilium")["snat"] == 1)
 
         let text = try Self.audit(spec: spec, ["--bpffs", "@BPFFS"])
-        #expect(text.stdout.contains("no violations in what was read, but 2 BPF NAT map(s) could not be read"), "\(text.stdout)")
+        #expect(text.stdout.contains("no violations in what was read, but BPF NAT maps could not all be read (2 warning(s))"), "\(text.stdout)")
         let html = try Self.audit(spec: spec, ["--bpffs", "@BPFFS", "--format", "html"])
         #expect(html.stdout.contains("class=\"verdict warn\""))
         #expect(html.stdout.contains("NOT READ: "))
@@ -167,11 +167,111 @@ struct BPFDataplaneLabTests {
         #expect(run.counts("cilium")["violations"] == 3)
     }
 
+    /// As `nobody` in a user+network namespace of its own (CAP_NET_ADMIN
+    /// over its empty conntrack table, no access to the root-only pins).
+    static func auditAsNobody(spec: String) throws -> Run {
+        let filler = try Self.filler.get()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-bpffs-\(UUID().uuidString)")
+        let mountPoint = directory.appendingPathComponent("bpffs").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Shell.sh("chmod 755 \(directory.path) \(mountPoint)")
+        let specPath = directory.appendingPathComponent("spec").path
+        try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
+        let script = #"mount -t bpf bpf "$1" && chmod 755 "$1" && "$2" "$1" < "$3" && shift 3 && exec "$@""#
+        let result = try Shell.run("/usr/bin/unshare", [
+            "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", mountPoint, filler, specPath,
+            "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "unshare", "-Urn",
+            Shell.ctauditBinary, "audit", "--no-config", "--no-pods", "--bpffs", mountPoint, "--format", "json",
+        ])
+        return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
+    }
+
+    @Test("without permission to the pins: a warning, never a clean report",
+          .enabled(if: Shell.has("setpriv") && FileManager.default.isExecutableFile(atPath: Shell.ctauditBinary)
+                   && (try? Shell.sh("su -s /bin/sh nobody -c 'test -x \(Shell.ctauditBinary)'")) != nil,
+                   "needs setpriv and a ctaudit binary that nobody can run"))
+    func permissionDenied() throws {
+        let run = try Self.auditAsNobody(spec: Self.ciliumNode)
+        #expect(run.status == 0, "\(run.stderr)")
+        let warnings = run.dataplanes["warnings"] as? [String] ?? []
+        #expect(warnings.count == 1, "\(run.stdout) \(run.stderr)")
+        #expect(warnings.first?.contains("cannot look for BPF NAT maps") == true, "\(warnings)")
+        #expect(run.stderr.contains("ctaudit: warning: cannot look for BPF NAT maps"))
+    }
+
     @Test("no bpffs maps: conntrack only, nothing to warn about")
     func noMaps() throws {
         let run = try Self.audit(spec: "", ["--bpffs", "@BPFFS", "--format", "json"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.dataplanes["read"] as? [String] == ["conntrack"])
         #expect((run.dataplanes["maps"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test("check, offline: a Cilium config with a low NodePort range is at risk; the printed change is safe")
+    func checkCiliumConfig() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rules = directory.appendingPathComponent("nat.rules").path
+        try "*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n".write(toFile: rules, atomically: true, encoding: .utf8)
+        let config = directory.appendingPathComponent("cilium-config.yaml").path
+        try """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: cilium-config, namespace: kube-system}
+            data: {enable-bpf-masquerade: "true", node-port-range: "20000,22767"}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let risky = try Spawned.run(Shell.ctauditBinary, ["check", "--no-config", "--iptables-save", rules, "--cilium-config", config])
+        #expect(risky.status == 1, "\(risky.stdout) \(risky.stderr)")
+        #expect(risky.stdout.contains("cilium BPF dataplane"))
+        #expect(risky.stdout.contains("ports 22768-65535"))
+        #expect(risky.stdout.contains("helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set nodePort.range=\"20000\\,32767\""), "\(risky.stdout)")
+        // Applying the printed change clears the verdict.
+        try """
+            kind: ConfigMap
+            data: {enable-bpf-masquerade: "true", node-port-range: "20000,32767"}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let fixed = try Spawned.run(Shell.ctauditBinary, ["check", "--no-config", "--iptables-save", rules, "--cilium-config", config, "--format", "json"])
+        #expect(fixed.status == 0, "\(fixed.stdout) \(fixed.stderr)")
+        let json = (try? JSONSerialization.jsonObject(with: Data(fixed.stdout.utf8))) as? [String: Any] ?? [:]
+        let planes = json["dataplanes"] as? [[String: Any]] ?? []
+        #expect(planes.first?["verdict"] as? String == "safe")
+        #expect(planes.first?["ports"] as? [String: Int] == ["low": 32768, "high": 65535])
+
+        let other = directory.appendingPathComponent("other.yaml").path
+        try "kind: Secret\ndata: {}\n".write(toFile: other, atomically: true, encoding: .utf8)
+        let nothing = try Spawned.run(Shell.ctauditBinary, ["check", "--no-config", "--iptables-save", rules, "--cilium-config", other])
+        #expect(nothing.status == 0, "a file without cilium-config detects nothing: \(nothing.stderr)")
+        let notYAML = try Spawned.run(Shell.ctauditBinary, ["check", "--no-config", "--iptables-save", rules, "--cilium-config", rules])
+        #expect(notYAML.status == 2)
+        #expect(notYAML.stderr.contains("\(rules): invalid YAML"), "\(notYAML.stderr)")
+        try "kind: ConfigMap\ndata: {node-port-range: \"many\"}\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try Spawned.run(Shell.ctauditBinary, ["check", "--no-config", "--iptables-save", rules, "--cilium-config", config])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("node-port-range 'many'"), "\(bad.stderr)")
+    }
+
+    @Test("check, live: Calico's maps under the bpffs, default BPFPSNATPorts: at risk, prints the FelixConfiguration patch")
+    func checkCalicoMaps() throws {
+        let filler = try Self.filler.get()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-bpffs-\(UUID().uuidString)")
+        let mountPoint = directory.appendingPathComponent("bpffs").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let namespace = Lab.uniquePrefix("bpc")
+        try Shell.sh("ip netns add \(namespace)")
+        defer { _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", namespace]) }
+        let specPath = directory.appendingPathComponent("spec").path
+        try "calico-map v4 5\n".write(toFile: specPath, atomically: true, encoding: .utf8)
+        let script = #"mount -t bpf bpf "$1" && "$2" "$1" < "$3" && shift 3 && exec "$@""#
+        let result = try Shell.run("/usr/bin/unshare", [
+            "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", mountPoint, filler, specPath,
+            Shell.ctauditBinary, "check", "--no-config", "--netns", namespace, "--bpffs", mountPoint,
+        ])
+        #expect(result.status == 1, "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("calico BPF dataplane"))
+        #expect(result.stdout.contains("ports 20000-29999 (Calico's default BPFPSNATPorts 20000:29999)"))
+        #expect(result.stdout.contains("kubectl patch felixconfiguration default --type merge -p '{\"spec\":{\"bpfPSNATPorts\":\"61000:65535\"}}'"), "\(result.stdout)")
     }
 }

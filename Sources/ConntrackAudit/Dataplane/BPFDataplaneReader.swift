@@ -26,6 +26,20 @@ public struct BPFDataplaneReader: Sendable {
     /// Reads every map found into `accumulator` and says what was read.
     public func read(into accumulator: inout AuditAccumulator) -> DataplaneSurvey {
         var survey = DataplaneSurvey(bpffs: bpffs)
+        // A directory ctaudit may not search hides every map in it: that is
+        // said, never taken for "no BPF dataplane".
+        var info = stat()
+        if lstat(globals, &info) != 0 {
+            let error = errno
+            if error != ENOENT && error != ENOTDIR {
+                survey.problems.append("cannot look for BPF NAT maps in \(globals): \(String(cString: strerror(error)))")
+            }
+            return survey
+        }
+        if access(globals, R_OK | X_OK) != 0 {
+            survey.problems.append("cannot look for BPF NAT maps in \(globals): \(String(cString: strerror(errno))) (needs root)")
+            return survey
+        }
         for layout in [CiliumSNATLayout.ipv4, .ipv6] {
             let path = globals + "/" + layout.pinnedName
             guard exists(path) else { continue }

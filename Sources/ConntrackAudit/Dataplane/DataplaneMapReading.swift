@@ -33,10 +33,13 @@ public struct DataplaneSurvey: Hashable, Sendable {
     /// The bpffs directory searched; nil when BPF maps were not looked for.
     public var bpffs: String?
     public var maps: [DataplaneMapReading] = []
+    /// Why the maps could not even be looked for (an unsearchable directory).
+    public var problems: [String] = []
 
-    public init(bpffs: String? = nil, maps: [DataplaneMapReading] = []) {
+    public init(bpffs: String? = nil, maps: [DataplaneMapReading] = [], problems: [String] = []) {
         self.bpffs = bpffs
         self.maps = maps
+        self.problems = problems
     }
 
     /// Dataplanes with at least one map read, conntrack first.
@@ -54,7 +57,7 @@ public struct DataplaneSurvey: Hashable, Sendable {
     /// One line per map that exists but could not be read: the audit cannot
     /// vouch for what that dataplane translated.
     public var warnings: [String] {
-        maps.compactMap { reading in
+        problems + maps.compactMap { reading in
             guard case .unreadable(let reason) = reading.outcome else { return nil }
             return "\(reading.dataplane) NAT map present but not read, its translations are not audited: \(reason)"
         }

@@ -40,7 +40,7 @@ public struct HTMLReportWriter: Sendable {
                 + "\(HTML.escape(report.policy.allowed.description)) are dropped upstream.</p>\n"
         } else if !report.dataplanes.warnings.isEmpty {
             out += "<p id=\"verdict\" class=\"verdict warn\">No violations in what was read, but "
-                + "\(report.dataplanes.warnings.count) BPF NAT map(s) could not be read: their translations are not audited.</p>\n"
+                + "BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited.</p>\n"
         } else {
             out += "<p id=\"verdict\" class=\"verdict good\">No violations: every audited source-NATed flow uses an allowed port.</p>\n"
         }

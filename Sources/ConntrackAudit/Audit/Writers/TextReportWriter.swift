@@ -50,7 +50,7 @@ public struct TextReportWriter: Sendable {
             if report.dataplanes.warnings.isEmpty {
                 lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
             } else {
-                lines.append(yellow("no violations in what was read,") + " but \(report.dataplanes.warnings.count) BPF NAT map(s) could not be read: their translations are not audited")
+                lines.append(yellow("no violations in what was read,") + " but BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited")
             }
             return lines.joined(separator: "\n") + "\n"
         }
