@@ -54,26 +54,25 @@ public final class ConntrackSocket {
     /// Streams the table: each decoded flow is handed to `body` and then
     /// forgotten, so memory stays flat however large the table is.
     ///
-    /// A dump is not atomic: the same entry can be delivered twice when the
-    /// table changes under it (dedupe by `Flow.id` where it matters).
+    /// A dump is not atomic: entries created or deleted during it may or may
+    /// not be seen. An entry the kernel sends twice is passed on once and
+    /// counted in `DumpResult.duplicates` (see `DumpResendFilter`).
     @discardableResult
     public func dump(_ request: DumpRequest = .everything, _ body: (Flow) -> Void) throws -> DumpResult {
-        var result = DumpResult()
         let required = request.requiredStatus
-        if required.isEmpty {
-            try runDump(statusMask: 0, result: &result, body)
+        guard !required.isEmpty else { return try runDump(statusMask: 0, body) }
+        var delivered = 0
+        do {
+            return try runDump(statusMask: required.rawValue) { flow in
+                delivered += 1
+                body(flow)
+            }
+        } catch let error as ConntrackError where delivered == 0 && Self.isFilterRefusal(error) {
+            // An older kernel may refuse the attribute: ask again for everything.
+            var result = try runDump(statusMask: 0, body)
+            result.kernelFilterFallback = "kernel refused the status filter (\(error)); filtering in user space"
             return result
         }
-        do {
-            result.kernelFiltered = true
-            try runDump(statusMask: required.rawValue, result: &result, body)
-        } catch let error as ConntrackError where result.flows == 0 && Self.isFilterRefusal(error) {
-            // An older kernel may refuse the attribute: ask again for everything.
-            result = DumpResult()
-            result.kernelFilterFallback = "kernel refused the status filter (\(error)); filtering in user space"
-            try runDump(statusMask: 0, result: &result, body)
-        }
-        return result
     }
 
     /// Entries in this namespace's table and the host's maximum.
@@ -119,16 +118,6 @@ public final class ConntrackSocket {
 
     // MARK: - Internals
 
-    /// Whether one message of a dump that asked for `filter` shows that the
-    /// kernel applied it. A kernel that filters marks every message with
-    /// NLM_F_DUMP_FILTERED; one that silently ignores the unknown attribute
-    /// (before 5.15) marks none. An entry without the required status bits
-    /// proves the same even if a flag were set.
-    static func kernelApplied(filter: FlowStatus, messageFlags: UInt16, status: FlowStatus) -> Bool {
-        let dumpFiltered: UInt16 = 0x20  // NLM_F_DUMP_FILTERED
-        return messageFlags & dumpFiltered != 0 && status.isSuperset(of: filter)
-    }
-
     private static func isFilterRefusal(_ error: ConntrackError) -> Bool {
         switch error {
         case .system(_, .invalidArgument), .system(_, .notSupported), .conntrackUnavailable(.notSupported): true
@@ -136,56 +125,18 @@ public final class ConntrackSocket {
         }
     }
 
-    private func runDump(statusMask: UInt32, result: inout DumpResult, _ body: (Flow) -> Void) throws {
+    private func runDump(statusMask: UInt32, _ body: (Flow) -> Void) throws -> DumpResult {
         sequence &+= 1
         let length = ctaudit_build_dump_request(buffer.baseAddress, buffer.count, sequence, statusMask)
         try send(length: Int(length), operation: "conntrack dump request")
-        let required = FlowStatus(rawValue: statusMask)
-        let dumpInterrupted: UInt16 = 0x10  // NLM_F_DUMP_INTR
+        var reader = DumpReader(sequence: sequence, portID: portID, requiredStatus: FlowStatus(rawValue: statusMask))
         // One thread: the kernel fills the next datagram inside recvmsg, and
         // decoding one costs ~1/20 of that. Receiving on a second thread was
         // measured (1M entries) and saved nothing: the hand-offs cost what
         // the overlap gained.
         while true {
             let count = try receive(operation: "conntrack dump")
-            result.datagrams += 1
-            var messages = NetlinkMessageCursor(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            do {
-                while let message = try messages.next() {
-                    // Anything not answering this request is stale; skip it.
-                    guard message.sequence == sequence, message.portID == portID || message.portID == 0 else { continue }
-                    if message.flags & dumpInterrupted != 0 { result.interrupted = true }
-                    switch message.type {
-                    case NetlinkMessage.done:
-                        return
-                    case NetlinkMessage.error:
-                        let code = try message.errorCode()
-                        if code != 0 { throw ConntrackError.from(Errno(rawValue: code), operation: "conntrack dump") }
-                    case NetlinkMessage.overrun:
-                        throw ConntrackError.receiveOverrun
-                    case NetlinkMessage.noop:
-                        continue
-                    default:
-                        guard message.type >> 8 == ConntrackAttribute.subsystem,
-                              message.type & 0xff == ConntrackAttribute.messageNew else { continue }
-                        let flow: Flow
-                        do {
-                            flow = try FlowDecoder.decode(message.payload)
-                        } catch {
-                            result.malformed += 1
-                            continue
-                        }
-                        result.flows += 1
-                        if result.kernelFiltered && !Self.kernelApplied(filter: required, messageFlags: message.flags, status: flow.status) {
-                            result.kernelFiltered = false
-                            result.kernelFilterFallback = "kernel ignored the status filter (needs Linux 5.15+); filtering in user space"
-                        }
-                        body(flow)
-                    }
-                }
-            } catch let error as DecodeError {
-                throw ConntrackError.malformedDatagram(error)
-            }
+            if try reader.read(datagram: UnsafeRawBufferPointer(rebasing: buffer[..<count]), body) { return reader.result }
         }
     }
 

@@ -13,6 +13,14 @@ struct NetlinkMessage {
     static let done: UInt16 = 3     // NLMSG_DONE
     static let overrun: UInt16 = 4  // NLMSG_OVERRUN
 
+    /// nlmsg_flags bits the readers look at.
+    enum Flags {
+        /// NLM_F_DUMP_INTR: the kernel says the dump may be inconsistent.
+        static let dumpInterrupted: UInt16 = 0x10
+        /// NLM_F_DUMP_FILTERED: the kernel applied the dump filter it was given.
+        static let dumpFiltered: UInt16 = 0x20
+    }
+
     /// For NLMSG_ERROR: the errno the kernel reports (0 is an acknowledgement).
     func errorCode() throws(DecodeError) -> Int32 {
         guard payload.count >= 4 else {

@@ -71,6 +71,10 @@ struct AuditCommand: ParsableCommand {
             throw error
         }
         if verbose { describeDump(report) }
+        if report.dump.interrupted {
+            // Whatever the format, a verdict on an incomplete dump is said where a person sees it.
+            Console.error("ctaudit: warning: the kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again\n")
+        }
         try textfile.write(report)
         if format == .json {
             try reportOutput.emit { JSONReportWriter.write(report, to: $0) }
@@ -90,7 +94,8 @@ struct AuditCommand: ParsableCommand {
 
     private func describeDump(_ report: AuditReport) {
         let dump = report.dump
-        var line = "ctaudit: read \(report.summary.flowsRead) of \(report.summary.flows) entries in \(dump.datagrams) datagrams; "
+        var line = "ctaudit: read \(report.summary.flowsRead) of \(report.summary.flows) entries in \(dump.datagrams) datagrams"
+        line += dump.duplicates > 0 ? " (\(dump.duplicates) resent by the kernel, counted once); " : "; "
         if dump.kernelFiltered {
             line += "kernel-side filter (CTA_STATUS IPS_SRC_NAT) used"
         } else if let reason = dump.kernelFilterFallback {

@@ -142,7 +142,6 @@ struct DataplaneCheckTests {
         let summary = accumulator.summary
         #expect(summary.flowsRead == 0)
         #expect(summary.violations == 2)
-        #expect(summary.duplicates == 1)
         #expect(summary.outOfScope == 1)
         #expect(summary.counts(for: .cilium).violations == 1)
         #expect(summary.counts(for: .calico).violations == 1)

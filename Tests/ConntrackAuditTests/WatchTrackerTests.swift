@@ -41,6 +41,27 @@ struct WatchTrackerTests {
         #expect(tracker.trackedFlows == 0)
     }
 
+    @Test("two flows that share a CTA_ID (a 32-bit hash) are two flows: both counted, followed and ended")
+    func sharedIDs() throws {
+        var tracker = WatchTracker(policy: Self.policy)
+        let first = FlowFactory.flow(id: 9, sport: 40001, translatedPort: 1500)
+        let second = FlowFactory.flow(id: 9, sport: 40002, translatedPort: 1600)
+        #expect(Self.feed(&tracker, .new, first, 1) != nil)
+        #expect(Self.feed(&tracker, .new, second, 2) != nil)
+        #expect(tracker.summary.violations == 2 && tracker.trackedFlows == 2)
+        // A resync dump that shows both again counts neither twice.
+        tracker.beginResync()
+        #expect(Self.resync(&tracker, first, 3) == nil)
+        #expect(Self.resync(&tracker, second, 3) == nil)
+        tracker.finishResync()
+        #expect(tracker.summary.violations == 2 && tracker.summary.resyncFound == 0)
+        // Ending one leaves the other alive.
+        #expect(Self.feed(&tracker, .destroy, first, 4)?.event == .destroy)
+        #expect(tracker.trackedFlows == 1)
+        #expect(Self.feed(&tracker, .destroy, second, 5)?.event == .destroy)
+        #expect(tracker.trackedFlows == 0 && tracker.summary.violationsFailed == 2)
+    }
+
     @Test("the first reply of a violation is reported once; its end is not a failure")
     func reply() throws {
         var tracker = WatchTracker(policy: Self.policy)

@@ -176,7 +176,7 @@ struct HostileNetlinkTests {
         #expect(foreign == nil)
     }
 
-    @Test("duplicate entries in one dump decode as duplicates (callers dedupe by CTA_ID)")
+    @Test("decodeDatagram keeps every message; resends are the dump reader's to drop (DumpReaderTests)")
     func duplicatesAreKept() throws {
         let result = try Self.decode(Self.entry(id: 7) + Self.entry(id: 7) + Self.done)
         #expect(result.flows.map(\.id) == [7, 7])

@@ -138,12 +138,12 @@ struct KernelFixtureTests {
         let whole = try Self.messages("lab-dump.hex")
         #expect(!filtered.isEmpty && !whole.isEmpty)
         for (flags, flow) in filtered {
-            #expect(ConntrackSocket.kernelApplied(filter: .sourceNAT, messageFlags: flags, status: flow.status))
+            #expect(DumpReader.kernelApplied(filter: .sourceNAT, messageFlags: flags, status: flow.status))
         }
         // An old kernel answers a filtered request with this: no flag, even
         // on entries that happen to be source-NATed (an all-NAT table).
         for (flags, flow) in whole {
-            #expect(!ConntrackSocket.kernelApplied(filter: .sourceNAT, messageFlags: flags, status: flow.status))
+            #expect(!DumpReader.kernelApplied(filter: .sourceNAT, messageFlags: flags, status: flow.status))
         }
     }
 }

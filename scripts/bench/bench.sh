@@ -62,6 +62,10 @@ done
 "$TIME_BIN" -f '%e %M' -o /dev/null true 2>/dev/null ||
 	die "GNU time not found at $TIME_BIN (apt-get install time)"
 
+# One benchmark script at a time touches nf_conntrack_max (id-collisions.sh too).
+exec 9> /run/lock/ctaudit-bench.lock
+flock 9
+
 # --- cleanup: always delete our namespaces and restore nf_conntrack_max ----
 ORIG_MAX=$(cat $MAX_SYSCTL)
 SET_MAX=

@@ -2,6 +2,10 @@ public import Conntrack
 
 /// Folds a stream of flows into counts and the violations to report,
 /// holding nothing else: memory grows with violations, not with the table.
+///
+/// Every flow given is counted: entries a dump delivers twice were already
+/// dropped by the dump (by id, original tuple and zone; `DumpResult.duplicates`).
+/// Deduplicating here by CTA_ID alone would drop real entries that share an id.
 public struct AuditAccumulator: Sendable {
     public let policy: AuditPolicy
     public private(set) var summary = AuditSummary()
@@ -10,9 +14,8 @@ public struct AuditAccumulator: Sendable {
     public private(set) var translatedPorts = PortHistogram()
     /// Wall clock at the start of the audit, for ages (ns since the epoch).
     private let nowNanoseconds: UInt64?
-    private var seenViolationIDs = Set<UInt32>()
-    /// BPF map entries have no conntrack id: a walk that restarts (a hash map
-    /// changing underneath) is deduplicated on the flow itself.
+    /// A BPF map walk that restarts (a hash map changing underneath) can
+    /// return an entry twice; BPF violations are deduplicated on the flow.
     private var seenBPFViolations = Set<Flow>()
 
     public init(policy: AuditPolicy, nowNanoseconds: UInt64? = nil) {
@@ -46,15 +49,8 @@ public struct AuditAccumulator: Sendable {
             }
         case .violation(let remapped):
             // Only violations are kept, so only they are deduplicated: a
-            // repeated entry elsewhere shifts a count by one at most.
-            if let id = flow.id, !seenViolationIDs.insert(id).inserted {
-                summary.duplicates += 1
-                return
-            }
-            if dataplane != .conntrack, !seenBPFViolations.insert(flow).inserted {
-                summary.duplicates += 1
-                return
-            }
+            // repeated allowed entry shifts a count by one at most.
+            if dataplane != .conntrack, !seenBPFViolations.insert(flow).inserted { return }
             summary.snat += 1
             if remapped { summary.remapped += 1 } else { summary.violationsKeptPort += 1 }
             summary.violations += 1

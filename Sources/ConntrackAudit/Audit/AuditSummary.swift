@@ -19,8 +19,6 @@ public struct AuditSummary: Hashable, Sendable {
     public var outOfScope = 0
     /// Source-NATed pod flows without ports (ICMP, GRE, ...): counted, never violations.
     public var withoutPorts = 0
-    /// Violations delivered twice by a non-atomic dump and dropped.
-    public var duplicates = 0
     /// Counts of each BPF dataplane read. The totals above include their
     /// flows, except `flows`/`flowsRead`, which count conntrack entries only;
     /// `counts(for: .conntrack)` is the rest.

@@ -3,8 +3,8 @@ public import Conntrack
 /// The decisions of `watch`, without any I/O: folds conntrack events (and
 /// resync dumps) into records to print and a summary.
 ///
-/// Every in-scope source-NATed flow is remembered by CTA_ID from its first
-/// event until its DESTROY, so each is counted once and a reported flow is
+/// Every in-scope source-NATed flow is remembered by its identity (CTA_ID,
+/// original tuple and zone: ids alone collide) from its first event until its DESTROY, so each is counted once and a reported flow is
 /// printed again only when something an operator cares about changes: it got
 /// its first reply, or it ended. Memory grows with the source-NATed flows
 /// alive in the table, not with time.
@@ -22,7 +22,7 @@ public struct WatchTracker: Sendable {
         var generation: UInt32
     }
 
-    private var alive: [UInt32: Tracked] = [:]
+    private var alive: [FlowIdentity: Tracked] = [:]
     private var generation: UInt32 = 0
 
     public init(policy: AuditPolicy, reportsAllRemaps: Bool = false) {
@@ -45,23 +45,17 @@ public struct WatchTracker: Sendable {
         // The hot path: most events are for flows that were not source-NATed.
         guard flow.isSourceNATed else { return nil }
         let (isViolation, isReported) = classify(flow)
-        guard let id = flow.id else {
-            // Without an id (never seen in practice) a flow cannot be followed:
-            // count it at its NEW event and report its NEW and DESTROY.
-            if event.kind == .new { firstSighting(flow, isViolation: isViolation) }
-            return isReported && event.kind != .update
-                ? record(event.kind == .new ? .new : .destroy, flow, isViolation, nowNanoseconds) : nil
-        }
+        let identity = flow.identity
 
         if event.kind == .destroy {
-            let tracked = alive.removeValue(forKey: id)
+            let tracked = alive.removeValue(forKey: identity)
             if tracked == nil { firstSighting(flow, isViolation: isViolation) }
             if isViolation && !flow.isUnreplied && tracked?.replied == false { summary.violationsReplied += 1 }
             if isViolation && flow.isUnreplied { summary.violationsFailed += 1 }
             return isReported ? record(.destroy, flow, isViolation, nowNanoseconds) : nil
         }
 
-        if var tracked = alive[id] {
+        if var tracked = alive[identity] {
             // Known flow: speak up only when it gets its first reply.
             tracked.generation = generation
             let gotReply = !tracked.replied && !flow.isUnreplied
@@ -69,13 +63,13 @@ public struct WatchTracker: Sendable {
                 tracked.replied = true
                 if tracked.isViolation { summary.violationsReplied += 1 }
             }
-            alive[id] = tracked
+            alive[identity] = tracked
             return gotReply && tracked.isReported ? record(.update, flow, isViolation, nowNanoseconds) : nil
         }
 
         guard policy.classify(flow) != .outOfScope else { return nil }
         firstSighting(flow, isViolation: isViolation)
-        alive[id] = Tracked(isViolation: isViolation, isReported: isReported, replied: !flow.isUnreplied,
+        alive[identity] = Tracked(isViolation: isViolation, isReported: isReported, replied: !flow.isUnreplied,
                             generation: generation)
         guard isReported else { return nil }
         return record(event.kind == .new ? .new : .update, flow, isViolation, nowNanoseconds)
@@ -92,19 +86,20 @@ public struct WatchTracker: Sendable {
     /// Folds one flow of the resync dump in; returns a record for a reported
     /// flow the events had not shown (its events were lost).
     public mutating func resync(_ flow: Flow, nowNanoseconds: UInt64) -> WatchRecord? {
-        guard flow.isSourceNATed, let id = flow.id, policy.classify(flow) != .outOfScope else { return nil }
+        guard flow.isSourceNATed, policy.classify(flow) != .outOfScope else { return nil }
+        let identity = flow.identity
         let (isViolation, isReported) = classify(flow)
-        if var tracked = alive[id] {
+        if var tracked = alive[identity] {
             tracked.generation = generation
             if !tracked.replied && !flow.isUnreplied {
                 tracked.replied = true
                 if tracked.isViolation { summary.violationsReplied += 1 }
             }
-            alive[id] = tracked
+            alive[identity] = tracked
             return nil
         }
         firstSighting(flow, isViolation: isViolation)
-        alive[id] = Tracked(isViolation: isViolation, isReported: isReported, replied: !flow.isUnreplied,
+        alive[identity] = Tracked(isViolation: isViolation, isReported: isReported, replied: !flow.isUnreplied,
                             generation: generation)
         guard isReported else { return nil }
         if isViolation { summary.resyncFound += 1 }

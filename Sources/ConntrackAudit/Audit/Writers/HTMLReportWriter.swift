@@ -132,7 +132,10 @@ public struct HTMLReportWriter: Sendable {
     private func notes(_ report: AuditReport) -> String {
         var out = ""
         if report.dump.interrupted {
-            out += "<p class=\"note\">The table changed during the dump; counts may be off by a few entries.</p>\n"
+            out += "<p class=\"note\">The kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again.</p>\n"
+        }
+        if report.dump.duplicates > 0 {
+            out += "<p class=\"note\">The kernel sent \(report.dump.duplicates) entr\(report.dump.duplicates == 1 ? "y" : "ies") twice (the table changed during the dump); each was counted once.</p>\n"
         }
         if report.dump.malformed > 0 {
             out += "<p class=\"note\">\(report.dump.malformed) malformed message(s) from the kernel were skipped.</p>\n"

@@ -96,7 +96,7 @@ public enum JSONReportWriter {
                 ("flows_read", .int(summary.flowsRead)),
                 ("kernel_filtered", .bool(report.dump.kernelFiltered)),
                 ("malformed", .int(report.dump.malformed)),
-                ("duplicates", .int(summary.duplicates)),
+                ("duplicates", .int(report.dump.duplicates)),
                 ("interrupted", .bool(report.dump.interrupted)),
                 ("table_max", report.tableSize?.maximum.map { .int(Int($0)) } ?? .null),
             ])),

@@ -159,8 +159,10 @@ public enum PrometheusWriter {
 
         /// What every report that dumps the table says about the dump itself.
         mutating func dumpHealth(prefix: String, dump: DumpResult, which: String) {
-            gauge("\(prefix)_interrupted", "1 if the table changed during \(which) (counts may be off by a few).",
+            gauge("\(prefix)_interrupted", "1 if the kernel flagged \(which) as interrupted (NLM_F_DUMP_INTR): entries may be missing.",
                   dump.interrupted ? 1 : 0)
+            gauge("\(prefix)_duplicates", "Entries the kernel sent twice during \(which) (same id, original tuple and zone), counted once.",
+                  Double(dump.duplicates))
             gauge("\(prefix)_malformed_messages", "Conntrack messages from the kernel that failed to decode and were skipped.",
                   Double(dump.malformed))
         }

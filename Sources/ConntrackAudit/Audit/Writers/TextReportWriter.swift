@@ -38,7 +38,10 @@ public struct TextReportWriter: Sendable {
         }
         lines.append(counts)
         if report.dump.interrupted {
-            lines.append(yellow("note: the table changed during the dump; counts may be off by a few entries"))
+            lines.append(yellow("note: the kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again"))
+        }
+        if report.dump.duplicates > 0 {
+            lines.append(yellow("note: the kernel sent \(report.dump.duplicates) entr\(report.dump.duplicates == 1 ? "y" : "ies") twice (the table changed during the dump); each was counted once"))
         }
         if report.dump.malformed > 0 {
             lines.append(yellow("note: \(report.dump.malformed) malformed message(s) from the kernel were skipped"))
