@@ -12,7 +12,10 @@
 // static asserts pin those sizes.
 //
 // Spec lines (addresses in text form; ports in decimal; '#' comments):
-//   cilium-map v4|v6                      create tc/globals/cilium_snat_v{4,6}_external
+//   cilium-map v4|v6 [MAX_ENTRIES]        create tc/globals/cilium_snat_v{4,6}_external (default 1024)
+//   cilium-fill COUNT PERCENT_LOW         COUNT IPv4 egress + reverse pairs (benchmarks): pods
+//                                         10.x.y.z to 203.0.113.0/24:443, PERCENT_LOW of them
+//                                         translated below 32768, the rest into 32768-65535
 //   cilium-snat PROTO SRC SPORT DST DPORT TO_SRC TO_SPORT
 //                                         egress + reverse entry (snat_v4_new_mapping)
 //   cilium-egress-only PROTO SRC SPORT DST DPORT TO_SRC TO_SPORT
@@ -154,6 +157,8 @@ static void die(const char *what, int line) {
     exit(1);
 }
 
+static uint32_t max_entries_next = 1024;
+
 static int create_pinned(const char *name, uint32_t key, uint32_t value, int line) {
     char path[4096];
     snprintf(path, sizeof(path), "%s/tc", root);
@@ -166,7 +171,8 @@ static int create_pinned(const char *name, uint32_t key, uint32_t value, int lin
     attr.map_type = BPF_MAP_TYPE_LRU_HASH;
     attr.key_size = key;
     attr.value_size = value;
-    attr.max_entries = 1024;
+    attr.max_entries = max_entries_next;
+    max_entries_next = 1024;
     int fd = (int)sys_bpf(BPF_MAP_CREATE, &attr);
     if (fd < 0) die("BPF_MAP_CREATE", line);
     memset(&attr, 0, sizeof(attr));
@@ -217,6 +223,7 @@ int main(int argc, char **argv) {
                        word[3], word[4], word[5], word[6], word[7], word[8]);
         if (n <= 0 || word[0][0] == '#') continue;
         if (!strcmp(word[0], "cilium-map")) {
+            if (n >= 3) max_entries_next = (uint32_t)strtoul(word[2], NULL, 10);
             if (!strcmp(word[1], "v4"))
                 cilium4 = create_pinned("cilium_snat_v4_external", sizeof(struct ipv4_ct_tuple), sizeof(struct ipv4_nat_entry), line);
             else
@@ -254,6 +261,25 @@ int main(int argc, char **argv) {
                 rstate.to_daddr = out.saddr; rstate.to_dport = out.sport;
                 if (both) put(cilium6, &rev, &rstate, line);
                 put(cilium6, &out, &ostate, line);
+            }
+        } else if (!strcmp(word[0], "cilium-fill")) {
+            long count = atol(word[1]), low = atol(word[2]);
+            for (long i = 0; i < count; i++) {
+                struct ipv4_ct_tuple out = {0}, rev = {0};
+                struct ipv4_nat_entry ostate = {0}, rstate = {0};
+                out.saddr = htonl(0x0a000000u | (uint32_t)(i / 50000) << 8 | (uint32_t)(i % 200 + 1));
+                out.daddr = htonl(0xcb007100u | (uint32_t)(i % 250 + 1));
+                out.sport = htons((__u16)(32768 + i % 28000));
+                out.dport = htons(443);
+                out.nexthdr = 6;
+                ostate.to_saddr = htonl(0xc000020au);
+                __u16 port = (i % 100) < low ? (__u16)(1024 + i % 31000) : (__u16)(32768 + (i * 7) % 32768);
+                ostate.to_sport = htons(port);
+                rev.nexthdr = 6; rev.saddr = out.daddr; rev.sport = out.dport;
+                rev.daddr = ostate.to_saddr; rev.dport = ostate.to_sport; rev.flags = TUPLE_F_IN;
+                rstate.to_daddr = out.saddr; rstate.to_dport = out.sport;
+                put(cilium4, &rev, &rstate, line);
+                put(cilium4, &out, &ostate, line);
             }
         } else if (!strcmp(word[0], "calico-map")) {
             char name[96];
