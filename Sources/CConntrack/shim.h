@@ -194,6 +194,25 @@ static inline int ctaudit_bpf_map_lookup(int fd, const void *key, void *value) {
     return (int)syscall(__NR_bpf, BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr));
 }
 
+/// BPF_MAP_LOOKUP_BATCH (Linux 5.6+): up to *count entries into `keys` and
+/// `values`; `in_batch` NULL for the first call, then the previous `out_batch`
+/// (a hash map's token is a u32 bucket index; give 8 bytes). ENOENT: the last
+/// batch (*count may still be > 0); ENOSPC: a bucket holds more than *count.
+static inline int ctaudit_bpf_map_lookup_batch(int fd, const void *in_batch, void *out_batch,
+                                               void *keys, void *values, uint32_t *count) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.batch.map_fd = (uint32_t)fd;
+    attr.batch.in_batch = (uint64_t)(uintptr_t)in_batch;
+    attr.batch.out_batch = (uint64_t)(uintptr_t)out_batch;
+    attr.batch.keys = (uint64_t)(uintptr_t)keys;
+    attr.batch.values = (uint64_t)(uintptr_t)values;
+    attr.batch.count = *count;
+    int rc = (int)syscall(__NR_bpf, BPF_MAP_LOOKUP_BATCH, &attr, sizeof(attr));
+    *count = attr.batch.count;
+    return rc;
+}
+
 static inline uint32_t ctaudit_bpf_map_type_hash(void) { return BPF_MAP_TYPE_HASH; }
 static inline uint32_t ctaudit_bpf_map_type_lru_hash(void) { return BPF_MAP_TYPE_LRU_HASH; }
 

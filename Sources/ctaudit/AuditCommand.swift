@@ -61,7 +61,8 @@ struct AuditCommand: ParsableCommand {
             var context = awareness.preparePolicy(&auditPolicy)
             if context.podCIDRsSource == .configured { context.configuredFrom = podCIDRsFrom }
             let auditor = Auditor(policy: auditPolicy, kernelFilter: !noKernelFilter,
-                                  bpffs: dataplane.directory(root: kubernetes.root))
+                                  bpffs: dataplane.directory(root: kubernetes.root),
+                                  bpfBatchLookup: DataplaneOptions.batchLookup)
             report = try auditor.run(namespace: target)
             awareness.annotate(&report, context: context)
             KubernetesOptions.printWarnings(report.kubernetes.warnings)

@@ -37,7 +37,7 @@ struct BPFDataplaneLabTests {
 
     /// Mounts a bpffs at `bpffsPath(dir)` in a private mount namespace, fills
     /// it from `spec`, and runs `ctaudit audit` there against an empty netns.
-    static func audit(spec: String, _ arguments: [String], bpffsUnder: String? = nil) throws -> Run {
+    static func audit(spec: String, _ arguments: [String], bpffsUnder: String? = nil, keyByKey: Bool = false) throws -> Run {
         let filler = try Self.filler.get()
         let namespace = Lab.uniquePrefix("bpf")
         try Shell.sh("ip netns add \(namespace)")
@@ -55,7 +55,8 @@ struct BPFDataplaneLabTests {
         let result = try Shell.run("/usr/bin/unshare", [
             "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", mountPoint, filler, specPath,
             Shell.ctauditBinary, "audit", "--no-config", "--no-pods", "--netns", namespace,
-        ] + arguments.map { $0.replacingOccurrences(of: "@BPFFS", with: mountPoint).replacingOccurrences(of: "@DIR", with: directory.path) })
+        ] + arguments.map { $0.replacingOccurrences(of: "@BPFFS", with: mountPoint).replacingOccurrences(of: "@DIR", with: directory.path) },
+            environment: keyByKey ? ["CTAUDIT_BPF_BATCH": "0"] : nil)
         return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
@@ -75,11 +76,12 @@ struct BPFDataplaneLabTests {
         cilium-snat tcp fd00:10::6 40001 2001:db8::1 443 2001:db8:ff::10 40001
         """
 
-    @Test("Cilium node: every violating egress entry once (IPv4 and IPv6), reverse entries not counted, exit 1")
-    func ciliumNode() throws {
+    @Test("Cilium node: every violating egress entry once (IPv4 and IPv6), reverse entries not counted, exit 1",
+          arguments: [false, true])
+    func ciliumNode(keyByKey: Bool) throws {
         let run = try Self.audit(spec: Self.ciliumNode, [
             "--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "--pod-cidr", "fd00:10::/64", "--format", "json",
-        ])
+        ], keyByKey: keyByKey)
         #expect(run.status == 1, "\(run.stderr)")
         let violations = run.violations
         #expect(violations.count == 3, "\(run.stdout)")
@@ -121,9 +123,10 @@ struct BPFDataplaneLabTests {
         calico-psnat tcp 2001:db8::10 40001 25000 fd00:96::10 443 fd00:2::7 6443
         """
 
-    @Test("Calico node: every host-port NAT entry outside the range once (IPv4 and IPv6), exit 1")
-    func calicoNode() throws {
-        let run = try Self.audit(spec: Self.calicoNode, ["--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "--format", "json"])
+    @Test("Calico node: every host-port NAT entry outside the range once (IPv4 and IPv6), exit 1", arguments: [false, true])
+    func calicoNode(keyByKey: Bool) throws {
+        let run = try Self.audit(spec: Self.calicoNode, ["--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "--format", "json"],
+                                 keyByKey: keyByKey)
         #expect(run.status == 1, "\(run.stderr)")
         let ports = run.violations.compactMap { ($0["translated"] as? [String: Any])?["sport"] as? Int }.sorted()
         #expect(ports == [20001, 25000, 29999], "\(run.stdout)")
@@ -198,6 +201,17 @@ struct BPFDataplaneLabTests {
         #expect(warnings.count == 1, "\(run.stdout) \(run.stderr)")
         #expect(warnings.first?.contains("cannot look for BPF NAT maps") == true, "\(warnings)")
         #expect(run.stderr.contains("ctaudit: warning: cannot look for BPF NAT maps"))
+    }
+
+    @Test("--no-bpf: conntrack only, the maps are not looked for")
+    func noBPF() throws {
+        let run = try Self.audit(spec: Self.ciliumNode, ["--no-bpf", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.dataplanes["bpffs"] is NSNull)
+        #expect(run.dataplanes["read"] as? [String] == ["conntrack"])
+        let both = try Self.audit(spec: "", ["--no-bpf", "--bpffs", "@BPFFS"])
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("--no-bpf and --bpffs exclude each other"))
     }
 
     @Test("no bpffs maps: conntrack only, nothing to warn about")

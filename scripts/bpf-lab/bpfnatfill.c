@@ -14,7 +14,7 @@
 // Spec lines (addresses in text form; ports in decimal; '#' comments):
 //   cilium-map v4|v6 [MAX_ENTRIES]        create tc/globals/cilium_snat_v{4,6}_external (default 1024)
 //   cilium-fill COUNT PERCENT_LOW         COUNT IPv4 egress + reverse pairs (benchmarks): pods
-//                                         10.x.y.z to 203.0.113.0/24:443, PERCENT_LOW of them
+//                                         10.x.y.z to 203.0.0.0/8:443, PERCENT_LOW of them
 //                                         translated below 32768, the rest into 32768-65535
 //   cilium-snat PROTO SRC SPORT DST DPORT TO_SRC TO_SPORT
 //                                         egress + reverse entry (snat_v4_new_mapping)
@@ -268,7 +268,9 @@ int main(int argc, char **argv) {
                 struct ipv4_ct_tuple out = {0}, rev = {0};
                 struct ipv4_nat_entry ostate = {0}, rstate = {0};
                 out.saddr = htonl(0x0a000000u | (uint32_t)(i / 50000) << 8 | (uint32_t)(i % 200 + 1));
-                out.daddr = htonl(0xcb007100u | (uint32_t)(i % 250 + 1));
+                // A server address per connection: reverse keys never collide,
+                // as Cilium's own allocation guarantees.
+                out.daddr = htonl(0xcb000000u | ((uint32_t)i & 0xffffffu));
                 out.sport = htons((__u16)(32768 + i % 28000));
                 out.dport = htons(443);
                 out.nexthdr = 6;

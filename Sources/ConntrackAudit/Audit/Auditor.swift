@@ -14,11 +14,14 @@ public struct Auditor: Sendable {
     /// Also read the BPF NAT maps of Cilium and Calico under this bpffs
     /// directory; nil: conntrack only.
     public var bpffs: String?
+    /// Read BPF maps in batches where the kernel can (else key by key).
+    public var bpfBatchLookup: Bool
 
-    public init(policy: AuditPolicy, kernelFilter: Bool = true, bpffs: String? = nil) {
+    public init(policy: AuditPolicy, kernelFilter: Bool = true, bpffs: String? = nil, bpfBatchLookup: Bool = true) {
         self.policy = policy
         self.kernelFilter = kernelFilter
         self.bpffs = bpffs
+        self.bpfBatchLookup = bpfBatchLookup
     }
 
     /// Dumps the table of `namespace` (nil: this process's own) and audits every entry.
@@ -38,7 +41,7 @@ public struct Auditor: Sendable {
         }
         // BPF dataplanes translate where conntrack never sees it: their maps
         // are read into the same accumulator, after the table.
-        let survey = bpffs.map { BPFDataplaneReader(bpffs: $0).read(into: &accumulator) } ?? DataplaneSurvey()
+        let survey = bpffs.map { BPFDataplaneReader(bpffs: $0, batchLookup: bpfBatchLookup).read(into: &accumulator) } ?? DataplaneSurvey()
         accumulator.finish()
         let violations = accumulator.takeSortedViolations()
         var report = AuditReport(

@@ -13,11 +13,14 @@ import Musl
 public struct BPFDataplaneReader: Sendable {
     /// The bpffs mount point (/sys/fs/bpf, or ROOT/sys/fs/bpf).
     public var bpffs: String
+    /// BPF_MAP_LOOKUP_BATCH where the kernel has it; false: key by key.
+    public var batchLookup: Bool
 
-    public init(bpffs: String) {
+    public init(bpffs: String, batchLookup: Bool = true) {
         var trimmed = bpffs
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.bpffs = trimmed
+        self.batchLookup = batchLookup
     }
 
     /// Where Cilium and Calico pin their global maps (iproute2's tc convention).
@@ -70,7 +73,7 @@ public struct BPFDataplaneReader: Sendable {
                 throw BPFError.unknownLayout(path: path, found: map.facts, expected: layout.expectation)
             }
             var translations = 0, malformed = 0, unpaired = 0
-            let entries = try map.forEachEntry { key, value in
+            let entries = try map.forEachEntry(batched: batchLookup) { key, value in
                 guard let entry = try? CiliumSNATEntry.decode(key: key, value: value, layout: layout) else {
                     malformed += 1
                     return
@@ -103,7 +106,7 @@ public struct BPFDataplaneReader: Sendable {
                 throw BPFError.unknownLayout(path: path, found: map.facts, expected: layout.expectation)
             }
             var translations = 0, malformed = 0
-            let entries = try map.forEachEntry { key, value in
+            let entries = try map.forEachEntry(batched: batchLookup) { key, value in
                 let flow: Flow?
                 do { flow = try CalicoHostPortNAT.decode(key: key, value: value, layout: layout) } catch {
                     malformed += 1
