@@ -77,19 +77,14 @@ struct AuditCommand: ParsableCommand {
             Console.error("ctaudit: warning: the kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again\n")
         }
         try textfile.write(report)
-        if format == .json {
-            try reportOutput.emit { JSONReportWriter.write(report, to: $0) }
-            try reportOutput.check(violations: report.summary.violations)
-            return
+        // JSON and NDJSON grow with the violations: streamed in chunks.
+        switch format {
+        case .json: try reportOutput.emit { JSONReportWriter.write(report, to: $0) }
+        case .ndjson: try reportOutput.emit { NDJSONWriter.write(report, to: $0) }
+        case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor).render(report))
+        case .prometheus: try reportOutput.emit(PrometheusWriter.render(report, timestamp: TextfileOptions.now()))
+        case .html: try reportOutput.emit(HTMLReportWriter().render(report))
         }
-        let output: String = switch format {
-        case .json: JSONReportWriter.render(report)
-        case .text: TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor).render(report)
-        case .ndjson: NDJSONWriter.render(report)
-        case .prometheus: PrometheusWriter.render(report, timestamp: TextfileOptions.now())
-        case .html: HTMLReportWriter().render(report)
-        }
-        try reportOutput.emit(output)
         try reportOutput.check(violations: report.summary.violations)
     }
 

@@ -44,7 +44,8 @@ struct KubernetesReportTests {
         #expect(json.contains(#""netns": "cni-1234""#))
         #expect(json.contains(#""container_id": "\#(KubernetesFixtures.kubeadmSandbox)""#))
         // Unknown fields are null, not missing.
-        let anonymous = JSONReportWriter.pod(PodIdentity(ip: IPAddress("10.244.1.9")!)).serialized()
+        let unknown = PodIdentity(ip: IPAddress("10.244.1.9")!)
+        let anonymous = JSONWriter.text(.compact) { JSONReportWriter.encode(unknown, lookup: PodLookup(unknown), into: &$0) }
         #expect(anonymous == #"{"ip":"10.244.1.9","lookup":"ip_only","container_id":null,"netns":null,"name":null,"namespace":null,"uid":null,"ipam_network":null,"other_netns":[],"evidence":[]}"#)
         #expect(json.contains(#""ip_local_port_range": {"#))
         #expect(json.contains(#""kept_port_violations": 1"#))
@@ -67,7 +68,9 @@ struct KubernetesReportTests {
         for index in report.violations.indices { report.violations[index].pod = nil }
         let disabled = try Self.lookups(JSONReportWriter.render(report))
         #expect(Set(disabled.values) == ["disabled"] && disabled.count == 3)
-        let object = JSONReportWriter.pod(notLookedUp: IPAddress("10.244.1.9")!).serialized()
+        let object = JSONWriter.text(.compact) {
+            JSONReportWriter.encode(PodIdentity(ip: IPAddress("10.244.1.9")!), lookup: .disabled, into: &$0)
+        }
         #expect(object == #"{"ip":"10.244.1.9","lookup":"disabled","container_id":null,"netns":null,"name":null,"namespace":null,"uid":null,"ipam_network":null,"other_netns":[],"evidence":[]}"#)
         // The same field in NDJSON lines.
         let line = try #require(NDJSONWriter.render(report).split(separator: "\n").first)

@@ -4,100 +4,110 @@ public enum CheckJSONWriter {
     public static let schema = "ctaudit.check/v1"
 
     public static func render(_ report: CheckReport) -> String {
-        document(report).serialized(indent: 2) + "\n"
+        JSONWriter.text(.pretty) { json in
+            encode(report, into: &json)
+            json.newline()
+        }
     }
 
-    public static func document(_ report: CheckReport) -> JSONValue {
-        .object([
-            ("schema", .string(schema)),
-            ("host", .string(report.host)),
-            ("netns", report.netns.map(JSONValue.string) ?? .null),
-            ("generated_at", .string(report.generatedAt)),
-            ("verdict", .string(report.verdict.rawValue)),
-            ("policy", .object([
-                ("allowed", ranges(report.allowed)),
-                ("pod_cidrs", .array(report.podNetworks.map { .string($0.description) })),
-            ])),
-            ("inputs", .array(report.inputs.map(JSONValue.string))),
-            ("port_sources", .array(report.sources.map(source))),
-            ("node_port_range", report.nodePortRange.map(JSONReportWriter.range) ?? .null),
-            ("kernel", .object([
-                ("release", report.kernelRelease.map(JSONValue.string) ?? .null),
-                ("remap_offset_bits", .int(report.remapOffsetBits)),
-            ])),
-            ("rules", .array(report.findings.map(finding))),
-            ("remedies", .array(report.remedies.map(remedy))),
-            ("notes", .array(report.notes.map(JSONValue.string))),
-            ("dataplanes", .array(report.dataplanes.map(dataplane))),
-        ])
+    public static func encode(_ report: CheckReport, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("schema", schema)
+        json.member("host", report.host)
+        json.member("netns", report.netns)
+        json.member("generated_at", report.generatedAt)
+        json.member("verdict", report.verdict.rawValue)
+        json.object("policy") { json in
+            json.key("allowed")
+            encode(report.allowed, into: &json)
+            json.array("pod_cidrs", report.podNetworks) { $0.string($1.description) }
+        }
+        json.member("inputs", report.inputs)
+        json.array("port_sources", report.sources) { encode($1, into: &$0) }
+        json.key("node_port_range")
+        if let range = report.nodePortRange { JSONReportWriter.encode(range, into: &json) } else { json.null() }
+        json.object("kernel") { json in
+            json.member("release", report.kernelRelease)
+            json.member("remap_offset_bits", report.remapOffsetBits)
+        }
+        json.array("rules", report.findings) { encode($1, into: &$0) }
+        json.array("remedies", report.remedies) { JSONReportWriter.encode($1, into: &$0) }
+        json.member("notes", report.notes)
+        json.array("dataplanes", report.dataplanes) { encode($1, into: &$0) }
+        json.endObject()
     }
 
-    static func ranges(_ set: PortRangeSet) -> JSONValue { .array(set.ranges.map(JSONReportWriter.range)) }
-
-    static func source(_ source: PortSource) -> JSONValue {
-        .object([
-            ("range", JSONReportWriter.range(source.range)),
-            ("origin", .string(source.origin.rawValue)),
-            ("users", .array(source.users.map(JSONValue.string))),
-        ])
+    static func encode(_ set: PortRangeSet, into json: inout JSONWriter) {
+        json.array(set.ranges) { JSONReportWriter.encode($1, into: &$0) }
     }
 
-    static func finding(_ finding: RuleFinding) -> JSONValue {
+    static func encode(_ source: PortSource, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("range")
+        JSONReportWriter.encode(source.range, into: &json)
+        json.member("origin", source.origin.rawValue)
+        json.member("users", source.users)
+        json.endObject()
+    }
+
+    static func encode(_ finding: RuleFinding, into json: inout JSONWriter) {
         let rule = finding.rule
-        var action: [(String, JSONValue)] = [("type", .string(rule.action.name))]
-        if case .snat(let address) = rule.action { action.append(("to_source", .string(address))) }
-        return .object([
-            ("tool", .string(rule.tool.rawValue)),
-            ("family", .string(rule.family)),
-            ("table", .string(rule.table)),
-            ("chain", .string(rule.chain)),
-            ("chain_path", .array(rule.chainPath.map(JSONValue.string))),
-            (rule.tool == .nft ? "handle" : "position", .int(rule.position)),
-            ("location", .string(rule.location)),
-            ("text", .string(rule.text)),
-            ("origin", .string(rule.origin)),
-            ("controller", rule.controller.map(JSONValue.string) ?? .null),
-            ("action", .object(action)),
-            ("match", .object([
-                ("text", .string(rule.matchText)),
-                ("protocols", .string(rule.protocols.description)),
-                ("effective_protocols", .string(finding.effectiveProtocols.description)),
-                ("source", rule.source.map(JSONValue.string) ?? .null),
-                ("destination", rule.destination.map(JSONValue.string) ?? .null),
-                ("mark", rule.mark.map(JSONValue.string) ?? .null),
-                ("out_interface", rule.outInterface.map(JSONValue.string) ?? .null),
-                ("comment", rule.comment.map(JSONValue.string) ?? .null),
-            ])),
-            ("ports", .object([
-                ("range", rule.ports.range.map(JSONReportWriter.range) ?? .null),
-                ("random", .bool(rule.ports.random)),
-                ("random_fully", .bool(rule.ports.randomFully)),
-                ("persistent", .bool(rule.ports.persistent)),
-                ("every_flow_remapped", .bool(rule.ports.remapsEveryFlow)),
-                ("can_carry_range", .bool(rule.protocols.canCarryPortRange)),
-            ])),
-            ("in_scope", .bool(finding.inScope)),
-            ("verdict", .string(finding.verdict.rawValue)),
-            ("reason", .string(finding.reason)),
-            ("predictions", .array(finding.predictions.map(prediction))),
-            ("remedies", .array(finding.remedies.map(remedy))),
-        ])
+        json.beginObject()
+        json.member("tool", rule.tool.rawValue)
+        json.member("family", rule.family)
+        json.member("table", rule.table)
+        json.member("chain", rule.chain)
+        json.member("chain_path", rule.chainPath)
+        if rule.tool == .nft { json.key("handle") } else { json.key("position") }
+        json.int(rule.position)
+        json.member("location", rule.location)
+        json.member("text", rule.text)
+        json.member("origin", rule.origin)
+        json.member("controller", rule.controller)
+        json.object("action") { json in
+            json.member("type", rule.action.name)
+            if case .snat(let address) = rule.action { json.member("to_source", address) }
+        }
+        json.object("match") { json in
+            json.member("text", rule.matchText)
+            json.member("protocols", rule.protocols.description)
+            json.member("effective_protocols", finding.effectiveProtocols.description)
+            json.member("source", rule.source)
+            json.member("destination", rule.destination)
+            json.member("mark", rule.mark)
+            json.member("out_interface", rule.outInterface)
+            json.member("comment", rule.comment)
+        }
+        json.object("ports") { json in
+            json.key("range")
+            if let range = rule.ports.range { JSONReportWriter.encode(range, into: &json) } else { json.null() }
+            json.member("random", rule.ports.random)
+            json.member("random_fully", rule.ports.randomFully)
+            json.member("persistent", rule.ports.persistent)
+            json.member("every_flow_remapped", rule.ports.remapsEveryFlow)
+            json.member("can_carry_range", rule.protocols.canCarryPortRange)
+        }
+        json.member("in_scope", finding.inScope)
+        json.member("verdict", finding.verdict.rawValue)
+        json.member("reason", finding.reason)
+        json.array("predictions", finding.predictions) { encode($1, into: &$0) }
+        json.array("remedies", finding.remedies) { JSONReportWriter.encode($1, into: &$0) }
+        json.endObject()
     }
 
-    static func prediction(_ prediction: RemapPrediction) -> JSONValue {
-        .object([
-            ("source_ports", JSONReportWriter.range(prediction.source.range)),
-            ("source_origin", .string(prediction.source.origin.rawValue)),
-            ("possible_ports", ranges(prediction.possiblePorts)),
-            ("possible_ports_outside", ranges(prediction.possiblePortsOutside)),
-            ("share_remapped_without_clash", .number(prediction.shareRemappedWithoutClash)),
-            ("share_outside_without_clash", .number(prediction.shareOutsideWithoutClash)),
-            ("share_of_remapped_outside", .number(prediction.shareOfRemappedOutside)),
-            ("verdict", .string(prediction.verdict.rawValue)),
-        ])
-    }
-
-    static func remedy(_ remedy: NATRemedy) -> JSONValue {
-        JSONReportWriter.remedy(remedy)
+    static func encode(_ prediction: RemapPrediction, into json: inout JSONWriter) {
+        json.beginObject()
+        json.key("source_ports")
+        JSONReportWriter.encode(prediction.source.range, into: &json)
+        json.member("source_origin", prediction.source.origin.rawValue)
+        json.key("possible_ports")
+        encode(prediction.possiblePorts, into: &json)
+        json.key("possible_ports_outside")
+        encode(prediction.possiblePortsOutside, into: &json)
+        json.member("share_remapped_without_clash", number: prediction.shareRemappedWithoutClash)
+        json.member("share_outside_without_clash", number: prediction.shareOutsideWithoutClash)
+        json.member("share_of_remapped_outside", number: prediction.shareOfRemappedOutside)
+        json.member("verdict", prediction.verdict.rawValue)
+        json.endObject()
     }
 }

@@ -1,55 +1,48 @@
 extension JSONReportWriter {
-    /// `dataplanes.counts`: the summary's counts per dataplane read (conntrack
-    /// always). Kept out of `summary`, whose members are all numbers.
-    static func dataplaneCounts(_ report: AuditReport) -> JSONValue {
-        .object(report.dataplanes.read.map { plane in
-            let counts = report.summary.counts(for: plane)
-            return (plane.rawValue, .object([
-                ("flows", .int(counts.flows)),
-                ("snat", .int(counts.snat)),
-                ("remapped", .int(counts.remapped)),
-                ("violations", .int(counts.violations)),
-            ]))
-        })
-    }
-
-    /// The top-level `dataplanes` object: what was read, and every BPF map
-    /// found (read, or why not).
-    static func dataplanes(_ report: AuditReport) -> JSONValue {
+    /// The top-level `dataplanes` object: the bpffs searched, what was read,
+    /// the summary's counts per dataplane read (kept out of `summary`, whose
+    /// members are all numbers), every BPF map found (read, or why not).
+    static func encodeDataplanes(of report: AuditReport, into json: inout JSONWriter) {
         let survey = report.dataplanes
-        return .object([
-            ("bpffs", survey.bpffs.map(JSONValue.string) ?? .null),
-            ("read", .array(survey.read.map { .string($0.rawValue) })),
-            ("counts", dataplaneCounts(report)),
-            ("maps", .array(survey.maps.map(mapReading))),
-            ("warnings", .array(survey.warnings.map(JSONValue.string))),
-        ])
+        json.beginObject()
+        json.member("bpffs", survey.bpffs)
+        json.member("read", survey.read.map(\.rawValue))
+        json.object("counts") { json in
+            for plane in survey.read {
+                let counts = report.summary.counts(for: plane)
+                json.key(plane.rawValue)
+                json.beginObject()
+                json.member("flows", counts.flows)
+                json.member("snat", counts.snat)
+                json.member("remapped", counts.remapped)
+                json.member("violations", counts.violations)
+                json.endObject()
+            }
+        }
+        json.array("maps", survey.maps) { encode($1, into: &$0) }
+        json.member("warnings", survey.warnings)
+        json.endObject()
     }
 
-    static func mapReading(_ reading: DataplaneMapReading) -> JSONValue {
+    static func encode(_ reading: DataplaneMapReading, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("dataplane", reading.dataplane.rawValue)
+        json.member("path", reading.path)
+        json.member("read", reading.isRead)
         switch reading.outcome {
         case let .read(entries, translations, malformed, unpaired):
-            .object([
-                ("dataplane", .string(reading.dataplane.rawValue)),
-                ("path", .string(reading.path)),
-                ("read", .bool(true)),
-                ("entries", .int(entries)),
-                ("translations", .int(translations)),
-                ("malformed", .int(malformed)),
-                ("unpaired", .int(unpaired)),
-                ("error", .null),
-            ])
+            json.member("entries", entries)
+            json.member("translations", translations)
+            json.member("malformed", malformed)
+            json.member("unpaired", unpaired)
+            json.member("error", nil as String?)
         case .unreadable(let reason):
-            .object([
-                ("dataplane", .string(reading.dataplane.rawValue)),
-                ("path", .string(reading.path)),
-                ("read", .bool(false)),
-                ("entries", .null),
-                ("translations", .null),
-                ("malformed", .null),
-                ("unpaired", .null),
-                ("error", .string(reason)),
-            ])
+            json.member("entries", nil as Int?)
+            json.member("translations", nil as Int?)
+            json.member("malformed", nil as Int?)
+            json.member("unpaired", nil as Int?)
+            json.member("error", reason)
         }
+        json.endObject()
     }
 }

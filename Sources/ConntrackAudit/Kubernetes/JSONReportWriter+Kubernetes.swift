@@ -2,56 +2,52 @@ public import Conntrack
 
 /// The Kubernetes parts of `ctaudit.audit/v1` (docs/JSON.md, docs/KUBERNETES.md).
 extension JSONReportWriter {
-    /// A violation's pod when attribution ran: every key always present, null where unknown.
-    public static func pod(_ pod: PodIdentity) -> JSONValue {
-        podObject(pod, lookup: PodLookup(pod))
+    /// A violation's pod: every key always present, null where unknown.
+    /// `lookup` says whether attribution ran and what it found.
+    public static func encode(_ pod: PodIdentity, lookup: PodLookup, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("ip", pod.ip)
+        json.member("lookup", lookup.rawValue)
+        json.member("container_id", pod.containerID)
+        json.member("netns", pod.netns)
+        json.member("name", pod.name)
+        json.member("namespace", pod.namespace)
+        json.member("uid", pod.uid)
+        json.member("ipam_network", pod.ipamNetwork)
+        json.member("other_netns", pod.otherNetns)
+        json.member("evidence", pod.evidence)
+        json.endObject()
     }
 
-    /// A violation's pod when attribution did not run: only the address.
-    public static func pod(notLookedUp address: IPAddress) -> JSONValue {
-        podObject(PodIdentity(ip: address), lookup: .disabled)
+    static func encode(_ found: DiscoveredPodNetwork, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("cidr", found.network.description)
+        json.member("kind", found.kind.rawValue)
+        json.member("file", found.file)
+        json.member("detail", found.detail)
+        json.endObject()
     }
 
-    private static func podObject(_ pod: PodIdentity, lookup: PodLookup) -> JSONValue {
-        func string(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-        return .object([
-            ("ip", .string(pod.ip.description)),
-            ("lookup", .string(lookup.rawValue)),
-            ("container_id", string(pod.containerID)),
-            ("netns", string(pod.netns)),
-            ("name", string(pod.name)),
-            ("namespace", string(pod.namespace)),
-            ("uid", string(pod.uid)),
-            ("ipam_network", string(pod.ipamNetwork)),
-            ("other_netns", .array(pod.otherNetns.map(JSONValue.string))),
-            ("evidence", .array(pod.evidence.map(JSONValue.string))),
-        ])
-    }
-
-    static func discoveredNetwork(_ found: DiscoveredPodNetwork) -> JSONValue {
-        .object([
-            ("cidr", .string(found.network.description)),
-            ("kind", .string(found.kind.rawValue)),
-            ("file", .string(found.file)),
-            ("detail", found.detail.map(JSONValue.string) ?? .null),
-        ])
-    }
-
-    static func kubernetes(_ context: KubernetesContext) -> JSONValue {
-        .object([
-            ("root", .string(context.root)),
-            ("pod_namespaces_scanned", context.podNamespacesScanned.map { .int($0) } ?? .null),
-            ("pod_port_ranges", .array(context.portRangeFindings.map { finding in
-                .object([
-                    ("pod", pod(finding.pod)),
-                    ("ip_local_port_range", range(finding.range)),
-                    ("outside_allowed", .array(finding.outside.ranges.map(range))),
-                    ("kept_port_violations", .int(finding.keptPortViolations)),
-                ])
-            })),
-            ("warnings", .array(context.warnings.map { warning in
-                .object([("subject", .string(warning.subject)), ("message", .string(warning.message))])
-            })),
-        ])
+    static func encode(_ context: KubernetesContext, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("root", context.root)
+        json.member("pod_namespaces_scanned", context.podNamespacesScanned)
+        json.array("pod_port_ranges", context.portRangeFindings) { json, finding in
+            json.beginObject()
+            json.key("pod")
+            encode(finding.pod, lookup: PodLookup(finding.pod), into: &json)
+            json.key("ip_local_port_range")
+            encode(finding.range, into: &json)
+            json.array("outside_allowed", finding.outside.ranges) { encode($1, into: &$0) }
+            json.member("kept_port_violations", finding.keptPortViolations)
+            json.endObject()
+        }
+        json.array("warnings", context.warnings) { json, warning in
+            json.beginObject()
+            json.member("subject", warning.subject)
+            json.member("message", warning.message)
+            json.endObject()
+        }
+        json.endObject()
     }
 }

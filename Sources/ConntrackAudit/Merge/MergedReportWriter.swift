@@ -55,60 +55,66 @@ public enum MergedReportWriter {
     }
 
     public static func json(_ merged: MergedReport, top: Int) -> String {
-        let document: JSONValue = .object([
-            ("schema", .string(schema)),
-            ("reports", .int(merged.nodes.count)),
-            ("superseded", .array(merged.superseded.map(JSONValue.string))),
-            ("allowed", .array(merged.allowedSets.map(JSONValue.string))),
-            ("summary", .object([
-                ("nodes", .int(merged.nodes.count)),
-                ("nodes_with_violations", .int(merged.affectedNodes)),
-                ("flows", .int(merged.totalFlows)),
-                ("snat", .int(merged.totalSNAT)),
-                ("remapped", .int(merged.totalRemapped)),
-                ("violations", .int(merged.totalViolations)),
-                ("violations_unreplied", .int(merged.totalUnreplied)),
-            ])),
-            ("nodes", .array(merged.nodes.map { node in
-                .object([
-                    ("host", .string(node.host)),
-                    ("netns", node.netns.map(JSONValue.string) ?? .null),
-                    ("generated_at", .string(node.generatedAt)),
-                    ("file", .string(node.file)),
-                    ("allowed", .string(node.allowed)),
-                    ("flows", .int(node.flows)),
-                    ("snat", .int(node.snat)),
-                    ("remapped", .int(node.remapped)),
-                    ("violations", .int(node.violations)),
-                    ("violations_unreplied", .int(node.unreplied)),
-                ])
-            })),
-            ("destinations", .array(merged.destinations.prefix(top).map { destination in
-                .object([
-                    ("dst", .string(destination.address)),
-                    ("dport", destination.port.map(JSONValue.int) ?? .null),
-                    ("proto", .string(destination.proto)),
-                    ("violations", .int(destination.violations)),
-                    ("unreplied", .int(destination.unreplied)),
-                    ("nodes", .int(destination.nodes.count)),
-                    ("pods", .int(destination.pods.count)),
-                ])
-            })),
-            ("offenders", .array(merged.offenders.prefix(top).map { offender in
-                .object([
-                    ("node", .string(offender.host)),
-                    ("pod", .string(offender.pod)),
-                    ("pod_name", offender.podName.map(JSONValue.string) ?? .null),
-                    ("dst", .string(offender.address)),
-                    ("dport", offender.port.map(JSONValue.int) ?? .null),
-                    ("proto", .string(offender.proto)),
-                    ("violations", .int(offender.violations)),
-                    ("unreplied", .int(offender.unreplied)),
-                    ("translated_ports", .array(offender.translatedPorts.sorted().map(JSONValue.int))),
-                ])
-            })),
-        ])
-        return document.serialized(indent: 2) + "\n"
+        JSONWriter.text(.pretty) { json in
+            encode(merged, top: top, into: &json)
+            json.newline()
+        }
+    }
+
+    public static func encode(_ merged: MergedReport, top: Int, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("schema", schema)
+        json.member("reports", merged.nodes.count)
+        json.member("superseded", merged.superseded)
+        json.member("allowed", merged.allowedSets)
+        json.object("summary") { json in
+            json.member("nodes", merged.nodes.count)
+            json.member("nodes_with_violations", merged.affectedNodes)
+            json.member("flows", merged.totalFlows)
+            json.member("snat", merged.totalSNAT)
+            json.member("remapped", merged.totalRemapped)
+            json.member("violations", merged.totalViolations)
+            json.member("violations_unreplied", merged.totalUnreplied)
+        }
+        json.array("nodes", merged.nodes) { json, node in
+            json.beginObject()
+            json.member("host", node.host)
+            json.member("netns", node.netns)
+            json.member("generated_at", node.generatedAt)
+            json.member("file", node.file)
+            json.member("allowed", node.allowed)
+            json.member("flows", node.flows)
+            json.member("snat", node.snat)
+            json.member("remapped", node.remapped)
+            json.member("violations", node.violations)
+            json.member("violations_unreplied", node.unreplied)
+            json.endObject()
+        }
+        json.array("destinations", merged.destinations.prefix(top)) { json, destination in
+            json.beginObject()
+            json.member("dst", destination.address)
+            json.member("dport", destination.port)
+            json.member("proto", destination.proto)
+            json.member("violations", destination.violations)
+            json.member("unreplied", destination.unreplied)
+            json.member("nodes", destination.nodes.count)
+            json.member("pods", destination.pods.count)
+            json.endObject()
+        }
+        json.array("offenders", merged.offenders.prefix(top)) { json, offender in
+            json.beginObject()
+            json.member("node", offender.host)
+            json.member("pod", offender.pod)
+            json.member("pod_name", offender.podName)
+            json.member("dst", offender.address)
+            json.member("dport", offender.port)
+            json.member("proto", offender.proto)
+            json.member("violations", offender.violations)
+            json.member("unreplied", offender.unreplied)
+            json.array("translated_ports", offender.translatedPorts.sorted()) { $0.int($1) }
+            json.endObject()
+        }
+        json.endObject()
     }
 
     private static func endpoint(_ address: String, _ port: Int?) -> String {

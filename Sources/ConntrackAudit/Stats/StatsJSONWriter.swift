@@ -7,64 +7,70 @@ public enum StatsJSONWriter {
 
     /// `top`: port-pressure groups listed (0 = all); `groups` always counts all.
     public static func render(_ report: StatsReport, top: Int = 0) -> String {
-        document(report, top: top).serialized(indent: 2) + "\n"
+        JSONWriter.text(.pretty) { json in
+            encode(report, top: top, into: &json)
+            json.newline()
+        }
     }
 
-    public static func document(_ report: StatsReport, top: Int = 0) -> JSONValue {
+    public static func encode(_ report: StatsReport, top: Int = 0, into json: inout JSONWriter) {
         let listed = top > 0 ? Array(report.pressures.prefix(top)) : report.pressures
-        let fill: JSONValue = report.tableFillPPM.map { JSONValue.number(Double($0) / 1_000_000) } ?? .null
-        let maximum: JSONValue = report.tableSize.maximum.map { JSONValue.int(Int($0)) } ?? .null
-        return .object([
-            ("schema", .string(schema)),
-            ("host", .string(report.host)),
-            ("netns", report.netns.map(JSONValue.string) ?? .null),
-            ("generated_at", .string(report.generatedAt)),
-            ("policy", .object([
-                ("allowed", .array(report.policy.allowed.ranges.map(JSONReportWriter.range))),
-                ("pod_cidrs", .array(report.policy.podNetworks.map { .string($0.description) })),
-                ("exclude_dst", .array(report.policy.excludedDestinations.map { .string($0.description) })),
-            ])),
-            ("table", .object([
-                ("entries", .int(Int(report.tableSize.entries))),
-                ("max", maximum),
-                ("fill", fill),
-            ])),
-            ("totals", counters(report.total)),
-            ("per_cpu", .array(report.cpus.map(counters))),
-            ("nat", .object([
-                ("flows_read", .int(report.flowsRead)),
-                ("snat", .int(report.snat)),
-                ("allowed_ports", .int(report.policy.allowed.count)),
-                ("groups", .int(report.pressures.count)),
-                ("port_pressure", .array(listed.map(pressure))),
-            ])),
-        ])
+        json.beginObject()
+        json.member("schema", schema)
+        json.member("host", report.host)
+        json.member("netns", report.netns)
+        json.member("generated_at", report.generatedAt)
+        json.object("policy") { json in
+            json.array("allowed", report.policy.allowed.ranges) { JSONReportWriter.encode($1, into: &$0) }
+            json.array("pod_cidrs", report.policy.podNetworks) { $0.string($1.description) }
+            json.array("exclude_dst", report.policy.excludedDestinations) { $0.string($1.description) }
+        }
+        json.object("table") { json in
+            json.member("entries", Int(report.tableSize.entries))
+            json.member("max", report.tableSize.maximum.map { Int($0) })
+            json.key("fill")
+            if let fill = report.tableFillPPM { json.number(Double(fill) / 1_000_000) } else { json.null() }
+        }
+        json.key("totals")
+        encode(report.total, into: &json)
+        json.array("per_cpu", report.cpus) { encode($1, into: &$0) }
+        json.object("nat") { json in
+            json.member("flows_read", report.flowsRead)
+            json.member("snat", report.snat)
+            json.member("allowed_ports", report.policy.allowed.count)
+            json.member("groups", report.pressures.count)
+            json.array("port_pressure", listed) { encode($1, into: &$0) }
+        }
+        json.endObject()
     }
 
-    static func counters(_ stats: CPUStatistics) -> JSONValue {
-        var members: [(String, JSONValue)] = []
-        if let cpu = stats.cpu { members.append(("cpu", .int(cpu))) }
-        for (name, value) in stats.counters { members.append((name, .int(Int(clamping: value)))) }
-        return .object(members)
+    static func encode(_ stats: CPUStatistics, into json: inout JSONWriter) {
+        json.beginObject()
+        if let cpu = stats.cpu { json.member("cpu", cpu) }
+        for (name, value) in stats.counters {
+            json.key(name)
+            json.int(Int(clamping: value))
+        }
+        json.endObject()
     }
 
     static func share(_ group: PortPressure) -> Double {
         group.allowedPorts == 0 ? 0 : Double(group.portsInAllowed) / Double(group.allowedPorts)
     }
 
-    static func pressure(_ group: PortPressure) -> JSONValue {
-        .object([
-            ("translated", .string(group.translated.description)),
-            ("dst", .string(group.destination.description)),
-            ("dport", .int(Int(group.destinationPort))),
-            ("proto", .string(group.proto.name)),
-            ("ports_in_use", .int(group.portsInUse)),
-            ("ports_in_allowed", .int(group.portsInAllowed)),
-            ("allowed_ports", .int(group.allowedPorts)),
-            ("share", .number(share(group))),
-            ("snat", .int(group.snat)),
-            ("remapped", .int(group.remapped)),
-            ("violations", .int(group.violations)),
-        ])
+    static func encode(_ group: PortPressure, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("translated", group.translated.description)
+        json.member("dst", group.destination.description)
+        json.member("dport", Int(group.destinationPort))
+        json.member("proto", group.proto.name)
+        json.member("ports_in_use", group.portsInUse)
+        json.member("ports_in_allowed", group.portsInAllowed)
+        json.member("allowed_ports", group.allowedPorts)
+        json.member("share", number: share(group))
+        json.member("snat", group.snat)
+        json.member("remapped", group.remapped)
+        json.member("violations", group.violations)
+        json.endObject()
     }
 }

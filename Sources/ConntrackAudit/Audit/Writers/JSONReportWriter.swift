@@ -2,6 +2,8 @@ public import Conntrack
 
 /// Writes an audit as the documented `ctaudit.audit/v1` JSON (docs/JSON.md).
 /// Field names are stable; new fields may be added, none renamed or removed.
+/// Each object of the schema is encoded here once; NDJSON and watch lines
+/// reuse `encodeMembers(of:into:)` for their violation fields.
 public enum JSONReportWriter {
     public static let schema = "ctaudit.audit/v1"
 
@@ -11,166 +13,133 @@ public enum JSONReportWriter {
         return text
     }
 
-    /// Writes the document in chunks of about 64 KiB. The two lists that grow
-    /// with the table (violations, offenders) are encoded item by item straight
-    /// into bytes: memory stays proportional to the violations kept, not to
-    /// the size of the text, and tens of thousands of violations cost
-    /// milliseconds, not a tree of values each.
+    /// Writes the document in chunks of about 64 KiB: memory stays
+    /// proportional to the violations kept, not to the size of the text.
     public static func write(_ report: AuditReport, to sink: (String) -> Void) {
-        let offenders = report.offenders
-        let members = documentMembers(report, violations: [], offenders: [])
-        let chunkSize = 64 * 1024
-        var chunk = JSONByteBuffer(capacity: chunkSize + 16 * 1024)
-        var encoder = ReportItemJSONEncoder()
-        func flushIfLarge() {
-            if chunk.count >= chunkSize {
-                sink(String(decoding: chunk.bytes, as: UTF8.self))
-                chunk.removeAll()
-            }
+        JSONWriter.stream(.pretty, to: sink) { json in
+            encode(report, into: &json)
+            json.newline()
         }
-        func streamArray<Item>(_ items: [Item], _ encode: (Item, inout JSONByteBuffer) -> Void) {
-            chunk.append("[\n")
-            for (position, item) in items.enumerated() {
-                chunk.pad(4)
-                encode(item, &chunk)
-                chunk.append(position < items.count - 1 ? ",\n" : "\n")
-                flushIfLarge()
-            }
-            chunk.append("  ]")
-        }
-        chunk.append("{\n")
-        for (index, (key, value)) in members.enumerated() {
-            chunk.pad(2)
-            var text = ""
-            JSONValue.escape(key, into: &text)
-            text += ": "
-            if key == "violations" && !report.violations.isEmpty {
-                chunk.append(text)
-                streamArray(report.violations) { encoder.append($0, to: &$1) }
-            } else if key == "offenders" && !offenders.isEmpty {
-                chunk.append(text)
-                streamArray(offenders) { encoder.append($0, to: &$1) }
-            } else {
-                value.write(into: &text, indent: 2, level: 1)
-                chunk.append(text)
-            }
-            chunk.append(index < members.count - 1 ? ",\n" : "\n")
-            flushIfLarge()
-        }
-        chunk.append("}\n")
-        sink(String(decoding: chunk.bytes, as: UTF8.self))
     }
 
-    public static func document(_ report: AuditReport) -> JSONValue {
-        .object(documentMembers(report, violations: report.violations, offenders: report.offenders))
-    }
-
-    private static func documentMembers(
-        _ report: AuditReport, violations: [Violation], offenders: [OffenderGroup]
-    ) -> [(String, JSONValue)] {
+    public static func encode(_ report: AuditReport, into json: inout JSONWriter) {
         let summary = report.summary
-        return [
-            ("schema", .string(schema)),
-            ("host", .string(report.host)),
-            ("netns", report.netns.map(JSONValue.string) ?? .null),
-            ("generated_at", .string(report.generatedAt)),
-            ("policy", .object([
-                ("allowed", .array(report.policy.allowed.ranges.map(range))),
-                ("pod_cidrs", .array(report.policy.podNetworks.map { .string($0.description) })),
-                ("exclude_dst", .array(report.policy.excludedDestinations.map { .string($0.description) })),
-                ("pod_cidrs_source", .string(report.kubernetes.podCIDRsSource.rawValue)),
-                ("pod_cidrs_from", report.kubernetes.configuredFrom.map(JSONValue.string) ?? .null),
-                ("pod_cidrs_found", .array(report.kubernetes.discoveredNetworks.map(discoveredNetwork))),
-            ])),
-            ("summary", .object([
-                ("flows", .int(summary.flows)),
-                ("snat", .int(summary.snat)),
-                ("remapped", .int(summary.remapped)),
-                ("violations", .int(summary.violations)),
-                ("violations_unreplied", .int(summary.violationsUnreplied)),
-                ("violations_kept_port", .int(summary.violationsKeptPort)),
-                ("out_of_scope", .int(summary.outOfScope)),
-                ("without_ports", .int(summary.withoutPorts)),
-            ])),
-            ("dump", .object([
-                ("flows_read", .int(summary.flowsRead)),
-                ("kernel_filtered", .bool(report.dump.kernelFiltered)),
-                ("malformed", .int(report.dump.malformed)),
-                ("duplicates", .int(report.dump.duplicates)),
-                ("interrupted", .bool(report.dump.interrupted)),
-                ("table_max", report.tableSize?.maximum.map { .int(Int($0)) } ?? .null),
-            ])),
-            ("violations", .array(violations.map(violation))),
-            ("offenders", .array(offenders.map(offender))),
-            ("remedies", .array(report.remedies.map(remedy))),
-            ("kubernetes", kubernetes(report.kubernetes)),
-            ("dataplanes", dataplanes(report)),
-        ]
+        json.beginObject()
+        json.member("schema", schema)
+        json.member("host", report.host)
+        json.member("netns", report.netns)
+        json.member("generated_at", report.generatedAt)
+        json.object("policy") { json in
+            json.array("allowed", report.policy.allowed.ranges) { encode($1, into: &$0) }
+            json.array("pod_cidrs", report.policy.podNetworks) { $0.string($1.description) }
+            json.array("exclude_dst", report.policy.excludedDestinations) { $0.string($1.description) }
+            json.member("pod_cidrs_source", report.kubernetes.podCIDRsSource.rawValue)
+            json.member("pod_cidrs_from", report.kubernetes.configuredFrom)
+            json.array("pod_cidrs_found", report.kubernetes.discoveredNetworks) { encode($1, into: &$0) }
+        }
+        json.object("summary") { json in
+            json.member("flows", summary.flows)
+            json.member("snat", summary.snat)
+            json.member("remapped", summary.remapped)
+            json.member("violations", summary.violations)
+            json.member("violations_unreplied", summary.violationsUnreplied)
+            json.member("violations_kept_port", summary.violationsKeptPort)
+            json.member("out_of_scope", summary.outOfScope)
+            json.member("without_ports", summary.withoutPorts)
+        }
+        json.object("dump") { json in
+            json.member("flows_read", summary.flowsRead)
+            json.member("kernel_filtered", report.dump.kernelFiltered)
+            json.member("malformed", report.dump.malformed)
+            json.member("duplicates", report.dump.duplicates)
+            json.member("interrupted", report.dump.interrupted)
+            json.member("table_max", report.tableSize?.maximum.map { Int($0) })
+        }
+        json.array("violations", report.violations) { encode($1, into: &$0) }
+        json.array("offenders", report.offenders) { encode($1, into: &$0) }
+        json.array("remedies", report.remedies) { encode($1, into: &$0) }
+        json.key("kubernetes")
+        encode(report.kubernetes, into: &json)
+        json.key("dataplanes")
+        encodeDataplanes(of: report, into: &json)
+        json.endObject()
     }
 
-    public static func range(_ range: PortRange) -> JSONValue {
-        .object([("low", .int(Int(range.low))), ("high", .int(Int(range.high)))])
+    public static func encode(_ range: PortRange, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("low", Int(range.low))
+        json.member("high", Int(range.high))
+        json.endObject()
     }
 
-    public static func tuple(_ tuple: Tuple) -> JSONValue {
-        .object([
-            ("src", .string(tuple.source.description)),
-            ("sport", tuple.proto.carriesPorts ? .int(Int(tuple.sourcePort)) : .null),
-            ("dst", .string(tuple.destination.description)),
-            ("dport", tuple.proto.carriesPorts ? .int(Int(tuple.destinationPort)) : .null),
-        ])
+    public static func encode(_ tuple: Tuple, into json: inout JSONWriter) {
+        let ports = tuple.proto.carriesPorts
+        json.beginObject()
+        json.member("src", tuple.source)
+        json.member("sport", ports ? Int(tuple.sourcePort) : nil)
+        json.member("dst", tuple.destination)
+        json.member("dport", ports ? Int(tuple.destinationPort) : nil)
+        json.endObject()
     }
 
-    /// One violation; also the body of `watch --format ndjson` lines.
-    public static func violation(_ violation: Violation) -> JSONValue {
+    /// One `violations[]` entry.
+    public static func encode(_ violation: Violation, into json: inout JSONWriter) {
+        json.beginObject()
+        encodeMembers(of: violation, into: &json)
+        json.endObject()
+    }
+
+    /// The members of a `violations[]` entry, into an object the caller
+    /// opened: NDJSON and watch lines put their own context around them.
+    public static func encodeMembers(of violation: Violation, into json: inout JSONWriter) {
         let flow = violation.flow
-        return .object([
-            ("id", flow.id.map { .int(Int($0)) } ?? .null),
-            ("proto", .string(flow.proto.name)),
-            ("family", .string(flow.family.description)),
-            ("original", tuple(flow.original)),
-            ("reply", tuple(flow.reply)),
-            ("translated", .object([
-                ("src", .string(flow.translatedSource.description)),
-                ("sport", .int(Int(flow.translatedSourcePort))),
-            ])),
-            ("remapped", .bool(flow.isPortRemapped)),
-            ("state", flow.protocolState.map { .string($0.name) } ?? .null),
-            ("unreplied", .bool(flow.isUnreplied)),
-            ("assured", .bool(flow.isAssured)),
-            ("timeout", flow.timeout.map { .int(Int($0)) } ?? .null),
-            ("mark", .int(Int(flow.mark))),
-            ("zone", .int(Int(flow.zone))),
-            ("age", violation.ageSeconds.map { .int(Int($0)) } ?? .null),
-            ("pod", violationPod(violation)),
-            ("dataplane", .string(violation.dataplane.rawValue)),
-        ])
+        json.member("id", flow.id.map(Int.init))
+        json.member("proto", flow.proto.name)
+        json.member("family", flow.family.description)
+        json.key("original")
+        encode(flow.original, into: &json)
+        json.key("reply")
+        encode(flow.reply, into: &json)
+        json.object("translated") { json in
+            json.member("src", flow.translatedSource)
+            json.member("sport", Int(flow.translatedSourcePort))
+        }
+        json.member("remapped", flow.isPortRemapped)
+        json.member("state", flow.protocolState?.name)
+        json.member("unreplied", flow.isUnreplied)
+        json.member("assured", flow.isAssured)
+        json.member("timeout", flow.timeout.map(Int.init))
+        json.member("mark", Int(flow.mark))
+        json.member("zone", Int(flow.zone))
+        json.member("age", violation.ageSeconds.map(Int.init))
+        json.key("pod")
+        // The identity when attribution ran, else only the address.
+        if let pod = violation.pod {
+            encode(pod, lookup: PodLookup(pod), into: &json)
+        } else {
+            encode(PodIdentity(ip: violation.podSource), lookup: .disabled, into: &json)
+        }
+        json.member("dataplane", violation.dataplane.rawValue)
     }
 
-    /// The `pod` object of one violation: its identity, or only its address
-    /// when attribution did not run.
-    static func violationPod(_ violation: Violation) -> JSONValue {
-        violation.pod.map(pod) ?? pod(notLookedUp: violation.podSource)
+    public static func encode(_ group: OffenderGroup, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("pod", group.podSource)
+        json.member("dst", group.destination)
+        json.member("dport", Int(group.destinationPort))
+        json.member("proto", group.proto.name)
+        json.member("violations", group.violations)
+        json.member("unreplied", group.unreplied)
+        json.member("remapped", group.remapped)
+        json.array("translated_ports", group.translatedPorts) { $0.int(Int($1)) }
+        json.endObject()
     }
 
-    static func offender(_ group: OffenderGroup) -> JSONValue {
-        .object([
-            ("pod", .string(group.podSource.description)),
-            ("dst", .string(group.destination.description)),
-            ("dport", .int(Int(group.destinationPort))),
-            ("proto", .string(group.proto.name)),
-            ("violations", .int(group.violations)),
-            ("unreplied", .int(group.unreplied)),
-            ("remapped", .int(group.remapped)),
-            ("translated_ports", .array(group.translatedPorts.map { .int(Int($0)) })),
-        ])
-    }
-
-    static func remedy(_ remedy: Remedy) -> JSONValue {
-        .object([
-            ("kind", .string(remedy.kind.rawValue)),
-            ("summary", .string(remedy.summary)),
-            ("commands", .array(remedy.commands.map(JSONValue.string))),
-        ])
+    public static func encode(_ remedy: Remedy, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("kind", remedy.kind.rawValue)
+        json.member("summary", remedy.summary)
+        json.member("commands", remedy.commands)
+        json.endObject()
     }
 }

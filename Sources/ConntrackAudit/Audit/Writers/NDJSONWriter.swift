@@ -9,24 +9,27 @@ public enum NDJSONWriter {
     public static let schema = "ctaudit.violation/v1"
 
     public static func render(_ report: AuditReport) -> String {
-        var out = ""
-        for violation in report.violations {
-            out += line(violation, in: report).serialized() + "\n"
-        }
-        return out
+        var text = ""
+        write(report) { text += $0 }
+        return text
     }
 
-    public static func line(_ violation: Violation, in report: AuditReport) -> JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("schema", .string(schema)),
-            ("host", .string(report.host)),
-            ("netns", report.netns.map(JSONValue.string) ?? .null),
-            ("generated_at", .string(report.generatedAt)),
-            ("allowed", .string(report.policy.allowed.description)),
-        ]
-        if case .object(let fields) = JSONReportWriter.violation(violation) {
-            members += fields
+    /// Streams the lines in chunks of about 64 KiB, like the JSON report.
+    public static func write(_ report: AuditReport, to sink: (String) -> Void) {
+        JSONWriter.stream(.compact, to: sink) { json in
+            for violation in report.violations { encodeLine(violation, in: report, into: &json) }
         }
-        return .object(members)
+    }
+
+    public static func encodeLine(_ violation: Violation, in report: AuditReport, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("schema", schema)
+        json.member("host", report.host)
+        json.member("netns", report.netns)
+        json.member("generated_at", report.generatedAt)
+        json.member("allowed", report.policy.allowed.description)
+        JSONReportWriter.encodeMembers(of: violation, into: &json)
+        json.endObject()
+        json.newline()
     }
 }

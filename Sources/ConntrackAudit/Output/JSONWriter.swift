@@ -1,0 +1,308 @@
+public import Conntrack
+
+/// The one JSON writer: UTF-8 bytes appended as the document is walked, in
+/// schema order, pretty (two-space indent, the report files) or compact (one
+/// line, NDJSON). The writer tracks nesting and separators itself, so an
+/// encoder says only what it writes: `key`, a value, `beginObject`/`endObject`.
+///
+/// Streaming: `stream(_:to:_:)` hands the text to a sink in chunks of about
+/// 64 KiB as containers close, so a report with tens of thousands of
+/// violations never exists as one string.
+public struct JSONWriter {
+    public enum Style: Sendable { case pretty, compact }
+
+    public let style: Style
+    public private(set) var bytes: [UInt8] = []
+
+    /// Open containers; bit `n` of `nonEmpty` says whether the container at
+    /// depth `n + 1` has an item yet. No allocation per container.
+    private var depth = 0
+    private var nonEmpty: UInt64 = 0
+    /// A key was written: the next value follows it, not a separator.
+    private var afterKey = false
+
+    private var sink: ((String) -> Void)?
+    private var chunkSize = Int.max
+
+    public init(style: Style, capacity: Int = 1024) {
+        self.style = style
+        bytes.reserveCapacity(capacity)
+    }
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The text `body` writes, as one string.
+    public static func text(_ style: Style, _ body: (inout JSONWriter) -> Void) -> String {
+        var writer = JSONWriter(style: style)
+        body(&writer)
+        return writer.text
+    }
+
+    /// Runs `body`, handing `sink` the text in chunks of about `chunkSize`
+    /// bytes (each ends where a container closed), then the rest.
+    public static func stream(_ style: Style, chunkSize: Int = 64 * 1024, to sink: (String) -> Void,
+                              _ body: (inout JSONWriter) -> Void) {
+        withoutActuallyEscaping(sink) { sink in
+            var writer = JSONWriter(style: style, capacity: chunkSize + 16 * 1024)
+            writer.sink = sink
+            writer.chunkSize = chunkSize
+            body(&writer)
+            writer.flush()
+            writer.sink = nil
+        }
+    }
+
+    private mutating func flush() {
+        guard let sink, !bytes.isEmpty else { return }
+        sink(String(decoding: bytes, as: UTF8.self))
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Structure
+
+    public mutating func beginObject() {
+        valuePrefix()
+        open(0x7B)
+    }
+
+    public mutating func endObject() { close(0x7D) }
+
+    public mutating func beginArray() {
+        valuePrefix()
+        open(0x5B)
+    }
+
+    public mutating func endArray() { close(0x5D) }
+
+    /// A member name in the open object; its value comes next.
+    public mutating func key(_ name: StaticString) {
+        itemPrefix()
+        bytes.append(0x22)
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(0x22)
+        bytes.append(contentsOf: style == .pretty ? Self.prettyColon : Self.compactColon)
+        afterKey = true
+    }
+
+    /// A member name that is data (counter names, for example): escaped.
+    public mutating func key(_ name: String) {
+        itemPrefix()
+        appendQuoted(name)
+        bytes.append(contentsOf: style == .pretty ? Self.prettyColon : Self.compactColon)
+        afterKey = true
+    }
+
+    /// A line break outside any container: after a document, between NDJSON lines.
+    public mutating func newline() {
+        precondition(depth == 0, "newline inside a JSON container")
+        bytes.append(0x0A)
+        if bytes.count >= chunkSize { flush() }
+    }
+
+    private static let prettyColon: [UInt8] = [0x3A, 0x20]
+    private static let compactColon: [UInt8] = [0x3A]
+
+    private mutating func open(_ bracket: UInt8) {
+        precondition(depth < 64, "JSON nested deeper than 64")
+        bytes.append(bracket)
+        nonEmpty &= ~(1 << UInt64(depth))
+        depth += 1
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        depth -= 1
+        if nonEmpty & (1 << UInt64(depth)) != 0, style == .pretty {
+            bytes.append(0x0A)
+            pad(2 * depth)
+        }
+        bytes.append(bracket)
+        if bytes.count >= chunkSize { flush() }
+    }
+
+    /// Before a value: nothing after a key, else the separator of an array item.
+    private mutating func valuePrefix() {
+        if afterKey {
+            afterKey = false
+        } else if depth > 0 {
+            itemPrefix()
+        }
+    }
+
+    /// `,` after the previous item, then (pretty) a new line and the indentation.
+    private mutating func itemPrefix() {
+        let bit: UInt64 = 1 << UInt64(depth - 1)
+        if nonEmpty & bit != 0 { bytes.append(0x2C) } else { nonEmpty |= bit }
+        if style == .pretty {
+            bytes.append(0x0A)
+            pad(2 * depth)
+        }
+    }
+
+    private static let spaces = [UInt8](repeating: 0x20, count: 64)
+
+    private mutating func pad(_ count: Int) {
+        if count <= Self.spaces.count {
+            bytes.append(contentsOf: Self.spaces[..<count])
+        } else {
+            bytes.append(contentsOf: repeatElement(0x20, count: count))
+        }
+    }
+
+    // MARK: Values
+
+    public mutating func null() {
+        valuePrefix()
+        bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+    }
+
+    public mutating func bool(_ value: Bool) {
+        valuePrefix()
+        if value {
+            bytes.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
+        } else {
+            bytes.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+        }
+    }
+
+    /// A decimal integer, without going through String.
+    public mutating func int(_ value: Int) {
+        valuePrefix()
+        if value < 0 { bytes.append(0x2D) }
+        var magnitude = value.magnitude
+        if magnitude == 0 { bytes.append(0x30); return }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt.max has 20 digits
+        var used = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0 {
+                buffer[23 - used] = 0x30 + UInt8(magnitude % 10)
+                magnitude /= 10
+                used += 1
+            }
+            bytes.append(contentsOf: buffer[(24 - used)...])
+        }
+    }
+
+    public mutating func int(_ value: Int?) {
+        if let value { int(value) } else { null() }
+    }
+
+    /// A measurement or share: up to six decimals, trailing zeros dropped
+    /// (JSON has no NaN or infinity: those are written as 0).
+    public mutating func number(_ value: Double) {
+        valuePrefix()
+        let micro = Int(((value.isFinite ? value : 0) * 1_000_000).rounded())
+        if micro < 0 { bytes.append(0x2D) }
+        let whole = abs(micro) / 1_000_000
+        var fraction = abs(micro) % 1_000_000
+        appendDigits(whole)
+        guard fraction > 0 else { return }
+        var width = 6
+        while fraction % 10 == 0 { fraction /= 10; width -= 1 }
+        bytes.append(0x2E)
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(0x30 + UInt8(fraction / divisor % 10))
+            divisor /= 10
+        }
+    }
+
+    private mutating func appendDigits(_ value: Int) {
+        if value >= 10 { appendDigits(value / 10) }
+        bytes.append(0x30 + UInt8(value % 10))
+    }
+
+    public mutating func string(_ text: String) {
+        valuePrefix()
+        appendQuoted(text)
+    }
+
+    public mutating func string(_ text: String?) {
+        if let text { string(text) } else { null() }
+    }
+
+    /// An address as a JSON string: IPv4 digit by digit (most addresses on a
+    /// node), IPv6 through its RFC 5952 text.
+    public mutating func address(_ address: IPAddress) {
+        guard address.family == .ipv4 else {
+            string(address.description)
+            return
+        }
+        valuePrefix()
+        let value = UInt32(truncatingIfNeeded: address.low)
+        bytes.append(0x22)
+        for shift in [24, 16, 8, 0] as [UInt32] {
+            let octet = Int((value >> shift) & 0xff)
+            if octet >= 100 { bytes.append(0x30 + UInt8(octet / 100)) }
+            if octet >= 10 { bytes.append(0x30 + UInt8(octet / 10 % 10)) }
+            bytes.append(0x30 + UInt8(octet % 10))
+            if shift != 0 { bytes.append(0x2E) }
+        }
+        bytes.append(0x22)
+    }
+
+    /// Quoted and escaped: `"` `\` and control characters; everything else,
+    /// non-ASCII included, as its UTF-8 bytes.
+    private mutating func appendQuoted(_ text: String) {
+        bytes.append(0x22)
+        var text = text
+        text.withUTF8 { utf8 in
+            guard utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
+                case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
+                case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
+                case ..<0x20:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                default: bytes.append(byte)
+                }
+            }
+        }
+        bytes.append(0x22)
+    }
+
+    // MARK: Members: a key and its value in one call
+
+    public mutating func member(_ name: StaticString, _ value: String) { key(name); string(value) }
+    public mutating func member(_ name: StaticString, _ value: String?) { key(name); string(value) }
+    public mutating func member(_ name: StaticString, _ value: Int) { key(name); int(value) }
+    public mutating func member(_ name: StaticString, _ value: Int?) { key(name); int(value) }
+    public mutating func member(_ name: StaticString, _ value: Bool) { key(name); bool(value) }
+    public mutating func member(_ name: StaticString, _ value: IPAddress) { key(name); address(value) }
+    public mutating func member(_ name: StaticString, number value: Double) { key(name); number(value) }
+
+    /// An array of strings.
+    public mutating func member(_ name: StaticString, _ values: [String]) {
+        key(name)
+        array(values) { $0.string($1) }
+    }
+
+    /// `"name": { ... }` with `body` writing the members.
+    public mutating func object(_ name: StaticString, _ body: (inout JSONWriter) -> Void) {
+        key(name)
+        beginObject()
+        body(&self)
+        endObject()
+    }
+
+    /// `"name": [ ... ]`, one `item` call per element.
+    public mutating func array<Items: Sequence>(_ name: StaticString, _ items: Items,
+                                                _ item: (inout JSONWriter, Items.Element) -> Void) {
+        key(name)
+        array(items, item)
+    }
+
+    /// An array value, one `item` call per element.
+    public mutating func array<Items: Sequence>(_ items: Items, _ item: (inout JSONWriter, Items.Element) -> Void) {
+        beginArray()
+        for element in items { item(&self, element) }
+        endArray()
+    }
+}
