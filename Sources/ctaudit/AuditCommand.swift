@@ -16,7 +16,9 @@ struct AuditCommand: ParsableCommand {
             Reads the live conntrack table (IPv4 and IPv6) over netlink; changes nothing. A flow is \
             a violation when source NAT changed it (IPS_SRC_NAT), it comes from a pod network, it \
             has ports, and its translated source port (the reply tuple's destination port) is outside \
-            --allow, whether NAT remapped the port or kept the pod's own.
+            --allow, whether NAT remapped the port or kept the pod's own. Cilium's and Calico's BPF \
+            NAT maps (pinned under --bpffs, read-only through bpf(2)) are audited the same way; a map \
+            that exists but cannot be read is a warning (docs/DATAPLANES.md).
 
             EXAMPLES
               ctaudit audit --pod-cidr 10.1.0.0/16
@@ -26,6 +28,7 @@ struct AuditCommand: ParsableCommand {
               ctaudit audit --pod-cidr 10.42.0.0/16 --pod-cidr fd00:42::/56 --exclude-dst 10.0.0.0/8
               ctaudit audit --profile linux-ephemeral --format html --output /tmp/ctaudit.html
               ctaudit audit --quiet --textfile /var/lib/node_exporter/textfile_collector/ctaudit.prom
+              ctaudit audit --bpffs /sys/fs/bpf --format json   # also Cilium/Calico BPF NAT
 
             EXIT STATUS: 0 no violation (or at most --max-violations), 1 violations found, 2 bad usage or input \
             (including the config file), 3 environment \

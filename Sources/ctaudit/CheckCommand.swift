@@ -18,6 +18,11 @@ struct CheckCommand: ParsableCommand {
             Live by default (this namespace or --netns). Offline with --iptables-save and/or \
             --nft-json files (for CI and review); nothing live is read then.
 
+            BPF dataplanes translate outside these rules: Cilium's BPF masquerading and Calico's eBPF \
+            host source-port NAT are detected by their pinned maps under --bpffs (live) or their \
+            exported config (--cilium-config, --calico-config), and their port range is judged and \
+            fixed the same way (docs/DATAPLANES.md).
+
             VERDICTS
               safe     no translated port can fall outside --allow
               at risk  connections that clash (two pods, same port, same server) can
@@ -29,6 +34,7 @@ struct CheckCommand: ParsableCommand {
               ctaudit check --iptables-save nat.rules --port-range 1024-65535 --format json
               ctaudit check --nft-json ruleset.json --allow 32768-65535
               ctaudit check --profile hetzner-robot --iptables-save nat.rules
+              ctaudit check --cilium-config cilium-config.yaml --calico-config felix.yaml
 
             EXIT STATUS: 0 safe, 1 at risk or broken, 2 bad usage or input (an unreadable or \
             malformed file is named), 3 environment (not root, nft/iptables-save missing, namespace unavailable).
