@@ -69,7 +69,8 @@ swift-check:
 build: deps swift-check
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-# Exit status is ctaudit's: 0 clean, 1 violations found, 2 usage, 3 environment.
+# make exits 0 when ctaudit does; on any other code it says "Error N" and exits 2.
+# For ctaudit's own code (0 clean, 1 violations, 2 usage, 3 environment) run .build/release/ctaudit.
 audit: build
 	$(SUDO) .build/release/ctaudit audit $(AUDIT_ARGS)
 

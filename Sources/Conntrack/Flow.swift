@@ -14,7 +14,13 @@ public struct Flow: Hashable, Sendable {
     /// Seconds until the entry expires (CTA_TIMEOUT).
     public var timeout: UInt32?
     public var mark: UInt32
+    /// CTA_ZONE: the zone of both directions (0: the default zone).
     public var zone: UInt16
+    /// Directional zones (`-j CT --zone-orig N` / `--zone-reply N`): the
+    /// CTA_TUPLE_ZONE inside each tuple, which the kernel sends instead of
+    /// CTA_ZONE when a zone applies to one direction only. Nil when none.
+    public var originalZone: UInt16?
+    public var replyZone: UInt16?
     /// Start time in nanoseconds since the epoch, when nf_conntrack_timestamp is on.
     public var startedAtNanoseconds: UInt64?
 

@@ -23,13 +23,19 @@ public enum FlowDecoder {
         var mark: UInt32 = 0
         var id: UInt32?
         var zone: UInt16 = 0
+        var originalZone: UInt16?
+        var replyZone: UInt16?
         var start: UInt64?
 
         var cursor = NetlinkAttributeCursor(UnsafeRawBufferPointer(rebasing: payload[familyHeaderSize...]))
         while let (type, value) = try cursor.next() {
             switch type {
-            case ConntrackAttribute.tupleOriginal: original = try decodeTuple(value, "CTA_TUPLE_ORIG")
-            case ConntrackAttribute.tupleReply: reply = try decodeTuple(value, "CTA_TUPLE_REPLY")
+            case ConntrackAttribute.tupleOriginal:
+                original = try decodeTuple(value, "CTA_TUPLE_ORIG")
+                originalZone = try tupleZone(value)
+            case ConntrackAttribute.tupleReply:
+                reply = try decodeTuple(value, "CTA_TUPLE_REPLY")
+                replyZone = try tupleZone(value)
             case ConntrackAttribute.status: status = try value.bigEndianU32("CTA_STATUS")
             case ConntrackAttribute.protoInfo: state = try decodeProtoInfo(value)
             case ConntrackAttribute.timeout: timeout = try value.bigEndianU32("CTA_TIMEOUT")
@@ -42,11 +48,23 @@ public enum FlowDecoder {
         }
         guard let original else { throw .missingAttribute("CTA_TUPLE_ORIG") }
         guard let reply else { throw .missingAttribute("CTA_TUPLE_REPLY") }
-        return Flow(
+        var flow = Flow(
             id: id, family: family, original: original, reply: reply,
             status: FlowStatus(rawValue: status), protocolState: state, timeout: timeout,
             mark: mark, zone: zone, startedAtNanoseconds: start
         )
+        flow.originalZone = originalZone
+        flow.replyZone = replyZone
+        return flow
+    }
+
+    /// CTA_TUPLE_ZONE of one tuple nest, when the entry has a directional zone.
+    static func tupleZone(_ buffer: UnsafeRawBufferPointer) throws(DecodeError) -> UInt16? {
+        var cursor = NetlinkAttributeCursor(buffer)
+        while let (type, value) = try cursor.next() {
+            if type == ConntrackAttribute.Tuple.zone { return try value.bigEndianU16("CTA_TUPLE_ZONE") }
+        }
+        return nil
     }
 
     static func decodeTuple(_ buffer: UnsafeRawBufferPointer, _ name: StaticString) throws(DecodeError) -> Tuple {

@@ -24,14 +24,21 @@ struct AuditCommand: ParsableCommand {
               ctaudit audit --pod-cidr 10.1.0.0/16
               ctaudit audit                     # pod CIDRs from /etc/cni/net.d, flannel, Calico, routes
               ctaudit audit --root /srv/node-copy --format json
-              ctaudit audit --netns cni-1234 --allow 32768-65535 --format json
+              ctaudit audit --netns k8s-node1 --format json   # the node, where NAT happens
+              ctaudit audit --all               # also list hairpin/pod-to-pod flows
               ctaudit audit --pod-cidr 10.42.0.0/16 --pod-cidr fd00:42::/56 --exclude-dst 10.0.0.0/8
               ctaudit audit --profile linux-ephemeral --format html --output /tmp/ctaudit.html
               ctaudit audit --quiet --textfile /var/lib/node_exporter/textfile_collector/ctaudit.prom
               ctaudit audit --bpffs /sys/fs/bpf --format json   # also Cilium/Calico BPF NAT
 
-            EXIT STATUS: 0 no violation (or at most --max-violations), 1 violations found, 2 bad usage or input \
-            (including the config file), 3 environment \
+            Flows whose peer (the reply tuple's source) is a pod, a --service-cidr, the node itself or \
+            loopback never cross the upstream firewall: counted as node_local, never violations. \
+            When the namespace has no source-NAT rule and no source-NATed flow the verdict is \
+            "nothing to audit" (exit 0), with where the NAT happens instead.
+
+            EXIT STATUS: 0 clean or nothing to audit (at most --max-violations violations), 1 violations found \
+            or a pod whose whole port range is blocked while NAT keeps it, 2 bad usage or input \
+            (including the config file, a --netns that does not exist), 3 environment \
             (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable).
             """
     )
@@ -54,6 +61,9 @@ struct AuditCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Say on stderr how the table was read (kernel filter or not, entries read).")
     var verbose = false
 
+    @Flag(name: .long, help: "Also list node-local flows (peer is a pod, a --service-cidr, the node itself or loopback: hairpin and pod-to-pod traffic). They are always counted (node_local) and never violations.")
+    var all = false
+
     func run() throws {
         var report: AuditReport
         do {
@@ -63,11 +73,14 @@ struct AuditCommand: ParsableCommand {
             let awareness = kubernetes.awareness(namespace: target)
             var context = awareness.preparePolicy(&auditPolicy)
             if context.podCIDRsSource == .configured { context.configuredFrom = podCIDRsFrom }
-            let auditor = Auditor(policy: auditPolicy, kernelFilter: !noKernelFilter,
+            let auditor = Auditor(policy: auditPolicy, kernelFilter: !noKernelFilter, listsNodeLocal: all,
                                   bpffs: dataplane.directory(root: kubernetes.root),
                                   bpfBatchLookup: DataplaneOptions.batchLookup)
             report = try auditor.run(namespace: target)
             awareness.annotate(&report, context: context)
+            // The rules decide whether a pod's own port range matters, and
+            // whether there was anything to audit at all.
+            NodeNATRules.annotate(&report, namespace: target)
             KubernetesOptions.printWarnings(report.kubernetes.warnings)
             for warning in report.dataplanes.warnings { Console.error("ctaudit: warning: \(warning)\n") }
         } catch {
@@ -84,11 +97,12 @@ struct AuditCommand: ParsableCommand {
         switch format {
         case .json: try reportOutput.emit { JSONReportWriter.write(report, to: $0) }
         case .ndjson: try reportOutput.emit { NDJSONWriter.write(report, to: $0) }
-        case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor).render(report))
+        case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor,
+                                                           listsWarnings: reportOutput.output != nil).render(report))
         case .prometheus: try reportOutput.emit(PrometheusWriter.render(report, timestamp: TextfileOptions.now()))
         case .html: try reportOutput.emit(HTMLReportWriter().render(report))
         }
-        try reportOutput.check(violations: report.summary.violations)
+        try reportOutput.check(report)
     }
 
     private func describeDump(_ report: AuditReport) {

@@ -35,6 +35,8 @@ struct CheckCommand: ParsableCommand {
               ctaudit check --nft-json ruleset.json --allow 32768-65535
               ctaudit check --profile hetzner-robot --iptables-save nat.rules
               ctaudit check --cilium-config cilium-config.yaml --calico-config felix.yaml
+              ctaudit check --pods --quiet || echo "node not safe"   # CI gate
+              ctaudit check --pods --format json --output /tmp/check.json
 
             EXIT STATUS: 0 safe, 1 at risk or broken, 2 bad usage or input (an unreadable or \
             malformed file is named), 3 environment (not root, nft/iptables-save missing, namespace unavailable).
@@ -68,7 +70,17 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .long, help: "Also read ip_local_port_range of every network namespace found (/run/netns and /proc/*/ns/net).")
     var pods = false
 
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("Write the report to this file instead of stdout, atomically (temp file + rename).", valueName: "file"),
+        completion: .file())
+    var output: String?
+
+    @Flag(name: .shortAndLong, help: "Print nothing on stdout; only the exit code (and errors on stderr) tell. For CI gates.")
+    var quiet = false
+
     func validate() throws {
+        try ReportOutputOptions.validateOutput(output)
         if pods && (!iptablesSaveFiles.isEmpty || !nftJSONFiles.isEmpty) {
             throw ValidationError("--pods reads live namespaces; it cannot be combined with --iptables-save/--nft-json (use --port-range)")
         }
@@ -97,11 +109,15 @@ struct CheckCommand: ParsableCommand {
         report.dataplanes = dataplane.findings(
             allowed: checkPolicy.allowed, nodePortRange: report.nodePortRange,
             live: iptablesSaveFiles.isEmpty && nftJSONFiles.isEmpty)
-        let output: String = switch format {
+        let text: String = switch format {
         case .json: CheckJSONWriter.render(report)
-        case .text: CheckTextWriter(color: Terminal.wantsColor).render(report)
+        case .text: CheckTextWriter(color: output == nil && Terminal.wantsColor).render(report)
         }
-        Console.out(output)
+        if let output {
+            try AtomicFileWriter.write(text, to: output)
+        } else if !quiet {
+            Console.out(text)
+        }
         if report.verdict != .safe { throw ExitStatus.violations.exitCode }
     }
 }

@@ -73,7 +73,8 @@ struct ConfigOptions: ParsableArguments {
         let policy = AuditPolicy(
             allowed: allowed,
             podNetworks: flags.podCIDRs.isEmpty ? file?.podNetworks ?? [] : flags.podCIDRs,
-            excludedDestinations: flags.excludedDestinations.isEmpty ? file?.excludedDestinations ?? [] : flags.excludedDestinations
+            excludedDestinations: flags.excludedDestinations.isEmpty ? file?.excludedDestinations ?? [] : flags.excludedDestinations,
+            serviceNetworks: flags.serviceCIDRs.isEmpty ? file?.serviceNetworks ?? [] : flags.serviceCIDRs
         )
         return (policy, podCIDRsFrom)
     }

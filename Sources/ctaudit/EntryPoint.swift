@@ -19,7 +19,7 @@ enum EntryPoint {
         } catch {
             // --help and --version are "errors" with exit code 0.
             if CTAudit.exitCode(for: error) == .success { CTAudit.exit(withError: error) }
-            fail("\(CTAudit.message(for: error)) (see 'ctaudit --help')", .usage)
+            fail("\(CTAudit.message(for: error)) (see '\(helpCommand(CommandLine.arguments))')", .usage)
         }
         do {
             try command.run()
@@ -31,6 +31,16 @@ enum EntryPoint {
             fail(String(describing: error), ExitStatus.of(error))
         }
         exit(ExitStatus.clean.rawValue)
+    }
+
+    /// `ctaudit check --help` for a mistake in `ctaudit check ...`; audit's
+    /// when the first argument is an option (audit is the default command).
+    static func helpCommand(_ arguments: [String]) -> String {
+        let names = CTAudit.configuration.subcommands.compactMap { $0.configuration.commandName }
+        guard let first = arguments.dropFirst().first else { return "ctaudit --help" }
+        if names.contains(first) { return "ctaudit \(first) --help" }
+        if first.hasPrefix("-") { return "ctaudit audit --help" }
+        return "ctaudit --help"
     }
 
     static func fail(_ message: String, _ status: ExitStatus) -> Never {

@@ -6,11 +6,16 @@ struct PolicyOptions: ParsableArguments {
     @Option(
         name: .customLong("allow"),
         help: ArgumentHelp(
-            "Allowed translated source ports, comma-separated ranges (e.g. 1024-2047,32768-65535). Default: 32768-65535, or the config file's.",
+            "Allowed translated source ports, comma-separated ranges (e.g. 1024-2047,32768-65535); repeatable, the ranges add up. Default: 32768-65535, or the config file's.",
             valueName: "ranges"),
         transform: { try PortRangeSet(parsing: $0) }
     )
-    var allowFlag: PortRangeSet?
+    var allowFlags: [PortRangeSet] = []
+
+    /// Every --allow given, as one set (nil when none was).
+    var allowFlag: PortRangeSet? {
+        allowFlags.isEmpty ? nil : allowFlags.dropFirst().reduce(allowFlags[0]) { $0.union($1) }
+    }
 
     /// --allow as given, else the default; ConfigOptions puts a config file's value in between.
     var allow: PortRangeSet { allowFlag ?? .defaultAllowed }
@@ -31,7 +36,15 @@ struct PolicyOptions: ParsableArguments {
     )
     var excludedDestinations: [IPNetwork] = []
 
+    @Option(
+        name: .customLong("service-cidr"),
+        help: ArgumentHelp("Service (cluster IP) network, repeatable: a flow whose peer is there never leaves the node (node_local, never a violation).", valueName: "cidr"),
+        transform: { try IPNetwork(parsing: $0) }
+    )
+    var serviceCIDRs: [IPNetwork] = []
+
     var policy: AuditPolicy {
-        AuditPolicy(allowed: allow, podNetworks: podCIDRs, excludedDestinations: excludedDestinations)
+        AuditPolicy(allowed: allow, podNetworks: podCIDRs, excludedDestinations: excludedDestinations,
+                    serviceNetworks: serviceCIDRs)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConntrackAudit
+import Foundation
 
 /// Where a report goes and when the run counts as failed: the flags cron
 /// jobs, CI gates and DaemonSets need.
@@ -22,6 +23,19 @@ struct ReportOutputOptions: ParsableArguments {
 
     func validate() throws {
         if maxViolations < 0 { throw ValidationError("--max-violations must be 0 or more") }
+        try Self.validateOutput(output)
+    }
+
+    /// A report path whose directory is missing is a typing mistake: said
+    /// before the table is read, not after.
+    static func validateOutput(_ output: String?) throws {
+        guard let output else { return }
+        let directory = (output as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        let target = directory.isEmpty ? "." : directory
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--output \(output): directory \(target) does not exist")
+        }
     }
 
     /// Sends a rendered report to --output or stdout (unless --quiet).
@@ -48,5 +62,12 @@ struct ReportOutputOptions: ParsableArguments {
     /// Exit 1 above the threshold, else success.
     func check(violations: Int) throws {
         if violations > maxViolations { throw ExitStatus.violations.exitCode }
+    }
+
+    /// Exit 1 for violations above the threshold, or for a pod whose own
+    /// port range fails every connection through a rule that keeps it.
+    func check(_ report: AuditReport) throws {
+        try check(violations: report.summary.violations)
+        if report.verdict == .podsBlocked { throw ExitStatus.violations.exitCode }
     }
 }

@@ -37,7 +37,7 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
-    @OptionGroup var kubernetes: KubernetesOptions
+    @OptionGroup var kubernetes: WatchNodeOptions
 
     @Option(name: .long, help: "Output format: text (for a terminal) or ndjson (one JSON object a line).")
     var format: Format = .text
@@ -60,7 +60,7 @@ struct WatchCommand: ParsableCommand {
     )
     var receiveBuffer: Int = ConntrackEventSocket.defaultReceiveBufferBytes
 
-    @Flag(name: .shortAndLong, help: "Say on stderr when the watch starts and which receive buffer the kernel granted.")
+    @Flag(name: .shortAndLong, help: "Also say on stderr which receive buffer the kernel granted (what is watched is always said at the start).")
     var verbose = false
 
     func validate() throws {
@@ -84,10 +84,17 @@ struct WatchCommand: ParsableCommand {
             policy: watchPolicy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
         let signals = try WatchStopSignals()
         let text = WatchTextWriter(color: format == .text && Terminal.wantsColor)
+        // Always say what is watched: a silent terminal must not look like a hang.
+        let pods = watchPolicy.podNetworks.isEmpty ? "every source-NATed flow (no pod network known)"
+            : "source-NATed flows from " + watchPolicy.podNetworks.map(\.description).joined(separator: ", ")
+        var start = "ctaudit: watching conntrack events in \(netns.map { "netns \($0)" } ?? "the current netns"): "
+            + "\(pods), allowed ports \(watchPolicy.allowed); printing \(all ? "every remap" : "violations") as they happen "
+            + "(pods are not named; 'ctaudit audit' names them)"
+        if let duration { start += "; for \(duration)s" } else { start += "; Ctrl-C stops" }
         if verbose {
-            Console.error("ctaudit: watching conntrack events in \(netns.map { "netns \($0)" } ?? "the current netns"); "
-                + "receive buffer \(watcher.receiveBufferBytes) bytes (\(watcher.receiveBufferForced ? "SO_RCVBUFFORCE" : "SO_RCVBUF, capped by net.core.rmem_max"))\n")
+            start += "; receive buffer \(watcher.receiveBufferBytes) bytes (\(watcher.receiveBufferForced ? "SO_RCVBUFFORCE" : "SO_RCVBUF, capped by net.core.rmem_max"))"
         }
+        Console.error(start + "\n")
 
         let startedAt = WatchClock.wallNanoseconds()
         let started = WatchClock.monotonicNanoseconds()

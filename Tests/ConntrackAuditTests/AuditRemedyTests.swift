@@ -35,6 +35,8 @@ struct AuditRemedyTests {
             "iptables -t nat -A CTAUDIT-PIN -d 224.0.0.0/4 -j RETURN",
             "iptables -t nat -A CTAUDIT-PIN -p tcp -j MASQUERADE --to-ports 32768-65535",
             "iptables -t nat -A CTAUDIT-PIN -p udp -j MASQUERADE --to-ports 32768-65535",
+            "iptables -t nat -A CTAUDIT-PIN -p dccp -j MASQUERADE --to-ports 32768-65535",
+            "iptables -t nat -A CTAUDIT-PIN -p sctp -j MASQUERADE --to-ports 32768-65535",
             "iptables -t nat -I POSTROUTING 1 -s 10.244.0.0/16 -j CTAUDIT-PIN",
             "iptables -t nat -I POSTROUTING 2 -s 10.245.0.0/16 -j CTAUDIT-PIN",
         ])
@@ -47,7 +49,7 @@ struct AuditRemedyTests {
         ])
         #expect(try !Self.pin(report).contains { $0.contains("udplite") })
         #expect(report.remedies[0].summary.contains("UDP-Lite cannot be pinned with iptables"))
-        #expect(report.remedies[1].summary.contains("meta l4proto { tcp, udp, udplite } masquerade to :32768-65535"))
+        #expect(report.remedies[1].summary.contains("meta l4proto { tcp, udp, dccp, sctp, udplite } masquerade to :32768-65535"))
     }
 
     @Test func noIp6tablesLinesWithoutAnIPv6PodNetworkOrViolation() throws {
@@ -87,12 +89,16 @@ struct AuditRemedyTests {
         #expect(report.remedies[0].summary.hasPrefix("masquerade kept 1 pod port(s) outside 32768-65535"))
     }
 
-    @Test func sctpViolationsAddSctpLinesAndToTheNftMatch() throws {
+    /// Every protocol iptables can pin is pinned, violations or not: one
+    /// left out (SCTP) would still reach the node's own rule, which keeps a
+    /// pod's low port, and `check` would still call the node broken.
+    @Test func tcpUdpSctpAndDccpArePinnedEvenWithOnlyTCPViolations() throws {
         let report = Self.report(podNetworks: ["10.244.0.0/16"], flows: [
-            FlowFactory.flow(id: 1, proto: .sctp, translatedPort: 2000),
+            FlowFactory.flow(id: 1, proto: .tcp, translatedPort: 2000),
         ])
-        #expect(try Self.pin(report).filter { $0.contains("MASQUERADE") }.map { $0.split(separator: " ")[6] } == ["tcp", "udp", "sctp"])
-        #expect(report.remedies[1].summary.contains("meta l4proto { tcp, udp, sctp } masquerade to :32768-65535"))
+        #expect(try Self.pin(report).filter { $0.contains("MASQUERADE") }.map { $0.split(separator: " ")[6] } == ["tcp", "udp", "dccp", "sctp"])
+        #expect(report.remedies[1].summary.contains("meta l4proto { tcp, udp, dccp, sctp } masquerade to :32768-65535"))
+        #expect(report.remedies[0].summary.contains("UDP-Lite cannot be pinned with iptables and still reaches the node's rule"))
     }
 
     @Test func thePinnedRangeIsTheWidestAllowedRange() throws {

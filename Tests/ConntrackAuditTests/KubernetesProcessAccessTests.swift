@@ -37,3 +37,25 @@ struct KubernetesProcessAccessTests {
         #expect(denials.warning == nil)
     }
 }
+
+@Suite("kubernetes: refused processes are named")
+struct KubernetesProcessNamesTests {
+    /// Issue 12: "permission denied for 1 of 67 processes" did not say which.
+    @Test func theWarningNamesThePidAndCommOfTheFirstRefusedProcesses() throws {
+        var denials = ProcessAccessDenials()
+        denials.record(nil, pid: 1)
+        for pid in Int32(100)..<107 { denials.record(EACCES, pid: pid, comm: "shim-\(pid)") }
+        let warning = try #require(denials.warning)
+        #expect(warning.message.hasPrefix("permission denied for 7 of 8 processes: 100 (shim-100), 101 (shim-101), 102 (shim-102), 103 (shim-103), 104 (shim-104) and 2 more ("))
+    }
+
+    /// Printed once: on stderr when the text report goes to the terminal,
+    /// in the report when it goes to a file.
+    @Test func theTextReportRepeatsWarningsOnlyWhenAskedTo() {
+        var report = KubernetesReportTests.report()
+        report.kubernetes.warnings = [KubernetesWarning(subject: "/proc/PID/ns/net", message: "permission denied for 1 of 2 processes: 9 (x)")]
+        #expect(!TextReportWriter(listsWarnings: false).render(report).contains("could not be used"))
+        let inFile = TextReportWriter(listsWarnings: true).render(report)
+        #expect(inFile.contains("warning: /proc/PID/ns/net: permission denied for 1 of 2 processes: 9 (x)"))
+    }
+}

@@ -94,7 +94,7 @@ struct ReportWriterGoldenTests {
         // node's MASQUERADE and never match.
         #expect(pin.filter { $0.contains(" POSTROUTING ") }.allSatisfy { $0.contains(" -I POSTROUTING ") })
         #expect(pin.contains("iptables -t nat -I POSTROUTING 1 -s 10.244.0.0/16 -j CTAUDIT-PIN"))
-        #expect(remedies[1].summary.contains("meta l4proto { tcp, udp } masquerade to :32768-65535"))
+        #expect(remedies[1].summary.contains("meta l4proto { tcp, udp, dccp, sctp } masquerade to :32768-65535"))
         let podRange = try #require(remedies.first { $0.kind == .podPortRange })
         #expect(podRange.commands[0].contains("net.ipv4.ip_local_port_range=\"32768 60999\""))
     }

@@ -37,7 +37,8 @@ struct ReportsPrometheusTests {
             #expect(!line.contains("203.0.113."), "per-flow label leaked: \(line)")
             let labelNames = line.split(separator: "{").dropFirst().first?.split(separator: "}").first?
                 .split(separator: ",").map { $0.split(separator: "=").first.map(String.init) ?? "" } ?? []
-            #expect(Set(labelNames).isSubset(of: ["allowed", "family", "proto"]), "unexpected label in \(line)")
+            // verdict takes one of four fixed values (AuditVerdict).
+            #expect(Set(labelNames).isSubset(of: ["allowed", "family", "proto", "verdict"]), "unexpected label in \(line)")
         }
     }
 

@@ -64,4 +64,31 @@ struct StatsPortPressureTests {
         #expect(perCPU.contains("\n    0     16") || perCPU.contains("  0 "))
         #expect(perCPU.contains("198.51.100.2") && perCPU.contains("203.0.113.10:8080"))
     }
+
+    /// Issue 12: stats with NAT failures or pressed ports says what to do
+    /// next, as audit ends with its fixes; a quiet node gets no advice.
+    @Test("text: NAT failures, a pressed port space and violations end with what to do next")
+    func nextSteps() throws {
+        let failing = StatsTextWriter().render(Self.report())
+        #expect(failing.contains("what to do next:"))
+        #expect(failing.contains("could not insert 2 entr(y/ies)"))
+        #expect(failing.contains("run 'ctaudit audit'"))
+
+        let narrow = AuditPolicy(allowed: try PortRangeSet(parsing: "40000-40001"))
+        var pressure = PortPressureAccumulator(policy: narrow)
+        pressure.add(FlowFactory.flow(id: 1, sport: 40000, translatedPort: 40000))
+        pressure.add(FlowFactory.flow(id: 2, sport: 40001, translatedPort: 1500))
+        let pressed = StatsReport(
+            host: "node1", netns: nil, generatedAt: "2026-11-25T04:58:07Z", policy: narrow, cpus: [CPUStatistics(cpu: 0)],
+            tableSize: TableSize(entries: 2, maximum: 262144), pressures: pressure.pressures(),
+            flowsRead: pressure.flowsRead, snat: pressure.snat, dump: DumpResult())
+        let steps = StatsTextWriter.nextSteps(pressed)
+        #expect(steps.contains { $0.contains("use half or more of the allowed ports") })
+        #expect(steps.contains { $0.contains("1 source-NATed pod flow(s) use ports the upstream firewall drops") })
+
+        let quiet = StatsReport(
+            host: "node1", netns: nil, generatedAt: "2026-11-25T04:58:07Z", policy: Self.policy, cpus: [CPUStatistics(cpu: 0)],
+            tableSize: TableSize(entries: 0, maximum: 262144), pressures: [], flowsRead: 0, snat: 0, dump: DumpResult())
+        #expect(!StatsTextWriter().render(quiet).contains("what to do next"))
+    }
 }

@@ -108,7 +108,7 @@ struct AuditIntegrationTests {
         (["audit", "--allow", "5-1"], Int32(2), "reversed range"),
         (["audit", "--pod-cidr", "10.0.0.1/8"], Int32(2), "did you mean 10.0.0.0/8"),
         (["audit", "--format", "xml"], Int32(2), "xml"),
-        (["audit", "--netns", "ctaudit-no-such-namespace"], Int32(3), "network namespace not found"),
+        (["audit", "--netns", "ctaudit-no-such-namespace"], Int32(2), "no network namespace of that name"),
         (["audit", "--netns", "/proc/self/status"], Int32(3), "not a network namespace"),
         (["audit", "--netns", ".."], Int32(2), "invalid network namespace name"),
     ])

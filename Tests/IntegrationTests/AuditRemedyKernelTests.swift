@@ -40,9 +40,9 @@ struct AuditRemedyKernelTests {
             .flatMap { $0["commands"] as? [String] ?? [] }
             .filter { $0.hasPrefix("iptables ") || $0.hasPrefix("ip6tables ") }
         // Per family: the chain, a RETURN per pod network and multicast, a pin
-        // per protocol, a jump per pod network. IPv6 is included because a
-        // v6 pod CIDR is configured.
-        #expect(commands.count == 8 + 6, "\(commands)")
+        // per protocol (tcp, udp, dccp, sctp), a jump per pod network. IPv6
+        // is included because a v6 pod CIDR is configured.
+        #expect(commands.count == 10 + 8, "\(commands)")
         #expect(commands.filter { $0.contains(" -I POSTROUTING ") }.count == 3)
         for command in commands {
             try Shell.sh("ip netns exec \(lab.nodeNamespace) sh -c \(Self.shellQuoted(command))")
@@ -61,5 +61,37 @@ struct AuditRemedyKernelTests {
         #expect(statusAfter == 0)
         // pod2's clashes were still remapped, and pod3's low ports moved: the pin did the work.
         #expect((summary["remapped"] ?? 0) >= 32)
+
+        // Issue 12: audit and check describe one node. pod3's own range
+        // (1024-2047) no longer matters: its TCP/UDP reaches only the pinned
+        // rules, so audit stops calling it blocked and check calls the node safe.
+        let text = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
+        #expect(text.status == 0, "\(text.stdout)")
+        #expect(!text.stdout.contains("blocked"), "\(text.stdout)")
+        #expect(text.stdout.contains("still kept for udplite"), "the protocol that still reaches the old rule is named: \(text.stdout)")
+        let pods = try #require((reportAfter["kubernetes"] as? [String: Any])?["pod_port_ranges"] as? [[String: Any]])
+        #expect(pods.allSatisfy { $0["blocking"] as? Bool == false }, "\(pods)")
+        for arguments in [["check", "--netns", lab.nodeNamespace, "--pods"] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] },
+                          ["check", "--netns", lab.nodeNamespace, "--pods"]] {
+            let check = try Shell.run(Shell.ctauditBinary, arguments)
+            #expect(check.status == 0, "\(arguments): \(check.stdout) \(check.stderr)")
+            #expect(check.stdout.contains("verdict: SAFE"))
+            #expect(!check.stdout.contains("BROKEN"))
+        }
+    }
+
+    /// A pod whose whole port range is blocked while the node's masquerade
+    /// keeps ports fails every connection: exit 1 even before any traffic.
+    @Test func aPodBlockedEntirelyWithoutAPinFailsTheAuditBeforeAnyTraffic() throws {
+        let lab = try Lab.up("ctb")
+        defer { lab.down() }
+        let result = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
+        #expect(result.status == 1, "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("blocked 1024-2047 (100%) for tcp, udp"), "\(result.stdout)")
+        #expect(result.stdout.contains("pods blocked:"))
+        // The fixes come with it: the pin for this node's iptables rules, or the pod's sysctl.
+        #expect(result.stdout.contains(" pod(s) use only ports outside 32768-65535 and masquerade keeps them") && result.stdout.contains("fix (applies here):"), "\(result.stdout)")
+        #expect(result.stdout.contains("iptables -t nat -I POSTROUTING 1 -s 10.244.0.0/24 -j CTAUDIT-PIN"))
+        #expect(result.stdout.contains("net.ipv4.ip_local_port_range=\"32768 60999\""))
     }
 }

@@ -115,12 +115,16 @@ struct BPFDataplaneLabTests {
     static let calicoNode = """
         calico-map v4 5
         calico-map v6 5
-        # host connections to services whose source port collided
-        calico-psnat tcp 192.0.2.10 40001 20001 10.96.0.10 443 10.0.2.7 6443
-        calico-psnat tcp 192.0.2.10 40002 33000 10.96.0.10 443 10.0.2.7 6443
-        calico-psnat udp 192.0.2.10 40003 29999 10.96.0.53 53 10.0.2.9 53
+        # host connections to services whose source port collided; the
+        # backends are other nodes (the API server, a host-network DNS), so
+        # replies come back through the upstream firewall
+        calico-psnat tcp 192.0.2.10 40001 20001 10.96.0.1 443 198.51.100.7 6443
+        calico-psnat tcp 192.0.2.10 40002 33000 10.96.0.1 443 198.51.100.7 6443
+        calico-psnat udp 192.0.2.10 40003 29999 10.96.0.53 53 198.51.100.9 53
         calico-normal tcp 10.0.1.5 40000 10.0.2.7 80
-        calico-psnat tcp 2001:db8::10 40001 25000 fd00:96::10 443 fd00:2::7 6443
+        calico-psnat tcp 2001:db8::10 40001 25000 fd00:96::1 443 2001:db8:7::7 6443
+        # a backend pod on this node: node-local, never a violation
+        calico-psnat tcp 192.0.2.10 40004 20004 10.96.0.20 80 10.0.2.8 8080
         """
 
     @Test("Calico node: every host-port NAT entry outside the range once (IPv4 and IPv6), exit 1", arguments: [false, true])
@@ -134,7 +138,9 @@ struct BPFDataplaneLabTests {
         let calico = run.counts("calico")
         #expect(calico["violations"] == 3)
         #expect(calico["snat"] == 4)
-        #expect(calico["flows"] == 4)  // NAT_FWD twins and the NORMAL entry are not flows
+        #expect(calico["flows"] == 5)  // NAT_FWD twins and the NORMAL entry are not flows
+        let summary = run.json["summary"] as? [String: Any] ?? [:]
+        #expect(summary["node_local"] as? Int == 1)
         #expect(run.dataplanes["read"] as? [String] == ["conntrack", "calico"])
     }
 

@@ -76,10 +76,11 @@ struct HostileInputTests {
             Case(["audit", "--netns", ""], 2, "invalid network namespace name ''"),
             Case(["audit", "--netns", ".."], 2, "invalid network namespace name '..'"),
             Case(["audit", "--netns", "/tmp/../etc/passwd"], 3, "not a network namespace: /tmp/../etc/passwd"),
-            Case(["audit", "--netns", "no-such-ns-\(getpid())"], 3, "network namespace not found: /run/netns/no-such-ns-"),
-            Case(["audit", "--netns", "2147483647"], 3, "network namespace not found: /proc/2147483647/ns/net"),
+            // A name, PID or path that does not exist is a typing mistake (issue 12): exit 2.
+            Case(["audit", "--netns", "no-such-ns-\(getpid())"], 2, "no network namespace of that name in /run/netns"),
+            Case(["audit", "--netns", "2147483647"], 2, "--netns 2147483647: no process with that id"),
             Case(["audit", "--netns", "@fifo"], 3, "not a network namespace: @fifo"),
-            Case(["stats", "--netns", "@dir/../nope/net"], 3, "network namespace not found"),
+            Case(["stats", "--netns", "@dir/../nope/net"], 2, "no such file"),
             Case(["check", "--netns", "x", "--iptables-save", "@empty"], 2, "--netns reads live rules"),
             // --config: missing, a directory, binary, huge, a device, bad values.
             Case(["audit", "--config", "@dir/../nope.yaml"], 2, "nope.yaml: cannot read: No such file"),
@@ -151,15 +152,17 @@ struct HostileInputTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
     }
 
-    @Test("an output path that cannot be written: exit 3, one line, no file, no temporary")
+    @Test("an output path that cannot be written: exit 3 (2 for a missing directory), one line, no file, no temporary")
     func unwritableOutput() throws {
         let directory = NSTemporaryDirectory() + "ctaudit-out-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/taken", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let golden = Shell.packageRoot.appendingPathComponent("Tests/ConntrackAuditTests/Golden/audit-report.json").path
-        for (output, names) in [(directory + "/taken", "rename: Is a directory"), (directory + "/missing/r.json", "No such file or directory")] {
+        // A missing directory is a typing mistake, refused before any work (issue 12).
+        for (output, status, names) in [(directory + "/taken", Int32(3), "rename: Is a directory"),
+                                        (directory + "/missing/r.json", Int32(2), "directory \(directory)/missing does not exist")] {
             let result = try Self.run(["merge", golden, "--output", output])
-            Self.expectOneLineError(result, Case([], 3, names))
+            Self.expectOneLineError(result, Case([], status, names))
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["taken"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/taken").isEmpty)

@@ -44,20 +44,23 @@ struct UnprivilegedNamespaceTests {
     }()
 
     /// Runs as nobody inside a fresh user+network namespace: loopback up, an
-    /// nft SNAT rule that remaps UDP to 127.0.0.2 into ports 1000-1100 (below
+    /// nft SNAT rule that remaps UDP to 10.99.0.2 into ports 1000-1100 (below
     /// the allowed range), three datagrams, then ctaudit. The namespace and
-    /// everything in it vanish when the shell exits.
+    /// everything in it vanish when the shell exits. 10.99.0.2 is routed out
+    /// through lo but is no address of the namespace: a peer off the node
+    /// (one on loopback or the node's own address would be node-local).
     static let script = #"""
         set -e
         ip link set lo up
+        ip route add 10.99.0.0/24 dev lo
         nft add table ip ctaudit_unpriv
         nft 'add chain ip ctaudit_unpriv post { type nat hook postrouting priority 100; }'
-        nft add rule ip ctaudit_unpriv post ip daddr 127.0.0.2 meta l4proto udp snat to 127.0.0.1:1000-1100
+        nft add rule ip ctaudit_unpriv post ip daddr 10.99.0.2 meta l4proto udp snat to 127.0.0.1:1000-1100
         for port in 40001 40002 40003; do
             python3 -c 'import socket, sys
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind(("127.0.0.1", int(sys.argv[1])))
-        s.sendto(b"x", ("127.0.0.2", 9))' "$port"
+        s.sendto(b"x", ("10.99.0.2", 9))' "$port"
         done
         set +e
         echo "id $(id -u)"

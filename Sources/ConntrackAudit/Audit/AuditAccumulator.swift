@@ -10,6 +10,10 @@ public struct AuditAccumulator: Sendable {
     public let policy: AuditPolicy
     public private(set) var summary = AuditSummary()
     public private(set) var violations: [Violation] = []
+    /// Node-local flows, kept only when `keepsNodeLocal` (`--all`).
+    public private(set) var nodeLocalFlows: [Violation] = []
+    /// List node-local flows, not only count them.
+    public var keepsNodeLocal = false
     /// Translated ports of every audited flow with ports (allowed and violating), for charts.
     public private(set) var translatedPorts = PortHistogram()
     /// Wall clock at the start of the audit, for ages (ns since the epoch).
@@ -35,6 +39,9 @@ public struct AuditAccumulator: Sendable {
             break
         case .outOfScope:
             summary.outOfScope += 1
+        case .nodeLocal:
+            summary.nodeLocal += 1
+            if keepsNodeLocal { nodeLocalFlows.append(Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane)) }
         case .withoutPorts:
             summary.snat += 1
             summary.countBPF(dataplane) { $0.snat += 1 }
@@ -61,12 +68,20 @@ public struct AuditAccumulator: Sendable {
             }
             translatedPorts.add(port: flow.translatedSourcePort, violation: true)
             if flow.isUnreplied { summary.violationsUnreplied += 1 }
-            var age: UInt64?
-            if let start = flow.startedAtNanoseconds, let now = nowNanoseconds, now >= start {
-                age = (now - start) / 1_000_000_000
-            }
-            violations.append(Violation(flow: flow, ageSeconds: age, dataplane: dataplane))
+            violations.append(Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane))
         }
+    }
+
+    private func age(of flow: Flow) -> UInt64? {
+        guard let start = flow.startedAtNanoseconds, let now = nowNanoseconds, now >= start else { return nil }
+        return (now - start) / 1_000_000_000
+    }
+
+    /// The node-local flows, moved out of the accumulator.
+    public mutating func takeNodeLocalFlows() -> [Violation] {
+        var taken: [Violation] = []
+        swap(&taken, &nodeLocalFlows)
+        return taken
     }
 
     /// Sets the table's entry count when the kernel filtered the dump and the

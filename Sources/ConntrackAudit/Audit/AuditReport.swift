@@ -11,6 +11,18 @@ public struct AuditReport: Sendable {
     public var summary: AuditSummary
     /// Worst first.
     public var violations: [Violation]
+    /// Flows whose peer is on this node, when they were listed (`--all`);
+    /// `summary.nodeLocal` counts them either way.
+    public var nodeLocalFlows: [Violation] = []
+    /// Whether `nodeLocalFlows` holds them all (`--all`), not just nothing.
+    public var listsNodeLocal = false
+    /// Source-NAT rules seen in the audited namespace: nil when not read.
+    /// With `summary` it tells "nothing to audit here" from "clean".
+    public var natRulesSeen: Int?
+    /// What the source-NAT rules are written with, when they were read.
+    public var natRuleTools: String?
+    /// Why the NAT rules could not be read, when they were needed.
+    public var natRulesError: String?
     public var dump: DumpResult
     public var tableSize: TableSize?
     /// Translated ports of all audited flows, when the auditor kept them (HTML chart).
@@ -44,4 +56,7 @@ public struct AuditReport: Sendable {
     public var offenders: [OffenderGroup] { OffenderGroup.group(violations) }
 
     public var remedies: [Remedy] { Remedy.advise(for: self) }
+
+    /// What the audit concluded, in one word every format shares.
+    public var verdict: AuditVerdict { AuditVerdict.of(self) }
 }

@@ -17,6 +17,9 @@ public struct AuditSummary: Hashable, Sendable {
     public var violationsKeptPort = 0
     /// Source-NATed flows outside the policy's scope (not from a pod network, or excluded destination).
     public var outOfScope = 0
+    /// Source-NATed pod flows whose peer is on this node (a pod, a service
+    /// network, the node's own address, loopback): never violations.
+    public var nodeLocal = 0
     /// Source-NATed pod flows without ports (ICMP, GRE, ...): counted, never violations.
     public var withoutPorts = 0
     /// Counts of each BPF dataplane read. The totals above include their

@@ -11,15 +11,21 @@ public struct Auditor: Sendable {
     public var policy: AuditPolicy
     /// Ask the kernel to return only source-NATed entries (Linux 5.15+).
     public var kernelFilter: Bool
+    /// List node-local flows in the report (`--all`), not only count them.
+    public var listsNodeLocal: Bool
     /// Also read the BPF NAT maps of Cilium and Calico under this bpffs
     /// directory; nil: conntrack only.
     public var bpffs: String?
     /// Read BPF maps in batches where the kernel can (else key by key).
     public var bpfBatchLookup: Bool
 
-    public init(policy: AuditPolicy, kernelFilter: Bool = true, bpffs: String? = nil, bpfBatchLookup: Bool = true) {
+    public init(
+        policy: AuditPolicy, kernelFilter: Bool = true, listsNodeLocal: Bool = false,
+        bpffs: String? = nil, bpfBatchLookup: Bool = true
+    ) {
         self.policy = policy
         self.kernelFilter = kernelFilter
+        self.listsNodeLocal = listsNodeLocal
         self.bpffs = bpffs
         self.bpfBatchLookup = bpfBatchLookup
     }
@@ -29,7 +35,11 @@ public struct Auditor: Sendable {
         let started = WallClock.monotonicSeconds()
         let socket = try ConntrackSocket(namespace: namespace)
         let clock = WallClock.now()
+        // The node's own addresses: a peer there never crosses the firewall.
+        var policy = policy
+        policy.localAddresses.formUnion(NamespaceAddresses.read(namespace))
         var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: clock.nanoseconds)
+        accumulator.keepsNodeLocal = listsNodeLocal
         // The count is read first: with the kernel filter on, the dump alone
         // cannot say how big the table is.
         let size = try? socket.tableSize()
@@ -50,6 +60,8 @@ public struct Auditor: Sendable {
             dump: dump, tableSize: size, translatedPorts: accumulator.translatedPorts,
             durationSeconds: WallClock.monotonicSeconds() - started
         )
+        report.nodeLocalFlows = accumulator.takeNodeLocalFlows()
+        report.listsNodeLocal = listsNodeLocal
         report.dataplanes = survey
         return report
     }

@@ -4,6 +4,12 @@ public enum FlowClass: Hashable, Sendable {
     case notSourceNATed
     /// Source-NATed, but not from a pod network or to an excluded destination.
     case outOfScope
+    /// Source-NATed pod flow whose real peer (the reply tuple's source, after
+    /// any DNAT) is on this node: a pod, a known service network, a local
+    /// address of the audited namespace, or loopback. Hairpin traffic and
+    /// pod-to-pod flows remapped by the kernel's clash handling end here: the
+    /// upstream firewall never sees them, so they are never violations.
+    case nodeLocal(remapped: Bool)
     /// Source-NATed pod flow of a protocol without ports (ICMP, GRE, ...).
     case withoutPorts
     /// Translated source port inside the allowed ranges.

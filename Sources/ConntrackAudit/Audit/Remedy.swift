@@ -23,16 +23,22 @@ public struct Remedy: Hashable, Sendable {
     /// anything that needs a human choice (a table name, a handle) stays in
     /// `summary` so that nothing half-right gets pasted.
     public var commands: [String]
+    /// Whether this fix fits the audited node's own NAT rules (iptables,
+    /// nftables, Calico); nil when the rules were not read.
+    public var appliesHere: Bool?
 
-    public init(kind: Kind, summary: String, commands: [String]) {
+    public init(kind: Kind, summary: String, commands: [String], appliesHere: Bool? = nil) {
         self.kind = kind
         self.summary = summary
         self.commands = commands
+        self.appliesHere = appliesHere
     }
 
     /// The remedies that fit what the report found; empty when it is clean.
     public static func advise(for report: AuditReport) -> [Remedy] {
-        guard report.summary.violations > 0 else { return [] }
+        // A pod blocked entirely needs the same fixes before it has a violation.
+        let blockedPods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection)
+        guard report.summary.violations > 0 || !blockedPods.isEmpty else { return [] }
         var remedies: [Remedy] = []
         let allowed = report.policy.allowed
         // Counted, not filtered: a filtered copy of 30 000 violations is ~6 MB.
@@ -40,26 +46,37 @@ public struct Remedy: Hashable, Sendable {
         let conntrack = report.violations.lazy.filter { $0.dataplane == .conntrack }
         let remappedCount = conntrack.reduce(0) { $0 + ($1.isRemapped ? 1 : 0) }
         let keptCount = conntrack.reduce(0) { $0 + ($1.isRemapped ? 0 : 1) }
-        let lowest = report.violations.lazy.map(\.translatedPort).min() ?? 1024
+        let lowest = min(report.violations.lazy.map(\.translatedPort).min() ?? 1024,
+                         blockedPods.map(\.range.low).min() ?? 1024)
 
-        if let pin = allowed.widest, remappedCount + keptCount > 0 {
+        if let pin = allowed.widest, remappedCount + keptCount > 0 || !blockedPods.isEmpty {
             // A pinned range fixes kept ports too: the kernel keeps a port
             // only when it is already inside the range (KERNEL.md).
             var what: [String] = []
             if remappedCount > 0 { what.append("remapped \(remappedCount) flow(s)") }
             if keptCount > 0 { what.append("kept \(keptCount) pod port(s)") }
-            let cause = "masquerade \(what.joined(separator: " and ")) outside \(allowed)"
-            remedies.append(pinWithIptables(report, range: pin, cause: cause))
-            remedies.append(pinWithNft(report, range: pin))
-            remedies.append(calicoOnAuditedNode(range: pin))
+            let cause = what.isEmpty
+                ? "\(blockedPods.count) pod(s) use only ports outside \(allowed) and masquerade keeps them"
+                : "masquerade \(what.joined(separator: " and ")) outside \(allowed)"
+            var iptables = pinWithIptables(report, range: pin, cause: cause)
+            var nft = pinWithNft(report, range: pin)
+            var calico = calicoOnAuditedNode(range: pin)
+            if let tools = report.natRuleTools {
+                calico.appliesHere = tools.contains("Calico")
+                iptables.appliesHere = tools.contains("iptables") && !tools.contains("Calico")
+                nft.appliesHere = tools.contains("nftables")
+            }
+            remedies += [iptables, nft, calico]
         }
-        if let range = allowed.widest, keptCount > 0 {
+        if let range = allowed.widest, keptCount > 0 || !blockedPods.isEmpty {
             // Stay below 61000 like the Linux default so pods and the host's
             // own ephemeral users do not crowd the top of the range.
             let high = range.high > 60999 && range.low < 60999 ? 60999 : range.high
             remedies.append(Remedy(
                 kind: .podPortRange,
-                summary: "or, for the \(keptCount) flow(s) that kept the pod's own port outside \(allowed): the pods' net.ipv4.ip_local_port_range is too low",
+                summary: keptCount > 0
+                    ? "or, for the \(keptCount) flow(s) that kept the pod's own port outside \(allowed): the pods' net.ipv4.ip_local_port_range is too low"
+                    : "or move the \(blockedPods.count) blocked pod(s)' net.ipv4.ip_local_port_range into \(allowed)",
                 commands: [
                     "sysctl -w net.ipv4.ip_local_port_range=\"\(range.low) \(high)\"   # inside the pod's network namespace",
                     "pod spec: securityContext.sysctls: [{name: net.ipv4.ip_local_port_range, value: \"\(range.low) \(high)\"}]",
@@ -132,9 +149,9 @@ public struct Remedy: Hashable, Sendable {
             }
         }
         var summary = "\(cause): pin the NAT port range to \(ports): a chain \(pinChain) that masquerades \(protocols.map(\.name).joined(separator: "/")) from the pod networks into \(ports), jumped to before the node's MASQUERADE rule (-I: an appended rule comes after it and is never reached); pod-to-pod and other protocols are left to the node's rules"
-        if pinnedProtocols(report).contains(.udplite) {
-            summary += "; UDP-Lite cannot be pinned with iptables (use the nft statement)"
-        }
+        summary += pinnedProtocols(report).contains(.udplite)
+            ? "; UDP-Lite cannot be pinned with iptables (--to-ports takes tcp, udp, sctp, dccp): use the nft statement"
+            : "; UDP-Lite cannot be pinned with iptables and still reaches the node's rule (no UDP-Lite flow was seen)"
         if !placeholders.isEmpty {
             summary += "; replace \(placeholders.joined(separator: " and ")) with your pod network (no --pod-cidr was given)"
         }
@@ -164,10 +181,11 @@ public struct Remedy: Hashable, Sendable {
         return remedy
     }
 
-    /// TCP and UDP always (a pod's next connection may use either), plus any
-    /// other port-carrying protocol that has violations (SCTP, DCCP, UDP-Lite).
+    /// TCP, UDP, SCTP and DCCP always (a pod's next connection may use any
+    /// of them, and a protocol left out still reaches the node's own rule,
+    /// which keeps low pod ports), plus UDP-Lite when it has violations.
     static func pinnedProtocols(_ report: AuditReport) -> [IPProtocol] {
         let seen = Set(report.violations.lazy.map(\.flow.proto).filter(\.carriesPorts))
-        return seen.union([.tcp, .udp]).sorted()
+        return seen.union([.tcp, .udp, .sctp, .dccp]).sorted()
     }
 }

@@ -27,7 +27,7 @@ public struct RuleChecker: Sendable {
             var inserted: [String: [(position: Int, lines: Int)]] = [:]
             for (index, rule) in group.enumerated() {
                 var effective = rule.protocols
-                for earlier in group[..<index] where Set(earlier.conditions).isSubset(of: Set(rule.conditions)) {
+                for earlier in group[..<index] where Self.covers(egressConditions(earlier), rule.conditions) {
                     effective = effective.subtracting(earlier.protocols)
                 }
                 let chain = "\(rule.tool.rawValue) \(rule.table) \(rule.chain)"
@@ -47,7 +47,7 @@ public struct RuleChecker: Sendable {
         guard !effective.portCarryingProtocols.isEmpty else {
             return RuleFinding(
                 rule: rule, effectiveProtocols: effective, inScope: inScope, predictions: [], verdict: .safe,
-                reason: "no TCP or UDP reaches this rule (\(effective)): nothing it translates has ports", remedies: [])
+                reason: noTCPOrUDPReason(rule, effective), remedies: [])
         }
         let predictions = sources.map { RemapPrediction(ports: rule.ports, source: $0, allowed: allowed, offsetSpace: offsetSpace) }
         let verdict = predictions.map(\.verdict).max() ?? .safe
@@ -87,10 +87,83 @@ public struct RuleChecker: Sendable {
         }
     }
 
+    /// Why a rule that TCP and UDP never reach is safe, naming the other
+    /// port-carrying protocols that still reach it (SCTP, DCCP, UDP-Lite):
+    /// if it keeps ports, a pod's own low range still applies to those.
+    private func noTCPOrUDPReason(_ rule: NATRule, _ effective: ProtocolMatch) -> String {
+        let others = [IPProtocol.sctp, .dccp, .udplite].filter(effective.contains)
+        guard !others.isEmpty, !rule.ports.remapsEveryFlow, rule.ports.range == nil else {
+            return "no TCP or UDP reaches this rule (\(effective)): nothing it translates has ports"
+        }
+        let names = others.map(\.name).joined(separator: ", ")
+        var reason = "no TCP or UDP reaches this rule (earlier rules take them); \(names) still do"
+            + " and it keeps their ports, so pods whose own ip_local_port_range is outside \(allowed) keep those ports for \(names)"
+        let pinnable = others.filter { $0 != .udplite }
+        if !pinnable.isEmpty {
+            reason += "; pin them like TCP/UDP (-p \(pinnable.map(\.name).joined(separator: "/-p ")) ... --to-ports)"
+        }
+        if others.contains(.udplite) {
+            reason += "; iptables cannot pin UDP-Lite (--to-ports takes tcp, udp, sctp, dccp): use nft 'masquerade to :PORTS' for it if pods use UDP-Lite"
+        }
+        return reason + ". TCP and UDP decide the verdict"
+    }
+
     /// What the owner of a well-known chain masquerades, so the reader can weigh the rule.
     private func controllerNote(_ rule: NATRule) -> String {
         guard rule.controller == "kube-proxy" else { return "" }
         return "; kube-proxy masquerades only traffic marked 0x4000 (NodePort/LoadBalancer traffic to other nodes, hairpin, --masquerade-all): it matters where those replies cross the firewall"
+    }
+
+    /// A rule's conditions without the guards that only let traffic to
+    /// non-egress destinations pass by (`RETURN`s for pod networks,
+    /// multicast, loopback, link-local: the pin chain `audit` prints has
+    /// them). Traffic to those never crosses the upstream firewall, so an
+    /// earlier rule with such guards still takes every egress flow of the
+    /// same match from the rules after it. The rule's own source network
+    /// counts as a pod network: traffic from it to itself is pod-to-pod.
+    /// So do the destinations the chain `audit` prints returns for: audit
+    /// wrote them from the pod networks it was given.
+    func egressConditions(_ rule: NATRule) -> [String] {
+        let ownSource = rule.source.flatMap { $0.hasPrefix("!") ? nil : try? IPNetwork(parsing: $0) }
+        let isAuditPin = rule.chainPath.contains(Remedy.pinChain)
+        return rule.conditions.filter { atom in
+            guard atom.hasPrefix("not(-d "), atom.hasSuffix(")") else { return true }
+            let target = atom.dropFirst("not(-d ".count).dropLast()
+            guard !target.contains(" "), let network = try? IPNetwork(parsing: String(target)) else { return true }
+            return !(isAuditPin || isNonEgress(network, alsoLocal: ownSource.map { [$0] } ?? []))
+        }
+    }
+
+    /// Whether every packet that satisfies `later` satisfies `earlier`: each
+    /// earlier atom is one of the later ones, or an address match that
+    /// contains one of them (`-s 10.244.0.0/16` covers `-s 10.244.0.0/24`:
+    /// a pin for the whole pod network shadows a node rule for its /24).
+    static func covers(_ earlier: [String], _ later: [String]) -> Bool {
+        let laterSet = Set(later)
+        return earlier.allSatisfy { atom in
+            if laterSet.contains(atom) { return true }
+            for option in ["-s ", "-d "] where atom.hasPrefix(option) {
+                guard let outer = try? IPNetwork(parsing: String(atom.dropFirst(option.count))) else { return false }
+                return later.contains { other in
+                    guard other.hasPrefix(option),
+                          let inner = try? IPNetwork(parsing: String(other.dropFirst(option.count))) else { return false }
+                    return outer.address.family == inner.address.family && outer.prefixLength <= inner.prefixLength
+                        && outer.contains(inner.address)
+                }
+            }
+            return false
+        }
+    }
+
+    /// Pod networks, multicast, loopback and link-local: nothing there is
+    /// reached through the upstream firewall.
+    func isNonEgress(_ network: IPNetwork, alsoLocal: [IPNetwork] = []) -> Bool {
+        let local = ["224.0.0.0/4", "127.0.0.0/8", "169.254.0.0/16", "ff00::/8", "::1/128", "fe80::/10"]
+            .compactMap { try? IPNetwork(parsing: $0) }
+        return (local + podNetworks + alsoLocal).contains { outer in
+            outer.address.family == network.address.family && outer.prefixLength <= network.prefixLength
+                && outer.contains(network.address)
+        }
     }
 
     private func isInScope(_ rule: NATRule) -> Bool {

@@ -127,30 +127,22 @@ public struct RuleSetReader: Sendable {
             launch = nsenter
             args = ["--net=\(namespace.path)", "--", executable] + arguments
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launch)
-        process.arguments = args
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw CheckEnvironmentError("\(describe): could not start \(launch): \(error.localizedDescription)")
+        let result: ChildProcess.Result
+        do {
+            result = try ChildProcess.run(launch, args)
+        } catch {
+            throw CheckEnvironmentError("\(describe): could not start \(launch): \(String(cString: strerror(error.errno)))")
         }
-        // stderr is small; read it after stdout so a big ruleset cannot fill a pipe.
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errorData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errorData, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        let data = result.stdout
+        guard result.status == 0 else {
+            let message = String(decoding: result.stderr, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
             if message.contains("ermission denied") || message.contains("not permitted") {
                 throw ConntrackError.permissionDenied(operation: describe + (namespace.map { " in \($0.path)" } ?? ""))
             }
             if message.contains("No such file") || message.contains("reassociate") {
                 throw ConntrackError.namespaceNotFound(namespace?.path ?? "")
             }
-            throw CheckEnvironmentError("\(describe) failed (exit \(process.terminationStatus)): \(message)")
+            throw CheckEnvironmentError("\(describe) failed (exit \(result.status)): \(message)")
         }
         return String(decoding: data, as: UTF8.self)
     }

@@ -40,6 +40,9 @@ extension JSONReportWriter {
             encode(finding.range, into: &json)
             json.array("outside_allowed", finding.outside.ranges) { encode($1, into: &$0) }
             json.member("kept_port_violations", finding.keptPortViolations)
+            json.key("keeping_protocols")
+            if let protocols = finding.keepingProtocols { json.array(protocols) { $0.string($1.name) } } else { json.null() }
+            json.member("blocking", finding.isBlocking)
             json.endObject()
         }
         json.array("warnings", context.warnings) { json, warning in

@@ -30,7 +30,7 @@ public struct LiveNamespaceIndex: Sendable {
         for entry in NodeFiles.list("/proc") {
             guard let pid = Int32(entry) else { continue }
             let (target, error) = NodeFiles.readLinkOrErrno("/proc/\(pid)/ns/net")
-            denials.record(target == nil ? error : nil)
+            denials.record(target == nil ? error : nil, pid: pid)
             guard let link = target, let inode = ProcNetParser.namespaceInode(link: link), !skip.contains(inode)
             else { continue }
             byInode[inode, default: LiveNamespace(inode: inode)].pids.append(pid)

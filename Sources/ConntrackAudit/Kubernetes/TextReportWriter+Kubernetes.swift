@@ -57,28 +57,53 @@ extension TextReportWriter {
     public func kubernetesNotes(_ report: AuditReport) -> [String] {
         let context = report.kubernetes
         var lines: [String] = []
-        if !context.portRangeFindings.isEmpty {
+        let blocking = context.portRangeFindings.filter(\.isBlocking)
+        if !blocking.isEmpty {
             lines.append("")
-            lines.append(k8sPaint("\(context.portRangeFindings.count) pod(s) with ip_local_port_range outside \(report.policy.allowed)", "1")
+            lines.append(k8sPaint("\(blocking.count) pod(s) with ip_local_port_range outside \(report.policy.allowed)", "1")
                 + " (masquerade keeps a pod's port when it can, so these connections fail without any NAT clash):")
-            for finding in context.portRangeFindings {
-                let share = Int((finding.blockedShare * 100).rounded())
-                var line = "  \(finding.pod.ip) \(finding.pod)  ip_local_port_range \(finding.range)"
-                    + "  blocked \(finding.outside) (\(share)%)"
-                if finding.keptPortViolations > 0 { line += "  \(finding.keptPortViolations) violation(s) now" }
-                lines.append(line)
+            for finding in blocking {
+                lines.append("  " + Self.portRangeLine(finding))
             }
             // With kept-port violations the remedies below already say this.
-            if let range = report.policy.allowed.widest, report.summary.violationsKeptPort == 0 {
+            if let range = report.policy.allowed.widest, report.remedies.isEmpty {
                 let high = range.high > 60999 && range.low < 60999 ? 60999 : range.high
                 lines.append("  fix: sysctl -w net.ipv4.ip_local_port_range=\"\(range.low) \(high)\" inside those pods, "
                     + "or securityContext.sysctls in their pod spec")
             }
         }
-        if !context.warnings.isEmpty {
-            lines.append(k8sPaint("note: \(context.warnings.count) file(s)/namespace(s) on the node could not be used (listed on stderr and in --format json)", "33"))
+        let harmless = context.portRangeFindings.filter { !$0.isBlocking }
+        if !harmless.isEmpty {
+            lines.append("")
+            lines.append("\(harmless.count) pod(s) with ip_local_port_range outside \(report.policy.allowed) whose TCP/UDP reaches no NAT rule here that keeps their port (rules pin or randomize it, or there are none): their own range has no effect on the firewall")
+            for finding in harmless {
+                var line = "  \(finding.pod.ip) \(finding.pod)  ip_local_port_range \(finding.range)"
+                if let others = finding.keepingProtocols, !others.isEmpty {
+                    line += "  still kept for \(others.map(\.name).joined(separator: ", ")) (a rule without a pinned range takes those"
+                        + (others.contains(.udplite) ? "; iptables cannot pin UDP-Lite)" : ")")
+                }
+                lines.append(line)
+            }
+        }
+        if let error = report.natRulesError, !context.portRangeFindings.isEmpty {
+            lines.append(k8sPaint("note: NAT rules not read (\(error)): pods' port ranges judged as if a rule keeps their ports", "33"))
+        }
+        if listsWarnings {
+            for warning in context.warnings { lines.append(k8sPaint("warning: \(warning)", "33")) }
         }
         return lines
+    }
+
+    /// `10.244.0.4 default/web-1  ip_local_port_range 1024-2047  blocked 1024-2047 (100%) for tcp, udp`.
+    static func portRangeLine(_ finding: PodPortRangeFinding) -> String {
+        let share = Int((finding.blockedShare * 100).rounded())
+        var line = "\(finding.pod.ip) \(finding.pod)  ip_local_port_range \(finding.range)"
+            + "  blocked \(finding.outside) (\(share)%)"
+        if let protocols = finding.keepingProtocols {
+            line += " for \(protocols.map(\.name).joined(separator: ", "))"
+        }
+        if finding.keptPortViolations > 0 { line += "  \(finding.keptPortViolations) violation(s) now" }
+        return line
     }
 
     private func k8sPaint(_ text: String, _ code: String) -> String {

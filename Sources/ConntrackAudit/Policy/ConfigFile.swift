@@ -14,6 +14,7 @@ import Musl
 /// profile: hetzner-robot
 /// pod_cidrs: [10.1.0.0/16, fd00:10:1::/56]
 /// exclude_dst: [10.0.0.0/8]
+/// service_cidrs: [10.96.0.0/12]
 /// profiles:
 ///   office-acl:
 ///     allow: 1024-2047,32768-65535
@@ -25,7 +26,7 @@ import Musl
 /// the file and line.
 public struct ConfigFile: Hashable, Sendable {
     public static let defaultPath = "/etc/ctaudit/config.yaml"
-    static let topLevelKeys = ["profile", "allow", "pod_cidrs", "exclude_dst", "profiles"]
+    static let topLevelKeys = ["profile", "allow", "pod_cidrs", "exclude_dst", "service_cidrs", "profiles"]
     static let profileKeys = ["allow", "description"]
 
     public var path: String
@@ -34,6 +35,8 @@ public struct ConfigFile: Hashable, Sendable {
     public var allowed: PortRangeSet?
     public var podNetworks: [IPNetwork]?
     public var excludedDestinations: [IPNetwork]?
+    /// Service (cluster IP) networks: peers there are node-local.
+    public var serviceNetworks: [IPNetwork]?
     /// Profiles defined in the file, in file order.
     public var profiles: [UpstreamProfile] = []
 
@@ -78,6 +81,8 @@ public struct ConfigFile: Hashable, Sendable {
                 config.podNetworks = try reader.networks(value, key: key)
             case "exclude_dst":
                 config.excludedDestinations = try reader.networks(value, key: key)
+            case "service_cidrs":
+                config.serviceNetworks = try reader.networks(value, key: key)
             case "profiles":
                 config.profiles = try reader.profiles(value)
             default:

@@ -57,7 +57,7 @@ public struct PortPressureAccumulator: Sendable {
             group.violations += 1
             if remapped { group.remapped += 1 }
             return true
-        case .notSourceNATed, .outOfScope, .withoutPorts:
+        case .notSourceNATed, .outOfScope, .nodeLocal, .withoutPorts:
             return false
         }
     }

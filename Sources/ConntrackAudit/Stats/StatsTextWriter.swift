@@ -59,7 +59,50 @@ public struct StatsTextWriter: Sendable {
                 lines.append("  … and \(report.pressures.count - listed.count) more (--top 0 lists all)")
             }
         }
+        let steps = Self.nextSteps(report)
+        if !steps.isEmpty {
+            lines.append("")
+            lines.append(bold("what to do next:"))
+            lines.append(contentsOf: steps.map { "  - " + $0 })
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Pressed ports: a destination whose translated address uses this share
+    /// of the allowed ports or more is close to running out.
+    static let pressedPPM = 500_000
+
+    /// What a person should do about non-zero NAT failures, a full table or
+    /// pressed port spaces, the way `audit` ends with its fixes.
+    public static func nextSteps(_ report: StatsReport) -> [String] {
+        var steps: [String] = []
+        let total = report.total
+        let violations = report.pressures.reduce(0) { $0 + $1.violations }
+        if total.insertFailed > 0 || total.drop > 0 {
+            steps.append("NAT or conntrack could not insert \(total.insertFailed) entr(y/ies) and dropped \(total.drop) packet(s): "
+                + "run 'ctaudit audit' to see which pod flows NAT remapped and where; if one destination's ports run out "
+                + "(pressure below), give masquerade more ports (a wider allowed --to-ports range) or more source addresses "
+                + "(SNAT --to-source A-B); 'ctaudit watch' shows new failures as they happen")
+        }
+        if total.earlyDrop > 0 || (report.tableFillPPM ?? 0) >= 800_000 {
+            steps.append("the table is (nearly) full: raise net.netfilter.nf_conntrack_max (and nf_conntrack_buckets), "
+                + "or shorten the timeouts of idle flows (net.netfilter.nf_conntrack_*_timeout)")
+        }
+        if total.chainTooLong > 0 {
+            steps.append("hash chains too long: raise net.netfilter.nf_conntrack_buckets (the table is undersized for its entries)")
+        }
+        let pressed = report.pressures.filter { $0.sharePPM >= pressedPPM }
+        if let worst = pressed.first {
+            steps.append("\(pressed.count) destination(s) use half or more of the allowed ports (worst: \(worst.translated) -> "
+                + "\(worst.destination) \(worst.proto.name)/\(worst.destinationPort)): new connections there clash and are remapped, "
+                + "more of them outside the allowed range; spread them over more source addresses (SNAT --to-source A-B) "
+                + "or widen the upstream firewall's allowed ports, then check with 'ctaudit check'")
+        }
+        if violations > 0 {
+            steps.append("\(violations) source-NATed pod flow(s) use ports the upstream firewall drops: run 'ctaudit audit' for the "
+                + "evidence and the fix for this node's rules")
+        }
+        return steps
     }
 
     /// What non-zero counters that matter for NAT mean.

@@ -10,6 +10,8 @@ public struct WatchSummary: Hashable, Sendable {
     public var snat = 0
     /// Of those, flows whose source port NAT changed.
     public var remapped = 0
+    /// Source-NATed pod flows whose peer is on this node: never violations.
+    public var nodeLocal = 0
     /// Of those, flows without ports (ICMP, GRE, ...): never violations.
     public var withoutPorts = 0
     /// Distinct flows whose translated source port is outside the allowed ranges.

@@ -138,7 +138,7 @@ public struct WatchTracker: Sendable {
     private func classify(_ flow: Flow) -> (isViolation: Bool, isReported: Bool) {
         switch policy.classify(flow) {
         case .violation: (true, true)
-        case .allowed(let remapped): (false, reportsAllRemaps && remapped)
+        case .allowed(let remapped), .nodeLocal(let remapped): (false, reportsAllRemaps && remapped)
         case .notSourceNATed, .outOfScope, .withoutPorts: (false, false)
         }
     }
@@ -147,6 +147,8 @@ public struct WatchTracker: Sendable {
         switch policy.classify(flow) {
         case .notSourceNATed, .outOfScope:
             return
+        case .nodeLocal:
+            summary.nodeLocal += 1
         case .withoutPorts:
             summary.snat += 1
             summary.withoutPorts += 1

@@ -34,22 +34,37 @@ public struct HTMLReportWriter: Sendable {
             </header>
 
             """
-        if summary.violations > 0 {
-            out += "<p id=\"verdict\" class=\"verdict bad\">\(summary.violations) violation(s): "
+        let verdict = report.verdict
+        switch verdict {
+        case .violations:
+            out += "<p id=\"verdict\" class=\"verdict bad\" data-verdict=\"\(verdict.rawValue)\">\(summary.violations) violation(s): "
                 + "\(summary.violationsUnreplied) never got a reply. Replies to translated ports outside "
                 + "\(HTML.escape(report.policy.allowed.description)) are dropped upstream.</p>\n"
-        } else if !report.dataplanes.warnings.isEmpty {
-            out += "<p id=\"verdict\" class=\"verdict warn\">No violations in what was read, but "
+        case .podsBlocked:
+            let pods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection).count
+            out += "<p id=\"verdict\" class=\"verdict bad\" data-verdict=\"\(verdict.rawValue)\">Pods blocked: no violation in the table now, but "
+                + "\(pods) pod(s) have every port of their ip_local_port_range outside \(HTML.escape(report.policy.allowed.description)) "
+                + "and a NAT rule keeps them: each of their connections through it fails.</p>\n"
+        case .nothingToAudit:
+            out += "<p id=\"verdict\" class=\"verdict none\" data-verdict=\"\(verdict.rawValue)\">Nothing to audit: "
+                + HTML.escape(report.nothingToAuditExplanation) + ".</p>\n"
+        case .clean where !report.dataplanes.warnings.isEmpty:
+            out += "<p id=\"verdict\" class=\"verdict warn\" data-verdict=\"\(verdict.rawValue)\">No violations in what was read, but "
                 + "BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited.</p>\n"
-        } else {
-            out += "<p id=\"verdict\" class=\"verdict good\">No violations: every audited source-NATed flow uses an allowed port.</p>\n"
+        case .clean:
+            out += "<p id=\"verdict\" class=\"verdict good\" data-verdict=\"\(verdict.rawValue)\">No violations: every audited source-NATed flow uses an allowed port.</p>\n"
         }
         out += "<section id=\"summary\"><h2>Summary</h2>\n" + HTML.table(
             id: "summary-table",
-            header: ["flows", "source-NATed", "remapped", "violations", "unreplied", "kept pod port", "out of scope", "without ports"],
+            header: ["flows", "source-NATed", "remapped", "violations", "unreplied", "kept pod port", "out of scope", "without ports", "node-local"],
             rows: [[summary.flows, summary.snat, summary.remapped, summary.violations, summary.violationsUnreplied,
-                    summary.violationsKeptPort, summary.outOfScope, summary.withoutPorts].map(String.init)],
-            numeric: Set(0..<8))
+                    summary.violationsKeptPort, summary.outOfScope, summary.withoutPorts, summary.nodeLocal].map(String.init)],
+            numeric: Set(0..<9))
+        if summary.nodeLocal > 0 {
+            out += "<p class=\"legend\">node-local: source-NATed pod flows whose peer is on this node (a pod, a service network, "
+                + "the node itself, loopback): hairpin and pod-to-pod traffic the upstream firewall never sees; never violations"
+                + (report.listsNodeLocal ? ", listed below." : " (<code>--all</code> lists them).") + "</p>\n"
+        }
         out += notes(report) + dataplaneSection(report) + "</section>\n"
 
         out += "<section id=\"ports\"><h2>Translated source ports</h2>\n"
@@ -61,38 +76,38 @@ public struct HTMLReportWriter: Sendable {
             out += "<p class=\"note\">Only violations are charted: this report did not keep the ports of allowed flows.</p>\n"
         }
         out += "</section>\n"
+        // What to change comes before the evidence: a node with hundreds of
+        // violations would push it pages down.
+        out += remediesSection(report)
+        out += kubernetesSection(report)
 
         if !report.violations.isEmpty {
+            let pods = TextReportWriter.podsByAddress(report)
             out += "<section id=\"offenders\"><h2>Offenders (pod → destination)</h2>\n" + HTML.table(
                 id: "offender-table",
                 header: ["pod", "destination", "proto", "violations", "unreplied", "remapped", "translated ports"],
                 rows: report.offenders.map { group in
-                    [group.podSource.description, endpoint(group.destination, group.destinationPort), group.proto.name,
+                    [TextReportWriter().podCell(group.podSource, pods: pods), endpoint(group.destination, group.destinationPort), group.proto.name,
                      String(group.violations), String(group.unreplied), String(group.remapped),
                      ports(group.translatedPorts)]
                 },
                 numeric: [3, 4, 5]) + "</section>\n"
             out += "<section id=\"evidence\"><h2>Evidence (worst first)</h2>\n" + HTML.table(
                 id: "violation-table",
-                header: ["proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
-                rows: report.violations.prefix(flowLimit).map(evidenceRow),
-                numeric: [6, 7])
+                header: ["pod", "proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
+                rows: report.violations.prefix(flowLimit).map { [TextReportWriter().podCell($0.podSource, pods: pods)] + evidenceRow($0) },
+                numeric: [7, 8])
             if report.violations.count > flowLimit {
                 out += "<p class=\"note\">… and \(report.violations.count - flowLimit) more; <code>--format json</code> lists all.</p>\n"
             }
             out += "</section>\n"
         }
-        let remedies = report.remedies
-        if !remedies.isEmpty {
-            out += "<section id=\"remedies\"><h2>What to change</h2>\n"
-            for remedy in remedies {
-                out += "<div class=\"remedy\" data-kind=\"\(HTML.escape(remedy.kind.rawValue))\"><p>\(HTML.escape(remedy.summary))</p>\n"
-                if !remedy.commands.isEmpty {
-                    out += "<pre>" + remedy.commands.map(HTML.escape).joined(separator: "\n") + "</pre>\n"
-                }
-                out += "</div>\n"
-            }
-            out += "</section>\n"
+        if report.listsNodeLocal && !report.nodeLocalFlows.isEmpty {
+            out += "<section id=\"node-local\"><h2>Node-local flows (not violations)</h2>\n" + HTML.table(
+                id: "node-local-table",
+                header: ["proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
+                rows: report.nodeLocalFlows.prefix(flowLimit).map(evidenceRow),
+                numeric: [6, 7]) + "</section>\n"
         }
         out += "<footer>ctaudit · read-only conntrack audit · schema of the JSON equivalent: \(JSONReportWriter.schema)</footer>\n"
         return out + "</body>\n</html>\n"
@@ -129,6 +144,64 @@ public struct HTMLReportWriter: Sendable {
         return " · excluded destinations <b>" + HTML.escape(report.policy.excludedDestinations.map(\.description).joined(separator: ", ")) + "</b>"
     }
 
+    private func remediesSection(_ report: AuditReport) -> String {
+        let remedies = report.remedies
+        guard !remedies.isEmpty else { return "" }
+        var out = "<section id=\"remedies\"><h2>What to change</h2>\n"
+        if let tools = report.natRuleTools {
+            out += "<p id=\"applies\">This node's source-NAT rules are written with <b>\(HTML.escape(tools))</b>: "
+                + "the fix marked <em>applies here</em> is the one for them.</p>\n"
+        }
+        for remedy in remedies {
+            let applies = remedy.appliesHere == true
+            out += "<div class=\"remedy\(applies ? " applies" : "")\" data-kind=\"\(HTML.escape(remedy.kind.rawValue))\"><p>"
+                + (applies ? "<b>applies here:</b> " : "") + Self.codeSpans(remedy.summary) + "</p>\n"
+            if !remedy.commands.isEmpty {
+                out += "<pre>" + remedy.commands.map(HTML.escape).joined(separator: "\n") + "</pre>\n"
+            }
+            out += "</div>\n"
+        }
+        return out + "</section>\n"
+    }
+
+    /// Escapes `text` and turns `command` spans into <code>: no literal
+    /// backticks on the page.
+    static func codeSpans(_ text: String) -> String {
+        let parts = text.split(separator: "`", omittingEmptySubsequences: false)
+        var out = ""
+        for (index, part) in parts.enumerated() {
+            let escaped = HTML.escape(String(part))
+            // An unmatched last backtick opens nothing: its text stays plain.
+            let closed = parts.count % 2 == 1 || index != parts.count - 1
+            out += index % 2 == 1 && closed ? "<code>\(escaped)</code>" : escaped
+        }
+        return out
+    }
+
+    /// Pod names, their port-range findings, and what could not be read.
+    private func kubernetesSection(_ report: AuditReport) -> String {
+        let context = report.kubernetes
+        var out = "<section id=\"node\"><h2>Pods and node</h2>\n"
+        out += "<p>pod networks: \(HTML.escape(context.sourceSummary))</p>\n"
+        if !context.portRangeFindings.isEmpty {
+            out += HTML.table(
+                id: "pod-port-range-table",
+                header: ["pod", "netns", "ip_local_port_range", "blocked", "share", "kept by NAT for", "violations now"],
+                rows: context.portRangeFindings.map { finding in
+                    [finding.pod.ip.description + (finding.pod.isOnlyAddress ? "" : " \(finding.pod)"), finding.pod.netns ?? "",
+                     finding.range.description, finding.isBlocking ? finding.outside.description : "no effect (NAT pins the port)",
+                     "\(Int((finding.blockedShare * 100).rounded()))%",
+                     finding.keepingProtocols.map { $0.isEmpty ? "none" : $0.map(\.name).joined(separator: ", ") } ?? "rules not read",
+                     String(finding.keptPortViolations)]
+                }, numeric: [4, 6])
+        }
+        if !context.warnings.isEmpty {
+            out += "<p class=\"note\">Could not be used on the node:</p>\n<ul class=\"note\">"
+                + context.warnings.map { "<li>\(HTML.escape($0.description))</li>" }.joined() + "</ul>\n"
+        }
+        return out + "</section>\n"
+    }
+
     private func notes(_ report: AuditReport) -> String {
         var out = ""
         if report.dump.interrupted {
@@ -160,6 +233,8 @@ public struct HTMLReportWriter: Sendable {
         .verdict.bad{background:#fde8e8;color:#8a1010;border:1px solid #f3b4b4}
         .verdict.good{background:#e6f6e6;color:#145214;border:1px solid #a9d9a9}
         .verdict.warn{background:#fff6dd;color:#6b4e00;border:1px solid #eed58a}
+        .verdict.none{background:#fff6dd;color:#6a4a00;border:1px solid #ecd48a}
+        .remedy.applies{border-left:4px solid #2a7a2a;padding-left:8px}
         table{border-collapse:collapse;margin:4px 0}th,td{padding:4px 10px;border-bottom:1px solid #e3e3e3;text-align:left;vertical-align:top}
         th{background:#f4f4f6;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
         #violation-table td{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}

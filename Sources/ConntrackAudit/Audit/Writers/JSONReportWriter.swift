@@ -29,10 +29,12 @@ public enum JSONReportWriter {
         json.member("host", report.host)
         json.member("netns", report.netns)
         json.member("generated_at", report.generatedAt)
+        json.member("verdict", report.verdict.rawValue)
         json.object("policy") { json in
             json.array("allowed", report.policy.allowed.ranges) { encode($1, into: &$0) }
             json.array("pod_cidrs", report.policy.podNetworks) { $0.string($1.description) }
             json.array("exclude_dst", report.policy.excludedDestinations) { $0.string($1.description) }
+            json.array("service_cidrs", report.policy.serviceNetworks) { $0.string($1.description) }
             json.member("pod_cidrs_source", report.kubernetes.podCIDRsSource.rawValue)
             json.member("pod_cidrs_from", report.kubernetes.configuredFrom)
             json.array("pod_cidrs_found", report.kubernetes.discoveredNetworks) { encode($1, into: &$0) }
@@ -46,6 +48,7 @@ public enum JSONReportWriter {
             json.member("violations_kept_port", summary.violationsKeptPort)
             json.member("out_of_scope", summary.outOfScope)
             json.member("without_ports", summary.withoutPorts)
+            json.member("node_local", summary.nodeLocal)
         }
         json.object("dump") { json in
             json.member("flows_read", summary.flowsRead)
@@ -57,7 +60,13 @@ public enum JSONReportWriter {
         }
         json.array("violations", report.violations) { encode($1, into: &$0) }
         json.array("offenders", report.offenders) { encode($1, into: &$0) }
-        json.array("remedies", report.remedies) { encode($1, into: &$0) }
+        json.array("remedies", report.remedies) { encode($1, into: &$0, withApplies: true) }
+        // Listed with --all (empty otherwise); summary.node_local counts them always.
+        json.array("node_local", report.nodeLocalFlows) { encode($1, into: &$0) }
+        json.object("nat_rules") { json in
+            json.member("seen", report.natRulesSeen)
+            json.member("error", report.natRulesError)
+        }
         json.key("kubernetes")
         encode(report.kubernetes, into: &json)
         json.key("dataplanes")
@@ -111,6 +120,9 @@ public enum JSONReportWriter {
         json.member("timeout", flow.timeout.map(Int.init))
         json.member("mark", Int(flow.mark))
         json.member("zone", Int(flow.zone))
+        // Directional zones (-j CT --zone-orig/--zone-reply), as conntrack prints them.
+        json.member("zone_orig", flow.originalZone.map(Int.init))
+        json.member("zone_reply", flow.replyZone.map(Int.init))
         json.member("age", violation.ageSeconds.map(Int.init))
         json.key("pod")
         // The identity when attribution ran, else only the address.
@@ -135,11 +147,17 @@ public enum JSONReportWriter {
         json.endObject()
     }
 
-    public static func encode(_ remedy: Remedy, into json: inout JSONWriter) {
+    /// `withApplies`: audit says whether each fix fits the node's rules it
+    /// read (`applies`); check's remedies are all for the rules it read.
+    public static func encode(_ remedy: Remedy, into json: inout JSONWriter, withApplies: Bool = false) {
         json.beginObject()
         json.member("kind", remedy.kind.rawValue)
         json.member("summary", remedy.summary)
         json.member("commands", remedy.commands)
+        if withApplies {
+            json.key("applies")
+            if let applies = remedy.appliesHere { json.bool(applies) } else { json.null() }
+        }
         json.endObject()
     }
 }

@@ -9,11 +9,16 @@ public struct TextReportWriter: Sendable {
     public var flowLimit: Int
     /// Offender rows (pod, destination) shown before the rest are only counted.
     public var groupLimit: Int
+    /// Write the node's warnings into the report. The CLI prints them on
+    /// stderr already, so only a report that goes to a file repeats them:
+    /// each warning appears once wherever the user reads.
+    public var listsWarnings: Bool
 
-    public init(color: Bool = false, flowLimit: Int = 50, groupLimit: Int = 50) {
+    public init(color: Bool = false, flowLimit: Int = 50, groupLimit: Int = 50, listsWarnings: Bool = false) {
         self.color = color
         self.flowLimit = flowLimit
         self.groupLimit = groupLimit
+        self.listsWarnings = listsWarnings
     }
 
     public func render(_ report: AuditReport) -> String {
@@ -36,6 +41,9 @@ public struct TextReportWriter: Sendable {
             counts += " (\(summary.violationsUnreplied) unreplied"
             counts += summary.violationsKeptPort > 0 ? ", \(summary.violationsKeptPort) kept the pod's own port)" : ")"
         }
+        if summary.nodeLocal > 0 {
+            counts += "   node-local \(summary.nodeLocal) (peer on this node: never violations" + (report.listsNodeLocal ? ")" : "; --all lists them)")
+        }
         lines.append(counts)
         if report.dump.interrupted {
             lines.append(yellow("note: the kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again"))
@@ -48,12 +56,26 @@ public struct TextReportWriter: Sendable {
         }
         lines.append(contentsOf: kubernetesNotes(report))
         lines.append(contentsOf: dataplaneNotes(report))
+        if report.listsNodeLocal && !report.nodeLocalFlows.isEmpty {
+            lines.append("")
+            lines.append("node-local flows (the peer is on this node; no packet crosses the upstream firewall):")
+            for flow in report.nodeLocalFlows { lines.append("    " + evidence(flow)) }
+        }
         guard summary.violations > 0 else {
             lines.append("")
-            if report.dataplanes.warnings.isEmpty {
-                lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
-            } else {
-                lines.append(yellow("no violations in what was read,") + " but BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited")
+            switch report.verdict {
+            case .podsBlocked:
+                let pods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection)
+                lines.append(red("pods blocked:") + " no violation in the table now, but \(pods.count) pod(s) have every port of their ip_local_port_range outside \(report.policy.allowed) and a NAT rule keeps them: each of their connections through it fails")
+                lines.append(contentsOf: remedyLines(report))
+            case .nothingToAudit:
+                lines.append(yellow("nothing to audit:") + " " + report.nothingToAuditExplanation)
+            case .clean, .violations:
+                if report.dataplanes.warnings.isEmpty {
+                    lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+                } else {
+                    lines.append(yellow("no violations in what was read,") + " but BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited")
+                }
             }
             return lines.joined(separator: "\n") + "\n"
         }
@@ -82,12 +104,25 @@ public struct TextReportWriter: Sendable {
         if report.violations.count > flowLimit {
             lines.append("  … and \(report.violations.count - flowLimit) more (--format json lists all)")
         }
-        for remedy in report.remedies {
+        lines.append(contentsOf: remedyLines(report))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The fixes, the one for this node's rules marked.
+    private func remedyLines(_ report: AuditReport) -> [String] {
+        let remedies = report.remedies
+        guard !remedies.isEmpty else { return [] }
+        var lines: [String] = []
+        if let tools = report.natRuleTools {
             lines.append("")
-            lines.append(bold("fix:") + " " + remedy.summary)
+            lines.append("this node's source-NAT rules are written with \(tools): the fix marked \"applies here\" is for them")
+        }
+        for remedy in remedies {
+            lines.append("")
+            lines.append(bold(remedy.appliesHere == true ? "fix (applies here):" : "fix:") + " " + remedy.summary)
             for command in remedy.commands { lines.append("    " + command) }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 
     /// One flow's evidence, conntrack-style.
@@ -104,6 +139,9 @@ public struct TextReportWriter: Sendable {
         if let age = violation.ageSeconds { text += "  age \(age)s" }
         if flow.mark != 0 { text += "  mark \(flow.mark)" }
         if flow.zone != 0 { text += "  zone \(flow.zone)" }
+        // Directional zones as conntrack(8) prints them.
+        if let zone = flow.originalZone { text += "  zone-orig \(zone)" }
+        if let zone = flow.replyZone { text += "  zone-reply \(zone)" }
         if violation.dataplane != .conntrack { text += "  [\(violation.dataplane) BPF]" }
         return text
     }
