@@ -52,5 +52,8 @@ public struct FlowIdentity: Hashable, Sendable, CustomStringConvertible {
 
 extension Flow {
     /// The entry this flow is: CTA_ID, original tuple and zone (see `FlowIdentity`).
-    public var identity: FlowIdentity { FlowIdentity(id: id, original: original, zone: zone) }
+    /// The zone is the original direction's (`--zone-orig`, else the zone of
+    /// both directions): the kernel keys the original tuple by it, so two
+    /// live entries never share all three.
+    public var identity: FlowIdentity { FlowIdentity(id: id, original: original, zone: originalZone ?? zone) }
 }

@@ -98,5 +98,10 @@ struct DumpReaderTests {
         let v6 = Tuple(source: IPAddress("fd00::3")!, destination: IPAddress("2001:db8::10")!, proto: .udp, sourcePort: 5, destinationPort: 53)
         #expect(FlowIdentity(id: 1, original: v6, zone: 0).description == "id 1 proto 17 zone 0 fd00::3.5 -> 2001:db8::10.53")
         #expect(MemoryLayout<FlowIdentity>.size <= 48)
+        // A directional zone on the original side is the zone the entry is keyed by.
+        var flow = Flow(id: 1, family: .ipv6, original: v6, reply: v6)
+        flow.originalZone = 7
+        #expect(flow.identity == FlowIdentity(id: 1, original: v6, zone: 7))
+        #expect(flow.identity != FlowIdentity(id: 1, original: v6, zone: 0))
     }
 }
