@@ -13,6 +13,17 @@ struct WatchCommand: ParsableCommand {
             saying whether it ever got a reply: a violation destroyed without one is a connection that \
             failed. Read-only: nothing in the table changes.
 
+            It starts with a dump of the table: violations already there are counted and printed \
+            as "existing", and followed by a dump every --interval until they end, because an entry \
+            created before any event listener existed sends no events (nf_conntrack_events=2, the \
+            kernel default; ctaudit never changes it).
+
+            COUNTERS MODE: with --listen ADDR:PORT and/or --textfile PATH, watch prints no records \
+            and keeps Prometheus counters instead (ctaudit_violating_flows_total, \
+            ctaudit_violating_flows_unreplied_total, ctaudit_snat_flows_total, \
+            ctaudit_events_lost_total, ctaudit_resyncs_total, ...; docs/WATCH.md), served on /metrics \
+            and/or written to the textfile every --interval. Run it until SIGTERM.
+
             On SIGINT/SIGTERM, after --duration, or after --count records, a summary is printed \
             (stdout; with ndjson as a last line with "event":"summary"). If the kernel drops events \
             because the receive queue overflowed, ctaudit says so on stderr, counts them (the kernel's \
@@ -23,6 +34,8 @@ struct WatchCommand: ParsableCommand {
               ctaudit watch --pod-cidr 10.244.0.0/16
               ctaudit watch --netns cni-1234 --format ndjson --duration 600 >> remaps.ndjson
               ctaudit watch --all --count 20
+              ctaudit watch --listen :9814
+              ctaudit watch --textfile /var/lib/node_exporter/textfile_collector/ctaudit-watch.prom
 
             EXIT STATUS: 0 no violation seen, 1 violations seen, 2 bad usage, 3 environment \
             (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable).
@@ -38,6 +51,7 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
     @OptionGroup var kubernetes: WatchNodeOptions
+    @OptionGroup(title: "Counters mode (Prometheus)") var counters: WatchCountersOptions
 
     @Option(name: .long, help: "Output format: text (for a terminal) or ndjson (one JSON object a line).")
     var format: Format = .text
@@ -69,6 +83,9 @@ struct WatchCommand: ParsableCommand {
             throw ValidationError("--duration must be a positive number of seconds (at most 1e9), got \(duration)")
         }
         if let count, count <= 0 { throw ValidationError("--count must be at least 1, got \(count)") }
+        if counters.enabled && count != nil {
+            throw ValidationError("--count stops after N printed records; with --listen/--textfile no records are printed")
+        }
     }
 
     func run() throws {
@@ -80,6 +97,8 @@ struct WatchCommand: ParsableCommand {
         var watchPolicy = try configFile.policy(flags: policy)
         let kubernetesContext = kubernetes.awareness(namespace: netns).preparePolicy(&watchPolicy)
         KubernetesOptions.printWarnings(kubernetesContext.warnings)
+        // Bound first, in ctaudit's own namespace: a port in use fails at once.
+        let server = try counters.startServer()
         let watcher = try Watcher(
             policy: watchPolicy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
         let signals = try WatchStopSignals()
@@ -88,7 +107,9 @@ struct WatchCommand: ParsableCommand {
         let pods = watchPolicy.podNetworks.isEmpty ? "every source-NATed flow (no pod network known)"
             : "source-NATed flows from " + watchPolicy.podNetworks.map(\.description).joined(separator: ", ")
         var start = "ctaudit: watching conntrack events in \(netns.map { "netns \($0)" } ?? "the current netns"): "
-            + "\(pods), allowed ports \(watchPolicy.allowed); printing \(all ? "every remap" : "violations") as they happen "
+            + "\(pods), allowed ports \(watchPolicy.allowed); "
+            + (counters.enabled ? "counting violations for Prometheus, printing none "
+                : "printing \(all ? "every remap" : "violations") as they happen ")
             + "(pods are not named; 'ctaudit audit' names them)"
         if let duration { start += "; for \(duration)s" } else { start += "; Ctrl-C stops" }
         if verbose {
@@ -105,16 +126,24 @@ struct WatchCommand: ParsableCommand {
             if !pending.isEmpty { Console.out(pending) }
             pending = ""
         }
-        let reason = try watcher.run(
-            durationNanoseconds: duration.map { UInt64($0 * 1e9) }, count: count,
-            stopDescriptor: signals.descriptor,
-            emit: { record in
-                pending += format == .ndjson ? WatchJSONWriter.line(record) : text.line(record)
-                if pending.utf8.count >= 64 * 1024 { flush() }
-            },
-            idle: flush,
-            notice: { Console.error($0 + "\n") }
-        )
+        let reason: WatchContext.StopReason
+        if counters.enabled {
+            if verbose, let server { Console.error("ctaudit: serving metrics on http://\(server.address)/metrics\n") }
+            reason = try counters.run(
+                watcher: watcher, server: server, allowed: watchPolicy.allowed,
+                durationNanoseconds: duration.map { UInt64($0 * 1e9) }, stopDescriptor: signals.descriptor, verbose: verbose)
+        } else {
+            reason = try watcher.run(
+                durationNanoseconds: duration.map { UInt64($0 * 1e9) }, count: count,
+                stopDescriptor: signals.descriptor, followIntervalNanoseconds: counters.intervalNanoseconds,
+                emit: { record in
+                    pending += format == .ndjson ? WatchJSONWriter.line(record) : text.line(record)
+                    if pending.utf8.count >= 64 * 1024 { flush() }
+                },
+                idle: flush,
+                notice: { Console.error($0 + "\n") }
+            )
+        }
         // A second Ctrl-C from here on ends the process at once.
         signals.restoreDefaults()
         let context = WatchContext(

@@ -9,7 +9,7 @@ import Yams
 struct ReportsDeployTests {
     static let deploy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("deploy")
-    static let manifests = ["daemonset.yaml", "cronjob.yaml"].map { deploy.appendingPathComponent($0).path }
+    static let manifests = ["daemonset.yaml", "daemonset-textfile.yaml", "cronjob.yaml"].map { deploy.appendingPathComponent($0).path }
 
     static func documents(_ name: String) throws -> [Node] {
         let text = try String(contentsOf: deploy.appendingPathComponent(name), encoding: .utf8)
@@ -20,7 +20,8 @@ struct ReportsDeployTests {
     func manifestsPassKubernetesSchemas() throws {
         let result = try ExternalTool.run("kubernetes-validate", ["--strict"] + Self.manifests)
         #expect(result.status == 0, "kubernetes-validate: \(result.stdout)\(result.stderr)")
-        #expect(result.stdout.components(separatedBy: "passed for resource").count - 1 == 4)
+        // Namespace, ConfigMap and DaemonSet in each DaemonSet manifest, the CronJob.
+        #expect(result.stdout.components(separatedBy: "passed for resource").count - 1 == 7)
     }
 
     @Test(.enabled(if: ExternalTool.has("kubernetes-validate"), "kubernetes-validate missing: pip install kubernetes-validate (make deps does)"))
@@ -35,8 +36,23 @@ struct ReportsDeployTests {
         #expect(result.status != 0, "a misspelt field passed validation, so the test above proves nothing")
     }
 
-    @Test func daemonSetReadsTheHostTableAndWritesTheTextfile() throws {
+    /// The default: one `watch` process serving counters, ready once /metrics answers.
+    @Test func daemonSetRunsTheWatchCounters() throws {
         let pod = try Self.daemonSetPod(Self.documents("daemonset.yaml"))
+        #expect(pod["hostNetwork"]?.bool == true)
+        let container = try #require(pod["containers"]?.array().first)
+        #expect(container["command"]?.array().compactMap(\.string) == ["ctaudit"])
+        let args = container["args"]?.array().compactMap(\.string) ?? []
+        #expect(args.first == "watch")
+        #expect(args.contains("--listen=$(HOST_IP):9814"))
+        #expect(!args.contains { $0.contains("--textfile") || $0.contains("sleep") })
+        #expect(container["env"]?.array().first?["valueFrom"]?["fieldRef"]?["fieldPath"]?.string == "status.hostIP")
+        #expect(container["readinessProbe"]?["httpGet"]?["path"]?.string == "/metrics")
+        #expect(container["ports"]?.array().first?["containerPort"]?.int == 9814)
+    }
+
+    @Test func textfileDaemonSetReadsTheHostTableAndWritesTheTextfile() throws {
+        let pod = try Self.daemonSetPod(Self.documents("daemonset-textfile.yaml"))
         #expect(pod["hostNetwork"]?.bool == true)
         let container = try #require(pod["containers"]?.array().first)
         #expect(container["securityContext"]?["capabilities"]?["drop"]?.array().compactMap(\.string) == ["ALL"])
@@ -51,8 +67,9 @@ struct ReportsDeployTests {
 
     /// Kubernetes awareness: the host's processes, the capabilities the code
     /// needs (and no others), AppArmor out of the way of ptrace-mode reads.
-    @Test func daemonSetCanNamePods() throws {
-        let pod = try Self.daemonSetPod(Self.documents("daemonset.yaml"))
+    @Test(arguments: ["daemonset.yaml", "daemonset-textfile.yaml"])
+    func daemonSetCanNamePods(_ manifest: String) throws {
+        let pod = try Self.daemonSetPod(Self.documents(manifest))
         #expect(pod["hostPID"]?.bool == true)
         let container = try #require(pod["containers"]?.array().first)
         let security = try #require(container["securityContext"])
@@ -60,9 +77,13 @@ struct ReportsDeployTests {
         #expect(security["privileged"] == nil)
         #expect(security["readOnlyRootFilesystem"]?.bool == true)
         #expect(security["appArmorProfile"]?["type"]?.string == "Unconfined")
-        let script = container["args"]?.array().first?.string ?? ""
-        #expect(script.contains("ctaudit audit --config /etc/ctaudit/config.yaml --root /host"))
-        #expect(script.contains("ctaudit stats --config /etc/ctaudit/config.yaml --root /host"))
+        let script = (container["args"]?.array().compactMap(\.string) ?? []).joined(separator: " ")
+        if manifest == "daemonset.yaml" {
+            #expect(script.contains("watch --config=/etc/ctaudit/config.yaml --root=/host"))
+        } else {
+            #expect(script.contains("ctaudit audit --config /etc/ctaudit/config.yaml --root /host"))
+            #expect(script.contains("ctaudit stats --config /etc/ctaudit/config.yaml --root /host"))
+        }
         #expect(!script.contains("--no-pods"))
         // Every host mount but the textfile directory is read-only.
         for mount in container["volumeMounts"]?.array() ?? [] where mount["mountPath"]?.string != "/textfile" {
@@ -150,16 +171,25 @@ struct ReportsDeployTests {
         #expect(result.status == 0, "promtool: \(result.stdout)\(result.stderr)")
     }
 
+    @Test(.enabled(if: ExternalTool.has("promtool"), "promtool missing: apt-get install prometheus (make deps does)"))
+    func alertRulesPassTheirUnitTests() throws {
+        let result = try ExternalTool.run("promtool", ["test", "rules", Self.deploy.appendingPathComponent("ctaudit-alerts.test.yml").path])
+        #expect(result.status == 0, "promtool: \(result.stdout)\(result.stderr)")
+    }
+
     @Test func alertRulesUseMetricsTheWritersExport() throws {
         let rules = try String(contentsOf: Self.deploy.appendingPathComponent("ctaudit-alerts.rules.yml"), encoding: .utf8)
+        let watch = WatchMetricsWriter.render(WatchCounters(), WatchSummary(),
+                                              context: .init(startTimeSeconds: 1, allowed: AuditPolicy().allowed), target: .http)
         let exported = PrometheusWriter.render(ReportsFixtures.report(), timestamp: 1)
-            + StatsPrometheusWriter.render(StatsPrometheusWriterTests.report(), timestamp: 1)
+            + StatsPrometheusWriter.render(StatsPrometheusWriterTests.report(), timestamp: 1) + watch
         // Every ctaudit_ name in an expression, read off the rules file.
         let expressions = rules.split(separator: "\n").filter { $0.contains("expr:") }
         let names = Set(expressions.flatMap { line in
             line.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).filter { $0.hasPrefix("ctaudit_") }.map(String.init)
         })
-        #expect(names.isSuperset(of: ["ctaudit_violation_unreplied_flows", "ctaudit_scrape_error", "ctaudit_stats_nat_pressed_port_spaces"]))
+        #expect(names.isSuperset(of: ["ctaudit_violation_unreplied_flows", "ctaudit_scrape_error", "ctaudit_stats_nat_pressed_port_spaces",
+                                      "ctaudit_violating_flows_total", "ctaudit_events_lost_total", "ctaudit_up"]))
         for metric in names {
             #expect(exported.contains("# TYPE \(metric) "), "\(metric) is in an alert but no writer exports it")
         }

@@ -17,7 +17,7 @@ struct WatchTrackerTests {
     }
 
     static func resync(_ tracker: inout WatchTracker, _ flow: Flow, _ now: UInt64) -> WatchRecord? {
-        tracker.resync(flow, nowNanoseconds: now)
+        tracker.dumped(flow, nowNanoseconds: now)
     }
 
     static func allowedRemap(id: UInt32) -> Flow {
@@ -50,10 +50,10 @@ struct WatchTrackerTests {
         #expect(Self.feed(&tracker, .new, second, 2) != nil)
         #expect(tracker.summary.violations == 2 && tracker.trackedFlows == 2)
         // A resync dump that shows both again counts neither twice.
-        tracker.beginResync()
+        tracker.beginDump(.resync)
         #expect(Self.resync(&tracker, first, 3) == nil)
         #expect(Self.resync(&tracker, second, 3) == nil)
-        tracker.finishResync()
+        tracker.finishDump()
         #expect(tracker.summary.violations == 2 && tracker.summary.resyncFound == 0)
         // Ending one leaves the other alive.
         #expect(Self.feed(&tracker, .destroy, first, 4)?.event == .destroy)
@@ -104,12 +104,12 @@ struct WatchTrackerTests {
         var tracker = WatchTracker(policy: Self.policy)
         _ = Self.feed(&tracker, .new, Self.violation(id: 10), 1)
         _ = Self.feed(&tracker, .new, Self.violation(id: 11), 1)
-        tracker.beginResync()
+        tracker.beginDump(.resync)
         // 10 is still there (not reprinted), 11 vanished, 12 is new to us.
         #expect(Self.resync(&tracker, Self.violation(id: 10), 2) == nil)
         let found = try #require(Self.resync(&tracker, Self.violation(id: 12), 2))
         #expect(found.event == .resync && found.isViolation)
-        tracker.finishResync()
+        tracker.finishDump()
         #expect(tracker.trackedFlows == 2)
         let summary = tracker.summary
         #expect(summary.resyncs == 1 && summary.resyncFound == 1 && summary.endedUnseen == 1 && summary.violations == 3)

@@ -36,6 +36,8 @@ public enum WatchJSONWriter {
         json.member("violations_unreplied", summary.violationsUnreplied)
         json.member("violations_failed", summary.violationsFailed)
         json.member("violations_kept_port", summary.violationsKeptPort)
+        json.member("existing_violations", summary.existingViolations)
+        json.member("follow_dumps", summary.followDumps)
         json.member("events_lost", Int(clamping: summary.eventsLost))
         json.member("events_lost_exact", summary.eventsLostExact)
         json.member("overruns", summary.overruns)

@@ -12,6 +12,8 @@ public struct WatchRecord: Hashable, Sendable {
         case destroy
         /// Found in the table by the dump that follows lost events.
         case resync
+        /// Already in the table when the watch started (the initial dump).
+        case existing
     }
 
     public var event: Event

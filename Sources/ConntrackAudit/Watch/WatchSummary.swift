@@ -1,5 +1,6 @@
 /// Counts over one `watch` session. Flows are counted once each, from the
-/// first event that shows them (by CTA_ID) until they are destroyed.
+/// first event or dump that shows them (by identity: CTA_ID, original tuple
+/// and zone) until they end. Flows already in the table at start count too.
 public struct WatchSummary: Hashable, Sendable {
     /// Conntrack events received, of every kind and every flow.
     public var events = 0
@@ -37,6 +38,14 @@ public struct WatchSummary: Hashable, Sendable {
     public var endedUnseen = 0
     /// Event messages that did not decode and were skipped.
     public var malformed = 0
+    /// Violations already in the table when the watch started (initial dump).
+    public var existingViolations = 0
+    /// The dump at start (1 unless it failed).
+    public var initialDumps = 0
+    /// Dumps run to follow flows older than the watch that send no events
+    /// (nf_conntrack_events=2 gives events only to entries created while a
+    /// listener existed).
+    public var followDumps = 0
     /// Records written (lines of output other than the summary).
     public var reported = 0
 

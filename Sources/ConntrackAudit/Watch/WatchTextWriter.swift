@@ -26,6 +26,8 @@ public struct WatchTextWriter: Sendable {
             text += "  => got a reply"
         case .resync:
             text += "  (found by the resync dump after lost events)"
+        case .existing:
+            text += "  (in the table before the watch started)"
         default:
             break
         }
@@ -47,6 +49,10 @@ public struct WatchTextWriter: Sendable {
             counts += summary.violationsKeptPort > 0 ? ", \(summary.violationsKeptPort) kept the pod's own port)" : ")"
         }
         lines.append(counts)
+        // Entries older than the watch may never send an event
+        // (nf_conntrack_events=2): say how they were seen.
+        lines.append("in the table at start: \(summary.existingViolations) violation(s), counted from the initial dump"
+            + (summary.followDumps > 0 ? " and followed by \(summary.followDumps) dump(s) until they ended" : ""))
         let buffer = "receive buffer \(context.receiveBufferBytes) bytes"
             + (context.receiveBufferForced ? "" : ", SO_RCVBUF (capped by net.core.rmem_max)")
         if summary.eventsLost == 0 {
