@@ -1,6 +1,6 @@
 /// The layout of Cilium's BPF masquerading table, `cilium_snat_v4_external` /
 /// `cilium_snat_v6_external` (cilium/cilium bpf/lib/nat.h and bpf/lib/common.h;
-/// the same from Cilium 1.8 to 1.16, see docs/DATAPLANES.md):
+/// the same in every version checked, see docs/DATAPLANES.md):
 ///
 ///     struct ipv4_ct_tuple {            // __packed, 14 bytes
 ///         __be32 daddr, saddr;          // packet order in the NAT table
