@@ -69,6 +69,8 @@ public enum JSONReportWriter {
         }
         json.key("kubernetes")
         encode(report.kubernetes, into: &json)
+        json.key("dataplanes")
+        encodeDataplanes(of: report, into: &json)
         json.endObject()
     }
 
@@ -129,6 +131,7 @@ public enum JSONReportWriter {
         } else {
             encode(PodIdentity(ip: violation.podSource), lookup: .disabled, into: &json)
         }
+        json.member("dataplane", violation.dataplane.rawValue)
     }
 
     public static func encode(_ group: OffenderGroup, into json: inout JSONWriter) {
