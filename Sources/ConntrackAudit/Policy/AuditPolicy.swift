@@ -13,6 +13,10 @@ public struct AuditPolicy: Hashable, Sendable {
     public var serviceNetworks: [IPNetwork]
     /// Addresses of the audited namespace itself (the node's own).
     public var localAddresses: Set<IPAddress>
+    /// Every source in scope whatever `podNetworks` says (they still make a
+    /// peer node-local): for dataplanes that translate the node's own
+    /// connections (docs/DATAPLANES.md).
+    public var auditsEverySource = false
     /// The upstream firewall's own rules (`--firewall`), when given: then a
     /// flow's fate is the verdict of the rule that decides its replies, and
     /// `allowed` is only the ports every TCP/UDP reply gets through to.
@@ -53,7 +57,7 @@ public struct AuditPolicy: Hashable, Sendable {
     /// Whether a flow's original source is a pod (any source when no pod
     /// network is configured) and its destination is not excluded.
     public func isInScope(_ flow: Flow) -> Bool {
-        if !podNetworks.isEmpty && !podNetworks.contains(where: { $0.contains(flow.original.source) }) {
+        if !auditsEverySource && !podNetworks.isEmpty && !podNetworks.contains(where: { $0.contains(flow.original.source) }) {
             return false
         }
         return !excludedDestinations.contains { $0.contains(flow.original.destination) }
@@ -77,6 +81,13 @@ public struct AuditPolicy: Hashable, Sendable {
 
     static let loopback = [IPNetwork(unchecked: IPAddress("127.0.0.0")!, prefixLength: 8),
                            IPNetwork(unchecked: IPAddress("::1")!, prefixLength: 128)]
+
+    /// The same policy with every source in scope.
+    public var auditingEverySource: AuditPolicy {
+        var copy = self
+        copy.auditsEverySource = true
+        return copy
+    }
 
     /// Sorts one flow into exactly one class.
     public func classify(_ flow: Flow) -> FlowClass {

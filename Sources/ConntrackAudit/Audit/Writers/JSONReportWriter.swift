@@ -74,6 +74,8 @@ public enum JSONReportWriter {
         }
         json.key("kubernetes")
         encode(report.kubernetes, into: &json)
+        json.key("dataplanes")
+        encodeDataplanes(of: report, into: &json)
         json.endObject()
     }
 
@@ -135,6 +137,7 @@ public enum JSONReportWriter {
         } else {
             encode(PodIdentity(ip: violation.podSource), lookup: .disabled, into: &json)
         }
+        json.member("dataplane", violation.dataplane.rawValue)
         if let decision {
             json.key("rule")
             FirewallJSON.encode(decision, into: &json)

@@ -60,6 +60,7 @@ public struct TextReportWriter: Sendable {
             lines.append(yellow("note: \(report.dump.malformed) malformed message(s) from the kernel were skipped"))
         }
         lines.append(contentsOf: kubernetesNotes(report))
+        lines.append(contentsOf: dataplaneNotes(report))
         if report.listsNodeLocal && !report.nodeLocalFlows.isEmpty {
             lines.append("")
             lines.append("node-local flows (the peer is on this node; no packet crosses the upstream firewall):")
@@ -79,8 +80,10 @@ public struct TextReportWriter: Sendable {
                     lines.append(green("no violations:") + " " + firewall.sources.compactMap(\.statefulReason).joined(separator: "; "))
                 } else if report.policy.firewall != nil {
                     lines.append(green("no violations:") + " the firewall's rules admit the replies of every audited source-NATed flow")
-                } else {
+                } else if report.dataplanes.warnings.isEmpty {
                     lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+                } else {
+                    lines.append(yellow("no violations in what was read,") + " but BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited")
                 }
             }
             return lines.joined(separator: "\n") + "\n"
@@ -175,6 +178,7 @@ public struct TextReportWriter: Sendable {
         // Directional zones as conntrack(8) prints them.
         if let zone = flow.originalZone { text += "  zone-orig \(zone)" }
         if let zone = flow.replyZone { text += "  zone-reply \(zone)" }
+        if violation.dataplane != .conntrack { text += "  [\(violation.dataplane) BPF]" }
         return text
     }
 
@@ -201,7 +205,7 @@ public struct TextReportWriter: Sendable {
     private func bold(_ text: String) -> String { paint(text, "1") }
     private func red(_ text: String) -> String { paint(text, "31") }
     private func green(_ text: String) -> String { paint(text, "32") }
-    private func yellow(_ text: String) -> String { paint(text, "33") }
+    func yellow(_ text: String) -> String { paint(text, "33") }
 }
 
 extension String {
