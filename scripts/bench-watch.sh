@@ -65,6 +65,11 @@ WORK=$(mktemp -d)
 NAMESPACES=()
 WATCHES=()
 MAX_SYSCTL=/proc/sys/net/netfilter/nf_conntrack_max
+# One benchmark script at a time touches nf_conntrack_max (bench.sh and
+# id-collisions.sh take the same lock): saved while another one had it
+# raised, the raised value would be "restored".
+exec 9> /run/lock/ctaudit-bench.lock
+flock 9
 SAVED_MAX=$(cat $MAX_SYSCTL)
 cleanup() {
 	local pid ns

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the netlink decoder (libFuzzer + AddressSanitizer).
+# Coverage-guided fuzzing of the netlink and BPF map decoders (libFuzzer + AddressSanitizer).
 #
 #   scripts/fuzz.sh [SECONDS]        fuzz for SECONDS (default 600), then exit
 #   scripts/fuzz.sh --replay FILE..  run inputs once (reproduce a crash)
@@ -7,7 +7,9 @@
 # The target (Sources/ConntrackFuzz) feeds each input to the decoder as one
 # received datagram (FlowDecoder.decodeDatagram: framing, NLMSG_ERROR/DONE,
 # conntrack entries, events, per-CPU statistics) and every decoded flow on
-# through classification and all audit report writers.
+# through classification and all audit report writers. An input whose length
+# is exactly one BPF map layout's key + value (Cilium SNAT 14+40 / 38+56,
+# Calico conntrack 16+88 / 40+128) is also decoded as that map entry.
 #
 # Seeds: every captured kernel datagram in Tests/ConntrackTests/Fixtures/*.hex
 # (each line one datagram), each of their messages alone, the same entries as
@@ -103,6 +105,31 @@ put("overrun", message(4, b""))
 stats = b"".join(attr(k, struct.pack(">I", k * 7)) for k in range(1, 16))
 put("stats-cpu", message(CT_STATS_CPU, bytes([0, 0, 0, 0]) + stats, 0x2)
     + message(CT_STATS_CPU, bytes([0, 0, 0, 1]) + stats, 0x2) + done)
+# BPF map entries (key + value) laid out as the upstream structs: Cilium SNAT
+# egress entries, Calico host-port NAT reverse entries (flag layouts v4 and v5).
+def ip4(text): return bytes(int(x) for x in text.split("."))
+def ip6(last): return bytes(15) + bytes([last])
+for name, daddr, saddr, to in (("cilium-v4", ip4("1.1.1.1"), ip4("10.0.1.5"), ip4("192.0.2.10")),
+                               ("cilium-v6", ip6(1), ip6(5), ip6(10))):
+    for flags in (0, 1):
+        key = daddr + saddr + struct.pack(">HH", 443, 40000) + bytes([6, flags])
+        value = bytes(32) + to + struct.pack(">H", 1024)
+        value += bytes((40 if len(to) == 4 else 56) - len(value))
+        put(f"{name}-flags{flags}", key + value)
+for family, size, addr in (("v4", 88, ip4), ("v6", 128, None)):
+    a = ip4("10.0.2.7") if addr else ip6(7)
+    b = ip4("192.0.2.10") if addr else ip6(10)
+    key = struct.pack("<I", 6) + a + b + struct.pack("<HH", 6443, 20001)
+    for version in (4, 5):
+        value = bytearray(size)
+        value[16] = 2
+        if version == 4:
+            value[23] = 2
+        else:
+            value[20:24] = struct.pack("<I", 1 << 9)
+        value[48 + 8:48 + 12] = struct.pack("<I", 3)
+        value[48 + 16:48 + 20] = struct.pack("<I", 1 << 5)
+        put(f"calico-{family}-ct{version}", key + bytes(value))
 print(f"fuzz.sh: {count} seed inputs", file=sys.stderr)
 PY
 

@@ -18,6 +18,8 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/bpf.h>
+#include <sys/syscall.h>
 
 /// setns(2) is declared only under _GNU_SOURCE, and defining that here would
 /// make this module's libc types differ from the ones other modules see; so
@@ -127,5 +129,91 @@ static inline int ctaudit_recv_batch(int fd, void *buf, size_t slot_size, unsign
     }
     return count;
 }
+
+// ---- bpf(2), read-only: the BPF dataplanes' pinned maps (Cilium, Calico). ----
+// syscall(2) is variadic and `union bpf_attr` is a union of anonymous structs,
+// neither of which Swift can use directly: each command gets a helper.
+// All return -1 with errno on failure.
+
+/// BPF_OBJ_GET with BPF_F_RDONLY: a read-only descriptor of the map pinned at `path`.
+static inline int ctaudit_bpf_obj_get_readonly(const char *path) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.pathname = (uint64_t)(uintptr_t)path;
+    attr.file_flags = BPF_F_RDONLY;
+    return (int)syscall(__NR_bpf, BPF_OBJ_GET, &attr, sizeof(attr));
+}
+
+/// What BPF_OBJ_GET_INFO_BY_FD says about a map, in the fields ctaudit checks.
+struct ctaudit_bpf_map_facts {
+    uint32_t type;
+    uint32_t key_size;
+    uint32_t value_size;
+    uint32_t max_entries;
+    uint32_t id;
+    char name[16];
+};
+
+static inline int ctaudit_bpf_map_facts(int fd, struct ctaudit_bpf_map_facts *facts) {
+    struct bpf_map_info info;
+    union bpf_attr attr;
+    memset(&info, 0, sizeof(info));
+    memset(&attr, 0, sizeof(attr));
+    attr.info.bpf_fd = (uint32_t)fd;
+    attr.info.info_len = sizeof(info);
+    attr.info.info = (uint64_t)(uintptr_t)&info;
+    int rc = (int)syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr));
+    if (rc != 0) return rc;
+    facts->type = info.type;
+    facts->key_size = info.key_size;
+    facts->value_size = info.value_size;
+    facts->max_entries = info.max_entries;
+    facts->id = info.id;
+    memcpy(facts->name, info.name, sizeof(facts->name));
+    facts->name[sizeof(facts->name) - 1] = 0;
+    return 0;
+}
+
+/// BPF_MAP_GET_NEXT_KEY: `key` NULL for the first key. ENOENT after the last.
+static inline int ctaudit_bpf_map_next_key(int fd, const void *key, void *next_key) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.map_fd = (uint32_t)fd;
+    attr.key = (uint64_t)(uintptr_t)key;
+    attr.next_key = (uint64_t)(uintptr_t)next_key;
+    return (int)syscall(__NR_bpf, BPF_MAP_GET_NEXT_KEY, &attr, sizeof(attr));
+}
+
+/// BPF_MAP_LOOKUP_ELEM: ENOENT when the entry went away meanwhile.
+static inline int ctaudit_bpf_map_lookup(int fd, const void *key, void *value) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.map_fd = (uint32_t)fd;
+    attr.key = (uint64_t)(uintptr_t)key;
+    attr.value = (uint64_t)(uintptr_t)value;
+    return (int)syscall(__NR_bpf, BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr));
+}
+
+/// BPF_MAP_LOOKUP_BATCH (Linux 5.6+): up to *count entries into `keys` and
+/// `values`; `in_batch` NULL for the first call, then the previous `out_batch`
+/// (a hash map's token is a u32 bucket index; give 8 bytes). ENOENT: the last
+/// batch (*count may still be > 0); ENOSPC: a bucket holds more than *count.
+static inline int ctaudit_bpf_map_lookup_batch(int fd, const void *in_batch, void *out_batch,
+                                               void *keys, void *values, uint32_t *count) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.batch.map_fd = (uint32_t)fd;
+    attr.batch.in_batch = (uint64_t)(uintptr_t)in_batch;
+    attr.batch.out_batch = (uint64_t)(uintptr_t)out_batch;
+    attr.batch.keys = (uint64_t)(uintptr_t)keys;
+    attr.batch.values = (uint64_t)(uintptr_t)values;
+    attr.batch.count = *count;
+    int rc = (int)syscall(__NR_bpf, BPF_MAP_LOOKUP_BATCH, &attr, sizeof(attr));
+    *count = attr.batch.count;
+    return rc;
+}
+
+static inline uint32_t ctaudit_bpf_map_type_hash(void) { return BPF_MAP_TYPE_HASH; }
+static inline uint32_t ctaudit_bpf_map_type_lru_hash(void) { return BPF_MAP_TYPE_LRU_HASH; }
 
 #endif

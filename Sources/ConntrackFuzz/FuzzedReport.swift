@@ -17,12 +17,13 @@ enum FuzzedReport {
     static func decode(_ bytes: UnsafeRawBufferPointer) {
         // Events take the same bytes through their own path (watch's reader).
         _ = try? ConntrackEvent.decodeDatagram(bytes)
+        FuzzedBPFEntry.decode(bytes)
         guard let datagram = try? FlowDecoder.decodeDatagram(bytes) else { return }
         for statistics in datagram.cpuStatistics { _ = statistics.counters }
         exercise(datagram.flows)
     }
 
-    static func exercise(_ flows: [Flow]) {
+    static func exercise(_ flows: [Flow], dataplane: Dataplane = .conntrack) {
         // A few flows reach every writer path; more only slow the fuzzer down.
         let flows = flows.prefix(4)
         guard !flows.isEmpty else { return }
@@ -31,17 +32,23 @@ enum FuzzedReport {
             for flow in flows {
                 _ = flow.original.description
                 _ = flow.reply.description
-                accumulator.add(flow)
+                accumulator.add(flow, dataplane: dataplane)
             }
             accumulator.setTableEntries(flows.count)
             var dump = DumpResult()
             dump.flows = flows.count
-            let report = AuditReport(
+            var report = AuditReport(
                 host: "fuzz", netns: "fuzz", generatedAt: "2026-01-01T00:00:00Z", policy: policy,
                 summary: accumulator.summary, violations: accumulator.sortedViolations(), dump: dump,
                 tableSize: TableSize(entries: UInt32(truncatingIfNeeded: flows.count), maximum: 262_144),
                 translatedPorts: accumulator.translatedPorts, durationSeconds: 0.001
             )
+            if dataplane != .conntrack {
+                report.dataplanes = DataplaneSurvey(bpffs: "/sys/fs/bpf", maps: [
+                    DataplaneMapReading(dataplane: dataplane, path: "/sys/fs/bpf/tc/globals/fuzz",
+                                        outcome: .read(entries: 2, translations: 1, malformed: 0, unpaired: 0)),
+                ])
+            }
             _ = JSONReportWriter.render(report)
             _ = TextReportWriter(color: true).render(report)
             _ = NDJSONWriter.render(report)

@@ -1,4 +1,4 @@
-// Coverage-guided fuzzing of the netlink decoder (libFuzzer).
+// Coverage-guided fuzzing of the netlink and BPF map decoders (libFuzzer).
 //
 // scripts/fuzz.sh builds this with -sanitize=fuzzer,address and exports
 // LLVMFuzzerRunDriver, which is then found below and given control: the

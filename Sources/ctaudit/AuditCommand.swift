@@ -12,7 +12,9 @@ struct AuditCommand: ParsableCommand {
             Reads the live conntrack table (IPv4 and IPv6) over netlink; changes nothing. A flow is \
             a violation when source NAT changed it (IPS_SRC_NAT), it comes from a pod network, it \
             has ports, and its translated source port (the reply tuple's destination port) is outside \
-            --allow, whether NAT remapped the port or kept the pod's own.
+            --allow, whether NAT remapped the port or kept the pod's own. Cilium's and Calico's BPF \
+            NAT maps (pinned under --bpffs, read-only through bpf(2)) are audited the same way; a map \
+            that exists but cannot be read is a warning (docs/DATAPLANES.md).
 
             EXAMPLES
               ctaudit audit --pod-cidr 10.1.0.0/16
@@ -22,7 +24,9 @@ struct AuditCommand: ParsableCommand {
               ctaudit audit --all               # also list hairpin/pod-to-pod flows
               ctaudit audit --pod-cidr 10.42.0.0/16 --pod-cidr fd00:42::/56 --exclude-dst 10.0.0.0/8
               ctaudit audit --profile linux-ephemeral --format html --output /tmp/ctaudit.html
+              ctaudit audit --firewall robot.json          # judge by the Robot firewall's own rules (docs/FIREWALL.md)
               ctaudit audit --quiet --textfile /var/lib/node_exporter/textfile_collector/ctaudit.prom
+              ctaudit audit --bpffs /sys/fs/bpf --format json   # also Cilium/Calico BPF NAT
 
             Flows whose peer (the reply tuple's source) is a pod, a --service-cidr, the node itself or \
             loopback never cross the upstream firewall: counted as node_local, never violations. \
@@ -50,6 +54,7 @@ struct AuditCommand: ParsableCommand {
     @OptionGroup var target: TargetOptions
     @OptionGroup var reportOutput: ReportOutputOptions
     @OptionGroup var textfile: TextfileOptions
+    @OptionGroup var dataplane: DataplaneOptions
 
     @Option(name: .long, help: "Output format: text, json, ndjson (one violation a line), prometheus (textfile format), or html (one self-contained page; use with --output).")
     var format: Format = .text
@@ -68,7 +73,9 @@ struct AuditCommand: ParsableCommand {
         var report: AuditReport
         do {
             let resolved = try target.resolve(printWarnings: false)
-            let auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: all)
+            let auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: all,
+                                  bpffs: dataplane.directory(root: target.kubernetes.root),
+                                  bpfBatchLookup: DataplaneOptions.batchLookup)
             report = try auditor.run(namespace: resolved.namespace)
             // Pods named after the dump; their warnings printed with discovery's.
             resolved.awareness.annotate(&report, context: resolved.kubernetes)
@@ -76,6 +83,7 @@ struct AuditCommand: ParsableCommand {
             // whether there was anything to audit at all.
             NodeNATRules.annotate(&report, namespace: resolved.namespace)
             KubernetesOptions.printWarnings(report.kubernetes.warnings)
+            for warning in report.dataplanes.warnings { Console.error("ctaudit: warning: \(warning)\n") }
         } catch {
             textfile.writeFailure()
             throw error

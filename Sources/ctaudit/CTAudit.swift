@@ -18,7 +18,7 @@ struct CTAudit: ParsableCommand {
               3  environment: no permission (needs CAP_NET_ADMIN), conntrack netlink or namespace unavailable
             """,
         version: "0.1.0",
-        subcommands: [AuditCommand.self, MergeCommand.self, CheckCommand.self, WatchCommand.self, StatsCommand.self],
+        subcommands: [AuditCommand.self, MergeCommand.self, CheckCommand.self, WatchCommand.self, StatsCommand.self, ProbeCommand.self],
         defaultSubcommand: AuditCommand.self
     )
 }

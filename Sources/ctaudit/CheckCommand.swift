@@ -18,6 +18,11 @@ struct CheckCommand: ParsableCommand {
             Live by default (this namespace or --netns). Offline with --iptables-save and/or \
             --nft-json files (for CI and review); nothing live is read then.
 
+            BPF dataplanes translate outside these rules: Cilium's BPF masquerading and Calico's eBPF \
+            host source-port NAT are detected by their pinned maps under --bpffs (live) or their \
+            exported config (--cilium-config, --calico-config), and their port range is judged and \
+            fixed the same way (docs/DATAPLANES.md).
+
             VERDICTS
               safe     no translated port can fall outside --allow
               at risk  connections that clash (two pods, same port, same server) can
@@ -29,6 +34,8 @@ struct CheckCommand: ParsableCommand {
               ctaudit check --iptables-save nat.rules --port-range 1024-65535 --format json
               ctaudit check --nft-json ruleset.json --allow 32768-65535
               ctaudit check --profile hetzner-robot --iptables-save nat.rules
+              ctaudit check --firewall nacl.json --iptables-save nat.rules
+              ctaudit check --cilium-config cilium-config.yaml --calico-config felix.yaml
               ctaudit check --pods --quiet || echo "node not safe"   # CI gate
               ctaudit check --pods --format json --output /tmp/check.json
 
@@ -45,6 +52,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
+    @OptionGroup var dataplane: CheckDataplaneOptions
 
     @Option(name: .long, help: "Output format: text or json (schema ctaudit.check/v1, docs/CHECK.md).")
     var format: Format = .text
@@ -98,6 +106,13 @@ struct CheckCommand: ParsableCommand {
         var report = try check.run()
         // The library says what it did not read; how to give it is ours to say.
         report.notes = report.notes.map { $0 == NodeCheck.assumedPortRangeNote ? $0 + " (use --pods or --port-range)" : $0 }
+        report.dataplanes = dataplane.findings(
+            allowed: checkPolicy.allowed, nodePortRange: report.nodePortRange,
+            live: iptablesSaveFiles.isEmpty && nftJSONFiles.isEmpty)
+        if let firewall = checkPolicy.firewall {
+            // "allowed" above is what every TCP/UDP reply gets through to; say where it came from.
+            report.notes.insert(contentsOf: firewall.checkNotes, at: 0)
+        }
         let text: String = switch format {
         case .json: CheckJSONWriter.render(report)
         case .text: CheckTextWriter(color: output == nil && Terminal.wantsColor).render(report)

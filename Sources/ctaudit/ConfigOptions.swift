@@ -51,6 +51,9 @@ struct ConfigOptions: ParsableArguments {
         if flags.allowFlag != nil && profile != nil {
             throw ValidationError("--allow and --profile both set the allowed ports; use one")
         }
+        if !flags.firewallFiles.isEmpty && profile != nil {
+            throw ValidationError("--firewall and --profile both say what the firewall admits; use one")
+        }
         var allowed = file?.allowed ?? file?.profileName.flatMap { file?.profile(named: $0)?.allowed } ?? .defaultAllowed
         if let profile {
             let known = file?.knownProfileNames ?? UpstreamProfile.builtIn.map(\.name)
@@ -62,12 +65,25 @@ struct ConfigOptions: ParsableArguments {
         if let flag = flags.allowFlag { allowed = flag }
         let podCIDRsFrom: String? = !flags.podCIDRs.isEmpty ? "--pod-cidr"
             : (file?.podNetworks ?? []).isEmpty ? nil : (config ?? ConfigFile.defaultPath)
-        let policy = AuditPolicy(
-            allowed: allowed,
-            podNetworks: flags.podCIDRs.isEmpty ? file?.podNetworks ?? [] : flags.podCIDRs,
-            excludedDestinations: flags.excludedDestinations.isEmpty ? file?.excludedDestinations ?? [] : flags.excludedDestinations,
-            serviceNetworks: flags.serviceCIDRs.isEmpty ? file?.serviceNetworks ?? [] : flags.serviceCIDRs
-        )
+        let podNetworks = flags.podCIDRs.isEmpty ? file?.podNetworks ?? [] : flags.podCIDRs
+        let excluded = flags.excludedDestinations.isEmpty ? file?.excludedDestinations ?? [] : flags.excludedDestinations
+        let services = flags.serviceCIDRs.isEmpty ? file?.serviceNetworks ?? [] : flags.serviceCIDRs
+        // --firewall, else the config's firewall unless --allow/--profile override it.
+        let firewallFiles = !flags.firewallFiles.isEmpty ? flags.firewallFiles
+            : (flags.allowFlag == nil && profile == nil ? file?.firewallFiles ?? [] : [])
+        if !firewallFiles.isEmpty {
+            let firewall: FirewallPolicy
+            do {
+                firewall = try FirewallFile.load(paths: firewallFiles)
+            } catch {
+                // A firewall file that cannot be used is bad input: exit 2, file and place.
+                throw ValidationError(error.description)
+            }
+            return (AuditPolicy(firewall: firewall, podNetworks: podNetworks, excludedDestinations: excluded,
+                                serviceNetworks: services), podCIDRsFrom)
+        }
+        let policy = AuditPolicy(allowed: allowed, podNetworks: podNetworks, excludedDestinations: excluded,
+                                 serviceNetworks: services)
         return (policy, podCIDRsFrom)
     }
 }

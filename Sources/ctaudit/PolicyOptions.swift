@@ -17,6 +17,21 @@ struct PolicyOptions: ParsableArguments {
         allowFlags.isEmpty ? nil : allowFlags.dropFirst().reduce(allowFlags[0]) { $0.union($1) }
     }
 
+    @Option(
+        name: .customLong("firewall"),
+        help: ArgumentHelp(
+            "The upstream firewall's own definition, judged rule by rule (repeatable: every firewall in the path must admit a reply): Hetzner Robot firewall JSON, AWS network ACL or security groups, Hetzner Cloud or GCP firewall JSON, or a gateway's 'nft -j list ruleset' / 'iptables-save' (docs/FIREWALL.md). Not with --allow.",
+            valueName: "file"),
+        completion: .file()
+    )
+    var firewallFiles: [String] = []
+
+    func validate() throws {
+        if !firewallFiles.isEmpty && allowFlag != nil {
+            throw ValidationError("--firewall and --allow both say what the firewall admits; use one")
+        }
+    }
+
     /// --allow as given, else the default; ConfigOptions puts a config file's value in between.
     var allow: PortRangeSet { allowFlag ?? .defaultAllowed }
 

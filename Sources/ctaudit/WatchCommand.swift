@@ -102,12 +102,12 @@ struct WatchCommand: ParsableCommand {
         let watcher = try Watcher(
             policy: watchPolicy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
         let signals = try WatchStopSignals()
-        let text = WatchTextWriter(color: format == .text && Terminal.wantsColor)
+        let text = WatchTextWriter(color: format == .text && Terminal.wantsColor, firewall: watchPolicy.firewall)
         // Always say what is watched: a silent terminal must not look like a hang.
         let pods = watchPolicy.podNetworks.isEmpty ? "every source-NATed flow (no pod network known)"
             : "source-NATed flows from " + watchPolicy.podNetworks.map(\.description).joined(separator: ", ")
         var start = "ctaudit: watching conntrack events in \(netns.map { "netns \($0)" } ?? "the current netns"): "
-            + "\(pods), allowed ports \(watchPolicy.allowed); "
+            + "\(pods), " + (watchPolicy.firewall.map { "firewall \($0.title); " } ?? "allowed ports \(watchPolicy.allowed); ")
             + (counters.enabled ? "counting violations for Prometheus, printing none "
                 : "printing \(all ? "every remap" : "violations") as they happen ")
             + "(pods are not named; 'ctaudit audit' names them)"
@@ -137,7 +137,7 @@ struct WatchCommand: ParsableCommand {
                 durationNanoseconds: duration.map { UInt64($0 * 1e9) }, count: count,
                 stopDescriptor: signals.descriptor, followIntervalNanoseconds: counters.intervalNanoseconds,
                 emit: { record in
-                    pending += format == .ndjson ? WatchJSONWriter.line(record) : text.line(record)
+                    pending += format == .ndjson ? WatchJSONWriter.line(record, firewall: watchPolicy.firewall) : text.line(record)
                     if pending.utf8.count >= 64 * 1024 { flush() }
                 },
                 idle: flush,
@@ -155,7 +155,7 @@ struct WatchCommand: ParsableCommand {
         let summary = watcher.summary
         flush()
         Console.out(format == .ndjson
-            ? WatchJSONWriter.summary(summary, context: context)
+            ? WatchJSONWriter.summary(summary, context: context, firewall: watchPolicy.firewall)
             : "\n" + text.summary(summary, context: context))
         if summary.violations > 0 { throw ExitStatus.violations.exitCode }
     }

@@ -22,6 +22,17 @@ struct KubernetesAttributionTests {
                        live: LiveNamespaceIndex(namespaces: live))
     }
 
+    @Test("a pod namespace that ended since it was listed is skipped without a warning (churn, not a problem)")
+    func vanishedNamespaceIsNotAWarning() {
+        // Named under /run/netns but gone: the name no longer opens.
+        let gone = Self.namespace(1, names: ["ctaudit-test-gone-\(UInt32.random(in: 0...UInt32.max))"], addresses: ["10.244.1.7"])
+        var attribution = Self.attribution("kubeadm-flannel", [gone])
+        let result = PodPortRangeScan.scan(attribution: &attribution, allowed: .defaultAllowed,
+                                           podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16")])
+        #expect(result.warnings.isEmpty, "\(result.warnings)")
+        #expect(result.scanned == 0 && result.findings.isEmpty)
+    }
+
     @Test func hostLocalStateReadsContainerIDsAndSkipsLockFiles() {
         let state = HostLocalIPAMState(root: F.root("kubeadm-flannel"))
         #expect(state.warnings.isEmpty)

@@ -25,9 +25,11 @@ struct ReportWriterGoldenTests {
         #expect(summary["flows"] == 120)
         #expect(summary["violations"] == 4)
         #expect(summary["violations_unreplied"] == 3)
+        let perDataplane = try #require((object["dataplanes"] as? [String: Any])?["counts"] as? [String: [String: Int]])
+        #expect(perDataplane["conntrack"]?["violations"] == 4)
         let violations = try #require(object["violations"] as? [[String: Any]])
         let first = try #require(violations.first)
-        for key in ["id", "proto", "family", "original", "reply", "translated", "remapped", "state", "unreplied", "assured", "timeout", "mark", "zone"] {
+        for key in ["id", "proto", "family", "original", "reply", "translated", "remapped", "state", "unreplied", "assured", "timeout", "mark", "zone", "dataplane"] {
             #expect(first[key] != nil, "missing \(key)")
         }
         let ipv6 = try #require(violations.first { $0["family"] as? String == "ipv6" })

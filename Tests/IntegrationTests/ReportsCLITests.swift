@@ -25,7 +25,7 @@ struct ReportsCLITests {
         let textfile = directory.appendingPathComponent("ctaudit.prom").path
         let result = try Self.ctaudit(["audit", "--config", config, "--textfile", textfile])
         #expect(result.status == 2)
-        #expect(result.stderr == "ctaudit: \(config):2: unknown setting 'pod_cidr' (expected one of: profile, allow, pod_cidrs, exclude_dst, service_cidrs, profiles)\n")
+        #expect(result.stderr == "ctaudit: \(config):2: unknown setting 'pod_cidr' (expected one of: profile, allow, firewall, pod_cidrs, exclude_dst, service_cidrs, profiles)\n")
         #expect(result.stdout.isEmpty)
         #expect(try String(contentsOfFile: textfile, encoding: .utf8).contains("ctaudit_scrape_error 1\n"))
     }

@@ -18,36 +18,57 @@ public struct AuditAccumulator: Sendable {
     public private(set) var translatedPorts = PortHistogram()
     /// Wall clock at the start of the audit, for ages (ns since the epoch).
     private let nowNanoseconds: UInt64?
+    /// A BPF map walk that restarts (a hash map changing underneath) can
+    /// return an entry twice; BPF violations are deduplicated on the flow.
+    private var seenBPFViolations = Set<Flow>()
 
     public init(policy: AuditPolicy, nowNanoseconds: UInt64? = nil) {
         self.policy = policy
         self.nowNanoseconds = nowNanoseconds
     }
 
-    public mutating func add(_ flow: Flow) {
-        summary.flowsRead += 1
-        switch policy.classify(flow) {
+    /// Adds one flow. Conntrack entries count as entries read; flows from a
+    /// BPF dataplane's map count only in that dataplane's counts (and in the
+    /// totals of what they are: SNAT, remapped, violation).
+    public mutating func add(_ flow: Flow, dataplane: Dataplane = .conntrack) {
+        if dataplane == .conntrack { summary.flowsRead += 1 } else { summary.dataplanes[dataplane, default: DataplaneCounts()].flows += 1 }
+        let flowClass = dataplane.auditsEverySource
+            ? policy.auditingEverySource.classify(flow) : policy.classify(flow)
+        switch flowClass {
         case .notSourceNATed:
             break
         case .outOfScope:
             summary.outOfScope += 1
         case .nodeLocal:
             summary.nodeLocal += 1
-            if keepsNodeLocal { nodeLocalFlows.append(Violation(flow: flow, ageSeconds: age(of: flow))) }
+            if keepsNodeLocal { nodeLocalFlows.append(Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane)) }
         case .withoutPorts:
             summary.snat += 1
+            summary.countBPF(dataplane) { $0.snat += 1 }
             summary.withoutPorts += 1
         case .allowed(let remapped):
             summary.snat += 1
+            summary.countBPF(dataplane) { $0.snat += 1 }
             translatedPorts.add(port: flow.translatedSourcePort, violation: false)
-            if remapped { summary.remapped += 1 }
+            if remapped {
+                summary.remapped += 1
+                summary.countBPF(dataplane) { $0.remapped += 1 }
+            }
         case .violation(let remapped):
+            // Only violations are kept, so only they are deduplicated: a
+            // repeated allowed entry shifts a count by one at most.
+            if dataplane != .conntrack, !seenBPFViolations.insert(flow).inserted { return }
             summary.snat += 1
             if remapped { summary.remapped += 1 } else { summary.violationsKeptPort += 1 }
             summary.violations += 1
+            summary.countBPF(dataplane) { counts in
+                counts.snat += 1
+                counts.violations += 1
+                if remapped { counts.remapped += 1 }
+            }
             translatedPorts.add(port: flow.translatedSourcePort, violation: true)
             if flow.isUnreplied { summary.violationsUnreplied += 1 }
-            violations.append(Violation(flow: flow, ageSeconds: age(of: flow)))
+            violations.append(Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane))
         }
     }
 

@@ -32,6 +32,9 @@ public struct AuditReport: Sendable {
     /// Where the pod networks came from, pods whose port range is a cause,
     /// and what could not be read on the node (docs/KUBERNETES.md).
     public var kubernetes = KubernetesContext()
+    /// Which dataplanes were read (conntrack, BPF NAT maps) and which BPF
+    /// maps were present but unreadable (docs/DATAPLANES.md).
+    public var dataplanes = DataplaneSurvey()
 
     public init(
         host: String, netns: String?, generatedAt: String, policy: AuditPolicy,

@@ -22,6 +22,10 @@ public struct AuditSummary: Hashable, Sendable {
     public var nodeLocal = 0
     /// Source-NATed pod flows without ports (ICMP, GRE, ...): counted, never violations.
     public var withoutPorts = 0
+    /// Counts of each BPF dataplane read. The totals above include their
+    /// flows, except `flows`/`flowsRead`, which count conntrack entries only;
+    /// `counts(for: .conntrack)` is the rest.
+    public var dataplanes: [Dataplane: DataplaneCounts] = [:]
 
     public init() {}
 }

@@ -9,11 +9,21 @@ public struct Auditor: Sendable {
     public var kernelFilter: Bool
     /// List node-local flows in the report (`--all`), not only count them.
     public var listsNodeLocal: Bool
+    /// Also read the BPF NAT maps of Cilium and Calico under this bpffs
+    /// directory; nil: conntrack only.
+    public var bpffs: String?
+    /// Read BPF maps in batches where the kernel can (else key by key).
+    public var bpfBatchLookup: Bool
 
-    public init(policy: AuditPolicy, kernelFilter: Bool = true, listsNodeLocal: Bool = false) {
+    public init(
+        policy: AuditPolicy, kernelFilter: Bool = true, listsNodeLocal: Bool = false,
+        bpffs: String? = nil, bpfBatchLookup: Bool = true
+    ) {
         self.policy = policy
         self.kernelFilter = kernelFilter
         self.listsNodeLocal = listsNodeLocal
+        self.bpffs = bpffs
+        self.bpfBatchLookup = bpfBatchLookup
     }
 
     /// Dumps the table of `namespace` (nil: this process's own) and audits every entry.
@@ -35,6 +45,9 @@ public struct Auditor: Sendable {
         if dump.kernelFiltered, let size {
             accumulator.setTableEntries(Int(size.entries))
         }
+        // BPF dataplanes translate where conntrack never sees it: their maps
+        // are read into the same accumulator, after the table.
+        let survey = bpffs.map { BPFDataplaneReader(bpffs: $0, batchLookup: bpfBatchLookup).read(into: &accumulator) } ?? DataplaneSurvey()
         accumulator.finish()
         let violations = accumulator.takeSortedViolations()
         var report = AuditReport(
@@ -45,6 +58,7 @@ public struct Auditor: Sendable {
         )
         report.nodeLocalFlows = accumulator.takeNodeLocalFlows()
         report.listsNodeLocal = listsNodeLocal
+        report.dataplanes = survey
         return report
     }
 }

@@ -11,6 +11,10 @@ public struct Remedy: Hashable, Sendable {
         case calicoNATPortRange = "calico-nat-port-range"
         /// Pods keep their own low ports: move their ephemeral range.
         case podPortRange = "pod-port-range"
+        /// Cilium BPF masquerading: move the NodePort range (docs/DATAPLANES.md).
+        case ciliumNodePortRange = "cilium-node-port-range"
+        /// Calico eBPF host source-port NAT: move BPFPSNATPorts.
+        case calicoPSNATPorts = "calico-psnat-ports"
     }
 
     public var kind: Kind
@@ -35,15 +39,20 @@ public struct Remedy: Hashable, Sendable {
         // A pod blocked entirely needs the same fixes before it has a violation.
         let blockedPods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection)
         guard report.summary.violations > 0 || !blockedPods.isEmpty else { return [] }
+        if let firewall = report.policy.firewall, report.summary.violations > 0 {
+            return FirewallRemedy.advise(for: report, firewall: firewall)
+        }
         var remedies: [Remedy] = []
         let allowed = report.policy.allowed
         // Counted, not filtered: a filtered copy of 30 000 violations is ~6 MB.
-        let remappedCount = report.violations.reduce(0) { $0 + ($1.isRemapped ? 1 : 0) }
-        let keptCount = report.violations.count - remappedCount
+        // BPF dataplanes' violations have their own remedies (below).
+        let conntrack = report.violations.lazy.filter { $0.dataplane == .conntrack }
+        let remappedCount = conntrack.reduce(0) { $0 + ($1.isRemapped ? 1 : 0) }
+        let keptCount = conntrack.reduce(0) { $0 + ($1.isRemapped ? 0 : 1) }
         let lowest = min(report.violations.lazy.map(\.translatedPort).min() ?? 1024,
                          blockedPods.map(\.range.low).min() ?? 1024)
 
-        if let pin = allowed.widest {
+        if let pin = allowed.widest, remappedCount + keptCount > 0 || !blockedPods.isEmpty {
             // A pinned range fixes kept ports too: the kernel keeps a port
             // only when it is already inside the range (KERNEL.md).
             var what: [String] = []
@@ -77,6 +86,7 @@ public struct Remedy: Hashable, Sendable {
                 ]
             ))
         }
+        remedies += dataplaneRemedies(report)
         // Masquerade picks from 1024-65535 unless a pod port below 1024 is kept.
         let used = PortRange(low: min(lowest, 1024), high: 65535)!
         remedies.append(widenFirewall(allowed: allowed, to: allowed.union(PortRangeSet(used)),

@@ -6,6 +6,8 @@ public struct Violation: Hashable, Sendable {
     public var flow: Flow
     /// Age in seconds, when the kernel records start timestamps.
     public var ageSeconds: UInt64?
+    /// Which table recorded the translation.
+    public var dataplane: Dataplane
     /// The pod behind the flow's source, when attribution ran (docs/KUBERNETES.md).
     public var pod: PodIdentity? {
         get { podBox?.identity }
@@ -19,19 +21,21 @@ public struct Violation: Hashable, Sendable {
     /// instead of the identity's ~140 inline).
     private var podBox: PodBox?
 
-    public init(flow: Flow, ageSeconds: UInt64? = nil) {
+    public init(flow: Flow, ageSeconds: UInt64? = nil, dataplane: Dataplane = .conntrack) {
         self.flow = flow
         self.ageSeconds = ageSeconds
+        self.dataplane = dataplane
     }
 
     public static func == (a: Violation, b: Violation) -> Bool {
-        a.flow == b.flow && a.ageSeconds == b.ageSeconds && a.pod == b.pod
+        a.flow == b.flow && a.ageSeconds == b.ageSeconds && a.pod == b.pod && a.dataplane == b.dataplane
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(flow)
         hasher.combine(ageSeconds)
         hasher.combine(pod)
+        hasher.combine(dataplane)
     }
 
     public var podSource: IPAddress { flow.original.source }

@@ -33,6 +33,7 @@ public enum CheckJSONWriter {
         json.array("rules", report.findings) { encode($1, into: &$0) }
         json.array("remedies", report.remedies) { JSONReportWriter.encode($1, into: &$0) }
         json.member("notes", report.notes)
+        json.array("dataplanes", report.dataplanes) { encode($1, into: &$0) }
         json.endObject()
     }
 

@@ -21,6 +21,9 @@ public struct CheckReport: Sendable {
     public var kernelRelease: String?
     /// Bits of the kernel's random remap offset: 16 from Linux 6.2 on, else 32.
     public var remapOffsetBits: Int = 16
+    /// BPF dataplanes found (Cilium BPF masquerading, Calico eBPF) and their
+    /// predicted ports (docs/DATAPLANES.md).
+    public var dataplanes: [DataplaneFinding] = []
 
     public init(
         host: String, netns: String?, generatedAt: String, allowed: PortRangeSet, podNetworks: [IPNetwork],
@@ -40,7 +43,7 @@ public struct CheckReport: Sendable {
 
     /// The worst verdict of the rules pod traffic can reach.
     public var verdict: RuleVerdict {
-        findings.filter(\.inScope).map(\.verdict).max() ?? .safe
+        (findings.filter(\.inScope).map(\.verdict) + dataplanes.map(\.verdict)).max() ?? .safe
     }
 
     /// Every remedy once, in the order the findings need them, then the

@@ -49,6 +49,7 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
             }
             lines.append("")
         }
+        lines.append(contentsOf: dataplaneLines(report))
         let verdict = report.verdict
         lines.append(bold("verdict: ") + paint(verdict) + " — " + summary(report))
         let remedies = report.remedies
@@ -59,6 +60,7 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
                 for command in remedy.commands { lines.append("    " + command) }
             }
         }
+        lines.append(contentsOf: dataplaneFixes(report))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -68,7 +70,10 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
             let count = scoped.filter { $0.verdict == verdict }.count
             return count > 0 ? "\(count) \(verdict.label.lowercased())" : nil
         }
-        let rules = scoped.isEmpty ? "no NAT rule pod traffic reaches" : "\(scoped.count) NAT rule(s): " + counts.joined(separator: ", ")
+        var rules = scoped.isEmpty ? "no NAT rule pod traffic reaches" : "\(scoped.count) NAT rule(s): " + counts.joined(separator: ", ")
+        if !report.dataplanes.isEmpty {
+            rules += "; BPF dataplane(s): " + report.dataplanes.map { "\($0.dataplane) \($0.verdict.label.lowercased())" }.joined(separator: ", ")
+        }
         switch report.verdict {
         case .safe: return rules + "; no translated source port can fall outside \(report.allowed)"
         case .atRisk: return rules + "; connections that clash can get ports outside \(report.allowed) and time out"
@@ -81,7 +86,7 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
         return source.users.count > 6 ? shown + ", … (\(source.users.count) namespaces)" : shown
     }
 
-    private func paint(_ verdict: RuleVerdict) -> String {
+    func paint(_ verdict: RuleVerdict) -> String {
         let text = verdict.label.padding(7)
         switch verdict {
         case .safe: return paint(text, "32")

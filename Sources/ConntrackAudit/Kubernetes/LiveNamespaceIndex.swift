@@ -69,6 +69,8 @@ public struct LiveNamespaceIndex: Sendable {
                 (fibTrie, ifInet6) = try namespace.namespace.withEntered {
                     (NodeFiles.read("/proc/thread-self/net/fib_trie"), NodeFiles.read("/proc/thread-self/net/if_inet6"))
                 }
+            } catch ConntrackError.namespaceNotFound {
+                // Ended since it was listed: nothing left to name.
             } catch {
                 warnings.append(KubernetesWarning(subject: "netns \(namespace.label)", message: "\(error); its pods are not named"))
             }

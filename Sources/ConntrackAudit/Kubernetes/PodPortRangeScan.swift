@@ -31,6 +31,10 @@ public enum PodPortRangeScan {
             do {
                 let (low, high) = try NamespaceSysctl.localPortRange(in: namespace.namespace)
                 range = PortRange(low: low, high: high) ?? PortRange(low: high, high: low)!
+            } catch ConntrackError.namespaceNotFound {
+                // The namespace ended since it was listed (its pod went away):
+                // churn, not a problem anyone can act on.
+                continue
             } catch {
                 result.warnings.append(KubernetesWarning(subject: "netns \(namespace.label)",
                                                          message: "\(error); its port range was not checked"))

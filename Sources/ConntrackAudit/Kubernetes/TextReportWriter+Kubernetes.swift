@@ -60,7 +60,7 @@ extension TextReportWriter {
         let blocking = context.portRangeFindings.filter(\.isBlocking)
         if !blocking.isEmpty {
             lines.append("")
-            lines.append(paint("\(blocking.count) pod(s) with ip_local_port_range outside \(report.policy.allowed)", "1")
+            lines.append(paint("\(blocking.count) pod(s) with ip_local_port_range outside \(report.policy.allowed.ranges.isEmpty ? "any port the firewall admits for every TCP/UDP reply (none)" : report.policy.allowed.description)", "1")
                 + " (masquerade keeps a pod's port when it can, so these connections fail without any NAT clash):")
             for finding in blocking {
                 lines.append("  " + Self.portRangeLine(finding))

@@ -13,6 +13,15 @@ public struct AuditPolicy: Hashable, Sendable {
     public var serviceNetworks: [IPNetwork]
     /// Addresses of the audited namespace itself (the node's own).
     public var localAddresses: Set<IPAddress>
+    /// Every source in scope whatever `podNetworks` says (they still make a
+    /// peer node-local): for dataplanes that translate the node's own
+    /// connections (docs/DATAPLANES.md).
+    public var auditsEverySource = false
+    /// The upstream firewall's own rules (`--firewall`), when given: then a
+    /// flow's fate is the verdict of the rule that decides its replies, and
+    /// `allowed` is only the ports every TCP/UDP reply gets through to.
+    /// nil: `allowed` is the one rule (`--allow`, a profile).
+    public private(set) var firewall: FirewallPolicy?
 
     public init(
         allowed: PortRangeSet = .defaultAllowed,
@@ -28,10 +37,27 @@ public struct AuditPolicy: Hashable, Sendable {
         self.localAddresses = localAddresses
     }
 
+    /// A policy judged by firewall rules instead of a port range.
+    public init(firewall: FirewallPolicy, podNetworks: [IPNetwork] = [], excludedDestinations: [IPNetwork] = [],
+                serviceNetworks: [IPNetwork] = [], localAddresses: Set<IPAddress> = []) {
+        self.init(allowed: firewall.admittedForAll, podNetworks: podNetworks, excludedDestinations: excludedDestinations,
+                  serviceNetworks: serviceNetworks, localAddresses: localAddresses)
+        self.firewall = firewall
+    }
+
+    /// The rules flows are judged by: the firewall's, or `allowed` as one rule.
+    public var rules: FirewallPolicy { firewall ?? .allowList(allowed) }
+
+    /// Whether the upstream firewall lets this flow's replies in, and which
+    /// rule decided. Only for flows with ports (see `classify`).
+    public func decide(_ flow: Flow) -> FirewallDecision {
+        rules.decide(flow)
+    }
+
     /// Whether a flow's original source is a pod (any source when no pod
     /// network is configured) and its destination is not excluded.
     public func isInScope(_ flow: Flow) -> Bool {
-        if !podNetworks.isEmpty && !podNetworks.contains(where: { $0.contains(flow.original.source) }) {
+        if !auditsEverySource && !podNetworks.isEmpty && !podNetworks.contains(where: { $0.contains(flow.original.source) }) {
             return false
         }
         return !excludedDestinations.contains { $0.contains(flow.original.destination) }
@@ -56,6 +82,13 @@ public struct AuditPolicy: Hashable, Sendable {
     static let loopback = [IPNetwork(unchecked: IPAddress("127.0.0.0")!, prefixLength: 8),
                            IPNetwork(unchecked: IPAddress("::1")!, prefixLength: 128)]
 
+    /// The same policy with every source in scope.
+    public var auditingEverySource: AuditPolicy {
+        var copy = self
+        copy.auditsEverySource = true
+        return copy
+    }
+
     /// Sorts one flow into exactly one class.
     public func classify(_ flow: Flow) -> FlowClass {
         guard flow.isSourceNATed else { return .notSourceNATed }
@@ -63,7 +96,9 @@ public struct AuditPolicy: Hashable, Sendable {
         if isNodeLocal(flow) { return .nodeLocal(remapped: flow.isPortRemapped) }
         guard flow.proto.carriesPorts else { return .withoutPorts }
         let remapped = flow.isPortRemapped
-        return allowed.contains(flow.translatedSourcePort)
+        // --allow alone: one range check (the one-rule firewall, decided without building it).
+        let admitted = firewall.map { $0.admits(flow) } ?? allowed.contains(flow.translatedSourcePort)
+        return admitted
             ? .allowed(remapped: remapped)
             : .violation(remapped: remapped)
     }

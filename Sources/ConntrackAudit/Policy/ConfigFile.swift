@@ -22,13 +22,15 @@ import Glibc
 /// the file and line.
 public struct ConfigFile: Hashable, Sendable {
     public static let defaultPath = "/etc/ctaudit/config.yaml"
-    static let topLevelKeys = ["profile", "allow", "pod_cidrs", "exclude_dst", "service_cidrs", "profiles"]
+    static let topLevelKeys = ["profile", "allow", "firewall", "pod_cidrs", "exclude_dst", "service_cidrs", "profiles"]
     static let profileKeys = ["allow", "description"]
 
     public var path: String
     /// The profile named by `profile:`.
     public var profileName: String?
     public var allowed: PortRangeSet?
+    /// `firewall:` files (docs/FIREWALL.md), relative paths resolved against the config's directory.
+    public var firewallFiles: [String]?
     public var podNetworks: [IPNetwork]?
     public var excludedDestinations: [IPNetwork]?
     /// Service (cluster IP) networks: peers there are node-local.
@@ -73,6 +75,8 @@ public struct ConfigFile: Hashable, Sendable {
                 config.profileName = try reader.scalar(value, key: key)
             case "allow":
                 config.allowed = try reader.ports(value, key: key)
+            case "firewall":
+                config.firewallFiles = try reader.paths(value, key: key, relativeTo: path)
             case "pod_cidrs":
                 config.podNetworks = try reader.networks(value, key: key)
             case "exclude_dst":
@@ -88,6 +92,10 @@ public struct ConfigFile: Hashable, Sendable {
         if config.profileName != nil && config.allowed != nil {
             throw ConfigError(path: path, line: reader.line(of: "allow", in: mapping),
                               message: "set either 'profile' or 'allow', not both")
+        }
+        if config.firewallFiles != nil && (config.profileName != nil || config.allowed != nil) {
+            throw ConfigError(path: path, line: reader.line(of: "firewall", in: mapping),
+                              message: "set either 'firewall' or '\(config.allowed != nil ? "allow" : "profile")', not both")
         }
         if let name = config.profileName, config.profile(named: name) == nil {
             throw ConfigError(path: path, line: reader.line(of: "profile", in: mapping),
@@ -197,6 +205,19 @@ struct NodeReader {
         } catch {
             throw fail(node, "'\(key)': \(error)")
         }
+    }
+
+    /// `firewall: robot.json` or a list of files; relative to the config file's directory.
+    func paths(_ node: Node, key: String, relativeTo configPath: String) throws(ConfigError) -> [String] {
+        var items: [String] = []
+        if let sequence = node.sequence {
+            for item in sequence { items.append(try scalar(item, key: key)) }
+            guard !items.isEmpty else { throw fail(node, "'\(key)' is an empty list") }
+        } else {
+            items = [try scalar(node, key: key)]
+        }
+        let directory = configPath.contains("/") ? String(configPath[..<configPath.lastIndex(of: "/")!]) : "."
+        return items.map { $0.hasPrefix("/") ? $0 : (directory.isEmpty ? "/" : directory) + "/" + $0 }
     }
 
     func networks(_ node: Node, key: String) throws(ConfigError) -> [IPNetwork] {

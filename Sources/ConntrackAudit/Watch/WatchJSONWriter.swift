@@ -4,19 +4,21 @@
 /// the last line is the summary (`"event":"summary"`). Field names are
 /// stable (docs/WATCH.md).
 public enum WatchJSONWriter {
-    public static func line(_ record: WatchRecord) -> String {
+    /// `firewall`: the `--firewall` policy, whose deciding rule each violation then names (`rule`).
+    public static func line(_ record: WatchRecord, firewall: FirewallPolicy? = nil) -> String {
         var json = JSONWriter(style: .compact, capacity: 768)
         json.beginObject()
         json.member("event", record.event.rawValue)
         json.member("time", SystemClock.rfc3339(record.timeNanoseconds))
-        JSONReportWriter.encodeMembers(of: record.violation, into: &json)
+        let decision = record.isViolation ? firewall?.decide(record.flow) : nil
+        JSONReportWriter.encodeMembers(of: record.violation, decision: decision, into: &json)
         json.member("violation", record.isViolation)
         json.endObject()
         json.newline()
         return json.text
     }
 
-    public static func summary(_ summary: WatchSummary, context: WatchContext) -> String {
+    public static func summary(_ summary: WatchSummary, context: WatchContext, firewall: FirewallPolicy? = nil) -> String {
         var json = JSONWriter(style: .compact)
         json.beginObject()
         json.member("event", "summary")
@@ -25,6 +27,7 @@ public enum WatchJSONWriter {
         json.member("netns", context.netns)
         json.member("duration_ms", Int(context.durationNanoseconds / 1_000_000))
         json.member("allowed", context.allowed.description)
+        if let firewall { json.member("firewall", firewall.title) }
         json.member("events", summary.events)
         json.member("events_new", summary.eventsNew)
         json.member("events_update", summary.eventsUpdate)

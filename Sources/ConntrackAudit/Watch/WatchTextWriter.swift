@@ -6,9 +6,12 @@
 public struct WatchTextWriter: Sendable, TerminalStyled {
     /// ANSI colour; the CLI turns it on only for a TTY without NO_COLOR.
     public var color: Bool
+    /// The `--firewall` policy: violations then name the rule that drops them.
+    public var firewall: FirewallPolicy?
 
-    public init(color: Bool = false) {
+    public init(color: Bool = false, firewall: FirewallPolicy? = nil) {
         self.color = color
+        self.firewall = firewall
     }
 
     public func line(_ record: WatchRecord) -> String {
@@ -17,6 +20,9 @@ public struct WatchTextWriter: Sendable, TerminalStyled {
         var text = SystemClock.timeOfDay(record.timeNanoseconds) + " "
             + event + String(repeating: " ", count: max(0, 7 - event.count)) + " " + kind + " "
             + TextReportWriter(color: color).evidence(record.violation)
+        if record.isViolation, let firewall {
+            text += "  " + firewall.decide(record.flow).description
+        }
         switch record.event {
         case .destroy:
             text += record.flow.isUnreplied
@@ -39,7 +45,8 @@ public struct WatchTextWriter: Sendable, TerminalStyled {
         var lines: [String] = []
         let netns = context.netns.map { "netns \($0)" } ?? "own netns"
         lines.append(paint("ctaudit watch summary", "1") + ": \(context.host), \(netns), "
-            + "\(formatted(seconds)) s, stopped by \(context.stopReason.rawValue); allowed \(context.allowed)")
+            + "\(formatted(seconds)) s, stopped by \(context.stopReason.rawValue); "
+            + (firewall.map { "firewall \($0.title)" } ?? "allowed \(context.allowed)"))
         lines.append("events \(summary.events) (new \(summary.eventsNew), update \(summary.eventsUpdate), "
             + "destroy \(summary.eventsDestroy))")
         var counts = "snat \(summary.snat)   remapped \(summary.remapped)   violations \(summary.violations)"

@@ -29,12 +29,15 @@ public struct HTMLReportWriter: Sendable {
             <header>
             <h1>\(HTML.escape(title))</h1>
             <p class="meta">netns <b>\(HTML.escape(report.netns ?? "(own)"))</b> · \(HTML.escape(report.generatedAt)) ·
-            allowed translated source ports <b id="allowed">\(HTML.escape(report.policy.allowed.description))</b> ·
+            \(policyMeta(report)) ·
             pods <b>\(HTML.escape(scope(report)))</b>\(excluded(report))</p>
             </header>
 
             """
         let verdict = report.verdict
+        if let firewall = report.policy.firewall, verdict == .violations || verdict == .clean {
+            out += Self.firewallVerdict(report, firewall)
+        } else {
         switch verdict {
         case .violations:
             out += "<p id=\"verdict\" class=\"verdict bad\" data-verdict=\"\(verdict.rawValue)\">\(summary.violations) violation(s): "
@@ -48,8 +51,12 @@ public struct HTMLReportWriter: Sendable {
         case .nothingToAudit:
             out += "<p id=\"verdict\" class=\"verdict none\" data-verdict=\"\(verdict.rawValue)\">Nothing to audit: "
                 + HTML.escape(report.nothingToAuditExplanation) + ".</p>\n"
+        case .clean where !report.dataplanes.warnings.isEmpty:
+            out += "<p id=\"verdict\" class=\"verdict warn\" data-verdict=\"\(verdict.rawValue)\">No violations in what was read, but "
+                + "BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited.</p>\n"
         case .clean:
             out += "<p id=\"verdict\" class=\"verdict good\" data-verdict=\"\(verdict.rawValue)\">No violations: every audited source-NATed flow uses an allowed port.</p>\n"
+        }
         }
         out += "<section id=\"summary\"><h2>Summary</h2>\n" + HTML.table(
             id: "summary-table",
@@ -62,7 +69,7 @@ public struct HTMLReportWriter: Sendable {
                 + "the node itself, loopback): hairpin and pod-to-pod traffic the upstream firewall never sees; never violations"
                 + (report.listsNodeLocal ? ", listed below." : " (<code>--all</code> lists them).") + "</p>\n"
         }
-        out += notes(report) + "</section>\n"
+        out += notes(report) + dataplaneSection(report) + "</section>\n"
 
         out += "<section id=\"ports\"><h2>Translated source ports</h2>\n"
         out += "<p class=\"legend\"><span class=\"swatch band\"></span>allowed by the upstream firewall "
@@ -89,6 +96,7 @@ public struct HTMLReportWriter: Sendable {
                      ports(group.translatedPorts)]
                 },
                 numeric: [3, 4, 5]) + "</section>\n"
+            out += Self.firewallDropsSection(report)
             out += "<section id=\"evidence\"><h2>Evidence (worst first)</h2>\n" + HTML.table(
                 id: "violation-table",
                 header: ["pod", "proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
@@ -108,6 +116,14 @@ public struct HTMLReportWriter: Sendable {
         }
         out += "<footer>ctaudit · read-only conntrack audit · schema of the JSON equivalent: \(JSONReportWriter.schema)</footer>\n"
         return out + "</body>\n</html>\n"
+    }
+
+    /// The header's policy: the allowed ports (`--allow`), or the firewall files read.
+    private func policyMeta(_ report: AuditReport) -> String {
+        if let firewall = report.policy.firewall {
+            return "upstream firewall <b id=\"firewall\">\(HTML.escape(firewall.title))</b>"
+        }
+        return "allowed translated source ports <b id=\"allowed\">\(HTML.escape(report.policy.allowed.description))</b>"
     }
 
     /// A chart of violations only, for reports built without the full histogram.
@@ -227,6 +243,7 @@ public struct HTMLReportWriter: Sendable {
         .verdict{padding:10px 14px;border-radius:6px;font-weight:600}
         .verdict.bad{background:#fde8e8;color:#8a1010;border:1px solid #f3b4b4}
         .verdict.good{background:#e6f6e6;color:#145214;border:1px solid #a9d9a9}
+        .verdict.warn{background:#fff6dd;color:#6b4e00;border:1px solid #eed58a}
         .verdict.none{background:#fff6dd;color:#6a4a00;border:1px solid #ecd48a}
         .remedy.applies{border-left:4px solid #2a7a2a;padding-left:8px}
         table{border-collapse:collapse;margin:4px 0}th,td{padding:4px 10px;border-bottom:1px solid #e3e3e3;text-align:left;vertical-align:top}

@@ -38,6 +38,7 @@ public enum JSONReportWriter {
             json.member("pod_cidrs_source", report.kubernetes.podCIDRsSource.rawValue)
             json.member("pod_cidrs_from", report.kubernetes.configuredFrom)
             json.array("pod_cidrs_found", report.kubernetes.discoveredNetworks) { encode($1, into: &$0) }
+            FirewallJSON.encodePolicy(report.policy, into: &json)
         }
         json.object("summary") { json in
             json.member("flows", summary.flows)
@@ -58,8 +59,12 @@ public enum JSONReportWriter {
             json.member("interrupted", report.dump.interrupted)
             json.member("table_max", report.tableSize?.maximum.map { Int($0) })
         }
-        json.array("violations", report.violations) { encode($1, into: &$0) }
+        json.array("violations", report.violations) { encode($1, decision: report.firewallDecision(for: $1), into: &$0) }
         json.array("offenders", report.offenders) { encode($1, into: &$0) }
+        // Only with --firewall, so reports judged by --allow keep their exact shape.
+        if report.policy.firewall != nil {
+            json.array("firewall_drops", report.firewallDrops) { FirewallJSON.encode($1, into: &$0) }
+        }
         json.array("remedies", report.remedies) { encode($1, into: &$0, withApplies: true) }
         // Listed with --all (empty otherwise); summary.node_local counts them always.
         json.array("node_local", report.nodeLocalFlows) { encode($1, into: &$0) }
@@ -69,6 +74,8 @@ public enum JSONReportWriter {
         }
         json.key("kubernetes")
         encode(report.kubernetes, into: &json)
+        json.key("dataplanes")
+        encodeDataplanes(of: report, into: &json)
         json.endObject()
     }
 
@@ -90,15 +97,16 @@ public enum JSONReportWriter {
     }
 
     /// One `violations[]` entry.
-    public static func encode(_ violation: Violation, into json: inout JSONWriter) {
+    public static func encode(_ violation: Violation, decision: FirewallDecision? = nil, into json: inout JSONWriter) {
         json.beginObject()
-        encodeMembers(of: violation, into: &json)
+        encodeMembers(of: violation, decision: decision, into: &json)
         json.endObject()
     }
 
     /// The members of a `violations[]` entry, into an object the caller
     /// opened: NDJSON and watch lines put their own context around them.
-    public static func encodeMembers(of violation: Violation, into json: inout JSONWriter) {
+    /// `decision`: the deciding firewall rule (`--firewall` only), written as `rule`.
+    public static func encodeMembers(of violation: Violation, decision: FirewallDecision? = nil, into json: inout JSONWriter) {
         let flow = violation.flow
         json.member("id", flow.id.map(Int.init))
         json.member("proto", flow.proto.name)
@@ -128,6 +136,11 @@ public enum JSONReportWriter {
             encode(pod, lookup: PodLookup(pod), into: &json)
         } else {
             encode(PodIdentity(ip: violation.podSource), lookup: .disabled, into: &json)
+        }
+        json.member("dataplane", violation.dataplane.rawValue)
+        if let decision {
+            json.key("rule")
+            FirewallJSON.encode(decision, into: &json)
         }
     }
 

@@ -28,7 +28,7 @@ public enum NDJSONWriter {
         json.member("netns", report.netns)
         json.member("generated_at", report.generatedAt)
         json.member("allowed", report.policy.allowed.description)
-        JSONReportWriter.encodeMembers(of: violation, into: &json)
+        JSONReportWriter.encodeMembers(of: violation, decision: report.firewallDecision(for: violation), into: &json)
         json.endObject()
         json.newline()
     }

@@ -28,7 +28,12 @@ public struct TextReportWriter: Sendable, TerminalStyled {
             ? "all source-NATed flows (no --pod-cidr)"
             : report.policy.podNetworks.map(\.description).joined(separator: ", ")
         lines.append(bold("ctaudit audit") + " host \(report.host), netns \(report.netns ?? "(own)"), \(report.generatedAt)")
-        lines.append("allowed translated source ports: \(report.policy.allowed)   pods: \(scope)")
+        if let firewall = report.policy.firewall {
+            lines.append("upstream firewall: \(firewall.title)   pods: \(scope)")
+            lines.append(contentsOf: Self.firewallLines(firewall))
+        } else {
+            lines.append("allowed translated source ports: \(report.policy.allowed)   pods: \(scope)")
+        }
         if report.kubernetes.podCIDRsSource != .configured || report.kubernetes.configuredFrom != nil {
             lines.append("pod networks: " + report.kubernetes.sourceSummary)
         }
@@ -55,6 +60,7 @@ public struct TextReportWriter: Sendable, TerminalStyled {
             lines.append(yellow("note: \(report.dump.malformed) malformed message(s) from the kernel were skipped"))
         }
         lines.append(contentsOf: kubernetesNotes(report))
+        lines.append(contentsOf: dataplaneNotes(report))
         if report.listsNodeLocal && !report.nodeLocalFlows.isEmpty {
             lines.append("")
             lines.append("node-local flows (the peer is on this node; no packet crosses the upstream firewall):")
@@ -70,13 +76,25 @@ public struct TextReportWriter: Sendable, TerminalStyled {
             case .nothingToAudit:
                 lines.append(yellow("nothing to audit:") + " " + report.nothingToAuditExplanation)
             case .clean, .violations:
-                lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+                if let firewall = report.policy.firewall, firewall.isStateful {
+                    lines.append(green("no violations:") + " " + firewall.sources.compactMap(\.statefulReason).joined(separator: "; "))
+                } else if report.policy.firewall != nil {
+                    lines.append(green("no violations:") + " the firewall's rules admit the replies of every audited source-NATed flow")
+                } else if report.dataplanes.warnings.isEmpty {
+                    lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+                } else {
+                    lines.append(yellow("no violations in what was read,") + " but BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited")
+                }
             }
             return lines.joined(separator: "\n") + "\n"
         }
 
         lines.append("")
-        lines.append(bold("\(summary.violations) violation(s): translated source port outside \(report.policy.allowed)"))
+        if report.policy.firewall != nil {
+            lines.append(bold("\(summary.violations) violation(s): replies dropped by the upstream firewall"))
+        } else {
+            lines.append(bold("\(summary.violations) violation(s): translated source port outside \(report.policy.allowed)"))
+        }
         lines.append("")
         let header = ["POD", "DESTINATION", "PROTO", "FLOWS", "UNREPLIED", "TRANSLATED PORTS"]
         var rows: [[String]] = []
@@ -93,6 +111,15 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         lines.append(contentsOf: table(header: header, rows: rows, rightAligned: [3, 4]))
         if offenders.count > groupLimit {
             lines.append("… and \(offenders.count - groupLimit) more pod/destination pairs (--format json lists all)")
+        }
+        let drops = report.firewallDrops
+        if !drops.isEmpty {
+            lines.append("")
+            lines.append(bold("dropped by:"))
+            for drop in drops {
+                lines.append("  \(drop.decidedBy)" + (drop.origin.map { "  [\($0)]" } ?? ""))
+                lines.append("      \(drop.flowSummary)")
+            }
         }
         lines.append("")
         lines.append(contentsOf: evidenceByPod(report.violations.prefix(flowLimit)))
@@ -120,6 +147,20 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         return lines
     }
 
+    /// What was read from `--firewall`: admitted ports per protocol and the readers' notes.
+    static func firewallLines(_ firewall: FirewallPolicy) -> [String] {
+        var lines: [String] = []
+        if firewall.isStateful {
+            lines.append(contentsOf: firewall.sources.compactMap(\.statefulReason))
+        } else {
+            lines.append("replies admitted to: " + firewall.admittedSummary.joined(separator: "; "))
+        }
+        for source in firewall.sources {
+            for note in source.notes { lines.append("note: \(source.path): \(note)") }
+        }
+        return lines
+    }
+
     /// One flow's evidence, conntrack-style.
     public func evidence(_ violation: Violation) -> String {
         let flow = violation.flow
@@ -137,6 +178,7 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         // Directional zones as conntrack(8) prints them.
         if let zone = flow.originalZone { text += "  zone-orig \(zone)" }
         if let zone = flow.replyZone { text += "  zone-reply \(zone)" }
+        if violation.dataplane != .conntrack { text += "  [\(violation.dataplane) BPF]" }
         return text
     }
 

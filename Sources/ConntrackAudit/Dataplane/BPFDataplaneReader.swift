@@ -1,0 +1,131 @@
+public import Conntrack
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Finds the BPF NAT maps of Cilium and Calico under a bpffs directory and
+/// feeds every translation they hold into an audit, as flows of their
+/// dataplane. Read-only (BPF_F_RDONLY descriptors); a map that exists but
+/// cannot be read is reported, never guessed at.
+public struct BPFDataplaneReader: Sendable {
+    /// The bpffs mount point (/sys/fs/bpf, or ROOT/sys/fs/bpf).
+    public var bpffs: String
+    /// BPF_MAP_LOOKUP_BATCH where the kernel has it; false: key by key.
+    public var batchLookup: Bool
+
+    public init(bpffs: String, batchLookup: Bool = true) {
+        var trimmed = bpffs
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        self.bpffs = trimmed
+        self.batchLookup = batchLookup
+    }
+
+    /// Where Cilium and Calico pin their global maps (iproute2's tc convention).
+    public var globals: String { bpffs + "/tc/globals" }
+
+    /// Reads every map found into `accumulator` and says what was read.
+    public func read(into accumulator: inout AuditAccumulator) -> DataplaneSurvey {
+        var survey = DataplaneSurvey(bpffs: bpffs)
+        // A directory ctaudit may not search hides every map in it: that is
+        // said, never taken for "no BPF dataplane".
+        var info = stat()
+        if lstat(globals, &info) != 0 {
+            let error = errno
+            if error != ENOENT && error != ENOTDIR {
+                survey.problems.append("cannot look for BPF NAT maps in \(globals): \(String(cString: strerror(error)))")
+            }
+            return survey
+        }
+        if access(globals, R_OK | X_OK) != 0 {
+            survey.problems.append("cannot look for BPF NAT maps in \(globals): \(String(cString: strerror(errno))) (needs root)")
+            return survey
+        }
+        for layout in [CiliumSNATLayout.ipv4, .ipv6] {
+            let path = globals + "/" + layout.pinnedName
+            guard exists(path) else { continue }
+            survey.maps.append(DataplaneMapReading(
+                dataplane: .cilium, path: path, outcome: readCilium(path: path, layout: layout, into: &accumulator)))
+        }
+        for name in NodeFiles.list(globals) {
+            guard let (family, version) = CalicoConntrackLayout.parse(pinnedName: name) else { continue }
+            let path = globals + "/" + name
+            let outcome: DataplaneMapReading.Outcome
+            if let layout = CalicoConntrackLayout(family: family, version: version) {
+                outcome = readCalico(path: path, layout: layout, into: &accumulator)
+            } else {
+                let known = CalicoConntrackLayout.supportedVersions.map { "cali_\(family == .ipv4 ? "v4" : "v6")_ct\($0)" }
+                outcome = .unreadable(reason: "\(path): conntrack map version \(version) has an unknown layout (ctaudit decodes \(known.joined(separator: ", ")))")
+            }
+            survey.maps.append(DataplaneMapReading(dataplane: .calico, path: path, outcome: outcome))
+        }
+        return survey
+    }
+
+    private func readCilium(
+        path: String, layout: CiliumSNATLayout, into accumulator: inout AuditAccumulator
+    ) -> DataplaneMapReading.Outcome {
+        do {
+            let map = try BPFMap(path: path)
+            guard layout.matches(map.facts) else {
+                throw BPFError.unknownLayout(path: path, found: map.facts, expected: layout.expectation)
+            }
+            var translations = 0, malformed = 0, unpaired = 0
+            let entries = try map.forEachEntry(batched: batchLookup) { key, value in
+                guard let entry = try? CiliumSNATEntry.decode(key: key, value: value, layout: layout) else {
+                    malformed += 1
+                    return
+                }
+                guard let flow = entry.flow, let reverseKey = entry.reverseKey else { return }
+                translations += 1
+                // An egress entry whose reverse entry is missing translates
+                // nothing coming back (NodePort DSR replies, or a pair half
+                // created or half expired): counted, not audited.
+                if case .violation = accumulator.policy.classify(flow), try map.value(forKey: reverseKey) == nil {
+                    unpaired += 1
+                    return
+                }
+                accumulator.add(flow, dataplane: .cilium)
+            }
+            return .read(entries: entries, translations: translations, malformed: malformed, unpaired: unpaired)
+        } catch let error as BPFError {
+            return .unreadable(reason: error.description)
+        } catch {
+            return .unreadable(reason: "\(path): \(error)")
+        }
+    }
+
+    private func readCalico(
+        path: String, layout: CalicoConntrackLayout, into accumulator: inout AuditAccumulator
+    ) -> DataplaneMapReading.Outcome {
+        do {
+            let map = try BPFMap(path: path)
+            guard layout.matches(map.facts) else {
+                throw BPFError.unknownLayout(path: path, found: map.facts, expected: layout.expectation)
+            }
+            var translations = 0, malformed = 0
+            let entries = try map.forEachEntry(batched: batchLookup) { key, value in
+                let flow: Flow?
+                do { flow = try CalicoHostPortNAT.decode(key: key, value: value, layout: layout) } catch {
+                    malformed += 1
+                    return
+                }
+                guard let flow else { return }
+                translations += 1
+                accumulator.add(flow, dataplane: .calico)
+            }
+            return .read(entries: entries, translations: translations, malformed: malformed, unpaired: 0)
+        } catch let error as BPFError {
+            return .unreadable(reason: error.description)
+        } catch {
+            return .unreadable(reason: "\(path): \(error)")
+        }
+    }
+
+    private func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+}
