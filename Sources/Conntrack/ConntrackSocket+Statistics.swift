@@ -1,4 +1,5 @@
 import CConntrack
+import CConntrackShim
 import SystemPackage
 
 extension ConntrackSocket {

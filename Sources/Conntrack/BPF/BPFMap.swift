@@ -1,4 +1,5 @@
 internal import CConntrack
+internal import CConntrackShim
 public import SystemPackage
 
 #if canImport(Glibc)
