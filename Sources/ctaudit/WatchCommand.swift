@@ -116,6 +116,13 @@ struct WatchCommand: ParsableCommand {
             start += "; receive buffer \(watcher.receiveBufferBytes) bytes (\(watcher.receiveBufferForced ? "SO_RCVBUFFORCE" : "SO_RCVBUF, capped by net.core.rmem_max"))"
         }
         Console.error(start + "\n")
+        // Cilium's and Calico's BPF NAT send no conntrack events: say what
+        // this watch cannot see rather than let its counts look complete.
+        let bpf = BPFDataplaneReader(bpffs: NodeRoot(kubernetes.root).path("/sys/fs/bpf")).pinnedNATMaps()
+        var unwatched = bpf.maps.map { "\($0.dataplane) BPF NAT map \($0.path): its translations send no conntrack events; 'ctaudit audit' reads it" }
+        if let problem = bpf.problem { unwatched.append(problem + ": BPF NAT (Cilium, Calico eBPF) would not be seen") }
+        for line in unwatched { Console.error("ctaudit: warning: not watched: \(line)\n") }
+        let unwatchedDataplanes = Array(Set(bpf.maps.map(\.dataplane))).sorted()
 
         let startedAt = SystemClock.wallNanoseconds()
         let started = SystemClock.monotonicNanoseconds()
@@ -131,7 +138,8 @@ struct WatchCommand: ParsableCommand {
             if verbose, let server { Console.error("ctaudit: serving metrics on http://\(server.address)/metrics\n") }
             reason = try counters.run(
                 watcher: watcher, server: server, allowed: watchPolicy.allowed,
-                durationNanoseconds: duration.map { UInt64($0 * 1e9) }, stopDescriptor: signals.descriptor, verbose: verbose)
+                durationNanoseconds: duration.map { UInt64($0 * 1e9) }, stopDescriptor: signals.descriptor, verbose: verbose,
+                unwatchedDataplanes: unwatchedDataplanes)
         } else {
             reason = try watcher.run(
                 durationNanoseconds: duration.map { UInt64($0 * 1e9) }, count: count,
@@ -151,7 +159,7 @@ struct WatchCommand: ParsableCommand {
             startedAtNanoseconds: startedAt, endedAtNanoseconds: SystemClock.wallNanoseconds(),
             durationNanoseconds: SystemClock.monotonicNanoseconds() - started,
             receiveBufferBytes: watcher.receiveBufferBytes, receiveBufferForced: watcher.receiveBufferForced,
-            stopReason: reason)
+            stopReason: reason, unwatched: unwatched)
         let summary = watcher.summary
         flush()
         Console.out(format == .ndjson

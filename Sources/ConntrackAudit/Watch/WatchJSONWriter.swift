@@ -50,6 +50,7 @@ public enum WatchJSONWriter {
         json.member("malformed", summary.malformed)
         json.member("receive_buffer", context.receiveBufferBytes)
         json.member("stopped_by", context.stopReason.rawValue)
+        json.member("unwatched", context.unwatched)
         json.endObject()
         json.newline()
         return json.text

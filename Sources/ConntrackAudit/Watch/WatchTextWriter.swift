@@ -69,6 +69,9 @@ public struct WatchTextWriter: Sendable, TerminalStyled {
             lines.append(paint("events lost \(lost)", "33") + " (\(buffer)); \(summary.resyncs) resync dump(s) found "
                 + "\(summary.resyncFound) violation(s) whose events were lost, \(summary.endedUnseen) flow(s) ended unseen")
         }
+        for unwatched in context.unwatched {
+            lines.append(paint("not watched: \(unwatched)", "33"))
+        }
         if summary.malformed > 0 {
             lines.append("note: \(summary.malformed) malformed event message(s) skipped")
         }
