@@ -1,6 +1,6 @@
 internal import CConntrack
 internal import CConntrackShim
-public import SystemPackage
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 
 /// A writer for a person at a terminal: ANSI styling only when `color` is on
 /// (the CLI turns it on for a TTY without NO_COLOR).
