@@ -1,8 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Four layers, each importing only the one below it:
-//   CConntrack (C headers) <- Conntrack (kernel, netlink) <- ConntrackAudit (policy, reports) <- ctaudit (CLI)
+// Four layers; imports only go down, never up or sideways:
+//   CConntrack (C headers) + CConntrackShim (shim.c) <- Conntrack (kernel, netlink) <- ConntrackAudit (policy, reports) <- ctaudit (CLI)
+// Only Conntrack imports CConntrack and CConntrackShim. ctaudit also imports Conntrack, for the
+// value types ConntrackAudit's API is made of (NetworkNamespace, Flow,
+// ConntrackError): it never opens a socket or decodes netlink itself.
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -27,10 +30,19 @@ let package = Package(
             pkgConfig: "libnetfilter_conntrack",
             providers: [.apt(["libnetfilter-conntrack-dev", "libmnl-dev"])]
         ),
+        // The compiled C helpers (include/ctaudit_shim.h, shim.c): built with
+        // _GNU_SOURCE, and _Static_asserts pin the kernel layouts Swift reads.
+        .target(
+            name: "CConntrackShim",
+            dependencies: ["CConntrack"],
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("netfilter_conntrack"), .linkedLibrary("mnl")]
+        ),
         .target(
             name: "Conntrack",
             dependencies: [
                 "CConntrack",
+                "CConntrackShim",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSettings

@@ -55,10 +55,4 @@ enum ConntrackAttribute {
         static let globalEntries = UInt16(CTA_STATS_GLOBAL_ENTRIES.rawValue)
         static let globalMaxEntries = UInt16(CTA_STATS_GLOBAL_MAX_ENTRIES.rawValue)
     }
-
-    /// nlmsg_type of ctnetlink messages: subsystem in the high byte.
-    static let subsystem = UInt16(NFNL_SUBSYS_CTNETLINK)
-    static let messageNew = UInt16(IPCTNL_MSG_CT_NEW.rawValue)
-    static let messageDelete = UInt16(IPCTNL_MSG_CT_DELETE.rawValue)
-    static let messageGetStats = UInt16(IPCTNL_MSG_CT_GET_STATS.rawValue)
 }

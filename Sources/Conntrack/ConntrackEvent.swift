@@ -33,12 +33,12 @@ public struct ConntrackEvent: Hashable, Sendable {
     public static func decode(
         messageType: UInt16, flags: UInt16, payload: UnsafeRawBufferPointer
     ) throws(DecodeError) -> ConntrackEvent? {
-        guard messageType >> 8 == ConntrackAttribute.subsystem else { return nil }
+        guard messageType >> 8 == ConntrackMessageType.subsystem else { return nil }
         let kind: Kind
         switch messageType & 0xff {
-        case ConntrackAttribute.messageNew:
+        case ConntrackMessageType.new:
             kind = flags & createFlags == createFlags ? .new : .update
-        case ConntrackAttribute.messageDelete:
+        case ConntrackMessageType.delete:
             kind = .destroy
         default:
             return nil

@@ -1,11 +1,8 @@
 import CConntrack
-import SystemPackage
+import CConntrackShim
+public import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A netlink socket subscribed to conntrack events (new, update, destroy) in
 /// one namespace. Separate from `ConntrackSocket`: a dump's replies and a
@@ -43,8 +40,9 @@ public final class ConntrackEventSocket {
 
     /// The namespace whose events this socket receives (nil: the caller's own).
     public let namespace: NetworkNamespace?
-    /// The descriptor, for poll(2) together with other descriptors.
-    public let descriptor: Int32
+    /// The socket's descriptor (owned: closed with the socket), for poll(2)
+    /// together with other descriptors.
+    public let descriptor: FileDescriptor
     /// The receive buffer the kernel granted, as SO_RCVBUF reads it back
     /// (the kernel doubles the requested value for its bookkeeping).
     public let receiveBufferBytes: Int
@@ -70,8 +68,8 @@ public final class ConntrackEventSocket {
     private let lengths: UnsafeMutablePointer<UInt32>
     private let truncated: UnsafeMutablePointer<UInt8>
     /// /proc/net/netlink of the socket's namespace, opened while inside it,
-    /// for the kernel's exact per-socket drop counter; -1 when unavailable.
-    private let netlinkTable: Int32
+    /// for the kernel's exact per-socket drop counter; nil when unavailable.
+    private let netlinkTable: FileDescriptor?
     private let inode: UInt64
 
     /// Opens a socket in `namespace` (or the current one), joins `groups`, and
@@ -80,28 +78,29 @@ public final class ConntrackEventSocket {
     public init(
         namespace: NetworkNamespace? = nil, groups: Groups = .all,
         receiveBufferBytes requested: Int = ConntrackEventSocket.defaultReceiveBufferBytes
-    ) throws {
+    ) throws(ConntrackError) {
         self.namespace = namespace
-        let open: () throws -> (Int32, Int32) = {
+        let open = { () throws(ConntrackError) -> (FileDescriptor, FileDescriptor?) in
             let type = Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
             let fd = Glibc.socket(AF_NETLINK, type, NETLINK_NETFILTER)
             guard fd >= 0 else {
-                throw ConntrackError.from(Errno(rawValue: Glibc.errno), operation: "opening a netfilter netlink socket for events")
+                throw .from(Errno(rawValue: Glibc.errno), operation: "opening a netfilter netlink socket for events")
             }
             // Opened here so that it reads this namespace's table later on.
-            let table = Glibc.open("/proc/thread-self/net/netlink", O_RDONLY | O_CLOEXEC)
-            return (fd, table)
+            let table = try? SystemCall.open("/proc/thread-self/net/netlink", flags: O_RDONLY).get()
+            return (FileDescriptor(rawValue: fd), table)
         }
-        let (fd, table) = try namespace.map { try $0.withEntered(open) } ?? open()
+        let (socket, table) = if let namespace { try namespace.runInside(open) } else { try open() }
+        let fd = socket.rawValue
         var ok = false
         defer {
             if !ok {
-                Glibc.close(fd)
-                if table >= 0 { Glibc.close(table) }
+                try? socket.close()
+                try? table?.close()
             }
         }
         guard ctaudit_netlink_bind(fd) == 0 else {
-            throw ConntrackError.from(Errno(rawValue: Glibc.errno), operation: "binding the event socket")
+            throw .from(Errno(rawValue: Glibc.errno), operation: "binding the event socket")
         }
         let wanted: [(Groups, UInt32)] = [
             (.new, NFNLGRP_CONNTRACK_NEW.rawValue),
@@ -111,7 +110,7 @@ public final class ConntrackEventSocket {
         for (group, number) in wanted where groups.contains(group) {
             var value = Int32(number)
             if setsockopt(fd, Int32(SOL_NETLINK), NETLINK_ADD_MEMBERSHIP, &value, socklen_t(MemoryLayout<Int32>.size)) != 0 {
-                throw ConntrackError.from(Errno(rawValue: Glibc.errno), operation: "joining conntrack event group \(number)")
+                throw .from(Errno(rawValue: Glibc.errno), operation: "joining conntrack event group \(number)")
             }
         }
         var size = Int32(clamping: max(requested, 0))
@@ -130,7 +129,7 @@ public final class ConntrackEventSocket {
 
         var status = stat()
         inode = fstat(fd, &status) == 0 ? UInt64(status.st_ino) : 0
-        descriptor = fd
+        descriptor = socket
         netlinkTable = table
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.slotSize * Int(Self.slots), alignment: 8)
         lengths = .allocate(capacity: Int(Self.slots))
@@ -139,8 +138,8 @@ public final class ConntrackEventSocket {
     }
 
     deinit {
-        Glibc.close(descriptor)
-        if netlinkTable >= 0 { Glibc.close(netlinkTable) }
+        try? descriptor.close()
+        try? netlinkTable?.close()
         buffer.deallocate()
         lengths.deallocate()
         truncated.deallocate()
@@ -149,25 +148,24 @@ public final class ConntrackEventSocket {
     /// Reads the events queued now without blocking, up to about
     /// `maxDatagrams`, and hands each to `body`. ENOBUFS is counted and
     /// reported in the outcome, never thrown; other errors throw.
-    public func receiveAvailable(maxDatagrams: Int = 4096, _ body: (ConntrackEvent) -> Void) throws -> ReceiveOutcome {
+    public func receiveAvailable(maxDatagrams: Int = 4096, _ body: (ConntrackEvent) -> Void) throws(ConntrackError) -> ReceiveOutcome {
         var outcome = ReceiveOutcome()
         while outcome.datagrams < maxDatagrams {
-            let count = ctaudit_recv_batch(descriptor, buffer.baseAddress, Self.slotSize, Self.slots, lengths, truncated)
-            if count < 0 {
-                let errno = Errno(rawValue: Glibc.errno)
-                switch errno {
-                case .resourceTemporarilyUnavailable:
-                    outcome.drained = true
-                    return outcome
-                case .interrupted:
-                    continue
-                case .noBufferSpace:
-                    overruns += 1
-                    outcome.overrun = true
-                    continue
-                default:
-                    throw ConntrackError.from(errno, operation: "receiving conntrack events")
-                }
+            let count: Int32
+            switch SystemCall.retryingInterrupts({
+                ctaudit_recv_batch(descriptor.rawValue, buffer.baseAddress, Self.slotSize, Self.slots, lengths, truncated)
+            }) {
+            case .success(let received):
+                count = received
+            case .failure(.resourceTemporarilyUnavailable):
+                outcome.drained = true
+                return outcome
+            case .failure(.noBufferSpace):
+                overruns += 1
+                outcome.overrun = true
+                continue
+            case .failure(let errno):
+                throw .from(errno, operation: "receiving conntrack events")
             }
             outcome.datagrams += Int(count)
             datagrams += Int(count)
@@ -195,14 +193,14 @@ public final class ConntrackEventSocket {
     /// Blocks until events are queued, `other` is readable, or
     /// `timeoutMilliseconds` pass (-1: no timeout). A signal interrupting the
     /// wait returns with nothing ready.
-    public func wait(timeoutMilliseconds: Int32, other: Int32? = nil) throws -> Readiness {
-        var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
+    public func wait(timeoutMilliseconds: Int32, other: Int32? = nil) throws(ConntrackError) -> Readiness {
+        var descriptors = [pollfd(fd: descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
         if let other { descriptors.append(pollfd(fd: other, events: Int16(POLLIN), revents: 0)) }
         let result = poll(&descriptors, nfds_t(descriptors.count), timeoutMilliseconds)
         if result < 0 {
             let errno = Errno(rawValue: Glibc.errno)
             if errno == .interrupted { return Readiness() }
-            throw ConntrackError.system(operation: "waiting for conntrack events", errno)
+            throw .system(operation: "waiting for conntrack events", errno)
         }
         let ready = Int16(POLLIN) | Int16(POLLERR) | Int16(POLLHUP)
         var readiness = Readiness()
@@ -215,16 +213,13 @@ public final class ConntrackEventSocket {
     /// drop counter (sk_drops, the Drops column of /proc/net/netlink in the
     /// socket's namespace). Nil when that file cannot be read.
     public func kernelDropCount() -> UInt64? {
-        guard netlinkTable >= 0, inode != 0 else { return nil }
-        guard lseek(netlinkTable, 0, SEEK_SET) == 0 else { return nil }
+        guard let netlinkTable, inode != 0 else { return nil }
+        guard (try? netlinkTable.seek(offset: 0, from: .start)) == 0 else { return nil }
         var text: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while text.count < 16 * 1024 * 1024 {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(netlinkTable, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if Glibc.errno == EINTR { continue }
-                return nil
-            }
+            // FileDescriptor.read retries EINTR itself.
+            guard let count = try? chunk.withUnsafeMutableBytes({ try netlinkTable.read(into: $0) }) else { return nil }
             if count == 0 { break }
             text.append(contentsOf: chunk[0..<count])
         }

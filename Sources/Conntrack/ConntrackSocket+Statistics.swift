@@ -1,10 +1,11 @@
 import CConntrack
+import CConntrackShim
 import SystemPackage
 
 extension ConntrackSocket {
     /// The namespace's per-CPU conntrack counters, one element per possible
     /// CPU, as `conntrack -S` reads them (IPCTNL_MSG_CT_GET_STATS_CPU dump).
-    public func cpuStatistics() throws -> [CPUStatistics] {
+    public func cpuStatistics() throws(ConntrackError) -> [CPUStatistics] {
         sequence &+= 1
         let length = ctaudit_build_stats_cpu_request(buffer.baseAddress, buffer.count, sequence)
         try send(length: Int(length), operation: "per-CPU conntrack statistics request")
@@ -12,27 +13,23 @@ extension ConntrackSocket {
         while true {
             let count = try receive(operation: "per-CPU conntrack statistics")
             var messages = NetlinkMessageCursor(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            do {
-                while let message = try messages.next() {
-                    guard message.sequence == sequence, message.portID == portID || message.portID == 0 else { continue }
-                    switch message.type {
-                    case NetlinkMessage.done:
-                        return cpus.sorted { ($0.cpu ?? 0) < ($1.cpu ?? 0) }
-                    case NetlinkMessage.error:
-                        let code = try message.errorCode()
-                        if code != 0 {
-                            throw ConntrackError.from(Errno(rawValue: code), operation: "per-CPU conntrack statistics")
-                        }
-                    case NetlinkMessage.overrun:
-                        throw ConntrackError.receiveOverrun
-                    default:
-                        guard message.type >> 8 == ConntrackAttribute.subsystem,
-                              message.type & 0xff == UInt16(IPCTNL_MSG_CT_GET_STATS_CPU.rawValue) else { continue }
-                        cpus.append(try Self.decodeCPUStatistics(message.payload))
+            while let message = try Self.decoded({ () throws(DecodeError) in try messages.next() }) {
+                guard message.sequence == sequence, message.portID == portID || message.portID == 0 else { continue }
+                switch message.type {
+                case NetlinkMessage.done:
+                    return cpus.sorted { ($0.cpu ?? 0) < ($1.cpu ?? 0) }
+                case NetlinkMessage.error:
+                    let code = try Self.decoded { () throws(DecodeError) in try message.errorCode() }
+                    if code != 0 {
+                        throw .from(Errno(rawValue: code), operation: "per-CPU conntrack statistics")
                     }
+                case NetlinkMessage.overrun:
+                    throw .receiveOverrun
+                default:
+                    guard message.type >> 8 == ConntrackMessageType.subsystem,
+                          message.type & 0xff == UInt16(IPCTNL_MSG_CT_GET_STATS_CPU.rawValue) else { continue }
+                    cpus.append(try Self.decoded { () throws(DecodeError) in try Self.decodeCPUStatistics(message.payload) })
                 }
-            } catch let error as DecodeError {
-                throw ConntrackError.malformedDatagram(error)
             }
         }
     }

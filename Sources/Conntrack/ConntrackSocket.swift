@@ -1,11 +1,8 @@
 import CConntrack
+import CConntrackShim
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A ctnetlink socket for requests (dumps, statistics). Owns the socket and
 /// its receive buffer; read-only: it never sends a message that changes the table.
@@ -25,15 +22,15 @@ public final class ConntrackSocket {
 
     /// Opens a socket in `namespace` (or the current one). The thread enters
     /// the namespace only while the socket is created.
-    public init(namespace: NetworkNamespace? = nil) throws {
+    public init(namespace: NetworkNamespace? = nil) throws(ConntrackError) {
         self.namespace = namespace
-        let open: () throws -> OpaquePointer = {
+        let open = { () throws(ConntrackError) -> OpaquePointer in
             guard let socket = mnl_socket_open2(NETLINK_NETFILTER, Int32(SOCK_CLOEXEC.rawValue)) else {
-                throw ConntrackError.from(Errno(rawValue: Glibc.errno), operation: "opening a netfilter netlink socket")
+                throw .from(Errno(rawValue: Glibc.errno), operation: "opening a netfilter netlink socket")
             }
             return socket
         }
-        let socket = try namespace.map { try $0.withEntered(open) } ?? open()
+        let socket = if let namespace { try namespace.runInside(open) } else { try open() }
         guard mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
             let errno = Errno(rawValue: Glibc.errno)
             mnl_socket_close(socket)
@@ -58,16 +55,17 @@ public final class ConntrackSocket {
     /// not be seen. An entry the kernel sends twice is passed on once and
     /// counted in `DumpResult.duplicates` (see `DumpResendFilter`).
     @discardableResult
-    public func dump(_ request: DumpRequest = .everything, _ body: (Flow) -> Void) throws -> DumpResult {
+    public func dump(_ request: DumpRequest = .everything, _ body: (Flow) -> Void) throws(ConntrackError) -> DumpResult {
         let required = request.requiredStatus
         guard !required.isEmpty else { return try runDump(statusMask: 0, body) }
         var delivered = 0
-        do {
+        do throws(ConntrackError) {
             return try runDump(statusMask: required.rawValue) { flow in
                 delivered += 1
                 body(flow)
             }
-        } catch let error as ConntrackError where delivered == 0 && Self.isFilterRefusal(error) {
+        } catch {
+            guard delivered == 0 && Self.isFilterRefusal(error) else { throw error }
             // An older kernel may refuse the attribute: ask again for everything.
             var result = try runDump(statusMask: 0, body)
             result.kernelFilterFallback = "kernel refused the status filter (\(error)); filtering in user space"
@@ -76,7 +74,7 @@ public final class ConntrackSocket {
     }
 
     /// Entries in this namespace's table and the host's maximum.
-    public func tableSize() throws -> TableSize {
+    public func tableSize() throws(ConntrackError) -> TableSize {
         sequence &+= 1
         let length = ctaudit_build_stats_request(buffer.baseAddress, buffer.count, sequence)
         try send(length: Int(length), operation: "conntrack statistics request")
@@ -86,34 +84,46 @@ public final class ConntrackSocket {
         while !finished {
             let count = try receive(operation: "conntrack statistics")
             var messages = NetlinkMessageCursor(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            do {
-                while let message = try messages.next() {
-                    guard message.sequence == sequence else { continue }
-                    if message.type == NetlinkMessage.error {
-                        let code = try message.errorCode()
-                        if code != 0 { throw ConntrackError.from(Errno(rawValue: code), operation: "conntrack statistics") }
-                        finished = true
-                        continue
-                    }
-                    guard message.payload.count >= FlowDecoder.familyHeaderSize else { continue }
-                    var attributes = NetlinkAttributeCursor(UnsafeRawBufferPointer(rebasing: message.payload[FlowDecoder.familyHeaderSize...]))
-                    while let (type, value) = try attributes.next() {
-                        switch type {
-                        case ConntrackAttribute.Stats.globalEntries: entries = try value.bigEndianU32("CTA_STATS_GLOBAL_ENTRIES")
-                        case ConntrackAttribute.Stats.globalMaxEntries: maximum = try value.bigEndianU32("CTA_STATS_GLOBAL_MAX_ENTRIES")
-                        default: continue
-                        }
-                    }
+            while let message = try Self.decoded({ () throws(DecodeError) in try messages.next() }) {
+                guard message.sequence == sequence else { continue }
+                if message.type == NetlinkMessage.error {
+                    let code = try Self.decoded { () throws(DecodeError) in try message.errorCode() }
+                    if code != 0 { throw .from(Errno(rawValue: code), operation: "conntrack statistics") }
                     finished = true
+                    continue
                 }
-            } catch let error as DecodeError {
-                throw ConntrackError.malformedDatagram(error)
+                guard message.payload.count >= FlowDecoder.familyHeaderSize else { continue }
+                let reply = try Self.decoded { () throws(DecodeError) in try Self.decodeTableSize(message.payload) }
+                entries = reply.entries ?? entries
+                maximum = reply.maximum ?? maximum
+                finished = true
             }
         }
         guard let entries else {
-            throw ConntrackError.system(operation: "conntrack statistics (no entry count in reply)", .notSupported)
+            throw .system(operation: "conntrack statistics (no entry count in reply)", .notSupported)
         }
         return TableSize(entries: entries, maximum: maximum)
+    }
+
+    /// The CTA_STATS_GLOBAL_* attributes of one IPCTNL_MSG_CT_GET_STATS reply.
+    private static func decodeTableSize(_ payload: UnsafeRawBufferPointer) throws(DecodeError) -> (entries: UInt32?, maximum: UInt32?) {
+        var entries: UInt32?
+        var maximum: UInt32?
+        var attributes = NetlinkAttributeCursor(UnsafeRawBufferPointer(rebasing: payload[FlowDecoder.familyHeaderSize...]))
+        while let (type, value) = try attributes.next() {
+            switch type {
+            case ConntrackAttribute.Stats.globalEntries: entries = try value.bigEndianU32("CTA_STATS_GLOBAL_ENTRIES")
+            case ConntrackAttribute.Stats.globalMaxEntries: maximum = try value.bigEndianU32("CTA_STATS_GLOBAL_MAX_ENTRIES")
+            default: continue
+            }
+        }
+        return (entries, maximum)
+    }
+
+    /// Runs one decoding step of a reply; bytes that do not decode are the
+    /// kernel's malformed data, reported as such.
+    static func decoded<Value>(_ step: () throws(DecodeError) -> Value) throws(ConntrackError) -> Value {
+        do { return try step() } catch { throw .malformedDatagram(error) }
     }
 
     // MARK: - Internals
@@ -125,7 +135,7 @@ public final class ConntrackSocket {
         }
     }
 
-    private func runDump(statusMask: UInt32, _ body: (Flow) -> Void) throws -> DumpResult {
+    private func runDump(statusMask: UInt32, _ body: (Flow) -> Void) throws(ConntrackError) -> DumpResult {
         sequence &+= 1
         let length = ctaudit_build_dump_request(buffer.baseAddress, buffer.count, sequence, statusMask)
         try send(length: Int(length), operation: "conntrack dump request")
@@ -140,24 +150,19 @@ public final class ConntrackSocket {
         }
     }
 
-    func send(length: Int, operation: String) throws {
+    func send(length: Int, operation: String) throws(ConntrackError) {
         guard length > 0 else {
-            throw ConntrackError.system(operation: "building the \(operation)", .noBufferSpace)
+            throw .system(operation: "building the \(operation)", .noBufferSpace)
         }
-        while mnl_socket_sendto(socket, buffer.baseAddress, length) < 0 {
-            let errno = Errno(rawValue: Glibc.errno)
-            if errno == .interrupted { continue }
-            throw ConntrackError.from(errno, operation: operation)
+        if case .failure(let errno) = SystemCall.retryingInterrupts({ mnl_socket_sendto(socket, buffer.baseAddress, length) }) {
+            throw .from(errno, operation: operation)
         }
     }
 
-    func receive(operation: String) throws -> Int {
-        while true {
-            let count = mnl_socket_recvfrom(socket, buffer.baseAddress, buffer.count)
-            if count >= 0 { return count }
-            let errno = Errno(rawValue: Glibc.errno)
-            if errno == .interrupted { continue }
-            throw ConntrackError.from(errno, operation: operation)
+    func receive(operation: String) throws(ConntrackError) -> Int {
+        switch SystemCall.retryingInterrupts({ mnl_socket_recvfrom(socket, buffer.baseAddress, buffer.count) }) {
+        case .success(let count): return count
+        case .failure(let errno): throw .from(errno, operation: operation)
         }
     }
 }

@@ -48,8 +48,8 @@ public struct DumpReader {
             case NetlinkMessage.noop:
                 continue
             default:
-                guard message.type >> 8 == ConntrackAttribute.subsystem,
-                      message.type & 0xff == ConntrackAttribute.messageNew else { continue }
+                guard message.type >> 8 == ConntrackMessageType.subsystem,
+                      message.type & 0xff == ConntrackMessageType.new else { continue }
                 let flow: Flow
                 do {
                     flow = try FlowDecoder.decode(message.payload)

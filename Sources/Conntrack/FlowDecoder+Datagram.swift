@@ -38,16 +38,14 @@ extension FlowDecoder {
             case NetlinkMessage.overrun:
                 result.overrun = true
             default:
-                guard message.type >> 8 == ConntrackAttribute.subsystem else { continue }
+                guard message.type >> 8 == ConntrackMessageType.subsystem else { continue }
                 switch message.type & 0xff {
-                case ConntrackAttribute.messageNew, ConntrackAttribute.messageDelete:
+                case ConntrackMessageType.new, ConntrackMessageType.delete:
                     do {
                         result.flows.append(try FlowDecoder.decode(message.payload))
                     } catch {
                         result.malformed += 1
                     }
-                    // Events take the same bytes through their own path.
-                    _ = try? ConntrackEvent.decode(messageType: message.type, flags: message.flags, payload: message.payload)
                 case UInt16(IPCTNL_MSG_CT_GET_STATS_CPU.rawValue):
                     if let stats = try? ConntrackSocket.decodeCPUStatistics(message.payload) {
                         result.cpuStatistics.append(stats)

@@ -1,10 +1,6 @@
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Reads per-namespace kernel settings without starting a process.
 ///

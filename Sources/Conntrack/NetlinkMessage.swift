@@ -1,3 +1,5 @@
+import CConntrack
+
 /// One netlink message (struct nlmsghdr and its payload), borrowed from the
 /// receive buffer.
 struct NetlinkMessage {
@@ -8,17 +10,17 @@ struct NetlinkMessage {
     var payload: UnsafeRawBufferPointer
 
     static let headerSize = 16
-    static let noop: UInt16 = 1     // NLMSG_NOOP
-    static let error: UInt16 = 2    // NLMSG_ERROR
-    static let done: UInt16 = 3     // NLMSG_DONE
-    static let overrun: UInt16 = 4  // NLMSG_OVERRUN
+    static let noop = UInt16(NLMSG_NOOP)
+    static let error = UInt16(NLMSG_ERROR)
+    static let done = UInt16(NLMSG_DONE)
+    static let overrun = UInt16(NLMSG_OVERRUN)
 
     /// nlmsg_flags bits the readers look at.
     enum Flags {
         /// NLM_F_DUMP_INTR: the kernel says the dump may be inconsistent.
-        static let dumpInterrupted: UInt16 = 0x10
+        static let dumpInterrupted = UInt16(NLM_F_DUMP_INTR)
         /// NLM_F_DUMP_FILTERED: the kernel applied the dump filter it was given.
-        static let dumpFiltered: UInt16 = 0x20
+        static let dumpFiltered = UInt16(NLM_F_DUMP_FILTERED)
     }
 
     /// For NLMSG_ERROR: the errno the kernel reports (0 is an acknowledgement).

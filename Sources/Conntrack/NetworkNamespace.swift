@@ -1,11 +1,8 @@
 import CConntrack
+import CConntrackShim
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A network namespace to read, named the way `ip netns` and operators do:
 /// a name under /run/netns, a path to an nsfs file, or a process id.
@@ -42,35 +39,45 @@ public struct NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
     ///
     /// `setns` moves only the calling thread, so `body` must be synchronous:
     /// it is meant to open sockets, which keep reading the namespace they were
-    /// opened in after the thread has returned.
+    /// opened in after the thread has returned. Errors entering the namespace
+    /// are `ConntrackError`s; `body`'s own errors pass through unchanged.
     public func withEntered<Result>(_ body: () throws -> Result) throws -> Result {
+        var failure: (any Error)?
+        let result = try runInside { () -> Result? in
+            do { return try body() } catch { failure = error; return nil }
+        }
+        if let failure { throw failure }
+        return result!
+    }
+
+    /// `withEntered` for the socket types, whose only error is `ConntrackError`.
+    func runInside<Result>(_ body: () throws(ConntrackError) -> Result) throws(ConntrackError) -> Result {
         let target: FileDescriptor
-        do {
-            // Non-blocking: a FIFO given as --netns must fail, not hang.
-            target = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec, .nonBlocking])
-        } catch let errno as Errno {
-            switch errno {
-            case .noSuchFileOrDirectory, .notDirectory: throw ConntrackError.namespaceNotFound(path)
-            case .permissionDenied, .notPermitted: throw ConntrackError.namespaceEntryDenied(path)
-            default: throw ConntrackError.system(operation: "open \(path)", errno)
+        // Non-blocking: a FIFO given as --netns must fail, not hang.
+        switch SystemCall.open(path, flags: O_RDONLY | O_NONBLOCK) {
+        case .success(let descriptor): target = descriptor
+        case .failure(let error):
+            switch error {
+            case .noSuchFileOrDirectory, .notDirectory: throw .namespaceNotFound(path)
+            case .permissionDenied, .notPermitted: throw .namespaceEntryDenied(path)
+            default: throw .system(operation: "open \(path)", error)
             }
         }
         defer { try? target.close() }
 
         let original: FileDescriptor
-        do {
-            original = try FileDescriptor.open("/proc/thread-self/ns/net", .readOnly, options: [.closeOnExec])
-        } catch let errno as Errno {
-            throw ConntrackError.system(operation: "open /proc/thread-self/ns/net", errno)
+        switch SystemCall.open("/proc/thread-self/ns/net", flags: O_RDONLY) {
+        case .success(let descriptor): original = descriptor
+        case .failure(let error): throw .system(operation: "open /proc/thread-self/ns/net", error)
         }
         defer { try? original.close() }
 
         if ctaudit_setns(target.rawValue, ctaudit_clone_newnet()) != 0 {
             let errno = Errno(rawValue: Glibc.errno)
             switch errno {
-            case .invalidArgument: throw ConntrackError.notANetworkNamespace(path)
-            case .notPermitted, .permissionDenied: throw ConntrackError.namespaceEntryDenied(path)
-            default: throw ConntrackError.system(operation: "setns \(path)", errno)
+            case .invalidArgument: throw .notANetworkNamespace(path)
+            case .notPermitted, .permissionDenied: throw .namespaceEntryDenied(path)
+            default: throw .system(operation: "setns \(path)", errno)
             }
         }
         defer {

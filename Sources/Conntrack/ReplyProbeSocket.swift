@@ -48,18 +48,27 @@ public struct ReplyProbeSocket: Sendable {
 
     /// One probe from `localPort`. Throws only for namespace problems
     /// (environment); everything about the probe itself is an outcome.
-    public func probe(localPort: UInt16) throws -> ReplyProbeOutcome {
+    public func probe(localPort: UInt16) throws(ConntrackError) -> ReplyProbeOutcome {
         let family = target.family == .ipv4 ? AF_INET : AF_INET6
         let type = transport == .tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue)
-        let open = { Glibc.socket(family, type | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0) }
-        let descriptor = try namespace.map { try $0.withEntered(open) } ?? open()
-        guard descriptor >= 0 else { return .failed("socket: \(String(cString: strerror(errno)))") }
+        let open = { () -> Result<FileDescriptor, Errno> in
+            SystemCall.retryingInterrupts {
+                Glibc.socket(family, type | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            }.map { FileDescriptor(rawValue: $0) }
+        }
+        let socket: FileDescriptor
+        let opened = if let namespace { try namespace.runInside(open) } else { open() }
+        switch opened {
+        case .success(let opened): socket = opened
+        case .failure(let error): return .failed("socket: \(error.description)")
+        }
+        let descriptor = socket.rawValue
         defer {
             // Close with a reset, not a FIN: no TIME_WAIT keeps the port, so
             // the next probe (of this run or another) can use any port.
             var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
             setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-            close(descriptor)
+            try? socket.close()
         }
         if target.family == .ipv6 {
             // IPv6 only: an IPv4 socket on the same port is another probe's, not a conflict.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Without libFuzzer: feeds each file (or each file in a directory) to the
 /// fuzz target once, so a corpus or a crasher can be replayed with a plain build.

@@ -15,6 +15,8 @@ enum FuzzedReport {
 
     /// Decodes one datagram; what decodes goes on through the reports.
     static func decode(_ bytes: UnsafeRawBufferPointer) {
+        // Events take the same bytes through their own path (watch's reader).
+        _ = try? ConntrackEvent.decodeDatagram(bytes)
         FuzzedBPFEntry.decode(bytes)
         guard let datagram = try? FlowDecoder.decodeDatagram(bytes) else { return }
         for statistics in datagram.cpuStatistics { _ = statistics.counters }

@@ -8,11 +8,7 @@
 import Conntrack
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// One input is one received datagram, as the socket readers see it.
 @_cdecl("LLVMFuzzerTestOneInput")

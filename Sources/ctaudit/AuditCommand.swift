@@ -2,11 +2,7 @@ import ArgumentParser
 import Conntrack
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,16 +40,24 @@ struct AuditCommand: ParsableCommand {
             """
     )
 
-    @OptionGroup var policy: PolicyOptions
-    @OptionGroup var configFile: ConfigOptions
-    @OptionGroup var namespace: NamespaceOptions
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text
+        case json
+        /// Prometheus text exposition (node_exporter textfile collector).
+        case prometheus
+        /// One JSON violation per line, for log shippers.
+        case ndjson
+        /// One self-contained HTML page with a port chart (use with --output).
+        case html
+    }
+
+    @OptionGroup var target: TargetOptions
     @OptionGroup var reportOutput: ReportOutputOptions
-    @OptionGroup var kubernetes: KubernetesOptions
     @OptionGroup var textfile: TextfileOptions
     @OptionGroup var dataplane: DataplaneOptions
 
     @Option(name: .long, help: "Output format: text, json, ndjson (one violation a line), prometheus (textfile format), or html (one self-contained page; use with --output).")
-    var format: OutputFormat = .text
+    var format: Format = .text
 
     @Flag(name: .customLong("no-kernel-filter"),
           help: "Read the whole table and filter in ctaudit instead of asking the kernel for source-NATed entries only.")
@@ -68,20 +72,16 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         var report: AuditReport
         do {
-            var (auditPolicy, podCIDRsFrom) = try configFile.policyAndOrigin(flags: policy)
-            let target = try namespace.resolve()
-            // Pod networks from the node when none were given; pods named after the dump.
-            let awareness = kubernetes.awareness(namespace: target)
-            var context = awareness.preparePolicy(&auditPolicy)
-            if context.podCIDRsSource == .configured { context.configuredFrom = podCIDRsFrom }
-            let auditor = Auditor(policy: auditPolicy, kernelFilter: !noKernelFilter, listsNodeLocal: all,
-                                  bpffs: dataplane.directory(root: kubernetes.root),
+            let resolved = try target.resolve(printWarnings: false)
+            let auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: all,
+                                  bpffs: dataplane.directory(root: target.kubernetes.root),
                                   bpfBatchLookup: DataplaneOptions.batchLookup)
-            report = try auditor.run(namespace: target)
-            awareness.annotate(&report, context: context)
+            report = try auditor.run(namespace: resolved.namespace)
+            // Pods named after the dump; their warnings printed with discovery's.
+            resolved.awareness.annotate(&report, context: resolved.kubernetes)
             // The rules decide whether a pod's own port range matters, and
             // whether there was anything to audit at all.
-            NodeNATRules.annotate(&report, namespace: target)
+            NodeNATRules.annotate(&report, namespace: resolved.namespace)
             KubernetesOptions.printWarnings(report.kubernetes.warnings)
             for warning in report.dataplanes.warnings { Console.error("ctaudit: warning: \(warning)\n") }
         } catch {
@@ -100,7 +100,7 @@ struct AuditCommand: ParsableCommand {
         case .ndjson: try reportOutput.emit { NDJSONWriter.write(report, to: $0) }
         case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor,
                                                            listsWarnings: reportOutput.output != nil).render(report))
-        case .prometheus: try reportOutput.emit(PrometheusWriter.render(report, timestamp: TextfileOptions.now()))
+        case .prometheus: try reportOutput.emit(PrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
         case .html: try reportOutput.emit(HTMLReportWriter().render(report))
         }
         try reportOutput.check(report)

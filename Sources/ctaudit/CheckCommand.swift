@@ -44,13 +44,18 @@ struct CheckCommand: ParsableCommand {
             """
     )
 
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text
+        case json
+    }
+
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
     @OptionGroup var dataplane: CheckDataplaneOptions
 
     @Option(name: .long, help: "Output format: text or json (schema ctaudit.check/v1, docs/CHECK.md).")
-    var format: CheckFormat = .text
+    var format: Format = .text
 
     @Option(
         name: .customLong("iptables-save"),
@@ -77,8 +82,7 @@ struct CheckCommand: ParsableCommand {
         completion: .file())
     var output: String?
 
-    @Flag(name: .shortAndLong, help: "Print nothing on stdout; only the exit code (and errors on stderr) tell. For CI gates.")
-    var quiet = false
+    @OptionGroup var quietOption: QuietOption
 
     func validate() throws {
         try ReportOutputOptions.validateOutput(output)
@@ -99,14 +103,9 @@ struct CheckCommand: ParsableCommand {
             allowed: checkPolicy.allowed, podNetworks: checkPolicy.podNetworks, namespace: try namespace.resolve(),
             iptablesSaveFiles: iptablesSaveFiles, nftJSONFiles: nftJSONFiles,
             declaredPortRanges: portRanges, scanNamespaces: pods)
-        var report: CheckReport
-        do {
-            report = try check.run()
-        } catch let error as CheckInputError {
-            EntryPoint.fail(error.description, .usage)
-        } catch let error as CheckEnvironmentError {
-            EntryPoint.fail(error.description, .environment)
-        }
+        var report = try check.run()
+        // The library says what it did not read; how to give it is ours to say.
+        report.notes = report.notes.map { $0 == NodeCheck.assumedPortRangeNote ? $0 + " (use --pods or --port-range)" : $0 }
         report.dataplanes = dataplane.findings(
             allowed: checkPolicy.allowed, nodePortRange: report.nodePortRange,
             live: iptablesSaveFiles.isEmpty && nftJSONFiles.isEmpty)
@@ -120,15 +119,9 @@ struct CheckCommand: ParsableCommand {
         }
         if let output {
             try AtomicFileWriter.write(text, to: output)
-        } else if !quiet {
+        } else if !quietOption.quiet {
             Console.out(text)
         }
         if report.verdict != .safe { throw ExitStatus.violations.exitCode }
     }
-}
-
-/// Report formats of `check`.
-enum CheckFormat: String, CaseIterable, ExpressibleByArgument {
-    case text
-    case json
 }

@@ -1,11 +1,7 @@
 import ArgumentParser
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The config file and upstream profile, layered under the policy flags:
 /// built-in default < config file < --profile < --allow/--pod-cidr/--exclude-dst.
@@ -37,14 +33,10 @@ struct ConfigOptions: ParsableArguments {
 
     /// The config file in force: --config, else the default path when present.
     func load() throws -> ConfigFile? {
-        do {
-            if let config { return try ConfigFile.load(path: config) }
-            if noConfig || access(ConfigFile.defaultPath, F_OK) != 0 { return nil }
-            return try ConfigFile.load(path: ConfigFile.defaultPath)
-        } catch {
-            // A config mistake is bad input: exit 2, one line with file and line.
-            throw ValidationError(error.description)
-        }
+        // A config mistake is bad input: exit 2 (ExitStatus), one line with file and line.
+        if let config { return try ConfigFile.load(path: config) }
+        if noConfig || access(ConfigFile.defaultPath, F_OK) != 0 { return nil }
+        return try ConfigFile.load(path: ConfigFile.defaultPath)
     }
 
     /// The audit policy: flags override the profile, which overrides the file.

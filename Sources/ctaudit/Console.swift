@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Writes to stdout/stderr with write(2): no shared FILE* state, so nothing
 /// to guard under strict concurrency, and nothing buffered if we exit.

@@ -2,11 +2,7 @@ import ArgumentParser
 import Conntrack
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Parses, runs, and turns every failure into one line on stderr and a
 /// documented exit code (never a stack trace, never the parser's 64).

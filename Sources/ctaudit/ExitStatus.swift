@@ -11,10 +11,14 @@ enum ExitStatus: Int32 {
 
     var exitCode: ExitCode { ExitCode(rawValue) }
 
-    /// Which code an error that reached the top means.
+    /// Which code an error that reached the top means: the one place that
+    /// decides. Commands throw the libraries' errors as they are.
     static func of(_ error: any Error) -> ExitStatus {
         switch error {
         case is PolicyError, is ValidationError: .usage
+        // Bad input: a config file, a report to merge, rules to check, a file that cannot be read.
+        case is ConfigError, is ReportMergeError, is CheckInputError, is InputFileError: .usage
+        case is CheckEnvironmentError: .environment
         case let error as ConntrackError:
             switch error {
             case .invalidNamespaceName: .usage

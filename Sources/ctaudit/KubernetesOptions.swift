@@ -2,11 +2,7 @@ import ArgumentParser
 import Conntrack
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Where the node's files are, and whether to look at its pods.
 struct KubernetesOptions: ParsableArguments {

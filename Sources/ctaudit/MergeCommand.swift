@@ -1,12 +1,6 @@
 import ArgumentParser
 import ConntrackAudit
 
-/// Output formats of `merge`.
-enum MergeFormat: String, CaseIterable, ExpressibleByArgument {
-    case text
-    case json
-}
-
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
@@ -30,30 +24,31 @@ struct MergeCommand: ParsableCommand {
               completion: .file(extensions: ["json"]))
     var files: [String]
 
-    @Option(name: .long, help: "Output format: text or json.")
-    var format: MergeFormat = .text
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text
+        case json
+    }
 
-    @Option(name: .long, help: ArgumentHelp("Destinations and offenders listed.", valueName: "n"))
+    @Option(name: .long, help: "Output format: text or json.")
+    var format: Format = .text
+
+    @Option(name: .long, help: ArgumentHelp("List the N worst destinations and offenders; 0 lists all.", valueName: "n"))
     var top: Int = 20
 
     @OptionGroup var reportOutput: ReportOutputOptions
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one report file (or '-' for stdin)") }
-        if top < 1 { throw ValidationError("--top must be 1 or more") }
+        if top < 0 { throw ValidationError("--top must be 0 (all) or more, got \(top)") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("'-' (stdin) can be given only once") }
     }
 
     func run() throws {
-        let merged: MergedReport
-        do {
-            merged = try ReportMerger.load(paths: files)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let merged = try ReportMerger.load(paths: files)
+        let listed = top == 0 ? Int.max : top
         let output = switch format {
-        case .text: MergedReportWriter.text(merged, top: top)
-        case .json: MergedReportWriter.json(merged, top: top)
+        case .text: MergedReportWriter.text(merged, top: listed)
+        case .json: MergedReportWriter.json(merged, top: listed)
         }
         try reportOutput.emit(output)
         try reportOutput.check(violations: merged.totalViolations)

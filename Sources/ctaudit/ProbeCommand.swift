@@ -57,7 +57,7 @@ struct ProbeCommand: ParsableCommand {
     var payload: String?
 
     @Option(name: .long, help: "Output format: text or json (schema ctaudit.probe/v1).")
-    var format: CheckFormat = .text
+    var format: CheckCommand.Format = .text
 
     @Option(name: .customLong("save-profile"),
             help: ArgumentHelp("Write a config file whose profile is the ports that came back (for 'audit --config').", valueName: "file"))
@@ -110,14 +110,14 @@ struct ProbeCommand: ParsableCommand {
         let spacing = UInt64(1e9 / rate)
         var search = ReplyPortSearch(range: range, maxProbes: maxProbes, prober: PacedProber(inner: socket, spacingNanoseconds: spacing),
                                      seed: seed ?? UInt64.random(in: 0...UInt64.max))
-        search.clock = { Int(WatchClock.monotonicNanoseconds() / 1_000_000) }
+        search.clock = { Int(SystemClock.monotonicNanoseconds() / 1_000_000) }
         let result = try search.run(target: target, proto: transport.rawValue, netns: netns?.name)
         Console.out(format == .json ? ProbeWriters.json(result) : ProbeWriters.text(result))
         if result.unreachable {
             EntryPoint.fail("target \(target) (\(transport.rawValue)) answered on no port in \(result.probes) probe(s): unreachable, not a firewall verdict", .environment)
         }
         if let saveProfile {
-            guard let text = ProbeWriters.profile(result, generatedAt: WatchClock.rfc3339(WatchClock.wallNanoseconds())) else {
+            guard let text = ProbeWriters.profile(result, generatedAt: SystemClock.rfc3339(SystemClock.wallNanoseconds())) else {
                 EntryPoint.fail("no port came back: nothing to save in \(saveProfile)", .environment)
             }
             try AtomicFileWriter.write(text, to: saveProfile)
@@ -134,7 +134,7 @@ struct PacedProber: ReplyProber {
 
     mutating func probe(localPort: UInt16) throws -> ReplyProbeOutcome {
         if let lastStart {
-            let elapsed = WatchClock.monotonicNanoseconds() - lastStart
+            let elapsed = SystemClock.monotonicNanoseconds() - lastStart
             if elapsed < spacingNanoseconds {
                 var pause = timespec(tv_sec: Int((spacingNanoseconds - elapsed) / 1_000_000_000),
                                      tv_nsec: Int((spacingNanoseconds - elapsed) % 1_000_000_000))
@@ -142,7 +142,7 @@ struct PacedProber: ReplyProber {
                 while nanosleep(&pause, &remaining) != 0 && errno == EINTR { pause = remaining }
             }
         }
-        lastStart = WatchClock.monotonicNanoseconds()
+        lastStart = SystemClock.monotonicNanoseconds()
         return try inner.probe(localPort: localPort)
     }
 }

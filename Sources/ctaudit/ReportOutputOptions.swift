@@ -12,8 +12,8 @@ struct ReportOutputOptions: ParsableArguments {
     )
     var output: String?
 
-    @Flag(name: .shortAndLong, help: "Print nothing on stdout; only the exit code (and errors on stderr) tell.")
-    var quiet = false
+    @OptionGroup var quietOption: QuietOption
+    var quiet: Bool { quietOption.quiet }
 
     @Option(
         name: .customLong("max-violations"),

@@ -41,17 +41,13 @@ struct StatsCommand: ParsableCommand {
         case prometheus
     }
 
-    @OptionGroup var policy: PolicyOptions
-    @OptionGroup var configFile: ConfigOptions
-    @OptionGroup var namespace: NamespaceOptions
-    @OptionGroup var kubernetes: KubernetesOptions
+    @OptionGroup var target: TargetOptions
     @OptionGroup var textfile: TextfileOptions
 
     @Option(name: .long, help: "Output format: text, json, or prometheus (textfile format, the same as --textfile writes).")
     var format: Format = .text
 
-    @Flag(name: .shortAndLong, help: "Print nothing on stdout (for cron with --textfile); errors still go to stderr.")
-    var quiet = false
+    @OptionGroup var quietOption: QuietOption
 
     @Flag(name: .customLong("per-cpu"), help: "Show the counters of each CPU as well as the sum.")
     var perCPU = false
@@ -66,26 +62,19 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         let report: StatsReport
         do {
-            let netns = try namespace.resolve()
-            // Fail on a missing namespace before pod-network discovery warns about it.
-            try netns?.withEntered {}
-            // The same policy as audit: flags over --profile over the config file,
-            // pod networks found on the node when none are given.
-            var statsPolicy = try configFile.policy(flags: policy)
-            let context = kubernetes.awareness(namespace: netns).preparePolicy(&statsPolicy)
-            KubernetesOptions.printWarnings(context.warnings)
-            report = try StatsCollector(policy: statsPolicy).run(namespace: netns)
+            let resolved = try target.resolve()
+            report = try StatsCollector(policy: resolved.policy).run(namespace: resolved.namespace)
         } catch {
             // Stale counters must not stay in the textfile as if current.
             textfile.writeStatsFailure()
             throw error
         }
         try textfile.write(report)
-        if quiet { return }
+        if quietOption.quiet { return }
         switch format {
         case .json: Console.out(StatsJSONWriter.render(report, top: top))
         case .text: Console.out(StatsTextWriter(color: Terminal.wantsColor, perCPU: perCPU, top: top).render(report))
-        case .prometheus: Console.out(StatsPrometheusWriter.render(report, timestamp: TextfileOptions.now()))
+        case .prometheus: Console.out(StatsPrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
         }
     }
 }

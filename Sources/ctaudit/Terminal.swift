@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 enum Terminal {
     /// Colour only for a person at a terminal who has not asked for none (no-color.org).

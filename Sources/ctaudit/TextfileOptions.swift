@@ -1,11 +1,7 @@
 import ArgumentParser
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `--textfile`: Prometheus metrics for node_exporter's textfile collector,
 /// written besides (not instead of) the report.
@@ -21,12 +17,12 @@ struct TextfileOptions: ParsableArguments {
 
     func write(_ report: AuditReport) throws {
         guard let textfile else { return }
-        try AtomicFileWriter.write(PrometheusWriter.render(report, timestamp: Self.now()), to: textfile)
+        try AtomicFileWriter.write(PrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()), to: textfile)
     }
 
     func write(_ report: StatsReport) throws {
         guard let textfile else { return }
-        try AtomicFileWriter.write(StatsPrometheusWriter.render(report, timestamp: Self.now()), to: textfile)
+        try AtomicFileWriter.write(StatsPrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()), to: textfile)
     }
 
     /// After a failed audit: say so in the textfile, keeping the last success
@@ -45,13 +41,6 @@ struct TextfileOptions: ParsableArguments {
         guard let textfile else { return }
         let previous = Self.read(textfile).flatMap(lastSuccess)
         try? AtomicFileWriter.write(render(previous), to: textfile)
-    }
-
-    /// Unix time with millisecond precision.
-    static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec / 1_000_000) / 1000
     }
 
     private static func read(_ path: String) -> String? {

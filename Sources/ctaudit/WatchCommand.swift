@@ -116,9 +116,16 @@ struct WatchCommand: ParsableCommand {
             start += "; receive buffer \(watcher.receiveBufferBytes) bytes (\(watcher.receiveBufferForced ? "SO_RCVBUFFORCE" : "SO_RCVBUF, capped by net.core.rmem_max"))"
         }
         Console.error(start + "\n")
+        // Cilium's and Calico's BPF NAT send no conntrack events: say what
+        // this watch cannot see rather than let its counts look complete.
+        let bpf = BPFDataplaneReader(bpffs: NodeRoot(kubernetes.root).path("/sys/fs/bpf")).pinnedNATMaps()
+        var unwatched = bpf.maps.map { "\($0.dataplane) BPF NAT map \($0.path): its translations send no conntrack events; 'ctaudit audit' reads it" }
+        if let problem = bpf.problem { unwatched.append(problem + ": BPF NAT (Cilium, Calico eBPF) would not be seen") }
+        for line in unwatched { Console.error("ctaudit: warning: not watched: \(line)\n") }
+        let unwatchedDataplanes = Array(Set(bpf.maps.map(\.dataplane))).sorted()
 
-        let startedAt = WatchClock.wallNanoseconds()
-        let started = WatchClock.monotonicNanoseconds()
+        let startedAt = SystemClock.wallNanoseconds()
+        let started = SystemClock.monotonicNanoseconds()
         // Records are batched into one write(2) per burst; flushed whenever the
         // loop is about to block, so a terminal sees each line at once.
         var pending = ""
@@ -131,7 +138,8 @@ struct WatchCommand: ParsableCommand {
             if verbose, let server { Console.error("ctaudit: serving metrics on http://\(server.address)/metrics\n") }
             reason = try counters.run(
                 watcher: watcher, server: server, allowed: watchPolicy.allowed,
-                durationNanoseconds: duration.map { UInt64($0 * 1e9) }, stopDescriptor: signals.descriptor, verbose: verbose)
+                durationNanoseconds: duration.map { UInt64($0 * 1e9) }, stopDescriptor: signals.descriptor, verbose: verbose,
+                unwatchedDataplanes: unwatchedDataplanes)
         } else {
             reason = try watcher.run(
                 durationNanoseconds: duration.map { UInt64($0 * 1e9) }, count: count,
@@ -147,11 +155,11 @@ struct WatchCommand: ParsableCommand {
         // A second Ctrl-C from here on ends the process at once.
         signals.restoreDefaults()
         let context = WatchContext(
-            host: WatchClock.hostName(), netns: netns?.name, allowed: watchPolicy.allowed,
-            startedAtNanoseconds: startedAt, endedAtNanoseconds: WatchClock.wallNanoseconds(),
-            durationNanoseconds: WatchClock.monotonicNanoseconds() - started,
+            host: SystemClock.hostName(), netns: netns?.name, allowed: watchPolicy.allowed,
+            startedAtNanoseconds: startedAt, endedAtNanoseconds: SystemClock.wallNanoseconds(),
+            durationNanoseconds: SystemClock.monotonicNanoseconds() - started,
             receiveBufferBytes: watcher.receiveBufferBytes, receiveBufferForced: watcher.receiveBufferForced,
-            stopReason: reason)
+            stopReason: reason, unwatched: unwatched)
         let summary = watcher.summary
         flush()
         Console.out(format == .ndjson

@@ -58,10 +58,11 @@ struct WatchCountersOptions: ParsableArguments {
     /// Runs the watch until a stop signal (or --duration), publishing counters.
     func run(
         watcher: Watcher, server: MetricsServer?, allowed: PortRangeSet, durationNanoseconds: UInt64?,
-        stopDescriptor: Int32, verbose: Bool
+        stopDescriptor: Int32, verbose: Bool, unwatchedDataplanes: [Dataplane] = []
     ) throws -> WatchContext.StopReason {
         let startTime = Self.processStartTime()
-        var context = WatchMetricsWriter.Context(startTimeSeconds: startTime, allowed: allowed, running: false)
+        var context = WatchMetricsWriter.Context(startTimeSeconds: startTime, allowed: allowed, running: false,
+                                                 unwatchedDataplanes: unwatchedDataplanes)
         var lastWrite: UInt64?
         var writeFailed = false
         if let textfile {
@@ -91,7 +92,7 @@ struct WatchCountersOptions: ParsableArguments {
             notice: { Console.error($0 + "\n") },
             publish: { counters, summary in
                 server?.publish(WatchMetricsWriter.render(counters, summary, context: context, target: .http))
-                let now = WatchClock.monotonicNanoseconds()
+                let now = SystemClock.monotonicNanoseconds()
                 if lastWrite == nil || now - lastWrite! >= intervalNanoseconds {
                     if lastWrite == nil && verbose, let textfile { Console.error("ctaudit: writing \(textfile) every \(interval) s\n") }
                     writeTextfile(counters, summary)

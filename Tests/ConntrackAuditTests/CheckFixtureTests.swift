@@ -99,10 +99,30 @@ struct CheckFixtureTests {
         try #require(flannel.count >= 2)
         let first = try #require(flannel[0].remedies.first { $0.kind == .pinNATRange })
         let second = try #require(flannel[1].remedies.first { $0.kind == .pinNATRange })
-        #expect(first.commands.map { $0.split(separator: " ")[5] } == ["5", "6"])
-        #expect(second.commands.map { $0.split(separator: " ")[5] } == ["8", "9"])
-        #expect(second.summary.contains("rule #6 is #8 once the fixes above in FLANNEL-POSTRTG are in"))
+        // Run both fixes' inserts, in order, on the chain as iptables would:
+        // each fix's lines must land right above the rule it fixes.
+        var chain = (1...40).map { "rule \($0)" }
+        for (label, remedy) in [("first", first), ("second", second)] {
+            let positions = Self.insertPositions(remedy.commands, chain: "FLANNEL-POSTRTG")
+            #expect(positions.count == 2, "\(remedy.commands)")
+            for (index, position) in positions.enumerated() { chain.insert("\(label) fix \(index)", at: position - 1) }
+        }
+        for (label, finding) in [("first", flannel[0]), ("second", flannel[1])] {
+            let rule = try #require(chain.firstIndex(of: "rule \(finding.rule.position)"))
+            #expect(Array(chain[(rule - 2)..<rule]) == ["\(label) fix 0", "\(label) fix 1"], "\(chain.prefix(12))")
+        }
+        let moved = flannel[1].rule.position + 2
+        #expect(second.summary.contains("rule #\(flannel[1].rule.position) is #\(moved) once the fixes above in FLANNEL-POSTRTG are in"))
         #expect(!first.summary.contains("once the fixes above"))
+    }
+
+    /// N of every `-I CHAIN N` in `commands`, in order.
+    static func insertPositions(_ commands: [String], chain: String) -> [Int] {
+        commands.compactMap { command in
+            let words = command.split(separator: " ").map(String.init)
+            guard let insert = words.firstIndex(of: "-I"), insert + 2 < words.count, words[insert + 1] == chain else { return nil }
+            return Int(words[insert + 2])
+        }
     }
 
     @Test func k3sFlannelFollowsJumpsIntoBothChains() throws {
@@ -113,7 +133,11 @@ struct CheckFixtureTests {
         #expect(result.rules[1].chainPath == ["POSTROUTING", "FLANNEL-POSTRTG"])
         #expect(result.rules[1].source == "10.42.0.0/16")
         #expect(result.rules[1].comment == "flanneld masq")
-        #expect(result.rules[1].position == 5)
+        // The position is the rule's number in its chain, as `iptables -I` counts.
+        let text = try String(contentsOfFile: iptables[0], encoding: .utf8)
+        let chainRules = text.split(separator: "\n").filter { $0.hasPrefix("-A FLANNEL-POSTRTG ") }
+        let numbered = chainRules[result.rules[1].position - 1]
+        #expect(numbered.contains("-s 10.42.0.0/16") && numbered.contains("MASQUERADE"), "\(numbered)")
         #expect(result.backend == "nf_tables")
         let v6 = try IptablesSaveParser(origin: "x").parse(String(contentsOfFile: iptables[1], encoding: .utf8))
         #expect(v6.family == .ipv6)

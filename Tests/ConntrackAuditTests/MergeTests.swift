@@ -54,13 +54,13 @@ struct MergeTests {
 
     @Test func textMatchesGolden() throws {
         let merged = try ReportMerger.merge(Self.inputs())
-        #expect(try ReportsFixtures.matchesGolden("merge-report.txt", MergedReportWriter.text(merged, top: 20)))
+        Golden.expectMatches("merge-report.txt", MergedReportWriter.text(merged, top: 20))
     }
 
     @Test func jsonMatchesGoldenAndParses() throws {
         let merged = try ReportMerger.merge(Self.inputs())
         let json = MergedReportWriter.json(merged, top: 20)
-        #expect(try ReportsFixtures.matchesGolden("merge-report.json", json))
+        Golden.expectMatches("merge-report.json", json)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(object["schema"] as? String == "ctaudit.merge/v1")
     }

@@ -3,53 +3,18 @@ import Testing
 import Conntrack
 @testable import ConntrackAudit
 
-/// The JSON and text reports against golden files. Regenerate after an
-/// intended change with CTAUDIT_UPDATE_GOLDEN=1 swift test --filter ReportWriterGolden
-/// and review the diff.
+/// The JSON and text reports against golden files (an intended change:
+/// scripts/update-goldens.sh, then review the diff).
 @Suite("Report writers (golden files)")
 struct ReportWriterGoldenTests {
-    static func sampleReport() -> AuditReport {
-        let policy = AuditPolicy(
-            allowed: .defaultAllowed,
-            podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16"), try! IPNetwork(parsing: "fd00:10:244::/48")]
-        )
-        var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: 1_000_000_000_000)
-        accumulator.add(FlowFactory.flow(id: 11, sport: 40001, translatedPort: 1500))
-        accumulator.add(FlowFactory.flow(id: 12, sport: 40002, translatedPort: 23310))
-        accumulator.add(FlowFactory.flow(id: 13, proto: .udp, pod: "10.244.0.4", sport: 1100, dport: 5353, translatedPort: 1100,
-                                         status: [.sourceNAT, .seenReply], timeout: 100))
-        accumulator.add(FlowFactory.flow(id: 14, pod: "fd00:10:244::3", sport: 40003, server: "2001:db8:2::10",
-                                         node: "2001:db8:1::2", translatedPort: 9000))
-        accumulator.add(FlowFactory.flow(id: 15, translatedPort: 50000))
-        accumulator.add(FlowFactory.flow(id: 16, status: [.confirmed]))
-        accumulator.setTableEntries(120)
-        var dump = DumpResult()
-        dump.kernelFiltered = true
-        dump.flows = 6
-        return AuditReport(
-            host: "node-1", netns: "ctlab-node", generatedAt: "2026-11-25T05:00:00Z", policy: policy,
-            summary: accumulator.summary, violations: accumulator.sortedViolations(), dump: dump,
-            tableSize: TableSize(entries: 120, maximum: 262144)
-        )
-    }
-
-    static func golden(_ name: String, _ actual: String) throws {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
-        let url = directory.appendingPathComponent(name)
-        if ProcessInfo.processInfo.environment["CTAUDIT_UPDATE_GOLDEN"] == "1" {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try actual.write(to: url, atomically: true, encoding: .utf8)
-        }
-        let expected = try String(contentsOf: url, encoding: .utf8)
-        #expect(actual == expected, "\(name) differs from the golden file; rerun with CTAUDIT_UPDATE_GOLDEN=1 if intended")
-    }
+    static func sampleReport() -> AuditReport { ReportsFixtures.report() }
 
     @Test func jsonReport() throws {
-        try Self.golden("audit-report.json", JSONReportWriter.render(Self.sampleReport()))
+        Golden.expectMatches("audit-report.json", JSONReportWriter.render(Self.sampleReport()))
     }
 
     @Test func textReport() throws {
-        try Self.golden("audit-report.txt", TextReportWriter().render(Self.sampleReport()))
+        Golden.expectMatches("audit-report.txt", TextReportWriter().render(Self.sampleReport()))
     }
 
     @Test func jsonIsValidAndHasTheDocumentedFields() throws {

@@ -3,8 +3,8 @@ import Conntrack
 @testable import ConntrackAudit
 
 /// A fixed audit for the report writer tests, with the port histogram and
-/// duration that a live audit records, and helpers for golden files and
-/// external checkers (chromium, promtool, kubernetes-validate).
+/// duration that a live audit records (the one sample report of the golden
+/// files), and helpers for external checkers (chromium, promtool, kubernetes-validate).
 enum ReportsFixtures {
     static func report(host: String = "node-1", netns: String? = "ctlab-node", generatedAt: String = "2026-11-25T05:00:00Z",
                        clean: Bool = false) -> AuditReport {
@@ -36,18 +36,6 @@ enum ReportsFixtures {
             tableSize: TableSize(entries: 120, maximum: 262144),
             translatedPorts: accumulator.translatedPorts, durationSeconds: 0.25
         )
-    }
-
-    static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
-
-    /// Compares with Golden/NAME; CTAUDIT_UPDATE_GOLDEN=1 rewrites it (review the diff).
-    static func matchesGolden(_ name: String, _ actual: String) throws -> Bool {
-        let url = goldenDirectory.appendingPathComponent(name)
-        if ProcessInfo.processInfo.environment["CTAUDIT_UPDATE_GOLDEN"] == "1" {
-            try FileManager.default.createDirectory(at: goldenDirectory, withIntermediateDirectories: true)
-            try actual.write(to: url, atomically: true, encoding: .utf8)
-        }
-        return try String(contentsOf: url, encoding: .utf8) == actual
     }
 
     static func temporaryDirectory(_ label: String) throws -> URL {

@@ -6,7 +6,7 @@ import Conntrack
 @Suite("Reports: HTML")
 struct ReportsHTMLTests {
     @Test func matchesGolden() throws {
-        #expect(try ReportsFixtures.matchesGolden("audit-report.html", HTMLReportWriter().render(ReportsFixtures.report())))
+        Golden.expectMatches("audit-report.html", HTMLReportWriter().render(ReportsFixtures.report()))
     }
 
     @Test func isSelfContained() {

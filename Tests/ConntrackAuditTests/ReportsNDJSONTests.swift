@@ -26,6 +26,6 @@ struct ReportsNDJSONTests {
     }
 
     @Test func matchesGolden() throws {
-        #expect(try ReportsFixtures.matchesGolden("audit-report.ndjson", NDJSONWriter.render(ReportsFixtures.report())))
+        Golden.expectMatches("audit-report.ndjson", NDJSONWriter.render(ReportsFixtures.report()))
     }
 }

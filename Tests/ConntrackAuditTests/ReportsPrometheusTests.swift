@@ -9,7 +9,7 @@ struct ReportsPrometheusTests {
 
     @Test func matchesGolden() throws {
         let text = PrometheusWriter.render(ReportsFixtures.report(), timestamp: Self.timestamp)
-        #expect(try ReportsFixtures.matchesGolden("audit-report.prom", text))
+        Golden.expectMatches("audit-report.prom", text)
     }
 
     @Test func violationCountsAddUpByProtocolAndFamily() {

@@ -62,7 +62,7 @@ struct StatsPrometheusWriterTests {
 
     @Test func matchesGolden() throws {
         let text = StatsPrometheusWriter.render(Self.report(), timestamp: Self.timestamp)
-        #expect(try ReportsFixtures.matchesGolden("stats-report.prom", text))
+        Golden.expectMatches("stats-report.prom", text)
     }
 
     @Test("counters are per CPU, typed counter, named _total; table entries against the limit")

@@ -112,6 +112,12 @@ struct WatchCountersTests {
         #expect(http.contains("ctaudit_events_lost_total 12\n") && http.contains("ctaudit_resyncs_total 0\n"))
         #expect(http.contains("ctaudit_up 1\n") && http.contains("process_start_time_seconds 1700000000.25\n"))
         #expect(http.contains("# TYPE ctaudit_violating_flows_total counter\n"))
+        // A node without BPF NAT has no unwatched-dataplane series; one with it says which.
+        #expect(!http.contains("ctaudit_unwatched_dataplane"))
+        var onCilium = context
+        onCilium.unwatchedDataplanes = [.cilium]
+        let cilium = WatchMetricsWriter.render(tracker.counters, tracker.summary, context: onCilium, target: .http)
+        #expect(cilium.contains("ctaudit_unwatched_dataplane{dataplane=\"cilium\"} 1\n"))
         let file = WatchMetricsWriter.render(tracker.counters, tracker.summary, context: context, target: .textfile)
         #expect(!file.contains("process_start_time_seconds") && file.contains("ctaudit_watch_start_time_seconds 1700000000.25\n"))
     }

@@ -103,27 +103,10 @@ struct AuditIntegrationTests {
         #expect(before == after)
     }
 
-    @Test("errors a person can act on: exit code and one line on stderr", arguments: [
-        (["audit", "--allow", "70000"], Int32(2), "70000 is above 65535"),
-        (["audit", "--allow", "5-1"], Int32(2), "reversed range"),
-        (["audit", "--pod-cidr", "10.0.0.1/8"], Int32(2), "did you mean 10.0.0.0/8"),
-        (["audit", "--format", "xml"], Int32(2), "xml"),
-        (["audit", "--netns", "ctaudit-no-such-namespace"], Int32(2), "no network namespace of that name"),
-        (["audit", "--netns", "/proc/self/status"], Int32(3), "not a network namespace"),
-        (["audit", "--netns", ".."], Int32(2), "invalid network namespace name"),
-    ])
-    func errors(arguments: [String], status: Int32, message: String) throws {
-        let result = try Shell.run(Shell.ctauditBinary, arguments)
-        #expect(result.status == status)
-        #expect(result.stdout.isEmpty)
-        #expect(result.stderr.hasPrefix("ctaudit: "))
-        #expect(result.stderr.contains(message), "\(result.stderr)")
-        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
-    }
-
     @Test("without CAP_NET_ADMIN: exit 3 and says what is needed")
     func unprivileged() throws {
-        guard Shell.has("setpriv") else { return }
+        // util-linux (APT_PACKAGES in the Makefile) ships setpriv: missing, the test fails instead of passing unseen.
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "setpriv missing: run make test-deps")
         let result = try Shell.run("/usr/bin/setpriv", [
             "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", Shell.ctauditBinary, "audit",
         ])

@@ -37,7 +37,8 @@ struct BPFDataplaneLabTests {
 
     /// Mounts a bpffs at `bpffsPath(dir)` in a private mount namespace, fills
     /// it from `spec`, and runs `ctaudit audit` there against an empty netns.
-    static func audit(spec: String, _ arguments: [String], bpffsUnder: String? = nil, keyByKey: Bool = false) throws -> Run {
+    static func audit(spec: String, _ arguments: [String], bpffsUnder: String? = nil, keyByKey: Bool = false,
+                      subcommand: String = "audit") throws -> Run {
         let filler = try Self.filler.get()
         let namespace = Lab.uniquePrefix("bpf")
         try Shell.sh("ip netns add \(namespace)")
@@ -54,7 +55,7 @@ struct BPFDataplaneLabTests {
         let script = #"mount -t bpf bpf "$1" && "$2" "$1" < "$3" && shift 3 && exec "$@""#
         let result = try Shell.run("/usr/bin/unshare", [
             "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", mountPoint, filler, specPath,
-            Shell.ctauditBinary, "audit", "--no-config", "--no-pods", "--netns", namespace,
+            Shell.ctauditBinary, subcommand, "--no-config", "--no-pods", "--netns", namespace,
         ] + arguments.map { $0.replacingOccurrences(of: "@BPFFS", with: mountPoint).replacingOccurrences(of: "@DIR", with: directory.path) },
             environment: keyByKey ? ["CTAUDIT_BPF_BATCH": "0"] : nil)
         return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
@@ -166,6 +167,25 @@ struct BPFDataplaneLabTests {
         let html = try Self.audit(spec: spec, ["--bpffs", "@BPFFS", "--format", "html"])
         #expect(html.stdout.contains("class=\"verdict warn\""))
         #expect(html.stdout.contains("NOT READ: "))
+    }
+
+    @Test("watch on a Cilium node says what it cannot see: the BPF NAT maps, on stderr and in its summary")
+    func watchSaysBPFIsUnwatched() throws {
+        let run = try Self.audit(spec: Self.ciliumNode, ["--root", "@DIR", "--duration", "1", "--format", "ndjson"],
+                                 bpffsUnder: "sys/fs/bpf", subcommand: "watch")
+        #expect(run.status == 0, "\(run.stderr)")
+        let warnings = run.stderr.split(separator: "\n").filter { $0.contains("warning: not watched: cilium BPF NAT map") }
+        #expect(warnings.count == 2, "\(run.stderr)")  // cilium_snat_v4_external and _v6_
+        let summary = try #require(run.stdout.split(separator: "\n").last.flatMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        })
+        let unwatched = try #require(summary["unwatched"] as? [String])
+        #expect(unwatched.count == 2 && unwatched.allSatisfy { $0.contains("cilium_snat_v") }, "\(unwatched)")
+        // Without BPF maps nothing is said and the list is empty.
+        let plain = try Self.audit(spec: "", ["--root", "@DIR", "--duration", "1", "--format", "ndjson"],
+                                   bpffsUnder: "sys/fs/bpf", subcommand: "watch")
+        #expect(!plain.stderr.contains("not watched"), "\(plain.stderr)")
+        #expect(plain.stdout.contains(#""unwatched":[]"#), "\(plain.stdout)")
     }
 
     @Test("--root R reads the maps under R/sys/fs/bpf")

@@ -21,6 +21,14 @@ struct CheckCLITests {
         #expect(result.stdout.contains("verdict: "))
     }
 
+    /// The library says what it assumed; the CLI adds its own flags for giving it.
+    @Test func assumedPortRangeNoteNamesTheFlags() throws {
+        let result = try ctaudit(["check", "--iptables-save", "\(Self.fixtures)/random-fully.iptables"])
+        #expect(result.stdout.contains("assuming the kernel default 32768-60999 (use --pods or --port-range)"), "\(result.stdout)")
+        let ranged = try ctaudit(["check", "--iptables-save", "\(Self.fixtures)/random-fully.iptables", "--port-range", "32768-60999"])
+        #expect(!ranged.stdout.contains("assuming the kernel default"), "\(ranged.stdout)")
+    }
+
     @Test func jsonFormat() throws {
         let result = try ctaudit(["check", "--iptables-save", "\(Self.fixtures)/random-fully.iptables", "--format", "json"])
         #expect(result.status == 1)

@@ -1,5 +1,6 @@
 internal import CConntrack
-public import SystemPackage
+internal import CConntrackShim
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -12,21 +13,24 @@ import Musl
 public final class BPFMap: @unchecked Sendable {
     public let path: String
     public let facts: BPFMapFacts
-    private let fd: CInt
+    private let descriptor: FileDescriptor
 
     /// Opens the map pinned at `path` and asks the kernel for its type and sizes.
     public init(path: String) throws(BPFError) {
-        let fd = ctaudit_bpf_obj_get_readonly(path)
-        guard fd >= 0 else { throw BPFError.from(Errno(rawValue: errno), operation: "BPF_OBJ_GET", path: path) }
+        let descriptor: FileDescriptor
+        switch SystemCall.retryingInterrupts({ ctaudit_bpf_obj_get_readonly(path) }) {
+        case .success(let fd): descriptor = FileDescriptor(rawValue: fd)
+        case .failure(let error): throw BPFError.from(error, operation: "BPF_OBJ_GET", path: path)
+        }
         // A pinned program or link opens too, and its info is not a map's.
-        guard Self.isMapDescriptor(fd) else {
-            close(fd)
+        guard Self.isMapDescriptor(descriptor.rawValue) else {
+            try? descriptor.close()
             throw BPFError.notAMap(path: path)
         }
         var raw = ctaudit_bpf_map_facts()
-        guard ctaudit_bpf_map_facts(fd, &raw) == 0 else {
+        guard ctaudit_bpf_map_facts(descriptor.rawValue, &raw) == 0 else {
             let error = Errno(rawValue: errno)
-            close(fd)
+            try? descriptor.close()
             throw BPFError.from(error, operation: "BPF_OBJ_GET_INFO_BY_FD", path: path)
         }
         let type: BPFMapFacts.MapType = switch raw.type {
@@ -37,14 +41,14 @@ public final class BPFMap: @unchecked Sendable {
         let name = withUnsafeBytes(of: raw.name) { bytes in
             String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
-        self.fd = fd
+        self.descriptor = descriptor
         self.path = path
         self.facts = BPFMapFacts(
             type: type, keySize: Int(raw.key_size), valueSize: Int(raw.value_size),
             maxEntries: Int(raw.max_entries), name: name)
     }
 
-    deinit { close(fd) }
+    deinit { try? descriptor.close() }
 
     /// The kernel names a map descriptor `anon_inode:bpf-map` in /proc/self/fd.
     private static func isMapDescriptor(_ fd: CInt) -> Bool {
@@ -88,7 +92,7 @@ public final class BPFMap: @unchecked Sendable {
                 tokenOut.withUnsafeMutableBytes { outBatch in
                     keys.withUnsafeMutableBytes { k in
                         values.withUnsafeMutableBytes { v in
-                            ctaudit_bpf_map_lookup_batch(fd, first ? nil : inBatch.baseAddress, outBatch.baseAddress,
+                            ctaudit_bpf_map_lookup_batch(descriptor.rawValue, first ? nil : inBatch.baseAddress, outBatch.baseAddress,
                                                          k.baseAddress, v.baseAddress, &count)
                         }
                     }
@@ -144,7 +148,7 @@ public final class BPFMap: @unchecked Sendable {
             steps += 1
             let rc = current.withUnsafeBytes { key in
                 next.withUnsafeMutableBytes { nextKey in
-                    ctaudit_bpf_map_next_key(fd, first ? nil : key.baseAddress, nextKey.baseAddress)
+                    ctaudit_bpf_map_next_key(descriptor.rawValue, first ? nil : key.baseAddress, nextKey.baseAddress)
                 }
             }
             if rc != 0 {
@@ -173,7 +177,7 @@ public final class BPFMap: @unchecked Sendable {
 
     private func lookup(key: [UInt8], into value: inout [UInt8]) -> Result<Bool, BPFError> {
         let rc = key.withUnsafeBytes { k in
-            value.withUnsafeMutableBytes { ctaudit_bpf_map_lookup(fd, k.baseAddress, $0.baseAddress) }
+            value.withUnsafeMutableBytes { ctaudit_bpf_map_lookup(descriptor.rawValue, k.baseAddress, $0.baseAddress) }
         }
         if rc == 0 { return .success(true) }
         let error = Errno(rawValue: errno)

@@ -1,10 +1,6 @@
 public import Conntrack
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Runs an audit against a live conntrack table.
 public struct Auditor: Sendable {
@@ -32,13 +28,13 @@ public struct Auditor: Sendable {
 
     /// Dumps the table of `namespace` (nil: this process's own) and audits every entry.
     public func run(namespace: NetworkNamespace?) throws -> AuditReport {
-        let started = WallClock.monotonicSeconds()
+        let started = SystemClock.monotonicNanoseconds()
         let socket = try ConntrackSocket(namespace: namespace)
-        let clock = WallClock.now()
+        let now = SystemClock.wallNanoseconds()
         // The node's own addresses: a peer there never crosses the firewall.
         var policy = policy
         policy.localAddresses.formUnion(NamespaceAddresses.read(namespace))
-        var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: clock.nanoseconds)
+        var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: now)
         accumulator.keepsNodeLocal = listsNodeLocal
         // The count is read first: with the kernel filter on, the dump alone
         // cannot say how big the table is.
@@ -55,10 +51,10 @@ public struct Auditor: Sendable {
         accumulator.finish()
         let violations = accumulator.takeSortedViolations()
         var report = AuditReport(
-            host: WallClock.hostName(), netns: namespace?.name, generatedAt: clock.rfc3339,
+            host: SystemClock.hostName(), netns: namespace?.name, generatedAt: SystemClock.rfc3339(now, milliseconds: false),
             policy: policy, summary: accumulator.summary, violations: violations,
             dump: dump, tableSize: size, translatedPorts: accumulator.translatedPorts,
-            durationSeconds: WallClock.monotonicSeconds() - started
+            durationSeconds: Double(SystemClock.monotonicNanoseconds() - started) / 1e9
         )
         report.nodeLocalFlows = accumulator.takeNodeLocalFlows()
         report.listsNodeLocal = listsNodeLocal

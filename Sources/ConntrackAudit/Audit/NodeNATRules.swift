@@ -50,7 +50,7 @@ public struct NodeNATRules: Sendable {
         var found = Set<IPProtocol>()
         for finding in findings {
             let rule = finding.rule
-            guard rule.family == "inet" || rule.family == address.family.description else { continue }
+            guard rule.family == .inet || rule.family == RuleFamily(address.family) else { continue }
             guard Self.matches(rule.source, address) else { continue }
             if let destination = rule.destination, !destination.hasPrefix("!"),
                let network = try? IPNetwork(parsing: destination),

@@ -54,7 +54,7 @@ public struct Remedy: Hashable, Sendable {
 
         if let pin = allowed.widest, remappedCount + keptCount > 0 || !blockedPods.isEmpty {
             // A pinned range fixes kept ports too: the kernel keeps a port
-            // only when it is already inside the range (KERNEL.md).
+            // only when it is already inside the range (nf_nat_l4proto_unique_tuple).
             var what: [String] = []
             if remappedCount > 0 { what.append("remapped \(remappedCount) flow(s)") }
             if keptCount > 0 { what.append("kept \(keptCount) pod port(s)") }

@@ -54,7 +54,7 @@ public enum CheckJSONWriter {
         let rule = finding.rule
         json.beginObject()
         json.member("tool", rule.tool.rawValue)
-        json.member("family", rule.family)
+        json.member("family", rule.family.description)
         json.member("table", rule.table)
         json.member("chain", rule.chain)
         json.member("chain_path", rule.chainPath)

@@ -48,9 +48,9 @@ public struct CheckReport: Sendable {
 
     /// Every remedy once, in the order the findings need them, then the
     /// firewall alternative that covers them all.
-    public var remedies: [NATRemedy] {
-        var seen = Set<NATRemedy>()
-        var out: [NATRemedy] = []
+    public var remedies: [Remedy] {
+        var seen = Set<Remedy>()
+        var out: [Remedy] = []
         for finding in findings where finding.inScope && finding.verdict != .safe {
             for remedy in finding.remedies where remedy.kind != .widenFirewall && seen.insert(remedy).inserted {
                 out.append(remedy)
@@ -58,7 +58,7 @@ public struct CheckReport: Sendable {
         }
         let outside = findings.filter { $0.inScope && $0.verdict != .safe }
             .flatMap(\.predictions).reduce(PortRangeSet.empty) { $0.union($1.possiblePortsOutside) }
-        if let widen = NATRemedy.widenFirewall(allowed: allowed, outside: outside) { out.append(widen) }
+        if let widen = Remedy.widenFirewall(allowed: allowed, outside: outside) { out.append(widen) }
         return out
     }
 }

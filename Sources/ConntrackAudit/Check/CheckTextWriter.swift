@@ -1,6 +1,6 @@
 /// Writes a check for a person: what was read, each NAT rule with its
 /// verdict and why, the overall verdict, and what to change.
-public struct CheckTextWriter: Sendable {
+public struct CheckTextWriter: Sendable, TerminalStyled {
     public var color: Bool
 
     public init(color: Bool = false) { self.color = color }
@@ -95,9 +95,6 @@ public struct CheckTextWriter: Sendable {
         }
     }
 
-    private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-    func bold(_ text: String) -> String { paint(text, "1") }
-    private func yellow(_ text: String) -> String { paint(text, "33") }
 }
 
 extension String {

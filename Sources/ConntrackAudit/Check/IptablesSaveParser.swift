@@ -103,23 +103,14 @@ public struct IptablesSaveParser: Sendable {
         let resolvedFamily = family ?? defaultFamily
         let tool: NATTool = resolvedFamily == .ipv6 ? .ip6tables : .iptables
         var rules: [NATRule] = []
-        walk(chain: "POSTROUTING", chains: natChains, path: [], inherited: Inherited(), tool: tool,
+        walk(chain: "POSTROUTING", chains: natChains, path: [], inherited: RuleScope(), tool: tool,
              family: resolvedFamily, into: &rules)
         return Result(family: resolvedFamily, rules: rules, hasNatTable: hasNat, backend: backend)
     }
 
-    /// What the jumps that led to a chain already matched.
-    struct Inherited {
-        var conditions: [String] = []
-        var protocols: ProtocolMatch = .all
-        var source: String?
-        var destination: String?
-        var mark: String?
-        var outInterface: String?
-    }
 
     private func walk(
-        chain: String, chains: [String: [RuleLine]], path: [String], inherited: Inherited,
+        chain: String, chains: [String: [RuleLine]], path: [String], inherited: RuleScope,
         tool: NATTool, family: IPAddress.Family, into rules: inout [NATRule]
     ) {
         // A chain already on the path would loop; iptables itself refuses that.
@@ -129,13 +120,9 @@ public struct IptablesSaveParser: Sendable {
         var guards: [String] = []
         for line in lines {
             let rule = line.parsed
-            var here = inherited
-            here.conditions += guards + rule.conditions
-            here.protocols = here.protocols.intersecting(rule.protocols)
-            here.source = rule.source ?? inherited.source
-            here.destination = rule.destination ?? inherited.destination
-            here.mark = rule.mark ?? inherited.mark
-            here.outInterface = rule.outInterface ?? inherited.outInterface
+            let here = inherited.narrowed(
+                guards: guards, conditions: rule.conditions, protocols: rule.protocols, source: rule.source,
+                destination: rule.destination, mark: rule.mark, outInterface: rule.outInterface)
             guard let target = rule.target else { continue }
             if target == "RETURN" || target == "ACCEPT" {
                 let atoms = rule.conditions + (rule.protocols == .all ? [] : ["-p \(rule.protocols)"])
@@ -149,7 +136,7 @@ public struct IptablesSaveParser: Sendable {
                     ? .snat(address: rule.snatAddress ?? "")
                     : .masquerade
                 rules.append(NATRule(
-                    tool: tool, family: family.description, table: "nat", chain: chain, chainPath: path,
+                    tool: tool, family: RuleFamily(family), table: "nat", chain: chain, chainPath: path,
                     position: line.position, action: action, protocols: here.protocols, conditions: here.conditions,
                     matchText: rule.matchText, source: here.source, destination: here.destination, mark: here.mark,
                     outInterface: here.outInterface, comment: rule.comment, ports: rule.ports, text: line.text,

@@ -66,7 +66,7 @@ public enum ProtocolMatch: Hashable, Sendable, CustomStringConvertible {
 public struct NATRule: Hashable, Sendable {
     public var tool: NATTool
     /// `ipv4`, `ipv6` or (nft inet tables) `inet`.
-    public var family: String
+    public var family: RuleFamily
     /// `nat` for iptables; the nft table's name.
     public var table: String
     /// The chain the rule is in.
@@ -98,7 +98,7 @@ public struct NATRule: Hashable, Sendable {
     public var origin: String
 
     public init(
-        tool: NATTool, family: String, table: String, chain: String, chainPath: [String], position: Int,
+        tool: NATTool, family: RuleFamily, table: String, chain: String, chainPath: [String], position: Int,
         action: NATAction, protocols: ProtocolMatch, conditions: [String], matchText: String,
         source: String? = nil, destination: String? = nil, mark: String? = nil, outInterface: String? = nil,
         comment: String? = nil, ports: PortBehaviour, text: String, origin: String

@@ -1,18 +1,8 @@
-import Foundation
 import Conntrack
 
 /// nft JSON expressions (libnftables-json(5)) rendered back into nft syntax,
 /// and the facts the checker needs from one rule's statements.
 enum NftExpression {
-    struct Inherited {
-        var conditions: [String] = []
-        var protocols: ProtocolMatch = .all
-        var source: String?
-        var destination: String?
-        var mark: String?
-        var outInterface: String?
-    }
-
     struct NAT {
         var action: NATAction
         var ports: PortBehaviour
@@ -36,12 +26,12 @@ enum NftExpression {
         /// The whole rule in nft syntax (best effort).
         var text: String = ""
 
-        init(expressions: [[String: Any]]) {
+        init(expressions: [[String: JSONDocument]]) {
             var matchParts: [String] = []
             var allParts: [String] = []
             var renderable = true
             for statement in expressions {
-                if let match = statement["match"] as? [String: Any] {
+                if let match = statement["match"]?.objectValue {
                     let rendered = NftExpression.renderMatch(match)
                     allParts.append(rendered ?? "…")
                     if let proto = NftExpression.protocolMatch(match) {
@@ -53,18 +43,18 @@ enum NftExpression {
                     matchParts.append(rendered)
                     NftExpression.note(match, rendered: rendered, into: &self)
                 } else if let masquerade = statement["masquerade"] {
-                    let options = masquerade as? [String: Any] ?? [:]
+                    let options = masquerade.objectValue ?? [:]
                     nat = NAT(action: .masquerade, ports: NftExpression.ports(options))
                     allParts.append("masquerade" + NftExpression.natSuffix(options, address: nil))
-                } else if let snat = statement["snat"] as? [String: Any] {
+                } else if let snat = statement["snat"]?.objectValue {
                     let address = snat["addr"].flatMap(NftExpression.render) ?? ""
                     nat = NAT(action: .snat(address: address), ports: NftExpression.ports(snat))
-                    let family = (snat["family"] as? String).map { " \($0)" } ?? ""
+                    let family = snat["family"]?.stringValue.map { " \($0)" } ?? ""
                     allParts.append("snat\(family) to" + NftExpression.natSuffix(snat, address: address))
-                } else if let jump = statement["jump"] as? [String: Any], let target = jump["target"] as? String {
+                } else if let target = statement["jump"]?["target"]?.stringValue {
                     self.jump = target
                     allParts.append("jump \(target)")
-                } else if let goto = statement["goto"] as? [String: Any], let target = goto["target"] as? String {
+                } else if let target = statement["goto"]?["target"]?.stringValue {
                     self.jump = target
                     allParts.append("goto \(target)")
                 } else if statement.keys.contains("return") || statement.keys.contains("accept") {
@@ -73,7 +63,7 @@ enum NftExpression {
                 } else if statement["counter"] != nil {
                     allParts.append("counter")
                 } else if let key = statement.keys.first {
-                    allParts.append(key == "xt" ? "xt \((statement["xt"] as? [String: Any])?["name"] as? String ?? "")" : key)
+                    allParts.append(key == "xt" ? "xt \(statement["xt"]?["name"]?.stringValue ?? "")" : key)
                 }
             }
             matchText = renderable ? matchParts.joined(separator: " ") : nil
@@ -82,25 +72,21 @@ enum NftExpression {
     }
 
     /// Whether a rule holds an iptables-nft `xt` target (MASQUERADE, SNAT...).
-    static func hasXtTarget(_ rule: [String: Any]) -> Bool {
-        let expressions = rule["expr"] as? [Any] ?? []
-        return expressions.contains { item in
-            guard let xt = (item as? [String: Any])?["xt"] as? [String: Any] else { return false }
-            return (xt["type"] as? String) == "target"
-        }
+    static func hasXtTarget(_ rule: [String: JSONDocument]) -> Bool {
+        (rule["expr"]?.arrayValue ?? []).contains { $0["xt"]?["type"]?.stringValue == "target" }
     }
 
     /// `meta l4proto tcp`, `ip protocol { tcp, udp }`, and matches on
     /// `tcp dport` (which imply the protocol). `alsoCondition` is true when
     /// the match says more than the protocol (a port).
-    static func protocolMatch(_ match: [String: Any]) -> (match: ProtocolMatch, alsoCondition: Bool)? {
-        guard let left = match["left"] as? [String: Any] else { return nil }
-        let op = match["op"] as? String ?? "=="
-        if let meta = left["meta"] as? [String: Any], meta["key"] as? String == "l4proto" {
+    static func protocolMatch(_ match: [String: JSONDocument]) -> (match: ProtocolMatch, alsoCondition: Bool)? {
+        guard let left = match["left"], left.objectValue != nil else { return nil }
+        let op = match["op"]?.stringValue ?? "=="
+        if left["meta"]?["key"]?.stringValue == "l4proto" {
             return (protocols(match["right"], negated: op == "!="), false)
         }
-        if let payload = left["payload"] as? [String: Any], let field = payload["field"] as? String,
-           let proto = payload["protocol"] as? String {
+        if let payload = left["payload"], let field = payload["field"]?.stringValue,
+           let proto = payload["protocol"]?.stringValue {
             if field == "protocol" && proto == "ip" || field == "nexthdr" && proto == "ip6" {
                 return (protocols(match["right"], negated: op == "!="), false)
             }
@@ -111,39 +97,37 @@ enum NftExpression {
         return nil
     }
 
-    private static func protocols(_ right: Any?, negated: Bool) -> ProtocolMatch {
+    private static func protocols(_ right: JSONDocument?, negated: Bool) -> ProtocolMatch {
         var names: [String] = []
-        if let set = (right as? [String: Any])?["set"] as? [Any] {
-            names = set.compactMap { ($0 as? String) ?? ($0 as? NSNumber)?.stringValue }
-        } else if let name = right as? String {
+        if let set = right?["set"] {
+            names = set.arrayValue.compactMap(\.scalarText)
+        } else if let name = right?.scalarText {
             names = [name]
-        } else if let number = right as? NSNumber {
-            names = [number.stringValue]
         }
         let set = Set(names.compactMap(ProtocolMatch.parseProtocol))
         return negated ? .any(except: set) : .only(set)
     }
 
-    static func note(_ match: [String: Any], rendered: String, into rule: inout RuleMatch) {
-        let op = match["op"] as? String ?? "=="
+    static func note(_ match: [String: JSONDocument], rendered: String, into rule: inout RuleMatch) {
+        let op = match["op"]?.stringValue ?? "=="
         let bang = op == "!=" ? "! " : ""
         let right = match["right"].flatMap(render) ?? ""
-        guard let left = match["left"] as? [String: Any] else { return }
-        if let payload = left["payload"] as? [String: Any], let field = payload["field"] as? String {
+        guard let left = match["left"], left.objectValue != nil else { return }
+        if let field = left["payload"]?["field"]?.stringValue {
             if field == "saddr" { rule.source = bang + right }
             if field == "daddr" { rule.destination = bang + right }
-        } else if let meta = left["meta"] as? [String: Any], meta["key"] as? String == "oifname" {
+        } else if left["meta"]?["key"]?.stringValue == "oifname" {
             rule.outInterface = bang + right
         } else if rendered.contains("mark") {
             rule.mark = rendered
         }
     }
 
-    static func renderMatch(_ match: [String: Any]) -> String? {
+    static func renderMatch(_ match: [String: JSONDocument]) -> String? {
         guard let left = match["left"].flatMap(render), var right = match["right"].flatMap(render) else { return nil }
-        let op = match["op"] as? String ?? "=="
+        let op = match["op"]?.stringValue ?? "=="
         // Interface names are strings to nft; quoting keeps wildcards and odd names intact.
-        if let name = match["right"] as? String, left.hasSuffix("ifname") { right = "\"\(name)\"" }
+        if let name = match["right"]?.stringValue, left.hasSuffix("ifname") { right = "\"\(name)\"" }
         switch op {
         case "==", "in": return "\(left) \(right)"
         default: return "\(left) \(op) \(right)"
@@ -151,72 +135,84 @@ enum NftExpression {
     }
 
     /// One expression in nft syntax, or nil when it has no known rendering.
-    static func render(_ value: Any) -> String? {
-        if let text = value as? String {
+    static func render(_ value: JSONDocument) -> String? {
+        switch value {
+        case .string(let text):
             return text.contains(where: { $0 == " " || $0 == "*" || $0 == "\"" }) || text.isEmpty ? "\"\(text)\"" : text
-        }
-        if let number = value as? NSNumber { return number.stringValue }
-        if let list = value as? [Any] {
+        case .number(let text): return text
+        // A boolean right-hand side tests presence (fib, exthdr, ct): nft writes it so.
+        case .bool(let present): return present ? "exists" : "missing"
+        case .null: return nil
+        case .array(let list):
             let items = list.compactMap(render)
             return items.count == list.count ? items.joined(separator: " ") : nil
+        case .object(let object):
+            guard object.count == 1, let (key, body) = object.first else { return nil }
+            return render(key, body)
         }
-        guard let object = value as? [String: Any], object.count == 1, let (key, body) = object.first else { return nil }
+    }
+
+    private static func render(_ key: String, _ body: JSONDocument) -> String? {
         switch key {
         case "prefix":
-            guard let prefix = body as? [String: Any], let address = prefix["addr"].flatMap(render),
-                  let length = prefix["len"].flatMap(render) else { return nil }
+            guard let address = body["addr"].flatMap(render), let length = body["len"].flatMap(render) else { return nil }
             return "\(address)/\(length)"
         case "range":
-            guard let bounds = body as? [Any], bounds.count == 2, let low = render(bounds[0]), let high = render(bounds[1]) else { return nil }
+            let bounds = body.arrayValue
+            guard bounds.count == 2, let low = render(bounds[0]), let high = render(bounds[1]) else { return nil }
             return "\(low)-\(high)"
         case "set":
-            if let items = body as? [Any] {
+            if case .array(let items) = body {
                 let rendered = items.compactMap(render)
                 return rendered.count == items.count ? "{ " + rendered.joined(separator: ", ") + " }" : nil
             }
             return render(body).map { "{ \($0) }" }
         case "concat":
-            guard let items = body as? [Any] else { return nil }
+            guard case .array(let items) = body else { return nil }
             let rendered = items.compactMap(render)
             return rendered.count == items.count ? rendered.joined(separator: " . ") : nil
         case "payload":
-            guard let payload = body as? [String: Any] else { return nil }
-            if let proto = payload["protocol"] as? String, let field = payload["field"] as? String { return "\(proto) \(field)" }
-            if let base = payload["base"] as? String, let offset = payload["offset"].flatMap(render), let length = payload["len"].flatMap(render) {
+            if let proto = body["protocol"]?.stringValue, let field = body["field"]?.stringValue { return "\(proto) \(field)" }
+            if let base = body["base"]?.stringValue, let offset = body["offset"].flatMap(render), let length = body["len"].flatMap(render) {
                 return "@\(base),\(offset),\(length)"
             }
             return nil
         case "meta":
-            guard let meta = body as? [String: Any], let name = meta["key"] as? String else { return nil }
+            guard let name = body["key"]?.stringValue else { return nil }
             return "meta \(name)"
         case "ct":
-            guard let ct = body as? [String: Any], let name = ct["key"] as? String else { return nil }
-            if let direction = ct["dir"] as? String { return "ct \(direction) \(name)" }
+            guard let name = body["key"]?.stringValue else { return nil }
+            if let direction = body["dir"]?.stringValue { return "ct \(direction) \(name)" }
             return "ct \(name)"
         case "fib":
-            guard let fib = body as? [String: Any], let result = fib["result"] as? String else { return nil }
-            let flags = (fib["flags"] as? [String]) ?? [(fib["flags"] as? String)].compactMap { $0 }
-            return "fib \(flags.joined(separator: " . ")) \(result)"
+            guard let result = body["result"]?.stringValue else { return nil }
+            return "fib \(flags(body["flags"]).joined(separator: " . ")) \(result)"
         case "&", "|", "^", "<<", ">>":
-            guard let operands = body as? [Any], operands.count == 2,
-                  let lhs = render(operands[0]), let rhs = render(operands[1]) else { return nil }
+            let operands = body.arrayValue
+            guard operands.count == 2, let lhs = render(operands[0]), let rhs = render(operands[1]) else { return nil }
             return "\(lhs) \(key) \(rhs)"
         default:
             return nil
         }
     }
 
-    static func ports(_ options: [String: Any]) -> PortBehaviour {
+    /// `"flags": "random"` or `"flags": ["random", "persistent"]`.
+    private static func flags(_ value: JSONDocument?) -> [String] {
+        if let single = value?.stringValue { return [single] }
+        return value?.arrayValue.compactMap(\.stringValue) ?? []
+    }
+
+    static func ports(_ options: [String: JSONDocument]) -> PortBehaviour {
         var behaviour = PortBehaviour()
         if let port = options["port"] {
-            if let bounds = (port as? [String: Any])?["range"] as? [Any], bounds.count == 2,
-               let low = NftRulesetParser.int(bounds[0]), let high = NftRulesetParser.int(bounds[1]) {
+            if let bounds = port["range"]?.arrayValue, bounds.count == 2,
+               let low = bounds[0].intValue, let high = bounds[1].intValue {
                 behaviour.range = PortRange(low: UInt16(clamping: min(low, high)), high: UInt16(clamping: max(low, high)))
-            } else if let single = NftRulesetParser.int(port) {
+            } else if let single = port.intValue {
                 behaviour.range = PortRange(low: UInt16(clamping: single), high: UInt16(clamping: single))
             }
         }
-        let flags = (options["flags"] as? [String]) ?? [(options["flags"] as? String)].compactMap { $0 }
+        let flags = flags(options["flags"])
         behaviour.random = flags.contains("random")
         behaviour.randomFully = flags.contains("fully-random")
         behaviour.persistent = flags.contains("persistent")
@@ -224,7 +220,7 @@ enum NftExpression {
     }
 
     /// ` to :A-B fully-random` for masquerade, ` ADDR:A-B` for snat.
-    static func natSuffix(_ options: [String: Any], address: String?) -> String {
+    static func natSuffix(_ options: [String: JSONDocument], address: String?) -> String {
         let ports = ports(options)
         var text = ""
         if let address {
@@ -233,7 +229,7 @@ enum NftExpression {
             text += " to "
         }
         if let range = ports.range { text += range.low == range.high ? ":\(range.low)" : ":\(range.low)-\(range.high)" }
-        let flags = (options["flags"] as? [String]) ?? [(options["flags"] as? String)].compactMap { $0 }
+        let flags = flags(options["flags"])
         if !flags.isEmpty { text += " " + flags.joined(separator: ",") }
         return text
     }

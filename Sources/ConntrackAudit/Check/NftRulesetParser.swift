@@ -1,4 +1,3 @@
-import Foundation
 import Conntrack
 
 /// Reads `nft -j list ruleset` and returns the masquerade/snat statements
@@ -28,38 +27,38 @@ public struct NftRulesetParser: Sendable {
         var hook: String?
         var type: String?
         var priority: Int
-        var rules: [[String: Any]] = []
+        var rules: [[String: JSONDocument]] = []
     }
 
     public func parse(_ data: [UInt8]) throws(CheckInputError) -> Result {
-        let object: Any
+        let root: JSONDocument
         do {
-            object = try JSONSerialization.jsonObject(with: Data(data), options: [])
+            root = try JSONDocument(parsing: data)
         } catch {
             let text = String(decoding: data.prefix(200), as: UTF8.self).trimmingSpaces
             if text.isEmpty { throw bad("empty; expected the output of 'nft -j list ruleset'") }
-            throw bad("not valid JSON (truncated or not 'nft -j list ruleset' output): \(Self.reason(error))")
+            throw bad("not valid JSON (truncated or not 'nft -j list ruleset' output): \(error)")
         }
-        guard let root = object as? [String: Any], let items = root["nftables"] as? [Any] else {
+        guard case .array(let items)? = root["nftables"] else {
             throw bad("JSON but not nft JSON: expected {\"nftables\": [...]} from 'nft -j list ruleset'")
         }
         var chains: [String: Chain] = [:]
         var order: [String] = []
         var tables: [String] = []
         for item in items {
-            guard let item = item as? [String: Any] else { throw bad("nftables array holds a non-object") }
-            if let table = item["table"] as? [String: Any] {
-                tables.append("\(table["family"] as? String ?? "?") \(table["name"] as? String ?? "?")")
-            } else if let chain = item["chain"] as? [String: Any] {
-                guard let family = chain["family"] as? String, let table = chain["table"] as? String,
-                      let name = chain["name"] as? String else { throw bad("chain without family, table or name") }
+            guard case .object(let item) = item else { throw bad("nftables array holds a non-object") }
+            if let table = item["table"]?.objectValue {
+                tables.append("\(table["family"]?.stringValue ?? "?") \(table["name"]?.stringValue ?? "?")")
+            } else if let chain = item["chain"]?.objectValue {
+                guard let family = chain["family"]?.stringValue, let table = chain["table"]?.stringValue,
+                      let name = chain["name"]?.stringValue else { throw bad("chain without family, table or name") }
                 let key = Self.key(family, table, name)
-                chains[key] = Chain(family: family, table: table, name: name, hook: chain["hook"] as? String,
-                                    type: chain["type"] as? String, priority: Self.int(chain["prio"]) ?? 0)
+                chains[key] = Chain(family: family, table: table, name: name, hook: chain["hook"]?.stringValue,
+                                    type: chain["type"]?.stringValue, priority: chain["prio"]?.intValue ?? 0)
                 order.append(key)
-            } else if let rule = item["rule"] as? [String: Any] {
-                guard let family = rule["family"] as? String, let table = rule["table"] as? String,
-                      let name = rule["chain"] as? String else { throw bad("rule without family, table or chain") }
+            } else if let rule = item["rule"]?.objectValue {
+                guard let family = rule["family"]?.stringValue, let table = rule["table"]?.stringValue,
+                      let name = rule["chain"]?.stringValue else { throw bad("rule without family, table or chain") }
                 let key = Self.key(family, table, name)
                 if chains[key] == nil {
                     chains[key] = Chain(family: family, table: table, name: name, hook: nil, type: nil, priority: 0)
@@ -81,14 +80,14 @@ public struct NftRulesetParser: Sendable {
         let hooked: [Chain] = all.filter { chain in chain.hook == "postrouting" && (chain.type ?? "nat") == "nat" }
         let bases: [Chain] = hooked.sorted { (a: Chain, b: Chain) -> Bool in a.priority < b.priority }
         for base in bases where !xtTables.contains("\(base.family) \(base.table)") {
-            walk(base, chains: chains, path: [], inherited: NftExpression.Inherited(), into: &rules)
+            walk(base, chains: chains, path: [], inherited: RuleScope(), into: &rules)
         }
         let hidden = xtTables.filter { table in bases.contains { "\($0.family) \($0.table)" == table } }
         return Result(rules: rules, tables: tables, iptablesNftTables: xtTables, hiddenNATTables: hidden)
     }
 
     private func walk(
-        _ chain: Chain, chains: [String: Chain], path: [String], inherited: NftExpression.Inherited,
+        _ chain: Chain, chains: [String: Chain], path: [String], inherited: RuleScope,
         into rules: inout [NATRule]
     ) {
         guard !path.contains(chain.name), path.count < 32 else { return }
@@ -96,23 +95,18 @@ public struct NftRulesetParser: Sendable {
         // Rules after a conditional return/accept only see what it let pass.
         var guards: [String] = []
         for rule in chain.rules {
-            let handle = Self.int(rule["handle"]) ?? 0
-            let expressions = rule["expr"] as? [Any] ?? []
-            let parsed = NftExpression.RuleMatch(expressions: expressions.compactMap { $0 as? [String: Any] })
-            var here = inherited
-            here.conditions += guards + parsed.conditions
-            here.protocols = here.protocols.intersecting(parsed.protocols)
-            here.source = parsed.source ?? inherited.source
-            here.destination = parsed.destination ?? inherited.destination
-            here.mark = parsed.mark ?? inherited.mark
-            here.outInterface = parsed.outInterface ?? inherited.outInterface
+            let handle = rule["handle"]?.intValue ?? 0
+            let expressions = rule["expr"]?.arrayValue ?? []
+            let parsed = NftExpression.RuleMatch(expressions: expressions.compactMap(\.objectValue))
+            let here = inherited.narrowed(
+                guards: guards, conditions: parsed.conditions, protocols: parsed.protocols, source: parsed.source,
+                destination: parsed.destination, mark: parsed.mark, outInterface: parsed.outInterface)
             if let nat = parsed.nat {
-                let family = chain.family == "ip" ? "ipv4" : chain.family == "ip6" ? "ipv6" : chain.family
                 rules.append(NATRule(
-                    tool: .nft, family: family, table: chain.table, chain: chain.name, chainPath: path,
+                    tool: .nft, family: RuleFamily(nft: chain.family), table: chain.table, chain: chain.name, chainPath: path,
                     position: handle, action: nat.action, protocols: here.protocols, conditions: here.conditions,
                     matchText: parsed.matchText ?? "", source: here.source, destination: here.destination,
-                    mark: here.mark, outInterface: here.outInterface, comment: rule["comment"] as? String,
+                    mark: here.mark, outInterface: here.outInterface, comment: rule["comment"]?.stringValue,
                     ports: nat.ports, text: parsed.text, origin: origin
                 ))
             }
@@ -128,18 +122,6 @@ public struct NftRulesetParser: Sendable {
     }
 
     static func key(_ family: String, _ table: String, _ chain: String) -> String { "\(family)\u{0}\(table)\u{0}\(chain)" }
-
-    static func int(_ value: Any?) -> Int? {
-        if let number = value as? NSNumber { return number.intValue }
-        if let number = value as? Int { return number }
-        return nil
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        let detail = (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
-        return detail.split(separator: "\n").joined(separator: " ")
-    }
 
     private func bad(_ reason: String) -> CheckInputError { CheckInputError(origin: origin, reason: reason) }
 }

@@ -29,6 +29,10 @@ public struct NodeCheck: Sendable {
         self.scanNamespaces = scanNamespaces
     }
 
+    /// The note when no pod's ip_local_port_range was read or declared. Says
+    /// what is missing; the caller adds how to give it (the CLI: its flags).
+    public static let assumedPortRangeNote = "pods' ip_local_port_range not read: assuming the kernel default 32768-60999"
+
     public var isOffline: Bool { !iptablesSaveFiles.isEmpty || !nftJSONFiles.isEmpty }
 
     public func run() throws -> CheckReport {
@@ -54,7 +58,7 @@ public struct NodeCheck: Sendable {
         }
         if sources.isEmpty {
             sources = [.assumedPods]
-            notes.append("pods' ip_local_port_range not read: assuming the kernel default 32768-60999 (use --pods or --port-range)")
+            notes.append(Self.assumedPortRangeNote)
         }
         // Live: the running kernel decides how remaps spread. Offline: assume a current (>= 6.2) kernel.
         let release = isOffline ? nil : RemapDistribution.runningKernelRelease()
@@ -64,9 +68,10 @@ public struct NodeCheck: Sendable {
         if findings.isEmpty {
             notes.append("no SNAT/MASQUERADE rule found; a CNI that masquerades in eBPF (Cilium, Calico eBPF) is not visible here: use 'ctaudit audit'")
         }
-        let clock = WallClock.now()
+        let now = SystemClock.wallNanoseconds()
         var report = CheckReport(
-            host: WallClock.hostName(), netns: isOffline ? nil : namespace?.name, generatedAt: clock.rfc3339,
+            host: SystemClock.hostName(), netns: isOffline ? nil : namespace?.name,
+            generatedAt: SystemClock.rfc3339(now, milliseconds: false),
             allowed: allowed, podNetworks: podNetworks, inputs: rules.inputs, sources: sources,
             nodePortRange: nodeRange, findings: findings, notes: notes)
         report.kernelRelease = release

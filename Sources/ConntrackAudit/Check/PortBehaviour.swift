@@ -1,5 +1,5 @@
 /// How a SNAT/MASQUERADE rule picks the translated source port
-/// (nf_nat_l4proto_unique_tuple; see shared KERNEL.md and docs/CHECK.md).
+/// (nf_nat_l4proto_unique_tuple in net/netfilter/nf_nat_proto.c; see docs/CHECK.md).
 public struct PortBehaviour: Hashable, Sendable, CustomStringConvertible {
     /// `--to-ports A-B`, `--to-source ADDR:A-B`, nft `to :A-B`
     /// (NF_NAT_RANGE_PROTO_SPECIFIED). Nil: the kernel's default ranges.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// How the kernel spreads remapped ports over a range: it draws a random
 /// offset and takes `low + offset % size` (nf_nat_l4proto_unique_tuple).

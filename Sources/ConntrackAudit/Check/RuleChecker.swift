@@ -52,17 +52,17 @@ public struct RuleChecker: Sendable {
         let predictions = sources.map { RemapPrediction(ports: rule.ports, source: $0, allowed: allowed, offsetSpace: offsetSpace) }
         let verdict = predictions.map(\.verdict).max() ?? .safe
         let worst = predictions.max { ($0.verdict, $0.shareOutsideWithoutClash) < ($1.verdict, $1.shareOutsideWithoutClash) }!
-        var remedies: [NATRemedy] = []
+        var remedies: [Remedy] = []
         if verdict != .safe, let pin = allowed.widest {
             if rule.controller == "calico" { remedies.append(.calico(range: pin)) }
             remedies.append(.pin(rule, effective: effective, to: pin, shift: shift))
             // Pods that keep low ports: only a sysctl (or a pinned range) helps.
             for prediction in predictions where !rule.ports.remapsEveryFlow && rule.ports.range == nil
                 && !PortRangeSet(prediction.source.range).isSubset(of: allowed) {
-                if let fix = NATRemedy.podPortRange(prediction.source, allowed: allowed) { remedies.append(fix) }
+                if let fix = Remedy.podPortRange(prediction.source, allowed: allowed) { remedies.append(fix) }
             }
         }
-        if let widen = NATRemedy.widenFirewall(allowed: allowed, outside: worst.possiblePortsOutside), verdict != .safe {
+        if let widen = Remedy.widenFirewall(allowed: allowed, outside: worst.possiblePortsOutside), verdict != .safe {
             remedies.append(widen)
         }
         return RuleFinding(

@@ -12,11 +12,11 @@ public struct RuleFinding: Hashable, Sendable {
     public var verdict: RuleVerdict
     /// Why, in one sentence.
     public var reason: String
-    public var remedies: [NATRemedy]
+    public var remedies: [Remedy]
 
     public init(
         rule: NATRule, effectiveProtocols: ProtocolMatch, inScope: Bool, predictions: [RemapPrediction],
-        verdict: RuleVerdict, reason: String, remedies: [NATRemedy]
+        verdict: RuleVerdict, reason: String, remedies: [Remedy]
     ) {
         self.rule = rule
         self.effectiveProtocols = effectiveProtocols

@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 
 #if canImport(Glibc)
 import Glibc
@@ -29,18 +29,8 @@ public struct BPFDataplaneReader: Sendable {
     /// Reads every map found into `accumulator` and says what was read.
     public func read(into accumulator: inout AuditAccumulator) -> DataplaneSurvey {
         var survey = DataplaneSurvey(bpffs: bpffs)
-        // A directory ctaudit may not search hides every map in it: that is
-        // said, never taken for "no BPF dataplane".
-        var info = stat()
-        if lstat(globals, &info) != 0 {
-            let error = errno
-            if error != ENOENT && error != ENOTDIR {
-                survey.problems.append("cannot look for BPF NAT maps in \(globals): \(String(cString: strerror(error)))")
-            }
-            return survey
-        }
-        if access(globals, R_OK | X_OK) != 0 {
-            survey.problems.append("cannot look for BPF NAT maps in \(globals): \(String(cString: strerror(errno))) (needs root)")
+        if let problem = globalsProblem() {
+            if !problem.isEmpty { survey.problems.append(problem) }
             return survey
         }
         for layout in [CiliumSNATLayout.ipv4, .ipv6] {
@@ -62,6 +52,37 @@ public struct BPFDataplaneReader: Sendable {
             survey.maps.append(DataplaneMapReading(dataplane: .calico, path: path, outcome: outcome))
         }
         return survey
+    }
+
+    /// The NAT maps pinned under `globals`, found by name only: nothing is
+    /// opened or read. For `watch`, whose conntrack events never show these
+    /// translations, so that it says what it cannot see. `problem` is set
+    /// when the directory exists but cannot be searched.
+    public func pinnedNATMaps() -> (maps: [(dataplane: Dataplane, path: String)], problem: String?) {
+        if let problem = globalsProblem() { return ([], problem.isEmpty ? nil : problem) }
+        var maps: [(dataplane: Dataplane, path: String)] = []
+        for layout in [CiliumSNATLayout.ipv4, .ipv6] where exists(globals + "/" + layout.pinnedName) {
+            maps.append((.cilium, globals + "/" + layout.pinnedName))
+        }
+        for name in NodeFiles.list(globals) where CalicoConntrackLayout.parse(pinnedName: name) != nil {
+            maps.append((.calico, globals + "/" + name))
+        }
+        return (maps, nil)
+    }
+
+    /// nil when `globals` can be searched; "" when it does not exist (no BPF
+    /// dataplane); else why it cannot be searched. A directory ctaudit may not
+    /// search hides every map in it: that is said, never taken for "no BPF dataplane".
+    private func globalsProblem() -> String? {
+        var info = stat()
+        if lstat(globals, &info) != 0 {
+            let error = errno
+            return error == ENOENT || error == ENOTDIR ? "" : "cannot look for BPF NAT maps in \(globals): \(String(cString: strerror(error)))"
+        }
+        if access(globals, R_OK | X_OK) != 0 {
+            return "cannot look for BPF NAT maps in \(globals): \(String(cString: strerror(errno))) (needs root)"
+        }
+        return nil
     }
 
     private func readCilium(

@@ -48,13 +48,13 @@ public enum FirewallFile {
     }
 
     static func parseJSON(_ root: JSONPathCursor, path: String) throws(FirewallFileError) -> FirewallPolicy {
-        if let object = root.value as? [String: Any] {
+        if let object = root.value.objectValue {
             if object["nftables"] != nil {
                 let (source, stages) = try GatewayNftReader(file: path).read(root)
                 return FirewallPolicy(sources: [source], stages: stages)
             }
-            if let firewall = object["firewall"] as? [String: Any] {
-                if firewall["rules"] is [Any] { return try statefulChecked(root, .hetznerCloud, path) }
+            if let firewall = object["firewall"]?.objectValue {
+                if case .array? = firewall["rules"] { return try statefulChecked(root, .hetznerCloud, path) }
                 let (source, stages) = try HetznerRobotFirewallReader(file: path).read(root)
                 return FirewallPolicy(sources: [source], stages: stages)
             }
@@ -65,8 +65,8 @@ public enum FirewallFile {
             }
             if object["SecurityGroups"] != nil { return try statefulChecked(root, .awsSecurityGroup, path) }
         }
-        if let items = root.value as? [Any], let first = items.first as? [String: Any],
-           first["kind"] as? String == "compute#firewall" || (first["direction"] != nil && (first["allowed"] != nil || first["denied"] != nil)) {
+        if case .array(let items) = root.value, let first = items.first?.objectValue,
+           first["kind"]?.stringValue == "compute#firewall" || (first["direction"] != nil && (first["allowed"] != nil || first["denied"] != nil)) {
             return try statefulChecked(root, .gcpFirewall, path)
         }
         throw FirewallFileError(path: path, location: "$", message: "JSON, but no firewall definition ctaudit knows; \(expected)")

@@ -1,4 +1,3 @@
-import Foundation
 import Conntrack
 
 /// Reads a Linux gateway's `nft -j list ruleset`: every filter base chain
@@ -27,18 +26,18 @@ struct GatewayNftReader {
             let object = try item.object("an nftables item")
             if let chain = item.member("chain") {
                 let body = try chain.object("a chain object")
-                guard let family = body["family"] as? String, let table = body["table"] as? String, let name = body["name"] as? String else {
+                guard let family = body["family"]?.stringValue, let table = body["table"]?.stringValue, let name = body["name"]?.stringValue else {
                     throw chain.fail("expected a chain with family, table and name")
                 }
                 let key = "\(family) \(table) \(name)"
                 if chains[key] == nil { order.append(key) }
                 chains[key] = Chain(family: family, table: table, name: name,
-                                    hook: (body["type"] as? String) == "filter" ? body["hook"] as? String : nil,
-                                    priority: NftRulesetParser.int(body["prio"]) ?? 0, policy: body["policy"] as? String,
+                                    hook: body["type"]?.stringValue == "filter" ? body["hook"]?.stringValue : nil,
+                                    priority: Self.int(body["prio"]) ?? 0, policy: body["policy"]?.stringValue,
                                     rules: chains[key]?.rules ?? [])
             } else if let rule = item.member("rule") {
                 let body = try rule.object("a rule object")
-                guard let family = body["family"] as? String, let table = body["table"] as? String, let name = body["chain"] as? String else {
+                guard let family = body["family"]?.stringValue, let table = body["table"]?.stringValue, let name = body["chain"]?.stringValue else {
                     throw rule.fail("expected a rule with family, table and chain")
                 }
                 let key = "\(family) \(table) \(name)"
@@ -46,11 +45,11 @@ struct GatewayNftReader {
                     order.append(key)
                     chains[key] = Chain(family: family, table: table, name: name, hook: nil, priority: 0, policy: nil)
                 }
-                let handle = NftRulesetParser.int(body["handle"]).map { " handle \($0)" } ?? ""
+                let handle = Self.int(body["handle"]).map { " handle \($0)" } ?? ""
                 let position = chains[key]!.rules.count + 1
                 let expressions = try rule.required("expr", "the rule's statements").array("the rule's statements")
                 var parsed = try parseRule(expressions, label: "\(family) \(table) \(name) rule #\(position)\(handle)")
-                if let comment = body["comment"] as? String { parsed.label += " \"\(comment)\"" }
+                if let comment = body["comment"]?.stringValue { parsed.label += " \"\(comment)\"" }
                 parsed.family = Self.family(family)
                 chains[key]!.rules.append(parsed)
                 ruleCount += 1
@@ -87,6 +86,12 @@ struct GatewayNftReader {
         return (FirewallPolicy.Source(path: file, format: .nftables, rules: ruleCount, notes: notes), stages)
     }
 
+    /// A JSON number as an Int (nft writes handles, priorities and ports as
+    /// whole numbers); nil for anything else.
+    static func int(_ value: JSONDocument?) -> Int? {
+        JSONPathCursor.wholeNumber(value)
+    }
+
     static func family(_ name: String) -> IPAddress.Family? {
         name == "ip" ? .ipv4 : name == "ip6" ? .ipv6 : nil
     }
@@ -102,14 +107,14 @@ struct GatewayNftReader {
             case "drop", "reject": rule.action = .drop
             case "return": rule.action = .leave
             case "jump", "goto":
-                guard let target = (body[key] as? [String: Any])?["target"] as? String else {
+                guard let target = body[key]?["target"]?.stringValue else {
                     throw statement.fail("expected {\"\(key)\": {\"target\": CHAIN}}")
                 }
                 rule.action = key == "jump" ? .jump(target) : .goto(target)
             case "counter", "log", "comment", "notrack", "mangle":
                 continue
             case "match":
-                guard let match = body["match"] as? [String: Any] else { throw statement.fail("expected a match object") }
+                guard let match = body["match"]?.objectValue else { throw statement.fail("expected a match object") }
                 if !apply(match, to: &rule) {
                     rule.unevaluated.append(NftExpression.renderMatch(match) ?? "(match)")
                 }
@@ -122,9 +127,9 @@ struct GatewayNftReader {
     }
 
     /// Puts one match into the rule; false when it is not one ctaudit models.
-    private func apply(_ match: [String: Any], to rule: inout FirewallRule) -> Bool {
-        guard let left = match["left"] as? [String: Any] else { return false }
-        let op = match["op"] as? String ?? "=="
+    private func apply(_ match: [String: JSONDocument], to rule: inout FirewallRule) -> Bool {
+        guard let left = match["left"]?.objectValue else { return false }
+        let op = match["op"]?.stringValue ?? "=="
         let negated = op == "!="
         let right = match["right"]
         if let proto = NftExpression.protocolMatch(match), !proto.alsoCondition {
@@ -134,15 +139,15 @@ struct GatewayNftReader {
             }
             return true
         }
-        if let meta = left["meta"] as? [String: Any], let key = meta["key"] as? String {
+        if let meta = left["meta"], let key = meta["key"]?.stringValue {
             switch key {
             case "iifname", "oifname", "iif", "oif":
                 // The reply's way towards the node: taken to match, shown in the rule.
-                let name = (right as? String) ?? NftExpression.render(right ?? "") ?? "?"
+                let name = right?.stringValue ?? NftExpression.render(right ?? .string("")) ?? "?"
                 rule.interfaces.append("\(key.hasPrefix("i") ? "in" : "out") \(negated ? "not " : "")\(name)")
                 return true
             case "nfproto":
-                if let name = right as? String, let family = name == "ipv4" ? IPAddress.Family.ipv4 : name == "ipv6" ? .ipv6 : nil {
+                if let name = right?.stringValue, let family = name == "ipv4" ? IPAddress.Family.ipv4 : name == "ipv6" ? .ipv6 : nil {
                     if negated { rule.family = family == .ipv4 ? .ipv6 : .ipv4 } else { rule.family = family }
                     return true
                 }
@@ -150,18 +155,18 @@ struct GatewayNftReader {
             default: return false
             }
         }
-        if let ct = left["ct"] as? [String: Any], ct["key"] as? String == "state" {
+        if let ct = left["ct"], ct["key"]?.stringValue == "state" {
             var states: [String] = []
-            if let name = right as? String { states = [name] }
-            if let set = (right as? [String: Any])?["set"] as? [Any] { states = set.compactMap { $0 as? String } }
-            if let list = right as? [Any] { states = list.compactMap { $0 as? String } }
+            if let name = right?.stringValue { states = [name] }
+            if case .array(let set)? = right?["set"] { states = set.compactMap(\.stringValue) }
+            if case .array(let list)? = right { states = list.compactMap(\.stringValue) }
             guard !states.isEmpty else { return false }
             rule.connectionStates = Set(states)
             rule.connectionStatesNegated = negated
             return true
         }
-        if let payload = left["payload"] as? [String: Any], let field = payload["field"] as? String,
-           let proto = payload["protocol"] as? String {
+        if let payload = left["payload"], let field = payload["field"]?.stringValue,
+           let proto = payload["protocol"]?.stringValue {
             if field == "dport" || field == "sport" {
                 guard let set = ports(right, op: op) else { return false }
                 if let implied = ProtocolMatch.parseProtocol(proto), proto != "th" {
@@ -180,22 +185,22 @@ struct GatewayNftReader {
         return false
     }
 
-    private func ports(_ value: Any?, op: String) -> PortRangeSet? {
-        func port(_ any: Any?) -> Int? { NftRulesetParser.int(any) }
+    private func ports(_ value: JSONDocument?, op: String) -> PortRangeSet? {
+        func port(_ item: JSONDocument?) -> Int? { Self.int(item) }
         var ranges: [PortRange] = []
-        func add(_ item: Any) -> Bool {
+        func add(_ item: JSONDocument) -> Bool {
             if let single = port(item), (0...65535).contains(single) {
                 ranges.append(PortRange(low: UInt16(single), high: UInt16(single))!)
                 return true
             }
-            if let bounds = (item as? [String: Any])?["range"] as? [Any], bounds.count == 2,
+            if case .array(let bounds)? = item["range"], bounds.count == 2,
                let low = port(bounds[0]), let high = port(bounds[1]), (0...65535).contains(low), (0...65535).contains(high) {
                 ranges.append(PortRange(low: UInt16(min(low, high)), high: UInt16(max(low, high)))!)
                 return true
             }
             return false
         }
-        if let set = (value as? [String: Any])?["set"] as? [Any] {
+        if case .array(let set)? = value?["set"] {
             for item in set where !add(item) { return nil }
         } else if let value, !add(value) {
             return nil
@@ -220,16 +225,16 @@ struct GatewayNftReader {
         }
     }
 
-    private func networks(_ value: Any?) -> [IPNetwork]? {
-        func one(_ item: Any) -> IPNetwork? {
-            if let text = item as? String { return IPNetwork.lenient(text) }
-            if let prefix = (item as? [String: Any])?["prefix"] as? [String: Any], let address = prefix["addr"] as? String,
-               let length = NftRulesetParser.int(prefix["len"]) {
+    private func networks(_ value: JSONDocument?) -> [IPNetwork]? {
+        func one(_ item: JSONDocument) -> IPNetwork? {
+            if let text = item.stringValue { return IPNetwork.lenient(text) }
+            if let prefix = item["prefix"], let address = prefix["addr"]?.stringValue,
+               let length = Self.int(prefix["len"]) {
                 return IPNetwork.lenient("\(address)/\(length)")
             }
             return nil
         }
-        if let set = (value as? [String: Any])?["set"] as? [Any] {
+        if case .array(let set)? = value?["set"] {
             let parsed = set.compactMap(one)
             return parsed.count == set.count ? parsed : nil
         }

@@ -1,4 +1,3 @@
-import Foundation
 import Conntrack
 
 /// A value inside a parsed JSON document and its path (`$.firewall.rules.input[2]`),
@@ -6,17 +5,17 @@ import Conntrack
 struct JSONPathCursor {
     var file: String
     var path: String
-    var value: Any
+    var value: JSONDocument
 
     func fail(_ message: String) -> FirewallFileError {
         FirewallFileError(path: file, location: path, message: message)
     }
 
-    var isNull: Bool { value is NSNull }
+    var isNull: Bool { value == .null }
 
-    /// A member, or nil when it is absent. `null` is returned as a cursor on NSNull.
+    /// A member, or nil when it is absent. `null` is returned as a cursor on `.null`.
     func member(_ name: String) -> JSONPathCursor? {
-        guard let object = value as? [String: Any], let member = object[name] else { return nil }
+        guard let member = value[name] else { return nil }
         return JSONPathCursor(file: file, path: path + "." + name, value: member)
     }
 
@@ -28,39 +27,46 @@ struct JSONPathCursor {
         return member
     }
 
-    func object(_ expected: String) throws(FirewallFileError) -> [String: Any] {
-        guard let object = value as? [String: Any] else { throw fail("expected \(expected), got \(kind)") }
+    func object(_ expected: String) throws(FirewallFileError) -> [String: JSONDocument] {
+        guard let object = value.objectValue else { throw fail("expected \(expected), got \(kind)") }
         return object
     }
 
     func array(_ expected: String) throws(FirewallFileError) -> [JSONPathCursor] {
-        guard let items = value as? [Any] else { throw fail("expected \(expected), got \(kind)") }
+        guard case .array(let items) = value else { throw fail("expected \(expected), got \(kind)") }
         return items.enumerated().map { JSONPathCursor(file: file, path: "\(path)[\($0.offset)]", value: $0.element) }
     }
 
     /// A string, nil for null; anything else is an error.
     func optionalString(_ expected: String) throws(FirewallFileError) -> String? {
         if isNull { return nil }
-        guard let text = value as? String else { throw fail("expected \(expected), got \(kind)") }
-        return text
+        return try string(expected)
     }
 
     func string(_ expected: String) throws(FirewallFileError) -> String {
-        guard let text = value as? String else { throw fail("expected \(expected), got \(kind)") }
+        guard let text = value.stringValue else { throw fail("expected \(expected), got \(kind)") }
         return text
     }
 
     func bool(_ expected: String) throws(FirewallFileError) -> Bool {
-        if let number = value as? NSNumber, CFGetTypeIDIsBool(number) { return number.boolValue }
+        if case .bool(let flag) = value { return flag }
         throw fail("expected \(expected), got \(kind)")
     }
 
+    /// A whole number (`80`, `80.0`, `8e1`) or a string holding one (`"80"`).
     func int(_ expected: String) throws(FirewallFileError) -> Int {
-        if let number = value as? NSNumber, !CFGetTypeIDIsBool(number), number.doubleValue == Double(number.intValue) {
-            return number.intValue
-        }
-        if let text = value as? String, let number = Int(text) { return number }
+        if let number = Self.wholeNumber(value) { return number }
+        if let text = value.stringValue, let number = Int(text) { return number }
         throw fail("expected \(expected), got \(kind)")
+    }
+
+    /// A JSON number without a fractional part that fits an Int; nil for
+    /// anything else (strings and booleans included).
+    static func wholeNumber(_ value: JSONDocument?) -> Int? {
+        guard case .number(let text)? = value else { return nil }
+        if let number = Int(text) { return number }
+        guard let double = Double(text) else { return nil }
+        return Int(exactly: double)
     }
 
     /// A CIDR or bare address; host bits are masked off as the vendors do.
@@ -73,32 +79,23 @@ struct JSONPathCursor {
 
     var kind: String {
         switch value {
-        case is NSNull: "null"
-        case let number as NSNumber: CFGetTypeIDIsBool(number) ? "\(number.boolValue)" : "the number \(number)"
-        case let text as String: "\"\(text.count > 40 ? String(text.prefix(40)) + "…" : text)\""
-        case is [Any]: "an array"
-        case is [String: Any]: "an object"
-        default: "something else"
+        case .null: "null"
+        case .bool(let flag): "\(flag)"
+        case .number(let text): "the number \(text)"
+        case .string(let text): "\"\(text.count > 40 ? String(text.prefix(40)) + "…" : text)\""
+        case .array: "an array"
+        case .object: "an object"
         }
     }
 
-    /// Parses a whole document; the error names the file.
+    /// Parses a whole document; the error names the file and the line.
     static func parse(_ bytes: [UInt8], file: String) throws(FirewallFileError) -> JSONPathCursor {
         do {
-            let object = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
-            return JSONPathCursor(file: file, path: "$", value: object)
+            return JSONPathCursor(file: file, path: "$", value: try JSONDocument(parsing: bytes))
         } catch {
-            let nsError = error as NSError
-            let detail = (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
-            throw FirewallFileError(path: file, message: "not valid JSON (\(detail.split(separator: "\n").joined(separator: " ")))")
+            throw FirewallFileError(path: file, message: "not valid JSON (line \(error.line): \(error.message))")
         }
     }
-}
-
-/// JSON booleans decode as NSNumber holding a Bool (objCType "c"); 0 and 1
-/// decode as integers, so `true` and `1` stay apart.
-func CFGetTypeIDIsBool(_ number: NSNumber) -> Bool {
-    String(cString: number.objCType) == "c"
 }
 
 extension IPNetwork {

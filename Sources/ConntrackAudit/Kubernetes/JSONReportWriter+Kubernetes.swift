@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 
 /// The Kubernetes parts of `ctaudit.audit/v1` (docs/JSON.md, docs/KUBERNETES.md).
 extension JSONReportWriter {

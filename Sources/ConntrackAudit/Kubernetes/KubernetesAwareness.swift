@@ -25,7 +25,7 @@ public struct KubernetesAwareness: Sendable {
             context.podCIDRsSource = .configured
             return context
         }
-        let discovery = PodNetworkDiscovery(root: root, routesNamespace: namespace).discover()
+        let discovery = PodNetworkDiscovery(root: root, routesNamespace: root.isHost ? namespace : nil).discover()
         context.warnings += discovery.warnings
         context.discoveredNetworks = discovery.found
         context.podCIDRsSource = discovery.networks.isEmpty ? .none : .discovered

@@ -21,7 +21,7 @@ public struct KubernetesContext: Hashable, Sendable {
     /// One line for reports: `discovered: 10.244.0.0/16 from /etc/cni/net.d/10-flannel.conflist (…)`.
     public var sourceSummary: String {
         switch podCIDRsSource {
-        case .configured: return "given by " + (configuredFrom ?? "--pod-cidr / config file")
+        case .configured: return "given by " + (configuredFrom ?? "the configuration")
         case .none: return "none found on the node; every source-NATed flow audited"
         case .discovered:
             return "discovered: " + discoveredNetworks.map(\.description).joined(separator: "; ")

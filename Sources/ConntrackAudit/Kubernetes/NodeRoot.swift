@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Where a node's files are: `/` on the node itself, or a copied tree
 /// (`--root DIR`) for tests and offline reviews.

@@ -40,9 +40,10 @@ public struct PodNetworkDiscovery: Sendable {
     public static let kubeProxyArgumentFiles = ["/var/snap/microk8s/current/args/kube-proxy"]
 
     public var root: NodeRoot
-    /// The namespace whose routes are the node's (the audited one); nil for
-    /// ctaudit's own. Used only when `root` is the host: a copied tree's
-    /// routes are read from its `proc/net/route` and `proc/net/ipv6_route`.
+    /// The namespace whose routes are the node's (the audited one, on the
+    /// live host); nil: the tree's own `proc/net/route` and
+    /// `proc/net/ipv6_route` (ctaudit's namespace on the host, the copy's
+    /// files in a copied tree).
     public var routesNamespace: NetworkNamespace?
 
     public init(root: NodeRoot = .host, routesNamespace: NetworkNamespace? = nil) {
@@ -117,7 +118,7 @@ public struct PodNetworkDiscovery: Sendable {
         for (file, parse) in [("/proc/net/route", RouteTable.ipv4Routes), ("/proc/net/ipv6_route", RouteTable.ipv6Routes)] {
             let text: String?
             var shown = root.path(file)
-            if root.isHost, let namespace = routesNamespace {
+            if let namespace = routesNamespace {
                 // /proc/thread-self/net is the namespace the reading thread is in.
                 let inside = file.replacingPrefix("/proc/net/", with: "/proc/thread-self/net/")
                 shown = "\(file) in netns \(namespace.name)"

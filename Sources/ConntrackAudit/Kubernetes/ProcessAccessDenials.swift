@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Counts the processes whose `/proc/PID/ns/net` the namespace scan was not
 /// allowed to read, so that one warning says why pods went unnamed, instead

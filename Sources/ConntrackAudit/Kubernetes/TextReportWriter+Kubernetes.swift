@@ -60,7 +60,7 @@ extension TextReportWriter {
         let blocking = context.portRangeFindings.filter(\.isBlocking)
         if !blocking.isEmpty {
             lines.append("")
-            lines.append(k8sPaint("\(blocking.count) pod(s) with ip_local_port_range outside \(report.policy.allowed.ranges.isEmpty ? "any port the firewall admits for every TCP/UDP reply (none)" : report.policy.allowed.description)", "1")
+            lines.append(paint("\(blocking.count) pod(s) with ip_local_port_range outside \(report.policy.allowed.ranges.isEmpty ? "any port the firewall admits for every TCP/UDP reply (none)" : report.policy.allowed.description)", "1")
                 + " (masquerade keeps a pod's port when it can, so these connections fail without any NAT clash):")
             for finding in blocking {
                 lines.append("  " + Self.portRangeLine(finding))
@@ -86,10 +86,10 @@ extension TextReportWriter {
             }
         }
         if let error = report.natRulesError, !context.portRangeFindings.isEmpty {
-            lines.append(k8sPaint("note: NAT rules not read (\(error)): pods' port ranges judged as if a rule keeps their ports", "33"))
+            lines.append(paint("note: NAT rules not read (\(error)): pods' port ranges judged as if a rule keeps their ports", "33"))
         }
         if listsWarnings {
-            for warning in context.warnings { lines.append(k8sPaint("warning: \(warning)", "33")) }
+            for warning in context.warnings { lines.append(paint("warning: \(warning)", "33")) }
         }
         return lines
     }
@@ -104,9 +104,5 @@ extension TextReportWriter {
         }
         if finding.keptPortViolations > 0 { line += "  \(finding.keptPortViolations) violation(s) now" }
         return line
-    }
-
-    private func k8sPaint(_ text: String, _ code: String) -> String {
-        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 }

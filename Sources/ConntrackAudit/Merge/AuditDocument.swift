@@ -1,83 +1,146 @@
-import Foundation
-
 /// The parts of a `ctaudit.audit/v1` JSON report that `merge` reads
 /// (see JSONReportWriter). Unknown fields are ignored, so reports from newer
 /// ctaudit versions that only add fields still merge.
-struct AuditDocument: Decodable, Sendable {
-    struct Range: Decodable, Sendable { var low: Int; var high: Int }
-    struct Policy: Decodable, Sendable { var allowed: [Range] }
-    struct Summary: Decodable, Sendable {
+struct AuditDocument: Sendable {
+    struct Range: Sendable { var low: Int; var high: Int }
+    struct Summary: Sendable {
         var flows: Int
         var snat: Int
         var remapped: Int
         var violations: Int
         var violationsUnreplied: Int
-        var violationsKeptPort: Int?
     }
-    struct Endpoints: Decodable, Sendable { var src: String; var sport: Int?; var dst: String; var dport: Int? }
-    struct Translated: Decodable, Sendable { var src: String; var sport: Int }
-    /// The part of a violation's `pod` object merge shows (absent in older reports).
-    struct Pod: Decodable, Sendable { var name: String?; var namespace: String? }
-    struct Flow: Decodable, Sendable {
+    struct Endpoints: Sendable { var src: String; var sport: Int?; var dst: String; var dport: Int? }
+    struct Flow: Sendable {
         var proto: String
         var original: Endpoints
-        var translated: Translated
+        var translatedSource: String
+        var translatedPort: Int
         var remapped: Bool
         var unreplied: Bool
-        var pod: Pod?
-
-        /// `namespace/name` when the node named the pod.
-        var podName: String? {
-            guard let name = pod?.name else { return nil }
-            return pod?.namespace.map { "\($0)/\(name)" } ?? name
-        }
+        /// `namespace/name` when the node named the pod (absent in older reports).
+        var podName: String?
     }
 
     var schema: String
     var host: String
     var netns: String?
     var generatedAt: String
-    var policy: Policy
+    var allowed: [Range]
     var summary: Summary
     var violations: [Flow]
 
     var allowedDescription: String {
-        policy.allowed.map { $0.low == $0.high ? "\($0.low)" : "\($0.low)-\($0.high)" }.joined(separator: ",")
+        allowed.map { $0.low == $0.high ? "\($0.low)" : "\($0.low)-\($0.high)" }.joined(separator: ",")
     }
 
-    /// Decodes one file's bytes; errors name the file and the field.
-    static func decode(_ data: Data, path: String) throws(ReportMergeError) -> AuditDocument {
-        struct SchemaOnly: Decodable { var schema: String? }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        guard let probe = try? decoder.decode(SchemaOnly.self, from: data) else {
+    /// Reads one file's bytes; errors name the file and the field.
+    static func decode(_ bytes: [UInt8], path: String) throws(ReportMergeError) -> AuditDocument {
+        guard let root = try? JSONDocument(parsing: bytes), case .object = root else {
             throw ReportMergeError(path: path, message: "not a JSON object (expected a ctaudit audit report from 'ctaudit audit --format json')")
         }
-        guard probe.schema == JSONReportWriter.schema else {
-            throw ReportMergeError(path: path, message: "schema is \(probe.schema.map { "'\($0)'" } ?? "missing"), expected '\(JSONReportWriter.schema)'")
+        let schema = root["schema"]?.stringValue
+        guard schema == JSONReportWriter.schema else {
+            throw ReportMergeError(path: path, message: "schema is \(schema.map { "'\($0)'" } ?? "missing"), expected '\(JSONReportWriter.schema)'")
         }
         do {
-            return try decoder.decode(AuditDocument.self, from: data)
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw ReportMergeError(path: path, message: "missing field '\(fieldPath(context.codingPath + [key]))'")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            throw ReportMergeError(path: path, message: "field '\(fieldPath(context.codingPath))' has the wrong type")
+            return try AuditDocument(Field(value: root, path: ""))
         } catch {
-            throw ReportMergeError(path: path, message: "cannot decode: \(error)")
+            throw ReportMergeError(path: path, message: error.message)
         }
     }
 
-    private static func fieldPath(_ path: [any CodingKey]) -> String {
-        path.map { key in key.intValue.map { "[\($0)]" } ?? snake(key.stringValue) }
-            .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    private init(_ root: Field) throws(Field.Failure) {
+        schema = try root["schema"].string()
+        host = try root["host"].string()
+        netns = try root["netns"].optionalString()
+        generatedAt = try root["generated_at"].string()
+        allowed = try root["policy"]["allowed"].array { range throws(Field.Failure) in
+            Range(low: try range["low"].int(), high: try range["high"].int())
+        }
+        let summary = try root["summary"]
+        self.summary = Summary(
+            flows: try summary["flows"].int(), snat: try summary["snat"].int(), remapped: try summary["remapped"].int(),
+            violations: try summary["violations"].int(), violationsUnreplied: try summary["violations_unreplied"].int())
+        violations = try root["violations"].array { flow throws(Field.Failure) in
+            let original = try flow["original"]
+            let pod = flow.optional("pod")
+            let name = try pod?.optional("name")?.optionalString()
+            let namespace = try pod?.optional("namespace")?.optionalString()
+            return Flow(
+                proto: try flow["proto"].string(),
+                original: Endpoints(src: try original["src"].string(), sport: try original["sport"].optionalInt(),
+                                    dst: try original["dst"].string(), dport: try original["dport"].optionalInt()),
+                translatedSource: try flow["translated"]["src"].string(),
+                translatedPort: try flow["translated"]["sport"].int(),
+                remapped: try flow["remapped"].bool(), unreplied: try flow["unreplied"].bool(),
+                podName: name.map { name in namespace.map { "\($0)/\(name)" } ?? name })
+        }
     }
 
-    private static func snake(_ camel: String) -> String {
-        var out = ""
-        for character in camel {
-            if character.isUppercase { out += "_" + character.lowercased() } else { out.append(character) }
+    /// A value in the document and where it is (`violations[3].original.src`),
+    /// for errors that name the field.
+    private struct Field {
+        struct Failure: Error { var message: String }
+
+        var value: JSONDocument?
+        var path: String
+
+        subscript(key: String) -> Field {
+            get throws(Failure) {
+                guard let value else { throw Failure(message: "missing field '\(path)'") }
+                guard case .object(let members) = value else { throw wrongType }
+                return Field(value: members[key], path: path.isEmpty ? key : "\(path).\(key)")
+            }
         }
-        return out
+
+        /// The member when present and not null.
+        func optional(_ key: String) -> Field? {
+            guard case .object(let members) = value, let member = members[key], member != .null else { return nil }
+            return Field(value: member, path: "\(path).\(key)")
+        }
+
+        private var wrongType: Failure { Failure(message: "field '\(path)' has the wrong type") }
+        private var missing: Failure { Failure(message: "missing field '\(path)'") }
+
+        func string() throws(Failure) -> String {
+            guard let value else { throw missing }
+            guard let text = value.stringValue else { throw wrongType }
+            return text
+        }
+
+        func optionalString() throws(Failure) -> String? {
+            guard let value, value != .null else { return nil }
+            return try string()
+        }
+
+        func int() throws(Failure) -> Int {
+            guard let value else { throw missing }
+            guard let number = value.intValue else { throw wrongType }
+            return number
+        }
+
+        func optionalInt() throws(Failure) -> Int? {
+            guard let value, value != .null else { return nil }
+            return try int()
+        }
+
+        func bool() throws(Failure) -> Bool {
+            guard let value else { throw missing }
+            guard case .bool(let flag) = value else { throw wrongType }
+            return flag
+        }
+
+        func array<Item>(_ item: (Field) throws(Failure) -> Item) throws(Failure) -> [Item] {
+            guard let value else { throw missing }
+            guard case .array(let items) = value else { throw wrongType }
+            var result: [Item] = []
+            result.reserveCapacity(items.count)
+            for (index, element) in items.enumerated() {
+                result.append(try item(Field(value: element, path: "\(path)[\(index)]")))
+            }
+            return result
+        }
     }
 }
 

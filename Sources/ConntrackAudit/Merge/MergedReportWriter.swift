@@ -117,10 +117,7 @@ public enum MergedReportWriter {
         json.endObject()
     }
 
-    private static func endpoint(_ address: String, _ port: Int?) -> String {
-        guard let port else { return address }
-        return address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
-    }
+    private static func endpoint(_ address: String, _ port: Int?) -> String { TerminalText.endpoint(address, port) }
 
     private static func ports(_ ports: Set<Int>) -> String {
         let sorted = ports.sorted()
@@ -128,15 +125,6 @@ public enum MergedReportWriter {
     }
 
     private static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int>) -> [String] {
-        var widths = header.map(\.count)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in
-                let padding = String(repeating: " ", count: widths[index] - cell.count)
-                if index == cells.count - 1 { return cell }
-                return numeric.contains(index) ? padding + cell : cell + padding
-            }.joined(separator: "  ")
-        }
-        return [line(header)] + rows.map(line)
+        TerminalText.table(header: header, rows: rows, rightAligned: numeric)
     }
 }

@@ -88,7 +88,7 @@ public enum ReportMerger {
         var order: [String] = []
         var merged = MergedReport()
         for (path, data) in inputs {
-            let document = try AuditDocument.decode(Data(data), path: path)
+            let document = try AuditDocument.decode(data, path: path)
             let key = document.host + "\u{0}" + (document.netns ?? "")
             if let existing = newest[key] {
                 // RFC 3339 UTC strings of one format sort by time.
@@ -131,7 +131,7 @@ public enum ReportMerger {
                 offender.violations += 1
                 if offender.podName == nil { offender.podName = flow.podName }
                 if flow.unreplied { offender.unreplied += 1 }
-                offender.translatedPorts.insert(flow.translated.sport)
+                offender.translatedPorts.insert(flow.translatedPort)
                 offenders[offenderKey] = offender
             }
         }

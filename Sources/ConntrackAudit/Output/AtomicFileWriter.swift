@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A report file that could not be written. Nothing was left at the path:
 /// either the old file is still there, untouched, or the new one is complete.

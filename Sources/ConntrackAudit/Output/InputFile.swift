@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Why a file named on the command line could not be read; `reason` is the
 /// part after "PATH: " in the one-line error.

@@ -1,7 +1,8 @@
-/// A parsed JSON document (RFC 8259), for the node's CNI and runtime files.
+/// The one JSON reader (RFC 8259): the node's CNI and runtime files, `nft -j`
+/// rulesets for `check`, and audit reports for `merge`.
 ///
-/// Small and strict on purpose: a CNI file that is not JSON is reported as a
-/// warning naming the file and the line, never guessed at.
+/// Small and strict on purpose: a file that is not JSON is reported naming
+/// the file and the line, never guessed at.
 public indirect enum JSONDocument: Hashable, Sendable {
     case null
     case bool(Bool)
@@ -18,7 +19,11 @@ public indirect enum JSONDocument: Hashable, Sendable {
     }
 
     public init(parsing text: String) throws(ParseError) {
-        var parser = Parser(bytes: Array(text.utf8))
+        try self.init(parsing: Array(text.utf8))
+    }
+
+    public init(parsing bytes: [UInt8]) throws(ParseError) {
+        var parser = Parser(bytes: bytes)
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -34,6 +39,25 @@ public indirect enum JSONDocument: Hashable, Sendable {
     public var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
+    }
+
+    public var objectValue: [String: JSONDocument]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
+    /// A number without fraction or exponent that fits an Int.
+    public var intValue: Int? {
+        if case .number(let text) = self { return Int(text) }
+        return nil
+    }
+
+    /// A string, or a number's text.
+    public var scalarText: String? {
+        switch self {
+        case .string(let text), .number(let text): return text
+        default: return nil
+        }
     }
 
     public var arrayValue: [JSONDocument] {

@@ -152,16 +152,12 @@ public struct JSONWriter {
 
     public mutating func null() {
         valuePrefix()
-        bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        append("null")
     }
 
     public mutating func bool(_ value: Bool) {
         valuePrefix()
-        if value {
-            bytes.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
-        } else {
-            bytes.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
-        }
+        append(value ? "true" : "false")
     }
 
     /// A decimal integer, without going through String.
@@ -231,14 +227,25 @@ public struct JSONWriter {
         valuePrefix()
         let value = UInt32(truncatingIfNeeded: address.low)
         bytes.append(0x22)
-        for shift in [24, 16, 8, 0] as [UInt32] {
-            let octet = Int((value >> shift) & 0xff)
-            if octet >= 100 { bytes.append(0x30 + UInt8(octet / 100)) }
-            if octet >= 10 { bytes.append(0x30 + UInt8(octet / 10 % 10)) }
-            bytes.append(0x30 + UInt8(octet % 10))
-            if shift != 0 { bytes.append(0x2E) }
-        }
+        appendOctet(value >> 24)
+        bytes.append(0x2E)
+        appendOctet(value >> 16)
+        bytes.append(0x2E)
+        appendOctet(value >> 8)
+        bytes.append(0x2E)
+        appendOctet(value)
         bytes.append(0x22)
+    }
+
+    private mutating func appendOctet(_ value: UInt32) {
+        let octet = UInt8(truncatingIfNeeded: value)
+        if octet >= 100 { bytes.append(0x30 + octet / 100) }
+        if octet >= 10 { bytes.append(0x30 + octet / 10 % 10) }
+        bytes.append(0x30 + octet % 10)
+    }
+
+    private mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// Quoted and escaped: `"` `\` and control characters; everything else,

@@ -1,11 +1,7 @@
 import Foundation
 public import Conntrack
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Finds every network namespace on the machine it can see: the names under
 /// /run/netns and the namespaces of running processes (/proc/PID/ns/net),

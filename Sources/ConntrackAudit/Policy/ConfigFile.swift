@@ -1,10 +1,6 @@
 import Yams
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// ctaudit's YAML config (docs/CONFIG.md): the pod networks, destinations
 /// to ignore, and the upstream firewall, so cron jobs and DaemonSets need no

@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 
 /// `ctaudit probe` as text and as `ctaudit.probe/v1` JSON (docs/PROBE.md).
 public enum ProbeWriters {

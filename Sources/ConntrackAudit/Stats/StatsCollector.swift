@@ -11,7 +11,7 @@ public struct StatsCollector: Sendable {
 
     public func run(namespace: NetworkNamespace?) throws -> StatsReport {
         let socket = try ConntrackSocket(namespace: namespace)
-        let clock = WallClock.now()
+        let now = SystemClock.wallNanoseconds()
         // Counters and count first: they are what `conntrack -S`/`-C` show now;
         // the dump that follows takes longer on a big table.
         let cpus = try socket.cpuStatistics()
@@ -21,7 +21,7 @@ public struct StatsCollector: Sendable {
         // connections from a translated address hold ports in the same space.
         let dump = try socket.dump(.everything) { flow in pressure.add(flow) }
         return StatsReport(
-            host: WallClock.hostName(), netns: namespace?.name, generatedAt: clock.rfc3339, policy: policy,
+            host: SystemClock.hostName(), netns: namespace?.name, generatedAt: SystemClock.rfc3339(now, milliseconds: false), policy: policy,
             cpus: cpus, tableSize: size, pressures: pressure.pressures(), flowsRead: pressure.flowsRead,
             snat: pressure.snat, dump: dump)
     }

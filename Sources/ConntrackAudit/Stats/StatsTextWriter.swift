@@ -2,7 +2,7 @@ import Conntrack
 
 /// Writes `stats` for a person at a terminal: table fill, conntrack's
 /// counters (summed, or per CPU), and the most pressed NAT port spaces.
-public struct StatsTextWriter: Sendable {
+public struct StatsTextWriter: Sendable, TerminalStyled {
     /// ANSI colour; the CLI turns it on only for a TTY without NO_COLOR.
     public var color: Bool
     /// One counter row per CPU as well as the total.
@@ -124,25 +124,11 @@ public struct StatsTextWriter: Sendable {
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)%"
     }
 
-    private func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
-        address.family == .ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
-    }
+    private func endpoint(_ address: IPAddress, _ port: UInt16) -> String { TerminalText.endpoint(address, port) }
 
     private func align(header: [String], rows: [[String]], rightAligned: Set<Int>) -> [String] {
-        var widths = header.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
-        }
-        func line(_ cells: [String]) -> String {
-            "  " + cells.enumerated().map { index, cell in
-                let padding = String(repeating: " ", count: widths[index] - cell.count)
-                return rightAligned.contains(index) ? padding + cell : cell + padding
-            }.joined(separator: "  ")
-        }
-        return [bold(line(header))] + rows.map(line)
+        var lines = TerminalText.table(header: header, rows: rows, rightAligned: rightAligned, indent: "  ", padLastColumn: true)
+        lines[0] = bold(lines[0])
+        return lines
     }
-
-    private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-    private func bold(_ text: String) -> String { paint(text, "1") }
-    private func yellow(_ text: String) -> String { paint(text, "33") }
 }

@@ -20,11 +20,15 @@ public struct WatchContext: Hashable, Sendable {
     /// SO_RCVBUFFORCE was allowed (else SO_RCVBUF, capped by net.core.rmem_max).
     public var receiveBufferForced: Bool
     public var stopReason: StopReason
+    /// BPF NAT maps found on the node (Cilium, Calico eBPF), or why the bpffs
+    /// could not be searched: translations that send no conntrack events, so
+    /// the watch's counts leave them out and its summary says so.
+    public var unwatched: [String]
 
     public init(
         host: String, netns: String?, allowed: PortRangeSet, startedAtNanoseconds: UInt64,
         endedAtNanoseconds: UInt64, durationNanoseconds: UInt64, receiveBufferBytes: Int,
-        receiveBufferForced: Bool, stopReason: StopReason
+        receiveBufferForced: Bool, stopReason: StopReason, unwatched: [String] = []
     ) {
         self.host = host
         self.netns = netns
@@ -35,5 +39,6 @@ public struct WatchContext: Hashable, Sendable {
         self.receiveBufferBytes = receiveBufferBytes
         self.receiveBufferForced = receiveBufferForced
         self.stopReason = stopReason
+        self.unwatched = unwatched
     }
 }

@@ -9,7 +9,7 @@ public enum WatchJSONWriter {
         var json = JSONWriter(style: .compact, capacity: 768)
         json.beginObject()
         json.member("event", record.event.rawValue)
-        json.member("time", WatchClock.rfc3339(record.timeNanoseconds))
+        json.member("time", SystemClock.rfc3339(record.timeNanoseconds))
         let decision = record.isViolation ? firewall?.decide(record.flow) : nil
         JSONReportWriter.encodeMembers(of: record.violation, decision: decision, into: &json)
         json.member("violation", record.isViolation)
@@ -22,7 +22,7 @@ public enum WatchJSONWriter {
         var json = JSONWriter(style: .compact)
         json.beginObject()
         json.member("event", "summary")
-        json.member("time", WatchClock.rfc3339(context.endedAtNanoseconds))
+        json.member("time", SystemClock.rfc3339(context.endedAtNanoseconds))
         json.member("host", context.host)
         json.member("netns", context.netns)
         json.member("duration_ms", Int(context.durationNanoseconds / 1_000_000))
@@ -50,6 +50,7 @@ public enum WatchJSONWriter {
         json.member("malformed", summary.malformed)
         json.member("receive_buffer", context.receiveBufferBytes)
         json.member("stopped_by", context.stopReason.rawValue)
+        json.member("unwatched", context.unwatched)
         json.endObject()
         json.newline()
         return json.text

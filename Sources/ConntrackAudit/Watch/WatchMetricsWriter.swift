@@ -19,10 +19,14 @@ public enum WatchMetricsWriter {
         public var allowed: PortRangeSet
         /// False once the watch stopped (the last textfile it writes).
         public var running: Bool
-        public init(startTimeSeconds: Double, allowed: PortRangeSet, running: Bool = true) {
+        /// BPF NAT dataplanes present on the node whose translations send no
+        /// conntrack events: not in these counters.
+        public var unwatchedDataplanes: [Dataplane]
+        public init(startTimeSeconds: Double, allowed: PortRangeSet, running: Bool = true, unwatchedDataplanes: [Dataplane] = []) {
             self.startTimeSeconds = startTimeSeconds
             self.allowed = allowed
             self.running = running
+            self.unwatchedDataplanes = unwatchedDataplanes
         }
     }
 
@@ -61,6 +65,12 @@ public enum WatchMetricsWriter {
                   (Double(counters.lastEventNanoseconds / 1_000_000) / 1000))
         out.gauge("ctaudit_allowed_ports", "Translated source ports the upstream firewall lets replies back to.",
                   [(["allowed": context.allowed.description], Double(context.allowed.count))])
+        if !context.unwatchedDataplanes.isEmpty {
+            // Only where it applies: a node without BPF NAT has nothing to say here.
+            out.gauge("ctaudit_unwatched_dataplane",
+                      "1 for a BPF NAT dataplane on this node whose translations send no conntrack events: not counted here; 'ctaudit audit' reads its maps.",
+                      context.unwatchedDataplanes.map { (["dataplane": $0.rawValue], 1) })
+        }
         out.gauge("ctaudit_up", "1 while ctaudit watch is counting; 0 in a textfile written before its initial dump finished or after it stopped.",
                   context.running ? 1 : 0)
         out.gauge("ctaudit_watch_start_time_seconds", "Unix time this ctaudit watch process started: counters reset when it moves.",

@@ -3,7 +3,7 @@
 ///
 ///     14:50:12.345 NEW     VIOLATION tcp    10.244.0.3:40001 -> 203.0.113.10:8080  via 198.51.100.2:1187  SYN_SENT [UNREPLIED]  remapped  expires 120s
 ///     14:52:12.346 DESTROY VIOLATION tcp    10.244.0.3:40001 -> 203.0.113.10:8080  via 198.51.100.2:1187  SYN_SENT [UNREPLIED]  remapped  => never got a reply: the connection failed
-public struct WatchTextWriter: Sendable {
+public struct WatchTextWriter: Sendable, TerminalStyled {
     /// ANSI colour; the CLI turns it on only for a TTY without NO_COLOR.
     public var color: Bool
     /// The `--firewall` policy: violations then name the rule that drops them.
@@ -17,7 +17,7 @@ public struct WatchTextWriter: Sendable {
     public func line(_ record: WatchRecord) -> String {
         let event = record.event.rawValue.uppercased()
         let kind = record.isViolation ? paint("VIOLATION", "31;1") : "remap    "
-        var text = WatchClock.timeOfDay(record.timeNanoseconds) + " "
+        var text = SystemClock.timeOfDay(record.timeNanoseconds) + " "
             + event + String(repeating: " ", count: max(0, 7 - event.count)) + " " + kind + " "
             + TextReportWriter(color: color).evidence(record.violation)
         if record.isViolation, let firewall {
@@ -69,6 +69,9 @@ public struct WatchTextWriter: Sendable {
             lines.append(paint("events lost \(lost)", "33") + " (\(buffer)); \(summary.resyncs) resync dump(s) found "
                 + "\(summary.resyncFound) violation(s) whose events were lost, \(summary.endedUnseen) flow(s) ended unseen")
         }
+        for unwatched in context.unwatched {
+            lines.append(paint("not watched: \(unwatched)", "33"))
+        }
         if summary.malformed > 0 {
             lines.append("note: \(summary.malformed) malformed event message(s) skipped")
         }
@@ -80,5 +83,4 @@ public struct WatchTextWriter: Sendable {
         return "\(tenths / 10).\(tenths % 10)"
     }
 
-    private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
 }

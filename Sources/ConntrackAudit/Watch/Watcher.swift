@@ -68,7 +68,7 @@ public final class Watcher {
         emit: (WatchRecord) -> Void, idle: () -> Void = {}, notice: (String) -> Void = { _ in },
         publish: (WatchCounters, WatchSummary) -> Void = { _, _ in }
     ) throws -> WatchContext.StopReason {
-        let start = WatchClock.monotonicNanoseconds()
+        let start = SystemClock.monotonicNanoseconds()
         var pendingResync = false
         var lastResync: UInt64 = 0
         var lastDump = start
@@ -92,7 +92,7 @@ public final class Watcher {
         }
         func handleEvents(maxDatagrams: Int = 4096) throws -> ConntrackEventSocket.ReceiveOutcome {
             try events.receiveAvailable(maxDatagrams: maxDatagrams) { event in
-                if let record = tracker.handle(event, nowNanoseconds: WatchClock.wallNanoseconds()) { report(record) }
+                if let record = tracker.handle(event, nowNanoseconds: SystemClock.wallNanoseconds()) { report(record) }
             }
         }
         func publishNow(_ now: UInt64) {
@@ -108,7 +108,7 @@ public final class Watcher {
             let outcome = try dumpNow(reason, lostReported: lostReported, repeating: dumpCutShort,
                                       report: report, notice: notice, handleEvents: { _ = try handleEvents(maxDatagrams: 256) })
             lostReported = outcome.lostReported
-            lastDump = WatchClock.monotonicNanoseconds()
+            lastDump = SystemClock.monotonicNanoseconds()
             if reason == .resync { lastResync = lastDump }
             pendingSettle = true
             // A dump cut short by ENOBUFS missed entries: stay pending so the
@@ -125,12 +125,12 @@ public final class Watcher {
             try dump(.initial)
             initialAttempts += 1
         }
-        publishNow(WatchClock.monotonicNanoseconds())
+        publishNow(SystemClock.monotonicNanoseconds())
 
         var reason: WatchContext.StopReason
         loop: while true {
             if let count, tracker.summary.reported >= count { reason = .count; break }
-            let now = WatchClock.monotonicNanoseconds()
+            let now = SystemClock.monotonicNanoseconds()
             var remaining: UInt64?
             if let durationNanoseconds {
                 guard now - start < durationNanoseconds else { reason = .duration; break }
@@ -192,7 +192,7 @@ public final class Watcher {
         }
         tracker.settleEnded()
         emitPending()
-        publishNow(WatchClock.monotonicNanoseconds())
+        publishNow(SystemClock.monotonicNanoseconds())
         idle()
         return reason
     }
@@ -224,7 +224,7 @@ public final class Watcher {
         var eventError: (any Error)?
         do {
             try requests.dump(.sourceNATed) { flow in
-                if let record = tracker.dumped(flow, nowNanoseconds: WatchClock.wallNanoseconds()) { report(record) }
+                if let record = tracker.dumped(flow, nowNanoseconds: SystemClock.wallNanoseconds()) { report(record) }
                 sinceEvents += 1
                 if sinceEvents >= 512 && eventError == nil {
                     sinceEvents = 0

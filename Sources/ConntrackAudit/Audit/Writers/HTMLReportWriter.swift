@@ -233,9 +233,7 @@ public struct HTMLReportWriter: Sendable {
         ports.prefix(12).map(String.init).joined(separator: ", ") + (ports.count > 12 ? ", …" : "")
     }
 
-    private func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
-        address.family == .ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
-    }
+    private func endpoint(_ address: IPAddress, _ port: UInt16) -> String { TerminalText.endpoint(address, port) }
 
     static let style = """
 

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The inline SVG chart of an HTML report: translated source ports over
 /// 0-65535, the allowed ranges shaded, allowed flows in blue and violations

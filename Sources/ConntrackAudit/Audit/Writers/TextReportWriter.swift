@@ -2,7 +2,7 @@ import Conntrack
 
 /// Writes an audit for a person at a terminal: a summary, who is affected
 /// (worst first), the evidence per flow, and what to change.
-public struct TextReportWriter: Sendable {
+public struct TextReportWriter: Sendable, TerminalStyled {
     /// ANSI colour; the CLI turns it on only for a TTY without NO_COLOR.
     public var color: Bool
     /// Flows listed individually before the rest are only counted.
@@ -182,30 +182,13 @@ public struct TextReportWriter: Sendable {
         return text
     }
 
-    private func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
-        address.family == .ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
-    }
+    private func endpoint(_ address: IPAddress, _ port: UInt16) -> String { TerminalText.endpoint(address, port) }
 
     private func table(header: [String], rows: [[String]], rightAligned: Set<Int>) -> [String] {
-        var widths = header.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
-        }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in
-                let padding = String(repeating: " ", count: widths[index] - cell.count)
-                if index == cells.count - 1 { return cell }
-                return rightAligned.contains(index) ? padding + cell : cell + padding
-            }.joined(separator: "  ")
-        }
-        return [bold(line(header))] + rows.map(line)
+        var lines = TerminalText.table(header: header, rows: rows, rightAligned: rightAligned)
+        lines[0] = bold(lines[0])
+        return lines
     }
-
-    private func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-    private func bold(_ text: String) -> String { paint(text, "1") }
-    private func red(_ text: String) -> String { paint(text, "31") }
-    private func green(_ text: String) -> String { paint(text, "32") }
-    func yellow(_ text: String) -> String { paint(text, "33") }
 }
 
 extension String {

@@ -1,26 +1,34 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
-/// Clocks and time stamps for `watch`: wall time for records, monotonic time
-/// for --duration (immune to the wall clock being set).
-public enum WatchClock {
+/// The one clock: wall time for report stamps, records and textfile
+/// timestamps; monotonic time for durations and --duration (immune to the
+/// wall clock being set); and the host name reports carry.
+public enum SystemClock {
     /// Wall clock, nanoseconds since the epoch.
     public static func wallNanoseconds() -> UInt64 { read(CLOCK_REALTIME) }
 
     /// Monotonic clock, nanoseconds since an arbitrary start.
     public static func monotonicNanoseconds() -> UInt64 { read(CLOCK_MONOTONIC) }
 
-    /// This machine's host name, for summaries.
-    public static func hostName() -> String { WallClock.hostName() }
+    /// Unix time in seconds with millisecond precision (Prometheus timestamps).
+    public static func unixSeconds(_ nanoseconds: UInt64 = wallNanoseconds()) -> Double {
+        Double(nanoseconds / 1_000_000_000) + Double(nanoseconds % 1_000_000_000 / 1_000_000) / 1000
+    }
 
-    /// RFC 3339 UTC with milliseconds: `2026-11-25T04:50:12.345Z`.
-    public static func rfc3339(_ nanoseconds: UInt64) -> String {
+    /// This machine's host name.
+    public static func hostName() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count - 1) == 0 else { return "unknown" }
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// RFC 3339 UTC: `2026-11-25T04:50:12Z` (reports), or with
+    /// `milliseconds` `2026-11-25T04:50:12.345Z` (watch records).
+    public static func rfc3339(_ nanoseconds: UInt64, milliseconds: Bool = true) -> String {
         let (parts, millis) = split(nanoseconds, utc: true)
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T"
-            + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(millis, 3))Z"
+            + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))"
+            + (milliseconds ? ".\(pad(millis, 3))Z" : "Z")
     }
 
     /// Local time of day with milliseconds, for a terminal: `14:50:12.345`.

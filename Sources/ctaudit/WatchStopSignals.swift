@@ -1,8 +1,5 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ConntrackAudit
 
 // The write end of the self-pipe, read by the handler. A plain global: the
 // handler may run on any thread at any time and can touch nothing else.
@@ -22,15 +19,15 @@ private let stopSignalHandler: @convention(c) (Int32) -> Void = { signal in
 /// Works whichever thread the kernel delivers the signal to.
 ///
 /// One instance at a time; `deinit` restores the previous handlers.
-public final class WatchStopSignals {
-    public static let stopping: [Int32] = [SIGINT, SIGTERM]
+final class WatchStopSignals {
+    static let stopping: [Int32] = [SIGINT, SIGTERM]
 
     /// Readable once a stop signal arrived; poll it with the event socket.
-    public let descriptor: Int32
+    let descriptor: Int32
     private let writeEnd: Int32
     private var previous: [(Int32, sigaction)] = []
 
-    public init() throws(WatchError) {
+    init() throws(WatchError) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw .system("creating the signal pipe", errno) }
         for end in ends {
@@ -65,7 +62,7 @@ public final class WatchStopSignals {
     }
 
     /// The stop signal received, if any (reads the pipe without blocking).
-    public func received() -> Int32? {
+    func received() -> Int32? {
         var byte: UInt8 = 0
         guard read(descriptor, &byte, 1) == 1 else { return nil }
         return Int32(byte)
@@ -73,7 +70,7 @@ public final class WatchStopSignals {
 
     /// Restores the handlers that were installed before, so a second Ctrl-C
     /// while the summary is being written ends the process at once.
-    public func restoreDefaults() {
+    func restoreDefaults() {
         for (signal, old) in previous {
             var old = old
             sigaction(signal, &old, nil)

@@ -1,9 +1,7 @@
 import Conntrack
 
-/// The fixes `check` proposes are the same `Remedy` values `audit` prints:
-/// one change, in the syntax of the tool that owns the rule.
-public typealias NATRemedy = Remedy
-
+/// The fixes `check` proposes: the same `Remedy` values `audit` prints, one
+/// change each, in the syntax of the tool that owns the rule.
 extension Remedy {
     /// Pins `rule` to `range` for the TCP/UDP traffic that reaches it. A rule
     /// without a protocol cannot carry a port range, so per-protocol copies
@@ -12,7 +10,7 @@ extension Remedy {
     /// `shift`: lines earlier fixes insert above this rule in its iptables
     /// chain. `-I`/`-R` take rule numbers, so a later fix in the same chain
     /// must count them (the summary says it assumes they were applied).
-    public static func pin(_ rule: NATRule, effective: ProtocolMatch, to range: PortRange, shift: Int = 0) -> NATRemedy {
+    public static func pin(_ rule: NATRule, effective: ProtocolMatch, to range: PortRange, shift: Int = 0) -> Remedy {
         let ports = "\(range.low)-\(range.high)"
         let position = rule.position + (rule.tool == .nft ? 0 : shift)
         let protocols = effective.portCarryingProtocols
@@ -33,15 +31,15 @@ extension Remedy {
                 summary = "insert \(protocols.map { "-p \($0.name)" }.joined(separator: "/")) copies of \(rule.location) pinned to \(ports) before it (a rule without -p cannot carry --to-ports; the original stays for other protocols)"
             }
         case .nft:
-            let family = rule.family == "ipv4" ? "ip" : rule.family == "ipv6" ? "ip6" : rule.family
+            let family = rule.family.nftName
             let match = rule.matchText.isEmpty ? "" : rule.matchText + " "
             let statement = nftStatement(rule, ports: ports)
-            let where_ = "\(family) \(rule.table) \(rule.chain) handle \(rule.position)"
+            let ruleAddress = "\(family) \(rule.table) \(rule.chain) handle \(rule.position)"
             if rule.protocols.canCarryPortRange, case .only(let own) = rule.protocols {
-                commands.append("nft replace rule \(where_) \(match)\(l4proto(Array(own))) \(statement)")
+                commands.append("nft replace rule \(ruleAddress) \(match)\(l4proto(Array(own))) \(statement)")
                 summary = "replace \(rule.location) with the same rule pinned to \(ports)"
             } else {
-                commands.append("nft insert rule \(where_) \(match)\(l4proto(protocols)) \(statement)")
+                commands.append("nft insert rule \(ruleAddress) \(match)\(l4proto(protocols)) \(statement)")
                 summary = "insert a copy of \(rule.location) for \(protocols.map(\.name).joined(separator: " and ")) pinned to \(ports) before it (nft needs an l4proto match before a port range; the original stays for other protocols)"
             }
         }
@@ -51,12 +49,12 @@ extension Remedy {
         if let controller = rule.controller, controller != "calico" {
             summary += "; \(controller) owns chain \(rule.chain) and may rewrite it: re-apply after it restarts, or widen the firewall"
         }
-        return NATRemedy(kind: .pinNATRange, summary: summary, commands: commands)
+        return Remedy(kind: .pinNATRange, summary: summary, commands: commands)
     }
 
-    public static func calico(range: PortRange) -> NATRemedy {
+    public static func calico(range: PortRange) -> Remedy {
         let value = "\(range.low):\(range.high)"
-        return NATRemedy(
+        return Remedy(
             kind: .calicoNATPortRange,
             summary: "Calico writes cali-nat-outgoing itself: set natPortRange \(value) in FelixConfiguration (Felix then adds -p tcp/-p udp rules with --to-ports)",
             commands: [
@@ -69,12 +67,12 @@ extension Remedy {
     /// Pods whose own range lies outside the allowed ranges keep those ports
     /// through NAT. Stays below 61000 like the kernel default so the top of
     /// the range is left to NAT remaps.
-    public static func podPortRange(_ source: PortSource, allowed: PortRangeSet) -> NATRemedy? {
+    public static func podPortRange(_ source: PortSource, allowed: PortRangeSet) -> Remedy? {
         guard let widest = allowed.widest else { return nil }
         let high = widest.high > 60999 && widest.low < 60999 ? 60999 : widest.high
         let value = "\(widest.low) \(high)"
         let who = source.users.prefix(3).joined(separator: ", ") + (source.users.count > 3 ? ", …" : "")
-        return NATRemedy(
+        return Remedy(
             kind: .podPortRange,
             summary: "\(who) use source ports \(source.range.low)-\(source.range.high), outside \(allowed), and masquerade keeps them: set their net.ipv4.ip_local_port_range to \(value)",
             commands: [
@@ -85,7 +83,7 @@ extension Remedy {
     }
 
     /// Allowing replies to every port NAT can pick fixes all rules at once.
-    public static func widenFirewall(allowed: PortRangeSet, outside: PortRangeSet) -> NATRemedy? {
+    public static func widenFirewall(allowed: PortRangeSet, outside: PortRangeSet) -> Remedy? {
         guard !outside.isEmpty else { return nil }
         return widenFirewall(allowed: allowed, to: allowed.union(outside), because: "the ports NAT can pick here")
     }

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import Conntrack
+@testable import ConntrackAudit
+
+/// The text writers byte for byte, plain and coloured: what a person reads
+/// on a terminal must not change by accident either.
+@Suite("Text writers (golden files)")
+struct TextGoldenTests {
+    @Test func auditTextColoured() {
+        Golden.expectMatches("audit-report-color.txt", TextReportWriter(color: true).render(KubernetesReportTests.report()))
+    }
+
+    @Test func statsText() {
+        let report = StatsPortPressureTests.report()
+        Golden.expectMatches("stats-report.txt", StatsTextWriter(color: false, perCPU: true).render(report)
+            + StatsTextWriter(color: true, perCPU: false, top: 1).render(report))
+    }
+
+    @Test func checkText() throws {
+        let files = CheckFixtureTests.files("k3s-flannel")
+        var report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: files.iptables).run()
+        report.host = "node-1"
+        report.generatedAt = "2026-11-25T05:00:00Z"
+        let text = CheckTextWriter(color: false).render(report) + CheckTextWriter(color: true).render(report)
+        Golden.expectMatches("check-report.txt", text.replacingOccurrences(of: CheckFixtureTests.directory.path, with: "Fixtures/rules"))
+    }
+
+    @Test func watchText() {
+        var text = ""
+        for color in [false, true] {
+            let writer = WatchTextWriter(color: color)
+            for (index, violation) in ReportsFixtures.report().violations.enumerated() {
+                let event: WatchRecord.Event = [.new, .update, .destroy, .resync][index % 4]
+                text += writer.line(WatchRecord(event: event, violation: violation, isViolation: index % 3 != 2,
+                                                timeNanoseconds: WatchWriterTests.time))
+            }
+            var summary = WatchSummary()
+            summary.events = 10
+            summary.violations = 2
+            text += writer.summary(summary, context: WatchWriterTests.context)
+        }
+        Golden.expectMatches("watch.txt", text)
+    }
+}
