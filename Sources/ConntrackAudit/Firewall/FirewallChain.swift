@@ -34,10 +34,12 @@ public struct FirewallStage: Hashable, Sendable {
     /// The file the stage was read from.
     public var origin: String
     /// nil: the stage filters both families.
-    public var family: IPAddress.Family?
+    public var family: IPAddress.Family? { didSet { compile() } }
     /// The chain packets enter.
-    public var entry: String
-    public var chains: [String: FirewallChain]
+    public var entry: String { didSet { compile() } }
+    public var chains: [String: FirewallChain] { didSet { compile() } }
+    /// The chains compiled for judging packets, kept in step with them.
+    private(set) var program = FirewallProgram(stages: [])
 
     public init(origin: String, family: IPAddress.Family?, entry: FirewallChain, others: [FirewallChain] = []) {
         self.origin = origin
@@ -46,6 +48,20 @@ public struct FirewallStage: Hashable, Sendable {
         var chains: [String: FirewallChain] = [entry.name: entry]
         for chain in others where chains[chain.name] == nil { chains[chain.name] = chain }
         self.chains = chains
+        compile()
+    }
+
+    private mutating func compile() { program = FirewallProgram(stages: [self]) }
+
+    public static func == (lhs: FirewallStage, rhs: FirewallStage) -> Bool {
+        lhs.origin == rhs.origin && lhs.family == rhs.family && lhs.entry == rhs.entry && lhs.chains == rhs.chains
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(origin)
+        hasher.combine(family)
+        hasher.combine(entry)
+        hasher.combine(chains)
     }
 
     public func applies(to family: IPAddress.Family) -> Bool { self.family == nil || self.family == family }
@@ -65,8 +81,12 @@ public struct FirewallStage: Hashable, Sendable {
     }
 
     public func decide(_ packet: ReplyPacket) -> (accepts: Bool, decider: Decider) {
-        if let verdict = run(chain: entry, packet: packet, depth: 0) { return verdict }
-        return (true, .entryWithoutPolicy)
+        guard let verdict = program.decide(packet) else { return (true, .entryWithoutPolicy) }
+        let chain = program.chainNames[Int(verdict.chain)]
+        switch verdict.kind {
+        case .rule: return (verdict.accepts, .rule(chain: chain, index: Int(verdict.rule), assumed: verdict.assumed))
+        case .noMatch: return (verdict.accepts, .noMatch(chain: chain))
+        }
     }
 
     public func describe(_ decider: Decider) -> String {
@@ -80,35 +100,5 @@ public struct FirewallStage: Hashable, Sendable {
             // A base chain always has a noMatch; an entry without one accepts.
             return "chain \(entry): no rule matches (no policy given): accepted"
         }
-    }
-
-    private func run(chain name: String, packet: ReplyPacket, depth: Int) -> (accepts: Bool, decider: Decider)? {
-        guard let chain = chains[name], depth < 32 else { return nil }
-        let fallOff: (accepts: Bool, decider: Decider)? = chain.noMatch.map { ($0.accepts, .noMatch(chain: name)) }
-        for (index, rule) in chain.rules.enumerated() {
-            let match = rule.match(packet)
-            if match == .no { continue }
-            // A rule ctaudit cannot fully judge is taken at its worst: it
-            // drops if it can drop and never accepts.
-            let sure = match == .yes
-            switch rule.action {
-            case .accept:
-                if sure { return (true, .rule(chain: name, index: index, assumed: false)) }
-            case .drop:
-                return (false, .rule(chain: name, index: index, assumed: !sure))
-            case .jump(let target):
-                if let verdict = run(chain: target, packet: packet, depth: depth + 1), sure || !verdict.accepts {
-                    return verdict
-                }
-            case .goto(let target):
-                if let verdict = run(chain: target, packet: packet, depth: depth + 1), sure || !verdict.accepts {
-                    return verdict
-                }
-                if sure { return fallOff }
-            case .leave:
-                if sure { return fallOff }
-            }
-        }
-        return fallOff
     }
 }

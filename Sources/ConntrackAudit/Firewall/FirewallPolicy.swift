@@ -28,11 +28,23 @@ public struct FirewallPolicy: Hashable, Sendable {
 
     public var sources: [Source]
     /// Stateless stages, in path order.
-    public var stages: [FirewallStage]
+    public var stages: [FirewallStage] { didSet { program = FirewallProgram(stages: stages) } }
+    /// Every stage compiled into one flat program: what `admits` runs per flow.
+    private var program: FirewallProgram
 
     public init(sources: [Source], stages: [FirewallStage]) {
         self.sources = sources
         self.stages = stages
+        program = FirewallProgram(stages: stages)
+    }
+
+    public static func == (lhs: FirewallPolicy, rhs: FirewallPolicy) -> Bool {
+        lhs.sources == rhs.sources && lhs.stages == rhs.stages
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sources)
+        hasher.combine(stages)
     }
 
     /// `--allow RANGES` as a firewall: one rule accepting replies to those
@@ -70,10 +82,7 @@ public struct FirewallPolicy: Hashable, Sendable {
     }
 
     private func admits(_ packet: ReplyPacket) -> Bool {
-        for stage in stages where stage.applies(to: packet.family) {
-            if !stage.decide(packet).accepts { return false }
-        }
-        return true
+        program.admits(packet)
     }
 
     public func decide(_ packets: [ReplyPacket]) -> FirewallDecision {
