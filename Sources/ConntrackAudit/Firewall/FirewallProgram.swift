@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 
 /// Firewall stages compiled once, at load, into flat arrays of plain values:
 /// chains and jump targets are indices, port ranges, networks and TCP flag
