@@ -64,18 +64,12 @@ for tool in gcc pkg-config curl ip; do command -v $tool >/dev/null || die "missi
 WORK=$(mktemp -d)
 NAMESPACES=()
 WATCHES=()
-MAX_SYSCTL=/proc/sys/net/netfilter/nf_conntrack_max
-# One benchmark script at a time touches nf_conntrack_max (bench.sh and
-# id-collisions.sh take the same lock): saved while another one had it
-# raised, the raised value would be "restored".
-exec 9> /run/lock/ctaudit-bench.lock
-flock 9
-SAVED_MAX=$(cat $MAX_SYSCTL)
+. "$HERE/bench/conntrack-max.sh"
 cleanup() {
 	local pid ns
 	for pid in "${WATCHES[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-	[ "$(cat $MAX_SYSCTL)" = "$SAVED_MAX" ] || echo "$SAVED_MAX" > $MAX_SYSCTL
+	conntrack_max_restore
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -147,7 +141,7 @@ echo "| table entries | audit CPU s (mean of $AUDITS) | audit loop CPU s per hou
 echo "|---|---|---|---|---|---|"
 for size in $TABLES; do
 	need=$(( size + size / 10 + 20000 ))
-	if [ "$(cat $MAX_SYSCTL)" -lt "$need" ]; then echo "$need" > $MAX_SYSCTL; log "nf_conntrack_max raised to $need (restored on exit)"; fi
+	conntrack_max_need "$need"
 	fresh_namespace "t$size"
 	log "filling $NS with $size entries"
 	ip netns exec "$NS" "$WORK/ctfill" "$size" >/dev/null || die "ctfill failed"

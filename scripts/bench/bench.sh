@@ -39,7 +39,6 @@ SEED=1
 CTAUDIT=$(cd "$HERE/../.." && pwd)/.build/release/ctaudit
 BUILD=${CTBENCH_BUILD:-$HERE/.build}
 TIME_BIN=/usr/bin/time
-MAX_SYSCTL=/proc/sys/net/netfilter/nf_conntrack_max
 
 usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -62,23 +61,14 @@ done
 "$TIME_BIN" -f '%e %M' -o /dev/null true 2>/dev/null ||
 	die "GNU time not found at $TIME_BIN (apt-get install time)"
 
-# One benchmark script at a time touches nf_conntrack_max (id-collisions.sh too).
-exec 9> /run/lock/ctaudit-bench.lock
-flock 9
-
 # --- cleanup: always delete our namespaces and restore nf_conntrack_max ----
-ORIG_MAX=$(cat $MAX_SYSCTL)
-SET_MAX=
+. "$HERE/conntrack-max.sh"
 NAMESPACES=()
 WORK=$(mktemp -d /tmp/ctbench.XXXXXX)
 cleanup() {
 	local ns
 	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-	if [ -n "$SET_MAX" ]; then
-		local now; now=$(cat $MAX_SYSCTL)
-		[ "$now" = "$SET_MAX" ] || log "warning: nf_conntrack_max changed to $now behind our back"
-		echo "$ORIG_MAX" > $MAX_SYSCTL && log "restored nf_conntrack_max=$ORIG_MAX"
-	fi
+	conntrack_max_restore
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -155,11 +145,7 @@ FILLS=()
 for SIZE in $SIZES; do
 	NS=ctbench-$$-$SIZE
 	need=$(( SIZE + SIZE / 10 + 1000 ))
-	if [ "$(cat $MAX_SYSCTL)" -lt "$need" ]; then
-		SET_MAX=$need
-		echo "$need" > $MAX_SYSCTL
-		log "raised nf_conntrack_max to $need for this run"
-	fi
+	conntrack_max_need "$need"
 	NAMESPACES+=("$NS")
 	ip netns add "$NS"
 	IN_NS=(ip netns exec "$NS")

@@ -50,7 +50,6 @@ SEED=1
 CTAUDIT=$ROOT/.build/release/ctaudit
 BUILD=${CTBENCH_BUILD:-$HERE/.build}
 TIME_BIN=/usr/bin/time
-MAX_SYSCTL=/proc/sys/net/netfilter/nf_conntrack_max
 FIXTURES=$ROOT/Tests/ConntrackAuditTests/Fixtures/firewall
 
 usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -78,17 +77,12 @@ for file in robot-incident.json gateway.iptables aws-network-acl.json; do
 	[ -r "$FIXTURES/$file" ] || die "missing fixture $FIXTURES/$file"
 done
 
-# One benchmark script at a time touches nf_conntrack_max.
-exec 9> /run/lock/ctaudit-bench.lock
-flock 9
-
-ORIG_MAX=$(cat $MAX_SYSCTL)
-SET_MAX=
+. "$HERE/conntrack-max.sh"
 NS=
 WORK=$(mktemp -d /tmp/ctfwcost.XXXXXX)
 cleanup() {
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	if [ -n "$SET_MAX" ]; then echo "$ORIG_MAX" > $MAX_SYSCTL && log "restored nf_conntrack_max=$ORIG_MAX"; fi
+	conntrack_max_restore
 	rm -rf "$WORK"
 	return 0
 }
@@ -101,11 +95,7 @@ if [ ! -x "$BUILD/ctfill" ] || [ "$HERE/ctfill.c" -nt "$BUILD/ctfill" ]; then
 	gcc -O2 -Wall -Wextra -o "$BUILD/ctfill" "$HERE/ctfill.c" $(pkg-config --cflags --libs libnetfilter_conntrack libmnl)
 fi
 need=$(( SIZE + SIZE / 10 + 1000 ))
-if [ "$ORIG_MAX" -lt "$need" ]; then
-	SET_MAX=$need
-	echo "$need" > $MAX_SYSCTL
-	log "raised nf_conntrack_max to $need for this run"
-fi
+conntrack_max_need "$need"
 
 NS=ctfwcost-$$
 ip netns add "$NS"

@@ -30,7 +30,6 @@ SNAT_SHARE=0.5
 VIOLATION_SHARE=0.05
 CTAUDIT=$(cd "$HERE/../.." && pwd)/.build/release/ctaudit
 BUILD=${CTBENCH_BUILD:-$HERE/.build}
-MAX_SYSCTL=/proc/sys/net/netfilter/nf_conntrack_max
 
 usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -54,15 +53,11 @@ for tool in gcc pkg-config conntrack ip jq flock; do
 done
 [ -x "$CTAUDIT" ] || die "no ctaudit at $CTAUDIT (build: swift build -c release, or --ctaudit PATH)"
 
-exec 9> /run/lock/ctaudit-bench.lock
-flock 9
-
-ORIG_MAX=$(cat $MAX_SYSCTL)
-SET_MAX=
+. "$HERE/conntrack-max.sh"
 NS=
 cleanup() {
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	if [ -n "$SET_MAX" ]; then echo "$ORIG_MAX" > $MAX_SYSCTL && log "restored nf_conntrack_max=$ORIG_MAX"; fi
+	conntrack_max_restore
 	return 0
 }
 trap cleanup EXIT
@@ -74,11 +69,7 @@ if [ ! -x "$BUILD/ctfill" ] || [ "$HERE/ctfill.c" -nt "$BUILD/ctfill" ]; then
 	gcc -O2 -Wall -Wextra -o "$BUILD/ctfill" "$HERE/ctfill.c" $(pkg-config --cflags --libs libnetfilter_conntrack libmnl)
 fi
 need=$(( SIZE + SIZE / 10 + 1000 ))
-if [ "$ORIG_MAX" -lt "$need" ]; then
-	SET_MAX=$need
-	echo "$need" > $MAX_SYSCTL
-	log "raised nf_conntrack_max to $need for this run"
-fi
+conntrack_max_need "$need"
 
 echo "| fill | audit | filler snat | filler violations | ctaudit snat | ctaudit violations | dump duplicates | snat entries sharing an id | violations sharing an id | result |"
 echo "|---|---|---|---|---|---|---|---|---|---|"

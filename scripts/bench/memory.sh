@@ -18,7 +18,6 @@ SIZE=1000000
 VSHARE=0.05
 RUNS=3
 SEED=1
-MAX_SYSCTL=/proc/sys/net/netfilter/nf_conntrack_max
 TIME_BIN=/usr/bin/time
 
 log() { echo "memory.sh: $*" >&2; }
@@ -39,16 +38,12 @@ done
 [ -x "$CTAUDIT" ] || die "ctaudit not found at $CTAUDIT (make build)"
 "$TIME_BIN" -f '%M' -o /dev/null true 2>/dev/null || die "GNU time not found at $TIME_BIN"
 
-exec 9> /run/lock/ctaudit-bench.lock
-flock 9
-
-ORIG_MAX=$(cat $MAX_SYSCTL)
-SET_MAX=
+. "$HERE/conntrack-max.sh"
 NS=ctmem-$$
 WORK=$(mktemp -d /tmp/ctmem.XXXXXX)
 cleanup() {
 	ip netns del "$NS" 2>/dev/null || true
-	if [ -n "$SET_MAX" ]; then echo "$ORIG_MAX" > $MAX_SYSCTL && log "restored nf_conntrack_max=$ORIG_MAX"; fi
+	conntrack_max_restore
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -62,11 +57,7 @@ if [ ! -x "$BUILD/ctfill" ] || [ "$HERE/ctfill.c" -nt "$BUILD/ctfill" ]; then
 fi
 
 need=$(( SIZE + SIZE / 10 + 1000 ))
-if [ "$(cat $MAX_SYSCTL)" -lt "$need" ]; then
-	SET_MAX=$need
-	echo "$need" > $MAX_SYSCTL
-	log "raised nf_conntrack_max to $need for this run"
-fi
+conntrack_max_need "$need"
 ip netns add "$NS"
 fill=$(ip netns exec "$NS" "$BUILD/ctfill" "$SIZE" --seed "$SEED" --violation-share "$VSHARE") || die "ctfill failed: $fill"
 V=$(sed -n 's/.* violations=\([0-9]*\) .*/\1/p' <<< "$fill")
