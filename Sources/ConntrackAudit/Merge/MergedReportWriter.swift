@@ -16,42 +16,42 @@ public enum MergedReportWriter {
             lines.append("note: \(merged.superseded.count) older report(s) of the same node ignored: "
                 + merged.superseded.joined(separator: ", "))
         }
-        lines.append("")
-        lines.append("PER NODE")
-        lines += table(
-            ["NODE", "GENERATED", "FLOWS", "SNAT", "REMAPPED", "VIOLATIONS", "UNREPLIED", "ALLOWED"],
-            merged.nodes.map { node in
-                [node.netns.map { "\(node.host)/\($0)" } ?? node.host, node.generatedAt, String(node.flows), String(node.snat),
-                 String(node.remapped), String(node.violations), String(node.unreplied), node.allowed]
-            },
-            numeric: [2, 3, 4, 5, 6])
+        section("PER NODE", into: &lines,
+                header: ["NODE", "GENERATED", "FLOWS", "SNAT", "REMAPPED", "VIOLATIONS", "UNREPLIED", "ALLOWED"],
+                rows: merged.nodes, rightAligned: [2, 3, 4, 5, 6]) { node in
+            [node.netns.map { "\(node.host)/\($0)" } ?? node.host, node.generatedAt, String(node.flows), String(node.snat),
+             String(node.remapped), String(node.violations), String(node.unreplied), node.allowed]
+        }
         guard merged.totalViolations > 0 else {
             lines.append("")
             lines.append("no violations on any node")
             return lines.joined(separator: "\n") + "\n"
         }
-        lines.append("")
-        lines.append("PER DESTINATION")
-        lines += table(
-            ["DESTINATION", "PROTO", "VIOLATIONS", "UNREPLIED", "NODES", "PODS"],
-            merged.destinations.prefix(top).map { destination in
-                [endpoint(destination.address, destination.port), destination.proto, String(destination.violations),
-                 String(destination.unreplied), String(destination.nodes.count), String(destination.pods.count)]
-            },
-            numeric: [2, 3, 4, 5])
-        if merged.destinations.count > top { lines.append("… and \(merged.destinations.count - top) more destinations") }
-        lines.append("")
-        lines.append("WORST OFFENDERS")
-        lines += table(
-            ["NODE", "POD", "DESTINATION", "PROTO", "VIOLATIONS", "UNREPLIED", "TRANSLATED PORTS"],
-            merged.offenders.prefix(top).map { offender in
-                [offender.host, offender.podName.map { "\(offender.pod) \($0)" } ?? offender.pod,
-                 endpoint(offender.address, offender.port), offender.proto,
-                 String(offender.violations), String(offender.unreplied), ports(offender.translatedPorts)]
-            },
-            numeric: [4, 5])
-        if merged.offenders.count > top { lines.append("… and \(merged.offenders.count - top) more offenders (--top N)") }
+        section("PER DESTINATION", into: &lines,
+                header: ["DESTINATION", "PROTO", "VIOLATIONS", "UNREPLIED", "NODES", "PODS"],
+                rows: merged.destinations, top: top, more: "destinations", rightAligned: [2, 3, 4, 5]) { destination in
+            [TerminalText.endpoint(destination.address, destination.port), destination.proto, String(destination.violations),
+             String(destination.unreplied), String(destination.nodes.count), String(destination.pods.count)]
+        }
+        section("WORST OFFENDERS", into: &lines,
+                header: ["NODE", "POD", "DESTINATION", "PROTO", "VIOLATIONS", "UNREPLIED", "TRANSLATED PORTS"],
+                rows: merged.offenders, top: top, more: "offenders (--top N)", rightAligned: [4, 5]) { offender in
+            [offender.host, offender.podName.map { "\(offender.pod) \($0)" } ?? offender.pod,
+             TerminalText.endpoint(offender.address, offender.port), offender.proto,
+             String(offender.violations), String(offender.unreplied), ports(offender.translatedPorts)]
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A blank line, the title, the table of the first `top` rows, and how
+    /// many more there are (`… and 3 more destinations`).
+    private static func section<Row>(_ title: String, into lines: inout [String], header: [String], rows: [Row],
+                                     top: Int = .max, more: String = "", rightAligned: Set<Int>,
+                                     cells: (Row) -> [String]) {
+        lines.append("")
+        lines.append(title)
+        lines += TerminalText.table(header: header, rows: rows.prefix(top).map(cells), rightAligned: rightAligned)
+        if rows.count > top { lines.append("… and \(rows.count - top) more \(more)") }
     }
 
     public static func json(_ merged: MergedReport, top: Int) -> String {
@@ -76,55 +76,55 @@ public enum MergedReportWriter {
             json.member("violations", merged.totalViolations)
             json.member("violations_unreplied", merged.totalUnreplied)
         }
-        json.array("nodes", merged.nodes) { json, node in
-            json.beginObject()
-            json.member("host", node.host)
-            json.member("netns", node.netns)
-            json.member("generated_at", node.generatedAt)
-            json.member("file", node.file)
-            json.member("allowed", node.allowed)
-            json.member("flows", node.flows)
-            json.member("snat", node.snat)
-            json.member("remapped", node.remapped)
-            json.member("violations", node.violations)
-            json.member("violations_unreplied", node.unreplied)
-            json.endObject()
-        }
-        json.array("destinations", merged.destinations.prefix(top)) { json, destination in
-            json.beginObject()
-            json.member("dst", destination.address)
-            json.member("dport", destination.port)
-            json.member("proto", destination.proto)
-            json.member("violations", destination.violations)
-            json.member("unreplied", destination.unreplied)
-            json.member("nodes", destination.nodes.count)
-            json.member("pods", destination.pods.count)
-            json.endObject()
-        }
-        json.array("offenders", merged.offenders.prefix(top)) { json, offender in
-            json.beginObject()
-            json.member("node", offender.host)
-            json.member("pod", offender.pod)
-            json.member("pod_name", offender.podName)
-            json.member("dst", offender.address)
-            json.member("dport", offender.port)
-            json.member("proto", offender.proto)
-            json.member("violations", offender.violations)
-            json.member("unreplied", offender.unreplied)
-            json.array("translated_ports", offender.translatedPorts.sorted()) { $0.int($1) }
-            json.endObject()
-        }
+        json.array("nodes", merged.nodes) { encode($1, into: &$0) }
+        json.array("destinations", merged.destinations.prefix(top)) { encode($1, into: &$0) }
+        json.array("offenders", merged.offenders.prefix(top)) { encode($1, into: &$0) }
         json.endObject()
     }
 
-    private static func endpoint(_ address: String, _ port: Int?) -> String { TerminalText.endpoint(address, port) }
+    static func encode(_ node: MergedReport.Node, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("host", node.host)
+        json.member("netns", node.netns)
+        json.member("generated_at", node.generatedAt)
+        json.member("file", node.file)
+        json.member("allowed", node.allowed)
+        json.member("flows", node.flows)
+        json.member("snat", node.snat)
+        json.member("remapped", node.remapped)
+        json.member("violations", node.violations)
+        json.member("violations_unreplied", node.unreplied)
+        json.endObject()
+    }
+
+    static func encode(_ destination: MergedReport.Destination, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("dst", destination.address)
+        json.member("dport", destination.port)
+        json.member("proto", destination.proto)
+        json.member("violations", destination.violations)
+        json.member("unreplied", destination.unreplied)
+        json.member("nodes", destination.nodes.count)
+        json.member("pods", destination.pods.count)
+        json.endObject()
+    }
+
+    static func encode(_ offender: MergedReport.Offender, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("node", offender.host)
+        json.member("pod", offender.pod)
+        json.member("pod_name", offender.podName)
+        json.member("dst", offender.address)
+        json.member("dport", offender.port)
+        json.member("proto", offender.proto)
+        json.member("violations", offender.violations)
+        json.member("unreplied", offender.unreplied)
+        json.array("translated_ports", offender.translatedPorts.sorted()) { $0.int($1) }
+        json.endObject()
+    }
 
     private static func ports(_ ports: Set<Int>) -> String {
         let sorted = ports.sorted()
         return sorted.prefix(8).map(String.init).joined(separator: ",") + (sorted.count > 8 ? ",…" : "")
-    }
-
-    private static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int>) -> [String] {
-        TerminalText.table(header: header, rows: rows, rightAligned: numeric)
     }
 }
