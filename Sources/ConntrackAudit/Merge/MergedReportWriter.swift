@@ -6,8 +6,15 @@ public enum MergedReportWriter {
     public static func text(_ merged: MergedReport, top: Int) -> String {
         var lines: [String] = []
         lines.append("ctaudit merge: \(merged.nodes.count) node report(s), \(merged.affectedNodes) with violations")
+        lines.append("verdict: \(merged.verdict.rawValue)")
         lines.append("flows \(merged.totalFlows)   snat \(merged.totalSNAT)   remapped \(merged.totalRemapped)   "
-            + "violations \(merged.totalViolations) (\(merged.totalUnreplied) unreplied)")
+            + "node-local \(merged.totalNodeLocal)   violations \(merged.totalViolations) (\(merged.totalUnreplied) unreplied)")
+        let planes = merged.dataplaneTotals
+        if planes.contains(where: { $0.dataplane != Dataplane.conntrack.rawValue }) {
+            lines.append("dataplanes: " + planes.map { plane in
+                "\(plane.dataplane) on \(plane.nodes) node(s): snat \(plane.snat), violations \(plane.violations)"
+            }.joined(separator: "; "))
+        }
         lines.append("allowed translated source ports: " + merged.allowedSets.joined(separator: " | "))
         if merged.allowedSets.count > 1 {
             lines.append("note: the reports were audited against different allowed ranges; compare with care")
@@ -16,15 +23,28 @@ public enum MergedReportWriter {
             lines.append("note: \(merged.superseded.count) older report(s) of the same node ignored: "
                 + merged.superseded.joined(separator: ", "))
         }
+        // The node's own warnings already name each map it could not read.
+        for node in merged.nodes {
+            lines += node.warnings.map { "warning: \(node.name): \($0)" }
+        }
         section("PER NODE", into: &lines,
-                header: ["NODE", "GENERATED", "FLOWS", "SNAT", "REMAPPED", "VIOLATIONS", "UNREPLIED", "ALLOWED"],
-                rows: merged.nodes, rightAligned: [2, 3, 4, 5, 6]) { node in
-            [node.netns.map { "\(node.host)/\($0)" } ?? node.host, node.generatedAt, String(node.flows), String(node.snat),
-             String(node.remapped), String(node.violations), String(node.unreplied), node.allowed]
+                header: ["NODE", "VERDICT", "GENERATED", "FLOWS", "SNAT", "REMAPPED", "NODE-LOCAL", "VIOLATIONS", "UNREPLIED",
+                         "DATAPLANES", "ALLOWED"],
+                rows: merged.nodes, rightAligned: [3, 4, 5, 6, 7, 8]) { node in
+            [node.name, node.verdict.rawValue, node.generatedAt, String(node.flows), String(node.snat), String(node.remapped),
+             node.nodeLocal.map(String.init) ?? "-", String(node.violations), String(node.unreplied),
+             node.dataplanes.map { $0.map(\.dataplane).joined(separator: ",") } ?? "-", node.allowed]
+        }
+        let caveats = caveatLines(merged)
+        if !caveats.isEmpty {
+            lines.append("")
+            lines += caveats
         }
         guard merged.totalViolations > 0 else {
-            lines.append("")
-            lines.append("no violations on any node")
+            if merged.verdict == .clean {
+                lines.append("")
+                lines.append("no violations on any node")
+            }
             return lines.joined(separator: "\n") + "\n"
         }
         section("PER DESTINATION", into: &lines,
@@ -41,6 +61,28 @@ public enum MergedReportWriter {
              String(offender.violations), String(offender.unreplied), ports(offender.translatedPorts)]
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// What keeps the fleet from being clean besides violations, one line
+    /// per kind of node, worst first: the nodes named, what was not judged.
+    static func caveatLines(_ merged: MergedReport) -> [String] {
+        MergedVerdict.allCases.compactMap { verdict -> String? in
+            let names = merged.nodeNames(verdict)
+            guard !names.isEmpty else { return nil }
+            let nodes = names.joined(separator: ", ")
+            switch verdict {
+            case .violations, .clean:
+                return nil
+            case .podsBlocked:
+                return "pods blocked on \(nodes): no violation in the table now, but pods there have every port of their own port range outside the allowed ports and a NAT rule keeps them: each of their connections through it fails (see the node's report for the fix)"
+            case .unknown:
+                return "verdict unknown for \(nodes): the report has no verdict (written by an older ctaudit) and counts no violation; audit the node again to tell clean from pods blocked or nothing to audit"
+            case .incomplete:
+                return "incomplete on \(nodes): no violations in what was read, but BPF NAT maps could not all be read (see the warnings): what they translated is not audited"
+            case .nothingToAudit:
+                return "nothing to audit on \(nodes): no source-NAT rule and no source-NATed flow in the audited namespace, so no pod flow there was judged; audit where that node's NAT happens (usually its host namespace)"
+            }
+        }
     }
 
     /// A blank line, the title, the table of the first `top` rows, and how
@@ -66,6 +108,7 @@ public enum MergedReportWriter {
         json.member("schema", schema)
         json.member("reports", merged.nodes.count)
         json.member("superseded", merged.superseded)
+        json.member("verdict", merged.verdict.rawValue)
         json.member("allowed", merged.allowedSets)
         json.object("summary") { json in
             json.member("nodes", merged.nodes.count)
@@ -75,6 +118,13 @@ public enum MergedReportWriter {
             json.member("remapped", merged.totalRemapped)
             json.member("violations", merged.totalViolations)
             json.member("violations_unreplied", merged.totalUnreplied)
+            json.member("node_local", merged.totalNodeLocal)
+        }
+        json.object("dataplanes") { json in
+            for plane in merged.dataplaneTotals {
+                json.key(plane.dataplane)
+                encode(plane, into: &json, nodes: true)
+            }
         }
         json.array("nodes", merged.nodes) { encode($1, into: &$0) }
         json.array("destinations", merged.destinations.prefix(top)) { encode($1, into: &$0) }
@@ -94,6 +144,36 @@ public enum MergedReportWriter {
         json.member("remapped", node.remapped)
         json.member("violations", node.violations)
         json.member("violations_unreplied", node.unreplied)
+        json.member("verdict", node.verdict.rawValue)
+        json.member("reported_verdict", node.reportedVerdict)
+        json.member("node_local", node.nodeLocal)
+        json.key("dataplanes")
+        if let planes = node.dataplanes {
+            json.beginObject()
+            json.member("read", planes.map(\.dataplane))
+            json.object("counts") { json in
+                for plane in planes {
+                    json.key(plane.dataplane)
+                    encode(plane, into: &json)
+                }
+            }
+            json.member("unread_maps", node.unreadMaps)
+            json.member("warnings", node.warnings)
+            json.endObject()
+        } else {
+            json.null()
+        }
+        json.endObject()
+    }
+
+    /// Its counts; `nodes` only in the fleet's totals.
+    static func encode(_ plane: MergedReport.DataplaneCounts, into json: inout JSONWriter, nodes: Bool = false) {
+        json.beginObject()
+        if nodes { json.member("nodes", plane.nodes) }
+        json.member("flows", plane.flows)
+        json.member("snat", plane.snat)
+        json.member("remapped", plane.remapped)
+        json.member("violations", plane.violations)
         json.endObject()
     }
 
