@@ -52,18 +52,18 @@ struct AuditDocument: Sendable {
     }
 
     /// Reads one file's bytes; errors name the file and the field.
-    static func decode(_ bytes: [UInt8], path: String) throws(ReportMergeError) -> AuditDocument {
+    static func decode(_ bytes: [UInt8], path: String) throws(InputFileError) -> AuditDocument {
         guard let root = try? JSONDocument(parsing: bytes), case .object = root else {
-            throw ReportMergeError(path: path, message: "not a JSON object (expected a ctaudit audit report from 'ctaudit audit --format json')")
+            throw InputFileError(path: path, reason: "not a JSON object (expected a ctaudit audit report from 'ctaudit audit --format json')")
         }
         let schema = root["schema"]?.stringValue
         guard schema == JSONReportWriter.schema else {
-            throw ReportMergeError(path: path, message: "schema is \(schema.map { "'\($0)'" } ?? "missing"), expected '\(JSONReportWriter.schema)'")
+            throw InputFileError(path: path, reason: "schema is \(schema.map { "'\($0)'" } ?? "missing"), expected '\(JSONReportWriter.schema)'")
         }
         do {
             return try AuditDocument(Field(value: root, path: ""))
         } catch {
-            throw ReportMergeError(path: path, message: error.message)
+            throw InputFileError(path: path, reason: error.message)
         }
     }
 
@@ -177,17 +177,4 @@ struct AuditDocument: Sendable {
             return result
         }
     }
-}
-
-/// A report file `merge` cannot use: exit 2, naming the file.
-public struct ReportMergeError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var path: String
-    public var message: String
-
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
 }

@@ -8,22 +8,20 @@ import Foundation
 /// superseded: adding them up would count the same long-lived flow twice.
 public enum ReportMerger {
     /// Reads and merges files; `-` is standard input.
-    public static func load(paths: [String]) throws(ReportMergeError) -> MergedReport {
+    public static func load(paths: [String]) throws(InputFileError) -> MergedReport {
         var inputs: [(String, [UInt8])] = []
         for path in paths {
             // Bounded, and refuses devices (InputFile): /dev/zero must not eat the node.
             do {
                 inputs.append((path, path == "-" ? try InputFile.read(descriptor: 0, name: "-") : try InputFile.read(path)))
             } catch where error.reason == "is a directory" {
-                throw ReportMergeError(path: path, message: "is a directory; pass the files, e.g. \(path)/*.json")
-            } catch {
-                throw ReportMergeError(path: path, message: error.reason)
+                throw InputFileError(path: path, reason: "is a directory; pass the files, e.g. \(path)/*.json")
             }
         }
         return try merge(inputs)
     }
 
-    public static func merge(_ inputs: [(path: String, bytes: [UInt8])]) throws(ReportMergeError) -> MergedReport {
+    public static func merge(_ inputs: [(path: String, bytes: [UInt8])]) throws(InputFileError) -> MergedReport {
         var newest: [String: (path: String, document: AuditDocument)] = [:]
         var order: [String] = []
         var merged = MergedReport()
