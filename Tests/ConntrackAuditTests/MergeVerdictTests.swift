@@ -79,6 +79,21 @@ struct MergeVerdictTests {
         #expect((planes["warnings"] as? [String])?.count == 1)
     }
 
+    /// The kernel interrupted the node's dump: entries may be missing, so
+    /// the node is incomplete and the merge says why.
+    @Test func interruptedDumpMakesTheNodeIncomplete() throws {
+        let merged = try ReportMerger.merge([try Self.report(host: "a") { object in
+            var dump = object["dump"] as? [String: Any] ?? [:]
+            dump["interrupted"] = true
+            object["dump"] = dump
+        }])
+        #expect(merged.nodes.first?.dumpInterrupted == true)
+        #expect(merged.verdict == .incomplete)
+        let text = MergedReportWriter.text(merged, top: 20)
+        #expect(text.contains("warning: a: the kernel flagged its dump as interrupted"))
+        #expect(!text.contains("no violations on any node"))
+    }
+
     @Test func podsBlockedOutranksCleanAndFails() throws {
         let merged = try ReportMerger.merge([
             try Self.report(host: "a"), try Self.report(host: "b") { $0["verdict"] = "pods-blocked" },

@@ -46,6 +46,8 @@ struct AuditDocument: Sendable {
     var summary: Summary
     var violations: [Flow]
     var dataplanes: Dataplanes?
+    /// `dump.interrupted`: the kernel flagged the dump (NLM_F_DUMP_INTR), entries may be missing.
+    var dumpInterrupted: Bool?
 
     var allowedDescription: String {
         allowed.map { $0.low == $0.high ? "\($0.low)" : "\($0.low)-\($0.high)" }.joined(separator: ",")
@@ -81,6 +83,7 @@ struct AuditDocument: Sendable {
             flows: try summary["flows"].int(), snat: try summary["snat"].int(), remapped: try summary["remapped"].int(),
             violations: try summary["violations"].int(), violationsUnreplied: try summary["violations_unreplied"].int(),
             nodeLocal: try summary.optional("node_local")?.int())
+        dumpInterrupted = try root.optional("dump")?.optional("interrupted")?.bool()
         dataplanes = try root.optional("dataplanes").map { dataplanes throws(Field.Failure) in
             let counts = dataplanes.optional("counts")
             let read = try dataplanes["read"].array { name throws(Field.Failure) in

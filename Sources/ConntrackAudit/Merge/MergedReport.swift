@@ -26,6 +26,9 @@ public struct MergedReport: Hashable, Sendable {
         public var unreadMaps: [String] = []
         /// The node's dataplane warnings, as its report printed them.
         public var warnings: [String] = []
+        /// The kernel flagged the node's dump as interrupted: entries may be
+        /// missing. Nil when the report does not say.
+        public var dumpInterrupted: Bool?
     }
 
     /// One dataplane's share of a node's (or, summed, the fleet's) counts.

@@ -26,6 +26,9 @@ public enum MergedReportWriter {
         // The node's own warnings already name each map it could not read.
         for node in merged.nodes {
             lines += node.warnings.map { "warning: \(node.name): \($0)" }
+            if node.dumpInterrupted == true {
+                lines.append("warning: \(node.name): the kernel flagged its dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit it again")
+            }
         }
         section("PER NODE", into: &lines,
                 header: ["NODE", "VERDICT", "GENERATED", "FLOWS", "SNAT", "REMAPPED", "NODE-LOCAL", "VIOLATIONS", "UNREPLIED",
@@ -78,7 +81,7 @@ public enum MergedReportWriter {
             case .unknown:
                 return "verdict unknown for \(nodes): the report has no verdict (written by an older ctaudit) and counts no violation; audit the node again to tell clean from pods blocked or nothing to audit"
             case .incomplete:
-                return "incomplete on \(nodes): no violations in what was read, but BPF NAT maps could not all be read (see the warnings): what they translated is not audited"
+                return "incomplete on \(nodes): no violations in what was read, but part of the node was not (see the warnings: a BPF NAT map not read, or an interrupted dump): what was missed is not audited"
             case .nothingToAudit:
                 return "nothing to audit on \(nodes): no source-NAT rule and no source-NATed flow in the audited namespace, so no pod flow there was judged; audit where that node's NAT happens (usually its host namespace)"
             }
@@ -147,6 +150,8 @@ public enum MergedReportWriter {
         json.member("verdict", node.verdict.rawValue)
         json.member("reported_verdict", node.reportedVerdict)
         json.member("node_local", node.nodeLocal)
+        json.key("dump_interrupted")
+        if let interrupted = node.dumpInterrupted { json.bool(interrupted) } else { json.null() }
         json.key("dataplanes")
         if let planes = node.dataplanes {
             json.beginObject()

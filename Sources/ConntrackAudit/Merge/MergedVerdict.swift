@@ -1,8 +1,9 @@
 /// A node's verdict as `merge` reads its report, and the fleet's: the worst
 /// of its nodes. It starts from the node's own audit verdict (`AuditVerdict`)
 /// and is never cleaner than what the report shows: a node that counted no
-/// violation but could not read a BPF NAT map is `incomplete`, one whose
-/// report has no verdict (an older ctaudit) is `unknown`.
+/// violation but could not read a BPF NAT map, or whose dump the kernel
+/// flagged as interrupted, is `incomplete`; one whose report has no verdict
+/// (an older ctaudit) is `unknown`.
 ///
 /// Cases are listed worst first. After the two that fail a connection now,
 /// the ones where something was not judged: a report that does not say

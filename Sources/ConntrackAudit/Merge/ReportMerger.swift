@@ -54,13 +54,14 @@ public enum ReportMerger {
                 remapped: document.summary.remapped, violations: document.summary.violations,
                 unreplied: document.summary.violationsUnreplied,
                 verdict: .of(reported: document.verdict, violations: document.summary.violations,
-                             incomplete: document.dataplanes?.isIncomplete ?? false),
+                             incomplete: (document.dataplanes?.isIncomplete ?? false) || document.dumpInterrupted == true),
                 reportedVerdict: document.verdict, nodeLocal: document.summary.nodeLocal,
                 dataplanes: document.dataplanes?.read.map { plane in
                     MergedReport.DataplaneCounts(dataplane: plane.name, flows: plane.counts.flows, snat: plane.counts.snat,
                                                  remapped: plane.counts.remapped, violations: plane.counts.violations)
                 },
-                unreadMaps: document.dataplanes?.unreadMaps ?? [], warnings: document.dataplanes?.warnings ?? []))
+                unreadMaps: document.dataplanes?.unreadMaps ?? [], warnings: document.dataplanes?.warnings ?? [],
+                dumpInterrupted: document.dumpInterrupted))
             for flow in document.violations {
                 let destinationKey = "\(flow.original.dst)\u{0}\(flow.original.dport ?? -1)\u{0}\(flow.proto)"
                 var destination = destinations[destinationKey] ?? MergedReport.Destination(
