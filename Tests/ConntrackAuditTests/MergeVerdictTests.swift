@@ -33,8 +33,9 @@ struct MergeVerdictTests {
             try Self.report(host: "a", clean: false), try Self.report(host: "b"),
             try Self.report(host: "c") { $0["verdict"] = "nothing-to-audit" },
         ])
-        let verdicts = Dictionary(uniqueKeysWithValues: merged.nodes.map { ($0.host, $0.verdict) })
-        #expect(verdicts == ["a": .violations, "b": .clean, "c": .nothingToAudit])
+        // Worst first: violations, then the node nothing was judged on, then the clean one.
+        #expect(merged.nodes.map(\.host) == ["a", "c", "b"])
+        #expect(merged.nodes.map(\.verdict) == [.violations, .nothingToAudit, .clean])
         #expect(merged.nodes.first { $0.host == "c" }?.reportedVerdict == "nothing-to-audit")
         #expect(merged.verdict == .violations)
         let text = MergedReportWriter.text(merged, top: 20)

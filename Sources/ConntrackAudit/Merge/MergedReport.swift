@@ -68,7 +68,8 @@ public struct MergedReport: Hashable, Sendable {
         public var translatedPorts: Set<Int> = []
     }
 
-    /// Worst first: most violations, then host name.
+    /// Worst first: most violations, then worst verdict (a node not judged
+    /// before a clean one), then host name.
     public var nodes: [Node] = []
     /// Worst first: most unreplied, then most violations.
     public var destinations: [Destination] = []

@@ -32,8 +32,11 @@ public enum MergedVerdict: String, Hashable, Sendable, CaseIterable {
         }
     }
 
+    /// 0 for the worst.
+    var rank: Int { Self.allCases.firstIndex(of: self)! }
+
     /// The worst of `verdicts`; with none, nothing was audited.
     static func worst(_ verdicts: some Sequence<MergedVerdict>) -> MergedVerdict {
-        verdicts.min { allCases.firstIndex(of: $0)! < allCases.firstIndex(of: $1)! } ?? .nothingToAudit
+        verdicts.min { $0.rank < $1.rank } ?? .nothingToAudit
     }
 }

@@ -83,7 +83,9 @@ public enum ReportMerger {
             }
         }
         merged.allowedSets = allowedSets
-        merged.nodes.sort { ($1.violations, $0.host, $0.netns ?? "") < ($0.violations, $1.host, $1.netns ?? "") }
+        merged.nodes.sort {
+            ($1.violations, $0.verdict.rank, $0.host, $0.netns ?? "") < ($0.violations, $1.verdict.rank, $1.host, $1.netns ?? "")
+        }
         merged.destinations = destinations.values.sorted {
             ($1.unreplied, $1.violations, $0.address, $0.port ?? -1, $0.proto) < ($0.unreplied, $0.violations, $1.address, $1.port ?? -1, $1.proto)
         }
