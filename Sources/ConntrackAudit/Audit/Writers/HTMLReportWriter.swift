@@ -18,6 +18,14 @@ public struct HTMLReportWriter: Sendable {
     }
 
     public func render(_ report: AuditReport) -> String {
+        var page = ""
+        write(report) { page += $0 }
+        return page
+    }
+
+    /// Writes the page section by section to `sink`, so stdout gets each
+    /// section as it is made instead of one string of the whole page.
+    public func write(_ report: AuditReport, to sink: (String) -> Void) {
         let summary = report.summary
         let title = "ctaudit audit: \(report.host)"
         var out = """
@@ -89,6 +97,8 @@ public struct HTMLReportWriter: Sendable {
         // violations would push it pages down.
         out += remediesSection(report)
         out += kubernetesSection(report)
+        sink(out)
+        out = ""
 
         if report.violations.total > 0 {
             let pods = TextReportWriter.podsByAddress(report)
@@ -106,6 +116,8 @@ public struct HTMLReportWriter: Sendable {
                 out += "<p class=\"note\">… and \(offenders.count - groupLimit) more pod/destination pairs; <code>--format json</code> lists all.</p>\n"
             }
             out += "</section>\n"
+            sink(out)
+            out = ""
             out += Self.firewallDropsSection(report)
             out += "<section id=\"evidence\"><h2>Evidence (worst first)</h2>\n" + HTML.table(
                 id: "violation-table",
@@ -125,7 +137,7 @@ public struct HTMLReportWriter: Sendable {
                 numeric: [6, 7]) + "</section>\n"
         }
         out += "<footer>ctaudit · read-only conntrack audit · schema of the JSON equivalent: \(JSONReportWriter.schema)</footer>\n"
-        return out + "</body>\n</html>\n"
+        sink(out + "</body>\n</html>\n")
     }
 
     /// The header's policy: the allowed ports (`--allow`), or the firewall files read.
