@@ -103,27 +103,29 @@ public struct HTMLReportWriter: Sendable {
         if report.violations.total > 0 {
             let pods = TextReportWriter.podsByAddress(report)
             let offenders = OffenderGroup.worst(report.violations, limit: groupLimit)
-            out += "<section id=\"offenders\"><h2>Offenders (pod → destination)</h2>\n" + HTML.table(
+            sink("<section id=\"offenders\"><h2>Offenders (pod → destination)</h2>\n")
+            HTML.table(
                 id: "offender-table",
                 header: ["pod", "destination", "proto", "violations", "unreplied", "remapped", "translated ports"],
-                rows: offenders.groups.map { group in
+                rows: offenders.groups.lazy.map { group in
                     [TextReportWriter().podCell(group.podSource, pods: pods), endpoint(group.destination, group.destinationPort), group.proto.name,
                      String(group.violations), String(group.unreplied), String(group.remapped),
                      ports(group.translatedPorts)]
                 },
-                numeric: [3, 4, 5])
+                numeric: [3, 4, 5], to: sink)
             if offenders.count > groupLimit {
                 out += "<p class=\"note\">… and \(offenders.count - groupLimit) more pod/destination pairs; <code>--format json</code> lists all.</p>\n"
             }
             out += "</section>\n"
+            out += Self.firewallDropsSection(report)
+            out += "<section id=\"evidence\"><h2>Evidence (worst first)</h2>\n"
             sink(out)
             out = ""
-            out += Self.firewallDropsSection(report)
-            out += "<section id=\"evidence\"><h2>Evidence (worst first)</h2>\n" + HTML.table(
+            HTML.table(
                 id: "violation-table",
                 header: ["pod", "proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
-                rows: report.violations.prefix(flowLimit).map { [TextReportWriter().podCell($0.podSource, pods: pods)] + evidenceRow($0) },
-                numeric: [7, 8])
+                rows: report.violations.prefix(flowLimit).lazy.map { [TextReportWriter().podCell($0.podSource, pods: pods)] + evidenceRow($0) },
+                numeric: [7, 8], to: sink)
             if report.violations.total > flowLimit {
                 out += "<p class=\"note\">… and \(report.violations.total - flowLimit) more; <code>--format json</code> lists all.</p>\n"
             }
