@@ -10,7 +10,7 @@ struct ViolationRetentionTests {
     /// Many pods, destinations and ports: many groups, ties in the worst-first
     /// key (same pod, destination and port), both families, some spilled.
     static func flows(count: Int, seed: UInt64) -> [Flow] {
-        var generator = SplitMix(seed: seed)
+        var generator = SplitMix64(seed: seed)  // seeded: a failure reproduces
         return (0..<count).map { index in
             let v6 = generator.next() % 4 == 0
             let pod = Int(generator.next() % 40) + 1
@@ -56,6 +56,29 @@ struct ViolationRetentionTests {
         #expect(worst.violations.podSources == all.violations.podSources)
     }
 
+    /// Grouping sorts packed keys; a plain dictionary over whole violations
+    /// (spilled ones and mixed families included) gives the same groups.
+    @Test func groupsMatchADictionaryOverWholeViolations() {
+        var violations = Self.flows(count: 1_500, seed: 3).map { Violation(flow: $0) }
+        violations += ViolationListTests.samples()
+        violations.append(Violation(flow: FlowFactory.flow(id: 77), ageSeconds: .max))  // spilled, same group as a packed one
+        let list = ViolationList(violations)
+        struct Key: Hashable { var source, destination: IPAddress; var port: UInt16; var proto: IPProtocol }
+        var reference: [Key: OffenderGroup] = [:]
+        var ports: [Key: Set<UInt16>] = [:]
+        for violation in violations {
+            let original = violation.flow.original
+            let key = Key(source: original.source, destination: original.destination, port: original.destinationPort, proto: original.proto)
+            reference[key, default: OffenderGroup(podSource: key.source, destination: key.destination,
+                                                  destinationPort: key.port, proto: key.proto)].violations += 1
+            if violation.isUnreplied { reference[key]!.unreplied += 1 }
+            if violation.isRemapped { reference[key]!.remapped += 1 }
+            ports[key, default: []].insert(violation.translatedPort)
+        }
+        for key in reference.keys { reference[key]!.translatedPorts = ports[key]!.sorted() }
+        #expect(OffenderGroup.group(list) == reference.values.sorted { $0.isWorse(than: $1) })
+    }
+
     @Test func textHTMLAndPrometheusPrintTheSame() {
         let flows = Self.flows(count: 3_000, seed: 42)
         let all = Self.report(flows, policy: Self.policy, retention: .all)
@@ -84,18 +107,5 @@ struct ViolationRetentionTests {
         #expect(handMade.firewallDrops == all.firewallDrops)
         let text = TextReportWriter(flowLimit: 5, groupLimit: 5)
         #expect(text.render(worst) == text.render(all))
-    }
-}
-
-/// A seedable generator, so a failure reproduces.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

@@ -40,6 +40,12 @@ struct PackedViolationFacts: Sendable {
         self.flags = flags
     }
 
+    /// See `ViolationList.groupKey(at:)`.
+    var groupKey: (UInt64, UInt32) {
+        let families = UInt32(flags.intersection([.sourceIPv6, .destinationIPv6]).rawValue)
+        return (UInt64(source) << 32 | UInt64(destination), UInt32(destinationPort) << 16 | UInt32(proto) << 8 | families)
+    }
+
     func facts(in table: IPv6AddressTable) -> ViolationFacts {
         ViolationFacts(
             source: flags.contains(.sourceIPv6) ? table[source] : IPAddress(ipv4: source),

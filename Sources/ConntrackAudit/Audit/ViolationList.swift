@@ -25,7 +25,7 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
     private var worst: WorstViolationHeap?
     private var table = IPv6AddressTable()
     /// Violations that do not pack (see `ViolationRecord`), kept whole.
-    private var spilled: [Violation] = []
+    private var spilled: [(violation: Violation, facts: PackedViolationFacts)] = []
     /// The record behind each position once sorted; nil: arrival order.
     private var order: [UInt32]?
     /// The pod behind each violating source address (`attributePods`).
@@ -61,12 +61,12 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
     }
 
     private func materialize(_ record: ViolationRecord) -> Violation {
-        record.isSpilled ? spilled[Int(record.id)] : record.violation(in: table)
+        record.isSpilled ? spilled[Int(record.id)].violation : record.violation(in: table)
     }
 
     private mutating func pack(_ violation: Violation) -> ViolationRecord {
         if let record = ViolationRecord(violation, table: &table) { return record }
-        spilled.append(violation)
+        spilled.append((violation, PackedViolationFacts(ViolationFacts(violation), table: &table)))
         return ViolationRecord(spilled: spilled.count - 1, like: violation)
     }
 
@@ -116,8 +116,18 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
     func facts(at index: Int) -> ViolationFacts {
         if worst != nil { return keys[index].facts(in: table) }
         let record = records[index]
-        if record.isSpilled { return ViolationFacts(spilled[Int(record.id)]) }
+        if record.isSpilled { return ViolationFacts(spilled[Int(record.id)].violation) }
         return record.facts(in: table)
+    }
+
+    /// The (pod, destination, port, protocol) of violation `index` as two
+    /// integers, equal exactly when those are: addresses by their slot (an
+    /// IPv4 address itself, an IPv6 one's index in the table), with their
+    /// families. Grouping sorts on these instead of decoding addresses.
+    func groupKey(at index: Int) -> (UInt64, UInt32) {
+        if worst != nil { return keys[index].groupKey }
+        let record = records[index]
+        return record.isSpilled ? spilled[Int(record.id)].facts.groupKey : record.groupKey
     }
 
     /// Facts of every violation, in arrival order.
@@ -147,7 +157,7 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
 
     private func sortKey(_ slot: Int) -> WorstFirstKey {
         let record = records[slot]
-        return record.isSpilled ? WorstFirstKey(spilled[Int(record.id)]) : record.worstFirstKey(in: table)
+        return record.isSpilled ? WorstFirstKey(spilled[Int(record.id)].violation) : record.worstFirstKey(in: table)
     }
 }
 

@@ -143,6 +143,13 @@ struct ViolationRecord: Sendable {
             dataplane: Self.dataplanes[Int(dataplane)])
     }
 
+    /// As `PackedViolationFacts.groupKey`: both addresses of a record share its family.
+    var groupKey: (UInt64, UInt32) {
+        let families: UInt32 = flags.contains(.ipv6) ? 0b11 : 0
+        let destinationPort = flags.contains(.originalICMP) ? 0 : ports.1
+        return (UInt64(addresses.0) << 32 | UInt64(addresses.1), UInt32(destinationPort) << 16 | UInt32(proto) << 8 | families)
+    }
+
     /// What `Violation.worstFirst` compares.
     func worstFirstKey(in table: IPv6AddressTable) -> WorstFirstKey {
         let portless = flags.contains(.originalICMP)

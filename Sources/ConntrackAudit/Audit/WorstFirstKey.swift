@@ -9,21 +9,6 @@ struct WorstFirstKey: Sendable {
     var proto: UInt8
     var sourcePort: UInt16
 
-    init(unreplied: Bool, source: IPAddress, destination: IPAddress, destinationPort: UInt16, proto: UInt8, sourcePort: UInt16) {
-        self.unreplied = unreplied
-        self.source = source
-        self.destination = destination
-        self.destinationPort = destinationPort
-        self.proto = proto
-        self.sourcePort = sourcePort
-    }
-
-    init(_ violation: Violation) {
-        let original = violation.flow.original
-        self.init(unreplied: violation.isUnreplied, source: original.source, destination: original.destination,
-                  destinationPort: original.destinationPort, proto: original.proto.rawValue, sourcePort: original.sourcePort)
-    }
-
     func isWorse(than other: WorstFirstKey) -> Bool {
         if unreplied != other.unreplied { return unreplied }
         if (source, destination) != (other.source, other.destination) {
@@ -32,5 +17,13 @@ struct WorstFirstKey: Sendable {
         if destinationPort != other.destinationPort { return destinationPort < other.destinationPort }
         if proto != other.proto { return proto < other.proto }
         return sourcePort < other.sourcePort
+    }
+}
+
+extension WorstFirstKey {
+    init(_ violation: Violation) {
+        let original = violation.flow.original
+        self.init(unreplied: violation.isUnreplied, source: original.source, destination: original.destination,
+                  destinationPort: original.destinationPort, proto: original.proto.rawValue, sourcePort: original.sourcePort)
     }
 }
