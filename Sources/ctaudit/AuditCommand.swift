@@ -51,7 +51,7 @@ struct AuditCommand: ParsableCommand {
         case html
     }
 
-    @OptionGroup var target: TargetOptions
+    @OptionGroup var target: TargetOptions<KubernetesOptions>
     @OptionGroup var reportOutput: ReportOutputOptions
     @OptionGroup var textfile: TextfileOptions
     @OptionGroup var dataplane: DataplaneOptions

@@ -41,7 +41,7 @@ struct StatsCommand: ParsableCommand {
         case prometheus
     }
 
-    @OptionGroup var target: TargetOptions
+    @OptionGroup var target: TargetOptions<NodeRootOptions>
     @OptionGroup var textfile: TextfileOptions
 
     @Option(name: .long, help: "Output format: text, json, or prometheus (textfile format, the same as --textfile writes).")
