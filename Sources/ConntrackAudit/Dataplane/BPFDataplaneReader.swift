@@ -94,7 +94,7 @@ public struct BPFDataplaneReader: Sendable {
                 throw BPFError.unknownLayout(path: path, found: map.facts, expected: layout.expectation)
             }
             var translations = 0, malformed = 0, unpaired = 0
-            let entries = try map.forEachEntry(batched: batchLookup) { key, value in
+            let entries = try map.forEachEntry(batched: batchLookup) { (key, value) throws(BPFError) in
                 guard let entry = try? CiliumSNATEntry.decode(key: key, value: value, layout: layout) else {
                     malformed += 1
                     return
@@ -127,7 +127,7 @@ public struct BPFDataplaneReader: Sendable {
                 throw BPFError.unknownLayout(path: path, found: map.facts, expected: layout.expectation)
             }
             var translations = 0, malformed = 0
-            let entries = try map.forEachEntry(batched: batchLookup) { key, value in
+            let entries = try map.forEachEntry(batched: batchLookup) { (key, value) throws(BPFError) in
                 let flow: Flow?
                 do { flow = try CalicoHostPortNAT.decode(key: key, value: value, layout: layout) } catch {
                     malformed += 1
