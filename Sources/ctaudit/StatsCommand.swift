@@ -73,7 +73,10 @@ struct StatsCommand: ParsableCommand {
         if quietOption.quiet { return }
         switch format {
         case .json: Console.out(StatsJSONWriter.render(report, top: top))
-        case .text: Console.out(StatsTextWriter(color: Terminal.wantsColor, perCPU: perCPU, top: top).render(report))
+        case .text:
+            var writer = StatsTextWriter(color: Terminal.wantsColor, perCPU: perCPU, top: top)
+            writer.hints = .flags
+            Console.out(writer.render(report))
         case .prometheus: Console.out(StatsPrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
         }
     }

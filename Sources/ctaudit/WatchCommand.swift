@@ -96,6 +96,7 @@ struct WatchCommand: ParsableCommand {
         let server = try counters.startServer()
         let watcher = try Watcher(
             policy: watchPolicy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
+        watcher.hints = .flags
         let signals = try WatchStopSignals()
         let text = WatchTextWriter(color: format == .text && Terminal.wantsColor, firewall: watchPolicy.firewall)
         // Always say what is watched: a silent terminal must not look like a hang.

@@ -67,7 +67,8 @@ struct MergeTests {
 
     @Test func topLimitsTheLists() throws {
         let merged = try ReportMerger.merge(Self.inputs())
-        let text = MergedReportWriter.text(merged, top: 1)
+        #expect(MergedReportWriter.text(merged, top: 1).contains("… and 5 more offenders (a larger limit)"))
+        let text = MergedReportWriter.text(merged, top: 1, hints: .ctauditFlags)
         #expect(text.contains("… and 5 more offenders (--top N)"))
     }
 

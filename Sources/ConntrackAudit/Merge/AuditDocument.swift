@@ -35,9 +35,9 @@ struct AuditDocument: Sendable {
     }
 
     /// Reads one file's bytes; errors name the file and the field.
-    static func decode(_ bytes: [UInt8], path: String) throws(ReportMergeError) -> AuditDocument {
+    static func decode(_ bytes: [UInt8], path: String, hints: ReaderHintWording = .plain) throws(ReportMergeError) -> AuditDocument {
         guard let root = try? JSONDocument(parsing: bytes), case .object = root else {
-            throw ReportMergeError(path: path, message: "not a JSON object (expected a ctaudit audit report from 'ctaudit audit --format json')")
+            throw ReportMergeError(path: path, message: "not a JSON object (expected a ctaudit audit report \(hints(.auditJSONReport)))")
         }
         let schema = root["schema"]?.stringValue
         guard schema == JSONReportWriter.schema else {

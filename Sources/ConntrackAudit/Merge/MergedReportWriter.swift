@@ -3,7 +3,7 @@
 public enum MergedReportWriter {
     public static let schema = "ctaudit.merge/v1"
 
-    public static func text(_ merged: MergedReport, top: Int) -> String {
+    public static func text(_ merged: MergedReport, top: Int, hints: ReaderHintWording = .plain) -> String {
         var lines: [String] = []
         lines.append("ctaudit merge: \(merged.nodes.count) node report(s), \(merged.affectedNodes) with violations")
         lines.append("flows \(merged.totalFlows)   snat \(merged.totalSNAT)   remapped \(merged.totalRemapped)   "
@@ -50,7 +50,7 @@ public enum MergedReportWriter {
                  String(offender.violations), String(offender.unreplied), ports(offender.translatedPorts)]
             },
             numeric: [4, 5])
-        if merged.offenders.count > top { lines.append("… and \(merged.offenders.count - top) more offenders (--top N)") }
+        if merged.offenders.count > top { lines.append("… and \(merged.offenders.count - top) more offenders (\(hints(.moreRows)))") }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -68,7 +68,8 @@ public struct MergedReport: Hashable, Sendable {
 /// superseded: adding them up would count the same long-lived flow twice.
 public enum ReportMerger {
     /// Reads and merges files; `-` is standard input.
-    public static func load(paths: [String]) throws(ReportMergeError) -> MergedReport {
+    /// `hints`: how errors name where a report comes from (the caller's words).
+    public static func load(paths: [String], hints: ReaderHintWording = .plain) throws(ReportMergeError) -> MergedReport {
         var inputs: [(String, [UInt8])] = []
         for path in paths {
             // Bounded, and refuses devices (InputFile): /dev/zero must not eat the node.
@@ -80,15 +81,17 @@ public enum ReportMerger {
                 throw ReportMergeError(path: path, message: error.reason)
             }
         }
-        return try merge(inputs)
+        return try merge(inputs, hints: hints)
     }
 
-    public static func merge(_ inputs: [(path: String, bytes: [UInt8])]) throws(ReportMergeError) -> MergedReport {
+    public static func merge(
+        _ inputs: [(path: String, bytes: [UInt8])], hints: ReaderHintWording = .plain
+    ) throws(ReportMergeError) -> MergedReport {
         var newest: [String: (path: String, document: AuditDocument)] = [:]
         var order: [String] = []
         var merged = MergedReport()
         for (path, data) in inputs {
-            let document = try AuditDocument.decode(data, path: path)
+            let document = try AuditDocument.decode(data, path: path, hints: hints)
             let key = document.host + "\u{0}" + (document.netns ?? "")
             if let existing = newest[key] {
                 // RFC 3339 UTC strings of one format sort by time.
