@@ -65,7 +65,7 @@ struct KubernetesReportTests {
         #expect(lookups == ["10.244.1.7": "identified", "10.244.1.9": "ip_only", "10.244.1.11": "ambiguous"])
 
         // --no-pods: attribution never ran, so no violation has a pod.
-        for index in report.violations.indices { report.violations[index].pod = nil }
+        report.violations.attributePods([:])
         let disabled = try Self.lookups(JSONReportWriter.render(report))
         #expect(Set(disabled.values) == ["disabled"] && disabled.count == 3)
         let object = JSONWriter.text(.compact) {

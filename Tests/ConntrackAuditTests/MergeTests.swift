@@ -36,9 +36,7 @@ struct MergeTests {
         var identity = PodIdentity(ip: report.violations[0].podSource)
         identity.name = "web-1"
         identity.namespace = "shop"
-        for index in report.violations.indices where report.violations[index].podSource == identity.ip {
-            report.violations[index].pod = identity
-        }
+        report.violations.attributePods([identity.ip: identity])
         let merged = try ReportMerger.merge([("node-9.json", Self.bytes(report))])
         let named = merged.offenders.filter { $0.pod == identity.ip.description }
         #expect(!named.isEmpty && named.allSatisfy { $0.podName == "shop/web-1" })

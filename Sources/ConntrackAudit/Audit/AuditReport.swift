@@ -9,11 +9,11 @@ public struct AuditReport: Sendable {
     public var generatedAt: String
     public var policy: AuditPolicy
     public var summary: AuditSummary
-    /// Worst first.
-    public var violations: [Violation]
+    /// Worst first, packed (`ViolationList`).
+    public var violations: ViolationList
     /// Flows whose peer is on this node, when they were listed (`--all`);
     /// `summary.nodeLocal` counts them either way.
-    public var nodeLocalFlows: [Violation] = []
+    public var nodeLocalFlows = ViolationList()
     /// Whether `nodeLocalFlows` holds them all (`--all`), not just nothing.
     public var listsNodeLocal = false
     /// Source-NAT rules seen in the audited namespace: nil when not read.
@@ -41,7 +41,7 @@ public struct AuditReport: Sendable {
 
     public init(
         host: String, netns: String?, generatedAt: String, policy: AuditPolicy,
-        summary: AuditSummary, violations: [Violation], dump: DumpResult, tableSize: TableSize?,
+        summary: AuditSummary, violations: ViolationList, dump: DumpResult, tableSize: TableSize?,
         translatedPorts: PortHistogram? = nil, durationSeconds: Double? = nil
     ) {
         self.translatedPorts = translatedPorts

@@ -26,10 +26,10 @@ public struct OffenderGroup: Hashable, Sendable {
     /// Sorts indices by the group key and sweeps the runs: memory is one index
     /// per violation plus the groups themselves, where a hash table of groups
     /// cost about 10 MB at 30 000 violations.
-    public static func group(_ violations: [Violation]) -> [OffenderGroup] {
+    public static func group(_ violations: ViolationList) -> [OffenderGroup] {
         func key(_ index: Int) -> (IPAddress, IPAddress, UInt16, UInt8) {
-            let original = violations[index].flow.original
-            return (original.source, original.destination, original.destinationPort, original.proto.rawValue)
+            let facts = violations.facts(at: index)
+            return (facts.source, facts.destination, facts.destinationPort, facts.proto.rawValue)
         }
         var order = Array(violations.indices)
         order.sort { key($0) < key($1) }
@@ -37,15 +37,15 @@ public struct OffenderGroup: Hashable, Sendable {
         var ports: [UInt16] = []
         var start = 0
         while start < order.count {
-            let first = violations[order[start]].flow
+            let first = violations.facts(at: order[start])
             var group = OffenderGroup(
-                podSource: first.original.source, destination: first.original.destination,
-                destinationPort: first.original.destinationPort, proto: first.proto)
+                podSource: first.source, destination: first.destination,
+                destinationPort: first.destinationPort, proto: first.proto)
             let groupKey = key(order[start])
             ports.removeAll(keepingCapacity: true)
             var end = start
             while end < order.count, end == start || key(order[end]) == groupKey {
-                let violation = violations[order[end]]
+                let violation = violations.facts(at: order[end])
                 group.violations += 1
                 if violation.isUnreplied { group.unreplied += 1 }
                 if violation.isRemapped { group.remapped += 1 }

@@ -40,19 +40,8 @@ public struct KubernetesAwareness: Sendable {
         defer { report.kubernetes = context }
         guard attributePods else { return }
         var attribution = PodAttribution.load(root: root, excluding: namespace.map { [$0] } ?? [])
-        let identities = attribution.identify(report.violations.map(\.podSource))
-        // One shared identity per pod: the first violation of an address gets
-        // it, the others point at the same one.
-        var first: [IPAddress: Int] = [:]
-        for index in report.violations.indices {
-            let address = report.violations[index].podSource
-            if let earlier = first[address] {
-                report.violations[index].sharePod(with: report.violations[earlier])
-            } else {
-                report.violations[index].pod = identities[address]
-                first[address] = index
-            }
-        }
+        // One identity per pod address, however many violations it has.
+        report.violations.attributePods(attribution.identify(report.violations.podSources))
         let scan = PodPortRangeScan.scan(attribution: &attribution, allowed: report.policy.allowed,
                                          podNetworks: report.policy.podNetworks, violations: report.violations)
         context.portRangeFindings = scan.findings

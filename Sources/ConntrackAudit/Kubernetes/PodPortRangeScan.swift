@@ -14,13 +14,14 @@ public enum PodPortRangeScan {
     /// address in `podNetworks`, or with any address when none are known.
     public static func scan(
         attribution: inout PodAttribution, allowed: PortRangeSet, podNetworks: [IPNetwork],
-        violations: [Violation] = []
+        violations: ViolationList = []
     ) -> Result {
         var result = Result()
-        // Kept-port violations per source address, once (not per namespace).
-        var keptPort: [IPAddress: [Violation]] = [:]
+        // Kept-port violations per source address, counted once (not per
+        // namespace); an address has one pod, so its count goes to one place.
+        var keptPort: [IPAddress: (count: Int, pod: PodIdentity?)] = [:]
         for violation in violations where !violation.isRemapped {
-            keptPort[violation.podSource, default: []].append(violation)
+            keptPort[violation.podSource, default: (0, violation.pod)].count += 1
         }
         for namespace in attribution.live.namespaces {
             let podAddresses = namespace.addresses.filter { address in
@@ -48,10 +49,9 @@ public enum PodPortRangeScan {
             // A violation is this pod's when attribution pinned it here, or
             // (not attributed) when its source is one of this pod's addresses.
             finding.keptPortViolations = namespace.addresses.reduce(0) { count, address in
-                count + (keptPort[address] ?? []).filter { violation in
-                    guard let owner = violation.pod?.netns else { return violation.pod?.otherNetns.isEmpty ?? true }
-                    return owner == namespace.label
-                }.count
+                guard let kept = keptPort[address] else { return count }
+                let owned = if let owner = kept.pod?.netns { owner == namespace.label } else { kept.pod?.otherNetns.isEmpty ?? true }
+                return count + (owned ? kept.count : 0)
             }
             result.findings.append(finding)
         }

@@ -133,7 +133,7 @@ public struct HTMLReportWriter: Sendable {
     }
 
     /// A chart of violations only, for reports built without the full histogram.
-    static func histogram(of violations: [Violation]) -> PortHistogram {
+    static func histogram(of violations: ViolationList) -> PortHistogram {
         var histogram = PortHistogram()
         for violation in violations { histogram.add(port: violation.translatedPort, violation: true) }
         return histogram

@@ -1,0 +1,86 @@
+import Conntrack
+import Testing
+@testable import ConntrackAudit
+
+/// The packed list gives back exactly the violations put in.
+@Suite("Violation list: packed storage")
+struct ViolationListTests {
+    static func samples() -> [Violation] {
+        var zoned = FlowFactory.flow(id: nil, state: .tcp(3), timeout: nil)
+        zoned.zone = 7
+        zoned.originalZone = 7
+        zoned.replyZone = 9
+        zoned.mark = 0xdead_beef
+        zoned.startedAtNanoseconds = 1_764_500_000_123_456_789
+        var sctp = FlowFactory.flow(id: 3, proto: .sctp, pod: "fd00:10:244::3", server: "2001:db8:2::10", node: "2001:db8:1::2")
+        sctp.protocolState = .sctp(4)
+        var dccp = FlowFactory.flow(id: 4, proto: .dccp)
+        dccp.protocolState = .dccp(4)
+        // An ICMP key next to ports: cannot pack, kept whole.
+        var odd = FlowFactory.flow(id: 5)
+        odd.original.icmp = Tuple.ICMPKey(id: 1, type: 2, code: 3)
+        // Mixed families in one entry: cannot pack either.
+        var mixed = FlowFactory.flow(id: 6)
+        mixed.reply.destination = IPAddress("2001:db8:1::2")!
+        return [
+            Violation(flow: FlowFactory.flow(), ageSeconds: 42),
+            Violation(flow: zoned, ageSeconds: nil, dataplane: .cilium),
+            Violation(flow: FlowFactory.flow(id: 2, proto: .icmp), ageSeconds: 0, dataplane: .calico),
+            Violation(flow: FlowFactory.flow(id: 9, proto: .udp, pod: "fd00:10:244::3", server: "2001:db8:2::10",
+                                             node: "2001:db8:1::2", status: [.sourceNAT, .seenReply])),
+            Violation(flow: sctp, ageSeconds: UInt64(UInt32.max)),
+            Violation(flow: dccp, ageSeconds: UInt64(UInt32.max) + 1),
+            Violation(flow: odd),
+            Violation(flow: mixed),
+        ]
+    }
+
+    @Test func roundTripsEveryField() {
+        let samples = Self.samples()
+        let list = ViolationList(samples)
+        #expect(list.count == samples.count)
+        #expect(Array(list) == samples)
+    }
+
+    @Test func factsMatchTheWholeViolation() {
+        let samples = Self.samples()
+        let list = ViolationList(samples)
+        for (position, violation) in samples.enumerated() {
+            let facts = list.facts(at: position)
+            let expected = ViolationFacts(violation)
+            #expect(facts.source == expected.source && facts.destination == expected.destination)
+            #expect(facts.destinationPort == expected.destinationPort && facts.proto == expected.proto)
+            #expect(facts.translatedPort == expected.translatedPort && facts.isUnreplied == expected.isUnreplied)
+            #expect(facts.isRemapped == expected.isRemapped && facts.dataplane == expected.dataplane)
+        }
+    }
+
+    @Test func crossesChunksAndKeepsOrderAfterSorting() {
+        let violations = (0..<2_500).map { index in
+            Violation(flow: FlowFactory.flow(id: UInt32(index), pod: "10.244.\(index / 250).\(index % 250 + 1)",
+                                             translatedPort: UInt16(index % 30_000)))
+        }
+        var list = ViolationList(violations)
+        #expect(Array(list) == violations)
+        list.sortWorstFirst()
+        #expect(Array(list) == violations.sorted(by: Violation.worstFirst))
+        // Appending after sorting adds at the end, as an array would.
+        let late = Violation(flow: FlowFactory.flow(id: 99_999, pod: "10.244.0.1"))
+        list.append(late)
+        #expect(list.last == late && list.count == 2_501)
+    }
+
+    @Test func onePodPerSourceAddress() {
+        var identity = PodIdentity(ip: IPAddress("10.244.0.3")!)
+        identity.name = "web-1"
+        var named = Violation(flow: FlowFactory.flow(id: 1))
+        named.pod = identity
+        var list: ViolationList = [named, Violation(flow: FlowFactory.flow(id: 2)),
+                                   Violation(flow: FlowFactory.flow(id: 3, pod: "10.244.0.4"))]
+        // A pod given with one violation names its address's others too.
+        #expect(list.map(\.pod?.name) == ["web-1", "web-1", nil])
+        #expect(list.podSources == [IPAddress("10.244.0.3")!, IPAddress("10.244.0.4")!])
+        list.attributePods([:])
+        #expect(list.allSatisfy { $0.pod == nil })
+    }
+}
