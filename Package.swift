@@ -51,6 +51,7 @@ let package = Package(
             name: "ConntrackAudit",
             dependencies: [
                 "Conntrack",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
@@ -61,6 +62,7 @@ let package = Package(
                 "Conntrack",
                 "ConntrackAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSettings
         ),

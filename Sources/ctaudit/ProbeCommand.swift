@@ -2,11 +2,7 @@ import ArgumentParser
 import Conntrack
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

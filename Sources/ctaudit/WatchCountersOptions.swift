@@ -1,11 +1,7 @@
 import ArgumentParser
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `watch --listen/--textfile`: the long-running counters mode. Instead of
 /// printing records, `watch` keeps Prometheus counters (docs/WATCH.md) and

@@ -2,11 +2,7 @@ internal import CConntrack
 internal import CConntrackShim
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A read-only descriptor of one pinned BPF map. Opened with BPF_OBJ_GET and
 /// BPF_F_RDONLY: nothing here can change the map.

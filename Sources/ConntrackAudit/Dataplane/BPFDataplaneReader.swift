@@ -1,10 +1,6 @@
 import Conntrack
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Finds the BPF NAT maps of Cilium and Calico under a bpffs directory and
 /// feeds every translation they hold into an audit, as flows of their
