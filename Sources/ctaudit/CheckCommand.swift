@@ -85,7 +85,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var quietOption: QuietOption
 
     func validate() throws {
-        try ReportOutputOptions.validateOutput(output)
+        try OutputPath.validateDirectory(of: output, option: "--output")
         if pods && (!iptablesSaveFiles.isEmpty || !nftJSONFiles.isEmpty) {
             throw ValidationError("--pods reads live namespaces; it cannot be combined with --iptables-save/--nft-json (use --port-range)")
         }

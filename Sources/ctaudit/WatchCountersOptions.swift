@@ -38,6 +38,7 @@ struct WatchCountersOptions: ParsableArguments {
         if let listen {
             do { _ = try ListenAddress(parsing: listen) } catch { throw ValidationError(error.description) }
         }
+        try OutputPath.validateDirectory(of: textfile, option: "--textfile")
     }
 
     var intervalNanoseconds: UInt64 { UInt64(interval * 1e9) }

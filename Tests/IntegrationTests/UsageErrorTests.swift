@@ -17,6 +17,11 @@ struct UsageErrorTests {
         (["stats", "--netns", "ctaudit-no-such-namespace"], Int32(2), "no network namespace of that name"),
         (["watch", "--root", "/ctaudit-no-such-dir"], Int32(2), "--root /ctaudit-no-such-dir: not a directory"),
         (["stats", "--root", "/ctaudit-no-such-dir"], Int32(2), "--root /ctaudit-no-such-dir: not a directory"),
+        // A file to write into a missing directory: said before any work.
+        (["watch", "--textfile", "/ctaudit-no-such-dir/watch.prom"], Int32(2), "--textfile /ctaudit-no-such-dir/watch.prom: directory /ctaudit-no-such-dir does not exist"),
+        (["audit", "--textfile", "/ctaudit-no-such-dir/audit.prom"], Int32(2), "--textfile /ctaudit-no-such-dir/audit.prom: directory /ctaudit-no-such-dir does not exist"),
+        (["stats", "--textfile", "/ctaudit-no-such-dir/stats.prom"], Int32(2), "--textfile /ctaudit-no-such-dir/stats.prom: directory /ctaudit-no-such-dir does not exist"),
+        (["audit", "--output", "/ctaudit-no-such-dir/report.txt"], Int32(2), "--output /ctaudit-no-such-dir/report.txt: directory /ctaudit-no-such-dir does not exist"),
         // --no-pods is still accepted where it is hidden: the error is --root's, not an unknown option.
         (["stats", "--no-pods", "--root", "/ctaudit-no-such-dir"], Int32(2), "--root /ctaudit-no-such-dir: not a directory"),
         (["watch", "--no-pods", "--root", "/ctaudit-no-such-dir"], Int32(2), "--root /ctaudit-no-such-dir: not a directory"),
