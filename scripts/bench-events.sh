@@ -52,40 +52,12 @@ BUFFER=8M
 SETTLE=1
 CTAUDIT=$ROOT/.build/release/ctaudit
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case $1 in
-	--rates) RATES=$2; shift 2 ;;
-	--search) SEARCH=$2; shift 2 ;;
-	--bisect) BISECT=$2; shift 2 ;;
-	--entries) ENTRIES=$2; shift 2 ;;
-	--violation-percent) VIOLATION_PERCENT=$2; shift 2 ;;
-	--buffer) BUFFER=$2; shift 2 ;;
-	--settle) SETTLE=$2; shift 2 ;;
-	--ctaudit) CTAUDIT=$2; shift 2 ;;
-	-h|--help) usage ;;
-	*) echo "bench-events.sh: unknown argument $1" >&2; usage ;;
-	esac
-done
-
-die() { echo "bench-events.sh: $*" >&2; exit 3; }
-log() { echo "bench-events.sh: $*" >&2; }
-[ "$(id -u)" = 0 ] || die "must run as root (namespaces, ctnetlink)"
-for tool in gcc pkg-config conntrack ip; do command -v $tool >/dev/null || die "missing $tool"; done
+. "$HERE/bench/bench-common.sh"
+bench_options 2,10 --rates RATES --search SEARCH --bisect BISECT --entries ENTRIES \
+	--violation-percent VIOLATION_PERCENT --buffer BUFFER --settle SETTLE --ctaudit CTAUDIT -- "$@"
+bench_start gcc pkg-config conntrack ip
 [ -x "$CTAUDIT" ] || die "no ctaudit at $CTAUDIT (swift build -c release, or --ctaudit PATH)"
-
-WORK=$(mktemp -d)
-BUILD=$WORK
-NAMESPACES=()
-READERS=()  # watch / conntrack -E processes still running (killed on any exit)
-cleanup() {
-	local pid
-	for pid in "${READERS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-gcc -O2 -o "$BUILD/ctflood" "$HERE/bench-events/ctflood.c" $(pkg-config --cflags --libs libmnl)
+bench_build ctflood "$HERE/bench-events/ctflood.c" libmnl
 gcc -O2 -shared -fPIC -o "$BUILD/rcvbuf-preload.so" "$HERE/bench-events/rcvbuf-preload.c" -ldl
 
 bytes() {  # 8M -> 8388608 (conntrack -b wants bytes)
@@ -112,11 +84,7 @@ run_flood() {
 
 # fresh_namespace TAG: sets NS. Not called in $( ): the list cleanup reads
 # must be the main shell's.
-fresh_namespace() {
-	NS=ctbev-$$-$1
-	ip netns add "$NS"
-	NAMESPACES+=("$NS")
-}
+fresh_namespace() { bench_namespace "ctbev-$$-$1"; }
 
 # wait_drained NS: until no event socket in NS has anything queued (Rmem in
 # the namespace's own /proc/net/netlink), at most 10 s. A fixed sleep was not
@@ -148,7 +116,7 @@ watch_ctaudit() {
 	"$CTAUDIT" watch --netns "$ns" --format ndjson --receive-buffer "$BUFFER" -v \
 		>"$WORK/ctaudit.out" 2>"$WORK/ctaudit.err" &
 	pid=$!
-	READERS+=("$pid")
+	bench_background "$pid"
 	until grep -q "watching conntrack events" "$WORK/ctaudit.err" 2>/dev/null; do
 		kill -0 $pid 2>/dev/null || die "ctaudit watch failed: $(cat "$WORK/ctaudit.err")"
 		sleep 0.05
@@ -189,7 +157,7 @@ watch_conntrack_as_is() {
 	ip netns exec "$ns" env CTBENCH_RCVBUF="$BUFFER_BYTES" LD_PRELOAD="${CONNTRACK_PRELOAD:-}" \
 		conntrack -E -b "$BUFFER_BYTES" -o timestamp >"$WORK/conntrack.out" 2>"$WORK/conntrack.err" &
 	pid=$!
-	READERS+=("$pid")
+	bench_background "$pid"
 	# conntrack -E prints no ready line: wait until a NETLINK_NETFILTER (12)
 	# socket in the namespace has joined event groups (/proc/net/netlink is
 	# per namespace), so that a busy machine cannot turn a late start into "loss".

@@ -40,41 +40,12 @@ SOAK_SECONDS=600
 SOAK_RATE=10000
 CTAUDIT=$ROOT/.build/release/ctaudit
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case $1 in
-	--rates) RATES=$2; shift 2 ;;
-	--seconds) SECONDS_PER_RATE=$2; shift 2 ;;
-	--tables) TABLES=$2; shift 2 ;;
-	--audits) AUDITS=$2; shift 2 ;;
-	--soak-seconds) SOAK_SECONDS=$2; shift 2 ;;
-	--soak-rate) SOAK_RATE=$2; shift 2 ;;
-	--ctaudit) CTAUDIT=$2; shift 2 ;;
-	-h|--help) usage ;;
-	*) echo "bench-watch.sh: unknown argument $1" >&2; usage ;;
-	esac
-done
-
-die() { echo "bench-watch.sh: $*" >&2; exit 3; }
-log() { echo "bench-watch.sh: $*" >&2; }
-[ "$(id -u)" = 0 ] || die "must run as root (namespaces, ctnetlink)"
-for tool in gcc pkg-config curl ip; do command -v $tool >/dev/null || die "missing $tool"; done
+. "$HERE/bench/bench-common.sh"
+bench_options 2,10 --rates RATES --seconds SECONDS_PER_RATE --tables TABLES --audits AUDITS \
+	--soak-seconds SOAK_SECONDS --soak-rate SOAK_RATE --ctaudit CTAUDIT -- "$@"
+bench_start gcc pkg-config curl ip
 [ -x "$CTAUDIT" ] || die "no ctaudit at $CTAUDIT (swift build -c release, or --ctaudit PATH)"
-
-WORK=$(mktemp -d)
-NAMESPACES=()
-WATCHES=()
-. "$HERE/bench/conntrack-max.sh"
-cleanup() {
-	local pid ns
-	for pid in "${WATCHES[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-	conntrack_max_restore
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-gcc -O2 -o "$WORK/ctflood" "$HERE/bench-events/ctflood.c" $(pkg-config --cflags --libs libmnl)
-gcc -O2 -o "$WORK/ctfill" "$HERE/bench/ctfill.c" $(pkg-config --cflags --libs libmnl)
+bench_build ctflood "$HERE/bench-events/ctflood.c" libmnl
 HZ=$(getconf CLK_TCK)
 POLICY=(--no-config --no-pods --pod-cidr 10.244.0.0/16 --pod-cidr fd00:10:244::/48)
 
@@ -88,7 +59,7 @@ start_watch() {
 	"$CTAUDIT" watch --netns "$1" "${POLICY[@]}" --listen 127.0.0.1:0 --receive-buffer 8M -v \
 		>"$WORK/watch.out" 2>"$WORK/watch.err" &
 	PID=$!
-	WATCHES+=("$PID")
+	bench_background "$PID"
 	local tries=0
 	until URL=$(sed -n 's/.*serving metrics on \(http:[^ ]*\)$/\1/p' "$WORK/watch.err") && [ -n "$URL" ] \
 		&& [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL")" = 200 ]; do
@@ -100,15 +71,13 @@ start_watch() {
 }
 stop_watch() { kill -TERM "$PID"; wait "$PID" || true; }
 
-fresh_namespace() { NS=ctbw-$$-$1; ip netns add "$NS"; NAMESPACES+=("$NS"); }
-
 # flood NS FLOWS_PER_S SECONDS: sets ACHIEVED (flows/s) and FLOOD_SECONDS
 flood() {
 	local entries=10000 rounds line
 	rounds=$(( ($2 * $3 + entries - 1) / entries ))
 	[ "$rounds" -ge 1 ] || rounds=1
 	if [ $(( $2 * $3 )) -lt $entries ]; then entries=$(( $2 * $3 )); rounds=1; fi
-	line=$(ip netns exec "$1" "$WORK/ctflood" --entries "$entries" --rounds "$rounds" --violation-percent 3 --rate $(( $2 * 2 )) || true)
+	line=$(ip netns exec "$1" "$BUILD/ctflood" --entries "$entries" --rounds "$rounds" --violation-percent 3 --rate $(( $2 * 2 )) || true)
 	FLOOD_SECONDS=$(sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p' <<<"$line")
 	ACHIEVED=$(awk -v r="$(sed -n 's/.* rate=\([0-9]*\) events.*/\1/p' <<<"$line")" 'BEGIN { printf "%d", r / 2 }')
 	case $line in *errors=0*) ;; *) log "flood: $line" ;; esac
@@ -119,7 +88,7 @@ echo
 echo "| flows/s asked | achieved | flood s | watch CPU s | CPU s per hour | events | lost |"
 echo "|---|---|---|---|---|---|---|"
 for rate in $RATES; do
-	fresh_namespace "r$rate"
+	bench_namespace "ctbw-$$-r$rate"
 	start_watch "$NS"
 	sleep 1
 	before=$(cpu_ticks "$PID")
@@ -131,7 +100,7 @@ for rate in $RATES; do
 	stop_watch
 	awk -v a="$after" -v b="$before" -v hz="$HZ" -v s="$FLOOD_SECONDS" -v r="$rate" -v ach="$ACHIEVED" -v e="$events" -v l="$lost" \
 		'BEGIN { cpu = (a - b) / hz; printf "| %d | %d | %.1f | %.2f | %.0f | %s | %s |\n", r, ach, s, cpu, cpu / (s + 1) * 3600, e, l }'
-	ip netns del "$NS"
+	bench_namespace_done
 done
 
 echo
@@ -140,11 +109,9 @@ echo
 echo "| table entries | audit CPU s (mean of $AUDITS) | audit loop CPU s per hour | watch start CPU s (initial dump) | watch RSS after start, MiB | watch CPU s over 30 s idle |"
 echo "|---|---|---|---|---|---|"
 for size in $TABLES; do
-	need=$(( size + size / 10 + 20000 ))
-	conntrack_max_need "$need"
-	fresh_namespace "t$size"
+	bench_namespace "ctbw-$$-t$size"
 	log "filling $NS with $size entries"
-	ip netns exec "$NS" "$WORK/ctfill" "$size" >/dev/null || die "ctfill failed"
+	ctfill_into "$size"
 	total=0
 	for ((i = 0; i < AUDITS; i++)); do
 		start=$(awk '{ print $16 + $17 }' /proc/$$/stat)
@@ -160,18 +127,19 @@ for size in $TABLES; do
 	stop_watch
 	awk -v t="$total" -v n="$AUDITS" -v hz="$HZ" -v size="$size" -v w="$started" -v rss="$rss" -v idle="$idle" \
 		'BEGIN { a = t / n / hz; printf "| %d | %.2f | %.0f | %.2f | %.0f | %.2f |\n", size, a, a * 60, w / hz, rss / 1024, idle / hz }'
-	ip netns del "$NS"
+	bench_namespace_done
 done
 
 if [ "$SOAK_SECONDS" -gt 0 ]; then
 	echo
 	echo "## soak: $SOAK_RATE new flows/s for $SOAK_SECONDS s"
 	echo
-	fresh_namespace soak
+	bench_namespace "ctbw-$$-soak"
 	start_watch "$NS"
-	ip netns exec "$NS" "$WORK/ctflood" --entries 10000 --rounds $(( (SOAK_RATE * SOAK_SECONDS + 9999) / 10000 )) \
+	ip netns exec "$NS" "$BUILD/ctflood" --entries 10000 --rounds $(( (SOAK_RATE * SOAK_SECONDS + 9999) / 10000 )) \
 		--violation-percent 3 --rate $(( SOAK_RATE * 2 )) >"$WORK/soak.flood" 2>&1 &
 	FLOOD=$!
+	bench_background "$FLOOD"
 	echo "| s | VmRSS KiB | events | lost | violating_flows_total |"
 	echo "|---|---|---|---|---|"
 	t=0

@@ -192,6 +192,17 @@ def run_client(args):
     sel = selectors.DefaultSelector()
     start = time.monotonic()
 
+    def receive(c, size):
+        """What c's socket has; None when nothing yet, or when it failed
+        (e.g. ECONNREFUSED from an ICMP port unreachable): c is finished."""
+        try:
+            return c.sock.recv(size)
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError as e:
+            finish(c, "error", f"recv: {e}")
+            return None
+
     def finish(c, result, detail=""):
         c.result = result
         c.detail = detail
@@ -274,12 +285,8 @@ def run_client(args):
                     continue
                 sel.modify(s, selectors.EVENT_READ, c)
             elif c.proto == "tcp":
-                try:
-                    data = s.recv(4096)
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError as e:
-                    finish(c, "error", f"recv: {e}")
+                data = receive(c, 4096)
+                if data is None:
                     continue
                 c.buf += data
                 if b"\n" in c.buf:
@@ -287,13 +294,8 @@ def run_client(args):
                 elif not data:
                     finish(c, "error", "closed without reply")
             else:
-                try:
-                    data = s.recv(65535)
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError as e:
-                    # e.g. ECONNREFUSED from an ICMP port unreachable
-                    finish(c, "error", f"recv: {e}")
+                data = receive(c, 65535)
+                if data is None:
                     continue
                 if data == c.payload:
                     finish(c, "ok", "echo")

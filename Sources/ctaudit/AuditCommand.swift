@@ -75,7 +75,7 @@ struct AuditCommand: ParsableCommand {
             let resolved = try target.resolve(printWarnings: false)
             let auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: all,
                                   bpffs: dataplane.directory(root: target.kubernetes.root),
-                                  bpfBatchLookup: DataplaneOptions.batchLookup)
+                                  bpfBatchLookup: DataplaneOptions.batchLookup, retention: retention)
             report = try auditor.run(namespace: resolved.namespace)
             // The report's sentences (remedies, hints) name our flags.
             report.hints = .flags
@@ -106,6 +106,17 @@ struct AuditCommand: ParsableCommand {
         case .html: try reportOutput.emit(HTMLReportWriter().render(report))
         }
         try reportOutput.check(report)
+    }
+
+    /// JSON lists every violation; the other formats print counts, groups
+    /// and the worst flows, so the audit keeps only those whole.
+    private var retention: ViolationList.Retention {
+        switch format {
+        case .json, .ndjson: .all
+        case .text: .worst(TextReportWriter().flowLimit)
+        case .html: .worst(HTMLReportWriter().flowLimit)
+        case .prometheus: .worst(0)
+        }
     }
 
     private func describeDump(_ report: AuditReport) {

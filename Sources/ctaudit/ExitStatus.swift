@@ -17,7 +17,7 @@ enum ExitStatus: Int32 {
         switch error {
         case is PolicyError, is ValidationError: .usage
         // Bad input: a config file, a report to merge, rules to check, a file that cannot be read.
-        case is ConfigError, is ReportMergeError, is CheckInputError, is InputFileError: .usage
+        case is ConfigError, is CheckInputError, is InputFileError: .usage
         case is CheckEnvironmentError: .environment
         case let error as ConntrackError:
             switch error {

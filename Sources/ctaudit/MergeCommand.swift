@@ -15,8 +15,12 @@ struct MergeCommand: ParsableCommand {
               kubectl logs -l app=ctaudit --prefix=false | ctaudit merge -      (one report on stdin)
               ctaudit merge --format json --top 50 node-*.json > fleet.json
 
-            EXIT STATUS: 0 no violations in any report, 1 violations found, 2 a file is missing or not \
-            an audit report (the file is named).
+            Each node keeps the verdict its audit gave (older reports without one: unknown); a node \
+            whose report could not read a BPF NAT map is incomplete, and the fleet's verdict is its worst \
+            node's: violations, pods-blocked, unknown, incomplete, nothing-to-audit, clean.
+
+            EXIT STATUS: 0 no violations in any report, 1 violations found (or pods blocked on a node, \
+            as for audit), 2 a file is missing or not an audit report (the file is named).
             """
     )
 
@@ -52,5 +56,6 @@ struct MergeCommand: ParsableCommand {
         }
         try reportOutput.emit(output)
         try reportOutput.check(violations: merged.totalViolations)
+        if merged.nodes.contains(where: { $0.verdict == .podsBlocked }) { throw ExitStatus.violations.exitCode }
     }
 }

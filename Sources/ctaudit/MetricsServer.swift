@@ -24,6 +24,15 @@ final class MetricsServer: @unchecked Sendable {
     private static let maxRequestBytes = 8192
     private static let clientTimeoutSeconds = 5
 
+    /// bind(2) to a `sockaddr_in` or `sockaddr_in6`.
+    private static func bind<SocketAddress>(_ fd: Int32, to socketAddress: SocketAddress) -> Int32 {
+        withUnsafePointer(to: socketAddress) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<SocketAddress>.size))
+            }
+        }
+    }
+
     init(_ address: ListenAddress) throws(MetricsServerError) {
         let family = address.isIPv6 ? AF_INET6 : AF_INET
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -39,17 +48,13 @@ final class MetricsServer: @unchecked Sendable {
             socketAddress.sin6_family = sa_family_t(AF_INET6)
             socketAddress.sin6_port = address.port.bigEndian
             socketAddress.sin6_addr = address.ipv6
-            bound = withUnsafePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
+            bound = Self.bind(fd, to: socketAddress)
         } else {
             var socketAddress = sockaddr_in()
             socketAddress.sin_family = sa_family_t(AF_INET)
             socketAddress.sin_port = address.port.bigEndian
             socketAddress.sin_addr = address.ipv4
-            bound = withUnsafePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            bound = Self.bind(fd, to: socketAddress)
         }
         guard bound == 0 else {
             let code = errno

@@ -90,11 +90,11 @@ struct MergeTests {
     @Test func loadNamesMissingFilesAndDirectories() throws {
         let directory = try ReportsFixtures.temporaryDirectory("merge")
         defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(throws: ReportMergeError(path: directory.path, message: "is a directory; pass the files, e.g. \(directory.path)/*.json")) {
+        #expect(throws: InputFileError(path: directory.path, reason: "is a directory; pass the files, e.g. \(directory.path)/*.json")) {
             try ReportMerger.load(paths: [directory.path])
         }
         let missing = directory.appendingPathComponent("none.json").path
-        #expect(throws: ReportMergeError.self) { try ReportMerger.load(paths: [missing]) }
+        #expect(throws: InputFileError.self) { try ReportMerger.load(paths: [missing]) }
         let file = directory.appendingPathComponent("a.json")
         try Data(Self.bytes(ReportsFixtures.report())).write(to: file)
         #expect(try ReportMerger.load(paths: [file.path]).totalViolations == 4)

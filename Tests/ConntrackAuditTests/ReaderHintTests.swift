@@ -32,7 +32,7 @@ struct ReaderHintTests {
     @Test("audit text and HTML: plain words by default, the caller's when given")
     func auditWriters() {
         let text = TextReportWriter(flowLimit: 1, groupLimit: 1)
-        let html = HTMLReportWriter(flowLimit: 1)
+        let html = HTMLReportWriter(flowLimit: 1, groupLimit: 1)
         var plain = "", flagged = ""
         for var report in Self.auditReports() {
             plain += text.render(report) + html.render(report) + JSONReportWriter.render(report)
@@ -46,6 +46,7 @@ struct ReaderHintTests {
         #expect(flagged.contains("more pod/destination pairs (--format json lists all)"))
         #expect(flagged.contains(" (<code>--all</code> lists them)."))
         #expect(flagged.contains("; <code>--format json</code> lists all."))
+        #expect(flagged.contains("more pod/destination pairs; <code>--format json</code> lists all."))
         #expect(flagged.contains("run &#39;ctaudit audit&#39; on the node without --netns"))
         #expect(flagged.contains("with your pod network (no --pod-cidr was given)"))
     }

@@ -88,6 +88,35 @@ struct ReportsCLITests {
         #expect(rejected.stderr == "ctaudit: \(broken): schema is 'other', expected 'ctaudit.audit/v1'\n")
     }
 
+    /// The fleet's verdict is its worst node's, and its exit code is audit's:
+    /// a node with pods blocked fails the merge; one with nothing to audit
+    /// does not, but the merge does not call the fleet clean.
+    @Test func mergeVerdictAndExitFollowTheWorstNode() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = try Self.writeReport(directory, host: "node-a", violations: false)
+        let text = try String(contentsOfFile: good, encoding: .utf8)
+        #expect(text.contains("\"verdict\": \"clean\""))
+        let blocked = directory.appendingPathComponent("node-b.json").path
+        try text.replacingOccurrences(of: "\"host\": \"node-a\"", with: "\"host\": \"node-b\"")
+            .replacingOccurrences(of: "\"verdict\": \"clean\"", with: "\"verdict\": \"pods-blocked\"")
+            .write(toFile: blocked, atomically: true, encoding: .utf8)
+        let nothing = directory.appendingPathComponent("node-c.json").path
+        try text.replacingOccurrences(of: "\"host\": \"node-a\"", with: "\"host\": \"node-c\"")
+            .replacingOccurrences(of: "\"verdict\": \"clean\"", with: "\"verdict\": \"nothing-to-audit\"")
+            .write(toFile: nothing, atomically: true, encoding: .utf8)
+
+        let failing = try Self.ctaudit(["merge", good, blocked, nothing])
+        #expect(failing.status == 1, "\(failing.stderr)")
+        #expect(failing.stdout.contains("verdict: pods-blocked"))
+        let unjudged = try Self.ctaudit(["merge", good, nothing])
+        #expect(unjudged.status == 0, "\(unjudged.stderr)")
+        #expect(unjudged.stdout.contains("verdict: nothing-to-audit"))
+        #expect(!unjudged.stdout.contains("no violations on any node"))
+        let clean = try Self.ctaudit(["merge", good])
+        #expect(clean.status == 0 && clean.stdout.contains("verdict: clean") && clean.stdout.contains("no violations on any node"))
+    }
+
     @Test(.enabled(if: Shell.has("bash"), "needs bash"))
     func generatedCompletionsAndManPage() throws {
         let directory = try Self.temporaryDirectory()

@@ -37,53 +37,15 @@ SIZES="10000 100000 1000000"
 RUNS=5
 SEED=1
 CTAUDIT=$(cd "$HERE/../.." && pwd)/.build/release/ctaudit
-BUILD=${CTBENCH_BUILD:-$HERE/.build}
 TIME_BIN=/usr/bin/time
 
-usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case $1 in
-	--sizes) SIZES=$2; shift 2 ;;
-	--runs) RUNS=$2; shift 2 ;;
-	--ctaudit) CTAUDIT=$2; shift 2 ;;
-	--seed) SEED=$2; shift 2 ;;
-	-h|--help) usage ;;
-	*) echo "bench.sh: unknown argument $1" >&2; usage ;;
-	esac
-done
-
-die() { echo "bench.sh: $*" >&2; exit 3; }
-log() { echo "bench.sh: $*" >&2; }
-[ "$(id -u)" = 0 ] || die "must run as root (namespaces, ctnetlink)"
-for tool in gcc pkg-config conntrack ip jq awk; do
-	command -v $tool >/dev/null || die "missing $tool"
-done
+. "$HERE/bench-common.sh"
+bench_options 2,8 --sizes SIZES --runs RUNS --ctaudit CTAUDIT --seed SEED -- "$@"
+bench_start gcc pkg-config conntrack ip jq awk
 "$TIME_BIN" -f '%e %M' -o /dev/null true 2>/dev/null ||
 	die "GNU time not found at $TIME_BIN (apt-get install time)"
-
-# --- cleanup: always delete our namespaces and restore nf_conntrack_max ----
-. "$HERE/conntrack-max.sh"
-NAMESPACES=()
-WORK=$(mktemp -d /tmp/ctbench.XXXXXX)
-cleanup() {
-	local ns
-	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-	conntrack_max_restore
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-# --- build the C helpers (only when a source is newer than its binary) -----
-mkdir -p "$BUILD"
-CFLAGS_LIBS=$(pkg-config --cflags --libs libnetfilter_conntrack libmnl) ||
-	die "need libmnl-dev and libnetfilter-conntrack-dev"
-for prog in ctfill ctdump-raw; do
-	if [ ! -x "$BUILD/$prog" ] || [ "$HERE/$prog.c" -nt "$BUILD/$prog" ]; then
-		# shellcheck disable=SC2086  # CFLAGS_LIBS must split into words
-		gcc -O2 -Wall -Wextra -o "$BUILD/$prog" "$HERE/$prog.c" $CFLAGS_LIBS
-	fi
-done
+bench_build ctfill "$HERE/ctfill.c" libmnl
+bench_build ctdump-raw "$HERE/ctdump-raw.c" libnetfilter_conntrack libmnl
 HAVE_CTAUDIT=1
 if [ ! -x "$CTAUDIT" ]; then
 	HAVE_CTAUDIT=0
@@ -111,8 +73,6 @@ cat > "$WORK/audit.awk" <<'EOF'
 }
 END { printf "snat=%d violations=%d\n", snat, viol }
 EOF
-
-median() { sort -g | awk '{v[NR] = $1} END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # measure LABEL CMD... : RUNS runs; appends "label wall_s rss_kib" to $WORK/rows
 # (tab-separated) and leaves the last run's stdout/stderr in $WORK/out, $WORK/err, exit in $RC.
@@ -143,18 +103,14 @@ FILLS=()
 : > "$WORK/rows"
 
 for SIZE in $SIZES; do
-	NS=ctbench-$$-$SIZE
-	need=$(( SIZE + SIZE / 10 + 1000 ))
-	conntrack_max_need "$need"
-	NAMESPACES+=("$NS")
-	ip netns add "$NS"
+	bench_namespace "ctbench-$$-$SIZE"
 	IN_NS=(ip netns exec "$NS")
 
 	log "size $SIZE: filling $NS"
-	fill=$("${IN_NS[@]}" "$BUILD/ctfill" "$SIZE" --seed "$SEED") || die "ctfill failed: $fill"
-	FILLS+=("| $SIZE | $fill |")
-	S=$(sed -n 's/.* snat=\([0-9]*\) .*/\1/p' <<< "$fill")
-	V=$(sed -n 's/.* violations=\([0-9]*\) .*/\1/p' <<< "$fill")
+	ctfill_into "$SIZE" --seed "$SEED"
+	FILLS+=("| $SIZE | $CTFILL_LINE |")
+	S=$CTFILL_SNAT
+	V=$CTFILL_VIOLATIONS
 	check "$SIZE" "conntrack -C = N" "$SIZE" "$("${IN_NS[@]}" conntrack -C)"
 
 	log "size $SIZE: (a) ctdump-raw"
@@ -212,8 +168,7 @@ for SIZE in $SIZES; do
 	measure "conntrack -L \\| awk" sh -c 'ip netns exec "$1" conntrack -L 2>/dev/null | awk -f "$2"' sh "$NS" "$WORK/audit.awk"
 	check "$SIZE" "awk audit = ctfill" "snat=$S violations=$V" "$(cat "$WORK/out")"
 
-	ip netns del "$NS"
-	NAMESPACES=("${NAMESPACES[@]/$NS}")
+	bench_namespace_done
 done
 
 # --- report -----------------------------------------------------------------

@@ -48,28 +48,12 @@ SIZE=200000
 RUNS=5
 SEED=1
 CTAUDIT=$ROOT/.build/release/ctaudit
-BUILD=${CTBENCH_BUILD:-$HERE/.build}
 TIME_BIN=/usr/bin/time
 FIXTURES=$ROOT/Tests/ConntrackAuditTests/Fixtures/firewall
 
-usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case $1 in
-	--size) SIZE=$2; shift 2 ;;
-	--runs) RUNS=$2; shift 2 ;;
-	--seed) SEED=$2; shift 2 ;;
-	--ctaudit) CTAUDIT=$2; shift 2 ;;
-	-h|--help) usage ;;
-	*) echo "firewall-cost.sh: unknown argument $1" >&2; usage ;;
-	esac
-done
-
-die() { echo "firewall-cost.sh: $*" >&2; exit 3; }
-log() { echo "firewall-cost.sh: $*" >&2; }
-[ "$(id -u)" = 0 ] || die "must run as root (namespaces, ctnetlink)"
-for tool in gcc pkg-config conntrack ip jq awk flock; do
-	command -v $tool >/dev/null || die "missing $tool"
-done
+. "$HERE/bench-common.sh"
+bench_options 2,6 --size SIZE --runs RUNS --seed SEED --ctaudit CTAUDIT -- "$@"
+bench_start gcc pkg-config conntrack ip jq awk flock
 "$TIME_BIN" -f '%e' -o /dev/null true 2>/dev/null ||
 	die "GNU time not found at $TIME_BIN (apt-get install time)"
 [ -x "$CTAUDIT" ] || die "no ctaudit at $CTAUDIT (build: swift build -c release --static-swift-stdlib, or --ctaudit PATH)"
@@ -77,31 +61,10 @@ for file in robot-incident.json gateway.iptables aws-network-acl.json; do
 	[ -r "$FIXTURES/$file" ] || die "missing fixture $FIXTURES/$file"
 done
 
-. "$HERE/conntrack-max.sh"
-NS=
-WORK=$(mktemp -d /tmp/ctfwcost.XXXXXX)
-cleanup() {
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	conntrack_max_restore
-	rm -rf "$WORK"
-	return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-mkdir -p "$BUILD"
-if [ ! -x "$BUILD/ctfill" ] || [ "$HERE/ctfill.c" -nt "$BUILD/ctfill" ]; then
-	# shellcheck disable=SC2046  # pkg-config's flags must split into words
-	gcc -O2 -Wall -Wextra -o "$BUILD/ctfill" "$HERE/ctfill.c" $(pkg-config --cflags --libs libnetfilter_conntrack libmnl)
-fi
-need=$(( SIZE + SIZE / 10 + 1000 ))
-conntrack_max_need "$need"
-
-NS=ctfwcost-$$
-ip netns add "$NS"
+bench_namespace "ctfwcost-$$"
 log "filling $NS with $SIZE entries"
-fill=$(ip netns exec "$NS" "$BUILD/ctfill" "$SIZE" --seed "$SEED") || die "ctfill failed: $fill"
-V=$(sed -n 's/.* violations=\([0-9]*\) .*/\1/p' <<< "$fill")
+ctfill_into "$SIZE" --seed "$SEED"
+V=$CTFILL_VIOLATIONS
 # The Robot file's meaning, on conntrack's own text: the reply tuple's
 # destination port is the second dport=; IPv4 UDP is always discarded.
 ROBOT_V=$(ip netns exec "$NS" conntrack -L -f ipv4 --src-nat 2>/dev/null | awk '
@@ -109,8 +72,6 @@ ROBOT_V=$(ip netns exec "$NS" conntrack -L -f ipv4 --src-nat 2>/dev/null | awk '
 	  for (i = 1; i <= NF; i++) if ($i ~ /^dport=/ && ++n == 2) rdp = substr($i, 7) + 0
 	  if ($1 == "udp" || ($1 == "tcp" && (rdp < 32768))) v++ }
 	END { print v + 0 }')
-
-median() { sort -g | awk '{v[NR] = $1} END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 BASE=(audit --netns "$NS" --no-config --no-pods --pod-cidr 10.244.0.0/16 --pod-cidr fd00:10:244::/48 --format json)
 FAILED=0
@@ -150,5 +111,5 @@ row "(b) \`--firewall robot-incident.json\`" "$ROBOT_V" --firewall "$FIXTURES/ro
 row "(c) \`--firewall gateway.iptables\`" "$V" --firewall "$FIXTURES/gateway.iptables"
 row "(d) \`--firewall aws-network-acl.json\`" "$V" --firewall "$FIXTURES/aws-network-acl.json"
 echo
-echo "ctaudit $("$CTAUDIT" --version 2>/dev/null || echo '(version unknown)'), $SIZE entries ($fill), $(nproc) CPUs, $(date -u +%Y-%m-%d)"
+echo "ctaudit $("$CTAUDIT" --version 2>/dev/null || echo '(version unknown)'), $SIZE entries ($CTFILL_LINE), $(nproc) CPUs, $(date -u +%Y-%m-%d)"
 exit $FAILED

@@ -29,59 +29,21 @@ SIZE=1000000
 SNAT_SHARE=0.5
 VIOLATION_SHARE=0.05
 CTAUDIT=$(cd "$HERE/../.." && pwd)/.build/release/ctaudit
-BUILD=${CTBENCH_BUILD:-$HERE/.build}
 
-usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case $1 in
-	--fills) FILLS=$2; shift 2 ;;
-	--audits) AUDITS=$2; shift 2 ;;
-	--size) SIZE=$2; shift 2 ;;
-	--snat-share) SNAT_SHARE=$2; shift 2 ;;
-	--violation-share) VIOLATION_SHARE=$2; shift 2 ;;
-	--ctaudit) CTAUDIT=$2; shift 2 ;;
-	-h|--help) usage ;;
-	*) echo "id-collisions.sh: unknown argument $1" >&2; usage ;;
-	esac
-done
-
-die() { echo "id-collisions.sh: $*" >&2; exit 3; }
-log() { echo "id-collisions.sh: $*" >&2; }
-[ "$(id -u)" = 0 ] || die "must run as root (namespaces, ctnetlink)"
-for tool in gcc pkg-config conntrack ip jq flock; do
-	command -v $tool >/dev/null || die "missing $tool"
-done
+. "$HERE/bench-common.sh"
+bench_options 2,8 --fills FILLS --audits AUDITS --size SIZE --snat-share SNAT_SHARE \
+	--violation-share VIOLATION_SHARE --ctaudit CTAUDIT -- "$@"
+bench_start gcc pkg-config conntrack ip jq flock
 [ -x "$CTAUDIT" ] || die "no ctaudit at $CTAUDIT (build: swift build -c release, or --ctaudit PATH)"
-
-. "$HERE/conntrack-max.sh"
-NS=
-cleanup() {
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	conntrack_max_restore
-	return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-mkdir -p "$BUILD"
-if [ ! -x "$BUILD/ctfill" ] || [ "$HERE/ctfill.c" -nt "$BUILD/ctfill" ]; then
-	# shellcheck disable=SC2046  # pkg-config's flags must split into words
-	gcc -O2 -Wall -Wextra -o "$BUILD/ctfill" "$HERE/ctfill.c" $(pkg-config --cflags --libs libnetfilter_conntrack libmnl)
-fi
-need=$(( SIZE + SIZE / 10 + 1000 ))
-conntrack_max_need "$need"
 
 echo "| fill | audit | filler snat | filler violations | ctaudit snat | ctaudit violations | dump duplicates | snat entries sharing an id | violations sharing an id | result |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 failed=0; audits=0; shared_snat_total=0; shared_violations_total=0
 for fill in $(seq "$FILLS"); do
-	NS=ctidc-$$-$fill
-	ip netns add "$NS"
-	seed=$(( $$ * 100 + fill ))
-	out=$(ip netns exec "$NS" "$BUILD/ctfill" "$SIZE" --seed "$seed" --snat-share "$SNAT_SHARE" --violation-share "$VIOLATION_SHARE") \
-		|| die "ctfill failed: $out"
-	S=$(sed -n 's/.* snat=\([0-9]*\) .*/\1/p' <<< "$out")
-	V=$(sed -n 's/.* violations=\([0-9]*\) .*/\1/p' <<< "$out")
+	bench_namespace "ctidc-$$-$fill"
+	ctfill_into "$SIZE" --seed $(( $$ * 100 + fill )) --snat-share "$SNAT_SHARE" --violation-share "$VIOLATION_SHARE"
+	S=$CTFILL_SNAT
+	V=$CTFILL_VIOLATIONS
 	# Entries whose id another source-NATed entry shares, from conntrack's own view.
 	shared_snat=$(ip netns exec "$NS" conntrack -L --src-nat -o id 2>/dev/null \
 		| grep -o ' id=[0-9]*' | sort | uniq -c | awk '$1 > 1 { n += $1 } END { print n + 0 }')
@@ -100,7 +62,7 @@ for fill in $(seq "$FILLS"); do
 	done
 	shared_snat_total=$((shared_snat_total + shared_snat))
 	shared_violations_total=$((shared_violations_total + shared_violations))
-	ip netns del "$NS"; NS=
+	bench_namespace_done
 done
 echo
 echo "fills $FILLS, audits $audits, size $SIZE: source-NATed entries sharing an id with another: $shared_snat_total (all kept), violations sharing an id: $shared_violations_total (all kept); $([ $failed = 0 ] && echo 'every count equals the filler' || echo 'MISMATCH')"

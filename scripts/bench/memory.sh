@@ -12,7 +12,6 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=$HERE/build
 CTAUDIT=$(cd "$HERE/../.." && pwd)/.build/release/ctaudit
 SIZE=1000000
 VSHARE=0.05
@@ -20,50 +19,16 @@ RUNS=3
 SEED=1
 TIME_BIN=/usr/bin/time
 
-log() { echo "memory.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while [ $# -gt 0 ]; do
-	case $1 in
-	--size) SIZE=$2; shift 2 ;;
-	--violation-share) VSHARE=$2; shift 2 ;;
-	--runs) RUNS=$2; shift 2 ;;
-	--ctaudit) CTAUDIT=$2; shift 2 ;;
-	--seed) SEED=$2; shift 2 ;;
-	-h|--help) usage ;;
-	*) log "unknown argument $1"; usage ;;
-	esac
-done
-[ "$(id -u)" = 0 ] || die "needs root (network namespaces, ctnetlink writes in its own namespace)"
+. "$HERE/bench-common.sh"
+bench_options 2,7 --size SIZE --violation-share VSHARE --runs RUNS --ctaudit CTAUDIT --seed SEED -- "$@"
+bench_start ip jq awk gcc pkg-config
 [ -x "$CTAUDIT" ] || die "ctaudit not found at $CTAUDIT (make build)"
 "$TIME_BIN" -f '%M' -o /dev/null true 2>/dev/null || die "GNU time not found at $TIME_BIN"
 
-. "$HERE/conntrack-max.sh"
-NS=ctmem-$$
-WORK=$(mktemp -d /tmp/ctmem.XXXXXX)
-cleanup() {
-	ip netns del "$NS" 2>/dev/null || true
-	conntrack_max_restore
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-mkdir -p "$BUILD"
-CFLAGS_LIBS=$(pkg-config --cflags --libs libnetfilter_conntrack libmnl)
-if [ ! -x "$BUILD/ctfill" ] || [ "$HERE/ctfill.c" -nt "$BUILD/ctfill" ]; then
-	# shellcheck disable=SC2086  # CFLAGS_LIBS must split into words
-	gcc -O2 -Wall -Wextra -o "$BUILD/ctfill" "$HERE/ctfill.c" $CFLAGS_LIBS
-fi
-
-need=$(( SIZE + SIZE / 10 + 1000 ))
-conntrack_max_need "$need"
-ip netns add "$NS"
-fill=$(ip netns exec "$NS" "$BUILD/ctfill" "$SIZE" --seed "$SEED" --violation-share "$VSHARE") || die "ctfill failed: $fill"
-V=$(sed -n 's/.* violations=\([0-9]*\) .*/\1/p' <<< "$fill")
-log "$fill"
-
-median() { sort -g | awk '{v[NR] = $1} END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+bench_namespace "ctmem-$$"
+ctfill_into "$SIZE" --seed "$SEED" --violation-share "$VSHARE"
+V=$CTFILL_VIOLATIONS
+log "$CTFILL_LINE"
 
 echo "## ctaudit memory ($(uname -r), $SIZE entries, $V violations, runs=$RUNS, $(date -u +%Y-%m-%d))"
 echo
@@ -89,6 +54,6 @@ for fmt in text json ndjson prometheus html; do
 	prometheus) got=$(awk '/^ctaudit_violation_flows[{]/ {s += $NF} END {print s + 0}' "$WORK/out") ;;
 	html) got=$V; grep -q '<html' "$WORK/out" || got="no page" ;;
 	esac
-	[ "$got" = "$V" ] || die "--format $fmt reported $got violations, ctfill made $V"
+	[ "$got" = "$V" ] || { log "--format $fmt reported $got violations, ctfill made $V"; exit 1; }
 	echo "| $fmt | $(median < "$WORK/walls") | $(median < "$WORK/users") | $(median < "$WORK/rsss") | $got |"
 done

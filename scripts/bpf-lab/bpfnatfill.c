@@ -206,6 +206,83 @@ static void address(const char *text, void *out, int line) {
     if (inet_pton(family_of(text), text, out) != 1) { errno = EINVAL; die(text, line); }
 }
 
+// snat_v{4,6}_new_mapping: the egress entry OUT -> OSTATE and, when BOTH,
+// the reverse entry (snat_v4_swap_tuple, then the translated address and
+// port) that answers replies. A macro because the IPv4 and IPv6 structs
+// differ only in the width of their address fields.
+#define CILIUM_PUT_MAPPING(TUPLE, ENTRY, fd, out, ostate, both) do { \
+        TUPLE rev_ = {0}; \
+        ENTRY rstate_ = {0}; \
+        rev_.nexthdr = (out).nexthdr; rev_.saddr = (out).daddr; rev_.sport = (out).dport; \
+        rev_.daddr = (ostate).to_saddr; rev_.dport = (ostate).to_sport; rev_.flags = TUPLE_F_IN; \
+        rstate_.to_daddr = (out).saddr; rstate_.to_dport = (out).sport; \
+        if (both) put((fd), &rev_, &rstate_, line); \
+        put((fd), &(out), &(ostate), line); \
+    } while (0)
+
+// cilium-snat / cilium-egress-only words: PROTO SRC SPORT DST DPORT TO_SRC TO_SPORT.
+#define CILIUM_SNAT(TUPLE, ENTRY, fd, word, both) do { \
+        TUPLE out_ = {0}; \
+        ENTRY ostate_ = {0}; \
+        address((word)[2], &out_.saddr, line); \
+        address((word)[4], &out_.daddr, line); \
+        address((word)[6], &ostate_.to_saddr, line); \
+        out_.nexthdr = (__u8)proto_number((word)[1]); out_.flags = TUPLE_F_OUT; \
+        out_.sport = htons((__u16)atoi((word)[3])); out_.dport = htons((__u16)atoi((word)[5])); \
+        ostate_.to_sport = htons((__u16)atoi((word)[7])); \
+        ostate_.common.created = 1; \
+        CILIUM_PUT_MAPPING(TUPLE, ENTRY, fd, out_, ostate_, both); \
+    } while (0)
+
+// A Calico conntrack key for the connection X:XPORT <-> Y:YPORT. Calico
+// orders a key by address: the lower address is A.
+#define CALICO_KEY(key, proto_, x, xport, y, yport, alen) do { \
+        int x_is_a_ = memcmp((x), (y), (alen)) < 0; \
+        (key).protocol = (proto_); \
+        memcpy(&(key).addr_a, x_is_a_ ? (x) : (y), (alen)); \
+        memcpy(&(key).addr_b, x_is_a_ ? (y) : (x), (alen)); \
+        (key).port_a = x_is_a_ ? (xport) : (yport); \
+        (key).port_b = x_is_a_ ? (yport) : (xport); \
+    } while (0)
+
+// Calico keeps the flags in the value's head: version 5 as a __u32 after
+// three pad bytes, version 4 as a low byte and a high byte (flags2).
+#define CALICO_HEAD(v, type_, flags, version) do { \
+        (v).type = (type_); \
+        if ((version) == 4) { (v).head[0] = (__u8)((flags) & 0xff); (v).head[6] = (__u8)((flags) >> 8); } \
+        else memcpy(&(v).head[3], &(flags), 4); \
+    } while (0)
+
+// calico-psnat / calico-normal for one family: the NAT_REV (or NORMAL) entry
+// keyed host:new_sport <-> backend:bport and, for psnat, the NAT_FWD entry
+// keyed by the original tuple (host:orig_sport -> vip:vport) pointing at it.
+#define CALICO_ENTRIES(KEY, VALUE, fd, alen) do { \
+        KEY rev_ = {0}; \
+        VALUE value_; \
+        memset(&value_, 0, sizeof(value_)); \
+        CALICO_KEY(rev_, proto, host_bytes, new_sport, backend_bytes, bport, (alen)); \
+        CALICO_HEAD(value_, psnat ? CALI_CT_TYPE_NAT_REV : CALI_CT_TYPE_NORMAL, flags, calico_version); \
+        int host_is_a_ = memcmp(host_bytes, backend_bytes, (alen)) < 0; \
+        value_.a_to_b = host_is_a_ ? opener : answer; \
+        value_.b_to_a = host_is_a_ ? answer : opener; \
+        if (psnat) { \
+            memcpy(&value_.orig_ip, vip_bytes, (alen)); \
+            value_.orig_port = vport; \
+            value_.orig_sport = orig_sport; \
+        } \
+        put((fd), &rev_, &value_, line); \
+        if (psnat) { \
+            KEY fwd_ = {0}; \
+            VALUE fvalue_; \
+            memset(&fvalue_, 0, sizeof(fvalue_)); \
+            CALICO_KEY(fwd_, proto, host_bytes, orig_sport, vip_bytes, vport, (alen)); \
+            CALICO_HEAD(fvalue_, CALI_CT_TYPE_NAT_FWD, flags, calico_version); \
+            fvalue_.nat_rev_key = rev_; \
+            fvalue_.nat_sport = new_sport; \
+            put((fd), &fwd_, &fvalue_, line); \
+        } \
+    } while (0)
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: bpfnatfill BPFFS_DIR < spec\n");
@@ -230,43 +307,15 @@ int main(int argc, char **argv) {
                 cilium6 = create_pinned("cilium_snat_v6_external", sizeof(struct ipv6_ct_tuple), sizeof(struct ipv6_nat_entry), line);
         } else if (!strcmp(word[0], "cilium-snat") || !strcmp(word[0], "cilium-egress-only")) {
             int both = !strcmp(word[0], "cilium-snat");
-            __u8 proto = (__u8)proto_number(word[1]);
-            __be16 sport = htons((__u16)atoi(word[3])), dport = htons((__u16)atoi(word[5]));
-            __be16 to_sport = htons((__u16)atoi(word[7]));
-            if (family_of(word[2]) == AF_INET) {
-                struct ipv4_ct_tuple out = {0}, rev = {0};
-                struct ipv4_nat_entry ostate = {0}, rstate = {0};
-                address(word[2], &out.saddr, line);
-                address(word[4], &out.daddr, line);
-                address(word[6], &ostate.to_saddr, line);
-                out.sport = sport; out.dport = dport; out.nexthdr = proto; out.flags = TUPLE_F_OUT;
-                ostate.to_sport = to_sport;
-                ostate.common.created = 1;
-                // snat_v4_swap_tuple, then the translated address and port.
-                rev.nexthdr = proto; rev.saddr = out.daddr; rev.sport = out.dport;
-                rev.daddr = ostate.to_saddr; rev.dport = to_sport; rev.flags = TUPLE_F_IN;
-                rstate.to_daddr = out.saddr; rstate.to_dport = out.sport;
-                if (both) put(cilium4, &rev, &rstate, line);
-                put(cilium4, &out, &ostate, line);
-            } else {
-                struct ipv6_ct_tuple out = {0}, rev = {0};
-                struct ipv6_nat_entry ostate = {0}, rstate = {0};
-                address(word[2], &out.saddr, line);
-                address(word[4], &out.daddr, line);
-                address(word[6], &ostate.to_saddr, line);
-                out.sport = sport; out.dport = dport; out.nexthdr = proto; out.flags = TUPLE_F_OUT;
-                ostate.to_sport = to_sport;
-                rev.nexthdr = proto; rev.saddr = out.daddr; rev.sport = out.dport;
-                rev.daddr = ostate.to_saddr; rev.dport = to_sport; rev.flags = TUPLE_F_IN;
-                rstate.to_daddr = out.saddr; rstate.to_dport = out.sport;
-                if (both) put(cilium6, &rev, &rstate, line);
-                put(cilium6, &out, &ostate, line);
-            }
+            if (family_of(word[2]) == AF_INET)
+                CILIUM_SNAT(struct ipv4_ct_tuple, struct ipv4_nat_entry, cilium4, word, both);
+            else
+                CILIUM_SNAT(struct ipv6_ct_tuple, struct ipv6_nat_entry, cilium6, word, both);
         } else if (!strcmp(word[0], "cilium-fill")) {
             long count = atol(word[1]), low = atol(word[2]);
             for (long i = 0; i < count; i++) {
-                struct ipv4_ct_tuple out = {0}, rev = {0};
-                struct ipv4_nat_entry ostate = {0}, rstate = {0};
+                struct ipv4_ct_tuple out = {0};
+                struct ipv4_nat_entry ostate = {0};
                 out.saddr = htonl(0x0a000000u | (uint32_t)(i / 50000) << 8 | (uint32_t)(i % 200 + 1));
                 // A server address per connection: reverse keys never collide,
                 // as Cilium's own allocation guarantees.
@@ -277,11 +326,7 @@ int main(int argc, char **argv) {
                 ostate.to_saddr = htonl(0xc000020au);
                 __u16 port = (i % 100) < low ? (__u16)(1024 + i % 31000) : (__u16)(32768 + (i * 7) % 32768);
                 ostate.to_sport = htons(port);
-                rev.nexthdr = 6; rev.saddr = out.daddr; rev.sport = out.dport;
-                rev.daddr = ostate.to_saddr; rev.dport = ostate.to_sport; rev.flags = TUPLE_F_IN;
-                rstate.to_daddr = out.saddr; rstate.to_dport = out.sport;
-                put(cilium4, &rev, &rstate, line);
-                put(cilium4, &out, &ostate, line);
+                CILIUM_PUT_MAPPING(struct ipv4_ct_tuple, struct ipv4_nat_entry, cilium4, out, ostate, 1);
             }
         } else if (!strcmp(word[0], "calico-map")) {
             char name[96];
@@ -303,90 +348,17 @@ int main(int argc, char **argv) {
             const char *backend = psnat ? word[7] : vip;
             __u16 bport = psnat ? (__u16)atoi(word[8]) : vport;
             uint32_t flags = psnat ? CALI_CT_FLAG_HOST_PSNAT : 0;
-            int v6 = family_of(host) == AF_INET6;
             __u8 host_bytes[16] = {0}, backend_bytes[16] = {0}, vip_bytes[16] = {0};
             address(host, host_bytes, line);
             address(backend, backend_bytes, line);
             address(vip, vip_bytes, line);
-            int alen = v6 ? 16 : 4;
-            // Calico orders a key by address: the lower address is A.
-            int host_is_a = memcmp(host_bytes, backend_bytes, alen) < 0;
-            struct calico_ct_value6 value6;
-            struct calico_ct_value4 value4;
-            memset(&value6, 0, sizeof(value6));
-            memset(&value4, 0, sizeof(value4));
             struct calico_ct_leg opener = {0}, answer = {0};
             opener.packets = 3; opener.opener = 1; opener.syn_seen = 1; opener.ack_seen = 1;
             answer.packets = 2; answer.syn_seen = 1; answer.ack_seen = 1;
-            #define FILL_HEAD(v, type_) do { \
-                (v).type = (type_); \
-                if (calico_version == 4) { (v).head[0] = (__u8)(flags & 0xff); (v).head[6] = (__u8)(flags >> 8); } \
-                else memcpy(&(v).head[3], &flags, 4); \
-            } while (0)
-            if (!v6) {
-                struct calico_ct_key4 rev = {0};
-                rev.protocol = proto;
-                memcpy(host_is_a ? &rev.addr_a : &rev.addr_b, host_bytes, 4);
-                memcpy(host_is_a ? &rev.addr_b : &rev.addr_a, backend_bytes, 4);
-                rev.port_a = host_is_a ? new_sport : bport;
-                rev.port_b = host_is_a ? bport : new_sport;
-                FILL_HEAD(value4, psnat ? CALI_CT_TYPE_NAT_REV : CALI_CT_TYPE_NORMAL);
-                value4.a_to_b = host_is_a ? opener : answer;
-                value4.b_to_a = host_is_a ? answer : opener;
-                if (psnat) {
-                    memcpy(&value4.orig_ip, vip_bytes, 4);
-                    value4.orig_port = vport;
-                    value4.orig_sport = orig_sport;
-                }
-                put(calico4, &rev, &value4, line);
-                if (psnat) {
-                    // NAT_FWD entry keyed by the original tuple (host:orig -> vip:vport).
-                    struct calico_ct_key4 fwd = {0};
-                    struct calico_ct_value4 fvalue;
-                    memset(&fvalue, 0, sizeof(fvalue));
-                    int host_is_a_fwd = memcmp(host_bytes, vip_bytes, 4) < 0;
-                    fwd.protocol = proto;
-                    memcpy(host_is_a_fwd ? &fwd.addr_a : &fwd.addr_b, host_bytes, 4);
-                    memcpy(host_is_a_fwd ? &fwd.addr_b : &fwd.addr_a, vip_bytes, 4);
-                    fwd.port_a = host_is_a_fwd ? orig_sport : vport;
-                    fwd.port_b = host_is_a_fwd ? vport : orig_sport;
-                    FILL_HEAD(fvalue, CALI_CT_TYPE_NAT_FWD);
-                    fvalue.nat_rev_key = rev;
-                    fvalue.nat_sport = new_sport;
-                    put(calico4, &fwd, &fvalue, line);
-                }
-            } else {
-                struct calico_ct_key6 rev = {0};
-                rev.protocol = proto;
-                memcpy(host_is_a ? rev.addr_a : rev.addr_b, host_bytes, 16);
-                memcpy(host_is_a ? rev.addr_b : rev.addr_a, backend_bytes, 16);
-                rev.port_a = host_is_a ? new_sport : bport;
-                rev.port_b = host_is_a ? bport : new_sport;
-                FILL_HEAD(value6, psnat ? CALI_CT_TYPE_NAT_REV : CALI_CT_TYPE_NORMAL);
-                value6.a_to_b = host_is_a ? opener : answer;
-                value6.b_to_a = host_is_a ? answer : opener;
-                if (psnat) {
-                    memcpy(value6.orig_ip, vip_bytes, 16);
-                    value6.orig_port = vport;
-                    value6.orig_sport = orig_sport;
-                }
-                put(calico6, &rev, &value6, line);
-                if (psnat) {
-                    struct calico_ct_key6 fwd = {0};
-                    struct calico_ct_value6 fvalue;
-                    memset(&fvalue, 0, sizeof(fvalue));
-                    int host_is_a_fwd = memcmp(host_bytes, vip_bytes, 16) < 0;
-                    fwd.protocol = proto;
-                    memcpy(host_is_a_fwd ? fwd.addr_a : fwd.addr_b, host_bytes, 16);
-                    memcpy(host_is_a_fwd ? fwd.addr_b : fwd.addr_a, vip_bytes, 16);
-                    fwd.port_a = host_is_a_fwd ? orig_sport : vport;
-                    fwd.port_b = host_is_a_fwd ? vport : orig_sport;
-                    FILL_HEAD(fvalue, CALI_CT_TYPE_NAT_FWD);
-                    fvalue.nat_rev_key = rev;
-                    fvalue.nat_sport = new_sport;
-                    put(calico6, &fwd, &fvalue, line);
-                }
-            }
+            if (family_of(host) == AF_INET)
+                CALICO_ENTRIES(struct calico_ct_key4, struct calico_ct_value4, calico4, 4);
+            else
+                CALICO_ENTRIES(struct calico_ct_key6, struct calico_ct_value6, calico6, 16);
         } else if (!strcmp(word[0], "raw-map")) {
             uint32_t key_size = (uint32_t)atoi(word[2]), value_size = (uint32_t)atoi(word[3]);
             int fd = create_pinned(word[1], key_size, value_size, line);

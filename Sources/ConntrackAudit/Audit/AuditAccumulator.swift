@@ -9,7 +9,9 @@ public import Conntrack
 public struct AuditAccumulator: Sendable {
     public let policy: AuditPolicy
     public private(set) var summary = AuditSummary()
-    public private(set) var violations = ViolationList()
+    public private(set) var violations: ViolationList
+    /// Violations by deciding firewall rule, when judged by `--firewall`.
+    public private(set) var firewallDrops: FirewallDropTally?
     /// Node-local flows, kept only when `keepsNodeLocal` (`--all`).
     public private(set) var nodeLocalFlows = ViolationList()
     /// List node-local flows, not only count them.
@@ -22,9 +24,13 @@ public struct AuditAccumulator: Sendable {
     /// return an entry twice; BPF violations are deduplicated on the flow.
     private var seenBPFViolations = Set<Flow>()
 
-    public init(policy: AuditPolicy, nowNanoseconds: UInt64? = nil) {
+    /// `retention`: keep every violation whole (JSON) or only the worst N
+    /// (reports that print counts, groups and their worst flows).
+    public init(policy: AuditPolicy, nowNanoseconds: UInt64? = nil, retention: ViolationList.Retention = .all) {
         self.policy = policy
         self.nowNanoseconds = nowNanoseconds
+        violations = ViolationList(retention: retention)
+        if policy.firewall != nil { firewallDrops = FirewallDropTally() }
     }
 
     /// Adds one flow. Conntrack entries count as entries read; flows from a
@@ -68,7 +74,9 @@ public struct AuditAccumulator: Sendable {
             }
             translatedPorts.add(port: flow.translatedSourcePort, violation: true)
             if flow.isUnreplied { summary.violationsUnreplied += 1 }
-            violations.append(Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane))
+            let violation = Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane)
+            if let firewall = policy.firewall { firewallDrops?.add(violation, decision: firewall.decide(flow)) }
+            violations.append(violation)
         }
     }
 
@@ -100,7 +108,7 @@ public struct AuditAccumulator: Sendable {
     /// The violations, worst first, moved out of the accumulator, so a node
     /// with many violations never holds two copies.
     public mutating func takeSortedViolations() -> ViolationList {
-        var taken = ViolationList()
+        var taken = ViolationList(retention: violations.retention)
         swap(&taken, &violations)
         taken.sortWorstFirst()
         return taken

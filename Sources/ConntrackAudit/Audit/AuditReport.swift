@@ -32,6 +32,9 @@ public struct AuditReport: Sendable {
     /// Where the pod networks came from, pods whose port range is a cause,
     /// and what could not be read on the node (docs/KUBERNETES.md).
     public var kubernetes = KubernetesContext()
+    /// Violations by the firewall rule that drops them, counted during the
+    /// audit (`--firewall`); nil: counted from `violations` when asked.
+    public var firewallDropTally: FirewallDropTally?
     /// Which dataplanes were read (conntrack, BPF NAT maps) and which BPF
     /// maps were present but unreadable (docs/DATAPLANES.md).
     public var dataplanes = DataplaneSurvey()

@@ -14,11 +14,14 @@ public struct Auditor: Sendable {
     public var bpffs: String?
     /// Read BPF maps in batches where the kernel can (else key by key).
     public var bpfBatchLookup: Bool
+    /// Which violations the report keeps whole (`ViolationList.Retention`).
+    public var retention: ViolationList.Retention
 
     public init(
         policy: AuditPolicy, kernelFilter: Bool = true, listsNodeLocal: Bool = false,
-        bpffs: String? = nil, bpfBatchLookup: Bool = true
+        bpffs: String? = nil, bpfBatchLookup: Bool = true, retention: ViolationList.Retention = .all
     ) {
+        self.retention = retention
         self.policy = policy
         self.kernelFilter = kernelFilter
         self.listsNodeLocal = listsNodeLocal
@@ -34,7 +37,7 @@ public struct Auditor: Sendable {
         // The node's own addresses: a peer there never crosses the firewall.
         var policy = policy
         policy.localAddresses.formUnion(NamespaceAddresses.read(namespace))
-        var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: now)
+        var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: now, retention: retention)
         accumulator.keepsNodeLocal = listsNodeLocal
         // The count is read first: with the kernel filter on, the dump alone
         // cannot say how big the table is.
@@ -57,6 +60,7 @@ public struct Auditor: Sendable {
             durationSeconds: Double(SystemClock.monotonicNanoseconds() - started) / 1e9
         )
         report.nodeLocalFlows = accumulator.takeNodeLocalFlows()
+        report.firewallDropTally = accumulator.firewallDrops
         report.listsNodeLocal = listsNodeLocal
         report.dataplanes = survey
         return report

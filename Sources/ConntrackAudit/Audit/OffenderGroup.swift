@@ -22,22 +22,54 @@ public struct OffenderGroup: Hashable, Sendable {
 
     /// Groups violations by (pod, destination, port, protocol), worst first:
     /// most unreplied, then most violations.
-    ///
-    /// Sorts indices by the group key and sweeps the runs: memory is one index
-    /// per violation plus the groups themselves, where a hash table of groups
-    /// cost about 10 MB at 30 000 violations.
     public static func group(_ violations: ViolationList) -> [OffenderGroup] {
-        func key(_ index: Int) -> (IPAddress, IPAddress, UInt16, UInt8) {
-            let facts = violations.facts(at: index)
+        var groups: [OffenderGroup] = []
+        sweep(violations) { groups.append($0) }
+        groups.sort { $0.isWorse(than: $1) }
+        return groups
+    }
+
+    /// The worst `limit` groups (the first `limit` of `group(_:)`) and how
+    /// many groups there are, holding no more than `limit` groups: a node
+    /// where every violation is its own group would otherwise hold them all.
+    public static func worst(_ violations: ViolationList, limit: Int) -> (groups: [OffenderGroup], count: Int) {
+        var kept: [OffenderGroup] = []
+        var count = 0
+        sweep(violations) { group in
+            count += 1
+            guard limit > 0 else { return }
+            if kept.count == limit {
+                guard group.isWorse(than: kept[limit - 1]) else { return }
+                kept.removeLast()
+            }
+            let position = kept.firstIndex { group.isWorse(than: $0) } ?? kept.count
+            kept.insert(group, at: position)
+        }
+        return (kept, count)
+    }
+
+    /// The order of `group(_:)`: a total order, the key being unique per group.
+    func isWorse(than other: OffenderGroup) -> Bool {
+        if unreplied != other.unreplied { return unreplied > other.unreplied }
+        if violations != other.violations { return violations > other.violations }
+        return (podSource, destination, destinationPort, proto.rawValue)
+            < (other.podSource, other.destination, other.destinationPort, other.proto.rawValue)
+    }
+
+    /// Builds each group once, in key order. Sorts indices by the group key
+    /// and sweeps the runs: memory is one index per violation plus a group,
+    /// where a hash table of groups cost about 10 MB at 30 000 violations.
+    private static func sweep(_ violations: ViolationList, _ body: (OffenderGroup) -> Void) {
+        func key(_ index: Int32) -> (IPAddress, IPAddress, UInt16, UInt8) {
+            let facts = violations.facts(at: Int(index))
             return (facts.source, facts.destination, facts.destinationPort, facts.proto.rawValue)
         }
-        var order = Array(violations.indices)
+        var order = Array(0..<Int32(violations.total))
         order.sort { key($0) < key($1) }
-        var groups: [OffenderGroup] = []
         var ports: [UInt16] = []
         var start = 0
         while start < order.count {
-            let first = violations.facts(at: order[start])
+            let first = violations.facts(at: Int(order[start]))
             var group = OffenderGroup(
                 podSource: first.source, destination: first.destination,
                 destinationPort: first.destinationPort, proto: first.proto)
@@ -45,7 +77,7 @@ public struct OffenderGroup: Hashable, Sendable {
             ports.removeAll(keepingCapacity: true)
             var end = start
             while end < order.count, end == start || key(order[end]) == groupKey {
-                let violation = violations.facts(at: order[end])
+                let violation = violations.facts(at: Int(order[end]))
                 group.violations += 1
                 if violation.isUnreplied { group.unreplied += 1 }
                 if violation.isRemapped { group.remapped += 1 }
@@ -57,15 +89,8 @@ public struct OffenderGroup: Hashable, Sendable {
             unique.reserveCapacity(ports.count)
             for port in ports where unique.last != port { unique.append(port) }
             group.translatedPorts = unique
-            groups.append(group)
+            body(group)
             start = end
         }
-        groups.sort { a, b in
-            if a.unreplied != b.unreplied { return a.unreplied > b.unreplied }
-            if a.violations != b.violations { return a.violations > b.violations }
-            return (a.podSource, a.destination, a.destinationPort, a.proto.rawValue)
-                < (b.podSource, b.destination, b.destinationPort, b.proto.rawValue)
-        }
-        return groups
     }
 }

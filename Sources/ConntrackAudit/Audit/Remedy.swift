@@ -46,10 +46,10 @@ public struct Remedy: Hashable, Sendable {
         let allowed = report.policy.allowed
         // Counted, not filtered: a filtered copy of 30 000 violations is ~6 MB.
         // BPF dataplanes' violations have their own remedies (below).
-        let conntrack = report.violations.lazy.filter { $0.dataplane == .conntrack }
+        let conntrack = report.violations.allFacts.lazy.filter { $0.dataplane == .conntrack }
         let remappedCount = conntrack.reduce(0) { $0 + ($1.isRemapped ? 1 : 0) }
         let keptCount = conntrack.reduce(0) { $0 + ($1.isRemapped ? 0 : 1) }
-        let lowest = min(report.violations.lazy.map(\.translatedPort).min() ?? 1024,
+        let lowest = min(report.violations.allFacts.lazy.map(\.translatedPort).min() ?? 1024,
                          blockedPods.map(\.range.low).min() ?? 1024)
 
         if let pin = allowed.widest, remappedCount + keptCount > 0 || !blockedPods.isEmpty {
@@ -133,7 +133,7 @@ public struct Remedy: Hashable, Sendable {
             // The placeholder makes iptables fail ("host/network not found")
             // instead of doing that if pasted unedited.
             var sources = configured.map(\.description)
-            if sources.isEmpty && report.violations.contains(where: { $0.flow.family == family }) {
+            if sources.isEmpty && report.violations.allFacts.contains(where: { $0.family == family }) {
                 let placeholder = family == .ipv4 ? "POD_CIDR" : "POD_CIDR6"
                 sources = [placeholder]
                 placeholders.append(placeholder)
@@ -188,7 +188,7 @@ public struct Remedy: Hashable, Sendable {
     /// of them, and a protocol left out still reaches the node's own rule,
     /// which keeps low pod ports), plus UDP-Lite when it has violations.
     static func pinnedProtocols(_ report: AuditReport) -> [IPProtocol] {
-        let seen = Set(report.violations.lazy.map(\.flow.proto).filter(\.carriesPorts))
+        let seen = Set(report.violations.allFacts.lazy.map(\.proto).filter(\.carriesPorts))
         return seen.union([.tcp, .udp, .sctp, .dccp]).sorted()
     }
 }

@@ -1,29 +1,45 @@
 public import Conntrack
 
-/// The violations of a report, worst first once sorted, kept compactly: 64
-/// bytes each in fixed-size chunks (no doubling copies while a dump
-/// appends), IPv6 addresses interned, and one pod identity per pod address.
-/// Reading an element builds the full `Violation` on the fly, so writers
-/// iterate it like an array.
+/// The violations of a report, kept compactly: 64-byte records in chunks
+/// (no doubling copies while a dump appends), IPv6 addresses interned, one
+/// pod identity per pod address. Reading an element builds the whole
+/// `Violation`, so writers iterate the list like an array.
+///
+/// A list can keep every violation whole (`.all`: JSON, NDJSON, merge) or
+/// only the worst N (`.worst(n)`: text, HTML and Prometheus print counts,
+/// groups and their worst flows); it then keeps a 16-byte key of every
+/// violation for the counts and groups. Iterating gives the kept
+/// violations; `total` counts all, and `facts(at:)` reads any of them.
 public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArrayLiteral {
-    /// 1 024 records (64 KiB) per chunk: growth allocates one chunk, never
-    /// copies what is already kept.
-    private static let chunkShift = 10
-    private static let chunkSize = 1 << chunkShift
+    public enum Retention: Sendable, Hashable {
+        case all
+        /// Keep the worst N whole, a key of every one.
+        case worst(Int)
+    }
 
-    private var chunks: [[ViolationRecord]] = []
+    public let retention: Retention
+    /// `.all`: every violation, in arrival order; `.worst`: the kept ones, by slot.
+    private var records = ChunkedArray<ViolationRecord>()
+    /// `.worst` only: every violation's key, in arrival order.
+    private var keys = ChunkedArray<PackedViolationFacts>()
+    private var worst: WorstViolationHeap?
     private var table = IPv6AddressTable()
     /// Violations that do not pack (see `ViolationRecord`), kept whole.
     private var spilled: [Violation] = []
-    /// The record behind each position once sorted; nil: insertion order.
+    /// The record behind each position once sorted; nil: arrival order.
     private var order: [UInt32]?
     /// The pod behind each violating source address (`attributePods`).
     private var pods: [IPAddress: PodIdentity] = [:]
-    public private(set) var count = 0
+    /// Violations added, kept whole or not.
+    public private(set) var total = 0
 
-    public init() {}
+    public init(retention: Retention = .all) {
+        self.retention = retention
+        if case .worst(let limit) = retention { worst = WorstViolationHeap(limit: Swift.max(0, limit)) }
+    }
 
     public init(_ violations: some Sequence<Violation>) {
+        self.init()
         for violation in violations { append(violation) }
     }
 
@@ -31,44 +47,57 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
         self.init(violations)
     }
 
+    /// Every violation is kept whole: what JSON needs.
+    public var isComplete: Bool { records.count == total }
+
     public var startIndex: Int { 0 }
-    public var endIndex: Int { count }
+    public var endIndex: Int { records.count }
 
     public subscript(position: Int) -> Violation {
-        precondition(position >= 0 && position < count, "ViolationList index out of range")
-        var violation = materialize(record(at: order.map { Int($0[position]) } ?? position))
+        precondition(position >= 0 && position < records.count, "ViolationList index out of range")
+        var violation = materialize(records[order.map { Int($0[position]) } ?? position])
         if !pods.isEmpty { violation.pod = pods[violation.podSource] }
         return violation
-    }
-
-    private func record(at storage: Int) -> ViolationRecord {
-        chunks[storage >> Self.chunkShift][storage & (Self.chunkSize - 1)]
     }
 
     private func materialize(_ record: ViolationRecord) -> Violation {
         record.isSpilled ? spilled[Int(record.id)] : record.violation(in: table)
     }
 
+    private mutating func pack(_ violation: Violation) -> ViolationRecord {
+        if let record = ViolationRecord(violation, table: &table) { return record }
+        spilled.append(violation)
+        return ViolationRecord(spilled: spilled.count - 1, like: violation)
+    }
+
     /// Adds `violation` at the end. Its pod, if any, becomes the pod of its
     /// source address.
     public mutating func append(_ violation: Violation) {
-        order?.append(UInt32(count))
         var stored = violation
         if let pod = violation.pod {
             pods[violation.podSource] = pod
             stored.pod = nil
         }
-        let record = ViolationRecord(stored, table: &table) ?? {
-            spilled.append(stored)
-            return ViolationRecord(spilled: spilled.count - 1, like: stored)
-        }()
-        if count & (Self.chunkSize - 1) == 0 {
-            var chunk: [ViolationRecord] = []
-            chunk.reserveCapacity(Self.chunkSize)
-            chunks.append(chunk)
+        defer { total += 1 }
+        guard var worst else {
+            order?.append(UInt32(records.count))
+            records.append(pack(stored))
+            return
         }
-        chunks[chunks.count - 1].append(record)
-        count += 1
+        self.worst = nil  // uniquely referenced while it changes
+        defer { self.worst = worst }
+        keys.append(PackedViolationFacts(ViolationFacts(stored), table: &table))
+        var entry = WorstViolationHeap.Entry(key: WorstFirstKey(stored), sequence: total, slot: records.count)
+        guard worst.admits(entry) else { return }
+        if worst.isFull, let evicted = worst.leastBad {
+            entry.slot = evicted.slot
+            records[entry.slot] = pack(stored)
+            worst.replaceLeastBad(with: entry)
+        } else {
+            records.append(pack(stored))
+            worst.insert(entry)
+        }
+        if order != nil { order = worst.slotsWorstFirst() }
     }
 
     /// Names the pod behind each violating source address.
@@ -76,133 +105,54 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
         pods = identities
     }
 
+    /// The pod named for a violating source address.
+    public func pod(for source: IPAddress) -> PodIdentity? { pods[source] }
+
+    /// The pods named, by source address.
+    public var podIdentities: [IPAddress: PodIdentity] { pods }
+
+    /// What counts and groups read of violation `index` (arrival order,
+    /// `0..<total`), kept whole or not.
+    func facts(at index: Int) -> ViolationFacts {
+        if worst != nil { return keys[index].facts(in: table) }
+        let record = records[index]
+        if record.isSpilled { return ViolationFacts(spilled[Int(record.id)]) }
+        return record.facts(in: table)
+    }
+
+    /// Facts of every violation, in arrival order.
+    var allFacts: some Sequence<ViolationFacts> { (0..<total).lazy.map { facts(at: $0) } }
+
     /// The distinct pod source addresses, in order of first appearance.
     public var podSources: [IPAddress] {
         var seen = Set<IPAddress>()
         var sources: [IPAddress] = []
-        for position in indices {
-            let source = sourceAddress(at: position)
-            if seen.insert(source).inserted { sources.append(source) }
-        }
+        for facts in allFacts where seen.insert(facts.source).inserted { sources.append(facts.source) }
         return sources
     }
 
-    private func storageIndex(_ position: Int) -> Int { order.map { Int($0[position]) } ?? position }
-
-    private func sourceAddress(at position: Int) -> IPAddress {
-        let record = record(at: storageIndex(position))
-        return record.isSpilled ? spilled[Int(record.id)].podSource : record.address(record.addresses.0, in: table)
-    }
-
-    /// What aggregate views read of the violation at `position`, without
-    /// building the whole violation.
-    func facts(at position: Int) -> ViolationFacts {
-        let record = record(at: storageIndex(position))
-        if record.isSpilled { return ViolationFacts(spilled[Int(record.id)]) }
-        let proto = IPProtocol(rawValue: record.proto)
-        let ports = record.flags.contains(.originalICMP) ? (UInt16(0), UInt16(0)) : (record.ports.0, record.ports.1)
-        let translatedPort = record.flags.contains(.replyICMP) ? 0 : record.ports.3
-        return ViolationFacts(
-            source: record.address(record.addresses.0, in: table),
-            destination: record.address(record.addresses.1, in: table),
-            destinationPort: ports.1, proto: proto, translatedPort: translatedPort,
-            isUnreplied: record.isUnreplied, isRemapped: proto.carriesPorts && ports.0 != translatedPort,
-            dataplane: ViolationRecord.dataplanes[Int(record.dataplane)])
-    }
-
-    /// Orders the list worst first (`Violation.worstFirst`; stable) by
-    /// sorting 4-byte positions on keys read from the records, not the
-    /// records or whole violations.
+    /// Orders the kept violations worst first (`Violation.worstFirst`,
+    /// stable), sorting 4-byte positions on keys read from the records.
     public mutating func sortWorstFirst() {
+        if let worst {
+            order = worst.slotsWorstFirst()
+            return
+        }
         guard order == nil else { return }
-        var positions = Array(0..<UInt32(count))
+        var positions = Array(0..<UInt32(records.count))
         let list = self
         positions.sort { list.sortKey(Int($0)).isWorse(than: list.sortKey(Int($1))) }
         order = positions
     }
 
-    /// What `Violation.worstFirst` compares, of the record at `storage`.
-    private func sortKey(_ storage: Int) -> WorstFirstKey {
-        let record = record(at: storage)
-        if record.isSpilled { return WorstFirstKey(spilled[Int(record.id)]) }
-        let portless = record.flags.contains(.originalICMP)
-        return WorstFirstKey(
-            unreplied: record.isUnreplied,
-            source: record.address(record.addresses.0, in: table),
-            destination: record.address(record.addresses.1, in: table),
-            destinationPort: portless ? 0 : record.ports.1, proto: record.proto,
-            sourcePort: portless ? 0 : record.ports.0)
-    }
-}
-
-/// The fields of a violation that counts and groups need.
-struct ViolationFacts {
-    var source: IPAddress
-    var destination: IPAddress
-    var destinationPort: UInt16
-    var proto: IPProtocol
-    var translatedPort: UInt16
-    var isUnreplied: Bool
-    var isRemapped: Bool
-    var dataplane: Dataplane
-
-    init(source: IPAddress, destination: IPAddress, destinationPort: UInt16, proto: IPProtocol,
-         translatedPort: UInt16, isUnreplied: Bool, isRemapped: Bool, dataplane: Dataplane) {
-        self.source = source
-        self.destination = destination
-        self.destinationPort = destinationPort
-        self.proto = proto
-        self.translatedPort = translatedPort
-        self.isUnreplied = isUnreplied
-        self.isRemapped = isRemapped
-        self.dataplane = dataplane
-    }
-
-    init(_ violation: Violation) {
-        let original = violation.flow.original
-        self.init(source: original.source, destination: original.destination, destinationPort: original.destinationPort,
-                  proto: original.proto, translatedPort: violation.translatedPort, isUnreplied: violation.isUnreplied,
-                  isRemapped: violation.isRemapped, dataplane: violation.dataplane)
-    }
-
-    var family: IPAddress.Family { source.family }
-}
-
-/// The fields `Violation.worstFirst` orders by, in its order.
-struct WorstFirstKey {
-    var unreplied: Bool
-    var source: IPAddress
-    var destination: IPAddress
-    var destinationPort: UInt16
-    var proto: UInt8
-    var sourcePort: UInt16
-
-    init(unreplied: Bool, source: IPAddress, destination: IPAddress, destinationPort: UInt16, proto: UInt8, sourcePort: UInt16) {
-        self.unreplied = unreplied
-        self.source = source
-        self.destination = destination
-        self.destinationPort = destinationPort
-        self.proto = proto
-        self.sourcePort = sourcePort
-    }
-
-    init(_ violation: Violation) {
-        let original = violation.flow.original
-        self.init(unreplied: violation.isUnreplied, source: original.source, destination: original.destination,
-                  destinationPort: original.destinationPort, proto: original.proto.rawValue, sourcePort: original.sourcePort)
-    }
-
-    func isWorse(than other: WorstFirstKey) -> Bool {
-        if unreplied != other.unreplied { return unreplied }
-        if (source, destination) != (other.source, other.destination) {
-            return (source, destination) < (other.source, other.destination)
-        }
-        if destinationPort != other.destinationPort { return destinationPort < other.destinationPort }
-        if proto != other.proto { return proto < other.proto }
-        return sourcePort < other.sourcePort
+    private func sortKey(_ slot: Int) -> WorstFirstKey {
+        let record = records[slot]
+        return record.isSpilled ? WorstFirstKey(spilled[Int(record.id)]) : record.worstFirstKey(in: table)
     }
 }
 
 extension ViolationList: Equatable {
-    public static func == (a: ViolationList, b: ViolationList) -> Bool { a.elementsEqual(b) }
+    public static func == (a: ViolationList, b: ViolationList) -> Bool {
+        a.total == b.total && a.elementsEqual(b)
+    }
 }

@@ -131,6 +131,26 @@ struct ViolationRecord: Sendable {
         flags.contains(.ipv6) ? table[slot] : IPAddress(ipv4: slot)
     }
 
+    /// What counts and groups read, without building the whole violation.
+    func facts(in table: IPv6AddressTable) -> ViolationFacts {
+        let proto = IPProtocol(rawValue: proto)
+        let ports = flags.contains(.originalICMP) ? (UInt16(0), UInt16(0)) : (self.ports.0, self.ports.1)
+        let translatedPort = flags.contains(.replyICMP) ? 0 : self.ports.3
+        return ViolationFacts(
+            source: address(addresses.0, in: table), destination: address(addresses.1, in: table),
+            destinationPort: ports.1, proto: proto, translatedPort: translatedPort,
+            isUnreplied: isUnreplied, isRemapped: proto.carriesPorts && ports.0 != translatedPort,
+            dataplane: Self.dataplanes[Int(dataplane)])
+    }
+
+    /// What `Violation.worstFirst` compares.
+    func worstFirstKey(in table: IPv6AddressTable) -> WorstFirstKey {
+        let portless = flags.contains(.originalICMP)
+        return WorstFirstKey(
+            unreplied: isUnreplied, source: address(addresses.0, in: table), destination: address(addresses.1, in: table),
+            destinationPort: portless ? 0 : ports.1, proto: proto, sourcePort: portless ? 0 : ports.0)
+    }
+
     /// The violation, without its pod (the list attaches that).
     func violation(in table: IPv6AddressTable) -> Violation {
         let proto = IPProtocol(rawValue: proto)

@@ -3,14 +3,8 @@ import Conntrack
 /// One iptables rule's options (after `-A CHAIN`), sorted into the match,
 /// the protocol, and the target with its options.
 struct IptablesRuleTokens: Sendable {
-    /// Match atoms other than the protocol and comments, e.g. `-s 10.42.0.0/16`,
-    /// `! -d 224.0.0.0/4`, `-m mark --mark 0x4000/0x4000`.
-    var conditions: [String] = []
-    var protocols: ProtocolMatch = .all
-    var source: String?
-    var destination: String?
-    var mark: String?
-    var outInterface: String?
+    /// The match: protocols, conditions, addresses, mark, out-interface.
+    var scope = RuleScope()
     var comment: String?
     /// The match as iptables syntax without `-p` (and its implicit `-m tcp`
     /// when it has no options), for writing the fixed rule.
@@ -51,18 +45,18 @@ struct IptablesRuleTokens: Sendable {
             case "-p", "--protocol":
                 let name = value.lowercased()
                 if name == "all" || name == "0" {
-                    protocols = negated ? .only([]) : .all
+                    scope.protocols = negated ? .only([]) : .all
                 } else if let proto = ProtocolMatch.parseProtocol(name) {
-                    protocols = negated ? .any(except: [proto]) : .only([proto])
+                    scope.protocols = negated ? .any(except: [proto]) : .only([proto])
                 }
             case "-s", "--source", "-d", "--destination", "-o", "--out-interface", "-i", "--in-interface":
                 let atom = "\(bang)\(option) \(value)"
-                conditions.append(atom)
+                scope.conditions.append(atom)
                 matchParts.append(atom)
                 switch option {
-                case "-s", "--source": source = bang + value
-                case "-d", "--destination": destination = bang + value
-                case "-o", "--out-interface": outInterface = bang + value
+                case "-s", "--source": scope.source = bang + value
+                case "-d", "--destination": scope.destination = bang + value
+                case "-o", "--out-interface": scope.outInterface = bang + value
                 default: break
                 }
             case "-m", "--match":
@@ -81,7 +75,7 @@ struct IptablesRuleTokens: Sendable {
                         continue
                     }
                     if value == "mark", moduleOption == "--mark" {
-                        mark = (optionNegated ? "! " : "") + moduleArgs.joined(separator: " ")
+                        scope.mark = (optionNegated ? "! " : "") + moduleArgs.joined(separator: " ")
                     }
                     atom += (optionNegated ? " ! " : " ") + ([moduleOption] + moduleArgs.map(IptablesRuleTokens.quoted)).joined(separator: " ")
                 }
@@ -91,11 +85,11 @@ struct IptablesRuleTokens: Sendable {
                 }
                 // `-m tcp` alone only restates `-p tcp`.
                 if ["-m tcp", "-m udp", "-m sctp", "-m dccp"].contains(atom) { continue }
-                conditions.append(atom)
+                scope.conditions.append(atom)
                 matchParts.append(atom)
             default:
                 let atom = ([bang + option] + args.map(IptablesRuleTokens.quoted)).joined(separator: " ")
-                conditions.append(atom)
+                scope.conditions.append(atom)
                 matchParts.append(atom)
             }
         }

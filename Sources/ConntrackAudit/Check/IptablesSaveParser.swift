@@ -84,7 +84,7 @@ public struct IptablesSaveParser: Sendable {
                 guard tokens.count >= 2 else { throw bad("line \(number): rule without a chain") }
                 guard current == "nat" else { continue }
                 let parsed = IptablesRuleTokens(tokens: Array(tokens.dropFirst(2)))
-                if family == nil, let address = parsed.source ?? parsed.destination, address.contains(":") { family = .ipv6 }
+                if family == nil, let address = parsed.scope.source ?? parsed.scope.destination, address.contains(":") { family = .ipv6 }
                 let chain = tokens[1]
                 natChains[chain, default: []].append(
                     RuleLine(chain: chain, position: (natChains[chain]?.count ?? 0) + 1, text: line, parsed: parsed))
@@ -120,12 +120,10 @@ public struct IptablesSaveParser: Sendable {
         var guards: [String] = []
         for line in lines {
             let rule = line.parsed
-            let here = inherited.narrowed(
-                guards: guards, conditions: rule.conditions, protocols: rule.protocols, source: rule.source,
-                destination: rule.destination, mark: rule.mark, outInterface: rule.outInterface)
+            let here = inherited.narrowed(guards: guards, by: rule.scope)
             guard let target = rule.target else { continue }
             if target == "RETURN" || target == "ACCEPT" {
-                let atoms = rule.conditions + (rule.protocols == .all ? [] : ["-p \(rule.protocols)"])
+                let atoms = rule.scope.atoms { "-p \($0)" }
                 if atoms.isEmpty { break }
                 guards.append("not(" + atoms.joined(separator: " ") + ")")
                 continue

@@ -10,12 +10,8 @@ enum NftExpression {
 
     /// One rule's statements, sorted.
     struct RuleMatch {
-        var conditions: [String] = []
-        var protocols: ProtocolMatch = .all
-        var source: String?
-        var destination: String?
-        var mark: String?
-        var outInterface: String?
+        /// The match: protocols, conditions, addresses, mark, out-interface.
+        var scope = RuleScope()
         /// The rule's matches in nft syntax, without protocol matches; nil
         /// when one of them has no known rendering.
         var matchText: String?
@@ -35,13 +31,13 @@ enum NftExpression {
                     let rendered = NftExpression.renderMatch(match)
                     allParts.append(rendered ?? "…")
                     if let proto = NftExpression.protocolMatch(match) {
-                        protocols = protocols.intersecting(proto.match)
+                        scope.protocols = scope.protocols.intersecting(proto.match)
                         if !proto.alsoCondition { continue }
                     }
                     guard let rendered else { renderable = false; continue }
-                    conditions.append(rendered)
+                    scope.conditions.append(rendered)
                     matchParts.append(rendered)
-                    NftExpression.note(match, rendered: rendered, into: &self)
+                    NftExpression.note(match, rendered: rendered, into: &scope)
                 } else if let masquerade = statement["masquerade"] {
                     let options = masquerade.objectValue ?? [:]
                     nat = NAT(action: .masquerade, ports: NftExpression.ports(options))
@@ -108,7 +104,7 @@ enum NftExpression {
         return negated ? .any(except: set) : .only(set)
     }
 
-    static func note(_ match: [String: JSONDocument], rendered: String, into rule: inout RuleMatch) {
+    static func note(_ match: [String: JSONDocument], rendered: String, into rule: inout RuleScope) {
         let op = match["op"]?.stringValue ?? "=="
         let bang = op == "!=" ? "! " : ""
         let right = match["right"].flatMap(render) ?? ""

@@ -98,9 +98,7 @@ public struct NftRulesetParser: Sendable {
             let handle = rule["handle"]?.intValue ?? 0
             let expressions = rule["expr"]?.arrayValue ?? []
             let parsed = NftExpression.RuleMatch(expressions: expressions.compactMap(\.objectValue))
-            let here = inherited.narrowed(
-                guards: guards, conditions: parsed.conditions, protocols: parsed.protocols, source: parsed.source,
-                destination: parsed.destination, mark: parsed.mark, outInterface: parsed.outInterface)
+            let here = inherited.narrowed(guards: guards, by: parsed.scope)
             if let nat = parsed.nat {
                 rules.append(NATRule(
                     tool: .nft, family: RuleFamily(nft: chain.family), table: chain.table, chain: chain.name, chainPath: path,
@@ -111,7 +109,7 @@ public struct NftRulesetParser: Sendable {
                 ))
             }
             if parsed.leaves {
-                let atoms = parsed.conditions + (parsed.protocols == .all ? [] : ["meta l4proto \(parsed.protocols)"])
+                let atoms = parsed.scope.atoms { "meta l4proto \($0)" }
                 if atoms.isEmpty { break }
                 guards.append("not(" + atoms.joined(separator: " ") + ")")
             }

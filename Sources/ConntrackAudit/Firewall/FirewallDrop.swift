@@ -16,25 +16,14 @@ public struct FirewallDrop: Hashable, Sendable {
 
     /// Groups a report's violations by deciding rule, protocol and family,
     /// most flows first. Empty unless the report was judged by `--firewall`.
+    /// An audit counts them as violations arrive (`AuditReport.firewallDropTally`),
+    /// so a report that keeps only its worst flows still counts every one.
     public static func group(_ report: AuditReport) -> [FirewallDrop] {
         guard let firewall = report.policy.firewall else { return [] }
-        var order: [String] = []
-        var groups: [String: FirewallDrop] = [:]
-        for violation in report.violations {
-            let decision = firewall.decide(violation.flow)
-            let key = "\(decision.origin ?? "")\u{0}\(decision.decidedBy)\u{0}\(violation.flow.proto.rawValue)\u{0}\(violation.flow.family)"
-            if groups[key] == nil {
-                order.append(key)
-                groups[key] = FirewallDrop(decidedBy: decision.decidedBy, origin: decision.origin,
-                                           proto: violation.flow.proto, family: violation.flow.family)
-            }
-            groups[key]!.flows += 1
-            if violation.isUnreplied { groups[key]!.unreplied += 1 }
-            groups[key]!.lowestPort = min(groups[key]!.lowestPort, violation.translatedPort)
-            groups[key]!.highestPort = max(groups[key]!.highestPort, violation.translatedPort)
-        }
-        return order.compactMap { groups[$0] }.enumerated()
-            .sorted { ($0.element.flows, -$0.offset) > ($1.element.flows, -$1.offset) }.map(\.element)
+        if let tally = report.firewallDropTally { return tally.drops }
+        var tally = FirewallDropTally()
+        for violation in report.violations { tally.add(violation, decision: firewall.decide(violation.flow)) }
+        return tally.drops
     }
 
     /// `tcp/ipv4: 12 flow(s) (12 unreplied), translated ports 1024-32000`

@@ -7,7 +7,7 @@ enum FirewallRemedy {
     static func advise(for report: AuditReport, firewall: FirewallPolicy) -> [Remedy] {
         guard report.summary.violations > 0 else { return [] }
         var remedies: [Remedy] = []
-        let lowest = report.violations.lazy.map(\.translatedPort).min() ?? 1024
+        let lowest = report.violations.allFacts.lazy.map(\.translatedPort).min() ?? 1024
         // Masquerade picks from 1024-65535 unless a pod port below 1024 is kept.
         let used = PortRange(low: min(lowest, 1024), high: 65535)!
         var seen = Set<String>()

@@ -128,13 +128,13 @@ struct GatewayIptablesReader {
         }
         var rule = FirewallRule(label: label, action: action)
         rule.family = family
-        if parsed.protocols != .all {
-            switch parsed.protocols {
+        if parsed.scope.protocols != .all {
+            switch parsed.scope.protocols {
             case .only(let set): rule.protocols = set
             case .any(let except): rule.protocols = except; rule.protocolsNegated = true
             }
         }
-        for atom in parsed.conditions {
+        for atom in parsed.scope.conditions {
             let words = atom.split(separator: " ").map(String.init)
             var index = 0
             var negateNext = false

@@ -20,8 +20,8 @@ public enum PodPortRangeScan {
         // Kept-port violations per source address, counted once (not per
         // namespace); an address has one pod, so its count goes to one place.
         var keptPort: [IPAddress: (count: Int, pod: PodIdentity?)] = [:]
-        for violation in violations where !violation.isRemapped {
-            keptPort[violation.podSource, default: (0, violation.pod)].count += 1
+        for violation in violations.allFacts where !violation.isRemapped {
+            keptPort[violation.source, default: (0, violations.pod(for: violation.source))].count += 1
         }
         for namespace in attribution.live.namespaces {
             let podAddresses = namespace.addresses.filter { address in

@@ -12,11 +12,7 @@ extension TextReportWriter {
     /// The first known identity per pod address, built once per report (a
     /// lookup per offender row would be quadratic on a busy node).
     static func podsByAddress(_ report: AuditReport) -> [IPAddress: PodIdentity] {
-        var pods: [IPAddress: PodIdentity] = [:]
-        for violation in report.violations where pods[violation.podSource] == nil {
-            if let pod = violation.pod { pods[violation.podSource] = pod }
-        }
-        return pods
+        report.violations.podIdentities
     }
 
     func podCell(_ address: IPAddress, pods: [IPAddress: PodIdentity]) -> String {

@@ -9,6 +9,20 @@ struct AuditDocument: Sendable {
         var remapped: Int
         var violations: Int
         var violationsUnreplied: Int
+        /// Absent in reports older than `summary.node_local`.
+        var nodeLocal: Int?
+    }
+    /// What the report's `dataplanes` object says (absent in older reports).
+    struct Dataplanes: Sendable {
+        struct Counts: Hashable, Sendable { var flows = 0; var snat = 0; var remapped = 0; var violations = 0 }
+        /// Dataplanes read, in the report's order, with the summary's counts for each.
+        var read: [(name: String, counts: Counts)]
+        /// BPF NAT maps found but not read: `path: why`.
+        var unreadMaps: [String]
+        var warnings: [String]
+
+        /// Something the node had could not be read: its verdict covers only part of it.
+        var isIncomplete: Bool { !unreadMaps.isEmpty || !warnings.isEmpty }
     }
     struct Endpoints: Sendable { var src: String; var sport: Int?; var dst: String; var dport: Int? }
     struct Flow: Sendable {
@@ -26,27 +40,32 @@ struct AuditDocument: Sendable {
     var host: String
     var netns: String?
     var generatedAt: String
+    /// The audit's own verdict word (`AuditVerdict`); absent in older reports.
+    var verdict: String?
     var allowed: [Range]
     var summary: Summary
     var violations: [Flow]
+    var dataplanes: Dataplanes?
+    /// `dump.interrupted`: the kernel flagged the dump (NLM_F_DUMP_INTR), entries may be missing.
+    var dumpInterrupted: Bool?
 
     var allowedDescription: String {
         allowed.map { $0.low == $0.high ? "\($0.low)" : "\($0.low)-\($0.high)" }.joined(separator: ",")
     }
 
     /// Reads one file's bytes; errors name the file and the field.
-    static func decode(_ bytes: [UInt8], path: String, hints: ReaderHintWording = .plain) throws(ReportMergeError) -> AuditDocument {
+    static func decode(_ bytes: [UInt8], path: String, hints: ReaderHintWording = .plain) throws(InputFileError) -> AuditDocument {
         guard let root = try? JSONDocument(parsing: bytes), case .object = root else {
-            throw ReportMergeError(path: path, message: "not a JSON object (expected a ctaudit audit report \(hints(.auditJSONReport)))")
+            throw InputFileError(path: path, reason: "not a JSON object (expected a ctaudit audit report \(hints(.auditJSONReport)))")
         }
         let schema = root["schema"]?.stringValue
         guard schema == JSONReportWriter.schema else {
-            throw ReportMergeError(path: path, message: "schema is \(schema.map { "'\($0)'" } ?? "missing"), expected '\(JSONReportWriter.schema)'")
+            throw InputFileError(path: path, reason: "schema is \(schema.map { "'\($0)'" } ?? "missing"), expected '\(JSONReportWriter.schema)'")
         }
         do {
             return try AuditDocument(Field(value: root, path: ""))
         } catch {
-            throw ReportMergeError(path: path, message: error.message)
+            throw InputFileError(path: path, reason: error.message)
         }
     }
 
@@ -55,13 +74,32 @@ struct AuditDocument: Sendable {
         host = try root["host"].string()
         netns = try root["netns"].optionalString()
         generatedAt = try root["generated_at"].string()
+        verdict = try root.optional("verdict")?.string()
         allowed = try root["policy"]["allowed"].array { range throws(Field.Failure) in
             Range(low: try range["low"].int(), high: try range["high"].int())
         }
         let summary = try root["summary"]
         self.summary = Summary(
             flows: try summary["flows"].int(), snat: try summary["snat"].int(), remapped: try summary["remapped"].int(),
-            violations: try summary["violations"].int(), violationsUnreplied: try summary["violations_unreplied"].int())
+            violations: try summary["violations"].int(), violationsUnreplied: try summary["violations_unreplied"].int(),
+            nodeLocal: try summary.optional("node_local")?.int())
+        dumpInterrupted = try root.optional("dump")?.optional("interrupted")?.bool()
+        dataplanes = try root.optional("dataplanes").map { dataplanes throws(Field.Failure) in
+            let counts = dataplanes.optional("counts")
+            let read = try dataplanes["read"].array { name throws(Field.Failure) in
+                let name = try name.string()
+                guard let plane = counts?.optional(name) else { return (name, Dataplanes.Counts()) }
+                return (name, Dataplanes.Counts(flows: try plane["flows"].int(), snat: try plane["snat"].int(),
+                                                remapped: try plane["remapped"].int(), violations: try plane["violations"].int()))
+            }
+            let maps = try dataplanes.optional("maps")?.array { map throws(Field.Failure) -> String? in
+                guard try !map["read"].bool() else { return nil }
+                let error = try map.optional("error")?.string()
+                return try map["path"].string() + (error.map { ": \($0)" } ?? "")
+            } ?? []
+            let warnings = try dataplanes.optional("warnings")?.array { warning throws(Field.Failure) in try warning.string() } ?? []
+            return Dataplanes(read: read, unreadMaps: maps.compactMap { $0 }, warnings: warnings)
+        }
         violations = try root["violations"].array { flow throws(Field.Failure) in
             let original = try flow["original"]
             let pod = flow.optional("pod")
@@ -97,7 +135,7 @@ struct AuditDocument: Sendable {
         /// The member when present and not null.
         func optional(_ key: String) -> Field? {
             guard case .object(let members) = value, let member = members[key], member != .null else { return nil }
-            return Field(value: member, path: "\(path).\(key)")
+            return Field(value: member, path: path.isEmpty ? key : "\(path).\(key)")
         }
 
         private var wrongType: Failure { Failure(message: "field '\(path)' has the wrong type") }
@@ -142,17 +180,4 @@ struct AuditDocument: Sendable {
             return result
         }
     }
-}
-
-/// A report file `merge` cannot use: exit 2, naming the file.
-public struct ReportMergeError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var path: String
-    public var message: String
-
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
 }

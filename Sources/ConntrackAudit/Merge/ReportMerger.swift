@@ -1,65 +1,5 @@
 import Foundation
 
-/// Audit reports from many nodes combined into one view: which nodes are
-/// affected, which destinations, and the worst pod flows across the fleet.
-public struct MergedReport: Hashable, Sendable {
-    public struct Node: Hashable, Sendable {
-        public var host: String
-        public var netns: String?
-        public var generatedAt: String
-        public var file: String
-        public var allowed: String
-        public var flows: Int
-        public var snat: Int
-        public var remapped: Int
-        public var violations: Int
-        public var unreplied: Int
-    }
-
-    /// One service (address, port, protocol) that pods fail to reach.
-    public struct Destination: Hashable, Sendable {
-        public var address: String
-        public var port: Int?
-        public var proto: String
-        public var violations = 0
-        public var unreplied = 0
-        /// Nodes and pods (host/pod address) with violations to it.
-        public var nodes: Set<String> = []
-        public var pods: Set<String> = []
-    }
-
-    /// One pod on one node to one destination service.
-    public struct Offender: Hashable, Sendable {
-        public var host: String
-        public var pod: String
-        /// `namespace/name` when the node's report named the pod.
-        public var podName: String?
-        public var address: String
-        public var port: Int?
-        public var proto: String
-        public var violations = 0
-        public var unreplied = 0
-        public var translatedPorts: Set<Int> = []
-    }
-
-    /// Worst first: most violations, then host name.
-    public var nodes: [Node] = []
-    /// Worst first: most unreplied, then most violations.
-    public var destinations: [Destination] = []
-    public var offenders: [Offender] = []
-    /// Older reports of a node that a newer one replaced.
-    public var superseded: [String] = []
-    /// The distinct allowed range sets the reports were audited against.
-    public var allowedSets: [String] = []
-
-    public var totalFlows: Int { nodes.reduce(0) { $0 + $1.flows } }
-    public var totalSNAT: Int { nodes.reduce(0) { $0 + $1.snat } }
-    public var totalRemapped: Int { nodes.reduce(0) { $0 + $1.remapped } }
-    public var totalViolations: Int { nodes.reduce(0) { $0 + $1.violations } }
-    public var totalUnreplied: Int { nodes.reduce(0) { $0 + $1.unreplied } }
-    public var affectedNodes: Int { nodes.filter { $0.violations > 0 }.count }
-}
-
 /// Combines `ctaudit.audit/v1` JSON reports (`ctaudit audit --format json`
 /// from each node) into a `MergedReport`.
 ///
@@ -69,16 +9,14 @@ public struct MergedReport: Hashable, Sendable {
 public enum ReportMerger {
     /// Reads and merges files; `-` is standard input.
     /// `hints`: how errors name where a report comes from (the caller's words).
-    public static func load(paths: [String], hints: ReaderHintWording = .plain) throws(ReportMergeError) -> MergedReport {
+    public static func load(paths: [String], hints: ReaderHintWording = .plain) throws(InputFileError) -> MergedReport {
         var inputs: [(String, [UInt8])] = []
         for path in paths {
             // Bounded, and refuses devices (InputFile): /dev/zero must not eat the node.
             do {
                 inputs.append((path, path == "-" ? try InputFile.read(descriptor: 0, name: "-") : try InputFile.read(path)))
             } catch where error.reason == "is a directory" {
-                throw ReportMergeError(path: path, message: "is a directory; pass the files, e.g. \(path)/*.json")
-            } catch {
-                throw ReportMergeError(path: path, message: error.reason)
+                throw InputFileError(path: path, reason: "is a directory; pass the files, e.g. \(path)/*.json")
             }
         }
         return try merge(inputs, hints: hints)
@@ -86,7 +24,7 @@ public enum ReportMerger {
 
     public static func merge(
         _ inputs: [(path: String, bytes: [UInt8])], hints: ReaderHintWording = .plain
-    ) throws(ReportMergeError) -> MergedReport {
+    ) throws(InputFileError) -> MergedReport {
         var newest: [String: (path: String, document: AuditDocument)] = [:]
         var order: [String] = []
         var merged = MergedReport()
@@ -117,7 +55,16 @@ public enum ReportMerger {
                 host: document.host, netns: document.netns, generatedAt: document.generatedAt, file: path,
                 allowed: document.allowedDescription, flows: document.summary.flows, snat: document.summary.snat,
                 remapped: document.summary.remapped, violations: document.summary.violations,
-                unreplied: document.summary.violationsUnreplied))
+                unreplied: document.summary.violationsUnreplied,
+                verdict: .of(reported: document.verdict, violations: document.summary.violations,
+                             incomplete: (document.dataplanes?.isIncomplete ?? false) || document.dumpInterrupted == true),
+                reportedVerdict: document.verdict, nodeLocal: document.summary.nodeLocal,
+                dataplanes: document.dataplanes?.read.map { plane in
+                    MergedReport.DataplaneCounts(dataplane: plane.name, flows: plane.counts.flows, snat: plane.counts.snat,
+                                                 remapped: plane.counts.remapped, violations: plane.counts.violations)
+                },
+                unreadMaps: document.dataplanes?.unreadMaps ?? [], warnings: document.dataplanes?.warnings ?? [],
+                dumpInterrupted: document.dumpInterrupted))
             for flow in document.violations {
                 let destinationKey = "\(flow.original.dst)\u{0}\(flow.original.dport ?? -1)\u{0}\(flow.proto)"
                 var destination = destinations[destinationKey] ?? MergedReport.Destination(
@@ -139,7 +86,9 @@ public enum ReportMerger {
             }
         }
         merged.allowedSets = allowedSets
-        merged.nodes.sort { ($1.violations, $0.host, $0.netns ?? "") < ($0.violations, $1.host, $1.netns ?? "") }
+        merged.nodes.sort {
+            ($1.violations, $0.verdict.rank, $0.host, $0.netns ?? "") < ($0.violations, $1.verdict.rank, $1.host, $1.netns ?? "")
+        }
         merged.destinations = destinations.values.sorted {
             ($1.unreplied, $1.violations, $0.address, $0.port ?? -1, $0.proto) < ($0.unreplied, $0.violations, $1.address, $1.port ?? -1, $1.proto)
         }

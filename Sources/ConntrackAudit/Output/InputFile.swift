@@ -1,8 +1,9 @@
 import Conntrack
 import Glibc
 
-/// Why a file named on the command line could not be read; `reason` is the
-/// part after "PATH: " in the one-line error.
+/// Why a file named on the command line could not be read or used (not
+/// the report or rules it should hold); `reason` is the part after "PATH: "
+/// in the one-line error. Exit status 2.
 public struct InputFileError: Error, Hashable, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String

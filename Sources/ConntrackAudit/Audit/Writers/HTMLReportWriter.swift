@@ -7,9 +7,14 @@ import Conntrack
 public struct HTMLReportWriter: Sendable {
     /// Flows listed individually in the evidence table; the rest are counted.
     public var flowLimit: Int
+    /// Pod/destination pairs listed in the offender table, worst first; the
+    /// rest are counted (a page of 50 000 rows helps nobody, and costs its
+    /// size in memory).
+    public var groupLimit: Int
 
-    public init(flowLimit: Int = 1000) {
+    public init(flowLimit: Int = 1000, groupLimit: Int = 1000) {
         self.flowLimit = flowLimit
+        self.groupLimit = groupLimit
     }
 
     /// A hint's phrase in the report's words, as code when it is something to type.
@@ -91,25 +96,30 @@ public struct HTMLReportWriter: Sendable {
         out += remediesSection(report)
         out += kubernetesSection(report)
 
-        if !report.violations.isEmpty {
+        if report.violations.total > 0 {
             let pods = TextReportWriter.podsByAddress(report)
+            let offenders = OffenderGroup.worst(report.violations, limit: groupLimit)
             out += "<section id=\"offenders\"><h2>Offenders (pod → destination)</h2>\n" + HTML.table(
                 id: "offender-table",
                 header: ["pod", "destination", "proto", "violations", "unreplied", "remapped", "translated ports"],
-                rows: report.offenders.map { group in
+                rows: offenders.groups.map { group in
                     [TextReportWriter().podCell(group.podSource, pods: pods), endpoint(group.destination, group.destinationPort), group.proto.name,
                      String(group.violations), String(group.unreplied), String(group.remapped),
                      ports(group.translatedPorts)]
                 },
-                numeric: [3, 4, 5]) + "</section>\n"
+                numeric: [3, 4, 5])
+            if offenders.count > groupLimit {
+                out += "<p class=\"note\">… and \(offenders.count - groupLimit) more pod/destination pairs; \(hint(.everyRow, report)) lists all.</p>\n"
+            }
+            out += "</section>\n"
             out += Self.firewallDropsSection(report)
             out += "<section id=\"evidence\"><h2>Evidence (worst first)</h2>\n" + HTML.table(
                 id: "violation-table",
                 header: ["pod", "proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
                 rows: report.violations.prefix(flowLimit).map { [TextReportWriter().podCell($0.podSource, pods: pods)] + evidenceRow($0) },
                 numeric: [7, 8])
-            if report.violations.count > flowLimit {
-                out += "<p class=\"note\">… and \(report.violations.count - flowLimit) more; \(hint(.everyRow, report)) lists all.</p>\n"
+            if report.violations.total > flowLimit {
+                out += "<p class=\"note\">… and \(report.violations.total - flowLimit) more; \(hint(.everyRow, report)) lists all.</p>\n"
             }
             out += "</section>\n"
         }
@@ -135,7 +145,7 @@ public struct HTMLReportWriter: Sendable {
     /// A chart of violations only, for reports built without the full histogram.
     static func histogram(of violations: ViolationList) -> PortHistogram {
         var histogram = PortHistogram()
-        for violation in violations { histogram.add(port: violation.translatedPort, violation: true) }
+        for violation in violations.allFacts { histogram.add(port: violation.translatedPort, violation: true) }
         return histogram
     }
 

@@ -59,6 +59,7 @@ public enum JSONReportWriter {
             json.member("interrupted", report.dump.interrupted)
             json.member("table_max", report.tableSize?.maximum.map { Int($0) })
         }
+        precondition(report.violations.isComplete, "JSON lists every violation: audit with retention .all")
         json.array("violations", report.violations) { encode($1, decision: report.firewallDecision(for: $1), into: &$0) }
         json.array("offenders", report.offenders) { encode($1, into: &$0) }
         // Only with --firewall, so reports judged by --allow keep their exact shape.

@@ -16,6 +16,7 @@ public enum NDJSONWriter {
 
     /// Streams the lines in chunks of about 64 KiB, like the JSON report.
     public static func write(_ report: AuditReport, to sink: (String) -> Void) {
+        precondition(report.violations.isComplete, "NDJSON lists every violation: audit with retention .all")
         JSONWriter.stream(.compact, to: sink) { json in
             for violation in report.violations { encodeLine(violation, in: report, into: &json) }
         }

@@ -50,8 +50,8 @@ public enum PrometheusWriter {
 
         var violations: [ViolationKey: (all: Int, unreplied: Int, kept: Int)] = [:]
         for key in baselineKeys { violations[key] = (0, 0, 0) }
-        for violation in report.violations {
-            let key = ViolationKey(proto: violation.flow.proto, family: violation.flow.family)
+        for violation in report.violations.allFacts {
+            let key = ViolationKey(proto: violation.proto, family: violation.family)
             var counts = violations[key] ?? (0, 0, 0)
             counts.all += 1
             if violation.isUnreplied { counts.unreplied += 1 }

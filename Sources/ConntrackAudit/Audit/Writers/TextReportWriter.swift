@@ -99,9 +99,9 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         lines.append("")
         let header = ["POD", "DESTINATION", "PROTO", "FLOWS", "UNREPLIED", "TRANSLATED PORTS"]
         var rows: [[String]] = []
-        let offenders = report.offenders
+        let (offenders, offenderCount) = OffenderGroup.worst(report.violations, limit: groupLimit)
         let pods = Self.podsByAddress(report)
-        for group in offenders.prefix(groupLimit) {
+        for group in offenders {
             let ports = group.translatedPorts.prefix(8).map(String.init).joined(separator: ",")
                 + (group.translatedPorts.count > 8 ? ",…" : "")
             rows.append([
@@ -110,8 +110,8 @@ public struct TextReportWriter: Sendable, TerminalStyled {
             ])
         }
         lines.append(contentsOf: table(header: header, rows: rows, rightAligned: [3, 4]))
-        if offenders.count > groupLimit {
-            lines.append("… and \(offenders.count - groupLimit) more pod/destination pairs (\(hints(.everyRow)) lists all)")
+        if offenderCount > groupLimit {
+            lines.append("… and \(offenderCount - groupLimit) more pod/destination pairs (\(hints(.everyRow)) lists all)")
         }
         let drops = report.firewallDrops
         if !drops.isEmpty {
@@ -124,8 +124,8 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         }
         lines.append("")
         lines.append(contentsOf: evidenceByPod(report.violations.prefix(flowLimit)))
-        if report.violations.count > flowLimit {
-            lines.append("  … and \(report.violations.count - flowLimit) more (\(hints(.everyRow)) lists all)")
+        if report.violations.total > flowLimit {
+            lines.append("  … and \(report.violations.total - flowLimit) more (\(hints(.everyRow)) lists all)")
         }
         lines.append(contentsOf: remedyLines(report))
         return lines.joined(separator: "\n") + "\n"
