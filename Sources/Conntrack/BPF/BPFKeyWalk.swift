@@ -4,24 +4,27 @@
 ///
 /// The kernel answers GET_NEXT_KEY on a key that is no longer in the map
 /// (deleted or expired while the walk stood on it) with the map's first key
-/// (`htab_map_get_next_key`): the walk starts over. Two things keep it from
-/// delivering an entry twice:
-/// - a key it already delivered coming back is the sign of a restart; it
-///   then resumes from the latest key it delivered that the map still holds
-///   (the successor of a key that exists is a real successor), so a deletion
-///   under the walk costs a few lookups, not a second pass;
-/// - when every one of those is gone too, the restart is followed, and the
-///   keys it meets again are skipped: the walk remembers a keyed 64-bit hash
-///   (SipHash, seeded per process, so map contents cannot be chosen to
-///   collide) of every key it delivered, 8 bytes per entry on this path only.
+/// (`htab_map_get_next_key`): the walk would start over and deliver every
+/// entry before it a second time. So:
+/// - the successor is asked for first, then the key's value: a key still
+///   there after GET_NEXT_KEY had its real successor returned;
+/// - a key gone by then means the answer may be the first key: the walk
+///   resumes after the latest key it delivered that the map still holds
+///   (its successor is past everything delivered since, all of which is
+///   gone), checking each remembered key at most once;
+/// - only when none of the last `memory` delivered keys is left does it
+///   follow the kernel back to the first key, skipping those it remembers.
+///   If it delivered more keys than it remembers, an older one still in
+///   the map can come again: the walk says so (`mayHaveRepeated`) rather
+///   than hold every key (memory stays bounded: `memory` keys).
 struct BPFKeyWalk {
     var keySize: Int
     var valueSize: Int
     /// Steps before the walk gives up on a map that keeps changing: twice its
     /// capacity plus one, so that it always ends.
     var maxSteps: Int
-    /// How many delivered keys are kept to resume from.
-    var resumeDepth = 8
+    /// How many of the last delivered keys are kept to resume from.
+    var memory = 4096
 
     /// GET_NEXT_KEY: writes the key after `key` (the first key for nil, or
     /// for a key the map no longer holds) into `next`; false past the last key.
@@ -29,41 +32,69 @@ struct BPFKeyWalk {
     /// LOOKUP_ELEM: writes the value stored under `key`; false when there is none.
     var lookup: (_ key: [UInt8], _ value: inout [UInt8]) throws(BPFError) -> Bool
 
+    struct Outcome: Hashable, Sendable {
+        /// Entries delivered.
+        var entries = 0
+        /// The map changed so much under the walk that an entry may have been
+        /// delivered twice (see above).
+        var mayHaveRepeated = false
+    }
+
     /// Calls `body` once per key found, with the key and value bytes (valid
-    /// only during the call); returns how many entries were delivered.
-    func run(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(BPFError) -> Void) throws(BPFError) -> Int {
-        var cursor: [UInt8]? = nil
-        var next = [UInt8](repeating: 0, count: keySize)
+    /// only during the call).
+    func run(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(BPFError) -> Void) throws(BPFError) -> Outcome {
+        var outcome = Outcome()
+        var delivered = DeliveredKeys(capacity: max(memory, 1))
+        var cursor = [UInt8](repeating: 0, count: keySize)
+        var next = cursor
         var value = [UInt8](repeating: 0, count: valueSize)
-        var scratch = [UInt8](repeating: 0, count: max(valueSize, 1))
-        var delivered = Set<Int>()
-        var recent: [[UInt8]] = []  // the last keys delivered, oldest first
-        var read = 0
+        guard try nextKey(nil, &cursor) else { return outcome }  // an empty map
         var steps = 0
         while steps < maxSteps {
             steps += 1
-            guard try nextKey(cursor, &next) else { break }  // past the last key
-            var hash = Self.hash(next)
-            if cursor != nil && delivered.contains(hash) {
-                // A key already delivered: the key the walk stood on is gone
-                // and the kernel went back to the first key. Resume after the
-                // latest delivered key the map still holds.
-                switch try resume(from: recent, into: &next, scratch: &scratch) {
-                case .resumed: hash = Self.hash(next)
-                case .ended: return read
-                case .restarted: break  // follow the restart; the hashes skip what was seen
+            var hasNext = try nextKey(cursor, &next)
+            if try lookup(cursor, &value) {
+                // Still there after GET_NEXT_KEY: `next` is its real successor.
+                let hash = Self.hash(cursor)
+                if !delivered.contains(hash) {
+                    delivered.append(cursor, hash: hash)
+                    outcome.entries += 1
+                    try Self.deliver(key: cursor, value: value, to: body)
                 }
+            } else if let resumed = try resume(&delivered, into: &next) {
+                hasNext = resumed
+            } else if delivered.forgotten > 0 {
+                // Back to the first key with older delivered keys forgotten.
+                outcome.mayHaveRepeated = true
             }
-            cursor = next
-            if delivered.contains(hash) { continue }
-            guard try lookup(next, &value) else { continue }  // deleted since GET_NEXT_KEY
-            delivered.insert(hash)
-            recent.append(next)
-            if recent.count > resumeDepth { recent.removeFirst() }
-            read += 1
-            try Self.deliver(key: next, value: value, to: body)
+            guard hasNext else { break }
+            swap(&cursor, &next)
         }
-        return read
+        return outcome
+    }
+
+    /// After the key the walk stood on vanished: writes the successor of the
+    /// latest delivered key still in the map into `next` and says whether
+    /// there is one; nil when no remembered key is left. Keys found gone are
+    /// forgotten, so each costs its two calls once.
+    private func resume(_ delivered: inout DeliveredKeys, into next: inout [UInt8]) throws(BPFError) -> Bool? {
+        var candidate = [UInt8](repeating: 0, count: keySize)
+        var scratch = [UInt8](repeating: 0, count: valueSize)
+        while let key = delivered.latest {
+            let more = try nextKey(key, &candidate)
+            if try lookup(key, &scratch) {
+                next = candidate
+                return more
+            }
+            delivered.dropLatest()
+        }
+        return nil
+    }
+
+    static func hash(_ key: [UInt8]) -> Int {
+        var hasher = Hasher()
+        key.withUnsafeBytes { hasher.combine(bytes: $0) }
+        return hasher.finalize()
     }
 
     /// `body` with the bytes of `key` and `value` (withUnsafeBytes only rethrows untyped).
@@ -85,29 +116,53 @@ struct BPFKeyWalk {
         }
         if let failure { throw failure }
     }
+}
 
-    private enum Resumption { case resumed, ended, restarted }
+/// The last delivered keys, newest last, with their hashes (SipHash, seeded
+/// per process, so map contents cannot be chosen to collide) for the
+/// "delivered already?" check. Bounded: past `capacity` the oldest is forgotten.
+struct DeliveredKeys {
+    let capacity: Int
+    /// Kept keys are `keys[start...]`; the forgotten prefix is dropped in bulk.
+    private var keys: [[UInt8]] = []
+    private var hashes: [Int] = []
+    private var start = 0
+    private var members: [Int: Int] = [:]  // hash -> how many kept keys have it
+    /// Keys forgotten because more were delivered than kept (they may still
+    /// be in the map).
+    private(set) var forgotten = 0
 
-    /// The successor of the latest key in `recent` that the map still holds.
-    private func resume(
-        from recent: [[UInt8]], into next: inout [UInt8], scratch: inout [UInt8]
-    ) throws(BPFError) -> Resumption {
-        var candidate = [UInt8](repeating: 0, count: keySize)
-        for key in recent.reversed() {
-            guard try lookup(key, &scratch) else { continue }
-            let more = try nextKey(key, &candidate)
-            // Still there after the call: the kernel gave its real successor.
-            guard try lookup(key, &scratch) else { continue }
-            guard more else { return .ended }
-            next = candidate
-            return .resumed
+    init(capacity: Int) { self.capacity = capacity }
+
+    func contains(_ hash: Int) -> Bool { members[hash] != nil }
+
+    mutating func append(_ key: [UInt8], hash: Int) {
+        keys.append(key)
+        hashes.append(hash)
+        members[hash, default: 0] += 1
+        if keys.count - start > capacity {
+            forget(hashes[start])
+            start += 1
+            forgotten += 1
         }
-        return .restarted
+        if start >= capacity {
+            keys.removeFirst(start)
+            hashes.removeFirst(start)
+            start = 0
+        }
     }
 
-    static func hash(_ key: [UInt8]) -> Int {
-        var hasher = Hasher()
-        key.withUnsafeBytes { hasher.combine(bytes: $0) }
-        return hasher.finalize()
+    /// The newest kept key.
+    var latest: [UInt8]? { keys.count > start ? keys.last : nil }
+
+    /// Forgets the newest kept key (it left the map).
+    mutating func dropLatest() {
+        guard keys.count > start else { return }
+        forget(hashes.removeLast())
+        keys.removeLast()
+    }
+
+    private mutating func forget(_ hash: Int) {
+        if let count = members[hash], count > 1 { members[hash] = count - 1 } else { members[hash] = nil }
     }
 }

@@ -64,9 +64,19 @@ public final class BPFMap: @unchecked Sendable {
     @discardableResult
     public func forEachEntry(
         batched: Bool = true, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(BPFError) -> Void
-    ) throws(BPFError) -> Int {
-        if batched, let read = try forEachEntryInBatches(body) { return read }
-        return try forEachEntryByKey(body)
+    ) throws(BPFError) -> Walk {
+        if batched, let read = try forEachEntryInBatches(body) { return Walk(entries: read, mayHaveRepeated: false) }
+        let walk = try forEachEntryByKey(body)
+        return Walk(entries: walk.entries, mayHaveRepeated: walk.mayHaveRepeated)
+    }
+
+    /// What one walk read.
+    public struct Walk: Hashable, Sendable {
+        public var entries: Int
+        /// The key-by-key walk could not rule out reading an entry twice: more
+        /// entries it had just read were removed from the map under it than it
+        /// remembers (`BPFKeyWalk`). Batch reads never repeat.
+        public var mayHaveRepeated: Bool
     }
 
     /// Nil when the kernel cannot batch-read this map (then nothing was read).
@@ -121,11 +131,11 @@ public final class BPFMap: @unchecked Sendable {
     }
 
     /// The walk for kernels without batch lookup (`BPFKeyWalk`): entries
-    /// removed while walking are skipped, none is delivered twice when the
-    /// map changes under the walk, and it always ends.
+    /// removed while walking are skipped, a map changing under the walk does
+    /// not send it back over what it read, and it always ends.
     private func forEachEntryByKey(
         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(BPFError) -> Void
-    ) throws(BPFError) -> Int {
+    ) throws(BPFError) -> BPFKeyWalk.Outcome {
         let walk = BPFKeyWalk(
             keySize: max(facts.keySize, 1), valueSize: max(facts.valueSize, 1), maxSteps: 2 * facts.maxEntries + 1,
             nextKey: { (key, next) throws(BPFError) in try self.nextKey(after: key, into: &next) },
