@@ -103,7 +103,7 @@ struct AuditCommand: ParsableCommand {
         case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor,
                                                            listsWarnings: reportOutput.output != nil).render(report))
         case .prometheus: try reportOutput.emit(PrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
-        case .html: try reportOutput.emit(HTMLReportWriter().render(report))
+        case .html: try reportOutput.emit { HTMLReportWriter().write(report, to: $0) }
         }
         try reportOutput.check(report)
     }

@@ -84,3 +84,17 @@ struct ViolationListTests {
         #expect(list.allSatisfy { $0.pod == nil })
     }
 }
+
+@Suite("Violation list: IPv6 address table")
+struct IPv6AddressTableTests {
+    @Test func internsEachAddressOnceAcrossGrowth() {
+        var table = IPv6AddressTable()
+        let addresses = (0..<5_000).map { IPAddress("fd00:10:244::\(String($0, radix: 16))")! }
+        let first = addresses.map { table.index(of: $0) }
+        #expect(first == (0..<5_000).map(UInt32.init))
+        // Again, in another order: the same indices, nothing added.
+        for (index, address) in addresses.enumerated().reversed() { #expect(table.index(of: address) == UInt32(index)) }
+        #expect(addresses.indices.allSatisfy { table[UInt32($0)] == addresses[$0] })
+        #expect(table.index(of: IPAddress("2001:db8::1")!) == 5_000)
+    }
+}

@@ -181,19 +181,3 @@ struct ViolationRecord: Sendable {
                          dataplane: Self.dataplanes[Int(dataplane)])
     }
 }
-
-/// IPv6 addresses of a report's violations, each stored once.
-struct IPv6AddressTable: Sendable {
-    private var addresses: [IPAddress] = []
-    private var indices: [IPAddress: UInt32] = [:]
-
-    mutating func index(of address: IPAddress) -> UInt32 {
-        if let index = indices[address] { return index }
-        let index = UInt32(addresses.count)
-        addresses.append(address)
-        indices[address] = index
-        return index
-    }
-
-    subscript(index: UInt32) -> IPAddress { addresses[Int(index)] }
-}

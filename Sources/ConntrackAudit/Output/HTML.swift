@@ -21,6 +21,15 @@ enum HTML {
 
     /// A table with escaped cells; `numeric` columns are right-aligned.
     static func table(id: String, header: [String], rows: [[String]], numeric: Set<Int> = []) -> String {
+        var out = ""
+        table(id: id, header: header, rows: rows, numeric: numeric) { out += $0 }
+        return out
+    }
+
+    /// The same table written to `sink` in pieces of about 64 KiB, rows made
+    /// one at a time: a table of a thousand flows is never held whole.
+    static func table(id: String, header: [String], rows: some Sequence<[String]>, numeric: Set<Int> = [],
+                      to sink: (String) -> Void) {
         var out = "<table id=\"\(escape(id))\">\n<thead><tr>"
         for (index, cell) in header.enumerated() {
             out += "<th\(numeric.contains(index) ? " class=\"num\"" : "")>\(escape(cell))</th>"
@@ -32,7 +41,11 @@ enum HTML {
                 out += "<td\(numeric.contains(index) ? " class=\"num\"" : "")>\(escape(cell))</td>"
             }
             out += "</tr>\n"
+            if out.utf8.count >= 64 * 1024 {
+                sink(out)
+                out = ""
+            }
         }
-        return out + "</tbody>\n</table>\n"
+        sink(out + "</tbody>\n</table>\n")
     }
 }

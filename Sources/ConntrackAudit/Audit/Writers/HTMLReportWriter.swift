@@ -24,6 +24,14 @@ public struct HTMLReportWriter: Sendable {
     }
 
     public func render(_ report: AuditReport) -> String {
+        var page = ""
+        write(report) { page += $0 }
+        return page
+    }
+
+    /// Writes the page section by section to `sink`, so stdout gets each
+    /// section as it is made instead of one string of the whole page.
+    public func write(_ report: AuditReport, to sink: (String) -> Void) {
         let summary = report.summary
         let title = "ctaudit audit: \(report.host)"
         var out = """
@@ -95,29 +103,35 @@ public struct HTMLReportWriter: Sendable {
         // violations would push it pages down.
         out += remediesSection(report)
         out += kubernetesSection(report)
+        sink(out)
+        out = ""
 
         if report.violations.total > 0 {
             let pods = TextReportWriter.podsByAddress(report)
             let offenders = OffenderGroup.worst(report.violations, limit: groupLimit)
-            out += "<section id=\"offenders\"><h2>Offenders (pod → destination)</h2>\n" + HTML.table(
+            sink("<section id=\"offenders\"><h2>Offenders (pod → destination)</h2>\n")
+            HTML.table(
                 id: "offender-table",
                 header: ["pod", "destination", "proto", "violations", "unreplied", "remapped", "translated ports"],
-                rows: offenders.groups.map { group in
+                rows: offenders.groups.lazy.map { group in
                     [TextReportWriter().podCell(group.podSource, pods: pods), endpoint(group.destination, group.destinationPort), group.proto.name,
                      String(group.violations), String(group.unreplied), String(group.remapped),
                      ports(group.translatedPorts)]
                 },
-                numeric: [3, 4, 5])
+                numeric: [3, 4, 5], to: sink)
             if offenders.count > groupLimit {
                 out += "<p class=\"note\">… and \(offenders.count - groupLimit) more pod/destination pairs; \(hint(.everyRow, report)) lists all.</p>\n"
             }
             out += "</section>\n"
             out += Self.firewallDropsSection(report)
-            out += "<section id=\"evidence\"><h2>Evidence (worst first)</h2>\n" + HTML.table(
+            out += "<section id=\"evidence\"><h2>Evidence (worst first)</h2>\n"
+            sink(out)
+            out = ""
+            HTML.table(
                 id: "violation-table",
                 header: ["pod", "proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
-                rows: report.violations.prefix(flowLimit).map { [TextReportWriter().podCell($0.podSource, pods: pods)] + evidenceRow($0) },
-                numeric: [7, 8])
+                rows: report.violations.prefix(flowLimit).lazy.map { [TextReportWriter().podCell($0.podSource, pods: pods)] + evidenceRow($0) },
+                numeric: [7, 8], to: sink)
             if report.violations.total > flowLimit {
                 out += "<p class=\"note\">… and \(report.violations.total - flowLimit) more; \(hint(.everyRow, report)) lists all.</p>\n"
             }
@@ -131,7 +145,7 @@ public struct HTMLReportWriter: Sendable {
                 numeric: [6, 7]) + "</section>\n"
         }
         out += "<footer>ctaudit · read-only conntrack audit · schema of the JSON equivalent: \(JSONReportWriter.schema)</footer>\n"
-        return out + "</body>\n</html>\n"
+        sink(out + "</body>\n</html>\n")
     }
 
     /// The header's policy: the allowed ports (`--allow`), or the firewall files read.
