@@ -66,8 +66,8 @@ struct MergeTests {
     @Test func topLimitsTheLists() throws {
         let merged = try ReportMerger.merge(Self.inputs())
         #expect(MergedReportWriter.text(merged, top: 1).contains("… and 5 more offenders (a larger limit)"))
-        let text = MergedReportWriter.text(merged, top: 1, hints: .ctauditFlags)
-        #expect(text.contains("… and 5 more offenders (--top N)"))
+        let text = MergedReportWriter.text(merged, top: 1, hints: .marked)
+        #expect(text.contains("… and 5 more offenders («moreRows»)"))
     }
 
     @Test(arguments: [

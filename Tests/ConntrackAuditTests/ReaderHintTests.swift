@@ -36,28 +36,28 @@ struct ReaderHintTests {
         var plain = "", flagged = ""
         for var report in Self.auditReports() {
             plain += text.render(report) + html.render(report) + JSONReportWriter.render(report)
-            report.hints = .ctauditFlags
+            report.hints = .marked
             flagged += text.render(report) + html.render(report) + JSONReportWriter.render(report)
         }
         Self.namesNoFlag(plain)
-        #expect(flagged.contains("(no --pod-cidr)"))
-        #expect(flagged.contains("; --all lists them)"))
-        #expect(flagged.contains("more (--format json lists all)"))
-        #expect(flagged.contains("more pod/destination pairs (--format json lists all)"))
-        #expect(flagged.contains(" (<code>--all</code> lists them)."))
-        #expect(flagged.contains("; <code>--format json</code> lists all."))
-        #expect(flagged.contains("more pod/destination pairs; <code>--format json</code> lists all."))
-        #expect(flagged.contains("run &#39;ctaudit audit&#39; on the node without --netns"))
-        #expect(flagged.contains("with your pod network (no --pod-cidr was given)"))
+        #expect(flagged.contains("(no «podNetworks»)"))
+        #expect(flagged.contains("; «nodeLocalFlows» lists them)"))
+        #expect(flagged.contains("more («everyRow» lists all)"))
+        #expect(flagged.contains("more pod/destination pairs («everyRow» lists all)"))
+        #expect(flagged.contains(" (<code>«nodeLocalFlows»</code> lists them)."))
+        #expect(flagged.contains("; <code>«everyRow»</code> lists all."))
+        #expect(flagged.contains("more pod/destination pairs; <code>«everyRow»</code> lists all."))
+        #expect(flagged.contains("(host) namespace: «hostNamespace»"))
+        #expect(flagged.contains("with your pod network (no «podNetworks» was given)"))
     }
 
     @Test("stats, merge, probe: plain words by default")
     func otherWriters() throws {
         var stats = StatsTextWriter(perCPU: false, top: 1)
         Self.namesNoFlag(stats.render(StatsPortPressureTests.report()))
-        stats.hints = .ctauditFlags
+        stats.hints = .marked
         let flagged = stats.render(StatsPortPressureTests.report())
-        #expect(flagged.contains("; --per-cpu for each)"))
+        #expect(flagged.contains("; «perCPUCounters» for each)"))
         let merged = try ReportMerger.merge(MergeTests.inputs())
         Self.namesNoFlag(MergedReportWriter.text(merged, top: 1))
     }
@@ -71,10 +71,10 @@ struct ReaderHintTests {
         let plain = report.remedies.map(\.summary).joined(separator: "\n")
         Self.namesNoFlag(plain)
         #expect(plain.contains("(a check with the cluster's Cilium configuration prints the change for your configuration)"))
-        report.hints = .ctauditFlags
+        report.hints = .marked
         let flagged = report.remedies.map(\.summary).joined(separator: "\n")
-        #expect(flagged.contains("(`ctaudit check --cilium-config FILE` prints the change for your configuration)"))
-        #expect(flagged.contains("(`ctaudit check --calico-config FILE` prints the change for your configuration)"))
+        #expect(flagged.contains("(`«dataplaneCheck-cilium»` prints the change for your configuration)"))
+        #expect(flagged.contains("(`«dataplaneCheck-calico»` prints the change for your configuration)"))
     }
 
     @Test("the plain wording reads without a command line")

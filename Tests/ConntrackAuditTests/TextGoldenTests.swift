@@ -15,8 +15,8 @@ struct TextGoldenTests {
         let report = StatsPortPressureTests.report()
         var perCPU = StatsTextWriter(color: false, perCPU: true)
         var summed = StatsTextWriter(color: true, perCPU: false, top: 1)
-        perCPU.hints = .ctauditFlags
-        summed.hints = .ctauditFlags
+        perCPU.hints = .statsGolden
+        summed.hints = .statsGolden
         Golden.expectMatches("stats-report.txt", perCPU.render(report) + summed.render(report))
     }
 

@@ -52,8 +52,8 @@ struct VerdictTests {
         #expect(counted.verdict == .clean)
         #expect(!counted.verdict.isFailure)
         var flagged = counted
-        flagged.hints = .ctauditFlags
-        #expect(TextReportWriter().render(flagged).contains("node-local 2 (peer on this node: never violations; --all lists them)"))
+        flagged.hints = .marked
+        #expect(TextReportWriter().render(flagged).contains("node-local 2 (peer on this node: never violations; «nodeLocalFlows» lists them)"))
         #expect(TextReportWriter().render(counted).contains("node-local 2 (peer on this node: never violations; a report of every remap lists them)"))
         let listed = Self.report(flows, policy: policy, listsNodeLocal: true)
         #expect(listed.nodeLocalFlows.count == 2)
@@ -76,8 +76,8 @@ struct VerdictTests {
         #expect(text.contains("nothing to audit: no source-NAT rule and no source-NATed flow in netns node"))
         #expect(text.contains("usually source-NATed in the node's own (host) namespace: audit the node's own network namespace"))
         var flagged = report
-        flagged.hints = .ctauditFlags
-        #expect(TextReportWriter().render(flagged).contains("run 'ctaudit audit' on the node without --netns"))
+        flagged.hints = .marked
+        #expect(TextReportWriter().render(flagged).contains("usually source-NATed in the node's own (host) namespace: «hostNamespace»"))
         #expect(!text.contains("no violations"))
         #expect(JSONReportWriter.render(report).contains("\"verdict\": \"nothing-to-audit\""))
         #expect(HTMLReportWriter().render(report).contains("data-verdict=\"nothing-to-audit\""))
