@@ -5,7 +5,7 @@ import PackageDescription
 //   CConntrack (C headers) + CConntrackShim (shim.c) <- Conntrack (kernel, netlink) <- ConntrackAudit (policy, reports) <- ctaudit (CLI)
 // Only Conntrack imports CConntrack and CConntrackShim. ctaudit also imports Conntrack, for the
 // value types ConntrackAudit's API is made of (NetworkNamespace, Flow,
-// ConntrackError): it never opens a socket or decodes netlink itself.
+// ConntrackError) and SystemCall's one EINTR retry: it never opens a socket or decodes netlink itself.
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -51,6 +51,7 @@ let package = Package(
             name: "ConntrackAudit",
             dependencies: [
                 "Conntrack",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
@@ -61,6 +62,7 @@ let package = Package(
                 "Conntrack",
                 "ConntrackAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,11 +1,7 @@
 import CConntrack
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// What one reply probe saw.
 public enum ReplyProbeOutcome: Hashable, Sendable {

@@ -1,13 +1,14 @@
-import SystemPackage
+public import SystemPackage
 
 import Glibc
 
 /// The one place a raw system call's `-1`/errno is read: `call` runs again
 /// while a signal interrupts it (EINTR), and the outcome is its non-negative
-/// result or the errno it failed with.
-enum SystemCall {
+/// result or the errno it failed with. Public: ConntrackAudit and the CLI
+/// use it too, so no layer keeps its own EINTR loop.
+public enum SystemCall {
     @inline(__always)
-    static func retryingInterrupts<Value: FixedWidthInteger>(_ call: () -> Value) -> Result<Value, Errno> {
+    public static func retryingInterrupts<Value: FixedWidthInteger>(_ call: () -> Value) -> Result<Value, Errno> {
         while true {
             let value = call()
             if value >= 0 { return .success(value) }
@@ -17,7 +18,7 @@ enum SystemCall {
     }
 
     /// open(2) with O_CLOEXEC: a descriptor the caller owns and closes.
-    static func open(_ path: String, flags: Int32) -> Result<FileDescriptor, Errno> {
+    public static func open(_ path: String, flags: Int32) -> Result<FileDescriptor, Errno> {
         retryingInterrupts { Glibc.open(path, flags | O_CLOEXEC) }.map { FileDescriptor(rawValue: $0) }
     }
 }

@@ -51,7 +51,7 @@ struct AuditCommand: ParsableCommand {
         case html
     }
 
-    @OptionGroup var target: TargetOptions
+    @OptionGroup var target: TargetOptions<KubernetesOptions>
     @OptionGroup var reportOutput: ReportOutputOptions
     @OptionGroup var textfile: TextfileOptions
     @OptionGroup var dataplane: DataplaneOptions
@@ -77,6 +77,8 @@ struct AuditCommand: ParsableCommand {
                                   bpffs: dataplane.directory(root: target.kubernetes.root),
                                   bpfBatchLookup: DataplaneOptions.batchLookup, retention: retention)
             report = try auditor.run(namespace: resolved.namespace)
+            // The report's sentences (remedies, hints) name our flags.
+            report.hints = .flags
             // Pods named after the dump; their warnings printed with discovery's.
             resolved.awareness.annotate(&report, context: resolved.kubernetes)
             // The rules decide whether a pod's own port range matters, and

@@ -85,7 +85,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var quietOption: QuietOption
 
     func validate() throws {
-        try ReportOutputOptions.validateOutput(output)
+        try OutputPath.validateDirectory(of: output, option: "--output")
         if pods && (!iptablesSaveFiles.isEmpty || !nftJSONFiles.isEmpty) {
             throw ValidationError("--pods reads live namespaces; it cannot be combined with --iptables-save/--nft-json (use --port-range)")
         }
@@ -99,10 +99,11 @@ struct CheckCommand: ParsableCommand {
         // --profile over the config file (a pre-deploy check and the cron
         // audit then judge against one policy).
         let checkPolicy = try configFile.policy(flags: policy)
-        let check = NodeCheck(
+        var check = NodeCheck(
             allowed: checkPolicy.allowed, podNetworks: checkPolicy.podNetworks, namespace: try namespace.resolve(),
             iptablesSaveFiles: iptablesSaveFiles, nftJSONFiles: nftJSONFiles,
             declaredPortRanges: portRanges, scanNamespaces: pods)
+        check.hints = .flags
         var report = try check.run()
         // The library says what it did not read; how to give it is ours to say.
         report.notes = report.notes.map { $0 == NodeCheck.assumedPortRangeNote ? $0 + " (use --pods or --port-range)" : $0 }
@@ -111,11 +112,13 @@ struct CheckCommand: ParsableCommand {
             live: iptablesSaveFiles.isEmpty && nftJSONFiles.isEmpty)
         if let firewall = checkPolicy.firewall {
             // "allowed" above is what every TCP/UDP reply gets through to; say where it came from.
-            report.notes.insert(contentsOf: firewall.checkNotes, at: 0)
+            report.notes.insert(contentsOf: firewall.checkNotes(hints: .flags), at: 0)
         }
+        var textWriter = CheckTextWriter(color: output == nil && Terminal.wantsColor)
+        textWriter.hints = .flags
         let text: String = switch format {
         case .json: CheckJSONWriter.render(report)
-        case .text: CheckTextWriter(color: output == nil && Terminal.wantsColor).render(report)
+        case .text: textWriter.render(report)
         }
         if let output {
             try AtomicFileWriter.write(text, to: output)

@@ -1,3 +1,4 @@
+import Conntrack
 import Glibc
 
 /// Writes to stdout/stderr with write(2): no shared FILE* state, so nothing
@@ -11,12 +12,9 @@ enum Console {
         text.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {
-                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
+                let written = SystemCall.retryingInterrupts { Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
+                guard case .success(let count) = written else { return }
+                offset += count
             }
         }
     }

@@ -1,10 +1,6 @@
 import ArgumentParser
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Where the BPF dataplanes' pinned maps are (Cilium, Calico eBPF).
 struct DataplaneOptions: ParsableArguments {

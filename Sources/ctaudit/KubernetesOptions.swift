@@ -2,10 +2,8 @@ import ArgumentParser
 import Conntrack
 import ConntrackAudit
 
-import Glibc
-
-/// Where the node's files are, and whether to look at its pods.
-struct KubernetesOptions: ParsableArguments {
+/// Where the node's files are, and whether to look at its pods (`audit`).
+struct KubernetesOptions: NodeOptions {
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -19,12 +17,7 @@ struct KubernetesOptions: ParsableArguments {
           help: "Do not name the pods behind violations or read each pod namespace's ip_local_port_range.")
     var noPods = false
 
-    func validate() throws {
-        var info = stat()
-        guard stat(root, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw ValidationError("--root \(root): not a directory")
-        }
-    }
+    func validate() throws { try Self.validateRoot(root) }
 
     func awareness(namespace: NetworkNamespace?) -> KubernetesAwareness {
         KubernetesAwareness(root: NodeRoot(root), namespace: namespace, attributePods: !noPods)

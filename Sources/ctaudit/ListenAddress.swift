@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `--listen ADDR:PORT`: `0.0.0.0:9814`, `127.0.0.1:9814`, `[::]:9814`, `:9814` (every address, IPv4 and IPv6).
 struct ListenAddress: CustomStringConvertible, Sendable {

@@ -48,10 +48,10 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let merged = try ReportMerger.load(paths: files)
+        let merged = try ReportMerger.load(paths: files, hints: .flags)
         let listed = top == 0 ? Int.max : top
         let output = switch format {
-        case .text: MergedReportWriter.text(merged, top: listed)
+        case .text: MergedReportWriter.text(merged, top: listed, hints: .flags)
         case .json: MergedReportWriter.json(merged, top: listed)
         }
         try reportOutput.emit(output)

@@ -1,10 +1,7 @@
+import Conntrack
 import Synchronization
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `watch --listen`: serves the latest metrics text on GET /metrics over
 /// HTTP/1.1, one connection at a time, on a thread of its own.
@@ -161,9 +158,8 @@ final class MetricsServer: @unchecked Sendable {
         var chunk = [UInt8](repeating: 0, count: 2048)
         let end: [UInt8] = Array("\r\n\r\n".utf8)
         while head.count < Self.maxRequestBytes {
-            let count = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return nil }
+            let received = SystemCall.retryingInterrupts { chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) } }
+            guard case .success(let count) = received, count > 0 else { return nil }
             head.append(contentsOf: chunk[0..<count])
             if head.contains(end) { return head }
         }
@@ -177,11 +173,10 @@ final class MetricsServer: @unchecked Sendable {
         if !head { response += body }
         var offset = 0
         while offset < response.count {
-            let count = response.withUnsafeBytes {
-                Glibc.send(client, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            let sent = SystemCall.retryingInterrupts {
+                response.withUnsafeBytes { Glibc.send(client, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
             }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return }
+            guard case .success(let count) = sent, count > 0 else { return }
             offset += count
         }
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `--listen` could not be used: a bad address, or the socket calls failed.
 struct MetricsServerError: Error, CustomStringConvertible {

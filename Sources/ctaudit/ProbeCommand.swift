@@ -2,11 +2,7 @@ import ArgumentParser
 import Conntrack
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -112,12 +108,12 @@ struct ProbeCommand: ParsableCommand {
                                      seed: seed ?? UInt64.random(in: 0...UInt64.max))
         search.clock = { Int(SystemClock.monotonicNanoseconds() / 1_000_000) }
         let result = try search.run(target: target, proto: transport.rawValue, netns: netns?.name)
-        Console.out(format == .json ? ProbeWriters.json(result) : ProbeWriters.text(result))
+        Console.out(format == .json ? ProbeWriters.json(result) : ProbeWriters.text(result, hints: .flags))
         if result.unreachable {
             EntryPoint.fail("target \(target) (\(transport.rawValue)) answered on no port in \(result.probes) probe(s): unreachable, not a firewall verdict", .environment)
         }
         if let saveProfile {
-            guard let text = ProbeWriters.profile(result, generatedAt: SystemClock.rfc3339(SystemClock.wallNanoseconds())) else {
+            guard let text = ProbeWriters.profile(result, generatedAt: SystemClock.rfc3339(SystemClock.wallNanoseconds()), hints: .flags) else {
                 EntryPoint.fail("no port came back: nothing to save in \(saveProfile)", .environment)
             }
             try AtomicFileWriter.write(text, to: saveProfile)

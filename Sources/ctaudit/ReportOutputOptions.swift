@@ -23,19 +23,7 @@ struct ReportOutputOptions: ParsableArguments {
 
     func validate() throws {
         if maxViolations < 0 { throw ValidationError("--max-violations must be 0 or more") }
-        try Self.validateOutput(output)
-    }
-
-    /// A report path whose directory is missing is a typing mistake: said
-    /// before the table is read, not after.
-    static func validateOutput(_ output: String?) throws {
-        guard let output else { return }
-        let directory = (output as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        let target = directory.isEmpty ? "." : directory
-        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("--output \(output): directory \(target) does not exist")
-        }
+        try OutputPath.validateDirectory(of: output, option: "--output")
     }
 
     /// Sends a rendered report to --output or stdout (unless --quiet).

@@ -41,7 +41,7 @@ struct StatsCommand: ParsableCommand {
         case prometheus
     }
 
-    @OptionGroup var target: TargetOptions
+    @OptionGroup var target: TargetOptions<NodeRootOptions>
     @OptionGroup var textfile: TextfileOptions
 
     @Option(name: .long, help: "Output format: text, json, or prometheus (textfile format, the same as --textfile writes).")
@@ -73,7 +73,10 @@ struct StatsCommand: ParsableCommand {
         if quietOption.quiet { return }
         switch format {
         case .json: Console.out(StatsJSONWriter.render(report, top: top))
-        case .text: Console.out(StatsTextWriter(color: Terminal.wantsColor, perCPU: perCPU, top: top).render(report))
+        case .text:
+            var writer = StatsTextWriter(color: Terminal.wantsColor, perCPU: perCPU, top: top)
+            writer.hints = .flags
+            Console.out(writer.render(report))
         case .prometheus: Console.out(StatsPrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
         }
     }

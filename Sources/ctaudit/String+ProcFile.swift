@@ -1,8 +1,5 @@
-#if canImport(Glibc)
+import Conntrack
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 extension String {
     /// Reads a small file from /proc (whose files report size 0).
@@ -13,9 +10,8 @@ extension String {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
+            let read = SystemCall.retryingInterrupts { chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) } }
+            guard case .success(let count) = read, count > 0 else { break }
             bytes += chunk[0..<count]
         }
         self = String(decoding: bytes, as: UTF8.self)

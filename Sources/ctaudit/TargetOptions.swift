@@ -6,12 +6,14 @@ import ConntrackAudit
 /// the namespace (entered once, so a missing one fails before anything else
 /// is said), the policy (flags over --profile over the config file), then
 /// Kubernetes awareness (pod networks from the node when none were given),
-/// then its warnings.
-struct TargetOptions: ParsableArguments {
+/// then its warnings. `Node` is what the command offers about the node's
+/// files: `KubernetesOptions` for audit (names pods), `NodeRootOptions` for
+/// stats and watch.
+struct TargetOptions<Node: NodeOptions>: ParsableArguments {
     @OptionGroup var policy: PolicyOptions
     @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
-    @OptionGroup var kubernetes: KubernetesOptions
+    @OptionGroup var kubernetes: Node
 
     struct Resolved {
         var namespace: NetworkNamespace?

@@ -15,6 +15,8 @@ struct TextfileOptions: ParsableArguments {
     )
     var textfile: String?
 
+    func validate() throws { try OutputPath.validateDirectory(of: textfile, option: "--textfile") }
+
     func write(_ report: AuditReport) throws {
         guard let textfile else { return }
         try AtomicFileWriter.write(PrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()), to: textfile)

@@ -47,10 +47,7 @@ struct WatchCommand: ParsableCommand {
         case ndjson
     }
 
-    @OptionGroup var policy: PolicyOptions
-    @OptionGroup var configFile: ConfigOptions
-    @OptionGroup var namespace: NamespaceOptions
-    @OptionGroup var kubernetes: WatchNodeOptions
+    @OptionGroup var target: TargetOptions<NodeRootOptions>
     @OptionGroup(title: "Counters mode (Prometheus)") var counters: WatchCountersOptions
 
     @Option(name: .long, help: "Output format: text (for a terminal) or ndjson (one JSON object a line).")
@@ -89,18 +86,17 @@ struct WatchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let netns = try namespace.resolve()
-        // Fail on a missing namespace before pod-network discovery warns about it.
-        try netns?.withEntered {}
-        // The same policy as audit: flags over --profile over the config file,
-        // pod networks found on the node when none are given.
-        var watchPolicy = try configFile.policy(flags: policy)
-        let kubernetesContext = kubernetes.awareness(namespace: netns).preparePolicy(&watchPolicy)
-        KubernetesOptions.printWarnings(kubernetesContext.warnings)
+        // The same target as audit: the namespace, then flags over --profile
+        // over the config file, pod networks found on the node when none are
+        // given, then the warnings.
+        let resolved = try target.resolve()
+        let netns = resolved.namespace
+        let watchPolicy = resolved.policy
         // Bound first, in ctaudit's own namespace: a port in use fails at once.
         let server = try counters.startServer()
         let watcher = try Watcher(
             policy: watchPolicy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
+        watcher.hints = .flags
         let signals = try WatchStopSignals()
         let text = WatchTextWriter(color: format == .text && Terminal.wantsColor, firewall: watchPolicy.firewall)
         // Always say what is watched: a silent terminal must not look like a hang.
@@ -118,7 +114,7 @@ struct WatchCommand: ParsableCommand {
         Console.error(start + "\n")
         // Cilium's and Calico's BPF NAT send no conntrack events: say what
         // this watch cannot see rather than let its counts look complete.
-        let bpf = BPFDataplaneReader(bpffs: NodeRoot(kubernetes.root).path("/sys/fs/bpf")).pinnedNATMaps()
+        let bpf = BPFDataplaneReader(bpffs: NodeRoot(target.kubernetes.root).path("/sys/fs/bpf")).pinnedNATMaps()
         var unwatched = bpf.maps.map { "\($0.dataplane) BPF NAT map \($0.path): its translations send no conntrack events; 'ctaudit audit' reads it" }
         if let problem = bpf.problem { unwatched.append(problem + ": BPF NAT (Cilium, Calico eBPF) would not be seen") }
         for line in unwatched { Console.error("ctaudit: warning: not watched: \(line)\n") }

@@ -1,11 +1,7 @@
 import ArgumentParser
 import ConntrackAudit
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `watch --listen/--textfile`: the long-running counters mode. Instead of
 /// printing records, `watch` keeps Prometheus counters (docs/WATCH.md) and
@@ -42,6 +38,7 @@ struct WatchCountersOptions: ParsableArguments {
         if let listen {
             do { _ = try ListenAddress(parsing: listen) } catch { throw ValidationError(error.description) }
         }
+        try OutputPath.validateDirectory(of: textfile, option: "--textfile")
     }
 
     var intervalNanoseconds: UInt64 { UInt64(interval * 1e9) }

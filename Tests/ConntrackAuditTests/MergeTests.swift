@@ -65,8 +65,9 @@ struct MergeTests {
 
     @Test func topLimitsTheLists() throws {
         let merged = try ReportMerger.merge(Self.inputs())
-        let text = MergedReportWriter.text(merged, top: 1)
-        #expect(text.contains("… and 5 more offenders (--top N)"))
+        #expect(MergedReportWriter.text(merged, top: 1).contains("… and 5 more offenders (a larger limit)"))
+        let text = MergedReportWriter.text(merged, top: 1, hints: .marked)
+        #expect(text.contains("… and 5 more offenders («moreRows»)"))
     }
 
     @Test(arguments: [

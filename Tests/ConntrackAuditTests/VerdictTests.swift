@@ -51,7 +51,10 @@ struct VerdictTests {
         #expect(counted.nodeLocalFlows.isEmpty)
         #expect(counted.verdict == .clean)
         #expect(!counted.verdict.isFailure)
-        #expect(TextReportWriter().render(counted).contains("node-local 2 (peer on this node: never violations; --all lists them)"))
+        var flagged = counted
+        flagged.hints = .marked
+        #expect(TextReportWriter().render(flagged).contains("node-local 2 (peer on this node: never violations; «nodeLocalFlows» lists them)"))
+        #expect(TextReportWriter().render(counted).contains("node-local 2 (peer on this node: never violations; a report of every remap lists them)"))
         let listed = Self.report(flows, policy: policy, listsNodeLocal: true)
         #expect(listed.nodeLocalFlows.count == 2)
         let text = TextReportWriter().render(listed)
@@ -71,7 +74,10 @@ struct VerdictTests {
         #expect(!report.verdict.isFailure)
         let text = TextReportWriter().render(report)
         #expect(text.contains("nothing to audit: no source-NAT rule and no source-NATed flow in netns node"))
-        #expect(text.contains("run 'ctaudit audit' on the node without --netns"))
+        #expect(text.contains("usually source-NATed in the node's own (host) namespace: audit the node's own network namespace"))
+        var flagged = report
+        flagged.hints = .marked
+        #expect(TextReportWriter().render(flagged).contains("usually source-NATed in the node's own (host) namespace: «hostNamespace»"))
         #expect(!text.contains("no violations"))
         #expect(JSONReportWriter.render(report).contains("\"verdict\": \"nothing-to-audit\""))
         #expect(HTMLReportWriter().render(report).contains("data-verdict=\"nothing-to-audit\""))

@@ -1,11 +1,7 @@
 import Testing
 @testable import Conntrack
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Bytes no honest kernel sends, decoded the way the socket readers decode a
 /// received datagram (`FlowDecoder.decodeDatagram`): broken framing throws a

@@ -103,7 +103,7 @@ struct HostileInputTests {
             Case(["check", "--nft-json", "@huge"], 2, "larger than 128 MiB"),
             // merge inputs.
             Case(["merge", "@empty"], 2, "@empty"),
-            Case(["merge", "@binary"], 2, "@binary: not a JSON object"),
+            Case(["merge", "@binary"], 2, "@binary: not a JSON object (expected a ctaudit audit report from 'ctaudit audit --format json')"),
             Case(["merge", "@wrong.json"], 2, "@wrong.json: schema is 'something/v9'"),
             Case(["merge", "@huge"], 2, "@huge: larger than 128 MiB"),
             Case(["merge", "@dir"], 2, "is a directory"),

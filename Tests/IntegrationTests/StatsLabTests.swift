@@ -56,6 +56,9 @@ struct StatsLabTests {
         #expect(countBefore <= entries && entries <= countAfter || countAfter <= entries && entries <= countBefore)
         let maximum = try String(contentsOfFile: "/proc/sys/net/netfilter/nf_conntrack_max", encoding: .utf8)
         #expect(table["max"] as? Int == Int(maximum.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The library says there is a per-CPU view; the CLI names its flag.
+        let text = try Shell.run(Shell.ctauditBinary, ["stats", "--netns", node])
+        #expect(text.stdout.contains("; --per-cpu for each)"), "\(text.stdout)")
 
         // Port pressure: per (translated, server, port, proto), the ports conntrack shows in use.
         let nat = try #require(json["nat"] as? [String: Any])

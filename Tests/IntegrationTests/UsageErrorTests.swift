@@ -12,6 +12,19 @@ struct UsageErrorTests {
         (["audit", "--netns", "ctaudit-no-such-namespace"], Int32(2), "no network namespace of that name"),
         (["audit", "--netns", "/proc/self/status"], Int32(3), "not a network namespace"),
         (["audit", "--netns", ".."], Int32(2), "invalid network namespace name"),
+        // watch and stats resolve their target through the same options as audit.
+        (["watch", "--netns", "ctaudit-no-such-namespace"], Int32(2), "no network namespace of that name"),
+        (["stats", "--netns", "ctaudit-no-such-namespace"], Int32(2), "no network namespace of that name"),
+        (["watch", "--root", "/ctaudit-no-such-dir"], Int32(2), "--root /ctaudit-no-such-dir: not a directory"),
+        (["stats", "--root", "/ctaudit-no-such-dir"], Int32(2), "--root /ctaudit-no-such-dir: not a directory"),
+        // A file to write into a missing directory: said before any work.
+        (["watch", "--textfile", "/ctaudit-no-such-dir/watch.prom"], Int32(2), "--textfile /ctaudit-no-such-dir/watch.prom: directory /ctaudit-no-such-dir does not exist"),
+        (["audit", "--textfile", "/ctaudit-no-such-dir/audit.prom"], Int32(2), "--textfile /ctaudit-no-such-dir/audit.prom: directory /ctaudit-no-such-dir does not exist"),
+        (["stats", "--textfile", "/ctaudit-no-such-dir/stats.prom"], Int32(2), "--textfile /ctaudit-no-such-dir/stats.prom: directory /ctaudit-no-such-dir does not exist"),
+        (["audit", "--output", "/ctaudit-no-such-dir/report.txt"], Int32(2), "--output /ctaudit-no-such-dir/report.txt: directory /ctaudit-no-such-dir does not exist"),
+        // --no-pods is still accepted where it is hidden: the error is --root's, not an unknown option.
+        (["stats", "--no-pods", "--root", "/ctaudit-no-such-dir"], Int32(2), "--root /ctaudit-no-such-dir: not a directory"),
+        (["watch", "--no-pods", "--root", "/ctaudit-no-such-dir"], Int32(2), "--root /ctaudit-no-such-dir: not a directory"),
     ])
     func errors(arguments: [String], status: Int32, message: String) throws {
         let result = try Shell.run(Shell.ctauditBinary, arguments)
@@ -20,5 +33,18 @@ struct UsageErrorTests {
         #expect(result.stderr.hasPrefix("ctaudit: "))
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+    }
+
+    /// audit names pods, so it offers --no-pods; stats and watch never name
+    /// pods, so they hide it (and still accept it, above).
+    @Test("--no-pods is offered only where pods are named")
+    func noPodsInHelp() throws {
+        #expect(try Shell.run(Shell.ctauditBinary, ["audit", "--help"]).stdout.contains("--no-pods"))
+        for command in ["stats", "watch"] {
+            let help = try Shell.run(Shell.ctauditBinary, [command, "--help"])
+            #expect(help.status == 0)
+            #expect(!help.stdout.contains("--no-pods"), "\(command)")
+            #expect(help.stdout.contains("--root"), "\(command)")
+        }
     }
 }

@@ -2,11 +2,7 @@ internal import CConntrack
 internal import CConntrackShim
 import SystemPackage
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A read-only descriptor of one pinned BPF map. Opened with BPF_OBJ_GET and
 /// BPF_F_RDONLY: nothing here can change the map.
@@ -67,16 +63,26 @@ public final class BPFMap: @unchecked Sendable {
     /// `batched: false` forces the key-by-key walk (tests of the fallback).
     @discardableResult
     public func forEachEntry(
-        batched: Bool = true, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
-    ) throws -> Int {
-        if batched, let read = try forEachEntryInBatches(body) { return read }
-        return try forEachEntryByKey(body)
+        batched: Bool = true, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(BPFError) -> Void
+    ) throws(BPFError) -> Walk {
+        if batched, let read = try forEachEntryInBatches(body) { return Walk(entries: read, mayHaveRepeated: false) }
+        let walk = try forEachEntryByKey(body)
+        return Walk(entries: walk.entries, mayHaveRepeated: walk.mayHaveRepeated)
+    }
+
+    /// What one walk read.
+    public struct Walk: Hashable, Sendable {
+        public var entries: Int
+        /// The key-by-key walk could not rule out reading an entry twice: more
+        /// entries it had just read were removed from the map under it than it
+        /// remembers (`BPFKeyWalk`). Batch reads never repeat.
+        public var mayHaveRepeated: Bool
     }
 
     /// Nil when the kernel cannot batch-read this map (then nothing was read).
     private func forEachEntryInBatches(
-        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
-    ) throws -> Int? {
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(BPFError) -> Void
+    ) throws(BPFError) -> Int? {
         let keySize = max(facts.keySize, 1)
         let valueSize = max(facts.valueSize, 1)
         var capacity = 1024
@@ -113,13 +119,9 @@ public final class BPFMap: @unchecked Sendable {
                 throw BPFError.from(error, operation: "BPF_MAP_LOOKUP_BATCH", path: path)
             }
             let returned = min(Int(count), capacity)
-            try keys.withUnsafeBytes { k in
-                try values.withUnsafeBytes { v in
-                    for index in 0..<returned {
-                        try body(UnsafeRawBufferPointer(rebasing: k[index * keySize..<(index + 1) * keySize]),
-                                 UnsafeRawBufferPointer(rebasing: v[index * valueSize..<(index + 1) * valueSize]))
-                    }
-                }
+            for index in 0..<returned {
+                try BPFKeyWalk.deliver(key: keys[index * keySize..<(index + 1) * keySize],
+                                       value: values[index * valueSize..<(index + 1) * valueSize], to: body)
             }
             read += returned
             if error != nil { return read }  // ENOENT: that was the last batch
@@ -128,44 +130,31 @@ public final class BPFMap: @unchecked Sendable {
         }
     }
 
-    /// The walk for kernels without batch lookup.
-    /// Entries removed while walking are skipped. A hash map that changes
-    /// under the walk can restart it from the first key; the walk is bounded
-    /// (twice the map's capacity plus one steps) so that it always ends, and
-    /// returns how many entries it read.
+    /// The walk for kernels without batch lookup (`BPFKeyWalk`): entries
+    /// removed while walking are skipped, a map changing under the walk does
+    /// not send it back over what it read, and it always ends.
     private func forEachEntryByKey(
-        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
-    ) throws -> Int {
-        let keySize = max(facts.keySize, 1)
-        var current = [UInt8](repeating: 0, count: keySize)
-        var next = [UInt8](repeating: 0, count: keySize)
-        var value = [UInt8](repeating: 0, count: max(facts.valueSize, 1))
-        var first = true
-        var read = 0
-        var steps = 0
-        let bound = 2 * facts.maxEntries + 1
-        while steps < bound {
-            steps += 1
-            let rc = current.withUnsafeBytes { key in
-                next.withUnsafeMutableBytes { nextKey in
-                    ctaudit_bpf_map_next_key(descriptor.rawValue, first ? nil : key.baseAddress, nextKey.baseAddress)
-                }
-            }
-            if rc != 0 {
-                let error = Errno(rawValue: errno)
-                if error == .noSuchFileOrDirectory { break }  // past the last key
-                throw BPFError.from(error, operation: "BPF_MAP_GET_NEXT_KEY", path: path)
-            }
-            first = false
-            swap(&current, &next)
-            let found = lookup(key: current, into: &value)
-            guard try found.get() else { continue }
-            read += 1
-            try current.withUnsafeBytes { key in
-                try value.withUnsafeBytes { try body(key, $0) }
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(BPFError) -> Void
+    ) throws(BPFError) -> BPFKeyWalk.Outcome {
+        let walk = BPFKeyWalk(
+            keySize: max(facts.keySize, 1), valueSize: max(facts.valueSize, 1), maxSteps: 2 * facts.maxEntries + 1,
+            nextKey: { (key, next) throws(BPFError) in try self.nextKey(after: key, into: &next) },
+            lookup: { (key, value) throws(BPFError) in try self.lookup(key: key, into: &value).get() })
+        return try walk.run(body)
+    }
+
+    private func nextKey(after key: [UInt8]?, into next: inout [UInt8]) throws(BPFError) -> Bool {
+        let rc = next.withUnsafeMutableBytes { nextKey in
+            if let key {
+                key.withUnsafeBytes { ctaudit_bpf_map_next_key(descriptor.rawValue, $0.baseAddress, nextKey.baseAddress) }
+            } else {
+                ctaudit_bpf_map_next_key(descriptor.rawValue, nil, nextKey.baseAddress)
             }
         }
-        return read
+        if rc == 0 { return true }
+        let error = Errno(rawValue: errno)
+        if error == .noSuchFileOrDirectory { return false }  // past the last key
+        throw BPFError.from(error, operation: "BPF_MAP_GET_NEXT_KEY", path: path)
     }
 
     /// The value stored under `key`, or nil when there is none.

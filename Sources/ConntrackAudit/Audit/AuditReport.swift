@@ -38,6 +38,9 @@ public struct AuditReport: Sendable {
     /// Which dataplanes were read (conntrack, BPF NAT maps) and which BPF
     /// maps were present but unreadable (docs/DATAPLANES.md).
     public var dataplanes = DataplaneSurvey()
+    /// How the report's sentences name what the reader can give or do next
+    /// (pod networks, every row): the caller's words; the CLI names its flags.
+    public var hints = ReaderHintWording.plain
 
     public init(
         host: String, netns: String?, generatedAt: String, policy: AuditPolicy,

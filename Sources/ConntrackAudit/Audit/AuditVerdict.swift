@@ -36,13 +36,14 @@ extension AuditReport {
 
 extension AuditReport {
     /// One sentence every format prints with the nothing-to-audit verdict:
-    /// what was missing, and where the NAT probably happens instead.
+    /// what was missing, and where the NAT probably happens instead. How to
+    /// audit the node's own namespace is the caller's to word (`hints`).
     public var nothingToAuditExplanation: String {
         let place = netns.map { "netns \($0)" } ?? "this network namespace"
         var text = "no source-NAT rule and no source-NATed flow in \(place), so no pod flow could be judged"
         if let natRulesError { text += " (its NAT rules could not be read: \(natRulesError))" }
         if netns != nil {
-            text += "; pod traffic is usually source-NATed in the node's own (host) namespace: run 'ctaudit audit' on the node without --netns"
+            text += "; pod traffic is usually source-NATed in the node's own (host) namespace: \(hints(.hostNamespace))"
         } else {
             text += "; if pod traffic is NATed elsewhere (the node's host namespace when this is a pod's, a gateway, or an eBPF dataplane such as Cilium that conntrack does not see), audit it there"
         }

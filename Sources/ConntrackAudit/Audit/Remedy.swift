@@ -156,7 +156,7 @@ public struct Remedy: Hashable, Sendable {
             ? "; UDP-Lite cannot be pinned with iptables (--to-ports takes tcp, udp, sctp, dccp): use the nft statement"
             : "; UDP-Lite cannot be pinned with iptables and still reaches the node's rule (no UDP-Lite flow was seen)"
         if !placeholders.isEmpty {
-            summary += "; replace \(placeholders.joined(separator: " and ")) with your pod network (no --pod-cidr was given)"
+            summary += "; replace \(placeholders.joined(separator: " and ")) with your pod network (no \(report.hints(.podNetworks)) was given)"
         }
         summary += "; `ctaudit check` prints the change for this node's exact rules"
         return Remedy(kind: .pinNATRange, summary: summary, commands: commands)

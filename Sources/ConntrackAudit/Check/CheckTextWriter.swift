@@ -2,6 +2,8 @@
 /// verdict and why, the overall verdict, and what to change.
 public struct CheckTextWriter: Sendable, TerminalStyled {
     public var color: Bool
+    /// How pod networks are given: the caller's words.
+    public var hints = ReaderHintWording.plain
 
     public init(color: Bool = false) { self.color = color }
 
@@ -36,7 +38,7 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
             }
             lines.append(facts)
             if !finding.inScope {
-                lines.append("    source \(finding.rule.source ?? "?") is not a pod network (--pod-cidr)")
+                lines.append("    source \(finding.rule.source ?? "?") is not a pod network (\(hints(.podNetworks)))")
                 continue
             }
             lines.append("    " + finding.reason)

@@ -14,6 +14,8 @@ public struct NodeCheck: Sendable {
     public var declaredPortRanges: [PortRange]
     /// `--pods`: read every namespace's ip_local_port_range.
     public var scanNamespaces: Bool
+    /// How declared port ranges and rule files are named: the caller's words.
+    public var hints = ReaderHintWording.plain
 
     public init(
         allowed: PortRangeSet, podNetworks: [IPNetwork] = [], namespace: NetworkNamespace? = nil,
@@ -40,16 +42,18 @@ public struct NodeCheck: Sendable {
         var nodeRange: PortRange?
         let rules: RuleSet
         if isOffline {
-            rules = try RuleSetReader.load(iptablesSave: iptablesSaveFiles, nftJSON: nftJSONFiles)
+            rules = try RuleSetReader.load(iptablesSave: iptablesSaveFiles, nftJSON: nftJSONFiles, hints: hints)
         } else {
             // Entering the namespace first gives the clearest error when it is missing or forbidden.
             let (low, high) = try NamespaceSysctl.localPortRange(in: namespace)
             nodeRange = PortRange(low: low, high: high)
-            rules = try RuleSetReader(namespace: namespace).read()
+            var reader = RuleSetReader(namespace: namespace)
+            reader.hints = hints
+            rules = try reader.read()
         }
         notes += rules.notes
 
-        var sources = declaredPortRanges.map { PortSource(range: $0, origin: .declared, users: ["--port-range"]) }
+        var sources = declaredPortRanges.map { PortSource(range: $0, origin: .declared, users: [hints(.declaredPortRanges)]) }
         if scanNamespaces {
             let found = NamespaceEnumerator.all(node: namespace)
             let (scanned, skipped) = NamespaceEnumerator.portSources(found)

@@ -19,6 +19,9 @@ public struct RuleSetReader: Sendable {
     /// The namespace to read; nil: ctaudit's own.
     public var namespace: NetworkNamespace?
 
+    /// How errors name the files that would have helped: the caller's words.
+    public var hints = ReaderHintWording.plain
+
     public init(namespace: NetworkNamespace?) { self.namespace = namespace }
 
     /// Parses `iptables-save` dumps and `nft -j list ruleset` files.
@@ -27,7 +30,9 @@ public struct RuleSetReader: Sendable {
     /// nat table seen through nft JSON, or an nft-owned table seen through
     /// iptables-nft-save) without the other format beside it is refused: a
     /// verdict from it would say "safe" about rules it never read.
-    public static func load(iptablesSave: [String], nftJSON: [String]) throws(CheckInputError) -> RuleSet {
+    public static func load(
+        iptablesSave: [String], nftJSON: [String], hints: ReaderHintWording = .plain
+    ) throws(CheckInputError) -> RuleSet {
         var set = RuleSet()
         for path in iptablesSave {
             let text = try readFile(path)
@@ -35,7 +40,7 @@ public struct RuleSetReader: Sendable {
             set.groups.append(result.rules)
             set.inputs.append("file \(path) (\(result.family == .ipv6 ? "ip6tables" : "iptables")-save, \(result.rules.count) NAT rule(s))")
             if result.nftOwnedTable && nftJSON.isEmpty {
-                throw CheckInputError(origin: path, reason: "iptables-nft-save says the nat table belongs to nft, so its rules are not in this file: add the node's 'nft -j list ruleset' output (--nft-json)")
+                throw CheckInputError(origin: path, reason: "iptables-nft-save says the nat table belongs to nft, so its rules are not in this file: add the node's 'nft -j list ruleset' output (\(hints(.nftJSONFiles)))")
             }
             if result.nftOwnedTable {
                 // Only reached with nft JSON beside it (refused above otherwise).
@@ -50,7 +55,7 @@ public struct RuleSetReader: Sendable {
             set.groups.append(result.rules)
             set.inputs.append("file \(path) (nft, \(result.tables.count) table(s), \(result.rules.count) NAT rule(s))")
             if let table = result.hiddenNATTables.first, iptablesSave.isEmpty {
-                throw CheckInputError(origin: path, reason: "table \(table) was written by iptables-nft and nft JSON does not show its NAT options (--to-ports, --random-fully): add the node's 'iptables-save -t nat' output (--iptables-save)")
+                throw CheckInputError(origin: path, reason: "table \(table) was written by iptables-nft and nft JSON does not show its NAT options (--to-ports, --random-fully): add the node's 'iptables-save -t nat' output (\(hints(.iptablesSaveFiles)))")
             }
             for table in result.iptablesNftTables {
                 // A nat table only gets here with iptables-save output beside
@@ -90,7 +95,7 @@ public struct RuleSetReader: Sendable {
             }
         }
         guard ranAny else {
-            throw CheckEnvironmentError("neither nft nor iptables-save is installed: install nftables or iptables, or give --iptables-save/--nft-json files")
+            throw CheckEnvironmentError("neither nft nor iptables-save is installed: install nftables or iptables, or give \(hints(.iptablesSaveFiles))/\(hints(.nftJSONFiles)) files")
         }
         return set
     }

@@ -1,10 +1,6 @@
 import Conntrack
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Finds the BPF NAT maps of Cilium and Calico under a bpffs directory and
 /// feeds every translation they hold into an audit, as flows of their
@@ -37,14 +33,15 @@ public struct BPFDataplaneReader: Sendable {
             let path = globals + "/" + layout.pinnedName
             guard exists(path) else { continue }
             survey.maps.append(DataplaneMapReading(
-                dataplane: .cilium, path: path, outcome: readCilium(path: path, layout: layout, into: &accumulator)))
+                dataplane: .cilium, path: path,
+                outcome: readCilium(path: path, layout: layout, into: &accumulator, problems: &survey.problems)))
         }
         for name in NodeFiles.list(globals) {
             guard let (family, version) = CalicoConntrackLayout.parse(pinnedName: name) else { continue }
             let path = globals + "/" + name
             let outcome: DataplaneMapReading.Outcome
             if let layout = CalicoConntrackLayout(family: family, version: version) {
-                outcome = readCalico(path: path, layout: layout, into: &accumulator)
+                outcome = readCalico(path: path, layout: layout, into: &accumulator, problems: &survey.problems)
             } else {
                 let known = CalicoConntrackLayout.supportedVersions.map { "cali_\(family == .ipv4 ? "v4" : "v6")_ct\($0)" }
                 outcome = .unreadable(reason: "\(path): conntrack map version \(version) has an unknown layout (ctaudit decodes \(known.joined(separator: ", ")))")
@@ -86,7 +83,7 @@ public struct BPFDataplaneReader: Sendable {
     }
 
     private func readCilium(
-        path: String, layout: CiliumSNATLayout, into accumulator: inout AuditAccumulator
+        path: String, layout: CiliumSNATLayout, into accumulator: inout AuditAccumulator, problems: inout [String]
     ) -> DataplaneMapReading.Outcome {
         do {
             let map = try BPFMap(path: path)
@@ -94,7 +91,7 @@ public struct BPFDataplaneReader: Sendable {
                 throw BPFError.unknownLayout(path: path, found: map.facts, expected: layout.expectation)
             }
             var translations = 0, malformed = 0, unpaired = 0
-            let entries = try map.forEachEntry(batched: batchLookup) { key, value in
+            let walk = try map.forEachEntry(batched: batchLookup) { (key, value) throws(BPFError) in
                 guard let entry = try? CiliumSNATEntry.decode(key: key, value: value, layout: layout) else {
                     malformed += 1
                     return
@@ -110,7 +107,8 @@ public struct BPFDataplaneReader: Sendable {
                 }
                 accumulator.add(flow, dataplane: .cilium)
             }
-            return .read(entries: entries, translations: translations, malformed: malformed, unpaired: unpaired)
+            if walk.mayHaveRepeated { problems.append(Self.repeatedWarning(path)) }
+            return .read(entries: walk.entries, translations: translations, malformed: malformed, unpaired: unpaired)
         } catch let error as BPFError {
             return .unreadable(reason: error.description)
         } catch {
@@ -119,7 +117,7 @@ public struct BPFDataplaneReader: Sendable {
     }
 
     private func readCalico(
-        path: String, layout: CalicoConntrackLayout, into accumulator: inout AuditAccumulator
+        path: String, layout: CalicoConntrackLayout, into accumulator: inout AuditAccumulator, problems: inout [String]
     ) -> DataplaneMapReading.Outcome {
         do {
             let map = try BPFMap(path: path)
@@ -127,7 +125,7 @@ public struct BPFDataplaneReader: Sendable {
                 throw BPFError.unknownLayout(path: path, found: map.facts, expected: layout.expectation)
             }
             var translations = 0, malformed = 0
-            let entries = try map.forEachEntry(batched: batchLookup) { key, value in
+            let walk = try map.forEachEntry(batched: batchLookup) { (key, value) throws(BPFError) in
                 let flow: Flow?
                 do { flow = try CalicoHostPortNAT.decode(key: key, value: value, layout: layout) } catch {
                     malformed += 1
@@ -137,12 +135,19 @@ public struct BPFDataplaneReader: Sendable {
                 translations += 1
                 accumulator.add(flow, dataplane: .calico)
             }
-            return .read(entries: entries, translations: translations, malformed: malformed, unpaired: 0)
+            if walk.mayHaveRepeated { problems.append(Self.repeatedWarning(path)) }
+            return .read(entries: walk.entries, translations: translations, malformed: malformed, unpaired: 0)
         } catch let error as BPFError {
             return .unreadable(reason: error.description)
         } catch {
             return .unreadable(reason: "\(path): \(error)")
         }
+    }
+
+    /// Said when a key-by-key walk could not rule out reading entries twice.
+    static func repeatedWarning(_ path: String) -> String {
+        "\(path) changed faster than it could be walked key by key (no batch lookup on this kernel): "
+            + "some of its translations may be counted twice; audit again"
     }
 
     private func exists(_ path: String) -> Bool {

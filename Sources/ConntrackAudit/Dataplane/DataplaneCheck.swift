@@ -1,10 +1,6 @@
 import Conntrack
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// `check` for the BPF dataplanes: detects Cilium's BPF masquerading and
 /// Calico's eBPF dataplane (pinned maps under the bpffs, or their exported

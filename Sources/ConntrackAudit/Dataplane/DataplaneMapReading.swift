@@ -33,7 +33,8 @@ public struct DataplaneSurvey: Hashable, Sendable {
     /// The bpffs directory searched; nil when BPF maps were not looked for.
     public var bpffs: String?
     public var maps: [DataplaneMapReading] = []
-    /// Why the maps could not even be looked for (an unsearchable directory).
+    /// Why the maps could not even be looked for (an unsearchable directory),
+    /// or what may be wrong with what was read from them.
     public var problems: [String] = []
 
     public init(bpffs: String? = nil, maps: [DataplaneMapReading] = [], problems: [String] = []) {

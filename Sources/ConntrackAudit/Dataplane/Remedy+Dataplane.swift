@@ -14,7 +14,7 @@ extension Remedy {
                 kind: .ciliumNodePortRange,
                 summary: "Cilium BPF masquerading gave \(cilium) flow(s) ports outside \(report.policy.allowed): it masquerades into NodePort max + 1 to 65535; "
                     + (finding.fix ?? "set its NodePort range to end right below the lowest allowed port")
-                    + " (`ctaudit check --cilium-config FILE` prints the change for your configuration)",
+                    + " (\(report.hints.quoted(.dataplaneCheck(.cilium))) prints the change for your configuration)",
                 commands: finding.fixCommands))
         }
         if let calico = counts[.calico]?.violations, calico > 0 {
@@ -23,7 +23,7 @@ extension Remedy {
                 kind: .calicoPSNATPorts,
                 summary: "Calico's eBPF dataplane moved \(calico) host connection(s) to source ports outside \(report.policy.allowed) (BPFPSNATPorts); "
                     + (finding.fix ?? "set BPFPSNATPorts inside the allowed ports")
-                    + " (`ctaudit check --calico-config FILE` prints the change for your configuration)",
+                    + " (\(report.hints.quoted(.dataplaneCheck(.calico))) prints the change for your configuration)",
                 commands: finding.fixCommands))
         }
         return remedies

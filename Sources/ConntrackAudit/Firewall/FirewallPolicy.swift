@@ -47,9 +47,9 @@ public struct FirewallPolicy: Hashable, Sendable {
         hasher.combine(stages)
     }
 
-    /// `--allow RANGES` as a firewall: one rule accepting replies to those
-    /// destination ports, everything else dropped.
-    public static func allowList(_ allowed: PortRangeSet, origin: String = "--allow") -> FirewallPolicy {
+    /// The allowed ports (`--allow RANGES` on the CLI) as a firewall: one
+    /// rule accepting replies to those destination ports, everything else dropped.
+    public static func allowList(_ allowed: PortRangeSet, origin: String = "allowed") -> FirewallPolicy {
         var rule = FirewallRule(label: "\(origin) \(allowed)", action: .accept)
         rule.localPorts = allowed
         let chain = FirewallChain(name: "allow", rules: [rule], noMatch: .init(accepts: false, label: "outside \(origin) \(allowed)"))
@@ -169,8 +169,9 @@ public struct FirewallPolicy: Hashable, Sendable {
 extension FirewallPolicy {
     /// What `check` says about a `--firewall`: its allowed ports are the ports
     /// every TCP and UDP reply gets through to, per the firewall's rules.
-    public var checkNotes: [String] {
-        var notes = ["allowed ports come from --firewall \(title): the ports every TCP/UDP reply gets through to"]
+    /// How firewall files are given is the caller's to word (`hints`).
+    public func checkNotes(hints: ReaderHintWording = .plain) -> [String] {
+        var notes = ["allowed ports come from \(hints(.firewallFiles)) \(title): the ports every TCP/UDP reply gets through to"]
         if isStateful {
             notes += sources.compactMap(\.statefulReason)
         } else {

@@ -1,4 +1,6 @@
+import Conntrack
 import Glibc
+import SystemPackage
 
 /// Where a node's files are: `/` on the node itself, or a copied tree
 /// (`--root DIR`) for tests and offline reviews.
@@ -45,17 +47,13 @@ public struct NodeRoot: Hashable, Sendable, CustomStringConvertible {
 /// Small read-only file helpers over libc, for files of a node and /proc.
 enum NodeFiles {
     static func read(_ path: String, limit: Int = 4 << 20) -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
+        guard case .success(let descriptor) = SystemCall.open(path, flags: O_RDONLY) else { return nil }
+        defer { try? descriptor.close() }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while bytes.count < limit {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
+            // FileDescriptor.read retries when a signal interrupts it.
+            guard let count = try? chunk.withUnsafeMutableBytes({ try descriptor.read(into: $0) }) else { return nil }
             if count == 0 { break }
             bytes.append(contentsOf: chunk[0..<count])
         }

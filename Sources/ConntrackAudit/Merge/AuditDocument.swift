@@ -54,9 +54,9 @@ struct AuditDocument: Sendable {
     }
 
     /// Reads one file's bytes; errors name the file and the field.
-    static func decode(_ bytes: [UInt8], path: String) throws(InputFileError) -> AuditDocument {
+    static func decode(_ bytes: [UInt8], path: String, hints: ReaderHintWording = .plain) throws(InputFileError) -> AuditDocument {
         guard let root = try? JSONDocument(parsing: bytes), case .object = root else {
-            throw InputFileError(path: path, reason: "not a JSON object (expected a ctaudit audit report from 'ctaudit audit --format json')")
+            throw InputFileError(path: path, reason: "not a JSON object (expected a ctaudit audit report \(hints(.auditJSONReport)))")
         }
         let schema = root["schema"]?.stringValue
         guard schema == JSONReportWriter.schema else {

@@ -3,7 +3,7 @@
 public enum MergedReportWriter {
     public static let schema = "ctaudit.merge/v1"
 
-    public static func text(_ merged: MergedReport, top: Int) -> String {
+    public static func text(_ merged: MergedReport, top: Int, hints: ReaderHintWording = .plain) -> String {
         var lines: [String] = []
         lines.append("ctaudit merge: \(merged.nodes.count) node report(s), \(merged.affectedNodes) with violations")
         lines.append("verdict: \(merged.verdict.rawValue)")
@@ -58,7 +58,7 @@ public enum MergedReportWriter {
         }
         section("WORST OFFENDERS", into: &lines,
                 header: ["NODE", "POD", "DESTINATION", "PROTO", "VIOLATIONS", "UNREPLIED", "TRANSLATED PORTS"],
-                rows: merged.offenders, top: top, more: "offenders (--top N)", rightAligned: [4, 5]) { offender in
+                rows: merged.offenders, top: top, more: "offenders (\(hints(.moreRows)))", rightAligned: [4, 5]) { offender in
             [offender.host, offender.podName.map { "\(offender.pod) \($0)" } ?? offender.pod,
              TerminalText.endpoint(offender.address, offender.port), offender.proto,
              String(offender.violations), String(offender.unreplied), ports(offender.translatedPorts)]

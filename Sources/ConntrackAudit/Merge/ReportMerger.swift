@@ -8,7 +8,8 @@ import Foundation
 /// superseded: adding them up would count the same long-lived flow twice.
 public enum ReportMerger {
     /// Reads and merges files; `-` is standard input.
-    public static func load(paths: [String]) throws(InputFileError) -> MergedReport {
+    /// `hints`: how errors name where a report comes from (the caller's words).
+    public static func load(paths: [String], hints: ReaderHintWording = .plain) throws(InputFileError) -> MergedReport {
         var inputs: [(String, [UInt8])] = []
         for path in paths {
             // Bounded, and refuses devices (InputFile): /dev/zero must not eat the node.
@@ -18,15 +19,17 @@ public enum ReportMerger {
                 throw InputFileError(path: path, reason: "is a directory; pass the files, e.g. \(path)/*.json")
             }
         }
-        return try merge(inputs)
+        return try merge(inputs, hints: hints)
     }
 
-    public static func merge(_ inputs: [(path: String, bytes: [UInt8])]) throws(InputFileError) -> MergedReport {
+    public static func merge(
+        _ inputs: [(path: String, bytes: [UInt8])], hints: ReaderHintWording = .plain
+    ) throws(InputFileError) -> MergedReport {
         var newest: [String: (path: String, document: AuditDocument)] = [:]
         var order: [String] = []
         var merged = MergedReport()
         for (path, data) in inputs {
-            let document = try AuditDocument.decode(data, path: path)
+            let document = try AuditDocument.decode(data, path: path, hints: hints)
             let key = document.host + "\u{0}" + (document.netns ?? "")
             if let existing = newest[key] {
                 // RFC 3339 UTC strings of one format sort by time.

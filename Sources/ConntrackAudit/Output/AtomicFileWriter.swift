@@ -1,3 +1,4 @@
+import Conntrack
 import Glibc
 
 /// A report file that could not be written. Nothing was left at the path:
@@ -50,12 +51,10 @@ public enum AtomicFileWriter {
         let written = bytes.withUnsafeBytes { buffer -> Int32 in
             var offset = 0
             while offset < buffer.count {
-                let count = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return errno
+                switch SystemCall.retryingInterrupts({ Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset) }) {
+                case .success(let count): offset += count
+                case .failure(let error): return error.rawValue
                 }
-                offset += count
             }
             return 0
         }

@@ -1,3 +1,4 @@
+import Conntrack
 import Glibc
 
 /// Why a file named on the command line could not be read or used (not
@@ -53,10 +54,13 @@ public enum InputFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw InputFileError(path: name, reason: "cannot read: \(String(cString: strerror(errno)))")
+            let read = SystemCall.retryingInterrupts {
+                chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            }
+            let count: Int
+            switch read {
+            case .success(let value): count = value
+            case .failure(let error): throw InputFileError(path: name, reason: "cannot read: \(String(cString: strerror(error.rawValue)))")
             }
             if count == 0 { return bytes }
             // A pipe or a growing file can exceed what fstat said.

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
+import Conntrack
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Runs a listing command (nft, iptables-save) and collects its output with
 /// posix_spawn, poll and waitpid. Foundation's Process was seen never
@@ -52,24 +49,23 @@ enum ChildProcess {
                    pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0)]
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while fds.contains(where: { $0.fd >= 0 }) {
-            let ready = poll(&fds, nfds_t(fds.count), -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                break
-            }
+            guard case .success = SystemCall.retryingInterrupts({ poll(&fds, nfds_t(fds.count), -1) }) else { break }
             for index in fds.indices where fds[index].fd >= 0 && fds[index].revents != 0 {
-                let count = buffer.withUnsafeMutableBytes { read(fds[index].fd, $0.baseAddress, $0.count) }
-                if count > 0 {
+                let fd = fds[index].fd
+                switch SystemCall.retryingInterrupts({ buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) {
+                case .success(let count) where count > 0:
                     if index == 0 { result.stdout += buffer[..<count] } else { result.stderr += buffer[..<count] }
-                } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
-                    close(fds[index].fd)
+                case .failure(.resourceTemporarilyUnavailable):
+                    break
+                case .success, .failure:
+                    close(fd)
                     fds[index].fd = -1
                 }
             }
         }
         for entry in fds where entry.fd >= 0 { close(entry.fd) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = SystemCall.retryingInterrupts { waitpid(pid, &status, 0) }
         // WIFEXITED / WEXITSTATUS, spelled out (they are macros in C).
         result.status = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return result

@@ -1,3 +1,5 @@
+import Conntrack
+import SystemPackage
 import Yams
 
 import Glibc
@@ -115,15 +117,19 @@ public struct ConfigFile: Hashable, Sendable {
 
     /// The whole file, or nil with errno set. Config files are small; 1 MiB is plenty.
     private static func readFile(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
+        let descriptor: FileDescriptor
+        switch SystemCall.open(path, flags: O_RDONLY) {
+        case .success(let opened): descriptor = opened
+        case .failure(let error): errno = error.rawValue; return nil
+        }
+        defer { try? descriptor.close() }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while bytes.count <= 1 << 20 {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
+            // FileDescriptor.read retries when a signal interrupts it.
+            let count: Int
+            do { count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) } } catch {
+                errno = (error as? Errno)?.rawValue ?? EIO
                 return nil
             }
             if count == 0 { return bytes }

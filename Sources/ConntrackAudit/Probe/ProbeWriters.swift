@@ -4,7 +4,7 @@ import Conntrack
 public enum ProbeWriters {
     public static let schema = "ctaudit.probe/v1"
 
-    public static func text(_ result: ProbeResult) -> String {
+    public static func text(_ result: ProbeResult, hints: ReaderHintWording = .plain) -> String {
         var lines: [String] = []
         lines.append("ctaudit probe \(result.proto) \(result.target) from \(result.netns.map { "netns \($0)" } ?? "this node"), local ports \(result.range)")
         if result.unreachable {
@@ -13,7 +13,7 @@ public enum ProbeWriters {
             lines.append("replies came back to:     \(describe(result.allowed))")
             lines.append("replies did not come back: \(describe(result.blocked))")
             if !result.unknown.ranges.isEmpty {
-                lines.append("not resolved (--max-probes \(result.maxProbes) reached or ports in use): \(result.unknown)")
+                lines.append("not resolved (\(hints(.probeLimit)) \(result.maxProbes) reached or ports in use): \(result.unknown)")
             }
         }
         lines.append("probes: \(result.probes) of at most \(result.maxProbes)"
@@ -57,12 +57,12 @@ public enum ProbeWriters {
     }
 
     /// A config file (docs/CONFIG.md) whose profile is what came back, for `audit --config`.
-    public static func profile(_ result: ProbeResult, generatedAt: String) -> String? {
+    public static func profile(_ result: ProbeResult, generatedAt: String, hints: ReaderHintWording = .plain) -> String? {
         guard !result.allowed.ranges.isEmpty else { return nil }
         let name = "probed-\(result.proto)"
         return """
             # written by ctaudit probe at \(generatedAt): \(result.proto) replies from \(result.target)
-            # came back to these local ports (\(result.probes) probes); use with: ctaudit audit --config THIS_FILE
+            # came back to these local ports (\(result.probes) probes); \(hints(.configFileUse))
             profile: \(name)
             profiles:
               \(name):

@@ -9,6 +9,8 @@ public struct StatsTextWriter: Sendable, TerminalStyled {
     public var perCPU: Bool
     /// Port-pressure groups listed (0 = all).
     public var top: Int
+    /// How the reader gets more (each CPU, every row): the caller's words.
+    public var hints = ReaderHintWording.plain
 
     public init(color: Bool = false, perCPU: Bool = false, top: Int = 20) {
         self.color = color
@@ -36,7 +38,7 @@ public struct StatsTextWriter: Sendable, TerminalStyled {
         }
         rows.append(["all"] + report.total.counters.map { String($0.value) })
         lines.append(bold("conntrack counters") + " (\(perCPU ? "per CPU and " : "")summed over \(report.cpus.count) CPUs"
-            + (perCPU ? "" : "; --per-cpu for each") + ")")
+            + (perCPU ? "" : "; \(hints(.perCPUCounters)) for each") + ")")
         lines.append(contentsOf: align(header: header, rows: rows, rightAligned: Set(1..<header.count)))
         lines.append(contentsOf: counterNotes(report.total).map { "  " + yellow($0) })
         lines.append("")
@@ -56,7 +58,7 @@ public struct StatsTextWriter: Sendable, TerminalStyled {
             }
             lines.append(contentsOf: align(header: header, rows: rows, rightAligned: [3, 4, 5, 6, 7]))
             if listed.count < report.pressures.count {
-                lines.append("  … and \(report.pressures.count - listed.count) more (--top 0 lists all)")
+                lines.append("  … and \(report.pressures.count - listed.count) more (\(hints(.allRows)) lists all)")
             }
         }
         let steps = Self.nextSteps(report)

@@ -45,6 +45,8 @@ public final class Watcher {
     /// Whether SO_RCVBUFFORCE was allowed.
     public var receiveBufferForced: Bool { events.receiveBufferForced }
     public var summary: WatchSummary { tracker.summary }
+    /// How notices name what the user can change (the receive buffer): the caller's words.
+    public var hints = ReaderHintWording.plain
 
     /// Watches until `durationNanoseconds` pass, `count` records were emitted,
     /// or `stopDescriptor` becomes readable.
@@ -215,7 +217,7 @@ public final class Watcher {
                 // failed to build): say "events" then, never stay silent.
                 let lost = newlyLost > 0 ? "\(newlyLost) conntrack events" : "conntrack events"
                 notice("ctaudit: the kernel dropped \(lost): the receive queue (\(events.receiveBufferBytes) bytes) overflowed; "
-                    + "resyncing from a table dump (a larger --receive-buffer helps)")
+                    + "resyncing from a table dump (a larger \(hints(.receiveBuffer)) helps)")
             }
         }
         let overrunsBefore = events.overruns

@@ -17,6 +17,12 @@ public struct HTMLReportWriter: Sendable {
         self.groupLimit = groupLimit
     }
 
+    /// A hint's phrase in the report's words, as code when it is something to type.
+    func hint(_ hint: ReaderHint, _ report: AuditReport) -> String {
+        let phrase = report.hints.phrase(hint)
+        return phrase.isCommandLine ? "<code>\(HTML.escape(phrase.text))</code>" : HTML.escape(phrase.text)
+    }
+
     public func render(_ report: AuditReport) -> String {
         var page = ""
         write(report) { page += $0 }
@@ -80,7 +86,7 @@ public struct HTMLReportWriter: Sendable {
         if summary.nodeLocal > 0 {
             out += "<p class=\"legend\">node-local: source-NATed pod flows whose peer is on this node (a pod, a service network, "
                 + "the node itself, loopback): hairpin and pod-to-pod traffic the upstream firewall never sees; never violations"
-                + (report.listsNodeLocal ? ", listed below." : " (<code>--all</code> lists them).") + "</p>\n"
+                + (report.listsNodeLocal ? ", listed below." : " (\(hint(.nodeLocalFlows, report)) lists them).") + "</p>\n"
         }
         out += notes(report) + dataplaneSection(report) + "</section>\n"
 
@@ -114,7 +120,7 @@ public struct HTMLReportWriter: Sendable {
                 },
                 numeric: [3, 4, 5], to: sink)
             if offenders.count > groupLimit {
-                out += "<p class=\"note\">… and \(offenders.count - groupLimit) more pod/destination pairs; <code>--format json</code> lists all.</p>\n"
+                out += "<p class=\"note\">… and \(offenders.count - groupLimit) more pod/destination pairs; \(hint(.everyRow, report)) lists all.</p>\n"
             }
             out += "</section>\n"
             out += Self.firewallDropsSection(report)
@@ -127,7 +133,7 @@ public struct HTMLReportWriter: Sendable {
                 rows: report.violations.prefix(flowLimit).lazy.map { [TextReportWriter().podCell($0.podSource, pods: pods)] + evidenceRow($0) },
                 numeric: [7, 8], to: sink)
             if report.violations.total > flowLimit {
-                out += "<p class=\"note\">… and \(report.violations.total - flowLimit) more; <code>--format json</code> lists all.</p>\n"
+                out += "<p class=\"note\">… and \(report.violations.total - flowLimit) more; \(hint(.everyRow, report)) lists all.</p>\n"
             }
             out += "</section>\n"
         }

@@ -24,8 +24,9 @@ public struct TextReportWriter: Sendable, TerminalStyled {
     public func render(_ report: AuditReport) -> String {
         var lines: [String] = []
         let summary = report.summary
+        let hints = report.hints
         let scope = report.policy.podNetworks.isEmpty
-            ? "all source-NATed flows (no --pod-cidr)"
+            ? "all source-NATed flows (no \(hints(.podNetworks)))"
             : report.policy.podNetworks.map(\.description).joined(separator: ", ")
         lines.append(bold("ctaudit audit") + " host \(report.host), netns \(report.netns ?? "(own)"), \(report.generatedAt)")
         if let firewall = report.policy.firewall {
@@ -47,7 +48,7 @@ public struct TextReportWriter: Sendable, TerminalStyled {
             counts += summary.violationsKeptPort > 0 ? ", \(summary.violationsKeptPort) kept the pod's own port)" : ")"
         }
         if summary.nodeLocal > 0 {
-            counts += "   node-local \(summary.nodeLocal) (peer on this node: never violations" + (report.listsNodeLocal ? ")" : "; --all lists them)")
+            counts += "   node-local \(summary.nodeLocal) (peer on this node: never violations" + (report.listsNodeLocal ? ")" : "; \(hints(.nodeLocalFlows)) lists them)")
         }
         lines.append(counts)
         if report.dump.interrupted {
@@ -110,7 +111,7 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         }
         lines.append(contentsOf: table(header: header, rows: rows, rightAligned: [3, 4]))
         if offenderCount > groupLimit {
-            lines.append("… and \(offenderCount - groupLimit) more pod/destination pairs (--format json lists all)")
+            lines.append("… and \(offenderCount - groupLimit) more pod/destination pairs (\(hints(.everyRow)) lists all)")
         }
         let drops = report.firewallDrops
         if !drops.isEmpty {
@@ -124,7 +125,7 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         lines.append("")
         lines.append(contentsOf: evidenceByPod(report.violations.prefix(flowLimit)))
         if report.violations.total > flowLimit {
-            lines.append("  … and \(report.violations.total - flowLimit) more (--format json lists all)")
+            lines.append("  … and \(report.violations.total - flowLimit) more (\(hints(.everyRow)) lists all)")
         }
         lines.append(contentsOf: remedyLines(report))
         return lines.joined(separator: "\n") + "\n"
