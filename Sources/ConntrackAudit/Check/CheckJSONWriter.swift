@@ -11,12 +11,8 @@ public enum CheckJSONWriter {
     }
 
     public static func encode(_ report: CheckReport, into json: inout JSONWriter) {
-        json.beginObject()
-        json.member("schema", schema)
-        json.member("host", report.host)
-        json.member("netns", report.netns)
-        json.member("generated_at", report.generatedAt)
-        json.member("verdict", report.verdict.rawValue)
+        json.beginDocument(schema: schema, host: report.host, netns: report.netns, generatedAt: report.generatedAt,
+                           verdict: report.verdict.rawValue)
         json.object("policy") { json in
             json.key("allowed")
             encode(report.allowed, into: &json)

@@ -85,58 +85,60 @@ public struct BPFDataplaneReader: Sendable {
     private func readCilium(
         path: String, layout: CiliumSNATLayout, into accumulator: inout AuditAccumulator, problems: inout [String]
     ) -> DataplaneMapReading.Outcome {
-        do {
-            let map = try BPFMap(path: path)
-            guard layout.matches(map.facts) else {
-                throw BPFError.unknownLayout(path: path, found: map.facts, expected: layout.expectation)
+        var translations = 0, malformed = 0, unpaired = 0
+        return walk(path: path, matches: layout.matches, expectation: layout.expectation, problems: &problems,
+                    counts: { (translations, malformed, unpaired) }) { map, key, value throws(BPFError) in
+            guard let entry = try? CiliumSNATEntry.decode(key: key, value: value, layout: layout) else {
+                malformed += 1
+                return
             }
-            var translations = 0, malformed = 0, unpaired = 0
-            let walk = try map.forEachEntry(batched: batchLookup) { (key, value) throws(BPFError) in
-                guard let entry = try? CiliumSNATEntry.decode(key: key, value: value, layout: layout) else {
-                    malformed += 1
-                    return
-                }
-                guard let flow = entry.flow, let reverseKey = entry.reverseKey else { return }
-                translations += 1
-                // An egress entry whose reverse entry is missing translates
-                // nothing coming back (NodePort DSR replies, or a pair half
-                // created or half expired): counted, not audited.
-                if case .violation = accumulator.policy.classify(flow), try map.value(forKey: reverseKey) == nil {
-                    unpaired += 1
-                    return
-                }
-                accumulator.add(flow, dataplane: .cilium)
+            guard let flow = entry.flow, let reverseKey = entry.reverseKey else { return }
+            translations += 1
+            // An egress entry whose reverse entry is missing translates
+            // nothing coming back (NodePort DSR replies, or a pair half
+            // created or half expired): counted, not audited.
+            if case .violation = accumulator.policy.classify(flow), try map.value(forKey: reverseKey) == nil {
+                unpaired += 1
+                return
             }
-            if walk.mayHaveRepeated { problems.append(Self.repeatedWarning(path)) }
-            return .read(entries: walk.entries, translations: translations, malformed: malformed, unpaired: unpaired)
-        } catch let error as BPFError {
-            return .unreadable(reason: error.description)
-        } catch {
-            return .unreadable(reason: "\(path): \(error)")
+            accumulator.add(flow, dataplane: .cilium)
         }
     }
 
     private func readCalico(
         path: String, layout: CalicoConntrackLayout, into accumulator: inout AuditAccumulator, problems: inout [String]
     ) -> DataplaneMapReading.Outcome {
+        var translations = 0, malformed = 0
+        return walk(path: path, matches: layout.matches, expectation: layout.expectation, problems: &problems,
+                    counts: { (translations, malformed, 0) }) { _, key, value throws(BPFError) in
+            let flow: Flow?
+            do { flow = try CalicoHostPortNAT.decode(key: key, value: value, layout: layout) } catch {
+                malformed += 1
+                return
+            }
+            guard let flow else { return }
+            translations += 1
+            accumulator.add(flow, dataplane: .calico)
+        }
+    }
+
+    /// Opens the map, checks its layout and walks it with `visit`; what the
+    /// dataplanes' reads share. `counts` gives (translations, malformed,
+    /// unpaired) once the walk is done.
+    private func walk(
+        path: String, matches: (BPFMapFacts) -> Bool, expectation: String, problems: inout [String],
+        counts: () -> (Int, Int, Int),
+        visit: (BPFMap, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(BPFError) -> Void
+    ) -> DataplaneMapReading.Outcome {
         do {
             let map = try BPFMap(path: path)
-            guard layout.matches(map.facts) else {
-                throw BPFError.unknownLayout(path: path, found: map.facts, expected: layout.expectation)
+            guard matches(map.facts) else {
+                throw BPFError.unknownLayout(path: path, found: map.facts, expected: expectation)
             }
-            var translations = 0, malformed = 0
-            let walk = try map.forEachEntry(batched: batchLookup) { (key, value) throws(BPFError) in
-                let flow: Flow?
-                do { flow = try CalicoHostPortNAT.decode(key: key, value: value, layout: layout) } catch {
-                    malformed += 1
-                    return
-                }
-                guard let flow else { return }
-                translations += 1
-                accumulator.add(flow, dataplane: .calico)
-            }
+            let walk = try map.forEachEntry(batched: batchLookup) { (key, value) throws(BPFError) in try visit(map, key, value) }
             if walk.mayHaveRepeated { problems.append(Self.repeatedWarning(path)) }
-            return .read(entries: walk.entries, translations: translations, malformed: malformed, unpaired: 0)
+            let (translations, malformed, unpaired) = counts()
+            return .read(entries: walk.entries, translations: translations, malformed: malformed, unpaired: unpaired)
         } catch let error as BPFError {
             return .unreadable(reason: error.description)
         } catch {

@@ -313,3 +313,17 @@ public struct JSONWriter {
         endArray()
     }
 }
+
+extension JSONWriter {
+    /// Opens a report document with the members every node report starts
+    /// with (audit, check): which schema, which node and namespace, when,
+    /// and the one-word verdict.
+    mutating func beginDocument(schema: String, host: String, netns: String?, generatedAt: String, verdict: String) {
+        beginObject()
+        member("schema", schema)
+        member("host", host)
+        member("netns", netns)
+        member("generated_at", generatedAt)
+        member("verdict", verdict)
+    }
+}

@@ -24,12 +24,8 @@ public enum JSONReportWriter {
 
     public static func encode(_ report: AuditReport, into json: inout JSONWriter) {
         let summary = report.summary
-        json.beginObject()
-        json.member("schema", schema)
-        json.member("host", report.host)
-        json.member("netns", report.netns)
-        json.member("generated_at", report.generatedAt)
-        json.member("verdict", report.verdict.rawValue)
+        json.beginDocument(schema: schema, host: report.host, netns: report.netns, generatedAt: report.generatedAt,
+                           verdict: report.verdict.rawValue)
         json.object("policy") { json in
             json.array("allowed", report.policy.allowed.ranges) { encode($1, into: &$0) }
             json.array("pod_cidrs", report.policy.podNetworks) { $0.string($1.description) }

@@ -131,25 +131,17 @@ public enum PrometheusWriter {
     }
 
     /// Escapes a label value: backslash, double quote and newline.
-    static func escapeLabel(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escapeLabel(_ value: String) -> String { escape(value, quotes: true) }
 
     /// Escapes HELP text: backslash and newline.
-    static func escapeHelp(_ value: String) -> String {
+    static func escapeHelp(_ value: String) -> String { escape(value, quotes: false) }
+
+    private static func escape(_ value: String, quotes: Bool) -> String {
         var out = ""
         for character in value {
             switch character {
             case "\\": out += "\\\\"
+            case "\"" where quotes: out += "\\\""
             case "\n": out += "\\n"
             default: out.append(character)
             }
