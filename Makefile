@@ -14,13 +14,7 @@ AUDIT_ARGS ?=
 # runs on a node without a Swift toolchain (copy it anywhere), and its
 # resident memory is ~14 MiB at start instead of ~21 MiB (shared libraries
 # touched at load). docs/BENCHMARKS.md measures this build.
-# Linked by the toolchain's own lld when it has one, without exporting every
-# symbol of the binary as a dynamic symbol (nothing looks them up): ~0.7 MiB
-# less resident at start. No packed relocations (DT_RELR): they would need
-# glibc 2.36 on the node.
-SWIFT_LLD := $(shell d=$$(dirname "$$(readlink -f "$(SWIFT)" 2>/dev/null || echo .)"); [ -x "$$d/ld.lld" ] && echo yes)
-LINK_FLAGS := $(if $(SWIFT_LLD),-Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld -Xlinker --no-export-dynamic)
-RELEASE_FLAGS ?= -c release --static-swift-stdlib $(LINK_FLAGS)
+RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
 # Debian packages the build needs (all that `make audit` installs) ...
 BUILD_PACKAGES := pkg-config libmnl-dev libnetfilter-conntrack-dev
