@@ -12,7 +12,7 @@ DESTDIR ?=
 AUDIT_ARGS ?=
 # Release builds link the Swift runtime and Foundation statically: the binary
 # runs on a node without a Swift toolchain (copy it anywhere), and its
-# resident memory is ~14 MiB at start instead of ~21 MiB (shared libraries
+# resident memory is ~15 MiB at start instead of ~21 MiB (shared libraries
 # touched at load). docs/BENCHMARKS.md measures this build.
 RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
