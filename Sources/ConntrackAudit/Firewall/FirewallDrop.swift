@@ -21,6 +21,8 @@ public struct FirewallDrop: Hashable, Sendable {
     public static func group(_ report: AuditReport) -> [FirewallDrop] {
         guard let firewall = report.policy.firewall else { return [] }
         if let tally = report.firewallDropTally { return tally.drops }
+        // Counting the list itself is right only when it holds every violation.
+        precondition(report.violations.isComplete, "firewall drops of a list that kept only its worst flows: tally them while auditing")
         var tally = FirewallDropTally()
         for violation in report.violations { tally.add(violation, decision: firewall.decide(violation.flow)) }
         return tally.drops
