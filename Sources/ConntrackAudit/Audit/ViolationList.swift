@@ -67,7 +67,7 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
     private mutating func pack(_ violation: Violation) -> ViolationRecord {
         if let record = ViolationRecord(violation, table: &table) { return record }
         spilled.append((violation, PackedViolationFacts(ViolationFacts(violation), table: &table)))
-        return ViolationRecord(spilled: spilled.count - 1, like: violation)
+        return ViolationRecord(spilled: spilled.count - 1)
     }
 
     /// Adds `violation` at the end. Its pod, if any, becomes the pod of its

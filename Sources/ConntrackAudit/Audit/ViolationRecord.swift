@@ -49,12 +49,13 @@ struct ViolationRecord: Sendable {
 
     static let dataplanes = Dataplane.allCases
 
-    /// A record pointing at a violation kept whole.
-    init(spilled index: Int, like violation: Violation) {
+    /// A record pointing at a violation kept whole: every reader of a
+    /// spilled record goes to the side table, so nothing else is copied.
+    init(spilled index: Int) {
         addresses = (0, 0, 0, 0)
         ports = (0, 0, 0, 0)
         id = UInt32(index)
-        status = violation.flow.status.rawValue
+        status = 0
         timeout = 0
         mark = 0
         startedAtNanoseconds = 0
@@ -63,7 +64,7 @@ struct ViolationRecord: Sendable {
         originalZone = 0
         replyZone = 0
         flags = .spilled
-        proto = violation.flow.proto.rawValue
+        proto = 0
         dataplane = 0
         stateKind = 0
         stateValue = 0
