@@ -1,8 +1,11 @@
 import ArgumentParser
 import Conntrack
-import ConntrackAudit
+
 
 import Glibc
+import NodeState
+import Engines
+import Reports
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Conntrack
-import ConntrackAudit
+
+import Policy
+import Engines
+import Reports
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,8 @@
 import ArgumentParser
-import ConntrackAudit
+
+import Policy
+import NodeState
+import Engines
 
 /// `check`'s view of the BPF dataplanes: where their maps are pinned and
 /// their exported configuration.

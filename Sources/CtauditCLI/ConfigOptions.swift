@@ -1,7 +1,9 @@
 import ArgumentParser
-import ConntrackAudit
+
 
 import Glibc
+import Policy
+import NodeState
 
 /// The config file and upstream profile, layered under the policy flags:
 /// built-in default < config file < --profile < --allow/--pod-cidr/--exclude-dst.

@@ -1,14 +1,14 @@
 import ArgumentParser
 import Conntrack
-import ConntrackAudit
+
 
 import Glibc
 
 /// Parses, runs, and turns every failure into one line on stderr and a
 /// documented exit code (never a stack trace, never the parser's 64).
-@main
-enum EntryPoint {
-    static func main() {
+
+public enum EntryPoint {
+    public static func main() {
         var command: any ParsableCommand
         do {
             command = try CTAudit.parseAsRoot()

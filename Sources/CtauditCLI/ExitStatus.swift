@@ -1,6 +1,9 @@
 import ArgumentParser
 import Conntrack
-import ConntrackAudit
+
+import Policy
+import NodeState
+import Engines
 
 /// ctaudit's documented exit codes.
 enum ExitStatus: Int32 {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Conntrack
-import ConntrackAudit
+
+import NodeState
+import Engines
 
 /// Where the node's files are, and whether to look at its pods (`audit`).
 struct KubernetesOptions: NodeOptions {

@@ -1,5 +1,7 @@
 import ArgumentParser
-import ConntrackAudit
+
+import Engines
+import Reports
 
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Conntrack
-import ConntrackAudit
+
 
 import Glibc
+import Engines
 
 /// What `TargetOptions` needs from the node options of a command: where the
 /// node's files are (`--root`) and how to be aware of its pods. `audit`

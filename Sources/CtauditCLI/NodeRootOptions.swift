@@ -1,6 +1,8 @@
 import ArgumentParser
 import Conntrack
-import ConntrackAudit
+
+import NodeState
+import Engines
 
 /// Where the node's files are, for `stats` and `watch`: pod networks are
 /// found there when none are given. Neither names pods (`watch` would need a

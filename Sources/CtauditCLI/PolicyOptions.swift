@@ -1,5 +1,7 @@
 import ArgumentParser
-import ConntrackAudit
+
+import Conntrack
+import Policy
 
 /// The audit policy flags shared by every subcommand that classifies flows.
 struct PolicyOptions: ParsableArguments {

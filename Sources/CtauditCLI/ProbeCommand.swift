@@ -1,8 +1,12 @@
 import ArgumentParser
 import Conntrack
-import ConntrackAudit
+
 
 import Glibc
+import Policy
+import NodeState
+import Engines
+import Reports
 
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

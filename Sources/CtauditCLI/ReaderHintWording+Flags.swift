@@ -1,4 +1,5 @@
-import ConntrackAudit
+
+import Policy
 
 extension ReaderHintWording {
     /// The CLI's words for what a reader can do next: its own flags. The

@@ -1,6 +1,8 @@
 import ArgumentParser
-import ConntrackAudit
+
 import Foundation
+import Engines
+import Reports
 
 /// Where a report goes and when the run counts as failed: the flags cron
 /// jobs, CI gates and DaemonSets need.

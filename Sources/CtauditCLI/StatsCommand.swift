@@ -1,6 +1,9 @@
 import ArgumentParser
 import Conntrack
-import ConntrackAudit
+
+import NodeState
+import Engines
+import Reports
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

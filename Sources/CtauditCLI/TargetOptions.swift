@@ -1,6 +1,9 @@
 import ArgumentParser
 import Conntrack
-import ConntrackAudit
+
+import Policy
+import NodeState
+import Engines
 
 /// What audit, stats and watch look at, resolved once and in one order:
 /// the namespace (entered once, so a missing one fails before anything else

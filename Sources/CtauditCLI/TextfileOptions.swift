@@ -1,7 +1,10 @@
 import ArgumentParser
-import ConntrackAudit
+
 
 import Glibc
+import NodeState
+import Engines
+import Reports
 
 /// `--textfile`: Prometheus metrics for node_exporter's textfile collector,
 /// written besides (not instead of) the report.

@@ -1,7 +1,11 @@
 import ArgumentParser
-import ConntrackAudit
+
 
 import Glibc
+import Policy
+import NodeState
+import Engines
+import Reports
 
 /// `watch --listen/--textfile`: the long-running counters mode. Instead of
 /// printing records, `watch` keeps Prometheus counters (docs/WATCH.md) and

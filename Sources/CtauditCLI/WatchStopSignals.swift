@@ -1,5 +1,6 @@
 import Glibc
-import ConntrackAudit
+
+import Engines
 
 // The write end of the self-pipe, read by the handler. A plain global: the
 // handler may run on any thread at any time and can touch nothing else.

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// Real rule sets captured by scripts/capture-rules.sh (real iptables-save and
 /// nft -j output from rules loaded in a throwaway namespace), each with the

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 @Suite("check: bad input names the file")
 struct CheckInputTests {

@@ -1,5 +1,8 @@
 import Testing
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 @Suite("check: port prediction (nf_nat_l4proto_unique_tuple)")
 struct CheckPredictionTests {

@@ -1,6 +1,9 @@
 import Testing
 @testable import Conntrack
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// `check`'s BPF dataplane predictions from exported configuration, and the
 /// accumulator's handling of BPF flows.

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import Conntrack
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// `--firewall` files, read from fixtures written from the vendors'
 /// documented schemas, judged rule by rule.

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import Conntrack
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// The compiled form of firewall stages (flat arrays, chain indices) must
 /// give exactly the verdicts of the rules run chain by chain, by name, with

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import Conntrack
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// Every format says which rule drops which flows when a firewall file judged them.
 @Suite("Firewall: reports name the deciding rule")

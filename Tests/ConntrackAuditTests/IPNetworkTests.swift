@@ -1,6 +1,9 @@
 import Testing
 import Conntrack
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 
 @Suite("CIDR networks")
 struct IPNetworkTests {

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import Conntrack
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// Every JSON document and line the tool writes, byte for byte: stats, check
 /// and watch next to the audit and merge goldens.

@@ -1,6 +1,9 @@
 import Testing
 import Conntrack
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 @Suite("Kubernetes pod network discovery")
 struct KubernetesDiscoveryTests {

@@ -1,6 +1,9 @@
 import Glibc
 import Testing
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// The live namespace scan reads every /proc/PID/ns/net. Root in the test
 /// run can read them all, so the counting is tested here on errno values;

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// Merge tells each node's story as the node's own audit did: its verdict,
 /// node-local count, dataplanes and unreadable maps, and a fleet verdict

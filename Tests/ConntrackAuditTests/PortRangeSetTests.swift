@@ -1,5 +1,8 @@
 import Testing
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 
 @Suite("Port ranges")
 struct PortRangeSetTests {

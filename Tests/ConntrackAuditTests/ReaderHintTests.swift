@@ -1,5 +1,8 @@
 import Conntrack
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 import Testing
 
 /// Library writers say that there is more (every row, each CPU, node-local

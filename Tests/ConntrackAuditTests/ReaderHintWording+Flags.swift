@@ -1,4 +1,7 @@
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 
 extension ReaderHintWording {
     /// Marks where a writer puts each hint (`«everyRow»`), so tests see that

@@ -1,6 +1,9 @@
 import Testing
 import Conntrack
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// The probe's search against a fake firewall: exact boundaries within the
 /// probe budget, ports in use skipped, an unreachable target recognised.

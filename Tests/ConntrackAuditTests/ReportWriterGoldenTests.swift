@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import Conntrack
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// The JSON and text reports against golden files (an intended change:
 /// scripts/update-goldens.sh, then review the diff).

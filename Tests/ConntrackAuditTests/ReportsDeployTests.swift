@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import Yams
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// deploy/ is validated offline: no cluster runs here, so the manifests go
 /// through kubernetes-validate's schemas and the rules through promtool.

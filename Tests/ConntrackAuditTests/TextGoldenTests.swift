@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import Conntrack
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// The text writers byte for byte, plain and coloured: what a person reads
 /// on a terminal must not change by accident either.

@@ -1,6 +1,9 @@
 import Conntrack
 import Testing
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// Issue 12: only traffic that leaves the node is an upstream violation,
 /// audit and check judge the node's rules the same way, and an audit with

@@ -1,6 +1,9 @@
 import Conntrack
 import Testing
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// The packed list gives back exactly the violations put in.
 @Suite("Violation list: packed storage")

@@ -1,6 +1,9 @@
 import Conntrack
 import Testing
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 /// Text, HTML and Prometheus keep only the worst flows whole (and a 16-byte
 /// key of every violation); they must print exactly what they print when

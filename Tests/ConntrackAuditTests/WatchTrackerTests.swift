@@ -1,6 +1,9 @@
 import Conntrack
 import Testing
-@testable import ConntrackAudit
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
 
 @Suite("watch: tracking flows through their events")
 struct WatchTrackerTests {

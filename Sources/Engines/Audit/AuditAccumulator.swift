@@ -1,4 +1,6 @@
 public import Conntrack
+public import Policy
+import NodeState
 
 /// Folds a stream of flows into counts and the violations to report,
 /// holding nothing else: memory grows with violations, not with the table.

@@ -1,7 +1,12 @@
 public import Conntrack
+public import Policy
+public import NodeState
 
 /// Everything one audit found, ready for a report writer.
 public struct AuditReport: Sendable {
+    /// The audit JSON report's schema id (merge reads only this one).
+    public static let jsonSchema = "ctaudit.audit/v1"
+
     public var host: String
     /// The namespace that was read, as the user named it; nil for the caller's own.
     public var netns: String?

@@ -1,3 +1,5 @@
+import NodeState
+public import Policy
 /// Counts over one audit. All counts are of conntrack entries.
 public struct AuditSummary: Hashable, Sendable {
     /// Entries in the table (from the kernel's count when it filtered the

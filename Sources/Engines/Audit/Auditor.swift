@@ -1,6 +1,8 @@
 public import Conntrack
 
 import Glibc
+public import Policy
+import NodeState
 
 /// Runs an audit against a live conntrack table.
 public struct Auditor: Sendable {

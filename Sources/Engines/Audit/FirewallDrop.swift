@@ -1,4 +1,5 @@
 public import Conntrack
+public import Policy
 
 /// The violations one firewall rule (or default) drops: which rule, which
 /// protocols, how many flows and which translated ports, for "which rule

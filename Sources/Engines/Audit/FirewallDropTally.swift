@@ -1,4 +1,5 @@
 public import Conntrack
+public import Policy
 
 /// Violations counted by the firewall rule that drops them, as they arrive.
 public struct FirewallDropTally: Sendable {

@@ -1,4 +1,6 @@
 public import Conntrack
+public import Policy
+public import NodeState
 
 /// The two steps an audit takes on a Kubernetes node, around the dump:
 /// before it, find the pod networks when none were given; after it, name

@@ -1,4 +1,5 @@
 public import Conntrack
+public import NodeState
 
 /// Names the pod behind a pod address, offline: host-local IPAM state gives
 /// the sandbox's container id, the container runtime's state gives the pod's

@@ -1,4 +1,6 @@
 public import Conntrack
+public import Policy
+public import NodeState
 
 /// A pod whose own `net.ipv4.ip_local_port_range` reaches outside the ports
 /// the upstream firewall allows: masquerade keeps a pod's port when it can,

@@ -1,4 +1,6 @@
 public import Conntrack
+public import NodeState
+public import Policy
 
 /// One source-NATed pod flow whose translated source port the upstream
 /// firewall does not allow, with the evidence from its conntrack entry.

@@ -1,17 +1,19 @@
-internal import Conntrack
+public import Conntrack
+import NodeState
+import Policy
 
 /// The fields of a violation that counts and groups need.
-struct ViolationFacts: Sendable {
+package struct ViolationFacts: Sendable {
     var source: IPAddress
     var destination: IPAddress
     var destinationPort: UInt16
-    var proto: IPProtocol
-    var translatedPort: UInt16
-    var isUnreplied: Bool
-    var isRemapped: Bool
+    package var proto: IPProtocol
+    package var translatedPort: UInt16
+    package var isUnreplied: Bool
+    package var isRemapped: Bool
     var dataplane: Dataplane
 
-    var family: IPAddress.Family { source.family }
+    package var family: IPAddress.Family { source.family }
 }
 
 extension ViolationFacts {

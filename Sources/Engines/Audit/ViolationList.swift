@@ -1,4 +1,5 @@
 public import Conntrack
+public import NodeState
 
 /// The violations of a report, kept compactly: 64-byte records in chunks
 /// (no doubling copies while a dump appends), IPv6 addresses interned, one
@@ -131,7 +132,7 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
     }
 
     /// Facts of every violation, in arrival order.
-    var allFacts: some Sequence<ViolationFacts> { (0..<total).lazy.map { facts(at: $0) } }
+    package var allFacts: some Sequence<ViolationFacts> { (0..<total).lazy.map { facts(at: $0) } }
 
     /// The distinct pod source addresses, in order of first appearance.
     public var podSources: [IPAddress] {

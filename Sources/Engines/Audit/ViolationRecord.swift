@@ -1,4 +1,6 @@
 internal import Conntrack
+import NodeState
+import Policy
 
 /// A violation as a report keeps it: 64 bytes, no heap. A `Violation` is
 /// ~200 bytes (four inline 128-bit addresses, optionals); a node with 50 000

@@ -1,3 +1,5 @@
+public import Policy
+public import NodeState
 /// Everything one `check` read and concluded, ready for a writer.
 public struct CheckReport: Sendable {
     public var host: String

@@ -1,6 +1,8 @@
 import Conntrack
 
 import Glibc
+public import Policy
+public import NodeState
 
 /// `check` for the BPF dataplanes: detects Cilium's BPF masquerading and
 /// Calico's eBPF dataplane (pinned maps under the bpffs, or their exported

@@ -1,4 +1,6 @@
 public import Conntrack
+public import Policy
+import NodeState
 
 /// One `ctaudit check`: where the rules and the port ranges come from, and
 /// the policy to judge them by. Reading is read-only throughout.

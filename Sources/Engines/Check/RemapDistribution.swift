@@ -1,4 +1,5 @@
 import Glibc
+public import Policy
 
 /// How the kernel spreads remapped ports over a range: it draws a random
 /// offset and takes `low + offset % size` (nf_nat_l4proto_unique_tuple).

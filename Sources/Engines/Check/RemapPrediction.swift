@@ -1,3 +1,5 @@
+public import Policy
+public import NodeState
 /// What one NAT rule does to flows whose original source ports come from
 /// one port range, measured against the ports the upstream firewall allows.
 ///

@@ -1,4 +1,6 @@
 import Conntrack
+public import Policy
+public import NodeState
 
 /// Judges NAT rules against the allowed ports and the pods' source ports.
 public struct RuleChecker: Sendable {
@@ -177,10 +179,10 @@ public struct RuleChecker: Sendable {
 }
 
 /// A share as people read it: `49.2%`.
-struct Percent: CustomStringConvertible {
-    var value: Double
-    init(_ value: Double) { self.value = value }
-    var description: String {
+package struct Percent: CustomStringConvertible {
+    package var value: Double
+    package init(_ value: Double) { self.value = value }
+    package var description: String {
         let tenths = (value * 1000).rounded()
         if tenths == 0 && value > 0 { return "<0.1%" }
         return "\(Int(tenths) / 10).\(Int(tenths) % 10)%"

@@ -1,3 +1,6 @@
+import Conntrack
+import Policy
+import NodeState
 /// The parts of a `ctaudit.audit/v1` JSON report that `merge` reads
 /// (see JSONReportWriter). Unknown fields are ignored, so reports from newer
 /// ctaudit versions that only add fields still merge.
@@ -59,8 +62,8 @@ struct AuditDocument: Sendable {
             throw InputFileError(path: path, reason: "not a JSON object (expected a ctaudit audit report \(hints(.auditJSONReport)))")
         }
         let schema = root["schema"]?.stringValue
-        guard schema == JSONReportWriter.schema else {
-            throw InputFileError(path: path, reason: "schema is \(schema.map { "'\($0)'" } ?? "missing"), expected '\(JSONReportWriter.schema)'")
+        guard schema == AuditReport.jsonSchema else {
+            throw InputFileError(path: path, reason: "schema is \(schema.map { "'\($0)'" } ?? "missing"), expected '\(AuditReport.jsonSchema)'")
         }
         do {
             return try AuditDocument(Field(value: root, path: ""))

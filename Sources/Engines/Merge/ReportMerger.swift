@@ -1,4 +1,6 @@
 import Foundation
+public import Policy
+public import NodeState
 
 /// Combines `ctaudit.audit/v1` JSON reports (`ctaudit audit --format json`
 /// from each node) into a `MergedReport`.

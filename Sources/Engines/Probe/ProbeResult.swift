@@ -1,3 +1,4 @@
+public import Policy
 /// What `ctaudit probe` measured: which local ports replies came back to.
 public struct ProbeResult: Hashable, Sendable {
     public var target: String

@@ -1,3 +1,4 @@
+public import Policy
 /// Finds which local ports replies come back to with few probes: a control
 /// probe in the middle of the range, the two ends, then bisection between
 /// every pair of neighbouring probes that disagree, then a few random

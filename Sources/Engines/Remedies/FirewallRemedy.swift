@@ -1,4 +1,6 @@
 import Conntrack
+import Policy
+import NodeState
 
 /// Fixes for violations judged by `--firewall`: name the firewall rule to
 /// widen (or the rule to add, in the vendor's terms), then the NAT change

@@ -1,3 +1,4 @@
+import NodeState
 extension Remedy {
     /// The configuration change for each BPF dataplane with violations: an
     /// iptables rule cannot move ports that a tc BPF program picks.

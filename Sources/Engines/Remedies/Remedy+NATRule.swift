@@ -1,4 +1,6 @@
 import Conntrack
+public import Policy
+public import NodeState
 
 /// The fixes `check` proposes: the same `Remedy` values `audit` prints, one
 /// change each, in the syntax of the tool that owns the rule.

@@ -1,4 +1,5 @@
 import Conntrack
+import Policy
 
 /// One way to make the violations go away, with the exact syntax to apply it.
 public struct Remedy: Hashable, Sendable {

@@ -1,4 +1,5 @@
 public import Conntrack
+public import Policy
 
 /// Folds a table dump into port pressure per (translated address,
 /// destination, destination port, protocol).

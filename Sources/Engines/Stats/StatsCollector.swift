@@ -1,4 +1,6 @@
 public import Conntrack
+public import Policy
+import NodeState
 
 /// Reads `stats` from a live namespace: per-CPU counters, table size, and a
 /// full dump for NAT port pressure. Read-only.

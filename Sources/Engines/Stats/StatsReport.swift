@@ -1,4 +1,5 @@
 public import Conntrack
+public import Policy
 
 /// What `stats` read from one namespace: conntrack's own counters, the
 /// table's fill level, and NAT port pressure.

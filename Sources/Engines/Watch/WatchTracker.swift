@@ -1,4 +1,5 @@
 public import Conntrack
+public import Policy
 
 /// The decisions of `watch`, without any I/O: folds conntrack events and
 /// table dumps (the initial one, follow-ups for flows older than the watch,

@@ -1,4 +1,6 @@
 public import Conntrack
+public import Policy
+import NodeState
 
 /// Runs `watch`: a single-threaded loop over the event socket that hands
 /// records to the caller as flows appear, change and end.

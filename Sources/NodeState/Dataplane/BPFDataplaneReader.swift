@@ -1,6 +1,7 @@
 import Conntrack
 
 import Glibc
+public import Policy
 
 /// Finds the BPF NAT maps of Cilium and Calico under a bpffs directory and
 /// feeds every translation they hold into an audit, as flows of their
@@ -22,8 +23,8 @@ public struct BPFDataplaneReader: Sendable {
     /// Where Cilium and Calico pin their global maps (iproute2's tc convention).
     public var globals: String { bpffs + "/tc/globals" }
 
-    /// Reads every map found into `accumulator` and says what was read.
-    public func read(into accumulator: inout AuditAccumulator) -> DataplaneSurvey {
+    /// Reads every map found into `accumulator` (an audit) and says what was read.
+    public func read<Sink: DataplaneFlowSink>(into accumulator: inout Sink) -> DataplaneSurvey {
         var survey = DataplaneSurvey(bpffs: bpffs)
         if let problem = globalsProblem() {
             if !problem.isEmpty { survey.problems.append(problem) }
@@ -83,7 +84,7 @@ public struct BPFDataplaneReader: Sendable {
     }
 
     private func readCilium(
-        path: String, layout: CiliumSNATLayout, into accumulator: inout AuditAccumulator, problems: inout [String]
+        path: String, layout: CiliumSNATLayout, into accumulator: inout some DataplaneFlowSink, problems: inout [String]
     ) -> DataplaneMapReading.Outcome {
         var translations = 0, malformed = 0, unpaired = 0
         return walk(path: path, matches: layout.matches, expectation: layout.expectation, problems: &problems,
@@ -106,7 +107,7 @@ public struct BPFDataplaneReader: Sendable {
     }
 
     private func readCalico(
-        path: String, layout: CalicoConntrackLayout, into accumulator: inout AuditAccumulator, problems: inout [String]
+        path: String, layout: CalicoConntrackLayout, into accumulator: inout some DataplaneFlowSink, problems: inout [String]
     ) -> DataplaneMapReading.Outcome {
         var translations = 0, malformed = 0
         return walk(path: path, matches: layout.matches, expectation: layout.expectation, problems: &problems,

@@ -1,4 +1,5 @@
 import Yams
+public import Policy
 
 /// The port settings of the BPF dataplanes, read from their exported
 /// configuration (`kubectl -n kube-system get configmap cilium-config -o yaml`,

@@ -1,3 +1,5 @@
+import Conntrack
+public import Policy
 /// What happened to one BPF map ctaudit looked for: read, or present but not
 /// readable (and why). Absent maps are not listed.
 public struct DataplaneMapReading: Hashable, Sendable {

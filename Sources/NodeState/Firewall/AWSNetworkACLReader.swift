@@ -1,4 +1,5 @@
 import Conntrack
+import Policy
 
 /// Reads `aws ec2 describe-network-acls` output. Network ACLs are stateless:
 /// a reply entering the subnet is judged by the inbound entries (`Egress:

@@ -1,3 +1,4 @@
+public import Policy
 /// Reads `--firewall FILE`: detects which firewall definition the file is
 /// from its content (never from its name) and turns it into policy stages.
 public enum FirewallFile {

@@ -1,4 +1,5 @@
 import Conntrack
+import Policy
 
 /// Reads a Linux gateway's `iptables-save` / `ip6tables-save` (both may be
 /// in one file): the filter table's FORWARD chain, which every reply crossing

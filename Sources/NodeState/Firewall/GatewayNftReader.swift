@@ -1,4 +1,5 @@
 import Conntrack
+import Policy
 
 /// Reads a Linux gateway's `nft -j list ruleset`: every filter base chain
 /// on the forward hook (or input, when nothing filters forward), in priority

@@ -1,4 +1,5 @@
 import Conntrack
+import Policy
 
 /// Reads a Hetzner Robot firewall as its web service returns it
 /// (`GET /firewall/{server-number}`): stateless, first match over

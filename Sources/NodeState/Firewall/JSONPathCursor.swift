@@ -1,4 +1,5 @@
 import Conntrack
+import Policy
 
 /// A value inside a parsed JSON document and its path (`$.firewall.rules.input[2]`),
 /// so that every complaint about a `--firewall` file says where it is.

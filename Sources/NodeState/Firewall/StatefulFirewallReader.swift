@@ -1,3 +1,4 @@
+import Policy
 /// Reads stateful cloud firewalls: Hetzner Cloud firewalls, AWS security
 /// groups and GCP VPC firewall rules. Each tracks connections and admits the
 /// replies of a connection it let out whatever their port, so it imposes no

@@ -2,6 +2,7 @@ import Foundation
 public import Conntrack
 
 import Glibc
+import Policy
 
 /// Finds every network namespace on the machine it can see: the names under
 /// /run/netns and the namespaces of running processes (/proc/PID/ns/net),

@@ -1,4 +1,5 @@
 import Conntrack
+public import Policy
 
 /// A pod network found on the node, and where it was found.
 public struct DiscoveredPodNetwork: Hashable, Sendable, CustomStringConvertible {

@@ -45,7 +45,7 @@ public struct NodeRoot: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Small read-only file helpers over libc, for files of a node and /proc.
-enum NodeFiles {
+package enum NodeFiles {
     static func read(_ path: String, limit: Int = 4 << 20) -> String? {
         guard case .success(let descriptor) = SystemCall.open(path, flags: O_RDONLY) else { return nil }
         defer { try? descriptor.close() }
@@ -60,7 +60,7 @@ enum NodeFiles {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func list(_ path: String) -> [String] {
+    package static func list(_ path: String) -> [String] {
         guard let directory = opendir(path) else { return [] }
         defer { closedir(directory) }
         var names: [String] = []
@@ -86,7 +86,7 @@ enum NodeFiles {
     }
 
     /// The inode of a file (for nsfs files: the namespace's identity).
-    static func inode(_ path: String) -> UInt64? {
+    package static func inode(_ path: String) -> UInt64? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return UInt64(info.st_ino)

@@ -1,4 +1,5 @@
 public import Conntrack
+public import Policy
 
 /// Works out the pod networks from what is on the node, with no API server:
 /// CNI configs, flannel's files, Calico manifests, kube-proxy's arguments

@@ -1,4 +1,5 @@
 import Conntrack
+import Policy
 
 /// The kernel's routing tables as /proc prints them, and which routes point
 /// at pod interfaces — the last way to find pod networks when no CNI,

@@ -1,4 +1,5 @@
 import Conntrack
+import Policy
 
 /// One iptables rule's options (after `-A CHAIN`), sorted into the match,
 /// the protocol, and the target with its options.

@@ -1,4 +1,5 @@
 import Conntrack
+import Policy
 
 /// nft JSON expressions (libnftables-json(5)) rendered back into nft syntax,
 /// and the facts the checker needs from one rule's statements.

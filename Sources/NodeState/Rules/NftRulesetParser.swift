@@ -1,4 +1,5 @@
 import Conntrack
+import Policy
 
 /// Reads `nft -j list ruleset` and returns the masquerade/snat statements
 /// that packets reach from every nat-type postrouting base chain, following

@@ -1,3 +1,4 @@
+public import Policy
 /// A range of original source ports that flows through the NAT rules start
 /// with: a namespace's `net.ipv4.ip_local_port_range`, or one declared.
 public struct PortSource: Hashable, Sendable, CustomStringConvertible {

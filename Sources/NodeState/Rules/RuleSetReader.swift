@@ -1,5 +1,6 @@
 import Foundation
 public import Conntrack
+public import Policy
 
 /// NAT rules read from files or from a live namespace, grouped the way the
 /// kernel evaluates them (one group per iptables dump or nft ruleset).

@@ -23,6 +23,11 @@ public struct TCPFlagMatch: Hashable, Sendable, CustomStringConvertible {
     public struct Term: Hashable, Sendable {
         public var flag: TCPFlags
         public var negated: Bool
+
+        public init(flag: TCPFlags, negated: Bool) {
+            self.flag = flag
+            self.negated = negated
+        }
     }
 
     /// Any one of these conjunctions matching matches.

@@ -46,7 +46,7 @@ public struct PortRange: Hashable, Sendable, Comparable, CustomStringConvertible
 }
 
 extension StringProtocol {
-    var trimmingSpaces: String {
+    package var trimmingSpaces: String {
         String(self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }

@@ -1,3 +1,4 @@
+import Engines
 extension HTMLReportWriter {
     /// Which dataplanes were read, each BPF map found, and why one was not read.
     func dataplaneSection(_ report: AuditReport) -> String {

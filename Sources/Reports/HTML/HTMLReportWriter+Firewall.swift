@@ -1,3 +1,5 @@
+import Policy
+import Engines
 extension HTMLReportWriter {
     /// The verdict paragraph when a `--firewall` file judged the flows.
     static func firewallVerdict(_ report: AuditReport, _ firewall: FirewallPolicy) -> String {

@@ -1,4 +1,6 @@
 import Conntrack
+import Policy
+public import Engines
 
 /// Writes an audit as one self-contained HTML file: no scripts, no external
 /// fonts, styles or images, so it can be mailed, attached to a ticket or

@@ -1,4 +1,6 @@
 import Glibc
+import Policy
+import Engines
 
 /// The inline SVG chart of an HTML report: translated source ports over
 /// 0-65535, the allowed ranges shaded, allowed flows in blue and violations

@@ -1,3 +1,4 @@
+import Engines
 extension CheckJSONWriter {
     /// One BPF dataplane finding of `check`.
     static func encode(_ finding: DataplaneFinding, into json: inout JSONWriter) {

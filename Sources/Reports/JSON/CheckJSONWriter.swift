@@ -1,3 +1,6 @@
+import Policy
+import NodeState
+public import Engines
 /// Writes a check as the documented `ctaudit.check/v1` JSON (docs/CHECK.md).
 /// Field names are stable; new fields may be added, none renamed or removed.
 public enum CheckJSONWriter {

@@ -1,3 +1,5 @@
+import NodeState
+import Engines
 extension JSONReportWriter {
     /// The top-level `dataplanes` object: the bpffs searched, what was read,
     /// the summary's counts per dataplane read (kept out of `summary`, whose

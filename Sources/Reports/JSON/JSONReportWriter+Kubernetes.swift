@@ -1,4 +1,6 @@
 import Conntrack
+public import NodeState
+import Engines
 
 /// The Kubernetes parts of `ctaudit.audit/v1` (docs/JSON.md, docs/KUBERNETES.md).
 extension JSONReportWriter {

@@ -1,11 +1,14 @@
 public import Conntrack
+public import Policy
+import NodeState
+public import Engines
 
 /// Writes an audit as the documented `ctaudit.audit/v1` JSON (docs/JSON.md).
 /// Field names are stable; new fields may be added, none renamed or removed.
 /// Each object of the schema is encoded here once; NDJSON and watch lines
 /// reuse `encodeMembers(of:into:)` for their violation fields.
 public enum JSONReportWriter {
-    public static let schema = "ctaudit.audit/v1"
+    public static let schema = AuditReport.jsonSchema
 
     public static func render(_ report: AuditReport) -> String {
         var text = ""

@@ -1,4 +1,5 @@
 import Conntrack
+public import Engines
 
 /// Writes `stats` as the documented `ctaudit.stats/v1` JSON (docs/STATS.md).
 /// Shares are fractions (0 to 1, six decimals).

@@ -1,3 +1,6 @@
+public import Policy
+import NodeState
+public import Engines
 /// `watch --format ndjson`: one JSON object per line. Records carry `event`
 /// and `time`, then exactly the fields of a `violations[]` entry of
 /// `ctaudit.audit/v1` (`JSONReportWriter.encodeMembers`), then `violation`;

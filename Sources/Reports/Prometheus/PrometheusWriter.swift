@@ -1,4 +1,5 @@
 import Conntrack
+public import Engines
 
 /// Writes an audit in the Prometheus text exposition format for
 /// node_exporter's textfile collector (docs/REPORTS.md lists every metric).

@@ -1,4 +1,5 @@
 import Conntrack
+public import Engines
 
 /// Writes `stats` in the Prometheus text exposition format for
 /// node_exporter's textfile collector (docs/STATS.md lists every metric).

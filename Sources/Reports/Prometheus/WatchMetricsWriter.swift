@@ -1,3 +1,6 @@
+public import Policy
+import NodeState
+public import Engines
 /// Renders `watch`'s counters in the Prometheus text exposition format, for
 /// `--listen` (/metrics) and `--textfile` (node_exporter's textfile collector).
 ///

@@ -1,3 +1,4 @@
+import Engines
 extension CheckTextWriter {
     /// One block per BPF dataplane found, like a NAT rule's.
     func dataplaneLines(_ report: CheckReport) -> [String] {

@@ -1,3 +1,6 @@
+public import Policy
+import NodeState
+public import Engines
 /// Writes a check for a person: what was read, each NAT rule with its
 /// verdict and why, the overall verdict, and what to change.
 public struct CheckTextWriter: Sendable, TerminalStyled {

@@ -1,3 +1,6 @@
+public import Policy
+import NodeState
+public import Engines
 /// Writes a merged fleet report as text for a person or as
 /// `ctaudit.merge/v1` JSON for a dashboard or ticket bot.
 public enum MergedReportWriter {

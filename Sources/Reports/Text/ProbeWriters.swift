@@ -1,4 +1,6 @@
 import Conntrack
+public import Policy
+public import Engines
 
 /// `ctaudit probe` as text and as `ctaudit.probe/v1` JSON (docs/PROBE.md).
 public enum ProbeWriters {

@@ -1,4 +1,6 @@
 import Conntrack
+public import Policy
+public import Engines
 
 /// Writes `stats` for a person at a terminal: table fill, conntrack's
 /// counters (summed, or per CPU), and the most pressed NAT port spaces.

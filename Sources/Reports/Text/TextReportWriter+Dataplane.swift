@@ -1,3 +1,4 @@
+import Engines
 extension TextReportWriter {
     /// Which dataplanes were read, and a warning for every BPF NAT map that
     /// exists but could not be read.

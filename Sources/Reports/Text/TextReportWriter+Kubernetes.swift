@@ -1,4 +1,6 @@
 public import Conntrack
+import NodeState
+public import Engines
 
 /// The Kubernetes parts of the text report: pods named in the offender
 /// table, evidence grouped by pod, and pods whose own port range is a cause.

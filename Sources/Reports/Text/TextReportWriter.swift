@@ -1,4 +1,6 @@
 import Conntrack
+import Policy
+public import Engines
 
 /// Writes an audit for a person at a terminal: a summary, who is affected
 /// (worst first), the evidence per flow, and what to change.

@@ -1,3 +1,6 @@
+public import Policy
+import NodeState
+public import Engines
 /// `watch --format text`: one line per record for a person at a terminal,
 /// and a summary at the end.
 ///

@@ -13,7 +13,7 @@ public enum Dataplane: String, Hashable, Sendable, CaseIterable, Comparable, Cus
     /// flows start from a node address, never a pod network: they are audited
     /// whatever the pod networks are (destination exclusions and the allowed
     /// ranges still apply).
-    var auditsEverySource: Bool { self == .calico }
+    package var auditsEverySource: Bool { self == .calico }
 
     public static func < (a: Dataplane, b: Dataplane) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!

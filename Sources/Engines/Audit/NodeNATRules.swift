@@ -1,4 +1,6 @@
 public import Conntrack
+public import Policy
+public import NodeState
 
 /// The audited namespace's source-NAT rules, as far as `audit` needs them:
 /// whether there are any (else there was nothing to audit), and which

@@ -1,4 +1,6 @@
 import Conntrack
+public import Policy
+public import NodeState
 
 /// Reads `ip_local_port_range` inside every live pod namespace and keeps the
 /// pods whose range reaches outside the allowed ports. Read-only.
