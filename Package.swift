@@ -114,10 +114,32 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
+        // Shared builders and fixture paths for the test targets (not a test target itself).
+        .target(
+            name: "TestSupport",
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports"],
+            path: "Tests/TestSupport",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
         .testTarget(
-            name: "ConntrackAuditTests",
-            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports", "CtauditCLI"],
-            resources: [.copy("Golden"), .copy("Fixtures")],
+            name: "PolicyTests",
+            dependencies: ["Conntrack", "Policy", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NodeStateTests",
+            dependencies: ["Conntrack", "Policy", "NodeState", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EnginesTests",
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports", "TestSupport"],
+            exclude: ["Golden"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,9 +1,9 @@
 import Conntrack
-import Testing
 @testable import Policy
 @testable import NodeState
 @testable import Engines
-@testable import Reports
+import TestSupport
+import Testing
 
 /// The fix `audit` prints must be something an SRE can paste: rules that
 /// land before the node's MASQUERADE, for every pod network, and nothing

@@ -1,16 +1,16 @@
 import Foundation
 import Testing
+import Conntrack
 @testable import Policy
 @testable import NodeState
 @testable import Engines
-@testable import Reports
+import TestSupport
 
 /// Real rule sets captured by scripts/capture-rules.sh (real iptables-save and
 /// nft -j output from rules loaded in a throwaway namespace), each with the
 /// verdict it must get.
 @Suite("check: captured rule sets")
 struct CheckFixtureTests {
-    static let directory: URL = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/rules")
 
     /// The format whose file alone holds a set's NAT rules (expected.txt's third column).
     enum Carrier: String {
@@ -25,7 +25,7 @@ struct CheckFixtureTests {
     static let expected: [(String, RuleVerdict)] = sets.map { ($0.0, $0.1) }
 
     static let sets: [(String, RuleVerdict, Carrier)] = {
-        let text = (try? String(contentsOf: directory.appendingPathComponent("expected.txt"), encoding: .utf8)) ?? ""
+        let text = (try? String(contentsOf: RuleFixtures.directory.appendingPathComponent("expected.txt"), encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
             let parts = line.split(separator: " ")
             guard !line.hasPrefix("#"), parts.count == 3, let verdict = RuleVerdict(rawValue: String(parts[1])),
@@ -34,11 +34,6 @@ struct CheckFixtureTests {
         }
     }()
 
-    static func files(_ name: String) -> (iptables: [String], nft: [String]) {
-        let iptables = ["iptables", "ip6tables"].map { directory.appendingPathComponent("\(name).\($0)").path }
-            .filter { FileManager.default.fileExists(atPath: $0) }
-        return (iptables, [directory.appendingPathComponent("\(name).nft.json").path])
-    }
 
     @Test func everyCapturedSetHasAnExpectation() {
         #expect(Self.expected.count >= 13)
@@ -48,7 +43,7 @@ struct CheckFixtureTests {
     @Test(arguments: expected.map(\.0))
     func verdictMatches(_ name: String) throws {
         let want = try #require(Self.expected.first { $0.0 == name }?.1)
-        let (iptables, nft) = Self.files(name)
+        let (iptables, nft) = RuleFixtures.files(name)
         let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: iptables, nftJSONFiles: nft).run()
         #expect(report.verdict == want, "\(name): \(report.findings.map { "\($0.rule.location) \($0.verdict)" })")
         #expect(!report.findings.isEmpty)
@@ -67,7 +62,7 @@ struct CheckFixtureTests {
     @Test(arguments: expected.map(\.0))
     func eachFormatAloneWhereItCarriesTheRules(_ name: String) throws {
         let (_, want, carrier) = try #require(Self.sets.first { $0.0 == name })
-        let (iptables, nft) = Self.files(name)
+        let (iptables, nft) = RuleFixtures.files(name)
         func run(_ check: NodeCheck) throws -> Result<CheckReport, CheckInputError> {
             do { return .success(try check.run()) } catch let error as CheckInputError { return .failure(error) }
         }
@@ -97,7 +92,7 @@ struct CheckFixtureTests {
     /// Two fixes in one chain: -I takes rule numbers, so the second counts
     /// the two lines the first inserts above its rule, and says so.
     @Test func laterFixesInTheSameChainCountEarlierInserts() throws {
-        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: Self.files("k3s-flannel").iptables).run()
+        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("k3s-flannel").iptables).run()
         let flannel = report.findings.filter { $0.rule.chain == "FLANNEL-POSTRTG" && $0.rule.tool == .iptables }
         try #require(flannel.count >= 2)
         let first = try #require(flannel[0].remedies.first { $0.kind == .pinNATRange })
@@ -129,7 +124,7 @@ struct CheckFixtureTests {
     }
 
     @Test func k3sFlannelFollowsJumpsIntoBothChains() throws {
-        let (iptables, _) = Self.files("k3s-flannel")
+        let (iptables, _) = RuleFixtures.files("k3s-flannel")
         let result = try IptablesSaveParser(origin: "x").parse(String(contentsOfFile: iptables[0], encoding: .utf8))
         #expect(result.rules.map(\.chain) == ["KUBE-POSTROUTING", "FLANNEL-POSTRTG", "FLANNEL-POSTRTG"])
         #expect(result.rules.allSatisfy { $0.ports.randomFully })
@@ -150,34 +145,34 @@ struct CheckFixtureTests {
     @Test func kubeProxyMarkGuardKeepsFlannelRulesVisible() throws {
         // KUBE-POSTROUTING's masquerade has no match of its own; the RETURN
         // before it limits it to marked packets, so it must not shadow flannel.
-        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: Self.files("k3s-flannel").iptables).run()
+        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("k3s-flannel").iptables).run()
         let flannel = report.findings.filter { $0.rule.controller == "flannel" }
         #expect(flannel.count == 3)
         #expect(flannel.allSatisfy { $0.verdict == .broken && $0.effectiveProtocols == .all })
     }
 
     @Test func calicoFallbackAfterNatPortRangeCarriesNoTCPOrUDP() throws {
-        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: Self.files("calico-natportrange").iptables).run()
+        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("calico-natportrange").iptables).run()
         #expect(report.findings.count == 3)
         #expect(report.findings[2].effectiveProtocols == .any(except: [.tcp, .udp]))
         #expect(report.findings[2].predictions.isEmpty)
     }
 
     @Test func calicoGetsNatPortRangeRemedy() throws {
-        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: Self.files("calico").iptables).run()
+        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("calico").iptables).run()
         let calico = try #require(report.remedies.first { $0.kind == .calicoNATPortRange })
         #expect(calico.commands[0].contains("\"natPortRange\":\"32768:65535\""))
     }
 
     @Test func iptablesNftTablesInNftJSONAreNamedNotMisread() throws {
-        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: Self.files("calico").nft[0])))
+        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: RuleFixtures.files("calico").nft[0])))
         let result = try NftRulesetParser(origin: "calico.nft.json").parse(bytes)
         #expect(result.rules.isEmpty)
         #expect(result.iptablesNftTables == ["ip nat"])
     }
 
     @Test func nftJumpAndRangeAreRead() throws {
-        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: Self.files("nft-masquerade-range").nft[0])))
+        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: RuleFixtures.files("nft-masquerade-range").nft[0])))
         let result = try NftRulesetParser(origin: "x").parse(bytes)
         #expect(result.rules.count == 2)
         #expect(result.rules[0].chainPath == ["postrouting", "pod-masq"])
@@ -188,25 +183,10 @@ struct CheckFixtureTests {
     }
 
     @Test func nftOwnedNatTableInIptablesSaveIsNotAnError() throws {
-        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: Self.files("nft-fully-random").iptables,
-                                   nftJSONFiles: Self.files("nft-fully-random").nft).run()
+        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("nft-fully-random").iptables,
+                                   nftJSONFiles: RuleFixtures.files("nft-fully-random").nft).run()
         #expect(report.verdict == .broken)
         #expect(report.notes.contains { $0.contains("belongs to nft") })
     }
 
-    @Test func jsonReportCarriesVerdictPredictionAndRemedy() throws {
-        let (iptables, _) = Self.files("random-fully")
-        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: iptables).run()
-        let json = CheckJSONWriter.render(report)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        #expect(object["schema"] as? String == "ctaudit.check/v1")
-        #expect(object["verdict"] as? String == "broken")
-        let rules = try #require(object["rules"] as? [[String: Any]])
-        let prediction = try #require((rules[0]["predictions"] as? [[String: Any]])?.first)
-        let share = try #require(prediction["share_outside_without_clash"] as? Double)
-        #expect(share == 0.5)
-        let remedies = try #require(object["remedies"] as? [[String: Any]])
-        #expect((remedies[0]["commands"] as? [String])?.first
-            == "iptables -t nat -I POSTROUTING 1 -p tcp -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE --to-ports 32768-65535 --random-fully")
-    }
 }

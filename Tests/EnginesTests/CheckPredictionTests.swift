@@ -1,8 +1,9 @@
 import Testing
+import Conntrack
 @testable import Policy
 @testable import NodeState
 @testable import Engines
-@testable import Reports
+import TestSupport
 
 @Suite("check: port prediction (nf_nat_l4proto_unique_tuple)")
 struct CheckPredictionTests {

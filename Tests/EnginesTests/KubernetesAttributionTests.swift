@@ -3,7 +3,7 @@ import Conntrack
 @testable import Policy
 @testable import NodeState
 @testable import Engines
-@testable import Reports
+import TestSupport
 
 @Suite("Kubernetes pod attribution")
 struct KubernetesAttributionTests {

@@ -3,7 +3,7 @@ import Conntrack
 @testable import Policy
 @testable import NodeState
 @testable import Engines
-@testable import Reports
+import TestSupport
 
 /// The probe's search against a fake firewall: exact boundaries within the
 /// probe budget, ports in use skipped, an unreachable target recognised.

@@ -1,52 +1,22 @@
 import Conntrack
-import Testing
 @testable import Policy
 @testable import NodeState
 @testable import Engines
-@testable import Reports
+import TestSupport
+import Testing
 
 /// The packed list gives back exactly the violations put in.
 @Suite("Violation list: packed storage")
 struct ViolationListTests {
-    static func samples() -> [Violation] {
-        var zoned = FlowFactory.flow(id: nil, state: .tcp(3), timeout: nil)
-        zoned.zone = 7
-        zoned.originalZone = 7
-        zoned.replyZone = 9
-        zoned.mark = 0xdead_beef
-        zoned.startedAtNanoseconds = 1_764_500_000_123_456_789
-        var sctp = FlowFactory.flow(id: 3, proto: .sctp, pod: "fd00:10:244::3", server: "2001:db8:2::10", node: "2001:db8:1::2")
-        sctp.protocolState = .sctp(4)
-        var dccp = FlowFactory.flow(id: 4, proto: .dccp)
-        dccp.protocolState = .dccp(4)
-        // An ICMP key next to ports: cannot pack, kept whole.
-        var odd = FlowFactory.flow(id: 5)
-        odd.original.icmp = Tuple.ICMPKey(id: 1, type: 2, code: 3)
-        // Mixed families in one entry: cannot pack either.
-        var mixed = FlowFactory.flow(id: 6)
-        mixed.reply.destination = IPAddress("2001:db8:1::2")!
-        return [
-            Violation(flow: FlowFactory.flow(), ageSeconds: 42),
-            Violation(flow: zoned, ageSeconds: nil, dataplane: .cilium),
-            Violation(flow: FlowFactory.flow(id: 2, proto: .icmp), ageSeconds: 0, dataplane: .calico),
-            Violation(flow: FlowFactory.flow(id: 9, proto: .udp, pod: "fd00:10:244::3", server: "2001:db8:2::10",
-                                             node: "2001:db8:1::2", status: [.sourceNAT, .seenReply])),
-            Violation(flow: sctp, ageSeconds: UInt64(UInt32.max)),
-            Violation(flow: dccp, ageSeconds: UInt64(UInt32.max) + 1),
-            Violation(flow: odd),
-            Violation(flow: mixed),
-        ]
-    }
-
     @Test func roundTripsEveryField() {
-        let samples = Self.samples()
+        let samples = ViolationSamples.all()
         let list = ViolationList(samples)
         #expect(list.count == samples.count)
         #expect(Array(list) == samples)
     }
 
     @Test func factsMatchTheWholeViolation() {
-        let samples = Self.samples()
+        let samples = ViolationSamples.all()
         let list = ViolationList(samples)
         for (position, violation) in samples.enumerated() {
             let facts = list.facts(at: position)

@@ -1,9 +1,9 @@
 import Conntrack
-import Testing
 @testable import Policy
 @testable import NodeState
 @testable import Engines
-@testable import Reports
+import TestSupport
+import Testing
 
 /// Sorting the packed list through its positions gives exactly the order of
 /// sorting the violations themselves, ties included.

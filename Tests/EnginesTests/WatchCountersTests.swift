@@ -1,23 +1,15 @@
 import Conntrack
-import Testing
 @testable import Policy
 @testable import NodeState
 @testable import Engines
-@testable import Reports
+import TestSupport
+import Testing
 
 @Suite("watch counters: each flow counted once across events, dumps and resyncs")
 struct WatchCountersTests {
-    static let policy = AuditPolicy(podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16")])
     static let tcp4 = WatchCounters.Key(family: .ipv4, proto: .tcp)
 
-    static func violation(id: UInt32, sport: UInt16 = 40000, replied: Bool = false) -> Flow {
-        FlowFactory.flow(id: id, sport: sport, translatedPort: 1500,
-                         status: replied ? [.sourceNAT, .confirmed, .seenReply] : [.sourceNAT, .confirmed])
-    }
 
-    static func feed(_ tracker: inout WatchTracker, _ kind: ConntrackEvent.Kind, _ flow: Flow) -> WatchRecord? {
-        tracker.handle(ConntrackEvent(kind: kind, flow: flow), nowNanoseconds: 1)
-    }
 
     static func dump(_ tracker: inout WatchTracker, _ reason: WatchTracker.DumpReason, _ flows: [Flow]) -> [WatchRecord] {
         tracker.beginDump(reason)
@@ -32,9 +24,9 @@ struct WatchCountersTests {
 
     @Test("a flow seen by events and again by a resync dump is counted once")
     func resyncDoesNotRecount() {
-        var tracker = WatchTracker(policy: Self.policy)
-        _ = Self.feed(&tracker, .new, Self.violation(id: 7))
-        #expect(Self.dump(&tracker, .resync, [Self.violation(id: 7)]).isEmpty)
+        var tracker = WatchTracker(policy: WatchFixtures.policy)
+        _ = WatchFixtures.feed(&tracker, .new, WatchFixtures.violation(id: 7))
+        #expect(Self.dump(&tracker, .resync, [WatchFixtures.violation(id: 7)]).isEmpty)
         #expect(Self.count(tracker, \.violating) == 1 && Self.count(tracker, \.snat) == 1)
         #expect(Self.count(tracker, \.current) == 1)
         #expect(tracker.counters.resyncs == 1)
@@ -42,21 +34,21 @@ struct WatchCountersTests {
 
     @Test("two flows that share a CTA_ID but not a tuple are two flows")
     func idCollision() {
-        var tracker = WatchTracker(policy: Self.policy)
-        _ = Self.feed(&tracker, .new, Self.violation(id: 9, sport: 40000))
+        var tracker = WatchTracker(policy: WatchFixtures.policy)
+        _ = WatchFixtures.feed(&tracker, .new, WatchFixtures.violation(id: 9, sport: 40000))
         // Same id, another pod port: another entry (ids are 32-bit hashes and collide).
-        #expect(Self.dump(&tracker, .resync, [Self.violation(id: 9, sport: 40000), Self.violation(id: 9, sport: 40001)]).count == 1)
+        #expect(Self.dump(&tracker, .resync, [WatchFixtures.violation(id: 9, sport: 40000), WatchFixtures.violation(id: 9, sport: 40001)]).count == 1)
         #expect(Self.count(tracker, \.violating) == 2 && tracker.trackedFlows == 2)
     }
 
     @Test("a flow a dump missed because it was ending is settled by its queued DESTROY, once")
     func tombstoneSettledByDestroy() {
-        var tracker = WatchTracker(policy: Self.policy)
-        _ = Self.feed(&tracker, .new, Self.violation(id: 3))
+        var tracker = WatchTracker(policy: WatchFixtures.policy)
+        _ = WatchFixtures.feed(&tracker, .new, WatchFixtures.violation(id: 3))
         // Deleted while the dump ran: absent from it, its DESTROY still queued.
         _ = Self.dump(&tracker, .resync, [])
         #expect(Self.count(tracker, \.current) == 0 && Self.count(tracker, \.violatingUnreplied) == 0)
-        #expect(Self.feed(&tracker, .destroy, Self.violation(id: 3)) != nil)
+        #expect(WatchFixtures.feed(&tracker, .destroy, WatchFixtures.violation(id: 3)) != nil)
         tracker.settleEnded()
         #expect(Self.count(tracker, \.violating) == 1, "not counted again as a new flow")
         #expect(Self.count(tracker, \.violatingUnreplied) == 1, "unreplied counted once")
@@ -65,63 +57,37 @@ struct WatchCountersTests {
 
     @Test("a flow whose DESTROY was lost ends at the dump and counts as unreplied once the queue was read")
     func tombstoneSettledWithoutEvent() {
-        var tracker = WatchTracker(policy: Self.policy)
-        _ = Self.feed(&tracker, .new, Self.violation(id: 4))
-        _ = Self.feed(&tracker, .new, Self.violation(id: 5))
-        _ = Self.feed(&tracker, .update, Self.violation(id: 5, replied: true))
+        var tracker = WatchTracker(policy: WatchFixtures.policy)
+        _ = WatchFixtures.feed(&tracker, .new, WatchFixtures.violation(id: 4))
+        _ = WatchFixtures.feed(&tracker, .new, WatchFixtures.violation(id: 5))
+        _ = WatchFixtures.feed(&tracker, .update, WatchFixtures.violation(id: 5, replied: true))
         _ = Self.dump(&tracker, .resync, [])
         tracker.settleEnded()
         tracker.settleEnded()
         #expect(Self.count(tracker, \.violatingUnreplied) == 1, "only the one that never got a reply")
         // A late event for it is not a new flow either.
-        _ = Self.feed(&tracker, .destroy, Self.violation(id: 4))
+        _ = WatchFixtures.feed(&tracker, .destroy, WatchFixtures.violation(id: 4))
         #expect(Self.count(tracker, \.violating) == 2 && Self.count(tracker, \.violatingUnreplied) == 1)
     }
 
     @Test("flows older than the watch: counted from the initial dump, followed by dumps until they end")
     func initialDumpAndFollow() throws {
-        var tracker = WatchTracker(policy: Self.policy)
-        let records = Self.dump(&tracker, .initial, [Self.violation(id: 1), Self.violation(id: 2, sport: 40001, replied: true)])
+        var tracker = WatchTracker(policy: WatchFixtures.policy)
+        let records = Self.dump(&tracker, .initial, [WatchFixtures.violation(id: 1), WatchFixtures.violation(id: 2, sport: 40001, replied: true)])
         #expect(records.map(\.event) == [.existing, .existing])
         // Only the unreplied one can still end unreplied: only it is followed.
         #expect(tracker.summary.existingViolations == 2 && tracker.followedViolations == 1)
         #expect(Self.count(tracker, \.violating) == 2 && Self.count(tracker, \.current) == 2)
         // Flow 2 sends an event after all (another listener gave it an event extension).
-        _ = Self.feed(&tracker, .update, Self.violation(id: 2, sport: 40001, replied: true))
+        _ = WatchFixtures.feed(&tracker, .update, WatchFixtures.violation(id: 2, sport: 40001, replied: true))
         #expect(tracker.followedViolations == 1)
         // Flow 1 gets a reply the dump sees, then ends: not unreplied.
-        _ = Self.dump(&tracker, .follow, [Self.violation(id: 1, replied: true), Self.violation(id: 2, sport: 40001, replied: true)])
-        _ = Self.dump(&tracker, .follow, [Self.violation(id: 2, sport: 40001, replied: true)])
+        _ = Self.dump(&tracker, .follow, [WatchFixtures.violation(id: 1, replied: true), WatchFixtures.violation(id: 2, sport: 40001, replied: true)])
+        _ = Self.dump(&tracker, .follow, [WatchFixtures.violation(id: 2, sport: 40001, replied: true)])
         tracker.settleEnded()
         #expect(tracker.followedViolations == 0)
         #expect(Self.count(tracker, \.violatingUnreplied) == 0 && Self.count(tracker, \.current) == 1)
         #expect(tracker.summary.followDumps == 2 && tracker.summary.resyncs == 0 && tracker.counters.resyncs == 0)
         #expect(Self.count(tracker, \.violating) == 2)
-    }
-
-    @Test("the metrics text has every counter, bounded labels, and the start time where it belongs")
-    func metricsText() {
-        var tracker = WatchTracker(policy: Self.policy)
-        _ = Self.feed(&tracker, .new, Self.violation(id: 1))
-        _ = Self.feed(&tracker, .destroy, Self.violation(id: 1))
-        tracker.noteSocket(eventsLost: 12, overruns: 1, malformed: 0)
-        let context = WatchMetricsWriter.Context(startTimeSeconds: 1_700_000_000.25, allowed: Self.policy.allowed)
-        let http = WatchMetricsWriter.render(tracker.counters, tracker.summary, context: context, target: .http)
-        #expect(http.contains("ctaudit_violating_flows_total{family=\"ipv4\",proto=\"tcp\"} 1\n"))
-        #expect(http.contains("ctaudit_violating_flows_unreplied_total{family=\"ipv4\",proto=\"tcp\"} 1\n"))
-        #expect(http.contains("ctaudit_violating_flows_total{family=\"ipv6\",proto=\"udp\"} 0\n"))
-        #expect(http.contains("ctaudit_snat_flows_total{family=\"ipv4\",proto=\"tcp\"} 1\n"))
-        #expect(http.contains("ctaudit_violating_flows{family=\"ipv4\",proto=\"tcp\"} 0\n"))
-        #expect(http.contains("ctaudit_events_lost_total 12\n") && http.contains("ctaudit_resyncs_total 0\n"))
-        #expect(http.contains("ctaudit_up 1\n") && http.contains("process_start_time_seconds 1700000000.25\n"))
-        #expect(http.contains("# TYPE ctaudit_violating_flows_total counter\n"))
-        // A node without BPF NAT has no unwatched-dataplane series; one with it says which.
-        #expect(!http.contains("ctaudit_unwatched_dataplane"))
-        var onCilium = context
-        onCilium.unwatchedDataplanes = [.cilium]
-        let cilium = WatchMetricsWriter.render(tracker.counters, tracker.summary, context: onCilium, target: .http)
-        #expect(cilium.contains("ctaudit_unwatched_dataplane{dataplane=\"cilium\"} 1\n"))
-        let file = WatchMetricsWriter.render(tracker.counters, tracker.summary, context: context, target: .textfile)
-        #expect(!file.contains("process_start_time_seconds") && file.contains("ctaudit_watch_start_time_seconds 1700000000.25\n"))
     }
 }

@@ -1,9 +1,9 @@
 import Conntrack
-import Testing
 @testable import Policy
 @testable import NodeState
 @testable import Engines
-@testable import Reports
+import TestSupport
+import Testing
 
 @Suite("watch: tracking flows through their events")
 struct WatchTrackerTests {

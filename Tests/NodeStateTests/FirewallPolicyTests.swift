@@ -3,18 +3,13 @@ import Testing
 import Conntrack
 @testable import Policy
 @testable import NodeState
-@testable import Engines
-@testable import Reports
+import TestSupport
 
 /// `--firewall` files, read from fixtures written from the vendors'
 /// documented schemas, judged rule by rule.
 @Suite("Firewall: rules decide replies")
 struct FirewallPolicyTests {
-    static let directory: URL = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/firewall")
 
-    static func load(_ name: String) throws -> FirewallPolicy {
-        try FirewallFile.load(path: directory.appendingPathComponent(name).path)
-    }
 
     static func flow(_ proto: IPProtocol = .tcp, port: UInt16, v6: Bool = false) -> Flow {
         v6 ? FlowFactory.flow(proto: proto, pod: "fd00:10:244::3", server: "2001:db8:2::10", node: "2001:db8:1::2", translatedPort: port)
@@ -22,7 +17,7 @@ struct FirewallPolicyTests {
     }
 
     @Test func incidentRobotRuleNamesTheDecidingRule() throws {
-        let firewall = try Self.load("robot-incident.json")
+        let firewall = try FirewallFixtures.load("robot-incident.json")
         #expect(firewall.sources.map(\.format) == [.hetznerRobot])
         let accepted = firewall.decide(Self.flow(port: 40000))
         #expect(accepted.accepts)
@@ -73,7 +68,7 @@ struct FirewallPolicyTests {
     ])
     func equivalentFilesAgreeWithAllow(file: String) throws {
         let byRange = AuditPolicy(allowed: .defaultAllowed)
-        let byFile = AuditPolicy(firewall: try Self.load(file))
+        let byFile = AuditPolicy(firewall: try FirewallFixtures.load(file))
         for port in [1, 1023, 1024, 1500, 32767, 32768, 40000, 65535] as [UInt16] {
             for proto in [IPProtocol.tcp, .udp] {
                 for v6 in [false, true] {
@@ -88,7 +83,7 @@ struct FirewallPolicyTests {
     }
 
     @Test func networkACLIsJudgedInRuleNumberOrder() throws {
-        let firewall = try Self.load("aws-network-acl.json")
+        let firewall = try FirewallFixtures.load("aws-network-acl.json")
         #expect(firewall.decide(Self.flow(.udp, port: 40000)).decidedBy.hasPrefix("rule #110 (inbound): ipv4 udp, dst 32768-65535"))
         #expect(firewall.decide(Self.flow(.udp, port: 1500)).decidedBy.hasPrefix("rule * (inbound, default)"))
         // A deny numbered before the allow wins, wherever it is in the file.
@@ -109,7 +104,7 @@ struct FirewallPolicyTests {
         ("gcp-firewall-rules.json", .gcpFirewall, 2),
     ])
     func statefulFirewalls(file: String, format: FirewallFormat, rules: Int) throws {
-        let firewall = try Self.load(file)
+        let firewall = try FirewallFixtures.load(file)
         #expect(firewall.isStateful)
         #expect(firewall.sources.first?.format == format)
         #expect(firewall.sources.first?.rules == rules)
@@ -120,10 +115,10 @@ struct FirewallPolicyTests {
     }
 
     @Test func gatewayRulesetsFollowJumpsAndNameTheRule() throws {
-        let iptables = try Self.load("gateway.iptables")
+        let iptables = try FirewallFixtures.load("gateway.iptables")
         let dropped = iptables.decide(Self.flow(.udp, port: 1500))
         #expect(dropped.decidedBy.hasPrefix("REPLY-PORTS rule #2 (line 9): ipv4 udp, dst 0-32767 (discard)"))
-        let nft = try Self.load("gateway.nft.json")
+        let nft = try FirewallFixtures.load("gateway.nft.json")
         #expect(nft.decide(Self.flow(port: 1500)).decidedBy.hasPrefix("inet gateway replies rule #1 handle 4 \"low reply ports\""))
         #expect(nft.decide(Self.flow(port: 40000, v6: true)).decidedBy.contains("policy accept"))
     }

@@ -3,8 +3,7 @@ import Testing
 import Conntrack
 @testable import Policy
 @testable import NodeState
-@testable import Engines
-@testable import Reports
+import TestSupport
 
 /// The compiled form of firewall stages (flat arrays, chain indices) must
 /// give exactly the verdicts of the rules run chain by chain, by name, with
@@ -92,7 +91,7 @@ struct FirewallProgramTests {
         "aws-network-acl.json", "aws-security-groups.json", "gcp-firewall-rules.json", "hetzner-cloud.json",
     ])
     func fixture(name: String) throws {
-        Self.expectSameVerdicts(try FirewallPolicyTests.load(name))
+        Self.expectSameVerdicts(try FirewallFixtures.load(name))
     }
 
     @Test func chainsJumpsNegationsAndUnjudgedConditions() throws {

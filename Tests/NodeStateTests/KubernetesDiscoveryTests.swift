@@ -2,8 +2,7 @@ import Testing
 import Conntrack
 @testable import Policy
 @testable import NodeState
-@testable import Engines
-@testable import Reports
+import TestSupport
 
 @Suite("Kubernetes pod network discovery")
 struct KubernetesDiscoveryTests {

@@ -1,9 +1,8 @@
 import Foundation
 import Testing
+import Conntrack
 @testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import TestSupport
 
 @Suite("Config file")
 struct ConfigFileTests {
@@ -84,7 +83,7 @@ struct ConfigFileTests {
     }
 
     @Test func shippedExampleConfigIsValid() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = TestFixtures.repositoryRoot
         let path = root.appendingPathComponent("deploy/config.yaml").path
         let config = try ConfigFile.load(path: path)
         #expect(config.profile(named: config.profileName ?? "hetzner-robot") != nil)

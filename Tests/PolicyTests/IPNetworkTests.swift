@@ -1,9 +1,7 @@
 import Testing
 import Conntrack
 import Policy
-import NodeState
-import Engines
-import Reports
+import TestSupport
 
 @Suite("CIDR networks")
 struct IPNetworkTests {

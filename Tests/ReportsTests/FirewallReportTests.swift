@@ -5,12 +5,13 @@ import Conntrack
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 /// Every format says which rule drops which flows when a firewall file judged them.
 @Suite("Firewall: reports name the deciding rule")
 struct FirewallReportTests {
     static func report(_ file: String) throws -> AuditReport {
-        let firewall = try FirewallPolicyTests.load(file)
+        let firewall = try FirewallFixtures.load(file)
         let policy = AuditPolicy(firewall: firewall, podNetworks: [try IPNetwork(parsing: "10.244.0.0/16")])
         var accumulator = AuditAccumulator(policy: policy)
         accumulator.add(FlowFactory.flow(id: 1, translatedPort: 1500))

@@ -1,5 +1,11 @@
 import Foundation
 import Testing
+import Conntrack
+@testable import Policy
+@testable import NodeState
+@testable import Engines
+@testable import Reports
+import TestSupport
 
 /// The one golden-file helper. A mismatch records the unified diff and
 /// leaves the new text in `.build/golden-actual/NAME`, where

@@ -4,6 +4,7 @@ import Conntrack
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 /// The writer's own rules: layout, escaping, numbers, chunks.
 @Suite("JSON writer")

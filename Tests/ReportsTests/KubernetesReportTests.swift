@@ -5,42 +5,13 @@ import Conntrack
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 @Suite("Kubernetes report fields")
 struct KubernetesReportTests {
-    static func report() -> AuditReport {
-        var named = Violation(flow: FlowFactory.flow(id: 1, pod: "10.244.1.7", sport: 1200, translatedPort: 1200))
-        var pod = PodIdentity(ip: IPAddress("10.244.1.7")!)
-        pod.name = "web-1"
-        pod.namespace = "shop"
-        pod.netns = "cni-1234"
-        pod.containerID = KubernetesFixtures.kubeadmSandbox
-        named.pod = pod
-        var anonymous = Violation(flow: FlowFactory.flow(id: 2, pod: "10.244.1.9", translatedPort: 2000))
-        anonymous.pod = PodIdentity(ip: IPAddress("10.244.1.9")!)
-        var summary = AuditSummary()
-        summary.violations = 2
-        summary.snat = 2
-        summary.violationsKeptPort = 1
-        var report = AuditReport(
-            host: "node-1", netns: nil, generatedAt: "2026-01-01T00:00:00Z",
-            policy: AuditPolicy(podNetworks: KubernetesFixtures.networks("10.244.0.0/16")),
-            summary: summary, violations: [named, anonymous],
-            dump: DumpResult(), tableSize: nil)
-        report.kubernetes.podCIDRsSource = .discovered
-        report.kubernetes.discoveredNetworks = [DiscoveredPodNetwork(
-            network: KubernetesFixtures.networks("10.244.0.0/16")[0], kind: .flannelSubnetEnv,
-            file: "/run/flannel/subnet.env", detail: "FLANNEL_NETWORK")]
-        var finding = PodPortRangeFinding(pod: pod, range: PortRange(low: 1024, high: 2047)!,
-                                          outside: PortRangeSet([PortRange(low: 1024, high: 2047)!]))
-        finding.keptPortViolations = 1
-        report.kubernetes.portRangeFindings = [finding]
-        report.kubernetes.warnings = [KubernetesWarning(subject: "/etc/cni/net.d/x.conf", message: "invalid JSON at line 1: x; skipped")]
-        return report
-    }
 
     @Test func jsonNamesThePodAndWhereTheCIDRsCameFrom() {
-        let json = JSONReportWriter.render(Self.report())
+        let json = JSONReportWriter.render(KubernetesReportFixtures.report())
         #expect(json.contains(#""pod_cidrs_source": "discovered""#))
         #expect(json.contains(#""file": "/run/flannel/subnet.env""#))
         #expect(json.contains(#""name": "web-1""#))
@@ -58,7 +29,7 @@ struct KubernetesReportTests {
     /// `pod.lookup` tells "found nothing" from "did not look" (`--no-pods`),
     /// which used to be the same all-null object; the older keys stay.
     @Test func jsonSaysWhetherThePodWasLookedUpAndWhatWasFound() throws {
-        var report = Self.report()
+        var report = KubernetesReportFixtures.report()
         var ambiguous = Violation(flow: FlowFactory.flow(id: 3, pod: "10.244.1.11", translatedPort: 3000))
         var candidates = PodIdentity(ip: IPAddress("10.244.1.11")!)
         candidates.otherNetns = ["lab-pod1", "lab-pod2"]
@@ -92,13 +63,13 @@ struct KubernetesReportTests {
     }
 
     @Test func textGroupsByPodAndSaysWhereTheCIDRsCameFrom() {
-        let text = TextReportWriter().render(Self.report())
+        let text = TextReportWriter().render(KubernetesReportFixtures.report())
         #expect(text.contains("pod networks: discovered: 10.244.0.0/16 from /run/flannel/subnet.env (FLANNEL_NETWORK)"))
         #expect(text.contains("  pod 10.244.1.7 shop/web-1 (netns cni-1234): 1 flow(s), container 3f4e1d2c0b9a"))
         #expect(text.contains("  pod 10.244.1.9 (only the IP is known): 1 flow(s)"))
         #expect(text.contains("10.244.1.7 shop/web-1 (netns cni-1234)  ip_local_port_range 1024-2047  blocked 1024-2047 (100%)  1 violation(s) now"))
         // Warnings go to stderr once; only a report written to a file repeats them.
         #expect(!text.contains("warning:"))
-        #expect(TextReportWriter(listsWarnings: true).render(Self.report()).contains("warning: "))
+        #expect(TextReportWriter(listsWarnings: true).render(KubernetesReportFixtures.report()).contains("warning: "))
     }
 }

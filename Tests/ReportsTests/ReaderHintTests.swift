@@ -3,6 +3,7 @@ import Conntrack
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 import Testing
 
 /// Library writers say that there is more (every row, each CPU, node-local
@@ -21,14 +22,14 @@ struct ReaderHintTests {
     /// Reports that make every writer point somewhere: node-local flows not
     /// listed, no pod network, nothing to audit in another namespace, cut lists.
     static func auditReports() -> [AuditReport] {
-        let hairpins = [VerdictTests.hairpin(translatedPort: 1000), VerdictTests.hairpin(translatedPort: 700)]
-        var nothing = VerdictTests.report([], policy: AuditPolicy(podNetworks: VerdictTests.pods))
+        let hairpins = [VerdictFixtures.hairpin(translatedPort: 1000), VerdictFixtures.hairpin(translatedPort: 700)]
+        var nothing = VerdictFixtures.report([], policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
         nothing.natRulesSeen = 0
         let violations = (0..<3).map { FlowFactory.flow(pod: "10.244.0.\($0 + 2)", translatedPort: UInt16(1000 + $0)) }
         return [
-            VerdictTests.report(hairpins, policy: AuditPolicy(podNetworks: VerdictTests.pods)),
+            VerdictFixtures.report(hairpins, policy: AuditPolicy(podNetworks: VerdictFixtures.pods)),
             nothing,
-            VerdictTests.report(violations, policy: AuditPolicy()),
+            VerdictFixtures.report(violations, policy: AuditPolicy()),
         ]
     }
 
@@ -57,17 +58,17 @@ struct ReaderHintTests {
     @Test("stats, merge, probe: plain words by default")
     func otherWriters() throws {
         var stats = StatsTextWriter(perCPU: false, top: 1)
-        Self.namesNoFlag(stats.render(StatsPortPressureTests.report()))
+        Self.namesNoFlag(stats.render(PortPressureFixtures.report()))
         stats.hints = .marked
-        let flagged = stats.render(StatsPortPressureTests.report())
+        let flagged = stats.render(PortPressureFixtures.report())
         #expect(flagged.contains("; «perCPUCounters» for each)"))
-        let merged = try ReportMerger.merge(MergeTests.inputs())
+        let merged = try ReportMerger.merge(MergeFixtures.inputs())
         Self.namesNoFlag(MergedReportWriter.text(merged, top: 1))
     }
 
     @Test("BPF dataplane remedies: the check that prints the real change, in the caller's words")
     func dataplaneRemedies() {
-        var report = VerdictTests.report([], policy: AuditPolicy())
+        var report = VerdictFixtures.report([], policy: AuditPolicy())
         report.summary.dataplanes[.cilium, default: .init()].violations = 2
         report.summary.dataplanes[.calico, default: .init()].violations = 1
         report.summary.violations = 3

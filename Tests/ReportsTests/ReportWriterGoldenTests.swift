@@ -5,6 +5,7 @@ import Conntrack
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 /// The JSON and text reports against golden files (an intended change:
 /// scripts/update-goldens.sh, then review the diff).

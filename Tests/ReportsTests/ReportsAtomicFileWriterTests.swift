@@ -1,9 +1,11 @@
 import Foundation
 import Testing
+import Conntrack
 @testable import Policy
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,17 +1,18 @@
 import Foundation
 import Testing
 import Yams
+import Conntrack
 @testable import Policy
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 /// deploy/ is validated offline: no cluster runs here, so the manifests go
 /// through kubernetes-validate's schemas and the rules through promtool.
 @Suite("Reports: deploy manifests")
 struct ReportsDeployTests {
-    static let deploy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("deploy")
+    static let deploy = TestFixtures.repositoryRoot.appendingPathComponent("deploy")
     static let manifests = ["daemonset.yaml", "daemonset-textfile.yaml", "cronjob.yaml"].map { deploy.appendingPathComponent($0).path }
 
     static func documents(_ name: String) throws -> [Node] {
@@ -185,7 +186,7 @@ struct ReportsDeployTests {
         let watch = WatchMetricsWriter.render(WatchCounters(), WatchSummary(),
                                               context: .init(startTimeSeconds: 1, allowed: AuditPolicy().allowed), target: .http)
         let exported = PrometheusWriter.render(ReportsFixtures.report(), timestamp: 1)
-            + StatsPrometheusWriter.render(StatsPrometheusWriterTests.report(), timestamp: 1) + watch
+            + StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: 1) + watch
         // Every ctaudit_ name in an expression, read off the rules file.
         let expressions = rules.split(separator: "\n").filter { $0.contains("expr:") }
         let names = Set(expressions.flatMap { line in

@@ -5,6 +5,7 @@ import Conntrack
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 @Suite("Reports: HTML")
 struct ReportsHTMLTests {

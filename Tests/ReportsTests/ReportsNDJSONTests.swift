@@ -1,9 +1,11 @@
 import Foundation
 import Testing
+import Conntrack
 @testable import Policy
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 @Suite("Reports: NDJSON")
 struct ReportsNDJSONTests {

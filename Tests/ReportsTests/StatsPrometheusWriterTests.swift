@@ -5,48 +5,13 @@ import Conntrack
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 @Suite("stats: Prometheus textfile")
 struct StatsPrometheusWriterTests {
     static let timestamp = 1_795_582_687.25
 
-    /// Ten allowed ports, so a handful of flows make a space half or nearly full.
-    static let policy = AuditPolicy(
-        allowed: PortRangeSet([PortRange(low: 60000, high: 60009)!]),
-        podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16"), try! IPNetwork(parsing: "fd00:10:244::/48")])
 
-    /// Three TCP spaces at 90%, 60% and 10% of the allowed range, one UDP
-    /// space at 20%, one SCTP space at 0% (its one port is outside); two CPUs.
-    static func report(empty: Bool = false) -> StatsReport {
-        var pressure = PortPressureAccumulator(policy: policy)
-        var id: UInt32 = 1
-        func add(_ count: Int, proto: IPProtocol = .tcp, dport: UInt16, base: UInt16 = 60000) {
-            for offset in 0..<count {
-                pressure.add(FlowFactory.flow(id: id, proto: proto, sport: 40000 + UInt16(offset), dport: dport,
-                                              translatedPort: base + UInt16(offset)))
-                id += 1
-            }
-        }
-        if !empty {
-            add(9, dport: 443)
-            add(6, dport: 8080)
-            add(1, dport: 22)
-            add(2, proto: .udp, dport: 53)
-            add(1, proto: .sctp, dport: 3868, base: 1500)
-        }
-        var cpu0 = CPUStatistics(cpu: 0)
-        cpu0.found = 16
-        cpu0.insertFailed = 2
-        var cpu1 = CPUStatistics(cpu: 1)
-        cpu1.found = 4
-        cpu1.earlyDrop = 1
-        var dump = DumpResult()
-        dump.malformed = empty ? 0 : 1
-        return StatsReport(
-            host: "node1", netns: "ctlab-node", generatedAt: "2026-11-25T04:58:07Z", policy: policy, cpus: [cpu0, cpu1],
-            tableSize: TableSize(entries: 41, maximum: 262144), pressures: pressure.pressures(),
-            flowsRead: pressure.flowsRead, snat: pressure.snat, dump: dump)
-    }
 
     /// Samples by series (`name{labels}`) and families by name with their TYPE.
     static func parse(_ text: String) -> (samples: [String: Double], types: [String: String]) {
@@ -64,13 +29,13 @@ struct StatsPrometheusWriterTests {
     }
 
     @Test func matchesGolden() throws {
-        let text = StatsPrometheusWriter.render(Self.report(), timestamp: Self.timestamp)
+        let text = StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: Self.timestamp)
         Golden.expectMatches("stats-report.prom", text)
     }
 
     @Test("counters are per CPU, typed counter, named _total; table entries against the limit")
     func countersPerCPUAndTable() {
-        let (samples, types) = Self.parse(StatsPrometheusWriter.render(Self.report(), timestamp: Self.timestamp))
+        let (samples, types) = Self.parse(StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: Self.timestamp))
         #expect(samples[#"ctaudit_stats_conntrack_found_total{cpu="0"}"#] == 16)
         #expect(samples[#"ctaudit_stats_conntrack_found_total{cpu="1"}"#] == 4)
         #expect(samples[#"ctaudit_stats_conntrack_insert_failed_total{cpu="0"}"#] == 2)
@@ -90,7 +55,7 @@ struct StatsPrometheusWriterTests {
 
     @Test("port pressure as aggregates per protocol: highest share, spaces at least half and 90% full")
     func portPressureAggregates() {
-        let (samples, _) = Self.parse(StatsPrometheusWriter.render(Self.report(), timestamp: Self.timestamp))
+        let (samples, _) = Self.parse(StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: Self.timestamp))
         let tcp = #"allowed="60000-60009",proto="tcp""#, udp = #"allowed="60000-60009",proto="udp""#
         let sctp = #"allowed="60000-60009",proto="sctp""#
         // Label names are sorted: min_share sits between allowed and proto.
@@ -113,7 +78,7 @@ struct StatsPrometheusWriterTests {
 
     @Test("no port spaces: the tcp and udp series still exist, at zero")
     func emptyTableKeepsBaselineSeries() {
-        let (samples, _) = Self.parse(StatsPrometheusWriter.render(Self.report(empty: true), timestamp: Self.timestamp))
+        let (samples, _) = Self.parse(StatsPrometheusWriter.render(StatsFixtures.report(empty: true), timestamp: Self.timestamp))
         for proto in ["tcp", "udp"] {
             let labels = "allowed=\"60000-60009\",proto=\"\(proto)\""
             #expect(samples["ctaudit_stats_nat_port_spaces{\(labels)}"] == 0)
@@ -125,7 +90,7 @@ struct StatsPrometheusWriterTests {
 
     @Test("labels are bounded: no address or port of any flow leaks into a series")
     func labelsAreBounded() {
-        let text = StatsPrometheusWriter.render(Self.report(), timestamp: Self.timestamp)
+        let text = StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: Self.timestamp)
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             for leak in ["10.244.", "203.0.113.", "198.51.100.", "443", "8080", "3868"] {
                 #expect(!line.contains(leak), "per-flow value leaked: \(line)")
@@ -141,14 +106,14 @@ struct StatsPrometheusWriterTests {
     @Test func namesNeverCollideWithAuditMetrics() {
         let audit = Self.parse(PrometheusWriter.render(ReportsFixtures.report(), timestamp: Self.timestamp)).types.keys
         let auditFailure = Self.parse(PrometheusWriter.renderFailure(previousSuccess: 1)).types.keys
-        let stats = Self.parse(StatsPrometheusWriter.render(Self.report(), timestamp: Self.timestamp)).types.keys
+        let stats = Self.parse(StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: Self.timestamp)).types.keys
         let statsFailure = Self.parse(StatsPrometheusWriter.renderFailure(previousSuccess: 1)).types.keys
         #expect(Set(audit).union(auditFailure).isDisjoint(with: Set(stats).union(statsFailure)))
         #expect(stats.allSatisfy { $0.hasPrefix("ctaudit_stats_") })
     }
 
     @Test func failureKeepsLastSuccessAndDropsStaleCounters() throws {
-        let success = StatsPrometheusWriter.render(Self.report(), timestamp: Self.timestamp)
+        let success = StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: Self.timestamp)
         let previous = try #require(StatsPrometheusWriter.lastSuccess(inTextfile: success))
         #expect(previous == Self.timestamp)
         // audit's file is not mistaken for stats' (and the other way round).
@@ -164,11 +129,11 @@ struct StatsPrometheusWriterTests {
     @Test(.enabled(if: ExternalTool.has("promtool"), "promtool missing: apt-get install prometheus (make deps does)"))
     func promtoolCheckMetricsIsClean() throws {
         for text in [
-            StatsPrometheusWriter.render(Self.report(), timestamp: Self.timestamp),
-            StatsPrometheusWriter.render(Self.report(empty: true), timestamp: Self.timestamp),
+            StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: Self.timestamp),
+            StatsPrometheusWriter.render(StatsFixtures.report(empty: true), timestamp: Self.timestamp),
             StatsPrometheusWriter.renderFailure(previousSuccess: Self.timestamp),
             // Both files concatenated, as node_exporter merges them.
-            StatsPrometheusWriter.render(Self.report(), timestamp: Self.timestamp)
+            StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: Self.timestamp)
                 + PrometheusWriter.render(ReportsFixtures.report(), timestamp: Self.timestamp),
         ] {
             let result = try ExternalTool.run("promtool", ["check", "metrics"], stdin: text)

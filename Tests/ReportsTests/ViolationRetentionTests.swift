@@ -1,9 +1,10 @@
 import Conntrack
-import Testing
 @testable import Policy
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
+import Testing
 
 /// Text, HTML and Prometheus keep only the worst flows whole (and a 16-byte
 /// key of every violation); they must print exactly what they print when
@@ -63,7 +64,7 @@ struct ViolationRetentionTests {
     /// (spilled ones and mixed families included) gives the same groups.
     @Test func groupsMatchADictionaryOverWholeViolations() {
         var violations = Self.flows(count: 1_500, seed: 3).map { Violation(flow: $0) }
-        violations += ViolationListTests.samples()
+        violations += ViolationSamples.all()
         violations.append(Violation(flow: FlowFactory.flow(id: 77), ageSeconds: .max))  // spilled, same group as a packed one
         let list = ViolationList(violations)
         struct Key: Hashable { var source, destination: IPAddress; var port: UInt16; var proto: IPProtocol }
@@ -97,7 +98,7 @@ struct ViolationRetentionTests {
     }
 
     @Test func firewallDropsAreCountedWhateverIsKept() throws {
-        let firewall = try FirewallPolicyTests.load("robot-incident.json")
+        let firewall = try FirewallFixtures.load("robot-incident.json")
         let policy = AuditPolicy(firewall: firewall, podNetworks: [try IPNetwork(parsing: "10.244.0.0/16")])
         let flows = Self.flows(count: 1_500, seed: 7).filter { $0.family == .ipv4 }
         let all = Self.report(flows, policy: policy, retention: .all)

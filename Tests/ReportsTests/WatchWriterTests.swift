@@ -1,17 +1,17 @@
 import Conntrack
-import Testing
 @testable import Policy
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
+import Testing
 
 @Suite("watch: text and ndjson output")
 struct WatchWriterTests {
-    static let time: UInt64 = 1_764_045_012_345_000_000  // 2025-11-25T04:30:12.345Z
 
     static func record(_ event: WatchRecord.Event, status: FlowStatus = [.sourceNAT, .confirmed]) -> WatchRecord {
         WatchRecord(event: event, violation: Violation(flow: FlowFactory.flow(id: 77, translatedPort: 1187, status: status)),
-                    isViolation: true, timeNanoseconds: time)
+                    isViolation: true, timeNanoseconds: WatchFixtures.time)
     }
 
     @Test("an ndjson line is event, time, exactly audit's violation fields, then violation")
@@ -38,10 +38,6 @@ struct WatchWriterTests {
         #expect(WatchTextWriter(color: true).line(Self.record(.new)).contains("\u{1B}["))
     }
 
-    static let context = WatchContext(
-        host: "node1", netns: "cni-1", allowed: .defaultAllowed, startedAtNanoseconds: time,
-        endedAtNanoseconds: time + 2_000_000_000, durationNanoseconds: 2_000_000_000,
-        receiveBufferBytes: 16_777_216, receiveBufferForced: true, stopReason: .signal)
 
     @Test("the summary names every count the issue asks for, in both formats")
     func summaries() {
@@ -54,11 +50,11 @@ struct WatchWriterTests {
         summary.violationsFailed = 1
         summary.eventsLost = 7
         summary.resyncs = 1
-        let text = WatchTextWriter().summary(summary, context: Self.context)
+        let text = WatchTextWriter().summary(summary, context: WatchFixtures.context)
         #expect(text.contains("events 10") && text.contains("snat 4") && text.contains("remapped 3"))
         #expect(text.contains("violations 2 (1 never got a reply, 1 ended without one)"))
         #expect(text.contains("events lost 7") && text.contains("stopped by signal"))
-        let json = WatchJSONWriter.summary(summary, context: Self.context)
+        let json = WatchJSONWriter.summary(summary, context: WatchFixtures.context)
         for field in [#""event":"summary""#, #""events":10"#, #""snat":4"#, #""remapped":3"#, #""violations":2"#,
                       #""violations_unreplied":1"#, #""violations_failed":1"#, #""events_lost":7"#, #""stopped_by":"signal""#] {
             #expect(json.contains(field), "\(field)")

@@ -1,8 +1,8 @@
 import Conntrack
 
 /// Builds flows for policy and writer tests.
-enum FlowFactory {
-    static func flow(
+package enum FlowFactory {
+    package static func flow(
         id: UInt32? = 1, proto: IPProtocol = .tcp, pod: String = "10.244.0.3", sport: UInt16 = 40000,
         server: String = "203.0.113.10", dport: UInt16 = 8080, node: String = "198.51.100.2",
         translatedPort: UInt16 = 1500, status: FlowStatus = [.sourceNAT, .confirmed, .sourceNATDone],

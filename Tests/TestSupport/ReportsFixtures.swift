@@ -8,8 +8,8 @@ import Conntrack
 /// A fixed audit for the report writer tests, with the port histogram and
 /// duration that a live audit records (the one sample report of the golden
 /// files), and helpers for external checkers (chromium, promtool, kubernetes-validate).
-enum ReportsFixtures {
-    static func report(host: String = "node-1", netns: String? = "ctlab-node", generatedAt: String = "2026-11-25T05:00:00Z",
+package enum ReportsFixtures {
+    package static func report(host: String = "node-1", netns: String? = "ctlab-node", generatedAt: String = "2026-11-25T05:00:00Z",
                        clean: Bool = false) -> AuditReport {
         let policy = AuditPolicy(
             allowed: .defaultAllowed,
@@ -41,7 +41,7 @@ enum ReportsFixtures {
         )
     }
 
-    static func temporaryDirectory(_ label: String) throws -> URL {
+    package static func temporaryDirectory(_ label: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
@@ -50,14 +50,14 @@ enum ReportsFixtures {
 
 /// Runs a checker program the tests lean on; tests skip when it is missing
 /// (`make deps` installs them, so CI runs them).
-enum ExternalTool {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+package enum ExternalTool {
+    package struct Result {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
     }
 
-    static func path(_ program: String) -> String? {
+    package static func path(_ program: String) -> String? {
         // map(String.init): `split(...) + [literals]` type-checks as an array of
         // character arrays, which made every PATH entry a garbled path.
         let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
@@ -69,10 +69,10 @@ enum ExternalTool {
         return nil
     }
 
-    static func has(_ program: String) -> Bool { path(program) != nil }
+    package static func has(_ program: String) -> Bool { path(program) != nil }
 
     @discardableResult
-    static func run(_ program: String, _ arguments: [String], stdin: String? = nil) throws -> Result {
+    package static func run(_ program: String, _ arguments: [String], stdin: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path(program) ?? program)
         process.arguments = arguments

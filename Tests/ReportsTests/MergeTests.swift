@@ -1,26 +1,18 @@
 import Foundation
 import Testing
+import Conntrack
 @testable import Policy
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 @Suite("Merge")
 struct MergeTests {
-    static func bytes(_ report: AuditReport) -> [UInt8] { Array(JSONReportWriter.render(report).utf8) }
 
-    /// Three nodes (one clean) and an older report of node-1 that must not count.
-    static func inputs() -> [(path: String, bytes: [UInt8])] {
-        [
-            ("reports/node-1.json", bytes(ReportsFixtures.report(host: "node-1", generatedAt: "2026-11-25T05:00:00Z"))),
-            ("reports/node-2.json", bytes(ReportsFixtures.report(host: "node-2", netns: nil, generatedAt: "2026-11-25T05:00:10Z"))),
-            ("reports/node-3.json", bytes(ReportsFixtures.report(host: "node-3", netns: nil, clean: true))),
-            ("reports/node-1-old.json", bytes(ReportsFixtures.report(host: "node-1", generatedAt: "2026-11-25T04:00:00Z"))),
-        ]
-    }
 
     @Test func combinesPerNodePerDestinationAndOffenders() throws {
-        let merged = try ReportMerger.merge(Self.inputs())
+        let merged = try ReportMerger.merge(MergeFixtures.inputs())
         #expect(merged.nodes.count == 3)
         #expect(merged.superseded == ["reports/node-1-old.json"])
         #expect(merged.totalViolations == 8)
@@ -40,7 +32,7 @@ struct MergeTests {
         identity.name = "web-1"
         identity.namespace = "shop"
         report.violations.attributePods([identity.ip: identity])
-        let merged = try ReportMerger.merge([("node-9.json", Self.bytes(report))])
+        let merged = try ReportMerger.merge([("node-9.json", MergeFixtures.bytes(report))])
         let named = merged.offenders.filter { $0.pod == identity.ip.description }
         #expect(!named.isEmpty && named.allSatisfy { $0.podName == "shop/web-1" })
         #expect(merged.offenders.filter { $0.pod != identity.ip.description }.allSatisfy { $0.podName == nil })
@@ -48,18 +40,18 @@ struct MergeTests {
     }
 
     @Test func newestReportOfANodeWinsWhateverTheOrder() throws {
-        let merged = try ReportMerger.merge(Self.inputs().reversed())
+        let merged = try ReportMerger.merge(MergeFixtures.inputs().reversed())
         #expect(merged.superseded == ["reports/node-1-old.json"])
         #expect(merged.nodes.first { $0.host == "node-1" }?.generatedAt == "2026-11-25T05:00:00Z")
     }
 
     @Test func textMatchesGolden() throws {
-        let merged = try ReportMerger.merge(Self.inputs())
+        let merged = try ReportMerger.merge(MergeFixtures.inputs())
         Golden.expectMatches("merge-report.txt", MergedReportWriter.text(merged, top: 20))
     }
 
     @Test func jsonMatchesGoldenAndParses() throws {
-        let merged = try ReportMerger.merge(Self.inputs())
+        let merged = try ReportMerger.merge(MergeFixtures.inputs())
         let json = MergedReportWriter.json(merged, top: 20)
         Golden.expectMatches("merge-report.json", json)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -67,7 +59,7 @@ struct MergeTests {
     }
 
     @Test func topLimitsTheLists() throws {
-        let merged = try ReportMerger.merge(Self.inputs())
+        let merged = try ReportMerger.merge(MergeFixtures.inputs())
         #expect(MergedReportWriter.text(merged, top: 1).contains("… and 5 more offenders (a larger limit)"))
         let text = MergedReportWriter.text(merged, top: 1, hints: .marked)
         #expect(text.contains("… and 5 more offenders («moreRows»)"))
@@ -99,7 +91,7 @@ struct MergeTests {
         let missing = directory.appendingPathComponent("none.json").path
         #expect(throws: InputFileError.self) { try ReportMerger.load(paths: [missing]) }
         let file = directory.appendingPathComponent("a.json")
-        try Data(Self.bytes(ReportsFixtures.report())).write(to: file)
+        try Data(MergeFixtures.bytes(ReportsFixtures.report())).write(to: file)
         #expect(try ReportMerger.load(paths: [file.path]).totalViolations == 4)
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 import Testing
+import Conntrack
 @testable import Policy
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 /// Merge tells each node's story as the node's own audit did: its verdict,
 /// node-local count, dataplanes and unreadable maps, and a fleet verdict
@@ -13,7 +15,7 @@ struct MergeVerdictTests {
     /// A node's audit JSON as an object, edited, and back to bytes.
     static func report(host: String, clean: Bool = true,
                        _ edit: (inout [String: Any]) -> Void = { _ in }) throws -> (path: String, bytes: [UInt8]) {
-        let bytes = MergeTests.bytes(ReportsFixtures.report(host: host, netns: nil, clean: clean))
+        let bytes = MergeFixtures.bytes(ReportsFixtures.report(host: host, netns: nil, clean: clean))
         var object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
         edit(&object)
         return ("\(host).json", Array(try JSONSerialization.data(withJSONObject: object)))

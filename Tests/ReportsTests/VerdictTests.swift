@@ -1,55 +1,35 @@
 import Conntrack
-import Testing
 @testable import Policy
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
+import Testing
 
 /// Issue 12: only traffic that leaves the node is an upstream violation,
 /// audit and check judge the node's rules the same way, and an audit with
 /// nothing to judge says so.
 @Suite("verdict: node-local scope, rules, nothing to audit")
 struct VerdictTests {
-    static let pods = [try! IPNetwork(parsing: "10.244.0.0/24")]
 
-    static func report(_ flows: [Flow], policy: AuditPolicy, listsNodeLocal: Bool = false) -> AuditReport {
-        var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: 1_000_000_000_000)
-        accumulator.keepsNodeLocal = listsNodeLocal
-        for flow in flows { accumulator.add(flow) }
-        var report = AuditReport(host: "node-1", netns: "node", generatedAt: "2026-11-30T00:00:00Z", policy: policy,
-                                 summary: accumulator.summary, violations: accumulator.sortedViolations(),
-                                 dump: DumpResult(), tableSize: nil)
-        report.nodeLocalFlows = accumulator.nodeLocalFlows
-        report.listsNodeLocal = listsNodeLocal
-        return report
-    }
 
-    /// A hairpin flow: pod -> service VIP, DNATed to a pod on this node and
-    /// masqueraded to the bridge address; the reply comes from the backend pod.
-    static func hairpin(translatedPort: UInt16, backend: String = "10.244.0.4") -> Flow {
-        var flow = FlowFactory.flow(pod: "10.244.0.2", sport: 1000, server: "10.96.0.10", dport: 80,
-                                    node: "10.244.0.1", translatedPort: translatedPort)
-        flow.reply = Tuple(source: IPAddress(backend)!, destination: IPAddress("10.244.0.1")!, proto: .tcp,
-                           sourcePort: 8080, destinationPort: translatedPort)
-        return flow
-    }
 
     @Test func aPeerOnTheNodeIsNodeLocalNeverAViolation() {
-        let policy = AuditPolicy(podNetworks: Self.pods, serviceNetworks: [try! IPNetwork(parsing: "10.96.0.0/12")],
+        let policy = AuditPolicy(podNetworks: VerdictFixtures.pods, serviceNetworks: [try! IPNetwork(parsing: "10.96.0.0/12")],
                                  localAddresses: [IPAddress("198.51.100.2")!])
         // Backend pod, loopback, the node's own address, a service VIP left un-DNATed.
         for peer in ["10.244.0.4", "127.0.0.1", "198.51.100.2", "10.96.0.10"] {
-            #expect(policy.classify(Self.hairpin(translatedPort: 1000, backend: peer)) == .nodeLocal(remapped: false), "\(peer)")
+            #expect(policy.classify(VerdictFixtures.hairpin(translatedPort: 1000, backend: peer)) == .nodeLocal(remapped: false), "\(peer)")
         }
-        #expect(policy.classify(Self.hairpin(translatedPort: 700)) == .nodeLocal(remapped: true))
+        #expect(policy.classify(VerdictFixtures.hairpin(translatedPort: 700)) == .nodeLocal(remapped: true))
         // The same low port to a server outside stays a violation.
         #expect(policy.classify(FlowFactory.flow(pod: "10.244.0.2", translatedPort: 1000)) == .violation(remapped: true))
     }
 
     @Test func nodeLocalFlowsAreCountedListedOnlyWithAllAndNeverInTheExitStatus() {
-        let policy = AuditPolicy(podNetworks: Self.pods)
-        let flows = [Self.hairpin(translatedPort: 1000), Self.hairpin(translatedPort: 700)]
-        let counted = Self.report(flows, policy: policy)
+        let policy = AuditPolicy(podNetworks: VerdictFixtures.pods)
+        let flows = [VerdictFixtures.hairpin(translatedPort: 1000), VerdictFixtures.hairpin(translatedPort: 700)]
+        let counted = VerdictFixtures.report(flows, policy: policy)
         #expect(counted.summary.nodeLocal == 2 && counted.summary.violations == 0 && counted.summary.snat == 0)
         #expect(counted.nodeLocalFlows.isEmpty)
         #expect(counted.verdict == .clean)
@@ -58,7 +38,7 @@ struct VerdictTests {
         flagged.hints = .marked
         #expect(TextReportWriter().render(flagged).contains("node-local 2 (peer on this node: never violations; «nodeLocalFlows» lists them)"))
         #expect(TextReportWriter().render(counted).contains("node-local 2 (peer on this node: never violations; a report of every remap lists them)"))
-        let listed = Self.report(flows, policy: policy, listsNodeLocal: true)
+        let listed = VerdictFixtures.report(flows, policy: policy, listsNodeLocal: true)
         #expect(listed.nodeLocalFlows.count == 2)
         let text = TextReportWriter().render(listed)
         #expect(text.contains("node-local flows (the peer is on this node"))
@@ -71,7 +51,7 @@ struct VerdictTests {
     }
 
     @Test func noSourceNATRuleAndNoSourceNATedFlowIsNothingToAudit() {
-        var report = Self.report([], policy: AuditPolicy(podNetworks: Self.pods))
+        var report = VerdictFixtures.report([], policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
         report.natRulesSeen = 0
         #expect(report.verdict == .nothingToAudit)
         #expect(!report.verdict.isFailure)
@@ -90,7 +70,7 @@ struct VerdictTests {
         #expect(report.verdict == .clean)
     }
 
-    static func rules(_ save: String, pods: [IPNetwork] = pods) throws -> NodeNATRules {
+    static func rules(_ save: String, pods: [IPNetwork] = VerdictFixtures.pods) throws -> NodeNATRules {
         let parsed = try IptablesSaveParser(origin: "test").parse(save)
         return NodeNATRules.judge([parsed.rules], policy: AuditPolicy(podNetworks: pods))
     }
@@ -124,24 +104,24 @@ struct VerdictTests {
     @Test func aPodPortRangeMattersOnlyWhereARuleKeepsThePort() throws {
         let pod = IPAddress("10.244.0.4")!
         let blocked = PortRangeSet([PortRange(low: 1024, high: 2047)!])
-        let twoPools = Self.pods + [try IPNetwork(parsing: "10.245.0.0/24")]
-        #expect(try Self.rules(Self.plainMasquerade).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: Self.pods))
+        let twoPools = VerdictFixtures.pods + [try IPNetwork(parsing: "10.245.0.0/24")]
+        #expect(try Self.rules(Self.plainMasquerade).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
                 == [.tcp, .udp, .sctp, .dccp, .udplite])
         #expect(try Self.rules(Self.pinned, pods: twoPools).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: twoPools))
                 == [.udplite])
         // The pin chain audit printed names the pod networks (10.245.0.0/24
         // too) even when this run was not told about them.
-        #expect(try Self.rules(Self.pinned).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: Self.pods))
+        #expect(try Self.rules(Self.pinned).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
                 == [.udplite])
         // A CNI's own chain with the same RETURN for an unknown network does
         // not: traffic to 10.245.0.0/24 really reaches the node's rule.
         let cniChain = Self.pinned.replacingOccurrences(of: "CTAUDIT-PIN", with: "CNI-NAT")
-        #expect(try Self.rules(cniChain).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: Self.pods))
+        #expect(try Self.rules(cniChain).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
                 .contains(.tcp))
     }
 
     @Test func aPodBlockedEntirelyWithNoPinFailsTheAudit() throws {
-        var report = Self.report([], policy: AuditPolicy(podNetworks: Self.pods))
+        var report = VerdictFixtures.report([], policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
         report.natRulesSeen = 1
         var finding = PodPortRangeFinding(pod: PodIdentity(ip: IPAddress("10.244.0.4")!), range: PortRange(low: 1024, high: 2047)!,
                                           outside: PortRangeSet([PortRange(low: 1024, high: 2047)!]))
@@ -175,21 +155,21 @@ struct VerdictTests {
     @Test func checkSeesThePinnedNodeAsSafeAndNamesWhatStillReachesTheOldRule() throws {
         let parsed = try IptablesSaveParser(origin: "test").parse(Self.pinned)
         let low = PortSource(range: PortRange(low: 1024, high: 2047)!, origin: .declared, users: ["pod3"])
-        let findings = RuleChecker(allowed: .defaultAllowed, podNetworks: Self.pods + [try IPNetwork(parsing: "10.245.0.0/24")],
+        let findings = RuleChecker(allowed: .defaultAllowed, podNetworks: VerdictFixtures.pods + [try IPNetwork(parsing: "10.245.0.0/24")],
                                    sources: [low]).check([parsed.rules])
         #expect(findings.allSatisfy { $0.verdict == .safe }, "\(findings.map(\.reason))")
         let old = try #require(findings.first { $0.rule.chain == "POSTROUTING" })
         #expect(old.reason.contains("udplite still do"))
         #expect(old.reason.contains("iptables cannot pin UDP-Lite"))
         // Before the fix the same pod range is broken there.
-        let before = RuleChecker(allowed: .defaultAllowed, podNetworks: Self.pods, sources: [low])
+        let before = RuleChecker(allowed: .defaultAllowed, podNetworks: VerdictFixtures.pods, sources: [low])
             .check([try IptablesSaveParser(origin: "test").parse(Self.plainMasquerade).rules])
         #expect(before.map(\.verdict) == [.broken])
     }
 
     /// Issue 12, part 5: the HTML page tells what the text report tells.
     @Test func theHTMLPageHasPodsFindingsWarningsAndTheFixBeforeTheEvidence() throws {
-        var report = KubernetesReportTests.report()
+        var report = KubernetesReportFixtures.report()
         report.natRuleTools = "iptables"
         let html = HTMLReportWriter().render(report)
         #expect(!html.contains("`"), "no literal backticks")

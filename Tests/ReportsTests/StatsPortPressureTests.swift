@@ -1,17 +1,17 @@
 import Conntrack
-import Testing
 @testable import Policy
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
+import Testing
 
 @Suite("stats: NAT port pressure and writers")
 struct StatsPortPressureTests {
-    static let policy = AuditPolicy(podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16")])
 
     @Test("flows group by translated address, destination, port and protocol; only groups with pod SNAT are listed")
     func grouping() throws {
-        var pressure = PortPressureAccumulator(policy: Self.policy)
+        var pressure = PortPressureAccumulator(policy: PortPressureFixtures.policy)
         // Two pod flows to 203.0.113.10:8080 (one violation), one to :443.
         pressure.add(FlowFactory.flow(id: 1, sport: 40000, translatedPort: 40000))
         pressure.add(FlowFactory.flow(id: 2, sport: 40000, translatedPort: 1500))
@@ -33,23 +33,10 @@ struct StatsPortPressureTests {
         #expect(groups[1].destinationPort == 443 && groups[1].portsInUse == 1)
     }
 
-    static func report() -> StatsReport {
-        var cpu0 = CPUStatistics(cpu: 0)
-        cpu0.found = 16
-        cpu0.insertFailed = 2
-        var cpu1 = CPUStatistics(cpu: 1)
-        cpu1.found = 4
-        var pressure = PortPressureAccumulator(policy: policy)
-        pressure.add(FlowFactory.flow(id: 1, translatedPort: 40000))
-        return StatsReport(
-            host: "node1", netns: "cni-1", generatedAt: "2026-11-25T04:58:07Z", policy: policy, cpus: [cpu0, cpu1],
-            tableSize: TableSize(entries: 41, maximum: 262144), pressures: pressure.pressures(),
-            flowsRead: pressure.flowsRead, snat: pressure.snat, dump: DumpResult())
-    }
 
     @Test("JSON: totals, per CPU, table and pressure with conntrack -S names")
     func json() {
-        let text = StatsJSONWriter.render(Self.report())
+        let text = StatsJSONWriter.render(PortPressureFixtures.report())
         for field in [#""schema": "ctaudit.stats/v1""#, #""entries": 41"#, #""max": 262144"#, #""found": 20"#,
                       #""insert_failed": 2"#, #""cpu": 1"#, #""chaintoolong": 0"#, #""ports_in_use": 1"#,
                       #""share": 0.000031"#, #""translated": "198.51.100.2""#, #""dport": 8080"#] {
@@ -59,11 +46,11 @@ struct StatsPortPressureTests {
 
     @Test("text: the sum always, each CPU only with --per-cpu, and what insert_failed means")
     func text() {
-        let summed = StatsTextWriter(perCPU: false).render(Self.report())
+        let summed = StatsTextWriter(perCPU: false).render(PortPressureFixtures.report())
         #expect(summed.contains("table: 41 entries of 262144"))
         #expect(summed.contains("insert_failed 2:"))
         #expect(!summed.contains("\n  0 ") && summed.contains("  all"))
-        let perCPU = StatsTextWriter(perCPU: true).render(Self.report())
+        let perCPU = StatsTextWriter(perCPU: true).render(PortPressureFixtures.report())
         #expect(perCPU.contains("\n    0     16") || perCPU.contains("  0 "))
         #expect(perCPU.contains("198.51.100.2") && perCPU.contains("203.0.113.10:8080"))
     }
@@ -72,7 +59,7 @@ struct StatsPortPressureTests {
     /// next, as audit ends with its fixes; a quiet node gets no advice.
     @Test("text: NAT failures, a pressed port space and violations end with what to do next")
     func nextSteps() throws {
-        let failing = StatsTextWriter().render(Self.report())
+        let failing = StatsTextWriter().render(PortPressureFixtures.report())
         #expect(failing.contains("what to do next:"))
         #expect(failing.contains("could not insert 2 entr(y/ies)"))
         #expect(failing.contains("run 'ctaudit audit'"))
@@ -90,7 +77,7 @@ struct StatsPortPressureTests {
         #expect(steps.contains { $0.contains("1 source-NATed pod flow(s) use ports the upstream firewall drops") })
 
         let quiet = StatsReport(
-            host: "node1", netns: nil, generatedAt: "2026-11-25T04:58:07Z", policy: Self.policy, cpus: [CPUStatistics(cpu: 0)],
+            host: "node1", netns: nil, generatedAt: "2026-11-25T04:58:07Z", policy: PortPressureFixtures.policy, cpus: [CPUStatistics(cpu: 0)],
             tableSize: TableSize(entries: 0, maximum: 262144), pressures: [], flowsRead: 0, snat: 0, dump: DumpResult())
         #expect(!StatsTextWriter().render(quiet).contains("what to do next"))
     }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import Conntrack
 @testable import Policy
 @testable import NodeState
 @testable import Engines
-@testable import Reports
+import TestSupport
 
 @Suite("check: bad input names the file")
 struct CheckInputTests {

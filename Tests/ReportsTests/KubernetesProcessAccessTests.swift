@@ -1,9 +1,11 @@
 import Glibc
 import Testing
+import Conntrack
 @testable import Policy
 @testable import NodeState
 @testable import Engines
 @testable import Reports
+import TestSupport
 
 /// The live namespace scan reads every /proc/PID/ns/net. Root in the test
 /// run can read them all, so the counting is tested here on errno values;
@@ -55,7 +57,7 @@ struct KubernetesProcessNamesTests {
     /// Printed once: on stderr when the text report goes to the terminal,
     /// in the report when it goes to a file.
     @Test func theTextReportRepeatsWarningsOnlyWhenAskedTo() {
-        var report = KubernetesReportTests.report()
+        var report = KubernetesReportFixtures.report()
         report.kubernetes.warnings = [KubernetesWarning(subject: "/proc/PID/ns/net", message: "permission denied for 1 of 2 processes: 9 (x)")]
         #expect(!TextReportWriter(listsWarnings: false).render(report).contains("could not be used"))
         let inFile = TextReportWriter(listsWarnings: true).render(report)
