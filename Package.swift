@@ -1,11 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Four layers; imports only go down, never up or sideways:
-//   CConntrack (C headers) + CConntrackShim (shim.c) <- Conntrack (kernel, netlink) <- ConntrackAudit (policy, reports) <- ctaudit (CLI)
-// Only Conntrack imports CConntrack and CConntrackShim. ctaudit also imports Conntrack, for the
-// value types ConntrackAudit's API is made of (NetworkNamespace, Flow,
-// ConntrackError) and SystemCall's one EINTR retry: it never opens a socket or decodes netlink itself.
+// Layers; each target imports only targets below it (docs/ARCHITECTURE.md):
+//   CConntrack + CConntrackShim <- Conntrack (the kernel) <- Policy (pure decisions)
+//   <- NodeState (reads the node) <- Engines (audit, check, watch, ...) <- Reports (formats)
+//   <- CtauditCLI (commands, exit codes) <- ctaudit (main.swift)
+// Only Conntrack imports CConntrack and CConntrackShim.
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),

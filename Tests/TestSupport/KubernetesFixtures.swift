@@ -1,8 +1,8 @@
 import Foundation
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Policy
+import NodeState
+import Engines
+import Reports
 
 /// The node trees under Fixtures/nodes: real-looking files from kubeadm +
 /// flannel, k3s, MicroK8s (Calico), Calico IPPool manifests with CRI-O, a

@@ -1,9 +1,9 @@
 import Foundation
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Policy
+import NodeState
+import Engines
+import Reports
 
 /// Shared fixtures (moved out of KubernetesReportTests so that other suites need not reach into it).
 package enum KubernetesReportFixtures {

@@ -1,9 +1,9 @@
 import Foundation
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Policy
+import NodeState
+import Engines
+import Reports
 
 /// A fixed audit for the report writer tests, with the port histogram and
 /// duration that a live audit records (the one sample report of the golden

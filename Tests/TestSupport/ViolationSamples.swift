@@ -1,5 +1,5 @@
 import Conntrack
-@testable import Engines
+import Engines
 
 /// Violations of every shape: zones and marks, IPv6, SCTP/DCCP states, ages
 /// past 2^32 s, an ICMP key next to ports and mixed families (the last two

@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 public import Policy
 
 /// Violations counted by the firewall rule that drops them, as they arrive.

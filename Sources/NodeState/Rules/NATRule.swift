@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 public import Policy
 
 /// The tool a rule was written with; remedies are given in its syntax.

@@ -1,4 +1,4 @@
-public import Conntrack
+package import Conntrack
 import NodeState
 import Policy
 
