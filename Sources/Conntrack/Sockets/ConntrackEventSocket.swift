@@ -215,14 +215,7 @@ public final class ConntrackEventSocket {
     public func kernelDropCount() -> UInt64? {
         guard let netlinkTable, inode != 0 else { return nil }
         guard (try? netlinkTable.seek(offset: 0, from: .start)) == 0 else { return nil }
-        var text: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while text.count < 16 * 1024 * 1024 {
-            // FileDescriptor.read retries EINTR itself.
-            guard let count = try? chunk.withUnsafeMutableBytes({ try netlinkTable.read(into: $0) }) else { return nil }
-            if count == 0 { break }
-            text.append(contentsOf: chunk[0..<count])
-        }
+        guard let text = try? BoundedFile.read(netlinkTable, name: "/proc/net/netlink", limit: .kernelFile) else { return nil }
         return Self.dropCount(inNetlinkTable: String(decoding: text, as: UTF8.self), inode: inode)
     }
 
