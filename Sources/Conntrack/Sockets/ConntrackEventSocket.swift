@@ -196,10 +196,8 @@ public final class ConntrackEventSocket {
     public func wait(timeoutMilliseconds: Int32, other: Int32? = nil) throws(ConntrackError) -> Readiness {
         var descriptors = [pollfd(fd: descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
         if let other { descriptors.append(pollfd(fd: other, events: Int16(POLLIN), revents: 0)) }
-        let result = poll(&descriptors, nfds_t(descriptors.count), timeoutMilliseconds)
-        if result < 0 {
-            let errno = Errno(rawValue: Glibc.errno)
-            if errno == .interrupted { return Readiness() }
+        if case .failure(let errno) = SystemCall.poll(&descriptors, timeoutMilliseconds: timeoutMilliseconds,
+                                                          onInterrupt: .returnNothingReady) {
             throw .system(operation: "waiting for conntrack events", errno)
         }
         let ready = Int16(POLLIN) | Int16(POLLERR) | Int16(POLLHUP)
