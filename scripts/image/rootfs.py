@@ -135,7 +135,12 @@ def build(arguments):
         if keyword == "RUN" and block:
             continue  # its packages came from debootstrap --include
         if keyword == "RUN":
-            subprocess.run(["unshare", "--mount", "--propagation", "private", "chroot", out, "/bin/sh", "-ec", argument],
+            # As a build container runs it: /proc mounted (Swift reads its
+            # arguments from /proc/self/cmdline), in a network namespace of
+            # its own (nothing it runs can see or touch the machine's).
+            script = 'mount -t proc proc "$0/proc" && exec chroot "$0" /bin/sh -ec "$1"'
+            subprocess.run(["unshare", "--mount", "--propagation", "private", "--net", "--pid", "--fork",
+                            "/bin/sh", "-ec", script, out, argument],
                            check=True, env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"})
         elif keyword == "COPY":
             words = argument.split()
