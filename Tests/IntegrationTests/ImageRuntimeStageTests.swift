@@ -95,7 +95,7 @@ struct ImageRuntimeStageTests {
 
         // audit --root /host with watch's capabilities: the node's files
         // under /host give the pod networks; the table is the namespace's.
-        let node = Shell.packageRoot.appendingPathComponent("Tests/ConntrackAuditTests/Fixtures/nodes/kubeadm-flannel").path
+        let node = Shell.packageRoot.appendingPathComponent("Tests/Fixtures/nodes/kubeadm-flannel").path
         let audit = try Self.inImage(rootfs, namespace: nft, host: node, capabilities: Self.watchCapabilities,
                                      ["ctaudit", "audit", "--root", "/host", "--no-config", "--no-pods", "--format", "json"])
         #expect([0, 1].contains(audit.status), "audit exit \(audit.status): \(audit.stderr)")
