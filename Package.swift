@@ -52,10 +52,7 @@ let package = Package(
         // the config file's text, the wording of hints). No I/O.
         .target(
             name: "Policy",
-            dependencies: [
-                "Conntrack",
-                .product(name: "Yams", package: "Yams"),
-            ],
+            dependencies: ["Conntrack"],
             swiftSettings: strictSettings
         ),
         // NodeState: everything that reads the node or an input file (the
@@ -123,7 +120,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PolicyTests",
-            dependencies: ["Conntrack", "Policy", "TestSupport"],
+            // Yams only here: the config parser is checked against it.
+            dependencies: ["Conntrack", "Policy", "TestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -138,7 +136,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports", "TestSupport"],
+            // Yams reads the deploy/ manifests and the chart's rendered YAML.
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports", "TestSupport",
+                           .product(name: "Yams", package: "Yams")],
             exclude: ["Golden"],
             swiftSettings: strictSettings
         ),

@@ -56,8 +56,9 @@ struct ExitStatusTests {
         for case let file as URL in files where file.pathExtension == "swift" && !file.path.contains("/ConntrackFuzz/") {
             let text = try String(contentsOf: file, encoding: .utf8)
             var enclosing: String?
+            let topLevel = #/^(?:public |package )?(?:indirect\s+)?(?:struct|enum|final class|class|extension)\s+(\w+)/#
             for line in text.split(separator: "\n") {
-                if !line.hasPrefix(" "), let top = line.firstMatch(of: declaration) { enclosing = String(top.output.3) }
+                if let top = line.firstMatch(of: topLevel) { enclosing = String(top.output.1) }
                 guard let match = line.firstMatch(of: declaration) else { continue }
                 let conformances = match.output.4.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 guard conformances.contains("Error") else { continue }

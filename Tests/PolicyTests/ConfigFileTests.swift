@@ -57,7 +57,8 @@ struct ConfigFileTests {
         ("profiles:\n  x:\n    description: no ports\n", 2, "profile 'x' has no 'allow'"),
         ("profiles:\n  x:\n    allow: 1-2\n    colour: red\n", 4, "unknown profile setting 'colour'"),
         ("allow: 1-2\nallow: 3-4\n", 2, "'allow' is set twice"),
-        ("pod_cidrs: [10.0.0.0/8\n", 2, "invalid YAML"),
+        // The line the list was opened on (Yams says where the file ended).
+        ("pod_cidrs: [10.0.0.0/8\n", 1, "invalid YAML: '[' is never closed"),
         ("- just\n- a list\n", 1, "expected a mapping"),
     ])
     func badInputNamesFileAndLine(yaml: String, line: Int, message: String) {

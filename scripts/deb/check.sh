@@ -13,7 +13,7 @@ deb=${1:?usage: check.sh PATH.deb}
 [ "$(id -u)" = 0 ] || { echo "deb-check: needs root (dpkg -i)" >&2; exit 3; }
 # The size bound for the stripped binary (MiB): the measured size with room
 # to grow, so that an accidental debug or static-library bloat is caught.
-max_mib=${CTAUDIT_DEB_MAX_BINARY_MIB:-64}
+max_mib=${CTAUDIT_DEB_MAX_BINARY_MIB:-25}
 fail() { echo "deb-check: FAIL: $*" >&2; exit 1; }
 if dpkg-query -W -f='${Status}' ctaudit 2>/dev/null | grep -q "install ok installed"; then
     echo "deb-check: ctaudit is already installed as a package; not touching it" >&2

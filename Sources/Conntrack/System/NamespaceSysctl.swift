@@ -31,7 +31,7 @@ public enum NamespaceSysctl {
             text = try read("/proc/thread-self/net/\(file)", in: namespace)
         } catch ConntrackError.permissionDenied {
             throw .permissionDenied(operation: "reading /proc/net/\(file) (which legacy iptables tables exist; mode 0440: as non-root it needs CAP_DAC_READ_SEARCH)")
-        } catch let error as ConntrackError {
+        } catch {
             if case .system(_, let errno) = error, errno == .noSuchFileOrDirectory { return false }
             throw error
         } catch {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Conntrack
-import Foundation
+import FoundationEssentials
 
 /// Which network namespace's conntrack table to read.
 struct NamespaceOptions: ParsableArguments {

@@ -1,6 +1,6 @@
 import ArgumentParser
 
-import Foundation
+import FoundationEssentials
 import Engines
 import Reports
 

@@ -26,6 +26,7 @@ enum ExitStatus: Int32, CaseIterable {
         case is PolicyLayers.Conflict: .usage
         // Bad input: a config file, rules to check, a firewall file, a report to merge, any named file.
         case is ConfigError: .usage
+        case is StrictYAML.SyntaxError: .usage
         case is CheckInputError: .usage
         case is FirewallFileError: .usage
         case is InputFileError: .usage

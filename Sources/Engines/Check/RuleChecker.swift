@@ -35,8 +35,9 @@ public struct RuleChecker: Sendable {
                 let chain = "\(rule.tool.rawValue) \(rule.table) \(rule.chain)"
                 let shift = (inserted[chain] ?? []).filter { $0.position <= rule.position }.reduce(0) { $0 + $1.lines }
                 let found = finding(rule, effective: effective, shift: shift)
-                let lines = found.remedies.filter { $0.kind == .pinNATRange }
-                    .flatMap(\.commands).filter { $0.contains(" -I \(rule.chain) ") }.count
+                let insert = " -I \(rule.chain) "
+                let commands: [String] = found.remedies.filter { $0.kind == .pinNATRange }.flatMap(\.commands)
+                let lines = commands.filter { $0.contains(insert) }.count
                 if rule.tool != .nft && lines > 0 { inserted[chain, default: []].append((rule.position, lines)) }
                 findings.append(found)
             }

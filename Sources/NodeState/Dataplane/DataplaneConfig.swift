@@ -1,4 +1,3 @@
-import Yams
 public import Policy
 
 /// The port settings of the BPF dataplanes, read from their exported
@@ -29,18 +28,16 @@ public struct DataplaneConfig: Hashable, Sendable {
 
     /// Reads one exported YAML/JSON file (any mix of cilium-config and FelixConfiguration documents).
     public mutating func read(yaml text: String, file: String) throws(ParseError) {
+        let documents: [StrictYAML.Node]
         do {
-            let parser = try Parser(yaml: text)
-            while let document = try parser.nextRoot() { try collect(document, file: file) }
-        } catch let error as ParseError {
-            throw error
+            documents = try StrictYAML.parseDocuments(text)
         } catch {
-            let first = String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init)
-            throw ParseError(description: "\(file): invalid YAML: " + (first ?? "unreadable"))
+            throw ParseError(description: "\(file): invalid YAML: \(error)")
         }
+        for document in documents { try collect(document, file: file) }
     }
 
-    private mutating func collect(_ node: Node, file: String) throws(ParseError) {
+    private mutating func collect(_ node: StrictYAML.Node, file: String) throws(ParseError) {
         if let items = node["items"]?.sequence {
             for item in items { try collect(item, file: file) }
             return

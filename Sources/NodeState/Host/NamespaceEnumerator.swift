@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 public import Conntrack
 
 import Glibc
@@ -38,8 +38,7 @@ public enum NamespaceEnumerator {
         let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [])
             .compactMap(Int.init).sorted()
         for pid in pids {
-            let command = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            let command = NodeFiles.read("/proc/\(pid)/comm")?.split(whereSeparator: \.isWhitespace).first.map(String.init) ?? "?"
             add(NetworkNamespace(name: "pid \(pid) (\(command))", path: "/proc/\(pid)/ns/net"))
         }
         return found

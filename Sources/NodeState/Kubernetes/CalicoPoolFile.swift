@@ -1,4 +1,4 @@
-import Yams
+import Policy
 
 /// Pod networks in Calico manifests kept on a node: `IPPool` resources
 /// (`projectcalico.org/v3` or `crd.projectcalico.org/v1`, YAML or JSON,
@@ -17,19 +17,14 @@ enum CalicoPoolFile {
     static func networks(in text: String, file: String) throws(ParseError) -> [DiscoveredPodNetwork] {
         var found: [DiscoveredPodNetwork] = []
         do {
-            let parser = try Parser(yaml: text)
-            while let document = try parser.nextRoot() {
-                collect(document, file: file, into: &found)
-            }
+            for document in try StrictYAML.parseDocuments(text) { collect(document, file: file, into: &found) }
         } catch {
-            // Yams' messages quote the offending line on more lines; keep the first.
-            let first = String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init)
-            throw ParseError(description: "invalid YAML: " + (first ?? "unreadable"))
+            throw ParseError(description: "invalid YAML: \(error)")
         }
         return found
     }
 
-    private static func collect(_ document: Node, file: String, into found: inout [DiscoveredPodNetwork]) {
+    private static func collect(_ document: StrictYAML.Node, file: String, into found: inout [DiscoveredPodNetwork]) {
         if document["kind"]?.string == "IPPool", let spec = document["spec"],
            let cidr = spec["cidr"]?.string, spec["disabled"]?.bool != true,
            let network = DiscoveredPodNetwork.network(cidr) {
@@ -46,11 +41,11 @@ enum CalicoPoolFile {
         }
     }
 
-    private static func walk(_ node: Node, depth: Int = 0, _ visit: (Node) -> Void) {
+    private static func walk(_ node: StrictYAML.Node, depth: Int = 0, _ visit: (StrictYAML.Node) -> Void) {
         guard depth < 64 else { return }
         visit(node)
         if let mapping = node.mapping {
-            for (_, value) in mapping { walk(value, depth: depth + 1, visit) }
+            for entry in mapping { walk(entry.value, depth: depth + 1, visit) }
         } else if let sequence = node.sequence {
             for item in sequence { walk(item, depth: depth + 1, visit) }
         }

@@ -1,5 +1,4 @@
 import Conntrack
-import Yams
 
 /// ctaudit's YAML config (docs/CONFIG.md): the pod networks, destinations
 /// to ignore, and the upstream firewall, so cron jobs and DaemonSets need no
@@ -44,17 +43,15 @@ public struct ConfigFile: Hashable, Sendable {
     /// Parses YAML text; `path` only labels errors.
     public static func parse(_ text: String, path: String) throws(ConfigError) -> ConfigFile {
         var config = ConfigFile(path: path)
-        let root: Node?
+        let root: StrictYAML.Node?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw syntaxError(error, path: path)
+            root = try StrictYAML.parse(text)
         } catch {
-            throw ConfigError(path: path, line: nil, message: "not valid YAML: \(error)")
+            throw ConfigError(path: path, line: error.line, message: "invalid YAML: \(error.message)")
         }
         guard let root else { return config }  // an empty file is an empty config
         guard let mapping = root.mapping else {
-            throw ConfigError(path: path, line: root.mark?.line, message: "expected a mapping of settings (\(topLevelKeys.joined(separator: ", ")))")
+            throw ConfigError(path: path, line: root.line, message: "expected a mapping of settings (\(topLevelKeys.joined(separator: ", ")))")
         }
         let reader = NodeReader(path: path)
         for (key, value) in try reader.entries(mapping, allowed: topLevelKeys, what: "setting") {
@@ -100,44 +97,24 @@ public struct ConfigFile: Hashable, Sendable {
     public var knownProfileNames: [String] {
         UpstreamProfile.builtIn.map(\.name) + profiles.map(\.name)
     }
-
-    private static func syntaxError(_ error: YamlError, path: String) -> ConfigError {
-        switch error {
-        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-            return ConfigError(path: path, line: mark.line, message: "invalid YAML: \(problem)")
-        case let .duplicatedKeysInMapping(duplicates, context):
-            // Yams marks the first occurrence; point at the repeat, at the same indentation.
-            let key = duplicates.first ?? ""
-            let indent = String(repeating: " ", count: max(context.mark.column - 1, 0))
-            let lines = context.text.split(separator: "\n", omittingEmptySubsequences: false)
-            let repeatLine = lines.indices.first { index in
-                index + 1 > context.mark.line && lines[index].hasPrefix(indent + key)
-                    && lines[index].dropFirst(indent.count + key.count).drop { $0 == " " }.hasPrefix(":")
-            }.map { $0 + 1 }
-            return ConfigError(path: path, line: repeatLine ?? context.mark.line, message: "'\(key)' is set twice")
-        case let .reader(problem, _, _, _):
-            return ConfigError(path: path, line: nil, message: "invalid YAML: \(problem)")
-        default:
-            return ConfigError(path: path, line: nil, message: "invalid YAML")
-        }
-    }
 }
 
-/// Reads typed values out of Yams nodes, turning every mismatch into a
+/// Reads typed values out of the parsed nodes, turning every mismatch into a
 /// `ConfigError` at the node's line.
 struct NodeReader {
     var path: String
 
-    func fail(_ node: Node, _ message: String) -> ConfigError {
-        ConfigError(path: path, line: node.mark?.line, message: message)
+    func fail(_ node: StrictYAML.Node, _ message: String) -> ConfigError {
+        ConfigError(path: path, line: node.line, message: message)
     }
 
     /// Key/value pairs of a mapping, rejecting unknown and repeated keys.
-    func entries(_ mapping: Node.Mapping, allowed: [String], what: String) throws(ConfigError) -> [(String, Node)] {
+    func entries(_ mapping: [StrictYAML.Entry], allowed: [String], what: String) throws(ConfigError) -> [(String, StrictYAML.Node)] {
         var seen = Set<String>()
-        var result: [(String, Node)] = []
-        for (keyNode, value) in mapping {
-            guard let key = keyNode.scalar?.string else { throw fail(keyNode, "\(what) names must be plain strings") }
+        var result: [(String, StrictYAML.Node)] = []
+        for entry in mapping {
+            let (keyNode, value) = (entry.key, entry.value)
+            guard let key = keyNode.scalar else { throw fail(keyNode, "\(what) names must be plain strings") }
             guard allowed.contains(key) else {
                 throw fail(keyNode, "unknown \(what) '\(key)' (expected one of: \(allowed.joined(separator: ", ")))")
             }
@@ -147,18 +124,18 @@ struct NodeReader {
         return result
     }
 
-    func line(of key: String, in mapping: Node.Mapping) -> Int? {
-        mapping.first { $0.key.scalar?.string == key }?.key.mark?.line
+    func line(of key: String, in mapping: [StrictYAML.Entry]) -> Int? {
+        mapping.first { $0.key.scalar == key }?.key.line
     }
 
-    func scalar(_ node: Node, key: String) throws(ConfigError) -> String {
+    func scalar(_ node: StrictYAML.Node, key: String) throws(ConfigError) -> String {
         guard let scalar = node.scalar else { throw fail(node, "'\(key)' must be a single value") }
-        guard !scalar.string.isEmpty, node.tag != Tag(.null) else { throw fail(node, "'\(key)' has no value") }
-        return scalar.string
+        guard !scalar.isEmpty, !node.isNull else { throw fail(node, "'\(key)' has no value") }
+        return scalar
     }
 
     /// `allow: 32768-65535`, `allow: "1024-2047,32768-65535"` or a list of ranges.
-    func ports(_ node: Node, key: String) throws(ConfigError) -> PortRangeSet {
+    func ports(_ node: StrictYAML.Node, key: String) throws(ConfigError) -> PortRangeSet {
         let text: String
         if let sequence = node.sequence {
             var pieces: [String] = []
@@ -176,7 +153,7 @@ struct NodeReader {
     }
 
     /// `firewall: robot.json` or a list of files; relative to the config file's directory.
-    func paths(_ node: Node, key: String, relativeTo configPath: String) throws(ConfigError) -> [String] {
+    func paths(_ node: StrictYAML.Node, key: String, relativeTo configPath: String) throws(ConfigError) -> [String] {
         var items: [String] = []
         if let sequence = node.sequence {
             for item in sequence { items.append(try scalar(item, key: key)) }
@@ -188,7 +165,7 @@ struct NodeReader {
         return items.map { $0.hasPrefix("/") ? $0 : (directory.isEmpty ? "/" : directory) + "/" + $0 }
     }
 
-    func networks(_ node: Node, key: String) throws(ConfigError) -> [IPNetwork] {
+    func networks(_ node: StrictYAML.Node, key: String) throws(ConfigError) -> [IPNetwork] {
         guard let sequence = node.sequence else {
             throw fail(node, "'\(key)' must be a list, e.g. \(key): [10.1.0.0/16]")
         }
@@ -204,13 +181,14 @@ struct NodeReader {
         return networks
     }
 
-    func profiles(_ node: Node) throws(ConfigError) -> [UpstreamProfile] {
+    func profiles(_ node: StrictYAML.Node) throws(ConfigError) -> [UpstreamProfile] {
         guard let mapping = node.mapping else {
             throw fail(node, "'profiles' must map names to {allow: RANGES, description: TEXT}")
         }
         var profiles: [UpstreamProfile] = []
-        for (nameNode, body) in mapping {
-            guard let name = nameNode.scalar?.string, !name.isEmpty,
+        for entry in mapping {
+            let (nameNode, body) = (entry.key, entry.value)
+            guard let name = nameNode.scalar, !name.isEmpty,
                   name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
                 throw fail(nameNode, "profile names may use letters, digits, '-', '_' and '.'")
             }
