@@ -55,7 +55,6 @@ struct MergeCommand: ParsableCommand {
         case .json: MergedReportWriter.json(merged, top: listed)
         }
         try reportOutput.emit(output)
-        try reportOutput.check(violations: merged.totalViolations)
-        if merged.nodes.contains(where: { $0.verdict == .podsBlocked }) { throw ExitStatus.violations.exitCode }
+        try reportOutput.check(merged)
     }
 }
