@@ -22,9 +22,11 @@ BUILD_PACKAGES := pkg-config libmnl-dev libnetfilter-conntrack-dev
 # rule capture, benchmarks, HTML and metrics checks).
 APT_PACKAGES := $(BUILD_PACKAGES) \
 	iproute2 iptables nftables conntrack util-linux python3 gcc time jq \
-	chromium prometheus ipset curl
+	chromium prometheus ipset curl containernetworking-plugins
 # chromium: the HTML report test renders the page headless; prometheus: promtool
-# checks the textfile metrics and deploy/ alert rules; curl: the watch --listen tests scrape /metrics. PyPI: kubernetes-validate
+# checks the textfile metrics and deploy/ alert rules; curl: the watch --listen tests scrape /metrics;
+# containernetworking-plugins: the real CNI bridge/host-local/portmap plugins attach the lab's pods
+# (scripts/lab.sh --cni, CNILabTests) and make the cni-bridge-portmap rule fixture. PyPI: kubernetes-validate
 # checks deploy/ manifests offline (no cluster).
 PIP_PACKAGES := kubernetes-validate
 
