@@ -40,6 +40,17 @@ struct UsageErrorTests {
         #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
     }
 
+    /// Issue 22: every verdict word is explained in --help (and docs/AUDIT.md).
+    @Test("audit and merge --help name every verdict word")
+    func verdictWordsInHelp() throws {
+        let audit = try Shell.run(Shell.ctauditBinary, ["audit", "--help"]).stdout
+        for word in ["violations", "pods-blocked", "outside-violations", "clean-in-scope", "clean", "nothing-to-audit"] {
+            #expect(audit.contains("  \(word) "), "audit --help: \(word)")
+        }
+        let merge = try Shell.run(Shell.ctauditBinary, ["merge", "--help"]).stdout
+        #expect(merge.contains("outside-violations") && merge.contains("clean-in-scope"))
+    }
+
     /// audit names pods, so it offers --no-pods; stats and watch never name
     /// pods, so they hide it (and still accept it, above).
     @Test("--no-pods is offered only where pods are named")
