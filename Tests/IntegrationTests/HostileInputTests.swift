@@ -157,7 +157,7 @@ struct HostileInputTests {
         let directory = NSTemporaryDirectory() + "ctaudit-out-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/taken", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let golden = Shell.packageRoot.appendingPathComponent("Tests/ConntrackAuditTests/Golden/audit-report.json").path
+        let golden = Shell.packageRoot.appendingPathComponent("Tests/ReportsTests/Golden/audit-report.json").path
         // A missing directory is a typing mistake, refused before any work (issue 12).
         for (output, status, names) in [(directory + "/taken", Int32(3), "rename: Is a directory"),
                                         (directory + "/missing/r.json", Int32(2), "directory \(directory)/missing does not exist")] {

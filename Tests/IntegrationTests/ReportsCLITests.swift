@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import Conntrack
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 
 /// The report flags, config file, merge and generated shell files through the
 /// real binary; the last suite audits the lab's namespaces end to end.

@@ -1,0 +1,70 @@
+import Conntrack
+public import Policy
+public import NodeState
+
+/// Reads `ip_local_port_range` inside every live pod namespace and keeps the
+/// pods whose range reaches outside the allowed ports. Read-only.
+public enum PodPortRangeScan {
+    public struct Result: Sendable {
+        public var findings: [PodPortRangeFinding] = []
+        /// Namespaces read.
+        public var scanned = 0
+        public var warnings: [KubernetesWarning] = []
+    }
+
+    /// Pod namespaces are the live ones (other than the node's) with an
+    /// address in `podNetworks`, or with any address when none are known.
+    public static func scan(
+        attribution: inout PodAttribution, allowed: PortRangeSet, podNetworks: [IPNetwork],
+        violations: ViolationList = []
+    ) -> Result {
+        var result = Result()
+        // Kept-port violations per source address, counted once (not per
+        // namespace); an address has one pod, so its count goes to one place.
+        var keptPort: [IPAddress: (count: Int, pod: PodIdentity?)] = [:]
+        for violation in violations.allFacts where !violation.isRemapped {
+            keptPort[violation.source, default: (0, violations.pod(for: violation.source))].count += 1
+        }
+        for namespace in attribution.live.namespaces {
+            let podAddresses = namespace.addresses.filter { address in
+                podNetworks.isEmpty || podNetworks.contains { $0.contains(address) }
+            }.sorted()
+            guard let address = podAddresses.first else { continue }
+            let range: PortRange
+            do {
+                let (low, high) = try NamespaceSysctl.localPortRange(in: namespace.namespace)
+                range = PortRange(low: low, high: high) ?? PortRange(low: high, high: low)!
+            } catch ConntrackError.namespaceNotFound {
+                // The namespace ended since it was listed (its pod went away):
+                // churn, not a problem anyone can act on.
+                continue
+            } catch {
+                result.warnings.append(KubernetesWarning(subject: "netns \(namespace.label)",
+                                                         message: "\(error); its port range was not checked"))
+                continue
+            }
+            result.scanned += 1
+            let outside = Self.outside(range, allowed: allowed)
+            guard !outside.ranges.isEmpty else { continue }
+            let pod = attribution.identify(address, in: namespace)
+            var finding = PodPortRangeFinding(pod: pod, range: range, outside: outside)
+            // A violation is this pod's when attribution pinned it here, or
+            // (not attributed) when its source is one of this pod's addresses.
+            finding.keptPortViolations = namespace.addresses.reduce(0) { count, address in
+                guard let kept = keptPort[address] else { return count }
+                let owned = if let owner = kept.pod?.netns { owner == namespace.label } else { kept.pod?.otherNetns.isEmpty ?? true }
+                return count + (owned ? kept.count : 0)
+            }
+            result.findings.append(finding)
+        }
+        return result
+    }
+
+    /// The ports of `range` that `allowed` does not contain.
+    public static func outside(_ span: PortRange, allowed: PortRangeSet) -> PortRangeSet {
+        let blocked = allowed.complement.ranges.compactMap { gap in
+            PortRange(low: max(gap.low, span.low), high: min(gap.high, span.high))
+        }
+        return PortRangeSet(blocked)
+    }
+}

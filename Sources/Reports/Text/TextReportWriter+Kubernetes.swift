@@ -1,0 +1,106 @@
+public import Conntrack
+import NodeState
+public import Engines
+
+/// The Kubernetes parts of the text report: pods named in the offender
+/// table, evidence grouped by pod, and pods whose own port range is a cause.
+extension TextReportWriter {
+    /// `10.244.0.4 default/web-1 (netns cni-…)`, or the bare address when
+    /// attribution did not run or found nothing.
+    public func podCell(_ address: IPAddress, _ report: AuditReport) -> String {
+        podCell(address, pods: Self.podsByAddress(report))
+    }
+
+    /// The first known identity per pod address, built once per report (a
+    /// lookup per offender row would be quadratic on a busy node).
+    static func podsByAddress(_ report: AuditReport) -> [IPAddress: PodIdentity] {
+        report.violations.podIdentities
+    }
+
+    func podCell(_ address: IPAddress, pods: [IPAddress: PodIdentity]) -> String {
+        guard let pod = pods[address], !pod.isOnlyAddress else {
+            return address.description
+        }
+        return "\(address) \(pod)"
+    }
+
+    /// Evidence lines under one header per pod, pods in worst-first order.
+    public func evidenceByPod(_ violations: some Collection<Violation>) -> [String] {
+        var order: [IPAddress] = []
+        var byPod: [IPAddress: [Violation]] = [:]
+        for violation in violations {
+            if byPod[violation.podSource] == nil { order.append(violation.podSource) }
+            byPod[violation.podSource, default: []].append(violation)
+        }
+        var lines: [String] = []
+        for address in order {
+            let flows = byPod[address]!
+            let pod = flows[0].pod ?? PodIdentity(ip: address)
+            var name = "\(address) \(pod)"
+            if pod.isOnlyAddress {
+                name = flows[0].pod == nil ? "\(address)"
+                    : pod.otherNetns.isEmpty ? "\(address) (only the IP is known)"
+                    : "\(address) (held by \(pod.otherNetns.count) namespaces: \(pod.otherNetns.joined(separator: ", ")); not pinned to one)"
+            }
+            var header = "pod \(name): \(flows.count) flow(s)"
+            if let id = pod.containerID, pod.name != nil { header += ", container \(id.prefix(12))" }
+            lines.append("  " + header)
+            for violation in flows { lines.append("    " + evidence(violation)) }
+        }
+        return lines
+    }
+
+    /// Pods whose ip_local_port_range reaches outside the allowed ports, and
+    /// what could not be read on the node.
+    public func kubernetesNotes(_ report: AuditReport) -> [String] {
+        let context = report.kubernetes
+        var lines: [String] = []
+        let blocking = context.portRangeFindings.filter(\.isBlocking)
+        if !blocking.isEmpty {
+            lines.append("")
+            lines.append(paint("\(blocking.count) pod(s) with ip_local_port_range outside \(report.policy.allowed.ranges.isEmpty ? "any port the firewall admits for every TCP/UDP reply (none)" : report.policy.allowed.description)", "1")
+                + " (masquerade keeps a pod's port when it can, so these connections fail without any NAT clash):")
+            for finding in blocking {
+                lines.append("  " + Self.portRangeLine(finding))
+            }
+            // With kept-port violations the remedies below already say this.
+            if let range = report.policy.allowed.widest, report.remedies.isEmpty {
+                let high = range.high > 60999 && range.low < 60999 ? 60999 : range.high
+                lines.append("  fix: sysctl -w net.ipv4.ip_local_port_range=\"\(range.low) \(high)\" inside those pods, "
+                    + "or securityContext.sysctls in their pod spec")
+            }
+        }
+        let harmless = context.portRangeFindings.filter { !$0.isBlocking }
+        if !harmless.isEmpty {
+            lines.append("")
+            lines.append("\(harmless.count) pod(s) with ip_local_port_range outside \(report.policy.allowed) whose TCP/UDP reaches no NAT rule here that keeps their port (rules pin or randomize it, or there are none): their own range has no effect on the firewall")
+            for finding in harmless {
+                var line = "  \(finding.pod.ip) \(finding.pod)  ip_local_port_range \(finding.range)"
+                if let others = finding.keepingProtocols, !others.isEmpty {
+                    line += "  still kept for \(others.map(\.name).joined(separator: ", ")) (a rule without a pinned range takes those"
+                        + (others.contains(.udplite) ? "; iptables cannot pin UDP-Lite)" : ")")
+                }
+                lines.append(line)
+            }
+        }
+        if let error = report.natRulesError, !context.portRangeFindings.isEmpty {
+            lines.append(paint("note: NAT rules not read (\(error)): pods' port ranges judged as if a rule keeps their ports", "33"))
+        }
+        if listsWarnings {
+            for warning in context.warnings { lines.append(paint("warning: \(warning)", "33")) }
+        }
+        return lines
+    }
+
+    /// `10.244.0.4 default/web-1  ip_local_port_range 1024-2047  blocked 1024-2047 (100%) for tcp, udp`.
+    static func portRangeLine(_ finding: PodPortRangeFinding) -> String {
+        let share = Int((finding.blockedShare * 100).rounded())
+        var line = "\(finding.pod.ip) \(finding.pod)  ip_local_port_range \(finding.range)"
+            + "  blocked \(finding.outside) (\(share)%)"
+        if let protocols = finding.keepingProtocols {
+            line += " for \(protocols.map(\.name).joined(separator: ", "))"
+        }
+        if finding.keptPortViolations > 0 { line += "  \(finding.keptPortViolations) violation(s) now" }
+        return line
+    }
+}
