@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 public import Policy
 
 /// What an audit's exit status and its sentences about scope rest on: pods

@@ -1,5 +1,5 @@
-public import Conntrack
-public import Policy
+import Conntrack
+import Policy
 public import Engines
 
 /// `outside_pod_networks` in `ctaudit.audit/v1` (docs/JSON.md): the source-NATed
