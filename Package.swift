@@ -143,6 +143,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "CLITests",
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports", "CtauditCLI",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports"],
             swiftSettings: strictSettings

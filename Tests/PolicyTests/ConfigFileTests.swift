@@ -75,20 +75,4 @@ struct ConfigFileTests {
             #expect(!error.description.contains("\n"))
         }
     }
-
-    @Test func loadReadsFilesAndReportsMissingOnes() throws {
-        let directory = try ReportsFixtures.temporaryDirectory("config")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("config.yaml").path
-        try Self.example.write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(try ConfigFile.load(path: path).profileName == "office-acl")
-        #expect(throws: ConfigError.self) { try ConfigFile.load(path: directory.appendingPathComponent("missing.yaml").path) }
-    }
-
-    @Test func shippedExampleConfigIsValid() throws {
-        let root = TestFixtures.repositoryRoot
-        let path = root.appendingPathComponent("deploy/config.yaml").path
-        let config = try ConfigFile.load(path: path)
-        #expect(config.profile(named: config.profileName ?? "hetzner-robot") != nil)
-    }
 }

@@ -196,10 +196,8 @@ public final class ConntrackEventSocket {
     public func wait(timeoutMilliseconds: Int32, other: Int32? = nil) throws(ConntrackError) -> Readiness {
         var descriptors = [pollfd(fd: descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
         if let other { descriptors.append(pollfd(fd: other, events: Int16(POLLIN), revents: 0)) }
-        let result = poll(&descriptors, nfds_t(descriptors.count), timeoutMilliseconds)
-        if result < 0 {
-            let errno = Errno(rawValue: Glibc.errno)
-            if errno == .interrupted { return Readiness() }
+        if case .failure(let errno) = SystemCall.poll(&descriptors, timeoutMilliseconds: timeoutMilliseconds,
+                                                          onInterrupt: .returnNothingReady) {
             throw .system(operation: "waiting for conntrack events", errno)
         }
         let ready = Int16(POLLIN) | Int16(POLLERR) | Int16(POLLHUP)
@@ -215,14 +213,7 @@ public final class ConntrackEventSocket {
     public func kernelDropCount() -> UInt64? {
         guard let netlinkTable, inode != 0 else { return nil }
         guard (try? netlinkTable.seek(offset: 0, from: .start)) == 0 else { return nil }
-        var text: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while text.count < 16 * 1024 * 1024 {
-            // FileDescriptor.read retries EINTR itself.
-            guard let count = try? chunk.withUnsafeMutableBytes({ try netlinkTable.read(into: $0) }) else { return nil }
-            if count == 0 { break }
-            text.append(contentsOf: chunk[0..<count])
-        }
+        guard let text = try? BoundedFile.read(netlinkTable, name: "/proc/net/netlink", limit: .kernelFile) else { return nil }
         return Self.dropCount(inNetlinkTable: String(decoding: text, as: UTF8.self), inode: inode)
     }
 

@@ -98,35 +98,24 @@ public struct ReplyProbeSocket: Sendable {
             default: return .failed("connect: \(String(cString: strerror(error)))")
             }
         case .udp:
-            let sent = payload.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
-            if sent < 0 { return .failed("send: \(String(cString: strerror(errno)))") }
+            if case .failure(let error) = SystemCall.retryingInterrupts({ payload.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) } }) {
+                return .failed("send: \(error.description)")
+            }
             guard wait(descriptor, events: Int16(POLLIN)) else { return .noReply }
             var buffer = [UInt8](repeating: 0, count: 2048)
-            let received = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if received >= 0 { return .replied("udp answer, \(received) bytes") }
-            if errno == ECONNREFUSED { return .replied("icmp port unreachable") }
-            return .failed("recv: \(String(cString: strerror(errno)))")
+            switch SystemCall.retryingInterrupts({ buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) } }) {
+            case .success(let received): return .replied("udp answer, \(received) bytes")
+            case .failure(.connectionRefused): return .replied("icmp port unreachable")
+            case .failure(let error): return .failed("recv: \(error.description)")
+            }
         }
     }
 
+    /// Waits for `events` for at most the probe's timeout (signals do not shorten or lengthen it).
     private func wait(_ descriptor: Int32, events: Int16) -> Bool {
-        var entry = pollfd(fd: descriptor, events: events, revents: 0)
-        var remaining = timeoutMilliseconds
-        while true {
-            let started = Self.milliseconds()
-            let ready = poll(&entry, 1, remaining)
-            if ready > 0 { return true }
-            if ready == 0 { return false }
-            guard errno == EINTR else { return false }
-            remaining -= Int32(clamping: Self.milliseconds() - started)
-            if remaining <= 0 { return false }
-        }
-    }
-
-    static func milliseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+        var entries = [pollfd(fd: descriptor, events: events, revents: 0)]
+        guard case .success(let ready) = SystemCall.poll(&entries, timeoutMilliseconds: timeoutMilliseconds) else { return false }
+        return ready > 0
     }
 
     /// A sockaddr for the target's family: the wildcard (the namespace's own

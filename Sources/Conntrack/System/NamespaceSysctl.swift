@@ -1,6 +1,3 @@
-import SystemPackage
-
-import Glibc
 
 /// Reads per-namespace kernel settings without starting a process.
 ///
@@ -29,33 +26,20 @@ public enum NamespaceSysctl {
         return text.split(separator: "\n").contains { $0 == table }
     }
 
-    /// The content of a small procfs file as seen from `namespace`.
-    public static func read(_ path: String, in namespace: NetworkNamespace?) throws -> String {
-        let open: () throws -> FileDescriptor = {
-            do {
-                return try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
-            } catch let errno as Errno {
-                switch errno {
-                case .permissionDenied, .notPermitted: throw ConntrackError.permissionDenied(operation: "reading \(path)")
-                default: throw ConntrackError.system(operation: "open \(path)", errno)
-                }
+    /// The content of a procfs file as seen from `namespace`, without its
+    /// trailing newlines.
+    public static func read(_ path: String, in namespace: NetworkNamespace?) throws(ConntrackError) -> String {
+        var text: String
+        do {
+            text = try BoundedFile.text(path, limit: .kernelFile, in: namespace)
+        } catch {
+            switch error.kind {
+            case .namespace(let reason): throw reason
+            case .permissionDenied: throw ConntrackError.permissionDenied(operation: "reading \(path)")
+            case .openFailed, .notFound, .isDirectory, .isDevice: throw ConntrackError.system(operation: "open \(path)", error.errno)
+            case .readFailed, .tooLarge: throw ConntrackError.system(operation: "read \(path)", error.errno)
             }
         }
-        let descriptor = try namespace.map { try $0.withEntered(open) } ?? open()
-        defer { try? descriptor.close() }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count: Int
-            do {
-                count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) }
-            } catch let errno as Errno {
-                throw ConntrackError.system(operation: "read \(path)", errno)
-            }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-        }
-        var text = String(decoding: bytes, as: UTF8.self)
         while text.last == "\n" { text.removeLast() }
         return text
     }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Conntrack
 
-
-import Glibc
 import Policy
 import NodeState
 import Engines
@@ -100,18 +98,11 @@ struct ProbeCommand: ParsableCommand {
 
     func run() throws {
         let (address, port) = try parsedTarget()
-        let netns = try namespace.resolve()
-        try netns?.withEntered {}
-        let payloadBytes: [UInt8] = transport == .udp
-            ? (port == 53 && payload == nil ? ProbePayload.dnsQuery(id: UInt16.random(in: 1...UInt16.max)) : Array((payload ?? "").utf8))
-            : []
-        let socket = ReplyProbeSocket(namespace: netns, target: address, targetPort: port, transport: transport.socketTransport,
-                                      payload: payloadBytes, timeoutMilliseconds: Int32(timeout * 1000))
-        let spacing = UInt64(1e9 / rate)
-        var search = ReplyPortSearch(range: range, maxProbes: maxProbes, prober: PacedProber(inner: socket, spacingNanoseconds: spacing),
-                                     seed: seed ?? UInt64.random(in: 0...UInt64.max))
-        search.clock = { Int(SystemClock.monotonicNanoseconds() / 1_000_000) }
-        let result = try search.run(target: target, proto: transport.rawValue, netns: netns?.name)
+        let probeRun = ReplyProbeRun(target: address, targetPort: port, transport: transport.socketTransport,
+                                     payload: payload.map { Array($0.utf8) }, timeoutMilliseconds: Int32(timeout * 1000),
+                                     rate: rate, range: range, maxProbes: maxProbes,
+                                     seed: seed ?? UInt64.random(in: 0...UInt64.max), namespace: try namespace.resolve())
+        let result = try probeRun.run(label: target)
         Console.out(format == .json ? ProbeWriters.json(result) : ProbeWriters.text(result, hints: .flags))
         if result.unreachable {
             EntryPoint.fail("target \(target) (\(transport.rawValue)) answered on no port in \(result.probes) probe(s): unreachable, not a firewall verdict", .environment)
@@ -123,27 +114,6 @@ struct ProbeCommand: ParsableCommand {
             try AtomicFileWriter.write(text, to: saveProfile)
         }
         if !result.blocked.ranges.isEmpty { throw ExitStatus.violations.exitCode }
-    }
-}
-
-/// Spaces probes at least `spacingNanoseconds` apart (start to start).
-struct PacedProber: ReplyProber {
-    var inner: ReplyProbeSocket
-    var spacingNanoseconds: UInt64
-    var lastStart: UInt64?
-
-    mutating func probe(localPort: UInt16) throws -> ReplyProbeOutcome {
-        if let lastStart {
-            let elapsed = SystemClock.monotonicNanoseconds() - lastStart
-            if elapsed < spacingNanoseconds {
-                var pause = timespec(tv_sec: Int((spacingNanoseconds - elapsed) / 1_000_000_000),
-                                     tv_nsec: Int((spacingNanoseconds - elapsed) % 1_000_000_000))
-                var remaining = timespec()
-                while nanosleep(&pause, &remaining) != 0 && errno == EINTR { pause = remaining }
-            }
-        }
-        lastStart = SystemClock.monotonicNanoseconds()
-        return try inner.probe(localPort: localPort)
     }
 }
 

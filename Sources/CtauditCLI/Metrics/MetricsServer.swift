@@ -104,11 +104,15 @@ final class MetricsServer: @unchecked Sendable {
 
     private func serve() {
         while true {
-            let client = accept(listener, nil, nil)
-            if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
-            if client < 0 {
-                // EINTR, ECONNABORTED, or out of descriptors for a moment.
-                if errno != EINTR && errno != ECONNABORTED { usleep(100_000) }
+            let client: Int32
+            switch SystemCall.retryingInterrupts({ accept(listener, nil, nil) }) {
+            case .success(let accepted):
+                client = accepted
+                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            case .failure(.connectionAbort): continue
+            case .failure:
+                // Out of descriptors or memory for a moment: back off instead of spinning.
+                SystemCall.sleep(nanoseconds: 100_000_000)
                 continue
             }
             var timeout = timeval(tv_sec: Self.clientTimeoutSeconds, tv_usec: 0)

@@ -41,7 +41,7 @@ struct ConfigOptions: ParsableArguments {
         return try ConfigFile.load(path: ConfigFile.defaultPath)
     }
 
-    /// The audit policy: flags override the profile, which overrides the file.
+    /// The audit policy: flags over the profile over the file (PolicyLayers).
     func policy(flags: PolicyOptions) throws -> AuditPolicy {
         try policyAndOrigin(flags: flags).policy
     }
@@ -49,43 +49,27 @@ struct ConfigOptions: ParsableArguments {
     /// The policy, and where its pod networks were given (`--pod-cidr` or
     /// the config file's path; nil when neither gave any).
     func policyAndOrigin(flags: PolicyOptions) throws -> (policy: AuditPolicy, podCIDRsFrom: String?) {
-        let file = try load()
-        if flags.allowFlag != nil && profile != nil {
-            throw ValidationError("--allow and --profile both set the allowed ports; use one")
+        let layers = PolicyLayers(file: try load(), profile: profile, allowed: flags.allowFlag, firewallFiles: flags.firewallFiles,
+                                  podNetworks: flags.podCIDRs, excludedDestinations: flags.excludedDestinations,
+                                  serviceNetworks: flags.serviceCIDRs)
+        do {
+            let files = try layers.firewallFilesInForce()
+            var firewall: FirewallPolicy?
+            // A firewall file that cannot be used is bad input: FirewallFileError, exit 2.
+            if !files.isEmpty { firewall = try FirewallFile.load(paths: files) }
+            return (try layers.resolve(firewall: firewall), layers.podNetworksOrigin(topLabel: "--pod-cidr"))
+        } catch let conflict as PolicyLayers.Conflict {
+            throw ValidationError(Self.words(conflict))
         }
-        if !flags.firewallFiles.isEmpty && profile != nil {
-            throw ValidationError("--firewall and --profile both say what the firewall admits; use one")
+    }
+
+    /// A conflict between layers, in this command line's flag names.
+    static func words(_ conflict: PolicyLayers.Conflict) -> String {
+        switch conflict {
+        case .allowedAndProfile: "--allow and --profile both set the allowed ports; use one"
+        case .firewallAndProfile: "--firewall and --profile both say what the firewall admits; use one"
+        case .allowedAndFirewall: "--firewall and --allow both say what the firewall admits; use one"
+        case let .unknownProfile(name, known): "unknown profile '\(name)' (known: \(known.joined(separator: ", ")))"
         }
-        var allowed = file?.allowed ?? file?.profileName.flatMap { file?.profile(named: $0)?.allowed } ?? .defaultAllowed
-        if let profile {
-            let known = file?.knownProfileNames ?? UpstreamProfile.builtIn.map(\.name)
-            guard let found = file?.profile(named: profile) ?? UpstreamProfile.builtIn(named: profile) else {
-                throw ValidationError("unknown profile '\(profile)' (known: \(known.joined(separator: ", ")))")
-            }
-            allowed = found.allowed
-        }
-        if let flag = flags.allowFlag { allowed = flag }
-        let podCIDRsFrom: String? = !flags.podCIDRs.isEmpty ? "--pod-cidr"
-            : (file?.podNetworks ?? []).isEmpty ? nil : (config ?? ConfigFile.defaultPath)
-        let podNetworks = flags.podCIDRs.isEmpty ? file?.podNetworks ?? [] : flags.podCIDRs
-        let excluded = flags.excludedDestinations.isEmpty ? file?.excludedDestinations ?? [] : flags.excludedDestinations
-        let services = flags.serviceCIDRs.isEmpty ? file?.serviceNetworks ?? [] : flags.serviceCIDRs
-        // --firewall, else the config's firewall unless --allow/--profile override it.
-        let firewallFiles = !flags.firewallFiles.isEmpty ? flags.firewallFiles
-            : (flags.allowFlag == nil && profile == nil ? file?.firewallFiles ?? [] : [])
-        if !firewallFiles.isEmpty {
-            let firewall: FirewallPolicy
-            do {
-                firewall = try FirewallFile.load(paths: firewallFiles)
-            } catch {
-                // A firewall file that cannot be used is bad input: exit 2, file and place.
-                throw ValidationError(error.description)
-            }
-            return (AuditPolicy(firewall: firewall, podNetworks: podNetworks, excludedDestinations: excluded,
-                                serviceNetworks: services), podCIDRsFrom)
-        }
-        let policy = AuditPolicy(allowed: allowed, podNetworks: podNetworks, excludedDestinations: excluded,
-                                 serviceNetworks: services)
-        return (policy, podCIDRsFrom)
     }
 }

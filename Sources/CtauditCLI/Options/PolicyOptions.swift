@@ -34,9 +34,6 @@ struct PolicyOptions: ParsableArguments {
         }
     }
 
-    /// --allow as given, else the default; ConfigOptions puts a config file's value in between.
-    var allow: PortRangeSet { allowFlag ?? .defaultAllowed }
-
     @Option(
         name: .customLong("pod-cidr"),
         help: ArgumentHelp(
@@ -59,9 +56,4 @@ struct PolicyOptions: ParsableArguments {
         transform: { try IPNetwork(parsingCIDR: $0) }
     )
     var serviceCIDRs: [IPNetwork] = []
-
-    var policy: AuditPolicy {
-        AuditPolicy(allowed: allow, podNetworks: podCIDRs, excludedDestinations: excludedDestinations,
-                    serviceNetworks: serviceCIDRs)
-    }
 }

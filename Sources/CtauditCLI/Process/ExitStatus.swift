@@ -1,12 +1,12 @@
 import ArgumentParser
 import Conntrack
-
 import Policy
 import NodeState
 import Engines
+import Reports
 
 /// ctaudit's documented exit codes.
-enum ExitStatus: Int32 {
+enum ExitStatus: Int32, CaseIterable {
     case clean = 0
     case violations = 1
     case usage = 2
@@ -15,19 +15,42 @@ enum ExitStatus: Int32 {
     var exitCode: ExitCode { ExitCode(rawValue) }
 
     /// Which code an error that reached the top means: the one place that
-    /// decides. Commands throw the libraries' errors as they are.
+    /// decides. Commands throw the libraries' errors as they are. Every error
+    /// type a library can let escape is named here (CLITests checks the
+    /// sources for one that is not); an unknown error is the environment's.
     static func of(_ error: any Error) -> ExitStatus {
         switch error {
-        case is PolicyError, is ValidationError: .usage
-        // Bad input: a config file, a report to merge, rules to check, a file that cannot be read.
-        case is ConfigError, is CheckInputError, is InputFileError: .usage
+        // The command line itself.
+        case is ValidationError: .usage
+        case is PolicyError: .usage
+        case is PolicyLayers.Conflict: .usage
+        // Bad input: a config file, rules to check, a firewall file, a report to merge, any named file.
+        case is ConfigError: .usage
+        case is CheckInputError: .usage
+        case is FirewallFileError: .usage
+        case is InputFileError: .usage
+        case is FileReadError: .usage
+        case is JSONDocument.ParseError: .usage
+        case is DataplaneConfig.ParseError: .usage
+        // The machine: tools, permissions, the kernel, the network, the disk.
         case is CheckEnvironmentError: .environment
-        case let error as ConntrackError:
-            switch error {
-            case .invalidNamespaceName: .usage
-            default: .environment
-            }
+        case is BPFError: .environment
+        case is DecodeError: .environment
+        case is WatchError: .environment
+        case is FileWriteError: .environment
+        case is MetricsServerError: .environment
+        case let error as ConntrackError: of(error)
         default: .environment
+        }
+    }
+
+    /// A namespace *name* that cannot be one is a usage mistake; everything
+    /// else the kernel or a namespace refuses is the environment's.
+    static func of(_ error: ConntrackError) -> ExitStatus {
+        switch error {
+        case .invalidNamespaceName: .usage
+        case .permissionDenied, .conntrackUnavailable, .namespaceEntryDenied, .namespaceNotFound, .notANetworkNamespace,
+             .namespaceRestoreFailed, .system, .receiveOverrun, .malformedDatagram: .environment
         }
     }
 }

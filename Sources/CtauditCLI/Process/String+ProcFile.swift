@@ -1,19 +1,12 @@
 import Conntrack
-import Glibc
 
 extension String {
-    /// Reads a small file from /proc (whose files report size 0).
+    /// Reads a file from /proc (whose files report size 0) through the one bounded reader.
     init(readingProcFile path: String) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw MetricsServerError(address: nil, operation: "cannot read \(path)", errno: errno) }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let read = SystemCall.retryingInterrupts { chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) } }
-            guard case .success(let count) = read, count > 0 else { break }
-            bytes += chunk[0..<count]
+        do {
+            self = try BoundedFile.text(path, limit: .kernelFile)
+        } catch {
+            throw MetricsServerError(address: nil, operation: "cannot read \(path)", errno: error.errno.rawValue)
         }
-        self = String(decoding: bytes, as: UTF8.self)
     }
 }

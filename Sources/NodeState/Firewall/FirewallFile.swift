@@ -6,7 +6,7 @@ public enum FirewallFile {
     public static func load(path: String) throws(FirewallFileError) -> FirewallPolicy {
         let bytes: [UInt8]
         do {
-            bytes = try InputFile.read(path, limit: 16 << 20)
+            bytes = try InputFile.read(path)
         } catch {
             throw FirewallFileError(path: path, message: error.reason)
         }

@@ -12,17 +12,30 @@ enum ChildProcess {
         var stderr: [UInt8]
     }
 
-    struct SpawnError: Error {
-        var errno: Int32
+    enum Failure: Error, CustomStringConvertible {
+        /// posix_spawn or pipe failed.
+        case spawn(errno: Int32)
+        /// The child wrote more than the limit: stopped, its output dropped
+        /// (the same limit policy as every file ctaudit reads).
+        case outputTooLarge(BoundedFile.Limit)
+
+        var description: String {
+            switch self {
+            case .spawn(let errno): String(cString: strerror(errno))
+            case .outputTooLarge(let limit): "its output is larger than \(limit)"
+            }
+        }
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws(SpawnError) -> Result {
+    static func run(
+        _ executable: String, _ arguments: [String], limit: BoundedFile.Limit = .namedInput
+    ) throws(Failure) -> Result {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0 else { throw SpawnError(errno: errno) }
+        guard pipe(&outPipe) == 0 else { throw Failure.spawn(errno: errno) }
         guard pipe(&errPipe) == 0 else {
             close(outPipe[0]); close(outPipe[1])
-            throw SpawnError(errno: errno)
+            throw Failure.spawn(errno: errno)
         }
         // The child gets them as 1 and 2 (dup2 clears the flag there); no
         // other child may inherit them, or EOF would never come.
@@ -41,20 +54,22 @@ enum ChildProcess {
         close(errPipe[1])
         guard spawned == 0 else {
             close(outPipe[0]); close(errPipe[0])
-            throw SpawnError(errno: spawned)
+            throw Failure.spawn(errno: spawned)
         }
         var result = Result(status: -1, stdout: [], stderr: [])
         // Read both pipes until both are closed, so neither can fill up and block the child.
         var fds = [pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
                    pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0)]
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while fds.contains(where: { $0.fd >= 0 }) {
+        var overflowed = false
+        while !overflowed && fds.contains(where: { $0.fd >= 0 }) {
             guard case .success = SystemCall.retryingInterrupts({ poll(&fds, nfds_t(fds.count), -1) }) else { break }
             for index in fds.indices where fds[index].fd >= 0 && fds[index].revents != 0 {
                 let fd = fds[index].fd
                 switch SystemCall.retryingInterrupts({ buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) {
                 case .success(let count) where count > 0:
                     if index == 0 { result.stdout += buffer[..<count] } else { result.stderr += buffer[..<count] }
+                    if result.stdout.count + result.stderr.count > limit.bytes { overflowed = true }
                 case .failure(.resourceTemporarilyUnavailable):
                     break
                 case .success, .failure:
@@ -64,10 +79,12 @@ enum ChildProcess {
             }
         }
         for entry in fds where entry.fd >= 0 { close(entry.fd) }
+        if overflowed { kill(pid, SIGKILL) }
         var status: Int32 = 0
         _ = SystemCall.retryingInterrupts { waitpid(pid, &status, 0) }
         // WIFEXITED / WEXITSTATUS, spelled out (they are macros in C).
         result.status = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        if overflowed { throw Failure.outputTooLarge(limit) }
         return result
     }
 }

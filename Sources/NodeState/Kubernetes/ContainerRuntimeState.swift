@@ -37,7 +37,8 @@ public struct ContainerRuntimeState: Sendable {
         guard Self.isContainerID(containerID) else { return nil }
         for template in Self.bundleConfigPaths {
             let nodePath = template.replacingID(with: containerID)
-            guard let text = root.read(nodePath) else { continue }
+            // A bundle of another layout is simply absent; unreadable ones are too.
+            guard let text = try? root.read(nodePath) else { continue }
             let file = root.path(nodePath)
             let document: JSONDocument
             do {

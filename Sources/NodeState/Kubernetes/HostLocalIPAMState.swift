@@ -23,7 +23,7 @@ public struct HostLocalIPAMState: Sendable {
             for name in root.list(networkDirectory) {
                 guard let address = IPAddress(name) else { continue }
                 let file = root.path("\(networkDirectory)/\(name)")
-                guard let text = NodeFiles.read(file, limit: 4096) else {
+                guard let text = NodeFiles.read(file, limit: .bytes(4096)) else {
                     warnings.append(KubernetesWarning(subject: file, message: "cannot be read; skipped"))
                     continue
                 }

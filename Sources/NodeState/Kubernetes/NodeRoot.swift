@@ -1,4 +1,4 @@
-import Conntrack
+public import Conntrack
 import Glibc
 import SystemPackage
 
@@ -30,8 +30,9 @@ public struct NodeRoot: Hashable, Sendable, CustomStringConvertible {
     public func path(_ nodePath: String) -> String { prefix + nodePath }
 
     /// A file's text; nil when it does not exist or cannot be read.
-    public func read(_ nodePath: String, limit: Int = 4 << 20) -> String? {
-        NodeFiles.read(path(nodePath), limit: limit)
+    /// A node file whole, or why it could not be read whole.
+    public func read(_ nodePath: String, limit: BoundedFile.Limit = .nodeFile) throws(FileReadError) -> String {
+        try BoundedFile.text(path(nodePath), limit: limit)
     }
 
     /// Names in a directory (no `.`/`..`), sorted; empty when it does not exist.
@@ -46,18 +47,10 @@ public struct NodeRoot: Hashable, Sendable, CustomStringConvertible {
 
 /// Small read-only file helpers over libc, for files of a node and /proc.
 package enum NodeFiles {
-    static func read(_ path: String, limit: Int = 4 << 20) -> String? {
-        guard case .success(let descriptor) = SystemCall.open(path, flags: O_RDONLY) else { return nil }
-        defer { try? descriptor.close() }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while bytes.count < limit {
-            // FileDescriptor.read retries when a signal interrupts it.
-            guard let count = try? chunk.withUnsafeMutableBytes({ try descriptor.read(into: $0) }) else { return nil }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+    /// A whole file through the one bounded reader; nil when it cannot be
+    /// read whole (missing, unreadable, or past `limit`: never a truncated text).
+    static func read(_ path: String, limit: BoundedFile.Limit = .kernelFile) -> String? {
+        try? BoundedFile.text(path, limit: limit)
     }
 
     package static func list(_ path: String) -> [String] {
@@ -71,10 +64,6 @@ package enum NodeFiles {
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
-    }
-
-    static func readLink(_ path: String) -> String? {
-        readLinkOrErrno(path).target
     }
 
     /// The target of a symbolic link, or the errno that says why not.

@@ -103,8 +103,11 @@ public struct PodNetworkDiscovery: Sendable {
         guard root.exists(nodePath) else { return }
         let file = root.path(nodePath)
         guard !NodeFiles.isDirectory(file) else { return }
-        guard let text = root.read(nodePath) else {
-            result.warnings.append(KubernetesWarning(subject: file, message: "cannot be read; skipped"))
+        let text: String
+        do {
+            text = try root.read(nodePath)
+        } catch {
+            result.warnings.append(KubernetesWarning(subject: file, message: "\(error.reason); skipped"))
             return
         }
         do {
@@ -130,7 +133,7 @@ public struct PodNetworkDiscovery: Sendable {
                     continue
                 }
             } else {
-                text = root.read(file)
+                text = try? root.read(file, limit: .kernelFile)
             }
             guard let text else { continue }
             for route in parse(text) where RouteTable.isPodDevice(route.device) {

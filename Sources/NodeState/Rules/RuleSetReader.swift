@@ -137,7 +137,10 @@ public struct RuleSetReader: Sendable {
         do {
             result = try ChildProcess.run(launch, args)
         } catch {
-            throw CheckEnvironmentError("\(describe): could not start \(launch): \(String(cString: strerror(error.errno)))")
+            switch error {
+            case .spawn: throw CheckEnvironmentError("\(describe): could not start \(launch): \(error)")
+            case .outputTooLarge: throw CheckEnvironmentError("\(describe): \(error)")
+            }
         }
         let data = result.stdout
         guard result.status == 0 else {

@@ -1,8 +1,5 @@
 import Conntrack
-import SystemPackage
 import Yams
-
-import Glibc
 
 /// ctaudit's YAML config (docs/CONFIG.md): the pod networks, destinations
 /// to ignore, and the upstream firewall, so cron jobs and DaemonSets need no
@@ -42,17 +39,6 @@ public struct ConfigFile: Hashable, Sendable {
 
     public init(path: String) {
         self.path = path
-    }
-
-    /// Reads and parses a file.
-    public static func load(path: String) throws(ConfigError) -> ConfigFile {
-        guard let bytes = readFile(path) else {
-            throw ConfigError(path: path, line: nil, message: "cannot read: \(String(cString: strerror(errno)))")
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigError(path: path, line: nil, message: "not UTF-8 text")
-        }
-        return try parse(text, path: path)
     }
 
     /// Parses YAML text; `path` only labels errors.
@@ -113,30 +99,6 @@ public struct ConfigFile: Hashable, Sendable {
 
     public var knownProfileNames: [String] {
         UpstreamProfile.builtIn.map(\.name) + profiles.map(\.name)
-    }
-
-    /// The whole file, or nil with errno set. Config files are small; 1 MiB is plenty.
-    private static func readFile(_ path: String) -> [UInt8]? {
-        let descriptor: FileDescriptor
-        switch SystemCall.open(path, flags: O_RDONLY) {
-        case .success(let opened): descriptor = opened
-        case .failure(let error): errno = error.rawValue; return nil
-        }
-        defer { try? descriptor.close() }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while bytes.count <= 1 << 20 {
-            // FileDescriptor.read retries when a signal interrupts it.
-            let count: Int
-            do { count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) } } catch {
-                errno = (error as? Errno)?.rawValue ?? EIO
-                return nil
-            }
-            if count == 0 { return bytes }
-            bytes += chunk[0..<count]
-        }
-        errno = EFBIG
-        return nil
     }
 
     private static func syntaxError(_ error: YamlError, path: String) -> ConfigError {
