@@ -24,8 +24,8 @@ struct ReportsDeployTests {
     func manifestsPassKubernetesSchemas() throws {
         let result = try ExternalTool.run("kubernetes-validate", ["--strict"] + Self.manifests)
         #expect(result.status == 0, "kubernetes-validate: \(result.stdout)\(result.stderr)")
-        // Namespace, ConfigMap and DaemonSet in each DaemonSet manifest, the CronJob.
-        #expect(result.stdout.components(separatedBy: "passed for resource").count - 1 == 7)
+        // Namespace and ConfigMap in each, then the DaemonSet or the CronJob.
+        #expect(result.stdout.components(separatedBy: "passed for resource").count - 1 == 9)
     }
 
     @Test(.enabled(if: ExternalTool.has("kubernetes-validate"), "kubernetes-validate missing: pip install kubernetes-validate (make deps does)"))
@@ -71,23 +71,20 @@ struct ReportsDeployTests {
 
     /// Kubernetes awareness: the host's processes, the capabilities the code
     /// needs (and no others), AppArmor out of the way of ptrace-mode reads.
-    @Test(arguments: ["daemonset.yaml", "daemonset-textfile.yaml"])
-    func daemonSetCanNamePods(_ manifest: String) throws {
-        let pod = try Self.daemonSetPod(Self.documents(manifest))
+    /// Only the textfile loop names pods; watch never does (see below).
+    @Test func textfileDaemonSetCanNamePods() throws {
+        let pod = try Self.daemonSetPod(Self.documents("daemonset-textfile.yaml"))
         #expect(pod["hostPID"]?.bool == true)
         let container = try #require(pod["containers"]?.array().first)
         let security = try #require(container["securityContext"])
-        #expect(security["capabilities"]?["add"]?.array().compactMap(\.string) == ["NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE"])
+        #expect(security["capabilities"]?["add"]?.array().compactMap(\.string) == ["NET_ADMIN", "NET_RAW", "DAC_OVERRIDE", "SYS_ADMIN", "SYS_PTRACE"])
         #expect(security["privileged"] == nil)
         #expect(security["readOnlyRootFilesystem"]?.bool == true)
+        #expect(security["runAsNonRoot"]?.bool == true)
         #expect(security["appArmorProfile"]?["type"]?.string == "Unconfined")
         let script = (container["args"]?.array().compactMap(\.string) ?? []).joined(separator: " ")
-        if manifest == "daemonset.yaml" {
-            #expect(script.contains("watch --config=/etc/ctaudit/config.yaml --root=/host"))
-        } else {
-            #expect(script.contains("ctaudit audit --config /etc/ctaudit/config.yaml --root /host"))
-            #expect(script.contains("ctaudit stats --config /etc/ctaudit/config.yaml --root /host"))
-        }
+        #expect(script.contains("ctaudit audit --config /etc/ctaudit/config.yaml --root /host"))
+        #expect(script.contains("ctaudit stats --config /etc/ctaudit/config.yaml --root /host"))
         #expect(!script.contains("--no-pods"))
         // Every host mount but the textfile directory is read-only.
         for mount in container["volumeMounts"]?.array() ?? [] where mount["mountPath"]?.string != "/textfile" {
@@ -96,6 +93,23 @@ struct ReportsDeployTests {
         // Namespaces made after the pod started must show up: HostToContainer.
         let netns = container["volumeMounts"]?.array().first { $0["mountPath"]?.string == "/run/netns" }
         #expect(netns?["mountPropagation"]?.string == "HostToContainer")
+    }
+
+    /// watch names no pods (NodeRootOptions): no hostPID, no ptrace, no
+    /// setns; conntrack netlink and reading the node's files is all it does.
+    @Test func watchDaemonSetHasOnlyWhatWatchNeeds() throws {
+        let pod = try Self.daemonSetPod(Self.documents("daemonset.yaml"))
+        #expect(pod["hostPID"] == nil)
+        let container = try #require(pod["containers"]?.array().first)
+        let security = try #require(container["securityContext"])
+        #expect(security["capabilities"]?["add"]?.array().compactMap(\.string) == ["NET_ADMIN", "DAC_READ_SEARCH"])
+        #expect(security["appArmorProfile"] == nil)
+        #expect(security["runAsUser"]?.int == 65532 && security["runAsNonRoot"]?.bool == true)
+        let args = (container["args"]?.array().compactMap(\.string) ?? []).joined(separator: " ")
+        #expect(args.contains("watch --config=/etc/ctaudit/config.yaml --root=/host"))
+        for mount in container["volumeMounts"]?.array() ?? [] {
+            #expect(mount["readOnly"]?.bool == true, "\(mount)")
+        }
     }
 
     /// The node paths ctaudit reads (docs/KUBERNETES.md) and where the
@@ -119,8 +133,8 @@ struct ReportsDeployTests {
     }
 
     /// The manifest with every optional block (k3s, MicroK8s, CRI-O, Calico) uncommented.
-    static func withEveryOptionalMount() throws -> String {
-        let text = try String(contentsOf: deploy.appendingPathComponent("daemonset.yaml"), encoding: .utf8)
+    static func withEveryOptionalMount(_ manifest: String = "daemonset.yaml") throws -> String {
+        let text = try String(contentsOf: deploy.appendingPathComponent(manifest), encoding: .utf8)
         let keys = ["- name: ", "mountPath: ", "readOnly: ", "recursiveReadOnly: ", "hostPath:", "path: ", "type: "]
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             guard let hash = line.firstIndex(of: "#"), line[..<hash].allSatisfy({ $0 == " " }),
@@ -131,18 +145,33 @@ struct ReportsDeployTests {
         }.joined(separator: "\n")
     }
 
-    @Test func daemonSetMountsWhatDiscoveryAndAttributionRead() throws {
+    /// Pod network discovery's files in both DaemonSets (and the CronJob);
+    /// attribution's only where pods are named (the textfile loop).
+    @Test(arguments: ["daemonset.yaml", "daemonset-textfile.yaml", "cronjob.yaml"])
+    func manifestsMountWhatDiscoveryAndAttributionRead(_ manifest: String) throws {
+        let names = manifest == "daemonset-textfile.yaml"
+        func pod(_ documents: [Node]) throws -> Node {
+            if manifest == "cronjob.yaml" {
+                let job = try #require(documents.first { $0["kind"]?.string == "CronJob" })
+                return try #require(job["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"])
+            }
+            return try Self.daemonSetPod(documents)
+        }
         // Active: the layout of containerd nodes.
-        let pod = try Self.daemonSetPod(Self.documents("daemonset.yaml"))
-        for path in ["/etc/cni/net.d", "/run/flannel/subnet.env", "/var/lib/cni/networks", "/proc/net/route",
-                     "/run/containerd/io.containerd.runtime.v2.task/k8s.io"] {
-            #expect(Self.mounts(pod, path), "\(path) is not mounted under /host")
+        let active = try pod(Self.documents(manifest))
+        for path in ["/etc/cni/net.d", "/run/flannel/subnet.env", "/proc/net/route", "/sys/fs/bpf"] {
+            #expect(Self.mounts(active, path), "\(path) is not mounted under /host")
+        }
+        for path in ["/var/lib/cni/networks", "/run/containerd/io.containerd.runtime.v2.task/k8s.io"] {
+            #expect(Self.mounts(active, path) == names, "\(path): mounted only where pods are named")
         }
         // With the distribution blocks uncommented: every path the code reads but
         // kube-flannel's net-conf.json (a ConfigMap inside flannel's pod, not a node file).
-        let everything = try Self.daemonSetPod(Yams.compose_all(yaml: Self.withEveryOptionalMount()).compactMap { $0 })
+        let everything = try pod(Yams.compose_all(yaml: Self.withEveryOptionalMount(manifest)).compactMap { $0 })
+        let attribution = [HostLocalIPAMState.directory] + ContainerRuntimeState.bundleConfigPaths.map { $0.components(separatedBy: "/ID/").first ?? $0 }
         for path in Self.nodePaths() where path != "/etc/kube-flannel/net-conf.json" {
-            #expect(Self.mounts(everything, path), "\(path) is not mounted under /host, even commented")
+            let wanted = names || !attribution.contains(path)
+            #expect(Self.mounts(everything, path) == wanted, "\(path) mounted: \(!wanted), even commented")
         }
     }
 
@@ -197,6 +226,19 @@ struct ReportsDeployTests {
         for metric in names {
             #expect(exported.contains("# TYPE \(metric) "), "\(metric) is in an alert but no writer exports it")
         }
+    }
+
+    /// What `check` and `audit` run to read the NAT rules, in the image.
+    @Test func runtimeStageCarriesIptablesAndNftables() throws {
+        let script = Self.deploy.deletingLastPathComponent().appendingPathComponent("scripts/image/rootfs.py").path
+        let result = try ExternalTool.run("python3", [script, "packages"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let packages = Set(result.stdout.split(separator: "\n").map(String.init))
+        #expect(packages.isSuperset(of: ["iptables", "nftables", "libnetfilter-conntrack3", "libmnl0", "libnfnetlink0", "libcap2-bin"]))
+        let text = try String(contentsOf: Self.deploy.appendingPathComponent("Containerfile"), encoding: .utf8)
+        #expect(text.contains("USER 65532:65532"))
+        #expect(text.contains("update-alternatives --set iptables /usr/sbin/iptables-wrapper"))
+        #expect(text.contains("setcap cap_net_admin,cap_net_raw,cap_sys_admin,cap_sys_ptrace,cap_bpf,cap_dac_read_search,cap_dac_override=p"))
     }
 
     @Test func containerfileCopiesPathsThatExist() throws {

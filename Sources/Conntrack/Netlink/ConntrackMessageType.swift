@@ -6,5 +6,4 @@ enum ConntrackMessageType {
     static let subsystem = UInt16(NFNL_SUBSYS_CTNETLINK)
     static let new = UInt16(IPCTNL_MSG_CT_NEW.rawValue)
     static let delete = UInt16(IPCTNL_MSG_CT_DELETE.rawValue)
-    static let getStats = UInt16(IPCTNL_MSG_CT_GET_STATS.rawValue)
 }

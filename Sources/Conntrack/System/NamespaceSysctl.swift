@@ -20,9 +20,23 @@ public enum NamespaceSysctl {
     /// Whether the legacy (x_tables) `table` exists in `namespace`, from
     /// /proc/net/ip_tables_names or ip6_tables_names. Asking legacy
     /// iptables-save for a table that does not exist would create it.
-    public static func legacyTableExists(_ table: String, ipv6: Bool, in namespace: NetworkNamespace?) -> Bool {
+    /// No file (the x_tables module is not loaded) is no table; a file that
+    /// cannot be read (it is mode 0440 root: a non-root reader needs
+    /// CAP_DAC_READ_SEARCH) throws, never "no table": rules that were not
+    /// read must not make a verdict look clean.
+    public static func legacyTableExists(_ table: String, ipv6: Bool, in namespace: NetworkNamespace?) throws(ConntrackError) -> Bool {
         let file = ipv6 ? "ip6_tables_names" : "ip_tables_names"
-        guard let text = try? read("/proc/thread-self/net/\(file)", in: namespace) else { return false }
+        let text: String
+        do {
+            text = try read("/proc/thread-self/net/\(file)", in: namespace)
+        } catch ConntrackError.permissionDenied {
+            throw .permissionDenied(operation: "reading /proc/net/\(file) (which legacy iptables tables exist; mode 0440: as non-root it needs CAP_DAC_READ_SEARCH)")
+        } catch let error as ConntrackError {
+            if case .system(_, let errno) = error, errno == .noSuchFileOrDirectory { return false }
+            throw error
+        } catch {
+            return false
+        }
         return text.split(separator: "\n").contains { $0 == table }
     }
 

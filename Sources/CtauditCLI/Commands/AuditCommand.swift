@@ -95,14 +95,10 @@ struct AuditCommand: ParsableCommand {
             let auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: all,
                                   bpffs: dataplane.directory(root: target.kubernetes.root),
                                   bpfBatchLookup: DataplaneOptions.batchLookup, retention: retention)
-            report = try auditor.run(namespace: resolved.namespace)
             // The report's sentences (remedies, hints) name our flags.
-            report.hints = .flags
-            // Pods named after the dump; their warnings printed with discovery's.
-            resolved.awareness.annotate(&report, context: resolved.kubernetes)
-            // The rules decide whether a pod's own port range matters, and
-            // whether there was anything to audit at all.
-            NodeNATRules.annotate(&report, namespace: resolved.namespace)
+            report = try AuditRun(auditor: auditor, namespace: resolved.namespace, kubernetes: resolved.awareness,
+                                  context: resolved.kubernetes, hints: .flags).run()
+            // Discovery's and attribution's warnings, printed together after the dump.
             KubernetesOptions.printWarnings(report.kubernetes.warnings)
             for warning in report.dataplanes.warnings { Console.error("ctaudit: warning: \(warning)\n") }
         } catch {

@@ -9,6 +9,10 @@ import Glibc
 
 public enum EntryPoint {
     public static func main() {
+        // A non-root ctaudit (the container image runs as uid 65532) holds
+        // its file capabilities in the permitted set only; make them usable
+        // before any thread exists (they are per thread). Root: nothing to do.
+        if geteuid() != 0 { ProcessCapabilities.adoptPermitted() }
         var command: any ParsableCommand
         do {
             command = try CTAudit.parseAsRoot()

@@ -70,9 +70,4 @@ extension AuditReport {
         }
         return text
     }
-
-    /// The port-range findings that matter for TCP/UDP (or may: rules unread).
-    public var blockingPortRangeFindings: [PodPortRangeFinding] {
-        kubernetes.portRangeFindings.filter(\.isBlocking)
-    }
 }

@@ -84,7 +84,7 @@ public struct RuleSetReader: Sendable {
         }
         for ipv6 in [false, true] {
             let prefix = ipv6 ? "ip6tables" : "iptables"
-            for (tool, backend) in tools(prefix: prefix, ipv6: ipv6) {
+            for (tool, backend) in try tools(prefix: prefix, ipv6: ipv6) {
                 let command = "\(tool.split(separator: "/").last!) -t nat"
                 let output = try run(tool, ["-t", "nat"], describe: command)
                 ranAny = true
@@ -103,7 +103,7 @@ public struct RuleSetReader: Sendable {
 
     /// The save tools to run for one family: the nf_tables one, and the legacy
     /// one only when its nat table exists (asking would create it).
-    private func tools(prefix: String, ipv6: Bool) -> [(String, String)] {
+    private func tools(prefix: String, ipv6: Bool) throws -> [(String, String)] {
         var out: [(String, String)] = []
         let plain = Self.which("\(prefix)-save")
         let plainBackend = plain.flatMap { try? run($0, ["--version"], describe: "\(prefix)-save --version") }
@@ -112,7 +112,7 @@ public struct RuleSetReader: Sendable {
         } else if let plain, plainBackend?.contains("nf_tables") == true {
             out.append((plain, "nf_tables"))
         }
-        if NamespaceSysctl.legacyTableExists("nat", ipv6: ipv6, in: namespace) {
+        if try NamespaceSysctl.legacyTableExists("nat", ipv6: ipv6, in: namespace) {
             if let legacy = Self.which("\(prefix)-legacy-save") {
                 out.append((legacy, "legacy"))
             } else if let plain, plainBackend?.contains("legacy") == true {
