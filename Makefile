@@ -22,10 +22,12 @@ BUILD_PACKAGES := pkg-config libmnl-dev libnetfilter-conntrack-dev
 # rule capture, benchmarks, HTML and metrics checks).
 APT_PACKAGES := $(BUILD_PACKAGES) \
 	iproute2 iptables nftables conntrack util-linux python3 gcc time jq \
-	chromium prometheus ipset curl \
+	chromium prometheus ipset curl containernetworking-plugins \
 	dpkg-dev binutils systemd lintian debootstrap libcap2-bin
 # chromium: the HTML report test renders the page headless; prometheus: promtool
-# checks the textfile metrics and deploy/ alert rules; curl: the watch --listen tests scrape /metrics.
+# checks the textfile metrics and deploy/ alert rules; curl: the watch --listen tests scrape /metrics;
+# containernetworking-plugins: the real CNI bridge/host-local/portmap plugins attach the lab's pods
+# (scripts/lab.sh --cni, CNILabTests) and make the cni-bridge-portmap rule fixture.
 # dpkg-dev, binutils: make deb (dpkg-shlibdeps, strip); systemd: systemd-analyze verify on the units;
 # lintian: the package's lint; debootstrap: the image's runtime stage as a root filesystem
 # (scripts/image/rootfs.py); libcap2-bin: setcap, as the image sets ctaudit's file capabilities.

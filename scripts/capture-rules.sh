@@ -13,7 +13,7 @@
 # pods on the kernel default 32768-60999) is written to expected.txt, with the
 # format that carries the rules (see the header written below).
 # The root namespace is never touched; the namespaces are deleted on exit.
-# Needs root, iproute2, iptables, nftables, ipset.
+# Needs root, iproute2, iptables, nftables, ipset, python3, containernetworking-plugins.
 set -euo pipefail
 
 OUT=${1:-$(cd "$(dirname "$0")/.." && pwd)/Tests/Fixtures/rules}
@@ -193,5 +193,32 @@ table ip nat {
 }
 EOF
 save nft-fully-random broken "" nft
+
+# --- the real CNI bridge plugin (containernetworking-plugins) with ipMasq, host-local IPAM and
+# portmap, driven through the CNI protocol (scripts/lab_cni.py) for two pods: one chain per pod
+# (CNI-<hash>, reached by -s POD/32) and portmap's hairpin masquerade (CNI-HOSTPORT-MASQ).
+fresh
+CNI_DIR=$(mktemp -d)
+cni_cleanup() { ip netns del "$NS-a" 2>/dev/null || true; ip netns del "$NS-b" 2>/dev/null || true; rm -rf -- "$CNI_DIR"; cleanup; }
+trap cni_cleanup EXIT
+cat > "$CNI_DIR/net.conflist" <<EOF
+{"cniVersion": "1.0.0", "name": "ctcap", "plugins": [
+  {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+   "ipam": {"type": "host-local", "dataDir": "$CNI_DIR/ipam",
+            "ranges": [[{"subnet": "10.88.0.0/24"}], [{"subnet": "fd00:10:88::/64"}]],
+            "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}]}},
+  {"type": "portmap", "capabilities": {"portMappings": true}, "snat": true}]}
+EOF
+for pod in a b; do
+    ip netns add "$NS-$pod"
+    ip netns exec "$NS-$pod" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+done
+in_ns sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+# Fixed container ids: the plugin names each pod's chain after a hash of network name and id.
+in_ns python3 "$(dirname "$0")/lab_cni.py" add --conflist "$CNI_DIR/net.conflist" --netns "/run/netns/$NS-a" \
+    --container-id ctcap-pod-a --port-mapping 30080:8080/tcp >/dev/null
+in_ns python3 "$(dirname "$0")/lab_cni.py" add --conflist "$CNI_DIR/net.conflist" --netns "/run/netns/$NS-b" \
+    --container-id ctcap-pod-b >/dev/null
+save cni-bridge-portmap at-risk ipv6
 
 echo "fixtures in $OUT" >&2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ctaudit lab: the SNAT/masquerade port-range incident, reproduced in network namespaces.
 #
-#   scripts/lab.sh up      [--name PREFIX]
+#   scripts/lab.sh up      [--name PREFIX] [--cni]
 #   scripts/lab.sh traffic [--name PREFIX] [--pairs N] [--timeout SECONDS] [--base-port P]
 #   scripts/lab.sh status  [--name PREFIX]
 #   scripts/lab.sh down    [--name PREFIX]
@@ -19,6 +19,12 @@
 #                                                  PREFIX-srv  eth0 203.0.113.10 2001:db8:2::10
 #                                                  (lab_peer.py server: tcp 8080, udp 5353)
 #
+# With --cni the pods are attached by the real CNI plugins (containernetworking-plugins: bridge
+# with ipMasq, host-local IPAM, portmap) through the CNI protocol (scripts/lab_cni.py) instead of
+# by hand: cni0 10.88.0.1 fd00:10:88::1 in the node, pods 10.88.0.2-4 fd00:10:88::2-4 (host-local,
+# state under the lab's state dir), one CNI-<hash> masquerade chain per pod, pod1 with hostPort
+# 30080 -> 8080. Gateway, server, pod3's port range and the traffic are the same.
+#
 # `traffic` prints one line per connection on stdout, nothing else:
 #   conn pod=pod2 proto=tcp family=ipv4 src=10.244.0.3 sport=40001 dst=203.0.113.10 dport=8080 result=ok
 # result is ok|timeout (error only if a socket call failed unexpectedly). See docs/LAB.md.
@@ -28,12 +34,16 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 PEER="$SCRIPT_DIR/lab_peer.py"
+CNI_RUNTIME="$SCRIPT_DIR/lab_cni.py"
+CNI_NET_V4=10.88.0.0/24 CNI_NET_V6=fd00:10:88::/64
+CNI_PATH=${CTLAB_CNI_PATH:-/usr/lib/cni}
 STATE_ROOT=${CTLAB_STATE_ROOT:-/run/ctaudit-lab}
 
 PREFIX=ctlab
 PAIRS=8
 TIMEOUT=3
 BASE_PORT=40000
+CNI=0
 CMD=
 
 ROLES=(pod1 pod2 pod3 node gw srv)
@@ -50,8 +60,9 @@ ALLOWED_LOW=32768   # gateway lets replies in only to dport >= this
 
 usage() {
     cat >&2 <<'EOF'
-usage: lab.sh up|traffic|status|down [--name PREFIX] [--pairs N] [--timeout SECONDS] [--base-port P]
+usage: lab.sh up|traffic|status|down [--name PREFIX] [--pairs N] [--timeout SECONDS] [--base-port P] [--cni]
   up       create namespaces PREFIX-{pod1,pod2,pod3,node,gw,srv}, rules, server
+           (--cni: pods attached by the real CNI bridge/host-local/portmap plugins)
   traffic  pod1 then pod2 (same source ports) then pod3 (unbound, low range) connect to the server;
            one "conn key=value ..." line per connection on stdout
   status   namespaces, server, gateway drop counters, conntrack -L -o extended (node ns)
@@ -86,6 +97,7 @@ parse_args() {
                     --timeout) TIMEOUT=$val ;;
                     --base-port) BASE_PORT=$val ;;
                 esac ;;
+            --cni) CNI=1 ;;
             -h|--help) usage; exit 0 ;;
             up|traffic|status|down)
                 [ -z "$CMD" ] || { usage; die "more than one command"; }
@@ -150,6 +162,7 @@ cmd_down() {
         fi
     fi
     kill_ns_procs
+    cni_del
     for r in "${ROLES[@]}"; do
         n=$(ns "$r")
         if ns_exists "$n"; then
@@ -159,6 +172,58 @@ cmd_down() {
     rm -rf -- "$sd"
     rmdir "$STATE_ROOT" 2>/dev/null || true
     return 0
+}
+
+# ------------------------------------------------------------------------------------------ cni
+
+# The network configuration list the pods are attached with (--cni).
+write_conflist() {
+    local dir=$1
+    cat >"$dir/net.conflist" <<EOF
+{"cniVersion": "1.0.0", "name": "ctlab", "plugins": [
+  {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+   "ipam": {"type": "host-local", "dataDir": "$dir/ipam",
+            "ranges": [[{"subnet": "$CNI_NET_V4"}], [{"subnet": "$CNI_NET_V6"}]],
+            "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}]}},
+  {"type": "portmap", "capabilities": {"portMappings": true}, "snat": true}]}
+EOF
+}
+
+# pod1 publishes hostPort 30080 (portmap); ADD and DEL are given the same runtimeConfig.
+cni_port_mappings() { [ "$1" -ne 1 ] || echo "--port-mapping 30080:8080/tcp"; }
+
+# ADD: the plugins run in the node namespace (the host side) and set up each pod's eth0.
+cni_add() {
+    local dir i mapping
+    dir="$(state_dir)/cni"
+    mkdir -p "$dir"
+    write_conflist "$dir"
+    for i in 1 2 3; do
+        mapping=($(cni_port_mappings "$i"))
+        nsx node "$PYTHON" "$CNI_RUNTIME" add --conflist "$dir/net.conflist" --netns "/run/netns/$(ns pod$i)" \
+            --container-id "$PREFIX-pod$i" --cni-path "$CNI_PATH" "${mapping[@]}" >"$dir/pod$i.json"
+    done
+    # The addresses host-local gave, for lab.env.
+    POD_V4=() POD_V6=()
+    for i in 1 2 3; do
+        POD_V4+=("$("$PYTHON" -c 'import json,sys; print([ip["address"].split("/")[0] for ip in json.load(open(sys.argv[1]))["ips"] if ":" not in ip["address"]][0])' "$dir/pod$i.json")")
+        POD_V6+=("$("$PYTHON" -c 'import json,sys; print([ip["address"].split("/")[0] for ip in json.load(open(sys.argv[1]))["ips"] if ":" in ip["address"]][0])' "$dir/pod$i.json")")
+    done
+}
+
+# DEL in reverse plugin order, each pod with its ADD result; best effort (down always succeeds).
+cni_del() {
+    local dir i python mapping
+    dir="$(state_dir)/cni"
+    [ -f "$dir/net.conflist" ] || return 0
+    python=${PYTHON:-$(command -v python3 || true)}
+    for i in 3 2 1; do
+        [ -f "$dir/pod$i.json" ] && ns_exists "$(ns node)" && ns_exists "$(ns pod$i)" || continue
+        mapping=($(cni_port_mappings "$i"))
+        nsx node "$python" "$CNI_RUNTIME" del --conflist "$dir/net.conflist" --netns "/run/netns/$(ns pod$i)" \
+            --container-id "$PREFIX-pod$i" --cni-path "$CNI_PATH" --result "$dir/pod$i.json" "${mapping[@]}" 2>/dev/null \
+            || log "warning: CNI DEL for pod$i failed"
+    done
 }
 
 # ------------------------------------------------------------------------------------------ up
@@ -176,6 +241,12 @@ up_cleanup() {
 
 cmd_up() {
     need_root_tools
+    if [ "$CNI" -eq 1 ]; then
+        local plugin
+        for plugin in bridge host-local portmap; do
+            [ -x "$CNI_PATH/$plugin" ] || die "missing CNI plugin $CNI_PATH/$plugin (install containernetworking-plugins, or set CTLAB_CNI_PATH)"
+        done
+    fi
     local r n i sd
     for r in "${ROLES[@]}"; do
         ns_exists "$(ns "$r")" && die "namespace $(ns "$r") already exists: run 'lab.sh down --name $PREFIX' first"
@@ -194,32 +265,38 @@ cmd_up() {
         nsx "$r" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
     done
 
-    # links (created directly inside the namespaces)
-    ip -n "$(ns node)" link add br0 type bridge
-    for i in 1 2 3; do
-        ip -n "$(ns pod$i)" link add eth0 type veth peer name "vpod$i" netns "$(ns node)"
-        ip -n "$(ns node)" link set "vpod$i" master br0
-    done
+    # links (created directly inside the namespaces); with --cni the plugins make the pods' side
+    if [ "$CNI" -eq 0 ]; then
+        ip -n "$(ns node)" link add br0 type bridge
+        for i in 1 2 3; do
+            ip -n "$(ns pod$i)" link add eth0 type veth peer name "vpod$i" netns "$(ns node)"
+            ip -n "$(ns node)" link set "vpod$i" master br0
+        done
+    fi
     ip -n "$(ns node)" link add ext0 type veth peer name int0 netns "$(ns gw)"
     ip -n "$(ns gw)" link add srv0 type veth peer name eth0 netns "$(ns srv)"
 
-    for i in 1 2 3; do
-        ip -n "$(ns pod$i)" link set eth0 up
-        ip -n "$(ns node)" link set "vpod$i" up
-    done
-    ip -n "$(ns node)" link set br0 up
+    if [ "$CNI" -eq 0 ]; then
+        for i in 1 2 3; do
+            ip -n "$(ns pod$i)" link set eth0 up
+            ip -n "$(ns node)" link set "vpod$i" up
+        done
+        ip -n "$(ns node)" link set br0 up
+    fi
     ip -n "$(ns node)" link set ext0 up
     ip -n "$(ns gw)" link set int0 up
     ip -n "$(ns gw)" link set srv0 up
     ip -n "$(ns srv)" link set eth0 up
 
     # addresses
-    for i in 1 2 3; do
-        ip -n "$(ns pod$i)" addr add "${POD_V4[i-1]}/24" dev eth0
-        ip -n "$(ns pod$i)" addr add "${POD_V6[i-1]}/64" dev eth0 nodad
-    done
-    ip -n "$(ns node)" addr add "$NODE_POD_V4/24" dev br0
-    ip -n "$(ns node)" addr add "$NODE_POD_V6/64" dev br0 nodad
+    if [ "$CNI" -eq 0 ]; then
+        for i in 1 2 3; do
+            ip -n "$(ns pod$i)" addr add "${POD_V4[i-1]}/24" dev eth0
+            ip -n "$(ns pod$i)" addr add "${POD_V6[i-1]}/64" dev eth0 nodad
+        done
+        ip -n "$(ns node)" addr add "$NODE_POD_V4/24" dev br0
+        ip -n "$(ns node)" addr add "$NODE_POD_V6/64" dev br0 nodad
+    fi
     ip -n "$(ns node)" addr add "$NODE_EXT_V4/24" dev ext0
     ip -n "$(ns node)" addr add "$NODE_EXT_V6/64" dev ext0 nodad
     ip -n "$(ns gw)" addr add "$GW_INT_V4/24" dev int0
@@ -230,10 +307,12 @@ cmd_up() {
     ip -n "$(ns srv)" addr add "$SRV_V6/64" dev eth0 nodad
 
     # routes (the gateway has none towards the pod network: only masqueraded traffic works)
-    for i in 1 2 3; do
-        ip -n "$(ns pod$i)" route add default via "$NODE_POD_V4"
-        ip -n "$(ns pod$i)" -6 route add default via "$NODE_POD_V6"
-    done
+    if [ "$CNI" -eq 0 ]; then
+        for i in 1 2 3; do
+            ip -n "$(ns pod$i)" route add default via "$NODE_POD_V4"
+            ip -n "$(ns pod$i)" -6 route add default via "$NODE_POD_V6"
+        done
+    fi
     ip -n "$(ns node)" route add default via "$GW_INT_V4"
     ip -n "$(ns node)" -6 route add default via "$GW_INT_V6"
     ip -n "$(ns srv)" route add default via "$GW_SRV_V4"
@@ -250,9 +329,14 @@ cmd_up() {
         nsx node sysctl -qw "$kv" 2>/dev/null || log "warning: cannot set $kv in $(ns node) (not per-netns here?)"
     done
 
-    # node: the incident's masquerade (no port range)
-    nsx node iptables -t nat -A POSTROUTING -s "$POD_NET_V4" ! -d "$POD_NET_V4" -j MASQUERADE
-    nsx node ip6tables -t nat -A POSTROUTING -s "$POD_NET_V6" ! -d "$POD_NET_V6" -j MASQUERADE
+    # node: the incident's masquerade (no port range); with --cni, the bridge plugin's per pod
+    if [ "$CNI" -eq 0 ]; then
+        nsx node iptables -t nat -A POSTROUTING -s "$POD_NET_V4" ! -d "$POD_NET_V4" -j MASQUERADE
+        nsx node ip6tables -t nat -A POSTROUTING -s "$POD_NET_V6" ! -d "$POD_NET_V6" -j MASQUERADE
+    else
+        cni_add
+        POD_NET_V4=$CNI_NET_V4 POD_NET_V6=$CNI_NET_V6
+    fi
 
     # gateway: the upstream firewall, drops replies (towards the node) to dport 0-32767
     local ipt p
@@ -284,6 +368,9 @@ NS_GW=$(ns gw)
 NS_SRV=$(ns srv)
 POD_V4="${POD_V4[*]}"
 POD_V6="${POD_V6[*]}"
+POD_NET_V4=$POD_NET_V4
+POD_NET_V6=$POD_NET_V6
+CNI=$CNI
 NODE_EXT_V4=$NODE_EXT_V4
 NODE_EXT_V6=$NODE_EXT_V6
 SRV_V4=$SRV_V4

@@ -165,6 +165,16 @@ struct KubernetesAwarenessTests {
         defer { _ = try? Shell.run("/sbin/ip", ["netns", "del", name]); _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", name]) }
         // A bridge named like the CNI's, with the node's pod subnet on it.
         try Shell.sh("ip -n \(name) link add cni0 type bridge && ip -n \(name) addr add 10.77.3.1/24 dev cni0 && ip -n \(name) link set cni0 up")
+        // Issue 22: what a real node's tables also hold beside the pod subnets: with
+        // forwarding on, the kernel adds a local route for the bridge's own IPv6
+        // address and an anycast route for its subnet (both /128), and a CNI may
+        // route single pods (/32). None of them is a pod network.
+        try Shell.sh("""
+            ip netns exec \(name) sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.accept_dad=0
+            ip -n \(name) addr add fd00:77:3::1/64 dev cni0 nodad
+            ip -n \(name) route add 10.77.9.5/32 dev cni0
+            ip -n \(name) -6 route add fd00:77:9::5/128 dev cni0
+            """)
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-k8s-empty-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: empty) }
@@ -175,7 +185,10 @@ struct KubernetesAwarenessTests {
         let offline = PodNetworkDiscovery(root: NodeRoot(empty.path)).discover()
         #expect(offline.networks.isEmpty)
         let live = PodNetworkDiscovery(root: NodeRoot(empty.path), routesNamespace: try NetworkNamespace.resolve(name)).discover()
-        #expect(live.networks == [try IPNetwork(parsing: "10.77.3.0/24")])
+        #expect(live.networks == [try IPNetwork(parsing: "10.77.3.0/24"), try IPNetwork(parsing: "fd00:77:3::/64")],
+                "\(live.found.map(\.network))")
+        let anycast = try Shell.sh("ip -n \(name) -6 route show table local").stdout
+        #expect(anycast.contains("anycast fd00:77:3::") && anycast.contains("local fd00:77:3::1"), "the kernel made both: \(anycast)")
         #expect(live.found.first?.detail == "dev cni0")
         #expect(live.found.first?.file == "/proc/net/route in netns \(name)")
     }

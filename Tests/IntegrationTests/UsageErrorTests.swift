@@ -8,6 +8,11 @@ struct UsageErrorTests {
         (["audit", "--allow", "70000"], Int32(2), "70000 is above 65535"),
         (["audit", "--allow", "5-1"], Int32(2), "reversed range"),
         (["audit", "--pod-cidr", "10.0.0.1/8"], Int32(2), "did you mean 10.0.0.0/8"),
+        // Issue 22: a bare address is not silently one host.
+        (["audit", "--pod-cidr", "10.42.0.0"], Int32(2), "invalid CIDR '10.42.0.0': no prefix length; write 10.42.0.0/16"),
+        (["check", "--pod-cidr", "10.42.0.0"], Int32(2), "write 10.42.0.0/16"),
+        (["audit", "--exclude-dst", "10.0.0.0"], Int32(2), "write 10.0.0.0/8"),
+        (["watch", "--service-cidr", "10.96.0.0"], Int32(2), "write 10.96.0.0/16"),
         (["audit", "--format", "xml"], Int32(2), "xml"),
         (["audit", "--netns", "ctaudit-no-such-namespace"], Int32(2), "no network namespace of that name"),
         (["audit", "--netns", "/proc/self/status"], Int32(3), "not a network namespace"),
@@ -33,6 +38,17 @@ struct UsageErrorTests {
         #expect(result.stderr.hasPrefix("ctaudit: "))
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+    }
+
+    /// Issue 22: every verdict word is explained in --help (and docs/AUDIT.md).
+    @Test("audit and merge --help name every verdict word")
+    func verdictWordsInHelp() throws {
+        let audit = try Shell.run(Shell.ctauditBinary, ["audit", "--help"]).stdout
+        for word in ["violations", "pods-blocked", "outside-violations", "clean-in-scope", "clean", "nothing-to-audit"] {
+            #expect(audit.contains("  \(word) "), "audit --help: \(word)")
+        }
+        let merge = try Shell.run(Shell.ctauditBinary, ["merge", "--help"]).stdout
+        #expect(merge.contains("outside-violations") && merge.contains("clean-in-scope"))
     }
 
     /// audit names pods, so it offers --no-pods; stats and watch never name

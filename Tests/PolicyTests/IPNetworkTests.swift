@@ -41,4 +41,29 @@ struct IPNetworkTests {
             #expect(error.description.contains(reason), "\(error)")
         }
     }
+
+    /// Issue 22: a network a person gives (--pod-cidr, --exclude-dst,
+    /// --service-cidr, the config file) needs its prefix length: a bare
+    /// `10.42.0.0` silently became one host (/32) and the audit judged no pod.
+    @Test("a CIDR without a prefix length is refused with the network it probably meant", arguments: [
+        ("10.42.0.0", "no prefix length; write 10.42.0.0/16 for the network"),
+        ("10.0.0.0", "write 10.0.0.0/8 for the network"),
+        ("10.42.0.5", "write 10.42.0.5/32 for this one address"),
+        ("fd00:10:244::", "write fd00:10:244::/48 for the network"),
+        ("fd00::5", "write fd00::5/128 for this one address"),
+        (" 10.42.0.0 ", "'10.42.0.0'"),
+    ])
+    func userCIDRsNeedAPrefix(text: String, hint: String) {
+        do {
+            _ = try IPNetwork(parsingCIDR: text)
+            Issue.record("accepted \(text)")
+        } catch {
+            #expect(error.description.contains(hint), "\(error)")
+        }
+    }
+
+    @Test("a CIDR with a prefix length parses as before", arguments: ["10.42.0.0/16", "10.42.0.5/32", "fd00::/64", "0.0.0.0/0"])
+    func userCIDRsWithAPrefix(text: String) throws {
+        #expect(try IPNetwork(parsingCIDR: text) == IPNetwork(parsing: text))
+    }
 }

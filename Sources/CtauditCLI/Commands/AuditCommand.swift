@@ -33,11 +33,27 @@ struct AuditCommand: ParsableCommand {
 
             Flows whose peer (the reply tuple's source) is a pod, a --service-cidr, the node itself or \
             loopback never cross the upstream firewall: counted as node_local, never violations. \
-            When the namespace has no source-NAT rule and no source-NATed flow the verdict is \
-            "nothing to audit" (exit 0), with where the NAT happens instead.
+            Source-NATed flows from outside the pod networks are not audited as pod flows but are \
+            counted, summarized by source network and judged as if they were: a wrong --pod-cidr \
+            never looks clean. Every --pod-cidr, --exclude-dst and --service-cidr needs its prefix \
+            length (10.42.0.0/16).
 
-            EXIT STATUS: 0 clean or nothing to audit (at most --max-violations violations), 1 violations found \
-            or a pod whose whole port range is blocked while NAT keeps it, 2 bad usage or input \
+            VERDICTS (docs/AUDIT.md)
+              violations          pod flows use a port outside --allow (exit 1)
+              pods-blocked        a pod's whole port range is blocked and a NAT
+                                  rule keeps it: each connection fails (exit 1)
+              outside-violations  no pod flow violates, but source-NATed flows
+                                  from outside the pod networks would (exit 1)
+              clean-in-scope      pod flows clean; flows from outside the pod
+                                  networks exist, none would violate (exit 0)
+              clean               every audited flow is allowed (exit 0)
+              nothing-to-audit    no pod flow to judge: no source NAT here, or
+                                  only flows from outside the pod networks,
+                                  none violating (exit 0)
+
+            EXIT STATUS: 0 clean, clean-in-scope or nothing to audit (or at most --max-violations \
+            violating flows), 1 violations, outside-violations, or a pod whose whole port range is \
+            blocked while NAT keeps it (whatever --max-violations), 2 bad usage or input \
             (including the config file, a --netns that does not exist), 3 environment \
             (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable).
             """

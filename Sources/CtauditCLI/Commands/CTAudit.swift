@@ -12,8 +12,9 @@ struct CTAudit: ParsableCommand {
             netlink (read-only) and reports every such flow.
 
             EXIT STATUS
-              0  nothing found
-              1  violations found
+              0  nothing found (clean, clean-in-scope, nothing-to-audit; check: safe)
+              1  violations found (violations, pods-blocked, outside-violations;
+                 check: at risk, broken)
               2  bad usage or input (bad range, CIDR, option)
               3  environment: no permission (needs CAP_NET_ADMIN), conntrack netlink or namespace unavailable
             """,

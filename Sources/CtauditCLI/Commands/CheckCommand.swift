@@ -26,6 +26,11 @@ struct CheckCommand: ParsableCommand {
             exported config (--cilium-config, --calico-config), and their port range is judged and \
             fixed the same way (docs/DATAPLANES.md).
 
+            With --pods, a rule is judged only by the namespaces whose addresses its source \
+            matches (and those of the jumps that lead to its chain): the CNI bridge plugin's \
+            CNI-<hash> chain per pod by that pod's range alone. The portmap plugin's hairpin \
+            masquerade (CNI-HOSTPORT-MASQ) never crosses the upstream firewall and is safe.
+
             VERDICTS
               safe     no translated port can fall outside --allow
               at risk  connections that clash (two pods, same port, same server) can
@@ -76,7 +81,7 @@ struct CheckCommand: ParsableCommand {
         transform: { try PortRange(parsing: $0) })
     var portRanges: [PortRange] = []
 
-    @Flag(name: .long, help: "Also read ip_local_port_range of every network namespace found (/run/netns and /proc/*/ns/net).")
+    @Flag(name: .long, help: "Also read ip_local_port_range and the addresses of every network namespace found (/run/netns and /proc/*/ns/net); each rule is judged by the namespaces whose traffic reaches it (its own and its jumps' source matches, e.g. the CNI bridge plugin's chain per pod).")
     var pods = false
 
     @Option(

@@ -19,10 +19,12 @@ struct MergeCommand: ParsableCommand {
 
             Each node keeps the verdict its audit gave (older reports without one: unknown); a node \
             whose report could not read a BPF NAT map is incomplete, and the fleet's verdict is its worst \
-            node's: violations, pods-blocked, unknown, incomplete, nothing-to-audit, clean.
+            node's: violations, pods-blocked, outside-violations, unknown, incomplete, nothing-to-audit, \
+            clean-in-scope, clean (docs/AUDIT.md and docs/REPORTS.md say what each means).
 
-            EXIT STATUS: 0 no violations in any report, 1 violations found (or pods blocked on a node, \
-            as for audit), 2 a file is missing or not an audit report (the file is named).
+            EXIT STATUS: 0 no violating flow in any report (or at most --max-violations), 1 violations \
+            or outside-violations found, or pods blocked on a node (whatever --max-violations, as for \
+            audit), 2 a file is missing or not an audit report (the file is named).
             """
     )
 
@@ -57,7 +59,6 @@ struct MergeCommand: ParsableCommand {
         case .json: MergedReportWriter.json(merged, top: listed)
         }
         try reportOutput.emit(output)
-        try reportOutput.check(violations: merged.totalViolations)
-        if merged.nodes.contains(where: { $0.verdict == .podsBlocked }) { throw ExitStatus.violations.exitCode }
+        try reportOutput.check(merged)
     }
 }

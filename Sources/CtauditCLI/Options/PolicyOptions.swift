@@ -37,23 +37,23 @@ struct PolicyOptions: ParsableArguments {
     @Option(
         name: .customLong("pod-cidr"),
         help: ArgumentHelp(
-            "Pod network (IPv4 or IPv6, repeatable). Flows from these are audited. Without it, the pod networks are found on the node (CNI config, flannel, Calico, routes; docs/KUBERNETES.md), and if none are, every source-NATed flow is.",
+            "Pod network with its prefix length (IPv4 or IPv6, e.g. 10.42.0.0/16; repeatable). Flows from these are audited. Without it, the pod networks are found on the node (CNI config, flannel, Calico, routes; docs/KUBERNETES.md), and if none are, every source-NATed flow is.",
             valueName: "cidr"),
-        transform: { try IPNetwork(parsing: $0) }
+        transform: { try IPNetwork(parsingCIDR: $0) }
     )
     var podCIDRs: [IPNetwork] = []
 
     @Option(
         name: .customLong("exclude-dst"),
         help: ArgumentHelp("Destination network never audited (repeatable).", valueName: "cidr"),
-        transform: { try IPNetwork(parsing: $0) }
+        transform: { try IPNetwork(parsingCIDR: $0) }
     )
     var excludedDestinations: [IPNetwork] = []
 
     @Option(
         name: .customLong("service-cidr"),
         help: ArgumentHelp("Service (cluster IP) network, repeatable: a flow whose peer is there never leaves the node (node_local, never a violation).", valueName: "cidr"),
-        transform: { try IPNetwork(parsing: $0) }
+        transform: { try IPNetwork(parsingCIDR: $0) }
     )
     var serviceCIDRs: [IPNetwork] = []
 }

@@ -19,7 +19,7 @@ struct ReportOutputOptions: ParsableArguments {
 
     @Option(
         name: .customLong("max-violations"),
-        help: ArgumentHelp("Exit 1 only when there are more than N violations.", valueName: "n")
+        help: ArgumentHelp("Exit 1 only when more than N flows violate (pod violations, and flows from outside the pod networks that would). Forgives flows only: a pod whose whole port range is blocked still exits 1.", valueName: "n")
     )
     var maxViolations: Int = 0
 
@@ -49,15 +49,15 @@ struct ReportOutputOptions: ParsableArguments {
         }
     }
 
-    /// Exit 1 above the threshold, else success.
-    func check(violations: Int) throws {
-        if violations > maxViolations { throw ExitStatus.violations.exitCode }
+    /// Exit 1 for violating flows above the threshold, or for a pod whose
+    /// own port range fails every connection through a rule that keeps it
+    /// (whatever the threshold: `AuditReport.fails`).
+    func check(_ report: AuditReport) throws {
+        if report.fails(toleratingViolations: maxViolations) { throw ExitStatus.violations.exitCode }
     }
 
-    /// Exit 1 for violations above the threshold, or for a pod whose own
-    /// port range fails every connection through a rule that keeps it.
-    func check(_ report: AuditReport) throws {
-        try check(violations: report.summary.violations)
-        if report.verdict == .podsBlocked { throw ExitStatus.violations.exitCode }
+    /// The same for a merged fleet report.
+    func check(_ merged: MergedReport) throws {
+        if merged.fails(toleratingViolations: maxViolations) { throw ExitStatus.violations.exitCode }
     }
 }

@@ -47,6 +47,9 @@ public struct AuditAccumulator: Sendable {
             break
         case .outOfScope:
             summary.outOfScope += 1
+            if let wouldBe = policy.classifyOutsidePodNetworks(flow) {
+                summary.outsidePodNetworks.add(flow, as: wouldBe, ageSeconds: age(of: flow))
+            }
         case .nodeLocal:
             summary.nodeLocal += 1
             if keepsNodeLocal { nodeLocalFlows.append(Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane)) }

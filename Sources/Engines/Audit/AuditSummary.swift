@@ -19,6 +19,10 @@ public struct AuditSummary: Hashable, Sendable {
     public var violationsKeptPort = 0
     /// Source-NATed flows outside the policy's scope (not from a pod network, or excluded destination).
     public var outOfScope = 0
+    /// Of those, the flows from outside the pod networks whose replies cross
+    /// the upstream firewall: counted, summarized by source network, and
+    /// judged as if they were pod flows (never hidden behind "clean").
+    public var outsidePodNetworks = OutsidePodFlows()
     /// Source-NATed pod flows whose peer is on this node (a pod, a service
     /// network, the node's own address, loopback): never violations.
     public var nodeLocal = 0

@@ -7,19 +7,31 @@ public enum AuditVerdict: String, Hashable, Sendable, CaseIterable {
     /// blocked entirely and a NAT rule its traffic reaches keeps pods' ports:
     /// its next connection through that rule fails.
     case podsBlocked = "pods-blocked"
+    /// No pod flow violates, but source-NATed flows from outside the pod
+    /// networks would (`OutsidePodFlows`): their replies are dropped all the
+    /// same, and a wrong or missing pod network puts real pods there.
+    case outsideViolations = "outside-violations"
+    /// Every audited pod flow uses an allowed port, and none of the
+    /// source-NATed flows from outside the pod networks would violate either;
+    /// not plain `clean`, because those flows were not audited as pod flows.
+    case cleanInScope = "clean-in-scope"
     /// Source NAT happens here and every audited flow uses an allowed port.
     case clean
-    /// No source-NAT rule and no source-NATed flow in the audited namespace:
-    /// there was nothing to judge (NAT happens somewhere else).
+    /// No pod flow could be judged: no source-NAT rule and no source-NATed
+    /// flow in the audited namespace (NAT happens somewhere else), or every
+    /// source-NATed flow came from outside the pod networks (none violating).
     case nothingToAudit = "nothing-to-audit"
 
     /// Exit status 1 for these.
-    public var isFailure: Bool { self == .violations || self == .podsBlocked }
+    public var isFailure: Bool { self == .violations || self == .podsBlocked || self == .outsideViolations }
 
     static func of(_ report: AuditReport) -> AuditVerdict {
+        let outside = report.summary.outsidePodNetworks
         if report.summary.violations > 0 { return .violations }
-        if report.kubernetes.portRangeFindings.contains(where: \.failsEveryConnection) { return .podsBlocked }
-        if report.sawNoSourceNAT { return .nothingToAudit }
+        if !report.blockedPods.isEmpty { return .podsBlocked }
+        if outside.wouldViolate > 0 { return .outsideViolations }
+        if report.sawNoSourceNAT || (outside.flows > 0 && !report.auditedAnyPodFlow) { return .nothingToAudit }
+        if outside.flows > 0 { return .cleanInScope }
         return .clean
     }
 }
@@ -32,6 +44,10 @@ extension AuditReport {
         let natedFlows = summary.snat + summary.nodeLocal + summary.outOfScope + summary.withoutPorts
         return natedFlows == 0 && (natRulesSeen ?? 0) == 0
     }
+
+    /// Some source-NATed pod flow was classified (with or without ports,
+    /// node-local or not): the pod networks matched something.
+    public var auditedAnyPodFlow: Bool { summary.snat + summary.nodeLocal > 0 }
 }
 
 extension AuditReport {
@@ -40,6 +56,11 @@ extension AuditReport {
     /// audit the node's own namespace is the caller's to word (`hints`).
     public var nothingToAuditExplanation: String {
         let place = netns.map { "netns \($0)" } ?? "this network namespace"
+        let outside = summary.outsidePodNetworks
+        if outside.flows > 0 {
+            return "no pod flow was audited: the \(outside.flows) source-NATed flow(s) here come from outside the pod networks"
+                + " (\(outsideSourcesSummary(limit: 3))), and none would violate; if they are pods, \(outsidePodNetworksAdvice)"
+        }
         var text = "no source-NAT rule and no source-NATed flow in \(place), so no pod flow could be judged"
         if let natRulesError { text += " (its NAT rules could not be read: \(natRulesError))" }
         if netns != nil {

@@ -52,8 +52,9 @@ public struct NodeNATRules: Sendable {
         var found = Set<IPProtocol>()
         for finding in findings {
             let rule = finding.rule
-            guard rule.family == .inet || rule.family == RuleFamily(address.family) else { continue }
-            guard Self.matches(rule.source, address) else { continue }
+            // Its own and its jumps' source matches (the bridge plugin's chain
+            // per pod); the portmap plugin's hairpin masquerade is never egress.
+            guard rule.admitsSource(address), !rule.isHostPortHairpin else { continue }
             if let destination = rule.destination, !destination.hasPrefix("!"),
                let network = try? IPNetwork(parsing: destination),
                (policy.podNetworks + policy.serviceNetworks).contains(where: { $0.prefixLength <= network.prefixLength && $0.contains(network.address) }) {
@@ -64,19 +65,6 @@ public struct NodeNATRules: Sendable {
             for proto in Self.portProtocols where finding.effectiveProtocols.contains(proto) { found.insert(proto) }
         }
         return Self.portProtocols.filter(found.contains)
-    }
-
-    /// Whether a rule's source match (`10.244.0.0/16`, `! 10.244.0.0/16`, none) lets `address` in.
-    static func matches(_ source: String?, _ address: IPAddress) -> Bool {
-        guard var text = source?.trimmingSpaces, !text.isEmpty else { return true }
-        var negated = false
-        if text.hasPrefix("!") {
-            negated = true
-            text = String(text.dropFirst()).trimmingSpaces
-        }
-        guard let network = try? IPNetwork(parsing: text) else { return true }
-        guard network.address.family == address.family else { return negated }
-        return network.contains(address) != negated
     }
 
     /// Reads the rules when the report needs them (a pod's port range to

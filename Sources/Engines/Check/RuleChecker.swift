@@ -52,7 +52,16 @@ public struct RuleChecker: Sendable {
                 rule: rule, effectiveProtocols: effective, inScope: inScope, predictions: [], verdict: .safe,
                 reason: noTCPOrUDPReason(rule, effective), remedies: [])
         }
-        let predictions = sources.map { RemapPrediction(ports: rule.ports, source: $0, allowed: allowed, offsetSpace: offsetSpace) }
+        if rule.isHostPortHairpin {
+            return RuleFinding(
+                rule: rule, effectiveProtocols: effective, inScope: inScope, predictions: [], verdict: .safe,
+                reason: Self.hostPortHairpinReason, remedies: [])
+        }
+        // Only the pods whose traffic can reach the rule (its own and its
+        // jumps' source matches: the bridge plugin's chain per pod).
+        let reaching = sources.compactMap { $0.reaching(rule) }
+        let judged = reaching.isEmpty ? [PortSource.assumedPods] : reaching
+        let predictions = judged.map { RemapPrediction(ports: rule.ports, source: $0, allowed: allowed, offsetSpace: offsetSpace) }
         let verdict = predictions.map(\.verdict).max() ?? .safe
         let worst = predictions.max { ($0.verdict, $0.shareOutsideWithoutClash) < ($1.verdict, $1.shareOutsideWithoutClash) }!
         var remedies: [Remedy] = []
@@ -68,10 +77,16 @@ public struct RuleChecker: Sendable {
         if let widen = Remedy.widenFirewall(allowed: allowed, outside: worst.possiblePortsOutside), verdict != .safe {
             remedies.append(widen)
         }
+        let unmatched = reaching.isEmpty
+            ? "; no namespace read has an address its source match (\(rule.source ?? "its chain's jumps")) admits: judged by the kernel default 32768-60999"
+            : ""
         return RuleFinding(
             rule: rule, effectiveProtocols: effective, inScope: inScope, predictions: predictions,
-            verdict: verdict, reason: reason(rule, worst) + controllerNote(rule), remedies: remedies)
+            verdict: verdict, reason: reason(rule, worst) + controllerNote(rule) + unmatched, remedies: remedies)
     }
+
+    /// Why the portmap plugin's masquerade of marked packets is never egress.
+    static let hostPortHairpinReason = "the CNI portmap plugin's hairpin masquerade: it translates only packets its hostPort DNAT marked (from the pod network or localhost to a hostPort), which go to a pod on this node and never cross the upstream firewall"
 
     private func reason(_ rule: NATRule, _ prediction: RemapPrediction) -> String {
         let ports = prediction.source.range

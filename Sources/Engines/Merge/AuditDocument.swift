@@ -14,7 +14,13 @@ struct AuditDocument: Sendable {
         var violationsUnreplied: Int
         /// Absent in reports older than `summary.node_local`.
         var nodeLocal: Int?
+        /// Absent in reports older than these counts (issue 22).
+        var outsidePodNetworks: Int?
+        var outsidePodNetworksWouldViolate: Int?
+        var podsBlocked: Int?
     }
+    /// One source network of `outside_pod_networks.sources`.
+    struct OutsideSource: Sendable { var network: String; var flows: Int; var wouldViolate: Int }
     /// What the report's `dataplanes` object says (absent in older reports).
     struct Dataplanes: Sendable {
         struct Counts: Hashable, Sendable { var flows = 0; var snat = 0; var remapped = 0; var violations = 0 }
@@ -49,6 +55,8 @@ struct AuditDocument: Sendable {
     var summary: Summary
     var violations: [Flow]
     var dataplanes: Dataplanes?
+    /// `outside_pod_networks.sources` (absent in older reports).
+    var outsideSources: [OutsideSource]?
     /// `dump.interrupted`: the kernel flagged the dump (NLM_F_DUMP_INTR), entries may be missing.
     var dumpInterrupted: Bool?
 
@@ -85,7 +93,14 @@ struct AuditDocument: Sendable {
         self.summary = Summary(
             flows: try summary["flows"].int(), snat: try summary["snat"].int(), remapped: try summary["remapped"].int(),
             violations: try summary["violations"].int(), violationsUnreplied: try summary["violations_unreplied"].int(),
-            nodeLocal: try summary.optional("node_local")?.int())
+            nodeLocal: try summary.optional("node_local")?.int(),
+            outsidePodNetworks: try summary.optional("outside_pod_networks")?.int(),
+            outsidePodNetworksWouldViolate: try summary.optional("outside_pod_networks_would_violate")?.int(),
+            podsBlocked: try summary.optional("pods_blocked")?.int())
+        outsideSources = try root.optional("outside_pod_networks")?.optional("sources")?.array { source throws(Field.Failure) in
+            OutsideSource(network: try source["network"].string(), flows: try source["flows"].int(),
+                          wouldViolate: try source["would_violate"].int())
+        }
         dumpInterrupted = try root.optional("dump")?.optional("interrupted")?.bool()
         dataplanes = try root.optional("dataplanes").map { dataplanes throws(Field.Failure) in
             let counts = dataplanes.optional("counts")

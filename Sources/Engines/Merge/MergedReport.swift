@@ -31,6 +31,26 @@ public struct MergedReport: Hashable, Sendable {
         /// The kernel flagged the node's dump as interrupted: entries may be
         /// missing. Nil when the report does not say.
         public var dumpInterrupted: Bool?
+        /// Source-NATed flows from outside the node's pod networks; nil when
+        /// the report is older than the count.
+        public var outside: OutsideFlows?
+        /// Pods blocked entirely (whole port range outside the allowed ports,
+        /// kept by a NAT rule); nil when the report is older than the count.
+        public var podsBlocked: Int?
+    }
+
+    /// A node's `outside_pod_networks`: how many, from where, how many would violate.
+    public struct OutsideFlows: Hashable, Sendable {
+        public struct Source: Hashable, Sendable {
+            public var network: String
+            public var flows: Int
+            public var wouldViolate: Int
+        }
+
+        public var flows: Int
+        public var wouldViolate: Int
+        /// Most flows first, as the node's report listed them.
+        public var sources: [Source]
     }
 
     /// One dataplane's share of a node's (or, summed, the fleet's) counts.
@@ -89,6 +109,19 @@ public struct MergedReport: Hashable, Sendable {
     public var affectedNodes: Int { nodes.filter { $0.violations > 0 }.count }
     /// Over the reports that count them (older ones do not).
     public var totalNodeLocal: Int { nodes.reduce(0) { $0 + ($1.nodeLocal ?? 0) } }
+    /// Over the reports that count them (older ones do not).
+    public var totalOutside: Int { nodes.reduce(0) { $0 + ($1.outside?.flows ?? 0) } }
+    public var totalOutsideWouldViolate: Int { nodes.reduce(0) { $0 + ($1.outside?.wouldViolate ?? 0) } }
+
+    /// Whether merge fails (exit 1) when up to `tolerated` violating flows
+    /// are forgiven (`--max-violations`), as `audit` decides for one node:
+    /// flows are forgiven (pod violations and flows from outside the pod
+    /// networks that would violate); a node with pods blocked is not.
+    public func fails(toleratingViolations tolerated: Int) -> Bool {
+        if nodes.contains(where: { $0.verdict == .podsBlocked || ($0.podsBlocked ?? 0) > 0 }) { return true }
+        return totalViolations + totalOutsideWouldViolate > tolerated
+    }
+
     /// The worst node's verdict: never cleaner than any node.
     public var verdict: MergedVerdict { MergedVerdict.worst(nodes.map(\.verdict)) }
 

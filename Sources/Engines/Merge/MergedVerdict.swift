@@ -5,29 +5,34 @@
 /// flagged as interrupted, is `incomplete`; one whose report has no verdict
 /// (an older ctaudit) is `unknown`.
 ///
-/// Cases are listed worst first. After the two that fail a connection now,
+/// Cases are listed worst first. After the three that fail a connection now,
 /// the ones where something was not judged: a report that does not say
 /// (it may hide pods blocked), a node seen only in part (its unread map may
-/// hold violations), a node where nothing could be judged at all.
+/// hold violations), a node where nothing could be judged at all, a node
+/// clean in what it audited but with source-NATed flows outside its pod networks.
 public enum MergedVerdict: String, Hashable, Sendable, CaseIterable {
     case violations
     case podsBlocked = "pods-blocked"
+    case outsideViolations = "outside-violations"
     case unknown
     case incomplete
     case nothingToAudit = "nothing-to-audit"
+    case cleanInScope = "clean-in-scope"
     case clean
 
     /// Exit status 1 for these, as for `audit`.
-    public var isFailure: Bool { self == .violations || self == .podsBlocked }
+    public var isFailure: Bool { self == .violations || self == .podsBlocked || self == .outsideViolations }
 
     /// One node's: `reported` is its report's `verdict` (nil when absent).
-    static func of(reported: String?, violations: Int, incomplete: Bool) -> MergedVerdict {
+    static func of(reported: String?, violations: Int, outsideWouldViolate: Int = 0, incomplete: Bool) -> MergedVerdict {
         if violations > 0 { return .violations }
         switch reported.flatMap(AuditVerdict.init(rawValue:)) {
         case .violations?: return .violations
         case .podsBlocked?: return .podsBlocked
-        case nil: return .unknown
+        case .outsideViolations?: return .outsideViolations
+        case nil: return outsideWouldViolate > 0 ? .outsideViolations : .unknown
         case .nothingToAudit?: return incomplete ? .incomplete : .nothingToAudit
+        case .cleanInScope?: return incomplete ? .incomplete : .cleanInScope
         case .clean?: return incomplete ? .incomplete : .clean
         }
     }

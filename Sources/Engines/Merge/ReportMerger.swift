@@ -59,6 +59,7 @@ public enum ReportMerger {
                 remapped: document.summary.remapped, violations: document.summary.violations,
                 unreplied: document.summary.violationsUnreplied,
                 verdict: .of(reported: document.verdict, violations: document.summary.violations,
+                             outsideWouldViolate: document.summary.outsidePodNetworksWouldViolate ?? 0,
                              incomplete: (document.dataplanes?.isIncomplete ?? false) || document.dumpInterrupted == true),
                 reportedVerdict: document.verdict, nodeLocal: document.summary.nodeLocal,
                 dataplanes: document.dataplanes?.read.map { plane in
@@ -66,7 +67,15 @@ public enum ReportMerger {
                                                  remapped: plane.counts.remapped, violations: plane.counts.violations)
                 },
                 unreadMaps: document.dataplanes?.unreadMaps ?? [], warnings: document.dataplanes?.warnings ?? [],
-                dumpInterrupted: document.dumpInterrupted))
+                dumpInterrupted: document.dumpInterrupted,
+                outside: document.summary.outsidePodNetworks.map { flows in
+                    MergedReport.OutsideFlows(
+                        flows: flows, wouldViolate: document.summary.outsidePodNetworksWouldViolate ?? 0,
+                        sources: (document.outsideSources ?? []).map {
+                            MergedReport.OutsideFlows.Source(network: $0.network, flows: $0.flows, wouldViolate: $0.wouldViolate)
+                        })
+                },
+                podsBlocked: document.summary.podsBlocked))
             for flow in document.violations {
                 let destinationKey = "\(flow.original.dst)\u{0}\(flow.original.dport ?? -1)\u{0}\(flow.proto)"
                 var destination = destinations[destinationKey] ?? MergedReport.Destination(

@@ -51,10 +51,13 @@ public enum NamespaceEnumerator {
         return [UInt64(info.st_dev), UInt64(info.st_ino)]
     }
 
-    /// Reads every namespace's `ip_local_port_range` and groups namespaces by range.
-    /// Namespaces that vanish or cannot be entered are counted in `skipped`.
+    /// Reads every namespace's `ip_local_port_range` and addresses, and
+    /// groups namespaces by range. The addresses tell which NAT rules a
+    /// namespace's traffic can reach (`PortSource.reaching`). Namespaces that
+    /// vanish or cannot be entered are counted in `skipped`.
     public static func portSources(_ namespaces: [Found]) -> (sources: [PortSource], skipped: Int) {
         var byRange: [PortRange: [String]] = [:]
+        var addresses: [PortRange: [String: Set<IPAddress>]] = [:]
         var order: [PortRange] = []
         var skipped = 0
         for entry in namespaces {
@@ -64,9 +67,11 @@ public enum NamespaceEnumerator {
                 continue
             }
             if byRange[range] == nil { order.append(range) }
-            byRange[range, default: []].append(entry.isNode ? "node \(entry.namespace.name)" : entry.namespace.name)
+            let user = entry.isNode ? "node \(entry.namespace.name)" : entry.namespace.name
+            byRange[range, default: []].append(user)
+            addresses[range, default: [:]][user] = NamespaceAddresses.read(entry.namespace)
         }
-        let sources = order.map { PortSource(range: $0, origin: .namespace, users: byRange[$0]!) }
+        let sources = order.map { PortSource(range: $0, origin: .namespace, users: byRange[$0]!, addresses: addresses[$0]) }
         return (sources, skipped)
     }
 }

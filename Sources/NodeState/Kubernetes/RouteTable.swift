@@ -3,7 +3,8 @@ import Policy
 
 /// The kernel's routing tables as /proc prints them, and which routes point
 /// at pod interfaces — the last way to find pod networks when no CNI,
-/// flannel or Calico file says.
+/// flannel or Calico file says. Only routes to networks count: host routes
+/// (/32, /128), local and anycast routes name one address, not a pod network.
 enum RouteTable {
     struct Route: Hashable {
         var network: IPNetwork
@@ -30,10 +31,11 @@ enum RouteTable {
             guard fields.count >= 8, let destination = UInt32(fields[1], radix: 16),
                   let mask = UInt32(fields[7], radix: 16), let flags = UInt32(fields[3], radix: 16)
             else { continue }
-            // RTF_UP (0x1); RTF_REJECT (0x200) marks unreachable/blackhole routes.
-            guard flags & 0x1 != 0, flags & 0x200 == 0 else { continue }
+            // RTF_UP (0x1); RTF_REJECT (0x200) marks unreachable/blackhole routes;
+            // RTF_HOST (0x4) a route to one address (Calico's per-pod /32s).
+            guard flags & 0x1 != 0, flags & 0x200 == 0, flags & 0x4 == 0 else { continue }
             let prefix = mask.nonzeroBitCount
-            guard prefix > 0 else { continue }
+            guard prefix > 0, prefix < 32 else { continue }
             let network = IPNetwork(unchecked: IPAddress(ipv4: destination.byteSwapped), prefixLength: prefix)
             routes.append(Route(network: network, device: String(fields[0])))
         }
@@ -50,7 +52,10 @@ enum RouteTable {
                   let high = UInt64(fields[0].prefix(16), radix: 16), let low = UInt64(fields[0].suffix(16), radix: 16),
                   let flags = UInt32(fields[8], radix: 16)
             else { continue }
-            guard flags & 0x1 != 0, flags & 0x200 == 0, prefix > 0 else { continue }
+            // RTF_LOCAL (0x80000000) and RTF_ANYCAST (0x100000) are the kernel's
+            // routes for the bridge's own address and its subnet-router anycast
+            // (fd00::1/128, fd00::/128 beside the /64); any /128 is one host.
+            guard flags & 0x1 != 0, flags & 0x200 == 0, flags & 0x8010_0000 == 0, prefix > 0, prefix < 128 else { continue }
             let address = IPAddress(ipv6High: high, low: low)
             // Link-local and multicast routes exist on every interface.
             guard high >> 54 != 0x3fa, high >> 56 != 0xff else { continue }

@@ -1,4 +1,6 @@
+public import Conntrack
 public import Policy
+
 /// A range of original source ports that flows through the NAT rules start
 /// with: a namespace's `net.ipv4.ip_local_port_range`, or one declared.
 public struct PortSource: Hashable, Sendable, CustomStringConvertible {
@@ -15,11 +17,28 @@ public struct PortSource: Hashable, Sendable, CustomStringConvertible {
     public var origin: Origin
     /// Who uses it: namespace names, "--port-range", "pods (assumed)".
     public var users: [String]
+    /// The addresses each user's traffic leaves with (a namespace's own), by
+    /// user; nil when not known (a declared or assumed range): then the range
+    /// is judged against every rule.
+    public var addresses: [String: Set<IPAddress>]?
 
-    public init(range: PortRange, origin: Origin, users: [String]) {
+    public init(range: PortRange, origin: Origin, users: [String], addresses: [String: Set<IPAddress>]? = nil) {
         self.range = range
         self.origin = origin
         self.users = users
+        self.addresses = addresses
+    }
+
+    /// The users whose traffic can reach `rule` (`NATRule.admitsSource`),
+    /// nil when none can. A source without addresses reaches every rule.
+    public func reaching(_ rule: NATRule) -> PortSource? {
+        guard let addresses else { return self }
+        let reaching = users.filter { user in addresses[user]?.contains(where: rule.admitsSource) ?? true }
+        guard !reaching.isEmpty else { return nil }
+        var copy = self
+        copy.users = reaching
+        copy.addresses = addresses.filter { reaching.contains($0.key) }
+        return copy
     }
 
     /// The kernel's default for a namespace that has not set its own: 32768-60999.

@@ -173,7 +173,7 @@ struct NodeReader {
         for item in sequence {
             let text = try scalar(item, key: key)
             do {
-                networks.append(try IPNetwork(parsing: text))
+                networks.append(try IPNetwork(parsingCIDR: text))
             } catch {
                 throw fail(item, "'\(key)': \(error)")
             }

@@ -28,6 +28,37 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
         self = network
     }
 
+    /// Parses a network a person gave (`--pod-cidr`, `--exclude-dst`,
+    /// `--service-cidr`, the config file): `ADDRESS/PREFIX` only. A bare
+    /// address used to become one host, so `--pod-cidr 10.42.0.0` audited no
+    /// pod at all; it is refused, naming the network it probably meant.
+    /// Rule readers keep `init(parsing:)`: nft prints one host without a prefix.
+    public init(parsingCIDR text: String) throws(PolicyError) {
+        let trimmed = text.trimmingSpaces
+        guard !trimmed.contains("/"), let address = IPAddress(trimmed) else {
+            self = try IPNetwork(parsing: trimmed)
+            return
+        }
+        throw .invalidNetwork(trimmed, reason: Self.missingPrefixHint(address))
+    }
+
+    /// `write 10.42.0.0/16 for the network`: the shortest prefix that keeps
+    /// every non-zero byte (IPv4) or 16-bit group (IPv6); an address with no
+    /// trailing zeros is more likely one host.
+    static func missingPrefixHint(_ address: IPAddress) -> String {
+        let bits = address.family.bitCount
+        let step = address.family == .ipv4 ? 8 : 16
+        var prefix = bits
+        while prefix > 0, IPNetwork(unchecked: address, prefixLength: prefix - step).address == address {
+            prefix -= step
+        }
+        if prefix == bits {
+            let typical = IPNetwork(unchecked: address, prefixLength: address.family == .ipv4 ? 16 : 64)
+            return "no prefix length; write \(address)/\(bits) for this one address, or the network it is in (e.g. \(typical))"
+        }
+        return "no prefix length; write \(IPNetwork(unchecked: address, prefixLength: prefix)) for the network (a bare address would be one host, \(address)/\(bits))"
+    }
+
     /// A network from an address, masking off host bits.
     public init(unchecked address: IPAddress, prefixLength: Int) {
         let (highMask, lowMask) = IPNetwork.masks(family: address.family, prefixLength: prefixLength)

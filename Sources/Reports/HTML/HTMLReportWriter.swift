@@ -72,6 +72,8 @@ public struct HTMLReportWriter: Sendable {
         case .nothingToAudit:
             out += "<p id=\"verdict\" class=\"verdict none\" data-verdict=\"\(verdict.rawValue)\">Nothing to audit: "
                 + HTML.escape(report.nothingToAuditExplanation) + ".</p>\n"
+        case .outsideViolations, .cleanInScope:
+            out += outsideVerdict(report)
         case .clean where !report.dataplanes.warnings.isEmpty:
             out += "<p id=\"verdict\" class=\"verdict warn\" data-verdict=\"\(verdict.rawValue)\">No violations in what was read, but "
                 + "BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited.</p>\n"
@@ -91,6 +93,7 @@ public struct HTMLReportWriter: Sendable {
                 + (report.listsNodeLocal ? ", listed below." : " (\(hint(.nodeLocalFlows, report)) lists them).") + "</p>\n"
         }
         out += notes(report) + dataplaneSection(report) + "</section>\n"
+        out += outsidePodNetworksSection(report)
 
         out += "<section id=\"ports\"><h2>Translated source ports</h2>\n"
         out += "<p class=\"legend\"><span class=\"swatch band\"></span>allowed by the upstream firewall "
@@ -165,7 +168,7 @@ public struct HTMLReportWriter: Sendable {
         return histogram
     }
 
-    private func evidenceRow(_ violation: Violation) -> [String] {
+    func evidenceRow(_ violation: Violation) -> [String] {
         let flow = violation.flow
         return [
             flow.proto.name,

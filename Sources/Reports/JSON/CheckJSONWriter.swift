@@ -46,6 +46,18 @@ public enum CheckJSONWriter {
         JSONReportWriter.encode(source.range, into: &json)
         json.member("origin", source.origin.rawValue)
         json.member("users", source.users)
+        // Each namespace's addresses: which rules its traffic reaches (null: declared or assumed).
+        json.key("addresses")
+        if let addresses = source.addresses {
+            json.beginObject()
+            for user in source.users {
+                json.key(user)
+                json.array((addresses[user] ?? []).sorted()) { $0.address($1) }
+            }
+            json.endObject()
+        } else {
+            json.null()
+        }
         json.endObject()
     }
 

@@ -49,6 +49,9 @@ public enum JSONReportWriter {
             json.member("out_of_scope", summary.outOfScope)
             json.member("without_ports", summary.withoutPorts)
             json.member("node_local", summary.nodeLocal)
+            json.member("outside_pod_networks", summary.outsidePodNetworks.flows)
+            json.member("outside_pod_networks_would_violate", summary.outsidePodNetworks.wouldViolate)
+            json.member("pods_blocked", report.blockedPods.count)
         }
         json.object("dump") { json in
             json.member("flows_read", summary.flowsRead)
@@ -68,6 +71,8 @@ public enum JSONReportWriter {
         json.array("remedies", report.remedies) { encode($1, into: &$0, withApplies: true) }
         // Listed with --all (empty otherwise); summary.node_local counts them always.
         json.array("node_local", report.nodeLocalFlows) { encode($1, into: &$0) }
+        json.key("outside_pod_networks")
+        encode(summary.outsidePodNetworks, into: &json)
         json.object("nat_rules") { json in
             json.member("seen", report.natRulesSeen)
             json.member("error", report.natRulesError)

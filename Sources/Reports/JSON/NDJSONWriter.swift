@@ -1,13 +1,18 @@
 public import Engines
 /// Writes an audit as newline-delimited JSON: one violation per line, for
 /// log shippers (Fluent Bit, Vector, Promtail) that index each line as an
-/// event. A clean audit writes nothing.
+/// event. A clean audit writes nothing. When source-NATed flows came from
+/// outside the pod networks, one more line (`outsideSchema`) says how many,
+/// from where, and how many would violate: those flows are not pod
+/// violations, but a wrong pod network must not look like a clean node.
 ///
 /// Each line carries the context a log pipeline would otherwise lose (host,
 /// namespace, time, allowed ranges, schema) followed by exactly the fields of
 /// a `violations[]` entry in `ctaudit.audit/v1`.
 public enum NDJSONWriter {
     public static let schema = "ctaudit.violation/v1"
+    /// The line about flows from outside the pod networks.
+    public static let outsideSchema = "ctaudit.outside-pod-networks/v1"
 
     public static func render(_ report: AuditReport) -> String {
         var text = ""
@@ -20,7 +25,25 @@ public enum NDJSONWriter {
         precondition(report.violations.isComplete, "NDJSON lists every violation: audit with retention .all")
         JSONWriter.stream(.compact, to: sink) { json in
             for violation in report.violations { encodeLine(violation, in: report, into: &json) }
+            if report.summary.outsidePodNetworks.flows > 0 { encodeOutsideLine(report, into: &json) }
         }
+    }
+
+    /// `{"schema": "ctaudit.outside-pod-networks/v1", host, netns, generated_at,
+    /// allowed, verdict, pod_cidrs, outside_pod_networks: {...}}`.
+    public static func encodeOutsideLine(_ report: AuditReport, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("schema", outsideSchema)
+        json.member("host", report.host)
+        json.member("netns", report.netns)
+        json.member("generated_at", report.generatedAt)
+        json.member("allowed", report.policy.allowed.description)
+        json.member("verdict", report.verdict.rawValue)
+        json.array("pod_cidrs", report.policy.podNetworks) { $0.string($1.description) }
+        json.key("outside_pod_networks")
+        JSONReportWriter.encode(report.summary.outsidePodNetworks, into: &json)
+        json.endObject()
+        json.newline()
     }
 
     public static func encodeLine(_ violation: Violation, in report: AuditReport, into json: inout JSONWriter) {

@@ -45,8 +45,9 @@ public enum PrometheusWriter {
         out.gauge("ctaudit_remapped_flows", "Source-NATed pod flows whose source port NAT changed.", Double(summary.remapped))
         out.gauge("ctaudit_out_of_scope_flows", "Source-NATed flows not from a pod network or to an excluded destination.", Double(summary.outOfScope))
         out.gauge("ctaudit_node_local_flows", "Source-NATed pod flows whose peer is on this node (pod, service network, node address, loopback): never violations.", Double(summary.nodeLocal))
-        out.gauge("ctaudit_audit_verdict", "1 for the audit's verdict: violations, pods-blocked, clean, or nothing-to-audit (no source-NAT rule or flow in the namespace).",
+        out.gauge("ctaudit_audit_verdict", "1 for the audit's verdict: violations, pods-blocked, outside-violations (flows from outside the pod networks would violate), clean-in-scope (pod flows clean, flows from outside the pod networks exist), clean, or nothing-to-audit (no pod flow to judge).",
                   AuditVerdict.allCases.map { (["verdict": $0.rawValue], $0 == report.verdict ? 1 : 0) })
+        out.outsidePodNetworks(report.summary.outsidePodNetworks)
         out.gauge("ctaudit_portless_flows", "Source-NATed pod flows of protocols without ports (ICMP, GRE): never violations.", Double(summary.withoutPorts))
 
         var violations: [ViolationKey: (all: Int, unreplied: Int, kept: Int)] = [:]

@@ -11,7 +11,8 @@ public enum MergedReportWriter {
         lines.append("ctaudit merge: \(merged.nodes.count) node report(s), \(merged.affectedNodes) with violations")
         lines.append("verdict: \(merged.verdict.rawValue)")
         lines.append("flows \(merged.totalFlows)   snat \(merged.totalSNAT)   remapped \(merged.totalRemapped)   "
-            + "node-local \(merged.totalNodeLocal)   violations \(merged.totalViolations) (\(merged.totalUnreplied) unreplied)")
+            + "node-local \(merged.totalNodeLocal)   violations \(merged.totalViolations) (\(merged.totalUnreplied) unreplied)"
+            + (merged.totalOutside > 0 ? "   outside pod networks \(merged.totalOutside) (\(merged.totalOutsideWouldViolate) would violate)" : ""))
         let planes = merged.dataplaneTotals
         if planes.contains(where: { $0.dataplane != Dataplane.conntrack.rawValue }) {
             lines.append("dataplanes: " + planes.map { plane in
@@ -79,6 +80,10 @@ public enum MergedReportWriter {
             switch verdict {
             case .violations, .clean:
                 return nil
+            case .outsideViolations:
+                return "violations outside the pod networks on \(nodes): no pod flow violates, but source-NATed flows from outside the node's pod networks would (below): if they are pods, the node's pod networks are wrong or missing"
+            case .cleanInScope:
+                return "clean in scope on \(nodes): every audited pod flow is clean, but source-NATed flows from outside the node's pod networks were not audited as pod flows (below; none would violate)"
             case .podsBlocked:
                 return "pods blocked on \(nodes): no violation in the table now, but pods there have every port of their own port range outside the allowed ports and a NAT rule keeps them: each of their connections through it fails (see the node's report for the fix)"
             case .unknown:
@@ -86,8 +91,22 @@ public enum MergedReportWriter {
             case .incomplete:
                 return "incomplete on \(nodes): no violations in what was read, but part of the node was not (see the warnings: a BPF NAT map not read, or an interrupted dump): what was missed is not audited"
             case .nothingToAudit:
-                return "nothing to audit on \(nodes): no source-NAT rule and no source-NATed flow in the audited namespace, so no pod flow there was judged; audit where that node's NAT happens (usually its host namespace)"
+                return "nothing to audit on \(nodes): no pod flow there was judged (no source-NAT rule and no source-NATed flow in the audited namespace, or only flows from outside its pod networks, below); audit where that node's NAT happens (usually its host namespace), with its pod networks"
             }
+        } + outsideLines(merged)
+    }
+
+    /// One line per node with source-NATed flows from outside its pod
+    /// networks: how many, how many would violate, the largest networks.
+    static func outsideLines(_ merged: MergedReport) -> [String] {
+        merged.nodes.compactMap { node -> String? in
+            guard let outside = node.outside, outside.flows > 0 else { return nil }
+            let sources = outside.sources.prefix(3).map { source in
+                "\(source.network): \(source.flows) flow(s), " + (source.wouldViolate > 0 ? "\(source.wouldViolate) would violate" : "none would violate")
+            } + (outside.sources.count > 3 ? ["\(outside.sources.count - 3) more network(s)"] : [])
+            return "outside the pod networks on \(node.name): \(outside.flows) source-NATed flow(s), "
+                + (outside.wouldViolate > 0 ? "\(outside.wouldViolate) would violate" : "none would violate")
+                + (sources.isEmpty ? "" : " (\(sources.joined(separator: "; ")))")
         }
     }
 
@@ -125,6 +144,8 @@ public enum MergedReportWriter {
             json.member("violations", merged.totalViolations)
             json.member("violations_unreplied", merged.totalUnreplied)
             json.member("node_local", merged.totalNodeLocal)
+            json.member("outside_pod_networks", merged.totalOutside)
+            json.member("outside_pod_networks_would_violate", merged.totalOutsideWouldViolate)
         }
         json.object("dataplanes") { json in
             for plane in merged.dataplaneTotals {
@@ -155,6 +176,23 @@ public enum MergedReportWriter {
         json.member("node_local", node.nodeLocal)
         json.key("dump_interrupted")
         if let interrupted = node.dumpInterrupted { json.bool(interrupted) } else { json.null() }
+        json.member("pods_blocked", node.podsBlocked)
+        json.key("outside_pod_networks")
+        if let outside = node.outside {
+            json.beginObject()
+            json.member("flows", outside.flows)
+            json.member("would_violate", outside.wouldViolate)
+            json.array("sources", outside.sources) { json, source in
+                json.beginObject()
+                json.member("network", source.network)
+                json.member("flows", source.flows)
+                json.member("would_violate", source.wouldViolate)
+                json.endObject()
+            }
+            json.endObject()
+        } else {
+            json.null()
+        }
         json.key("dataplanes")
         if let planes = node.dataplanes {
             json.beginObject()

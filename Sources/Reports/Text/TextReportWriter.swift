@@ -52,6 +52,10 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         if summary.nodeLocal > 0 {
             counts += "   node-local \(summary.nodeLocal) (peer on this node: never violations" + (report.listsNodeLocal ? ")" : "; \(hints(.nodeLocalFlows)) lists them)")
         }
+        let outside = summary.outsidePodNetworks
+        if outside.flows > 0 {
+            counts += "   outside pod networks \(outside.flows) (\(outside.wouldViolate > 0 ? "\(outside.wouldViolate) would violate" : "none would violate"))"
+        }
         lines.append(counts)
         if report.dump.interrupted {
             lines.append(yellow("note: the kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again"))
@@ -64,6 +68,7 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         }
         lines.append(contentsOf: kubernetesNotes(report))
         lines.append(contentsOf: dataplaneNotes(report))
+        lines.append(contentsOf: outsidePodNetworksLines(report))
         if report.listsNodeLocal && !report.nodeLocalFlows.isEmpty {
             lines.append("")
             lines.append("node-local flows (the peer is on this node; no packet crosses the upstream firewall):")
@@ -78,15 +83,21 @@ public struct TextReportWriter: Sendable, TerminalStyled {
                 lines.append(contentsOf: remedyLines(report))
             case .nothingToAudit:
                 lines.append(yellow("nothing to audit:") + " " + report.nothingToAuditExplanation)
-            case .clean, .violations:
+            case .outsideViolations:
+                lines.append(outsideViolationsVerdict(report))
+            case .clean, .cleanInScope, .violations:
+                // Not plain clean while flows from outside the pod networks exist.
+                let inScope = report.verdict == .cleanInScope
+                let label = green(inScope ? "no violations among pod flows:" : "no violations:")
+                let note = inScope ? cleanInScopeNote(report) : ""
                 if let firewall = report.policy.firewall, firewall.isStateful {
-                    lines.append(green("no violations:") + " " + firewall.sources.compactMap(\.statefulReason).joined(separator: "; "))
+                    lines.append(label + " " + firewall.sources.compactMap(\.statefulReason).joined(separator: "; ") + note)
                 } else if report.policy.firewall != nil {
-                    lines.append(green("no violations:") + " the firewall's rules admit the replies of every audited source-NATed flow")
+                    lines.append(label + " the firewall's rules admit the replies of every audited source-NATed \(inScope ? "pod " : "")flow" + note)
                 } else if report.dataplanes.warnings.isEmpty {
-                    lines.append(green("no violations:") + " every audited source-NATed flow uses an allowed port")
+                    lines.append(label + " every audited source-NATed \(inScope ? "pod " : "")flow uses an allowed port" + note)
                 } else {
-                    lines.append(yellow("no violations in what was read,") + " but BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited")
+                    lines.append(yellow("no violations in what was read,") + " but BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited" + note)
                 }
             }
             return lines.joined(separator: "\n") + "\n"

@@ -23,6 +23,12 @@ struct Lab {
     }
 
     var nodeNamespace: String { "\(prefix)-node" }
+    func podNamespace(_ index: Int) -> String { "\(prefix)-pod\(index)" }
+
+    /// The CNI plugins `up(cni: true)` runs (Debian's containernetworking-plugins).
+    static var hasCNIPlugins: Bool {
+        ["bridge", "host-local", "portmap"].allSatisfy { FileManager.default.isExecutableFile(atPath: "/usr/lib/cni/\($0)") }
+    }
 
     static let script = Shell.packageRoot.appendingPathComponent("scripts/lab.sh").path
 
@@ -32,10 +38,12 @@ struct Lab {
         return "\(tag)\(String(random, radix: 36))"
     }
 
-    static func up(_ tag: String = "ct") throws -> Lab {
+    /// `cni`: the pods are attached by the real CNI plugins (bridge with
+    /// ipMasq, host-local, portmap; pods in 10.88.0.0/24 and fd00:10:88::/64).
+    static func up(_ tag: String = "ct", cni: Bool = false) throws -> Lab {
         let lab = Lab(prefix: uniquePrefix(tag))
         do {
-            try Shell.sh("\(script) up --name \(lab.prefix)")
+            try Shell.sh("\(script) up --name \(lab.prefix)\(cni ? " --cni" : "")")
         } catch {
             lab.down()
             throw error
