@@ -29,7 +29,7 @@ enum FirewallRemedy {
             }
             remedies.append(Remedy(
                 kind: .pinNATRange,
-                summary: "no NAT port range can fix this alone: the firewall admits \(closed.map(\.name).joined(separator: " and ")) replies on no port (\(firewall.admittedSummary.joined(separator: "; "))); change the firewall rule above",
+                summary: "no NAT port range can fix this alone: the firewall admits \(closed.map(\.name).joined(separator: " and ")) replies on no port (\(firewall.admittedSummary().joined(separator: "; "))); change the firewall rule above",
                 commands: []))
         }
         return remedies

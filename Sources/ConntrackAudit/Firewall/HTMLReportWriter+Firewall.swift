@@ -12,7 +12,7 @@ extension HTMLReportWriter {
         } else {
             out = "<p id=\"verdict\" class=\"verdict good\">No violations: the firewall's rules admit the replies of every audited source-NATed flow.</p>\n"
         }
-        var lines = firewall.isStateful ? [] : ["replies admitted to: " + firewall.admittedSummary.joined(separator: "; ")]
+        var lines = firewall.isStateful ? [] : ["replies admitted to: " + firewall.admittedSummary().joined(separator: "; ")]
         for source in firewall.sources { lines += source.notes.map { "\(source.path): \($0)" } }
         for line in lines { out += "<p class=\"note\">\(HTML.escape(line))</p>\n" }
         return out

@@ -154,7 +154,7 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         if firewall.isStateful {
             lines.append(contentsOf: firewall.sources.compactMap(\.statefulReason))
         } else {
-            lines.append("replies admitted to: " + firewall.admittedSummary.joined(separator: "; "))
+            lines.append("replies admitted to: " + firewall.admittedSummary().joined(separator: "; "))
         }
         for source in firewall.sources {
             for note in source.notes { lines.append("note: \(source.path): \(note)") }
