@@ -20,7 +20,8 @@ struct MergeCommand: ParsableCommand {
             node's: violations, pods-blocked, unknown, incomplete, nothing-to-audit, clean.
 
             EXIT STATUS: 0 no violations in any report, 1 violations found (or pods blocked on a node, \
-            as for audit), 2 a file is missing or not an audit report (the file is named).
+            as for audit), 2 a file is missing or not an audit report (the file is named), 4 no violation \
+            but a node's audit is uncertain (a --firewall rule it could not judge decides some flows).
             """
     )
 
@@ -57,5 +58,6 @@ struct MergeCommand: ParsableCommand {
         try reportOutput.emit(output)
         try reportOutput.check(violations: merged.totalViolations)
         if merged.nodes.contains(where: { $0.verdict == .podsBlocked }) { throw ExitStatus.violations.exitCode }
+        if merged.nodes.contains(where: { $0.verdict == .uncertain }) { throw ExitStatus.uncertain.exitCode }
     }
 }

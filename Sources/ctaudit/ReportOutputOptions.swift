@@ -57,5 +57,7 @@ struct ReportOutputOptions: ParsableArguments {
     func check(_ report: AuditReport) throws {
         try check(violations: report.summary.violations)
         if report.verdict == .podsBlocked { throw ExitStatus.violations.exitCode }
+        // Never clean: a rule ctaudit cannot judge decides some flows.
+        if report.summary.uncertain > 0 { throw ExitStatus.uncertain.exitCode }
     }
 }

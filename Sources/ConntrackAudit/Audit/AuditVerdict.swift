@@ -7,6 +7,10 @@ public enum AuditVerdict: String, Hashable, Sendable, CaseIterable {
     /// blocked entirely and a NAT rule its traffic reaches keeps pods' ports:
     /// its next connection through that rule fails.
     case podsBlocked = "pods-blocked"
+    /// No violation and no pod blocked, but a firewall rule ctaudit cannot
+    /// judge (`--firewall`) decides some flows' replies: accepted one way,
+    /// dropped the other. Not clean: exit status 4 (docs/FIREWALL.md).
+    case uncertain
     /// Source NAT happens here and every audited flow uses an allowed port.
     case clean
     /// No source-NAT rule and no source-NATed flow in the audited namespace:
@@ -16,9 +20,13 @@ public enum AuditVerdict: String, Hashable, Sendable, CaseIterable {
     /// Exit status 1 for these.
     public var isFailure: Bool { self == .violations || self == .podsBlocked }
 
+    /// Exit status 4: neither a failure nor clean.
+    public var isUncertain: Bool { self == .uncertain }
+
     static func of(_ report: AuditReport) -> AuditVerdict {
         if report.summary.violations > 0 { return .violations }
         if report.kubernetes.portRangeFindings.contains(where: \.failsEveryConnection) { return .podsBlocked }
+        if report.summary.uncertain > 0 { return .uncertain }
         if report.sawNoSourceNAT { return .nothingToAudit }
         return .clean
     }

@@ -11,6 +11,8 @@ struct AuditDocument: Sendable {
         var violationsUnreplied: Int
         /// Absent in reports older than `summary.node_local`.
         var nodeLocal: Int?
+        /// Present only in reports judged by `--firewall` (`summary.uncertain`).
+        var uncertain: Int?
     }
     /// What the report's `dataplanes` object says (absent in older reports).
     struct Dataplanes: Sendable {
@@ -82,7 +84,7 @@ struct AuditDocument: Sendable {
         self.summary = Summary(
             flows: try summary["flows"].int(), snat: try summary["snat"].int(), remapped: try summary["remapped"].int(),
             violations: try summary["violations"].int(), violationsUnreplied: try summary["violations_unreplied"].int(),
-            nodeLocal: try summary.optional("node_local")?.int())
+            nodeLocal: try summary.optional("node_local")?.int(), uncertain: try summary.optional("uncertain")?.int())
         dumpInterrupted = try root.optional("dump")?.optional("interrupted")?.bool()
         dataplanes = try root.optional("dataplanes").map { dataplanes throws(Field.Failure) in
             let counts = dataplanes.optional("counts")

@@ -12,6 +12,8 @@
 public enum MergedVerdict: String, Hashable, Sendable, CaseIterable {
     case violations
     case podsBlocked = "pods-blocked"
+    /// A firewall rule the node's audit could not judge decides some flows.
+    case uncertain
     case unknown
     case incomplete
     case nothingToAudit = "nothing-to-audit"
@@ -21,11 +23,14 @@ public enum MergedVerdict: String, Hashable, Sendable, CaseIterable {
     public var isFailure: Bool { self == .violations || self == .podsBlocked }
 
     /// One node's: `reported` is its report's `verdict` (nil when absent).
-    static func of(reported: String?, violations: Int, incomplete: Bool) -> MergedVerdict {
+    static func of(reported: String?, violations: Int, uncertain: Int = 0, incomplete: Bool) -> MergedVerdict {
         if violations > 0 { return .violations }
+        // A report that counts uncertain flows is never clean, whatever word it carries.
+        if uncertain > 0, reported != AuditVerdict.podsBlocked.rawValue { return .uncertain }
         switch reported.flatMap(AuditVerdict.init(rawValue:)) {
         case .violations?: return .violations
         case .podsBlocked?: return .podsBlocked
+        case .uncertain?: return .uncertain
         case nil: return .unknown
         case .nothingToAudit?: return incomplete ? .incomplete : .nothingToAudit
         case .clean?: return incomplete ? .incomplete : .clean

@@ -56,9 +56,10 @@ public enum ReportMerger {
                 allowed: document.allowedDescription, flows: document.summary.flows, snat: document.summary.snat,
                 remapped: document.summary.remapped, violations: document.summary.violations,
                 unreplied: document.summary.violationsUnreplied,
-                verdict: .of(reported: document.verdict, violations: document.summary.violations,
+                verdict: .of(reported: document.verdict, violations: document.summary.violations, uncertain: document.summary.uncertain ?? 0,
                              incomplete: (document.dataplanes?.isIncomplete ?? false) || document.dumpInterrupted == true),
                 reportedVerdict: document.verdict, nodeLocal: document.summary.nodeLocal,
+                uncertain: document.summary.uncertain,
                 dataplanes: document.dataplanes?.read.map { plane in
                     MergedReport.DataplaneCounts(dataplane: plane.name, flows: plane.counts.flows, snat: plane.counts.snat,
                                                  remapped: plane.counts.remapped, violations: plane.counts.violations)

@@ -54,7 +54,7 @@ public struct HTMLReportWriter: Sendable {
 
             """
         let verdict = report.verdict
-        if let firewall = report.policy.firewall, verdict == .violations || verdict == .clean {
+        if let firewall = report.policy.firewall, verdict == .violations || verdict == .clean || verdict == .uncertain {
             out += Self.firewallVerdict(report, firewall)
         } else {
         switch verdict {
@@ -65,8 +65,11 @@ public struct HTMLReportWriter: Sendable {
         case .podsBlocked:
             let pods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection).count
             out += "<p id=\"verdict\" class=\"verdict bad\" data-verdict=\"\(verdict.rawValue)\">Pods blocked: no violation in the table now, but "
-                + "\(pods) pod(s) have every port of their ip_local_port_range outside \(HTML.escape(report.policy.allowed.description)) "
+                + "\(pods) pod(s) have every port of their ip_local_port_range outside \(HTML.escape(report.allowedWords)) "
                 + "and a NAT rule keeps them: each of their connections through it fails.</p>\n"
+        case .uncertain:
+            out += "<p id=\"verdict\" class=\"verdict warn\" data-verdict=\"\(verdict.rawValue)\">Uncertain: \(summary.uncertain) flow(s) "
+                + "decided by a firewall rule ctaudit cannot judge.</p>\n"
         case .nothingToAudit:
             out += "<p id=\"verdict\" class=\"verdict none\" data-verdict=\"\(verdict.rawValue)\">Nothing to audit: "
                 + HTML.escape(report.nothingToAuditExplanation) + ".</p>\n"
@@ -232,7 +235,10 @@ public struct HTMLReportWriter: Sendable {
                 header: ["pod", "netns", "ip_local_port_range", "blocked", "share", "kept by NAT for", "violations now"],
                 rows: context.portRangeFindings.map { finding in
                     [finding.pod.ip.description + (finding.pod.isOnlyAddress ? "" : " \(finding.pod)"), finding.pod.netns ?? "",
-                     finding.range.description, finding.isBlocking ? finding.outside.description : "no effect (NAT pins the port)",
+                     finding.range.description,
+                     finding.isBlocking ? (finding.exposures.isEmpty ? finding.outside.description
+                        : finding.relevantExposures.map { "\($0.proto.name)/\($0.family): \($0.words(range: finding.range))" }.joined(separator: "; "))
+                        : "no effect (NAT pins the port)",
                      "\(Int((finding.blockedShare * 100).rounded()))%",
                      finding.keepingProtocols.map { $0.isEmpty ? "none" : $0.map(\.name).joined(separator: ", ") } ?? "rules not read",
                      String(finding.keptPortViolations)]

@@ -46,6 +46,11 @@ public enum JSONReportWriter {
             json.member("out_of_scope", summary.outOfScope)
             json.member("without_ports", summary.withoutPorts)
             json.member("node_local", summary.nodeLocal)
+            // Only with --firewall: a rule ctaudit cannot judge decides these (docs/FIREWALL.md).
+            if report.policy.firewall != nil {
+                json.member("uncertain", summary.uncertain)
+                json.member("uncertain_unreplied", summary.uncertainUnreplied)
+            }
         }
         json.object("dump") { json in
             json.member("flows_read", summary.flowsRead)
@@ -61,6 +66,8 @@ public enum JSONReportWriter {
         // Only with --firewall, so reports judged by --allow keep their exact shape.
         if report.policy.firewall != nil {
             json.array("firewall_drops", report.firewallDrops) { FirewallJSON.encode($1, into: &$0) }
+            json.array("firewall_uncertain", report.firewallUncertain) { FirewallJSON.encode($1, into: &$0) }
+            json.array("uncertain_flows", report.uncertainFlows) { encode($1, decision: report.firewallDecision(for: $1), into: &$0) }
         }
         json.array("remedies", report.remedies) { encode($1, into: &$0, withApplies: true) }
         // Listed with --all (empty otherwise); summary.node_local counts them always.

@@ -1,6 +1,7 @@
 /// Writes an audit as newline-delimited JSON: one violation per line, for
 /// log shippers (Fluent Bit, Vector, Promtail) that index each line as an
-/// event. A clean audit writes nothing.
+/// event. A clean audit writes nothing. With `--firewall`, flows a rule
+/// ctaudit cannot judge decides get lines of their own, marked `"uncertain": true`.
 ///
 /// Each line carries the context a log pipeline would otherwise lose (host,
 /// namespace, time, allowed ranges, schema) followed by exactly the fields of
@@ -19,10 +20,12 @@ public enum NDJSONWriter {
         precondition(report.violations.isComplete, "NDJSON lists every violation: audit with retention .all")
         JSONWriter.stream(.compact, to: sink) { json in
             for violation in report.violations { encodeLine(violation, in: report, into: &json) }
+            // Flows a firewall rule ctaudit cannot judge decides: their own lines, `"uncertain": true`.
+            for flow in report.uncertainFlows { encodeLine(flow, in: report, uncertain: true, into: &json) }
         }
     }
 
-    public static func encodeLine(_ violation: Violation, in report: AuditReport, into json: inout JSONWriter) {
+    public static func encodeLine(_ violation: Violation, in report: AuditReport, uncertain: Bool = false, into json: inout JSONWriter) {
         json.beginObject()
         json.member("schema", schema)
         json.member("host", report.host)
@@ -30,6 +33,7 @@ public enum NDJSONWriter {
         json.member("generated_at", report.generatedAt)
         json.member("allowed", report.policy.allowed.description)
         JSONReportWriter.encodeMembers(of: violation, decision: report.firewallDecision(for: violation), into: &json)
+        if uncertain { json.member("uncertain", true) }
         json.endObject()
         json.newline()
     }
