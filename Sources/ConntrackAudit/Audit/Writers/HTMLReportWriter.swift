@@ -109,6 +109,9 @@ public struct HTMLReportWriter: Sendable {
         sink(out)
         out = ""
 
+        if report.violations.total == 0, report.summary.uncertain > 0 {
+            out += Self.firewallDropsSection(report)
+        }
         if report.violations.total > 0 {
             let pods = TextReportWriter.podsByAddress(report)
             let offenders = OffenderGroup.worst(report.violations, limit: groupLimit)
