@@ -8,11 +8,9 @@ extension AuditReport {
     /// `32768-65535`; with `--firewall` whose protocols differ,
     /// `the ports the firewall admits (tcp/ipv4 1024-65535; udp/ipv4 none)`.
     public var allowedWords: String {
+        guard policy.firewall != nil else { return policy.allowed.isEmpty ? "any port (none is allowed)" : policy.allowed.description }
         let table = policy.admissions
-        if policy.firewall == nil || table.isUniform {
-            let allowed = policy.firewall == nil ? policy.allowed : table.summarized.first?.admittedForEveryPeer ?? .empty
-            return allowed.isEmpty ? "any port (none is allowed)" : allowed.description
-        }
+        if table.isUniform, let first = table.summarized.first { return first.words }
         return "the ports the firewall admits (" + table.summarized.map(\.summary).joined(separator: "; ") + ")"
     }
 

@@ -80,7 +80,8 @@ public struct CheckReport: Sendable {
     /// `32768-65535`, or with `--firewall` answering protocols differently,
     /// `the ports the firewall admits (tcp/ipv4 1024-65535; udp/ipv4 ...)`. Never empty.
     public var allowedWords: String {
-        guard let admissions, !admissions.isUniform else { return allowed.isEmpty ? "no port" : allowed.description }
+        guard let admissions else { return allowed.isEmpty ? "no port" : allowed.description }
+        if admissions.isUniform, let first = admissions.summarized.first { return first.words }
         return "the ports the firewall admits (" + admissions.summarized.map(\.summary).joined(separator: "; ") + ")"
     }
 }

@@ -79,6 +79,14 @@ public struct PodPortRangeFinding: Hashable, Sendable {
         return keepingProtocols.contains(.tcp) || keepingProtocols.contains(.udp)
     }
 
+    /// Nothing of the range is known to be refused for the protocols that
+    /// matter: only rules ctaudit cannot judge decide it.
+    public var isOnlyUncertain: Bool {
+        let relevant = relevantExposures
+        return !exposures.isEmpty && !relevant.isEmpty
+            && relevant.allSatisfy { $0.blocked.isEmpty && $0.peers == nil && !$0.uncertain.isEmpty && $0.outside == $0.uncertain }
+    }
+
     /// Every port of the range is blocked, for every peer and for certain,
     /// in TCP or UDP, and a rule keeps it: each connection the pod makes
     /// through that rule in that protocol fails. A protocol the firewall

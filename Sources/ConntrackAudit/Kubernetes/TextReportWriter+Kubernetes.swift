@@ -53,7 +53,14 @@ extension TextReportWriter {
     public func kubernetesNotes(_ report: AuditReport) -> [String] {
         let context = report.kubernetes
         var lines: [String] = []
-        let blocking = context.portRangeFindings.filter(\.isBlocking)
+        let blocking = context.portRangeFindings.filter { $0.isBlocking && !$0.isOnlyUncertain }
+        let unsure = context.portRangeFindings.filter { $0.isBlocking && $0.isOnlyUncertain }
+        if !unsure.isEmpty {
+            lines.append("")
+            lines.append(paint("\(unsure.count) pod(s) whose ip_local_port_range a firewall rule ctaudit cannot judge decides", "33")
+                + " (nothing known to be dropped; see the uncertain rules):")
+            for finding in unsure { lines.append("  " + Self.portRangeLine(finding)) }
+        }
         if !blocking.isEmpty {
             lines.append("")
             lines.append(paint("\(blocking.count) pod(s) with ip_local_port_range outside \(report.allowedWords)", "1")
