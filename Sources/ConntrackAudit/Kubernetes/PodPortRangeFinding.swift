@@ -20,6 +20,9 @@ public struct PodPortRangeFinding: Hashable, Sendable {
         public var uncertain: PortRangeSet
         /// When the peer decides (`UDP/ipv4 replies admitted only from source port 53 (0-65535)`).
         public var peers: String?
+        /// The firewall admits this protocol's replies on no port at all: not
+        /// the range's doing (no port range fixes it).
+        public var closed = false
 
         public init(proto: IPProtocol, family: IPAddress.Family, outside: PortRangeSet, blocked: PortRangeSet,
                     uncertain: PortRangeSet = .empty, peers: String? = nil) {
@@ -33,6 +36,7 @@ public struct PodPortRangeFinding: Hashable, Sendable {
 
         /// How the text names it: `blocked 1024-2047 (100%)`, or the sentence when the peer decides.
         func words(range: PortRange) -> String {
+            if closed { return "the firewall admits their replies on no port" }
             var text = blocked.isEmpty ? "" : "blocked \(blocked) (\(Int((Double(blocked.count) / Double(range.count) * 100).rounded()))%)"
             if let peers { text += (text.isEmpty ? "" : ", ") + peers }
             if !uncertain.isEmpty { text += (text.isEmpty ? "" : ", ") + "uncertain \(uncertain) (a rule ctaudit cannot judge decides)" }
@@ -77,6 +81,14 @@ public struct PodPortRangeFinding: Hashable, Sendable {
     public var isBlocking: Bool {
         guard let keepingProtocols else { return exposures.isEmpty || exposures.contains { $0.proto == .tcp || $0.proto == .udp } }
         return keepingProtocols.contains(.tcp) || keepingProtocols.contains(.udp)
+    }
+
+    /// Some protocol that matters refuses part of the range because of the
+    /// port itself (not a protocol the firewall closes, not a peer rule):
+    /// what a pod's port range changes.
+    public var isBlockedByRange: Bool {
+        if exposures.isEmpty { return isBlocking }
+        return relevantExposures.contains { !$0.closed && !$0.blocked.isEmpty }
     }
 
     /// Nothing of the range is known to be refused for the protocols that

@@ -74,6 +74,7 @@ public enum PodPortRangeScan {
                     blocked: span.subtracting(admission.possiblyAdmitted),
                     uncertain: span.intersection(admission.uncertainPorts).subtracting(admission.admittedForEveryPeer),
                     peers: admission.dependsOnPeer && !admission.isClosed ? admission.peerSentence : nil))
+                result[result.count - 1].closed = admission.isClosed
             }
         }
         return result

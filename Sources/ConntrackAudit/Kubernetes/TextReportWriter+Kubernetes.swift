@@ -53,7 +53,14 @@ extension TextReportWriter {
     public func kubernetesNotes(_ report: AuditReport) -> [String] {
         let context = report.kubernetes
         var lines: [String] = []
-        let blocking = context.portRangeFindings.filter { $0.isBlocking && !$0.isOnlyUncertain }
+        let blocking = context.portRangeFindings.filter { $0.isBlocking && $0.isBlockedByRange }
+        let byRule = context.portRangeFindings.filter { $0.isBlocking && !$0.isBlockedByRange && !$0.isOnlyUncertain }
+        if !byRule.isEmpty {
+            lines.append("")
+            lines.append(paint("\(byRule.count) pod(s) whose replies the firewall refuses or admits by protocol or peer, whatever their port range", "1")
+                + " (no ip_local_port_range changes this):")
+            for finding in byRule { lines.append("  " + Self.portRangeLine(finding)) }
+        }
         let unsure = context.portRangeFindings.filter { $0.isBlocking && $0.isOnlyUncertain }
         if !unsure.isEmpty {
             lines.append("")
