@@ -22,13 +22,20 @@ BUILD_PACKAGES := pkg-config libmnl-dev libnetfilter-conntrack-dev
 # rule capture, benchmarks, HTML and metrics checks).
 APT_PACKAGES := $(BUILD_PACKAGES) \
 	iproute2 iptables nftables conntrack util-linux python3 gcc time jq \
-	chromium prometheus ipset curl ufw firewalld
+	chromium prometheus ipset curl ufw firewalld \
+	dpkg-dev binutils systemd lintian debootstrap libcap2-bin
 # ufw, firewalld: real firewall managers as the lab's gateway (FirewallManagerLabTests), run only inside
 # test namespaces; scripts/install-packages.sh installs them without starting them and checks that the
-# root namespace's rules did not change. chromium: the HTML report test renders the page headless; prometheus: promtool
-# checks the textfile metrics and deploy/ alert rules; curl: the watch --listen tests scrape /metrics. PyPI: kubernetes-validate
-# checks deploy/ manifests offline (no cluster).
-PIP_PACKAGES := kubernetes-validate
+# root namespace's rules did not change.
+# chromium: the HTML report test renders the page headless; prometheus: promtool
+# checks the textfile metrics and deploy/ alert rules; curl: the watch --listen tests scrape /metrics.
+# dpkg-dev, binutils: make deb (dpkg-shlibdeps, strip); systemd: systemd-analyze verify on the units;
+# lintian: the package's lint; debootstrap: the image's runtime stage as a root filesystem
+# (scripts/image/rootfs.py); libcap2-bin: setcap, as the image sets ctaudit's file capabilities.
+# PyPI: kubernetes-validate checks deploy/ manifests offline (no cluster); helm-python-sdk is
+# Helm's own Go code as a library (helm lint/template without the helm CLI: scripts/helm-sdk.py).
+# Each as "package:module-or-command".
+PIP_PACKAGES := kubernetes-validate:kubernetes-validate helm-python-sdk:helm_python
 
 MANDIR ?= $(PREFIX)/share/man
 BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
@@ -37,7 +44,7 @@ FISH_COMPLETION_DIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps install-packages swift-check build release audit test unit clean share install
+.PHONY: all deps test-deps install-packages swift-check build release audit test unit clean share install deb deb-deps deb-test
 
 all: build
 
@@ -48,8 +55,10 @@ deps:
 # ... or everything the tests use.
 test-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES)"
-	@for p in $(PIP_PACKAGES); do \
-		command -v $$p >/dev/null 2>&1 || python3 -m pip install -q $$p 2>/dev/null \
+	@for entry in $(PIP_PACKAGES); do \
+		p=$${entry%%:*}; m=$${entry#*:}; \
+		{ command -v $$m >/dev/null 2>&1 || python3 -c "import $$m" >/dev/null 2>&1; } \
+			|| python3 -m pip install -q $$p 2>/dev/null \
 			|| python3 -m pip install -q --break-system-packages $$p; \
 	done
 
@@ -87,6 +96,23 @@ install: share
 	install -D -m 0644 .build/share/completions/ctaudit.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/ctaudit
 	install -D -m 0644 .build/share/completions/_ctaudit $(DESTDIR)$(ZSH_COMPLETION_DIR)/_ctaudit
 	install -D -m 0644 .build/share/completions/ctaudit.fish $(DESTDIR)$(FISH_COMPLETION_DIR)/ctaudit.fish
+
+# The Debian package: .build/deb/ctaudit_VERSION_ARCH.deb (stripped binary,
+# man page, completions, conffiles, systemd units; Depends from
+# dpkg-shlibdeps) and the binary's symbols in .build/deb/ctaudit_VERSION_ARCH.debug.
+DEB_PACKAGES := dpkg-dev binutils
+deb-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEB_PACKAGES)"
+
+deb: deb-deps share
+	@mkdir -p .build/deb
+	scripts/deb/build.sh .build/release/ctaudit .build/share .build/deb
+
+# Installs the package with dpkg -i, checks it (files, conffiles, Depends,
+# systemd-analyze verify, lintian), runs the installed binary, and purges it
+# (CI runs this; it changes the machine's package set while it runs).
+deb-test: deb
+	scripts/deb/check.sh .build/deb/ctaudit_*_$$(dpkg --print-architecture).deb
 
 clean:
 	rm -rf .build

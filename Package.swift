@@ -1,11 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Four layers; imports only go down, never up or sideways:
-//   CConntrack (C headers) + CConntrackShim (shim.c) <- Conntrack (kernel, netlink) <- ConntrackAudit (policy, reports) <- ctaudit (CLI)
-// Only Conntrack imports CConntrack and CConntrackShim. ctaudit also imports Conntrack, for the
-// value types ConntrackAudit's API is made of (NetworkNamespace, Flow,
-// ConntrackError) and SystemCall's one EINTR retry: it never opens a socket or decodes netlink itself.
+// Layers; each target imports only targets below it (docs/ARCHITECTURE.md):
+//   CConntrack + CConntrackShim <- Conntrack (the kernel) <- Policy (pure decisions)
+//   <- NodeState (reads the node) <- Engines (audit, check, watch, ...) <- Reports (formats)
+//   <- CtauditCLI (commands, exit codes) <- ctaudit (main.swift)
+// Only Conntrack imports CConntrack and CConntrackShim.
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -17,7 +17,7 @@ let package = Package(
     products: [
         .executable(name: "ctaudit", targets: ["ctaudit"]),
         .library(name: "Conntrack", targets: ["Conntrack"]),
-        .library(name: "ConntrackAudit", targets: ["ConntrackAudit"]),
+        .library(name: "ConntrackAudit", targets: ["Policy", "NodeState", "Engines", "Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,30 +47,65 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Policy: pure values and decisions (ports, networks, the audit
+        // policy and flow classification, the firewall program, profiles,
+        // the config file's text, the wording of hints). No I/O.
         .target(
-            name: "ConntrackAudit",
+            name: "Policy",
             dependencies: [
                 "Conntrack",
-                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),
-        .executableTarget(
-            name: "ctaudit",
+        // NodeState: everything that reads the node or an input file (the
+        // one bounded file reader, child processes, the clock, NAT rule
+        // dumps, firewall exports, Kubernetes files, BPF dataplanes).
+        .target(
+            name: "NodeState",
             dependencies: [
                 "Conntrack",
-                "ConntrackAudit",
+                "Policy",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Engines: audit, check, watch, stats, merge, probe and the remedy
+        // engine; each returns a finished report value.
+        .target(
+            name: "Engines",
+            dependencies: ["Conntrack", "Policy", "NodeState"],
+            swiftSettings: strictSettings
+        ),
+        // Reports: one folder per format (Text, JSON, Prometheus, HTML);
+        // writers only format what the engines decided.
+        .target(
+            name: "Reports",
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines"],
+            swiftSettings: strictSettings
+        ),
+        // The command line: commands, option groups, exit mapping, the
+        // metrics HTTP server.
+        .target(
+            name: "CtauditCLI",
+            dependencies: [
+                "Conntrack", "Policy", "NodeState", "Engines", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The executable: main.swift only.
+        .executableTarget(
+            name: "ctaudit",
+            dependencies: ["CtauditCLI"],
             swiftSettings: strictSettings
         ),
         // libFuzzer target for the netlink decoder; scripts/fuzz.sh builds it
         // with -sanitize=fuzzer. A plain build makes an empty program.
         .executableTarget(
             name: "ConntrackFuzz",
-            dependencies: ["Conntrack", "ConntrackAudit"],
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -79,15 +114,43 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
+        // Shared builders and fixture paths for the test targets (not a test target itself).
+        .target(
+            name: "TestSupport",
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports"],
+            path: "Tests/TestSupport",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
         .testTarget(
-            name: "ConntrackAuditTests",
-            dependencies: ["ConntrackAudit", "Conntrack"],
-            resources: [.copy("Golden"), .copy("Fixtures")],
+            name: "PolicyTests",
+            dependencies: ["Conntrack", "Policy", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NodeStateTests",
+            dependencies: ["Conntrack", "Policy", "NodeState", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EnginesTests",
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports", "TestSupport"],
+            exclude: ["Golden"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports", "CtauditCLI",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["ConntrackAudit", "Conntrack"],
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports"],
             swiftSettings: strictSettings
         ),
     ],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Captures the rule sets Debian's ufw and firewalld write for a gateway, as
-# their users export them, into Tests/ConntrackAuditTests/Fixtures/firewall/:
+# their users export them, into Tests/Fixtures/firewall/:
 #
 #   ufw-gateway.rules              iptables-save + ip6tables-save (ufw writes through iptables-nft)
 #   ufw-gateway.nft.json           nft -j list ruleset of the same rules (iptables-nft tables: xt matches)
@@ -13,7 +13,7 @@
 # namespace unchanged and checks that it did. Needs root, ufw, firewalld.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-OUT=${1:-$HERE/../Tests/ConntrackAuditTests/Fixtures/firewall}
+OUT=${1:-$HERE/../Tests/Fixtures/firewall}
 NS=ctaudit-capture-fw-$$
 cleanup() { ip netns del "$NS" 2>/dev/null || true; }
 trap cleanup EXIT

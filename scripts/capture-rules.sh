@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Captures real iptables-save / nft -j output as fixtures for `ctaudit check`.
 #
-#   scripts/capture-rules.sh [OUTDIR]     (default Tests/ConntrackAuditTests/Fixtures/rules)
+#   scripts/capture-rules.sh [OUTDIR]     (default Tests/Fixtures/rules)
 #
 # Each rule set below is loaded into its own throwaway network namespace with
 # the real tools (iptables-nft, iptables-legacy, ip6tables, nft, ipset), then
@@ -16,7 +16,7 @@
 # Needs root, iproute2, iptables, nftables, ipset.
 set -euo pipefail
 
-OUT=${1:-$(cd "$(dirname "$0")/.." && pwd)/Tests/ConntrackAuditTests/Fixtures/rules}
+OUT=${1:-$(cd "$(dirname "$0")/.." && pwd)/Tests/Fixtures/rules}
 mkdir -p "$OUT"
 NS="ctcap$$"
 cleanup() { ip netns del "$NS" 2>/dev/null || true; }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Rewrites Tests/ConntrackAuditTests/Golden/* after an intended output change.
+# Rewrites Tests/ReportsTests/Golden/* after an intended output change.
 #
 # The golden tests never write a golden file: on a mismatch they print the
 # diff and leave the new text in .build/golden-actual/. This script runs the
@@ -10,16 +10,16 @@ cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
 rm -rf .build/golden-actual
 swift build --build-tests >/dev/null
-swift test --skip-build --filter ConntrackAuditTests >/dev/null 2>&1 || true
+swift test --skip-build --filter ReportsTests >/dev/null 2>&1 || true
 if [ ! -d .build/golden-actual ] || [ -z "$(ls .build/golden-actual)" ]; then
     echo "update-goldens: every golden file already matches"
     exit 0
 fi
 for file in .build/golden-actual/*; do
-    cp "$file" Tests/ConntrackAuditTests/Golden/
+    cp "$file" Tests/ReportsTests/Golden/
     echo "update-goldens: updated Golden/$(basename "$file")"
 done
 rm -rf .build/golden-actual
-swift test --skip-build --filter ConntrackAuditTests >/dev/null
-git --no-pager diff --stat -- Tests/ConntrackAuditTests/Golden
-echo "update-goldens: review 'git diff Tests/ConntrackAuditTests/Golden' before committing"
+swift test --skip-build --filter ReportsTests >/dev/null
+git --no-pager diff --stat -- Tests/ReportsTests/Golden
+echo "update-goldens: review 'git diff Tests/ReportsTests/Golden' before committing"

@@ -17,10 +17,12 @@
 #include <sched.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
 #include <linux/netlink.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
@@ -101,6 +103,49 @@ uint32_t ctaudit_build_stats_cpu_request(void *buf, size_t size, uint32_t seq) {
 
 int ctaudit_setns(int fd, int nstype) {
     return setns(fd, nstype);
+}
+
+// ---- Capabilities of a non-root ctaudit (ProcessCapabilities) ----
+
+_Static_assert(_LINUX_CAPABILITY_U32S_3 == 2, "capability sets are two 32-bit words");
+
+static int ctaudit_capget(struct __user_cap_data_struct data[2]) {
+    struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    return (int)syscall(SYS_capget, &header, data);
+}
+
+int ctaudit_adopt_permitted_capabilities(uint64_t *permitted) {
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (ctaudit_capget(data) != 0) return -1;
+    *permitted = ((uint64_t)data[1].permitted << 32) | data[0].permitted;
+    for (int word = 0; word < 2; word++) {
+        data[word].effective = data[word].permitted;
+        // Allowed without CAP_SETPCAP: the new inheritable set stays within permitted.
+        data[word].inheritable = data[word].permitted;
+    }
+    struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    if (syscall(SYS_capset, &header, data) != 0) return -1;
+    for (int cap = 0; cap < 64; cap++) {
+        if (!(*permitted & ((uint64_t)1 << cap))) continue;
+        // EINVAL: a capability this kernel does not know; EPERM: the
+        // SECBIT_NO_CAP_AMBIENT_RAISE securebit. Either way the children
+        // run without it and say so themselves (permission denied).
+        (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)cap, 0UL, 0UL);
+    }
+    return 0;
+}
+
+int ctaudit_capabilities(uint64_t *effective, uint64_t *ambient) {
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (ctaudit_capget(data) != 0) return -1;
+    *effective = ((uint64_t)data[1].effective << 32) | data[0].effective;
+    *ambient = 0;
+    for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, (unsigned long)cap, 0UL, 0UL) == 1) *ambient |= (uint64_t)1 << cap;
+    }
+    return 0;
 }
 
 int ctaudit_netlink_bind(int fd) {

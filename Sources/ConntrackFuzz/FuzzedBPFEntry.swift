@@ -1,5 +1,8 @@
 import Conntrack
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 
 /// The BPF map decoders under the fuzzer: an input whose length is exactly
 /// one map layout's key + value is decoded as that entry (key first), and

@@ -1,5 +1,8 @@
 import Conntrack
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 
 /// Takes decoded flows through classification and every audit report
 /// writer, as `ctaudit audit` would. Addresses, ports, states and ids come

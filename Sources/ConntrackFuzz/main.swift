@@ -6,7 +6,10 @@
 // -runs, a crash file to reproduce). A plain `swift build` has no libFuzzer:
 // the program then replays the files it is given, one datagram per file.
 import Conntrack
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 
 import Glibc
 

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import Conntrack
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 
 /// The incident, reproduced in namespaces (scripts/lab.sh), audited for real:
 /// ctaudit's violations must be exactly what conntrack(8) shows with a

@@ -4,7 +4,7 @@ import Testing
 /// `ctaudit check` as scripts see it: exit codes and one-line errors.
 @Suite("check: command line")
 struct CheckCLITests {
-    static let fixtures = Shell.packageRoot.appendingPathComponent("Tests/ConntrackAuditTests/Fixtures/rules").path
+    static let fixtures = Shell.packageRoot.appendingPathComponent("Tests/Fixtures/rules").path
 
     func ctaudit(_ arguments: [String]) throws -> Shell.Result {
         try Shell.run(Shell.ctauditBinary, arguments, environment: ["NO_COLOR": "1"])

@@ -1,5 +1,8 @@
 import Conntrack
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 import Foundation
 import Testing
 

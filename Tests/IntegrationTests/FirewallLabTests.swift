@@ -6,7 +6,7 @@ import Testing
 /// firewall definitions, including the lab gateway's own live ruleset.
 @Suite("Firewall files in the lab", .enabled(if: Shell.isRoot, "needs root to create network namespaces"))
 struct FirewallLabTests {
-    static let fixtures = Shell.packageRoot.appendingPathComponent("Tests/ConntrackAuditTests/Fixtures/firewall").path
+    static let fixtures = Shell.packageRoot.appendingPathComponent("Tests/Fixtures/firewall").path
     static let pods = ["--pod-cidr", "10.244.0.0/24", "--pod-cidr", "fd00:10:244::/64"]
 
     struct Key: Hashable, CustomStringConvertible {
@@ -150,7 +150,7 @@ struct FirewallLabTests {
         #expect(viaConfig.stderr.hasPrefix("ctaudit: \(path): $.firewall.rules.input[0].action"))
         // check reads the same firewall; its allowed ports are what every reply gets through to.
         let check = try Self.ctaudit(["check", "--no-config", "--firewall", "\(Self.fixtures)/robot-replies.json",
-                                      "--iptables-save", Shell.packageRoot.appendingPathComponent("Tests/ConntrackAuditTests/Fixtures/rules/fixed-range.iptables").path])
+                                      "--iptables-save", Shell.packageRoot.appendingPathComponent("Tests/Fixtures/rules/fixed-range.iptables").path])
         #expect(check.stdout.contains("allowed translated source ports: 32768-65535"), "\(check.stdout)")
         #expect(check.stdout.contains("allowed ports come from --firewall"), "\(check.stdout)")
     }

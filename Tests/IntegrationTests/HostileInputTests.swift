@@ -83,10 +83,10 @@ struct HostileInputTests {
             Case(["stats", "--netns", "@dir/../nope/net"], 2, "no such file"),
             Case(["check", "--netns", "x", "--iptables-save", "@empty"], 2, "--netns reads live rules"),
             // --config: missing, a directory, binary, huge, a device, bad values.
-            Case(["audit", "--config", "@dir/../nope.yaml"], 2, "nope.yaml: cannot read: No such file"),
-            Case(["audit", "--config", "@dir"], 2, "Is a directory"),
+            Case(["audit", "--config", "@dir/../nope.yaml"], 2, "nope.yaml: no such file"),
+            Case(["audit", "--config", "@dir"], 2, "@dir: is a directory"),
             Case(["audit", "--config", "@binary"], 2, "@binary: not UTF-8 text"),
-            Case(["audit", "--config", "@huge"], 2, "@huge: cannot read: File too large"),
+            Case(["audit", "--config", "@huge"], 2, "@huge: larger than 16 MiB"),
             Case(["audit", "--config", "/dev/zero"], 2, "/dev/zero"),
             Case(["audit", "--config", "@bad.yaml"], 2, "@bad.yaml:1:"),
             // check's rule files.
@@ -157,7 +157,7 @@ struct HostileInputTests {
         let directory = NSTemporaryDirectory() + "ctaudit-out-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/taken", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let golden = Shell.packageRoot.appendingPathComponent("Tests/ConntrackAuditTests/Golden/audit-report.json").path
+        let golden = Shell.packageRoot.appendingPathComponent("Tests/ReportsTests/Golden/audit-report.json").path
         // A missing directory is a typing mistake, refused before any work (issue 12).
         for (output, status, names) in [(directory + "/taken", Int32(3), "rename: Is a directory"),
                                         (directory + "/missing/r.json", Int32(2), "directory \(directory)/missing does not exist")] {

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import Conntrack
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 
 /// Kubernetes awareness against real namespaces: the lab's pods stand in for
 /// pods, a temporary --root holds a fake node's CNI config, host-local IPAM

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The real binary on a node whose files are all broken
-/// (Tests/ConntrackAuditTests/Fixtures/nodes/broken): a conflist with bad
+/// (Tests/Fixtures/nodes/broken): a conflist with bad
 /// JSON, an empty one, bad YAML, a garbled subnet.env value, an IPAM file
 /// that is a path, and a sandbox config.json cut short. Every one must be a
 /// `warning:` line naming the file, and the audit must finish normally.
@@ -10,7 +10,7 @@ import Testing
        .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
        .enabled(if: Shell.has("ip"), "needs iproute2"))
 struct KubernetesBrokenNodeCLITests {
-    static let root = Shell.packageRoot.appendingPathComponent("Tests/ConntrackAuditTests/Fixtures/nodes/broken").path
+    static let root = Shell.packageRoot.appendingPathComponent("Tests/Fixtures/nodes/broken").path
 
     /// The files the fixture breaks, relative to its root.
     static let brokenFiles = [

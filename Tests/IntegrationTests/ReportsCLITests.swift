@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import Conntrack
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 
 /// The report flags, config file, merge and generated shell files through the
 /// real binary; the last suite audits the lab's namespaces end to end.
@@ -33,7 +36,7 @@ struct ReportsCLITests {
     @Test(arguments: [
         (["audit", "--no-config", "--profile", "nope"], "unknown profile 'nope'"),
         (["audit", "--no-config", "--profile", "hetzner-robot", "--allow", "1-2"], "--allow and --profile"),
-        (["audit", "--config", "/nonexistent/ctaudit.yaml"], "/nonexistent/ctaudit.yaml: cannot read: No such file"),
+        (["audit", "--config", "/nonexistent/ctaudit.yaml"], "/nonexistent/ctaudit.yaml: no such file"),
         (["audit", "--max-violations=-1"], "--max-violations must be 0 or more"),
         (["audit", "--format", "xml"], "xml"),
         (["merge"], "Missing expected argument"),

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-import ConntrackAudit
+import Policy
+import NodeState
+import Engines
+import Reports
 
 /// `ctaudit stats --format prometheus` and `--textfile` through the real
 /// binary against the lab's node namespace: the metrics agree with the JSON

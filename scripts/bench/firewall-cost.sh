@@ -49,7 +49,7 @@ RUNS=5
 SEED=1
 CTAUDIT=$ROOT/.build/release/ctaudit
 TIME_BIN=/usr/bin/time
-FIXTURES=$ROOT/Tests/ConntrackAuditTests/Fixtures/firewall
+FIXTURES=$ROOT/Tests/Fixtures/firewall
 
 . "$HERE/bench-common.sh"
 bench_options 2,6 --size SIZE --runs RUNS --seed SEED --ctaudit CTAUDIT -- "$@"

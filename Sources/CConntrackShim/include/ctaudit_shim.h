@@ -18,6 +18,22 @@
 /// setns(2): moves the calling thread into the namespace `fd` refers to.
 int ctaudit_setns(int fd, int nstype);
 
+/// Makes the capabilities a non-root ctaudit was started with usable by it
+/// and by the listing commands it runs. A non-root process gets capabilities
+/// only from the file it was started from (the container image sets
+/// permitted-only file capabilities on ctaudit; container runtimes give a
+/// non-root process no others): they arrive in the permitted set alone.
+/// This copies permitted into effective and inheritable (capset(2), on the
+/// calling thread: call it before any other thread exists) and raises each
+/// as ambient (prctl PR_CAP_AMBIENT_RAISE), so that nft, iptables-save and
+/// nsenter, which have no file capabilities, inherit them across execve.
+/// Stores the permitted set (bit n = capability n) in `permitted`.
+int ctaudit_adopt_permitted_capabilities(uint64_t *permitted);
+
+/// The calling thread's effective and ambient capability sets (bit n =
+/// capability n), from capget(2) and PR_CAP_AMBIENT_IS_SET.
+int ctaudit_capabilities(uint64_t *effective, uint64_t *ambient);
+
 /// Builds a ctnetlink dump request (IPCTNL_MSG_CT_GET, NLM_F_DUMP) for all
 /// families into `buf`. When `status_filter_mask` is non-zero the kernel is asked
 /// (CTA_STATUS + CTA_STATUS_MASK, Linux 5.15+) to return only entries whose

@@ -39,13 +39,6 @@ struct BPFEntryBytes {
         return value
     }
 
-    func le64(_ offset: Int) throws(DecodeError) -> UInt64 {
-        try check(offset, 8)
-        var value: UInt64 = 0
-        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
-        return value
-    }
-
     /// An address stored in network order (4 or 16 bytes).
     func address(_ offset: Int, family: IPAddress.Family) throws(DecodeError) -> IPAddress {
         let count = family.byteCount

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Conntrack
+
+
+import Glibc
+import NodeState
+import Engines
+import Reports
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Report source-NATed pod flows whose translated source port is outside the allowed ranges.",
+        discussion: """
+            Reads the live conntrack table (IPv4 and IPv6) over netlink; changes nothing. A flow is \
+            a violation when source NAT changed it (IPS_SRC_NAT), it comes from a pod network, it \
+            has ports, and its translated source port (the reply tuple's destination port) is outside \
+            --allow, whether NAT remapped the port or kept the pod's own. Cilium's and Calico's BPF \
+            NAT maps (pinned under --bpffs, read-only through bpf(2)) are audited the same way; a map \
+            that exists but cannot be read is a warning (docs/DATAPLANES.md).
+
+            EXAMPLES
+              ctaudit audit --pod-cidr 10.1.0.0/16
+              ctaudit audit                     # pod CIDRs from /etc/cni/net.d, flannel, Calico, routes
+              ctaudit audit --root /srv/node-copy --format json
+              ctaudit audit --netns k8s-node1 --format json   # the node, where NAT happens
+              ctaudit audit --all               # also list hairpin/pod-to-pod flows
+              ctaudit audit --pod-cidr 10.42.0.0/16 --pod-cidr fd00:42::/56 --exclude-dst 10.0.0.0/8
+              ctaudit audit --profile linux-ephemeral --format html --output /tmp/ctaudit.html
+              ctaudit audit --firewall robot.json          # judge by the Robot firewall's own rules (docs/FIREWALL.md)
+              ctaudit audit --quiet --textfile /var/lib/node_exporter/textfile_collector/ctaudit.prom
+              ctaudit audit --bpffs /sys/fs/bpf --format json   # also Cilium/Calico BPF NAT
+
+            Flows whose peer (the reply tuple's source) is a pod, a --service-cidr, the node itself or \
+            loopback never cross the upstream firewall: counted as node_local, never violations. \
+            When the namespace has no source-NAT rule and no source-NATed flow the verdict is \
+            "nothing to audit" (exit 0), with where the NAT happens instead.
+
+            EXIT STATUS: 0 clean or nothing to audit (at most --max-violations violations), 1 violations found \
+            or a pod whose whole port range is blocked while NAT keeps it, 2 bad usage or input \
+            (including the config file, a --netns that does not exist), 3 environment \
+            (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable), 4 uncertain: no \
+            violation and no pod blocked, but a --firewall rule ctaudit cannot judge decides some flows' \
+            replies (never 0: that would call them clean; not 1: ctaudit cannot say they fail).
+            """
+    )
+
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text
+        case json
+        /// Prometheus text exposition (node_exporter textfile collector).
+        case prometheus
+        /// One JSON violation per line, for log shippers.
+        case ndjson
+        /// One self-contained HTML page with a port chart (use with --output).
+        case html
+    }
+
+    @OptionGroup var target: TargetOptions<KubernetesOptions>
+    @OptionGroup var reportOutput: ReportOutputOptions
+    @OptionGroup var textfile: TextfileOptions
+    @OptionGroup var dataplane: DataplaneOptions
+
+    @Option(name: .long, help: "Output format: text, json, ndjson (one violation a line), prometheus (textfile format), or html (one self-contained page; use with --output).")
+    var format: Format = .text
+
+    @Flag(name: .customLong("no-kernel-filter"),
+          help: "Read the whole table and filter in ctaudit instead of asking the kernel for source-NATed entries only.")
+    var noKernelFilter = false
+
+    @Flag(name: .shortAndLong, help: "Say on stderr how the table was read (kernel filter or not, entries read).")
+    var verbose = false
+
+    @Flag(name: .long, help: "Also list node-local flows (peer is a pod, a --service-cidr, the node itself or loopback: hairpin and pod-to-pod traffic). They are always counted (node_local) and never violations.")
+    var all = false
+
+    func run() throws {
+        var report: AuditReport
+        do {
+            let resolved = try target.resolve(printWarnings: false)
+            let auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: all,
+                                  bpffs: dataplane.directory(root: target.kubernetes.root),
+                                  bpfBatchLookup: DataplaneOptions.batchLookup, retention: retention)
+            // The report's sentences (remedies, hints) name our flags.
+            report = try AuditRun(auditor: auditor, namespace: resolved.namespace, kubernetes: resolved.awareness,
+                                  context: resolved.kubernetes, hints: .flags).run()
+            // Discovery's and attribution's warnings, printed together after the dump.
+            KubernetesOptions.printWarnings(report.kubernetes.warnings)
+            for warning in report.dataplanes.warnings { Console.error("ctaudit: warning: \(warning)\n") }
+        } catch {
+            textfile.writeFailure()
+            throw error
+        }
+        if verbose { describeDump(report) }
+        if report.dump.interrupted {
+            // Whatever the format, a verdict on an incomplete dump is said where a person sees it.
+            Console.error("ctaudit: warning: the kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again\n")
+        }
+        try textfile.write(report)
+        // JSON and NDJSON grow with the violations: streamed in chunks.
+        switch format {
+        case .json: try reportOutput.emit { JSONReportWriter.write(report, to: $0) }
+        case .ndjson: try reportOutput.emit { NDJSONWriter.write(report, to: $0) }
+        case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor,
+                                                           listsWarnings: reportOutput.output != nil).render(report))
+        case .prometheus: try reportOutput.emit(PrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
+        case .html: try reportOutput.emit { HTMLReportWriter().write(report, to: $0) }
+        }
+        try reportOutput.check(report)
+    }
+
+    /// JSON lists every violation; the other formats print counts, groups
+    /// and the worst flows, so the audit keeps only those whole.
+    private var retention: ViolationList.Retention {
+        switch format {
+        case .json, .ndjson: .all
+        case .text: .worst(TextReportWriter().flowLimit)
+        case .html: .worst(HTMLReportWriter().flowLimit)
+        case .prometheus: .worst(0)
+        }
+    }
+
+    private func describeDump(_ report: AuditReport) {
+        let dump = report.dump
+        var line = "ctaudit: read \(report.summary.flowsRead) of \(report.summary.flows) entries in \(dump.datagrams) datagrams"
+        line += dump.duplicates > 0 ? " (\(dump.duplicates) resent by the kernel, counted once); " : "; "
+        if dump.kernelFiltered {
+            line += "kernel-side filter (CTA_STATUS IPS_SRC_NAT) used"
+        } else if let reason = dump.kernelFilterFallback {
+            line += reason
+        } else {
+            line += "whole table read, filtered in user space (--no-kernel-filter)"
+        }
+        Console.error(line + "\n")
+    }
+}

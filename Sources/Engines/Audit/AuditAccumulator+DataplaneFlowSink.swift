@@ -1,0 +1,3 @@
+public import NodeState
+
+extension AuditAccumulator: DataplaneFlowSink {}

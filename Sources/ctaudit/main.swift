@@ -1,0 +1,3 @@
+import CtauditCLI
+
+EntryPoint.main()

@@ -1,0 +1,15 @@
+import Foundation
+import Conntrack
+import Policy
+import NodeState
+import Engines
+import Reports
+
+/// Shared fixtures (moved out of FirewallPolicyTests so that other suites need not reach into it).
+package enum FirewallFixtures {
+    package static func load(_ name: String) throws -> FirewallPolicy {
+        try FirewallFile.load(path: directory.appendingPathComponent(name).path)
+    }
+
+    package static let directory: URL = TestFixtures.url("firewall")
+}
