@@ -29,10 +29,10 @@ public struct ReplyAdmissionTable: Sendable {
         FirewallPolicy.summarized.map { self[$0.0, $0.1] }
     }
 
-    /// Whether every protocol and family admits the same ports for every
+    /// Whether TCP and UDP in both families admit the same ports for every
     /// peer (always true for `--allow`): one set then says it all.
     public var isUniform: Bool {
-        let all = Array(entries.values)
+        let all = summarized
         guard let first = all.first else { return true }
         return all.allSatisfy { $0.groups == first.groups && $0.byNode.isEmpty }
     }
