@@ -22,8 +22,11 @@ BUILD_PACKAGES := pkg-config libmnl-dev libnetfilter-conntrack-dev
 # rule capture, benchmarks, HTML and metrics checks).
 APT_PACKAGES := $(BUILD_PACKAGES) \
 	iproute2 iptables nftables conntrack util-linux python3 gcc time jq \
-	chromium prometheus ipset curl containernetworking-plugins \
+	chromium prometheus ipset curl containernetworking-plugins ufw firewalld \
 	dpkg-dev binutils systemd lintian debootstrap libcap2-bin
+# ufw, firewalld: real firewall managers as the lab's gateway (FirewallManagerLabTests), run only inside
+# test namespaces; scripts/install-packages.sh installs them without starting them and checks that the
+# root namespace's rules did not change.
 # chromium: the HTML report test renders the page headless; prometheus: promtool
 # checks the textfile metrics and deploy/ alert rules; curl: the watch --listen tests scrape /metrics;
 # containernetworking-plugins: the real CNI bridge/host-local/portmap plugins attach the lab's pods
@@ -62,15 +65,7 @@ test-deps:
 	done
 
 install-packages:
-	@missing=""; \
-	for p in $(PACKAGES); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		$(SUDO) apt-get update -q && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	fi
+	@scripts/install-packages.sh $(PACKAGES)
 
 # One clear line instead of "swift: not found" deep in a recipe.
 swift-check:

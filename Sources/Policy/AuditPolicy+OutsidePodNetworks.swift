@@ -12,7 +12,7 @@ extension AuditPolicy {
               !excludedDestinations.contains(where: { $0.contains(flow.original.destination) }) else { return nil }
         let wouldBe = auditingEverySource.classify(flow)
         switch wouldBe {
-        case .allowed, .violation, .withoutPorts: return wouldBe
+        case .allowed, .violation, .withoutPorts, .uncertain: return wouldBe
         case .nodeLocal, .notSourceNATed, .outOfScope: return nil
         }
     }

@@ -22,6 +22,11 @@ public struct AuditPolicy: Hashable, Sendable {
     /// `allowed` is only the ports every TCP/UDP reply gets through to.
     /// nil: `allowed` is the one rule (`--allow`, a profile).
     public private(set) var firewall: FirewallPolicy?
+    /// The node's translated source addresses (from the audited flows, or
+    /// its SNAT rules): the addresses the firewall is asked about, since a
+    /// gateway's rules may treat its nodes differently. Empty: not known
+    /// (the firewall is then asked for every address it distinguishes).
+    public var nodeAddresses: [IPAddress] = []
 
     public init(
         allowed: PortRangeSet = .defaultAllowed,
@@ -44,6 +49,23 @@ public struct AuditPolicy: Hashable, Sendable {
                   serviceNetworks: serviceNetworks, localAddresses: localAddresses)
         self.firewall = firewall
     }
+
+    /// What replies of `proto` in `family` get through to, for the node's
+    /// address(es): the firewall asked as a program, or `allowed` for every
+    /// protocol and peer. With several node addresses that the firewall
+    /// treats differently, the worst of them.
+    public func admission(_ proto: IPProtocol, family: IPAddress.Family) -> ReplyAdmission {
+        guard let firewall else { return .uniform(allowed, proto: proto, family: family) }
+        let answers = firewall.admissions(proto, family: family, nodes: nodeAddresses)
+        guard answers.count > 1, Set(answers.map(\.groups)).count > 1 else { return answers[0] }
+        var worst = ReplyAdmission(proto: proto, family: family, groups: FirewallPolicy.worst(answers.map(\.groups)))
+        worst.byNode = answers.map { .init(nodes: $0.node?.description ?? "other addresses", groups: $0.groups) }
+        return worst
+    }
+
+    /// Every port-carrying protocol in both families, asked once: what a
+    /// report's summaries, pod findings and remedies read.
+    public var admissions: ReplyAdmissionTable { ReplyAdmissionTable(self) }
 
     /// The rules flows are judged by: the firewall's, or `allowed` as one rule.
     public var rules: FirewallPolicy { firewall ?? .allowList(allowed) }
@@ -97,9 +119,13 @@ public struct AuditPolicy: Hashable, Sendable {
         guard flow.proto.carriesPorts else { return .withoutPorts }
         let remapped = flow.isPortRemapped
         // --allow alone: one range check (the one-rule firewall, decided without building it).
-        let admitted = firewall.map { $0.admits(flow) } ?? allowed.contains(flow.translatedSourcePort)
-        return admitted
-            ? .allowed(remapped: remapped)
-            : .violation(remapped: remapped)
+        guard let firewall else {
+            return allowed.contains(flow.translatedSourcePort) ? .allowed(remapped: remapped) : .violation(remapped: remapped)
+        }
+        switch firewall.outcome(flow) {
+        case .accepted: return .allowed(remapped: remapped)
+        case .dropped: return .violation(remapped: remapped)
+        case .uncertain: return .uncertain(remapped: remapped)
+        }
     }
 }

@@ -16,4 +16,8 @@ public enum FlowClass: Hashable, Sendable {
     case allowed(remapped: Bool)
     /// Translated source port outside the allowed ranges: replies will be dropped.
     case violation(remapped: Bool)
+    /// A firewall rule ctaudit cannot judge decides the replies' fate
+    /// (`--firewall`): accepted one way, dropped the other. Neither a
+    /// violation nor clean; counted and reported on its own.
+    case uncertain(remapped: Bool)
 }

@@ -41,7 +41,8 @@ struct ExitStatusTests {
     }
 
     @Test func theCodesAreTheDocumentedOnes() {
-        #expect(CtauditCLI.ExitStatus.allCases.map(\.rawValue) == [0, 1, 2, 3])
+        // 4: uncertain (a --firewall rule ctaudit cannot judge decides; docs/FIREWALL.md).
+        #expect(CtauditCLI.ExitStatus.allCases.map(\.rawValue) == [0, 1, 2, 3, 4])
     }
 
     /// Every `Error` type declared public or package in Sources is named in

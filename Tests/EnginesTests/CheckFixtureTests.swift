@@ -37,7 +37,8 @@ struct CheckFixtureTests {
 
     @Test func everyCapturedSetHasAnExpectation() {
         #expect(Self.expected.count >= 13)
-        #expect(Set(Self.expected.map(\.1)) == Set(RuleVerdict.allCases))
+        // Uncertain needs a --firewall rule ctaudit cannot judge: NAT rule sets alone never give it.
+        #expect(Set(Self.expected.map(\.1)) == Set(RuleVerdict.allCases).subtracting([.uncertain]))
     }
 
     @Test(arguments: expected.map(\.0))

@@ -30,7 +30,7 @@ struct KubernetesAttributionTests {
         // Named under /run/netns but gone: the name no longer opens.
         let gone = Self.namespace(1, names: ["ctaudit-test-gone-\(UInt32.random(in: 0...UInt32.max))"], addresses: ["10.244.1.7"])
         var attribution = Self.attribution("kubeadm-flannel", [gone])
-        let result = PodPortRangeScan.scan(attribution: &attribution, allowed: .defaultAllowed,
+        let result = PodPortRangeScan.scan(attribution: &attribution, admissions: AuditPolicy().admissions,
                                            podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16")])
         #expect(result.warnings.isEmpty, "\(result.warnings)")
         #expect(result.scanned == 0 && result.findings.isEmpty)

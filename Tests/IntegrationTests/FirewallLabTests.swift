@@ -96,6 +96,29 @@ struct FirewallLabTests {
         }
     }
 
+    @Test("a Robot file with protocol-dependent rules: no pod blocked for a protocol that admits its range, the peer in words")
+    func protocolDependentRobotRules() throws {
+        let lab = try Lab.up("fwr")
+        defer { lab.down() }
+        _ = try lab.traffic(pairs: 2)
+        let file = "\(Self.fixtures)/robot-protocol-dependent.json"
+        let json = try Self.audit(lab, ["--firewall", file])
+        // TCP ACK to 1024-65535 admits every TCP flow; UDP only from source port 53: the lab's 5353 replies are dropped.
+        #expect(json.violations.keys.allSatisfy { $0.proto == "udp" && $0.family == "ipv4" }, "\(json.violations.keys)")
+        let text = try Self.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--firewall", file] + Self.pods)
+        #expect(text.stdout.contains("udp/ipv4 to 198.51.100.2 0-65535 only from source port 53, none from other peers"), "\(text.stdout)")
+        let pod3 = text.stdout.split(separator: "\n").filter { $0.contains("\(lab.prefix)-pod3") && $0.contains("ip_local_port_range") }
+        #expect(!pod3.isEmpty, "\(text.stdout)")
+        for line in pod3 {
+            #expect(line.contains("UDP/ipv4 replies admitted only from source port 53"), "\(line)")
+            #expect(!line.contains("for tcp"), "\(line)")
+        }
+        #expect(!text.stdout.contains("outside  ") && !text.stdout.contains("not only  "))
+        let check = try Self.ctaudit(["check", "--no-config", "--netns", lab.nodeNamespace, "--firewall", file,
+                                      "--port-range", "1024-2047", "--port-range", "32768-60999"] + Self.pods)
+        #expect(check.stdout.contains("verdict: SAFE"), "\(check.stdout)")
+    }
+
     @Test(arguments: [
         (["audit", "--no-config", "--firewall", "x.json", "--allow", "1-2"], "--firewall and --allow"),
         (["audit", "--no-config", "--firewall", "x.json", "--profile", "hetzner-robot"], "--firewall and --profile"),

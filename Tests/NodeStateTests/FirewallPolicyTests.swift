@@ -133,7 +133,8 @@ struct FirewallPolicyTests {
             """
         let firewall = try FirewallFile.parse(Array(text.utf8), path: "stateful.rules")
         #expect(firewall.decide(Self.flow(port: 1500)).accepts)
-        // A module ctaudit does not model is taken at its worst: never accepts, always drops.
+        // A module whose answer is not in the file (the recent list) leaves the outcome unknown:
+        // accepted if it matches, dropped by the policy if not: uncertain, neither a drop nor clean.
         let unknown = """
             *filter
             :FORWARD DROP [0:0]
@@ -141,7 +142,8 @@ struct FirewallPolicyTests {
             COMMIT
             """
         let pessimistic = try FirewallFile.parse(Array(unknown.utf8), path: "unknown.rules")
-        #expect(!pessimistic.decide(Self.flow(port: 40000)).accepts)
+        #expect(pessimistic.decide(Self.flow(port: 40000)).outcome == .uncertain)
+        #expect(AuditPolicy(firewall: pessimistic).classify(Self.flow(port: 40000)) == .uncertain(remapped: false))
     }
 
     @Test("bad files: file, place, what was expected", arguments: [

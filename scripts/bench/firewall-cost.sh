@@ -12,6 +12,9 @@
 #   (b) --firewall Fixtures/firewall/robot-incident.json  (Hetzner Robot, 3 rules)
 #   (c) --firewall Fixtures/firewall/gateway.iptables     (jump into a user chain)
 #   (d) --firewall Fixtures/firewall/aws-network-acl.json (AWS network ACL)
+#   (e) --firewall Fixtures/firewall/ufw-gateway.rules    (real ufw, iptables-save: ESTABLISHED first)
+#   (f) --firewall Fixtures/firewall/ufw-gateway.nft.json (the same rules in nft -j: an xt match
+#       whose outcome is unknown on every reply, so every packet takes the both-ways path)
 # always `audit --netns NS --no-config --no-pods --pod-cidr ... --format json`.
 # Reported: median user+sys CPU seconds and median wall seconds (GNU time),
 # the source-NATed flow count from the JSON, and the extra CPU nanoseconds per
@@ -25,6 +28,7 @@
 #     replies to 0-32767 in both families; the ACL allows TCP/UDP replies to
 #     32768-65535 in both families and denies the rest: both are --allow
 #     32768-65535 for TCP/UDP);
+#   - (e), (f): no violation, exit 0 (a stateful ufw gateway admits every reply);
 #   - (b): violations = the Robot file's own meaning counted in awk on
 #     `conntrack -L -f ipv4 --src-nat` (an independent view): every IPv4 UDP
 #     reply is discarded (no UDP rule), IPv4 TCP replies only get through to
@@ -57,7 +61,7 @@ bench_start gcc pkg-config conntrack ip jq awk flock
 "$TIME_BIN" -f '%e' -o /dev/null true 2>/dev/null ||
 	die "GNU time not found at $TIME_BIN (apt-get install time)"
 [ -x "$CTAUDIT" ] || die "no ctaudit at $CTAUDIT (build: swift build -c release --static-swift-stdlib, or --ctaudit PATH)"
-for file in robot-incident.json gateway.iptables aws-network-acl.json; do
+for file in robot-incident.json gateway.iptables aws-network-acl.json ufw-gateway.rules ufw-gateway.nft.json; do
 	[ -r "$FIXTURES/$file" ] || die "missing fixture $FIXTURES/$file"
 done
 
@@ -90,7 +94,9 @@ row() { # row LABEL EXPECTED_VIOLATIONS ARGS...
 		tail -n 1 "$WORK/time" | awk '{ print $1 }' >> "$WORK/walls"
 		local got
 		got=$(jq -r '"\(.summary.snat) \(.summary.violations) \(.violations | length)"' "$WORK/out" 2>/dev/null || echo "unparsable")
-		if [ "$rc" != 1 ]; then log "$label: exit $rc (want 1): $(head -c 300 "$WORK/err")"; check=FAIL; fi
+		local want=1
+		[ "$expected" != 0 ] || want=0
+		if [ "$rc" != "$want" ]; then log "$label: exit $rc (want $want): $(head -c 300 "$WORK/err")"; check=FAIL; fi
 		if [ -n "$seen" ] && [ "$got" != "$seen" ]; then log "$label: counts changed between runs: $seen then $got"; check=FAIL; fi
 		seen=$got
 	done
@@ -110,6 +116,8 @@ row "(a) \`--allow 32768-65535\`" "$V" --allow 32768-65535
 row "(b) \`--firewall robot-incident.json\`" "$ROBOT_V" --firewall "$FIXTURES/robot-incident.json"
 row "(c) \`--firewall gateway.iptables\`" "$V" --firewall "$FIXTURES/gateway.iptables"
 row "(d) \`--firewall aws-network-acl.json\`" "$V" --firewall "$FIXTURES/aws-network-acl.json"
+row "(e) \`--firewall ufw-gateway.rules\`" 0 --firewall "$FIXTURES/ufw-gateway.rules"
+row "(f) \`--firewall ufw-gateway.nft.json\`" 0 --firewall "$FIXTURES/ufw-gateway.nft.json"
 echo
 echo "ctaudit $("$CTAUDIT" --version 2>/dev/null || echo '(version unknown)'), $SIZE entries ($CTFILL_LINE), $(nproc) CPUs, $(date -u +%Y-%m-%d)"
 exit $FAILED

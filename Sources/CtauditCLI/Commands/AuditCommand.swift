@@ -55,7 +55,9 @@ struct AuditCommand: ParsableCommand {
             violating flows), 1 violations, outside-violations, or a pod whose whole port range is \
             blocked while NAT keeps it (whatever --max-violations), 2 bad usage or input \
             (including the config file, a --netns that does not exist), 3 environment \
-            (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable).
+            (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable), 4 uncertain: no \
+            violation and no pod blocked, but a --firewall rule ctaudit cannot judge decides some flows' \
+            replies (never 0: that would call them clean; not 1: ctaudit cannot say they fail).
             """
     )
 

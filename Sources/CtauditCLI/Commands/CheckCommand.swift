@@ -30,11 +30,15 @@ struct CheckCommand: ParsableCommand {
             matches (and those of the jumps that lead to its chain): the CNI bridge plugin's \
             CNI-<hash> chain per pod by that pod's range alone. The portmap plugin's hairpin \
             masquerade (CNI-HOSTPORT-MASQ) never crosses the upstream firewall and is safe.
+            With --firewall, each rule is judged per protocol and family against the ports that \
+            protocol's replies get through to, for the node's translated address (--node-address, \
+            or SNAT rules' addresses, or live the node's own).
 
             VERDICTS
-              safe     no translated port can fall outside --allow
-              at risk  connections that clash (two pods, same port, same server) can
-              broken   connections fail without any clash (--random-fully, or pods keep low ports)
+              safe       no translated port can fall outside --allow (or what --firewall admits)
+              uncertain  none is known to, but a --firewall rule ctaudit cannot judge decides some ports
+              at risk    connections that clash (two pods, same port, same server) can
+              broken     connections fail without any clash (--random-fully, or pods keep low ports)
 
             EXAMPLES
               ctaudit check
@@ -48,7 +52,8 @@ struct CheckCommand: ParsableCommand {
               ctaudit check --pods --format json --output /tmp/check.json
 
             EXIT STATUS: 0 safe, 1 at risk or broken, 2 bad usage or input (an unreadable or \
-            malformed file is named), 3 environment (not root, nft/iptables-save missing, namespace unavailable).
+            malformed file is named), 3 environment (not root, nft/iptables-save missing, namespace unavailable), \
+            4 uncertain (a --firewall rule ctaudit cannot judge decides; nothing known to fail).
             """
     )
 
@@ -85,6 +90,15 @@ struct CheckCommand: ParsableCommand {
     var pods = false
 
     @Option(
+        name: .customLong("node-address"),
+        help: ArgumentHelp("With --firewall: the node's translated source address (its masquerade address), repeatable. Default: SNAT rules' addresses and, live, the node's own global addresses; offline masquerade leaves it unknown (the worst answer is judged).", valueName: "address"),
+        transform: { text in
+            guard let address = IPAddress(text) else { throw ValidationError("--node-address: expected an IPv4 or IPv6 address, got '\(text)'") }
+            return address
+        })
+    var nodeAddresses: [IPAddress] = []
+
+    @Option(
         name: .shortAndLong,
         help: ArgumentHelp("Write the report to this file instead of stdout, atomically (temp file + rename).", valueName: "file"),
         completion: .file())
@@ -112,6 +126,8 @@ struct CheckCommand: ParsableCommand {
             iptablesSaveFiles: iptablesSaveFiles, nftJSONFiles: nftJSONFiles,
             declaredPortRanges: portRanges, scanNamespaces: pods)
         check.hints = .flags
+        if checkPolicy.firewall != nil { check.firewallPolicy = checkPolicy }
+        check.nodeAddresses = nodeAddresses
         var report = try check.run()
         // The library says what it did not read; how to give it is ours to say.
         report.notes = report.notes.map { $0 == NodeCheck.assumedPortRangeNote ? $0 + " (use --pods or --port-range)" : $0 }
@@ -120,7 +136,7 @@ struct CheckCommand: ParsableCommand {
             live: iptablesSaveFiles.isEmpty && nftJSONFiles.isEmpty)
         if let firewall = checkPolicy.firewall {
             // "allowed" above is what every TCP/UDP reply gets through to; say where it came from.
-            report.notes.insert(contentsOf: firewall.checkNotes(hints: .flags), at: 0)
+            report.notes.insert(contentsOf: firewall.checkNotes(hints: .flags, nodes: report.nodeAddresses), at: 0)
         }
         var textWriter = CheckTextWriter(color: output == nil && Terminal.wantsColor)
         textWriter.hints = .flags
@@ -133,6 +149,10 @@ struct CheckCommand: ParsableCommand {
         } else if !quietOption.quiet {
             Console.out(text)
         }
-        if report.verdict != .safe { throw ExitStatus.violations.exitCode }
+        switch report.verdict {
+        case .safe: break
+        case .uncertain: throw ExitStatus.uncertain.exitCode
+        case .atRisk, .broken: throw ExitStatus.violations.exitCode
+        }
     }
 }

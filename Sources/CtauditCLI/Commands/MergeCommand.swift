@@ -24,7 +24,8 @@ struct MergeCommand: ParsableCommand {
 
             EXIT STATUS: 0 no violating flow in any report (or at most --max-violations), 1 violations \
             or outside-violations found, or pods blocked on a node (whatever --max-violations, as for \
-            audit), 2 a file is missing or not an audit report (the file is named).
+            audit), 2 a file is missing or not an audit report (the file is named), 4 no failure but a \
+            node's audit is uncertain (a --firewall rule it could not judge decides some flows).
             """
     )
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Conntrack
-
+import Policy
 import NodeState
 import Engines
 import Reports
@@ -41,7 +41,8 @@ struct WatchCommand: ParsableCommand {
               ctaudit watch --textfile /var/lib/node_exporter/textfile_collector/ctaudit-watch.prom
 
             EXIT STATUS: 0 no violation seen, 1 violations seen, 2 bad usage, 3 environment \
-            (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable).
+            (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable), 4 no violation \
+            but flows a --firewall rule ctaudit cannot judge decides (lines marked UNCERTAIN).
             """
     )
 
@@ -138,7 +139,7 @@ struct WatchCommand: ParsableCommand {
             reason = try counters.run(
                 watcher: watcher, server: server, allowed: watchPolicy.allowed,
                 durationNanoseconds: duration.map { UInt64($0 * 1e9) }, stopDescriptor: signals.descriptor, verbose: verbose,
-                unwatchedDataplanes: unwatchedDataplanes)
+                unwatchedDataplanes: unwatchedDataplanes, allowedByKey: Self.allowedByKey(watchPolicy))
         } else {
             reason = try watcher.run(
                 durationNanoseconds: duration.map { UInt64($0 * 1e9) }, count: count,
@@ -165,6 +166,19 @@ struct WatchCommand: ParsableCommand {
             ? WatchJSONWriter.summary(summary, context: context, firewall: watchPolicy.firewall)
             : "\n" + text.summary(summary, context: context))
         if summary.violations > 0 { throw ExitStatus.violations.exitCode }
+        if summary.uncertain > 0 { throw ExitStatus.uncertain.exitCode }
+    }
+
+    /// With --firewall: its answer per protocol and family for the metrics' `allowed` label.
+    static func allowedByKey(_ policy: AuditPolicy) -> [WatchCounters.Key: (words: String, count: Int)] {
+        guard policy.firewall != nil else { return [:] }
+        let table = policy.admissions
+        var result: [WatchCounters.Key: (words: String, count: Int)] = [:]
+        for key in WatchCounters.baselineKeys {
+            let admission = table[key.proto, key.family]
+            result[key] = (admission.words, admission.admittedForEveryPeer.count)
+        }
+        return result
     }
 
     /// Parses `65536`, `512K`, `8M`, `1G` (binary multiples).

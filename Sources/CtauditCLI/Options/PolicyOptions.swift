@@ -22,7 +22,7 @@ struct PolicyOptions: ParsableArguments {
     @Option(
         name: .customLong("firewall"),
         help: ArgumentHelp(
-            "The upstream firewall's own definition, judged rule by rule (repeatable: every firewall in the path must admit a reply): Hetzner Robot firewall JSON, AWS network ACL or security groups, Hetzner Cloud or GCP firewall JSON, or a gateway's 'nft -j list ruleset' / 'iptables-save' (docs/FIREWALL.md). Not with --allow.",
+            "The upstream firewall's own definition, judged rule by rule (repeatable: every firewall in the path must admit a reply): Hetzner Robot firewall JSON, AWS network ACL or security groups, Hetzner Cloud or GCP firewall JSON, or a gateway's 'nft -j list ruleset' / 'iptables-save' (docs/FIREWALL.md). Each reply is asked per protocol, family and node address; a flow a rule ctaudit cannot judge decides is 'uncertain' (exit 4 when nothing fails). Not with --allow.",
             valueName: "file"),
         completion: .file()
     )

@@ -54,10 +54,14 @@ struct ReportOutputOptions: ParsableArguments {
     /// (whatever the threshold: `AuditReport.fails`).
     func check(_ report: AuditReport) throws {
         if report.fails(toleratingViolations: maxViolations) { throw ExitStatus.violations.exitCode }
+        // Never clean: a rule ctaudit cannot judge decides some flows (exit 4).
+        if report.summary.uncertain > 0 { throw ExitStatus.uncertain.exitCode }
     }
 
     /// The same for a merged fleet report.
     func check(_ merged: MergedReport) throws {
         if merged.fails(toleratingViolations: maxViolations) { throw ExitStatus.violations.exitCode }
+        // Never clean: a node's audit met a firewall rule ctaudit cannot judge.
+        if merged.nodes.contains(where: { $0.verdict == .uncertain }) { throw ExitStatus.uncertain.exitCode }
     }
 }

@@ -59,11 +59,13 @@ struct WatchCountersOptions: ParsableArguments {
     /// Runs the watch until a stop signal (or --duration), publishing counters.
     func run(
         watcher: Watcher, server: MetricsServer?, allowed: PortRangeSet, durationNanoseconds: UInt64?,
-        stopDescriptor: Int32, verbose: Bool, unwatchedDataplanes: [Dataplane] = []
+        stopDescriptor: Int32, verbose: Bool, unwatchedDataplanes: [Dataplane] = [],
+        allowedByKey: [WatchCounters.Key: (words: String, count: Int)] = [:]
     ) throws -> WatchContext.StopReason {
         let startTime = Self.processStartTime()
         var context = WatchMetricsWriter.Context(startTimeSeconds: startTime, allowed: allowed, running: false,
                                                  unwatchedDataplanes: unwatchedDataplanes)
+        context.allowedByKey = allowedByKey
         var lastWrite: UInt64?
         var writeFailed = false
         if let textfile {

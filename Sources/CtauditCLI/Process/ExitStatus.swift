@@ -11,6 +11,14 @@ enum ExitStatus: Int32, CaseIterable {
     case violations = 1
     case usage = 2
     case environment = 3
+    /// A verdict ctaudit could not make: a firewall rule it cannot judge
+    /// decides some flows (audit, watch, merge) or predicted ports (check),
+    /// and nothing is known to fail. Not 0 (that would call it clean), not 1
+    /// (that would call it a violation and page someone over what ctaudit
+    /// could not read), not 3 (ctaudit ran fine: the environment is not the
+    /// problem). The fix is to read the rule by hand, or give ctaudit what
+    /// it lacks (iptables-save instead of nft -j for xt matches).
+    case uncertain = 4
 
     var exitCode: ExitCode { ExitCode(rawValue) }
 

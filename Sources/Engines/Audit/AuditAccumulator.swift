@@ -14,6 +14,14 @@ public struct AuditAccumulator: Sendable {
     public private(set) var violations: ViolationList
     /// Violations by deciding firewall rule, when judged by `--firewall`.
     public private(set) var firewallDrops: FirewallDropTally?
+    /// Uncertain flows by the rule ctaudit cannot judge that decides them (`--firewall`).
+    public private(set) var firewallUncertain: FirewallDropTally?
+    /// The uncertain flows themselves, kept like the violations (same retention).
+    public private(set) var uncertainFlows: ViolationList
+    /// Translated source addresses of the audited flows (at most a few per
+    /// family): the node addresses the firewall's summaries are asked about.
+    public private(set) var translatedAddresses: [IPAddress] = []
+    static let maximumTranslatedAddresses = 8
     /// Node-local flows, kept only when `keepsNodeLocal` (`--all`).
     public private(set) var nodeLocalFlows = ViolationList()
     /// List node-local flows, not only count them.
@@ -32,7 +40,11 @@ public struct AuditAccumulator: Sendable {
         self.policy = policy
         self.nowNanoseconds = nowNanoseconds
         violations = ViolationList(retention: retention)
-        if policy.firewall != nil { firewallDrops = FirewallDropTally() }
+        uncertainFlows = ViolationList(retention: retention)
+        if policy.firewall != nil {
+            firewallDrops = FirewallDropTally()
+            firewallUncertain = FirewallDropTally()
+        }
     }
 
     /// Adds one flow. Conntrack entries count as entries read; flows from a
@@ -58,6 +70,7 @@ public struct AuditAccumulator: Sendable {
             summary.countBPF(dataplane) { $0.snat += 1 }
             summary.withoutPorts += 1
         case .allowed(let remapped):
+            noteTranslatedAddress(flow)
             summary.snat += 1
             summary.countBPF(dataplane) { $0.snat += 1 }
             translatedPorts.add(port: flow.translatedSourcePort, violation: false)
@@ -65,7 +78,22 @@ public struct AuditAccumulator: Sendable {
                 summary.remapped += 1
                 summary.countBPF(dataplane) { $0.remapped += 1 }
             }
+        case .uncertain(let remapped):
+            noteTranslatedAddress(flow)
+            summary.snat += 1
+            summary.countBPF(dataplane) { $0.snat += 1 }
+            if remapped {
+                summary.remapped += 1
+                summary.countBPF(dataplane) { $0.remapped += 1 }
+            }
+            summary.uncertain += 1
+            if flow.isUnreplied { summary.uncertainUnreplied += 1 }
+            translatedPorts.add(port: flow.translatedSourcePort, violation: false)
+            let uncertainFlow = Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane)
+            if let firewall = policy.firewall { firewallUncertain?.add(uncertainFlow, decision: firewall.decide(flow)) }
+            uncertainFlows.append(uncertainFlow)
         case .violation(let remapped):
+            noteTranslatedAddress(flow)
             // Only violations are kept, so only they are deduplicated: a
             // repeated allowed entry shifts a count by one at most.
             if dataplane != .conntrack, !seenBPFViolations.insert(flow).inserted { return }
@@ -85,9 +113,24 @@ public struct AuditAccumulator: Sendable {
         }
     }
 
+    private mutating func noteTranslatedAddress(_ flow: Flow) {
+        let address = flow.translatedSource
+        guard translatedAddresses.count < Self.maximumTranslatedAddresses * 2, !translatedAddresses.contains(address),
+              translatedAddresses.lazy.filter({ $0.family == address.family }).count < Self.maximumTranslatedAddresses else { return }
+        translatedAddresses.append(address)
+    }
+
     private func age(of flow: Flow) -> UInt64? {
         guard let start = flow.startedAtNanoseconds, let now = nowNanoseconds, now >= start else { return nil }
         return (now - start) / 1_000_000_000
+    }
+
+    /// The uncertain flows, worst first, moved out of the accumulator.
+    public mutating func takeUncertainFlows() -> ViolationList {
+        var taken = ViolationList(retention: uncertainFlows.retention)
+        swap(&taken, &uncertainFlows)
+        taken.sortWorstFirst()
+        return taken
     }
 
     /// The node-local flows, moved out of the accumulator.

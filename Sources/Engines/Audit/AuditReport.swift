@@ -40,6 +40,10 @@ public struct AuditReport: Sendable {
     /// Violations by the firewall rule that drops them, counted during the
     /// audit (`--firewall`); nil: counted from `violations` when asked.
     public var firewallDropTally: FirewallDropTally?
+    /// Uncertain flows by the rule ctaudit cannot judge that decides them.
+    public var firewallUncertainTally: FirewallDropTally?
+    /// Flows a firewall rule ctaudit cannot judge decides (`--firewall`), worst first.
+    public var uncertainFlows = ViolationList()
     /// Which dataplanes were read (conntrack, BPF NAT maps) and which BPF
     /// maps were present but unreadable (docs/DATAPLANES.md).
     public var dataplanes = DataplaneSurvey()

@@ -17,6 +17,11 @@ public struct AuditSummary: Hashable, Sendable {
     public var violationsUnreplied = 0
     /// Violations that kept the pod's own (low) port: a pod port-range problem, not NAT.
     public var violationsKeptPort = 0
+    /// Source-NATed pod flows whose replies a firewall rule ctaudit cannot
+    /// judge decides (`--firewall`): neither violations nor allowed.
+    public var uncertain = 0
+    /// Of those, flows that never saw a reply.
+    public var uncertainUnreplied = 0
     /// Source-NATed flows outside the policy's scope (not from a pod network, or excluded destination).
     public var outOfScope = 0
     /// Of those, the flows from outside the pod networks whose replies cross

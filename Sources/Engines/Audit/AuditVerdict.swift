@@ -11,6 +11,10 @@ public enum AuditVerdict: String, Hashable, Sendable, CaseIterable {
     /// networks would (`OutsidePodFlows`): their replies are dropped all the
     /// same, and a wrong or missing pod network puts real pods there.
     case outsideViolations = "outside-violations"
+    /// No violation and no pod blocked, but a firewall rule ctaudit cannot
+    /// judge (`--firewall`) decides some flows' replies: accepted one way,
+    /// dropped the other. Not clean: exit status 4 (docs/FIREWALL.md).
+    case uncertain
     /// Every audited pod flow uses an allowed port, and none of the
     /// source-NATed flows from outside the pod networks would violate either;
     /// not plain `clean`, because those flows were not audited as pod flows.
@@ -25,11 +29,16 @@ public enum AuditVerdict: String, Hashable, Sendable, CaseIterable {
     /// Exit status 1 for these.
     public var isFailure: Bool { self == .violations || self == .podsBlocked || self == .outsideViolations }
 
+    /// Exit status 4: neither a failure nor clean.
+    public var isUncertain: Bool { self == .uncertain }
+
     static func of(_ report: AuditReport) -> AuditVerdict {
         let outside = report.summary.outsidePodNetworks
         if report.summary.violations > 0 { return .violations }
         if !report.blockedPods.isEmpty { return .podsBlocked }
         if outside.wouldViolate > 0 { return .outsideViolations }
+        // A flow the firewall may or may not admit is never called clean, nor "nothing to audit".
+        if report.summary.uncertain > 0 { return .uncertain }
         if report.sawNoSourceNAT || (outside.flows > 0 && !report.auditedAnyPodFlow) { return .nothingToAudit }
         if outside.flows > 0 { return .cleanInScope }
         return .clean

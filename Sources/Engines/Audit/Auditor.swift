@@ -63,6 +63,10 @@ public struct Auditor: Sendable {
         )
         report.nodeLocalFlows = accumulator.takeNodeLocalFlows()
         report.firewallDropTally = accumulator.firewallDrops
+        report.firewallUncertainTally = accumulator.firewallUncertain
+        report.uncertainFlows = accumulator.takeUncertainFlows()
+        // The firewall's summaries are asked for the addresses the node's flows were translated to.
+        report.policy.nodeAddresses = accumulator.translatedAddresses.sorted()
         report.listsNodeLocal = listsNodeLocal
         report.dataplanes = survey
         return report

@@ -43,4 +43,7 @@ extension AuditReport {
     }
 
     public var firewallDrops: [FirewallDrop] { FirewallDrop.group(self) }
+
+    /// Uncertain flows by the rule ctaudit cannot judge that decides them (counted while auditing).
+    public var firewallUncertain: [FirewallDrop] { firewallUncertainTally?.drops ?? [] }
 }

@@ -30,7 +30,7 @@ public struct NodeNATRules: Sendable {
     }
 
     /// Port-carrying protocols, in the order reports name them.
-    static let portProtocols: [IPProtocol] = [.tcp, .udp, .sctp, .dccp, .udplite]
+    public static let portProtocols: [IPProtocol] = [.tcp, .udp, .sctp, .dccp, .udplite]
 
     /// Reads the live rules of `namespace` (nil: ctaudit's own).
     public static func read(namespace: NetworkNamespace?, policy: AuditPolicy) throws -> NodeNATRules {
@@ -84,8 +84,16 @@ public struct NodeNATRules: Sendable {
         report.natRuleTools = rules.toolsDescription
         for index in report.kubernetes.portRangeFindings.indices {
             let finding = report.kubernetes.portRangeFindings[index]
-            report.kubernetes.portRangeFindings[index].keepingProtocols =
-                rules.protocolsKeeping(finding.outside, from: finding.pod.ip, policy: report.policy)
+            // Per protocol: a rule keeps ports that protocol's own answer leaves out.
+            let keeping = finding.exposures.isEmpty
+                ? rules.protocolsKeeping(finding.outside, from: finding.pod.ip, policy: report.policy)
+                : portProtocols.filter { proto in
+                    finding.exposures.contains { exposure in
+                        exposure.proto == proto
+                            && rules.protocolsKeeping(exposure.outside, from: finding.pod.ip, policy: report.policy).contains(proto)
+                    }
+                }
+            report.kubernetes.portRangeFindings[index].keepingProtocols = keeping
         }
     }
 }

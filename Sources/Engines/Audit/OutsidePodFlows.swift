@@ -31,7 +31,8 @@ public struct OutsidePodFlows: Hashable, Sendable {
         let violates: Bool
         switch wouldBe {
         case .violation: violates = true
-        case .allowed, .withoutPorts, .nodeLocal, .notSourceNATed, .outOfScope: violates = false
+        // Uncertain: counted as a flow from outside, not as one that would violate.
+        case .allowed, .withoutPorts, .nodeLocal, .notSourceNATed, .outOfScope, .uncertain: violates = false
         }
         flows += 1
         sources.add(flow.original.source, wouldViolate: violates)

@@ -1,5 +1,7 @@
+public import Conntrack
 public import Policy
 public import NodeState
+
 /// Everything one `check` read and concluded, ready for a writer.
 public struct CheckReport: Sendable {
     public var host: String
@@ -26,6 +28,11 @@ public struct CheckReport: Sendable {
     /// BPF dataplanes found (Cilium BPF masquerading, Calico eBPF) and their
     /// predicted ports (docs/DATAPLANES.md).
     public var dataplanes: [DataplaneFinding] = []
+    /// With `--firewall`: its answers per protocol and family, for `nodeAddresses`.
+    public var admissions: ReplyAdmissionTable?
+    /// The node's translated source addresses the firewall was asked about
+    /// (SNAT rules' addresses, the node's own for masquerade, `--node-address`).
+    public var nodeAddresses: [IPAddress] = []
 
     public init(
         host: String, netns: String?, generatedAt: String, allowed: PortRangeSet, podNetworks: [IPNetwork],
@@ -45,6 +52,7 @@ public struct CheckReport: Sendable {
 
     /// The worst verdict of the rules pod traffic can reach.
     public var verdict: RuleVerdict {
+        // (RuleVerdict orders safe < uncertain < at risk < broken.)
         (findings.filter(\.inScope).map(\.verdict) + dataplanes.map(\.verdict)).max() ?? .safe
     }
 
@@ -60,7 +68,22 @@ public struct CheckReport: Sendable {
         }
         let outside = findings.filter { $0.inScope && $0.verdict != .safe }
             .flatMap(\.predictions).reduce(PortRangeSet.empty) { $0.union($1.possiblePortsOutside) }
-        if let widen = Remedy.widenFirewall(allowed: allowed, outside: outside) { out.append(widen) }
+        if let widen = Remedy.widenFirewall(allowed: allowed, outside: outside) {
+            var widen = widen
+            if admissions != nil {
+                widen = Remedy.widenFirewall(allowed: allowed, to: allowed.union(outside), because: "the ports NAT can pick here",
+                                             allowedWords: allowedWords)
+            }
+            out.append(widen)
+        }
         return out
+    }
+
+    /// `32768-65535`, or with `--firewall` answering protocols differently,
+    /// `the ports the firewall admits (tcp/ipv4 1024-65535; udp/ipv4 ...)`. Never empty.
+    public var allowedWords: String {
+        guard let admissions else { return allowed.isEmpty ? "no port" : allowed.description }
+        if admissions.isUniform, let first = admissions.summarized.first { return first.words }
+        return "the ports the firewall admits (" + admissions.summarized.map(\.summary).joined(separator: "; ") + ")"
     }
 }

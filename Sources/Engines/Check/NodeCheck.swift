@@ -16,6 +16,12 @@ public struct NodeCheck: Sendable {
     public var declaredPortRanges: [PortRange]
     /// `--pods`: read every namespace's ip_local_port_range.
     public var scanNamespaces: Bool
+    /// With `--firewall`: the policy whose firewall answers per protocol and
+    /// family. Its node addresses are filled from the rules read (SNAT
+    /// addresses; the node's own for masquerade, live) unless given.
+    public var firewallPolicy: AuditPolicy?
+    /// `--node-address`: the node's translated source addresses, when known.
+    public var nodeAddresses: [IPAddress] = []
     /// How declared port ranges and rule files are named: the caller's words.
     public var hints = ReaderHintWording.plain
 
@@ -38,6 +44,30 @@ public struct NodeCheck: Sendable {
     public static let assumedPortRangeNote = "pods' ip_local_port_range not read: assuming the kernel default 32768-60999"
 
     public var isOffline: Bool { !iptablesSaveFiles.isEmpty || !nftJSONFiles.isEmpty }
+
+    /// The addresses NAT gives pod traffic: SNAT rules' `--to-source`, and
+    /// for masquerade (live) the node's own global addresses outside the pod
+    /// networks (masquerade takes the outgoing interface's).
+    static func translatedAddresses(_ rules: RuleSet, namespace: NetworkNamespace??, podNetworks: [IPNetwork]) -> [IPAddress] {
+        var found = Set<IPAddress>()
+        var masquerades = false
+        for rule in rules.groups.joined() {
+            switch rule.action {
+            case .snat(let address):
+                // ADDR or ADDR-ADDR: the first address stands for the range.
+                if let first = address.split(separator: "-").first.flatMap({ IPAddress(String($0)) }) { found.insert(first) }
+            case .masquerade:
+                masquerades = true
+            }
+        }
+        if masquerades, let namespace {
+            let nonEgress = ["127.0.0.0/8", "169.254.0.0/16", "::1/128", "fe80::/10"].compactMap { try? IPNetwork(parsing: $0) } + podNetworks
+            for address in NamespaceAddresses.read(namespace) where !nonEgress.contains(where: { $0.contains(address) }) {
+                found.insert(address)
+            }
+        }
+        return found.sorted()
+    }
 
     public func run() throws -> CheckReport {
         var notes: [String] = []
@@ -69,7 +99,20 @@ public struct NodeCheck: Sendable {
         // Live: the running kernel decides how remaps spread. Offline: assume a current (>= 6.2) kernel.
         let release = isOffline ? nil : RemapDistribution.runningKernelRelease()
         let offsetSpace = release.map(RemapDistribution.offsetSpace(kernelRelease:)) ?? 1 << 16
-        let checker = RuleChecker(allowed: allowed, podNetworks: podNetworks, sources: sources, offsetSpace: offsetSpace)
+        var admissions: ReplyAdmissionTable?
+        var nodes = nodeAddresses
+        if var policy = firewallPolicy {
+            if nodes.isEmpty { nodes = Self.translatedAddresses(rules, namespace: isOffline ? nil : .some(namespace), podNetworks: podNetworks) }
+            policy.nodeAddresses = nodes
+            admissions = policy.admissions
+            if nodes.isEmpty {
+                notes.append("the node's translated address is not known (masquerade, offline): the firewall was asked for every address it treats differently and the worst answer judged; give --node-address for this node's")
+            } else {
+                notes.append("the firewall was asked about the node's translated address(es): " + nodes.map(\.description).joined(separator: ", "))
+            }
+        }
+        var checker = RuleChecker(allowed: allowed, podNetworks: podNetworks, sources: sources, offsetSpace: offsetSpace)
+        checker.admissions = admissions
         let findings = checker.check(rules.groups)
         if findings.isEmpty {
             notes.append("no SNAT/MASQUERADE rule found; a CNI that masquerades in eBPF (Cilium, Calico eBPF) is not visible here: use 'ctaudit audit'")
@@ -81,6 +124,8 @@ public struct NodeCheck: Sendable {
             allowed: allowed, podNetworks: podNetworks, inputs: rules.inputs, sources: sources,
             nodePortRange: nodeRange, findings: findings, notes: notes)
         report.kernelRelease = release
+        report.admissions = admissions
+        report.nodeAddresses = nodes
         report.remapOffsetBits = offsetSpace == 1 << 16 ? 16 : 32
         return report
     }

@@ -24,17 +24,30 @@ public struct RemapPrediction: Hashable, Sendable {
     public var shareRemappedWithoutClash: Double
 
     public var everyFlowRemapped: Bool { shareRemappedWithoutClash >= 1 }
+    /// The ports the prediction was judged against.
+    public var allowed: PortRangeSet
+    /// Where the firewall answers per protocol: the `proto/family` pairs this
+    /// prediction is for (`tcp/ipv4`); empty when it holds for all.
+    public var appliesTo: [String] = []
+    /// When the firewall admits these replies only from some peers: which (`source port 53`).
+    public var peers: String?
+    /// Possible ports where a firewall rule ctaudit cannot judge decides.
+    public var uncertainPorts: PortRangeSet = .empty
 
-    /// Broken: flows fail without any clash. At risk: clashing flows can fail. Safe: none can.
+    /// Broken: flows fail without any clash. At risk: clashing flows can fail.
+    /// Uncertain: none is known to fail, but a rule ctaudit cannot judge
+    /// decides some possible ports. Safe: none can.
     public var verdict: RuleVerdict {
         if shareOutsideWithoutClash > 0 { return .broken }
         if !possiblePortsOutside.isEmpty { return .atRisk }
+        if !uncertainPorts.isEmpty { return .uncertain }
         return .safe
     }
 
     /// `offsetSpace`: 65536 for Linux >= 6.2, 2^32 before (see RemapDistribution).
     public init(ports: PortBehaviour, source: PortSource, allowed: PortRangeSet, offsetSpace: UInt64 = 1 << 16) {
         self.source = source
+        self.allowed = allowed
         let originals = PortRangeSet(source.range)
         let total = Double(source.range.count)
 

@@ -5,14 +5,19 @@ public import NodeState
 /// Judges NAT rules against the allowed ports and the pods' source ports.
 public struct RuleChecker: Sendable {
     public var allowed: PortRangeSet
+    /// The firewall's answers per protocol and family, for the node's
+    /// address (`--firewall`); nil: `allowed` for every protocol and peer.
+    public var admissions: ReplyAdmissionTable?
     /// Rules whose source cannot be in these are out of scope; empty: all rules count.
     public var podNetworks: [IPNetwork]
     public var sources: [PortSource]
     /// The kernel's random offset space (RemapDistribution): 65536 from Linux 6.2 on.
     public var offsetSpace: UInt64
 
-    public init(allowed: PortRangeSet, podNetworks: [IPNetwork] = [], sources: [PortSource], offsetSpace: UInt64 = 1 << 16) {
+    public init(allowed: PortRangeSet, podNetworks: [IPNetwork] = [], sources: [PortSource], offsetSpace: UInt64 = 1 << 16,
+                admissions: ReplyAdmissionTable? = nil) {
         self.allowed = allowed
+        self.admissions = admissions
         self.podNetworks = podNetworks
         self.sources = sources.isEmpty ? [.assumedPods] : sources
         self.offsetSpace = offsetSpace
@@ -61,20 +66,24 @@ public struct RuleChecker: Sendable {
         // jumps' source matches: the bridge plugin's chain per pod).
         let reaching = sources.compactMap { $0.reaching(rule) }
         let judged = reaching.isEmpty ? [PortSource.assumedPods] : reaching
-        let predictions = judged.map { RemapPrediction(ports: rule.ports, source: $0, allowed: allowed, offsetSpace: offsetSpace) }
+        let predictions = predictions(rule, effective: effective, sources: judged)
         let verdict = predictions.map(\.verdict).max() ?? .safe
         let worst = predictions.max { ($0.verdict, $0.shareOutsideWithoutClash) < ($1.verdict, $1.shareOutsideWithoutClash) }!
         var remedies: [Remedy] = []
-        if verdict != .safe, let pin = allowed.widest {
-            if rule.controller == "calico" { remedies.append(.calico(range: pin)) }
-            remedies.append(.pin(rule, effective: effective, to: pin, shift: shift))
+        let pins = pinRanges(rule, effective: effective)
+        let common = pins.values.reduce(PortRangeSet(PortRange(low: 0, high: 65535)!)) { $0.intersection(PortRangeSet($1)) }.widest
+        if verdict > .uncertain, let pin = pins[.tcp] ?? pins.values.first, pins.count == effective.portCarryingProtocols.count {
+            if rule.controller == "calico", let common { remedies.append(.calico(range: common)) }
+            remedies.append(.pin(rule, effective: effective, to: pin, shift: shift, per: pins))
             // Pods that keep low ports: only a sysctl (or a pinned range) helps.
             for prediction in predictions where !rule.ports.remapsEveryFlow && rule.ports.range == nil
-                && !PortRangeSet(prediction.source.range).isSubset(of: allowed) {
-                if let fix = Remedy.podPortRange(prediction.source, allowed: allowed) { remedies.append(fix) }
+                && !PortRangeSet(prediction.source.range).isSubset(of: prediction.allowed) {
+                if let common, let fix = Remedy.podPortRange(prediction.source, allowed: PortRangeSet(common)), !remedies.contains(fix) {
+                    remedies.append(fix)
+                }
             }
         }
-        if let widen = Remedy.widenFirewall(allowed: allowed, outside: worst.possiblePortsOutside), verdict != .safe {
+        if let widen = Remedy.widenFirewall(allowed: worst.allowed, outside: worst.possiblePortsOutside), verdict > .uncertain {
             remedies.append(widen)
         }
         let unmatched = reaching.isEmpty
@@ -87,20 +96,81 @@ public struct RuleChecker: Sendable {
 
     /// Why the portmap plugin's masquerade of marked packets is never egress.
     static let hostPortHairpinReason = "the CNI portmap plugin's hairpin masquerade: it translates only packets its hostPort DNAT marked (from the pod network or localhost to a hostPort), which go to a pod on this node and never cross the upstream firewall"
+    /// One prediction per port source and per distinct firewall answer:
+    /// TCP and UDP in each family the rule covers are asked separately, and
+    /// those answered alike share a prediction (with `--allow` there is one
+    /// per source, as before). Each peer group the firewall admits anything
+    /// from is judged; ports a rule ctaudit cannot judge decides make a
+    /// prediction uncertain, not outside.
+    func predictions(_ rule: NATRule, effective: ProtocolMatch, sources: [PortSource]) -> [RemapPrediction] {
+        let families: [IPAddress.Family] = switch rule.family {
+        case .ipv4: [.ipv4]
+        case .ipv6: [.ipv6]
+        default: [.ipv4, .ipv6]
+        }
+        var buckets: [(groups: [ReplyAdmission.PeerGroup], keys: [String])] = []
+        for proto in effective.portCarryingProtocols {
+            for family in families {
+                let groups = admissions.map { $0[proto, family].judgedSets } ?? [.init(peers: "any peer", admitted: allowed)]
+                if let index = buckets.firstIndex(where: { $0.groups == groups }) { buckets[index].keys.append("\(proto.name)/\(family)") }
+                else { buckets.append((groups, ["\(proto.name)/\(family)"])) }
+            }
+        }
+        let perProtocol = buckets.count > 1
+        var predictions: [RemapPrediction] = []
+        for bucket in buckets {
+            for group in bucket.groups {
+                for source in sources {
+                    var prediction = RemapPrediction(ports: rule.ports, source: source, allowed: group.admitted.union(group.uncertain),
+                                                     offsetSpace: offsetSpace)
+                    prediction.uncertainPorts = prediction.possiblePorts.intersection(group.uncertain).subtracting(group.admitted)
+                    prediction.allowed = group.admitted
+                    if perProtocol || admissions != nil { prediction.appliesTo = bucket.keys }
+                    if bucket.groups.count > 1 || group.peers != "any peer" { prediction.peers = group.peers }
+                    predictions.append(prediction)
+                }
+            }
+        }
+        return predictions
+    }
+
+    /// The range to pin each protocol to: what its replies get through to in
+    /// every family the rule covers (for the peers the firewall admits it
+    /// from). A protocol the firewall admits on no port has none.
+    func pinRanges(_ rule: NATRule, effective: ProtocolMatch) -> [IPProtocol: PortRange] {
+        guard let admissions else { return allowed.widest.map { pin in Dictionary(uniqueKeysWithValues: effective.portCarryingProtocols.map { ($0, pin) }) } ?? [:] }
+        let families: [IPAddress.Family] = rule.family == .ipv4 ? [.ipv4] : rule.family == .ipv6 ? [.ipv6] : [.ipv4, .ipv6]
+        var ranges: [IPProtocol: PortRange] = [:]
+        for proto in effective.portCarryingProtocols {
+            var common = PortRangeSet(PortRange(low: 0, high: 65535)!)
+            for family in families {
+                common = common.intersection(admissions[proto, family].judgedSets.reduce(PortRangeSet(PortRange(low: 0, high: 65535)!)) { $0.intersection($1.admitted) })
+            }
+            if let widest = common.widest { ranges[proto] = widest }
+        }
+        return ranges
+    }
 
     private func reason(_ rule: NATRule, _ prediction: RemapPrediction) -> String {
         let ports = prediction.source.range
         let own = "source ports \(ports.low)-\(ports.high)"
+        let allowed = prediction.allowed.isEmpty ? "any admitted port (the firewall admits none)" : prediction.allowed.description
+        var prefix = prediction.appliesTo.isEmpty ? "" : prediction.appliesTo.joined(separator: ", ") + ": "
+        if let peers = prediction.peers { prefix += "replies admitted from \(peers) only to \(allowed); " }
         switch prediction.verdict {
         case .safe:
-            return "every port it can pick (\(prediction.possiblePorts)) is allowed"
+            return prefix + "every port it can pick (\(prediction.possiblePorts)) is allowed"
+        case .uncertain:
+            return prefix + "no port it can pick is known to be dropped, but a firewall rule ctaudit cannot judge decides replies to \(prediction.uncertainPorts)"
         case .atRisk:
-            return "a flow that clashes (same pod port to the same server) is remapped into \(prediction.possiblePorts); "
+            return prefix + "a flow that clashes (same pod port to the same server) is remapped into \(prediction.possiblePorts); "
                 + "\(Percent(prediction.shareOfRemappedOutside)) of remapped flows land outside \(allowed)"
+        case .broken where prediction.allowed.isEmpty && prediction.uncertainPorts.isEmpty:
+            return prefix + "the firewall admits these replies on no port: every flow fails whatever port NAT picks (change the firewall)"
         case .broken where prediction.everyFlowRemapped:
-            return "every flow is remapped (\(rule.ports.description)): \(Percent(prediction.shareOutsideWithoutClash)) of all flows from \(own) get a port outside \(allowed)"
+            return prefix + "every flow is remapped (\(rule.ports.description)): \(Percent(prediction.shareOutsideWithoutClash)) of all flows from \(own) get a port outside \(allowed)"
         case .broken:
-            return "\(Percent(prediction.shareOutsideWithoutClash)) of flows from \(own) get a port outside \(allowed) without any clash"
+            return prefix + "\(Percent(prediction.shareOutsideWithoutClash)) of flows from \(own) get a port outside \(allowed) without any clash"
                 + (rule.ports.range == nil ? " (masquerade keeps the pods' own ports)" : "")
         }
     }

@@ -2,6 +2,9 @@
 public enum RuleVerdict: String, Hashable, Sendable, Comparable, CaseIterable {
     /// No flow can leave with a port outside the allowed ranges.
     case safe
+    /// No flow is known to fail, but a firewall rule ctaudit cannot judge
+    /// decides the replies to some ports NAT can pick (`--firewall`).
+    case uncertain
     /// Flows that clash (two pods, same source port, same server) can.
     case atRisk = "at-risk"
     /// Flows fail without any clash: every flow is remapped (random flags)
@@ -13,8 +16,9 @@ public enum RuleVerdict: String, Hashable, Sendable, Comparable, CaseIterable {
     private var rank: Int {
         switch self {
         case .safe: 0
-        case .atRisk: 1
-        case .broken: 2
+        case .uncertain: 1
+        case .atRisk: 2
+        case .broken: 3
         }
     }
 
@@ -22,6 +26,7 @@ public enum RuleVerdict: String, Hashable, Sendable, Comparable, CaseIterable {
     public var label: String {
         switch self {
         case .safe: "SAFE"
+        case .uncertain: "UNCERTAIN"
         case .atRisk: "AT RISK"
         case .broken: "BROKEN"
         }

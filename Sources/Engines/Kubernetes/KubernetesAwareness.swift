@@ -44,7 +44,7 @@ public struct KubernetesAwareness: Sendable {
         var attribution = PodAttribution.load(root: root, excluding: namespace.map { [$0] } ?? [])
         // One identity per pod address, however many violations it has.
         report.violations.attributePods(attribution.identify(report.violations.podSources))
-        let scan = PodPortRangeScan.scan(attribution: &attribution, allowed: report.policy.allowed,
+        let scan = PodPortRangeScan.scan(attribution: &attribution, admissions: report.policy.admissions,
                                          podNetworks: report.policy.podNetworks, violations: report.violations)
         context.portRangeFindings = scan.findings
         context.podNamespacesScanned = scan.scanned

@@ -1,6 +1,7 @@
-import Conntrack
+public import Conntrack
 public import Policy
 public import NodeState
+
 
 /// Reads `ip_local_port_range` inside every live pod namespace and keeps the
 /// pods whose range reaches outside the allowed ports. Read-only.
@@ -15,7 +16,7 @@ public enum PodPortRangeScan {
     /// Pod namespaces are the live ones (other than the node's) with an
     /// address in `podNetworks`, or with any address when none are known.
     public static func scan(
-        attribution: inout PodAttribution, allowed: PortRangeSet, podNetworks: [IPNetwork],
+        attribution: inout PodAttribution, admissions: ReplyAdmissionTable, podNetworks: [IPNetwork],
         violations: ViolationList = []
     ) -> Result {
         var result = Result()
@@ -44,10 +45,10 @@ public enum PodPortRangeScan {
                 continue
             }
             result.scanned += 1
-            let outside = Self.outside(range, allowed: allowed)
-            guard !outside.ranges.isEmpty else { continue }
+            let exposures = Self.exposures(range, families: Set(podAddresses.map(\.family)), admissions: admissions)
+            guard !exposures.isEmpty else { continue }
             let pod = attribution.identify(address, in: namespace)
-            var finding = PodPortRangeFinding(pod: pod, range: range, outside: outside)
+            var finding = PodPortRangeFinding(pod: pod, range: range, exposures: exposures)
             // A violation is this pod's when attribution pinned it here, or
             // (not attributed) when its source is one of this pod's addresses.
             finding.keptPortViolations = namespace.addresses.reduce(0) { count, address in
@@ -56,6 +57,28 @@ public enum PodPortRangeScan {
                 return count + (owned ? kept.count : 0)
             }
             result.findings.append(finding)
+        }
+        return result
+    }
+
+    /// What each port-carrying protocol's replies in each of the pod's
+    /// families do to `range`: the answers that leave some of it out.
+    public static func exposures(_ range: PortRange, families: Set<IPAddress.Family>,
+                                 admissions: ReplyAdmissionTable) -> [PodPortRangeFinding.Exposure] {
+        var result: [PodPortRangeFinding.Exposure] = []
+        for family in [IPAddress.Family.ipv4, .ipv6] where families.contains(family) {
+            for proto in ReplyAdmissionTable.protocols {
+                let admission = admissions[proto, family]
+                let outside = Self.outside(range, allowed: admission.admittedForEveryPeer)
+                guard !outside.isEmpty else { continue }
+                let span = PortRangeSet(range)
+                result.append(.init(
+                    proto: proto, family: family, outside: outside,
+                    blocked: span.subtracting(admission.possiblyAdmitted),
+                    uncertain: span.intersection(admission.uncertainPorts).subtracting(admission.admittedForEveryPeer),
+                    peers: admission.dependsOnPeer && !admission.isClosed ? admission.peerSentence : nil))
+                result[result.count - 1].closed = admission.isClosed
+            }
         }
         return result
     }

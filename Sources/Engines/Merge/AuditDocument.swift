@@ -18,6 +18,8 @@ struct AuditDocument: Sendable {
         var outsidePodNetworks: Int?
         var outsidePodNetworksWouldViolate: Int?
         var podsBlocked: Int?
+        /// Present only in reports judged by `--firewall` (`summary.uncertain`).
+        var uncertain: Int?
     }
     /// One source network of `outside_pod_networks.sources`.
     struct OutsideSource: Sendable { var network: String; var flows: Int; var wouldViolate: Int }
@@ -96,7 +98,8 @@ struct AuditDocument: Sendable {
             nodeLocal: try summary.optional("node_local")?.int(),
             outsidePodNetworks: try summary.optional("outside_pod_networks")?.int(),
             outsidePodNetworksWouldViolate: try summary.optional("outside_pod_networks_would_violate")?.int(),
-            podsBlocked: try summary.optional("pods_blocked")?.int())
+            podsBlocked: try summary.optional("pods_blocked")?.int(),
+            uncertain: try summary.optional("uncertain")?.int())
         outsideSources = try root.optional("outside_pod_networks")?.optional("sources")?.array { source throws(Field.Failure) in
             OutsideSource(network: try source["network"].string(), flows: try source["flows"].int(),
                           wouldViolate: try source["would_violate"].int())

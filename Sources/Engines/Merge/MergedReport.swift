@@ -22,6 +22,8 @@ public struct MergedReport: Hashable, Sendable {
         public var reportedVerdict: String?
         /// Source-NATed pod flows to a peer on the node; nil when the report is older than the count.
         public var nodeLocal: Int?
+        /// Flows a `--firewall` rule the node's audit could not judge decides; nil when not judged by one.
+        public var uncertain: Int?
         /// Dataplanes read and their counts; nil when the report is older than them.
         public var dataplanes: [DataplaneCounts]?
         /// BPF NAT maps the node found but could not read (`path: why`).

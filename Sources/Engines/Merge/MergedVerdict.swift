@@ -14,6 +14,8 @@ public enum MergedVerdict: String, Hashable, Sendable, CaseIterable {
     case violations
     case podsBlocked = "pods-blocked"
     case outsideViolations = "outside-violations"
+    /// A firewall rule the node's audit could not judge decides some flows.
+    case uncertain
     case unknown
     case incomplete
     case nothingToAudit = "nothing-to-audit"
@@ -24,12 +26,18 @@ public enum MergedVerdict: String, Hashable, Sendable, CaseIterable {
     public var isFailure: Bool { self == .violations || self == .podsBlocked || self == .outsideViolations }
 
     /// One node's: `reported` is its report's `verdict` (nil when absent).
-    static func of(reported: String?, violations: Int, outsideWouldViolate: Int = 0, incomplete: Bool) -> MergedVerdict {
+    static func of(
+        reported: String?, violations: Int, outsideWouldViolate: Int = 0, uncertain: Int = 0, incomplete: Bool
+    ) -> MergedVerdict {
         if violations > 0 { return .violations }
+        // A report that counts uncertain flows is never clean, whatever word it carries.
+        if uncertain > 0, reported != AuditVerdict.podsBlocked.rawValue, reported != AuditVerdict.outsideViolations.rawValue,
+           outsideWouldViolate == 0 { return .uncertain }
         switch reported.flatMap(AuditVerdict.init(rawValue:)) {
         case .violations?: return .violations
         case .podsBlocked?: return .podsBlocked
         case .outsideViolations?: return .outsideViolations
+        case .uncertain?: return .uncertain
         case nil: return outsideWouldViolate > 0 ? .outsideViolations : .unknown
         case .nothingToAudit?: return incomplete ? .incomplete : .nothingToAudit
         case .cleanInScope?: return incomplete ? .incomplete : .cleanInScope

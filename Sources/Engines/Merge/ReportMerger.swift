@@ -60,8 +60,10 @@ public enum ReportMerger {
                 unreplied: document.summary.violationsUnreplied,
                 verdict: .of(reported: document.verdict, violations: document.summary.violations,
                              outsideWouldViolate: document.summary.outsidePodNetworksWouldViolate ?? 0,
+                             uncertain: document.summary.uncertain ?? 0,
                              incomplete: (document.dataplanes?.isIncomplete ?? false) || document.dumpInterrupted == true),
                 reportedVerdict: document.verdict, nodeLocal: document.summary.nodeLocal,
+                uncertain: document.summary.uncertain,
                 dataplanes: document.dataplanes?.read.map { plane in
                     MergedReport.DataplaneCounts(dataplane: plane.name, flows: plane.counts.flows, snat: plane.counts.snat,
                                                  remapped: plane.counts.remapped, violations: plane.counts.violations)

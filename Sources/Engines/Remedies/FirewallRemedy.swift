@@ -18,20 +18,31 @@ enum FirewallRemedy {
             guard seen.insert(key).inserted else { continue }
             remedies.append(widen(drop, firewall: firewall, used: used))
         }
-        // The NAT side: pin to ports every TCP and UDP reply gets through to.
-        let admitted = firewall.admittedForAll
-        if let pin = admitted.widest {
-            let cause = "or keep NAT inside what the firewall admits for every TCP/UDP reply (\(admitted))"
-            remedies.append(Remedy.pinWithIptables(report, range: pin, cause: cause))
-            remedies.append(Remedy.pinWithNft(report, range: pin))
-            remedies.append(Remedy.calicoOnAuditedNode(range: pin))
-        } else {
-            let closed = [IPProtocol.tcp, .udp].filter { proto in
-                [IPAddress.Family.ipv4, .ipv6].contains { firewall.admittedPorts(proto, family: $0).ranges.isEmpty }
+        // The NAT side: pin each protocol to ports its replies get through to
+        // in every family (for the peers the firewall admits them from).
+        var ranges: [IPProtocol: PortRange] = [:]
+        let table = report.policy.admissions
+        for proto in ReplyAdmissionTable.protocols {
+            var common = PortRangeSet(PortRange(low: 0, high: 65535)!)
+            for family in [IPAddress.Family.ipv4, .ipv6] {
+                common = common.intersection(table[proto, family].judgedSets.reduce(PortRangeSet(PortRange(low: 0, high: 65535)!)) { $0.intersection($1.admitted) })
             }
+            if let widest = common.widest { ranges[proto] = widest }
+        }
+        let closed = [IPProtocol.tcp, .udp].filter { ranges[$0] == nil }
+        if closed.isEmpty, let tcp = ranges[.tcp], let udp = ranges[.udp] {
+            let summaries = table.summarized.map(\.summary).joined(separator: "; ")
+            let cause = "or keep NAT inside what the firewall admits for each protocol (\(summaries))"
+            let same = tcp == udp
+            remedies.append(Remedy.pinWithIptables(report, range: tcp, cause: cause, ranges: same ? nil : ranges))
+            remedies.append(Remedy.pinWithNft(report, range: tcp, ranges: same ? nil : ranges))
+            // Felix takes one natPortRange for every protocol.
+            let both = PortRangeSet(tcp).intersection(PortRangeSet(udp)).widest
+            if let both { remedies.append(Remedy.calicoOnAuditedNode(range: both)) }
+        } else {
             remedies.append(Remedy(
                 kind: .pinNATRange,
-                summary: "no NAT port range can fix this alone: the firewall admits \(closed.map(\.name).joined(separator: " and ")) replies on no port (\(firewall.admittedSummary.joined(separator: "; "))); change the firewall rule above",
+                summary: "no NAT port range can fix this alone: the firewall admits \(closed.map(\.name).joined(separator: " and ")) replies on no port (\(firewall.admittedSummary(nodes: report.policy.nodeAddresses).joined(separator: "; "))); change the firewall rule above",
                 commands: []))
         }
         return remedies

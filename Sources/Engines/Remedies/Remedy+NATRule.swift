@@ -1,6 +1,7 @@
-import Conntrack
+public import Conntrack
 public import Policy
 public import NodeState
+
 
 /// The fixes `check` proposes: the same `Remedy` values `audit` prints, one
 /// change each, in the syntax of the tool that owns the rule.
@@ -12,36 +13,47 @@ extension Remedy {
     /// `shift`: lines earlier fixes insert above this rule in its iptables
     /// chain. `-I`/`-R` take rule numbers, so a later fix in the same chain
     /// must count them (the summary says it assumes they were applied).
-    public static func pin(_ rule: NATRule, effective: ProtocolMatch, to range: PortRange, shift: Int = 0) -> Remedy {
-        let ports = "\(range.low)-\(range.high)"
-        let position = rule.position + (rule.tool == .nft ? 0 : shift)
+    /// `per`: a range per protocol when the firewall admits them differently
+    /// (a protocol missing from it is pinned to `range`).
+    public static func pin(_ rule: NATRule, effective: ProtocolMatch, to range: PortRange, shift: Int = 0,
+                           per: [IPProtocol: PortRange] = [:]) -> Remedy {
+        func portsFor(_ proto: IPProtocol) -> String {
+            let own = per[proto] ?? range
+            return "\(own.low)-\(own.high)"
+        }
         let protocols = effective.portCarryingProtocols
+        let distinct = Set(protocols.map(portsFor))
+        let ports = distinct.count > 1 ? protocols.map { "\($0.name) \(portsFor($0))" }.joined(separator: ", ")
+            : protocols.first.map(portsFor) ?? "\(range.low)-\(range.high)"
+        let position = rule.position + (rule.tool == .nft ? 0 : shift)
         var commands: [String] = []
         var summary: String
         switch rule.tool {
         case .iptables, .ip6tables:
-            let target = iptablesTarget(rule, ports: ports)
             let match = rule.matchText.isEmpty ? "" : " " + rule.matchText
             let base = "\(rule.tool.rawValue) -t nat"
             if case .only(let own) = rule.protocols, own.count == 1, let proto = own.first, proto.carriesPorts {
-                commands.append("\(base) -R \(rule.chain) \(position) -p \(proto.name)\(match) \(target)")
+                commands.append("\(base) -R \(rule.chain) \(position) -p \(proto.name)\(match) \(iptablesTarget(rule, ports: portsFor(proto)))")
                 summary = "replace \(rule.location) with the same rule pinned to \(ports)"
             } else {
                 for (offset, proto) in protocols.enumerated() {
-                    commands.append("\(base) -I \(rule.chain) \(position + offset) -p \(proto.name)\(match) \(target)")
+                    commands.append("\(base) -I \(rule.chain) \(position + offset) -p \(proto.name)\(match) \(iptablesTarget(rule, ports: portsFor(proto)))")
                 }
                 summary = "insert \(protocols.map { "-p \($0.name)" }.joined(separator: "/")) copies of \(rule.location) pinned to \(ports) before it (a rule without -p cannot carry --to-ports; the original stays for other protocols)"
             }
         case .nft:
             let family = rule.family.nftName
             let match = rule.matchText.isEmpty ? "" : rule.matchText + " "
-            let statement = nftStatement(rule, ports: ports)
             let ruleAddress = "\(family) \(rule.table) \(rule.chain) handle \(rule.position)"
-            if rule.protocols.canCarryPortRange, case .only(let own) = rule.protocols {
-                commands.append("nft replace rule \(ruleAddress) \(match)\(l4proto(Array(own))) \(statement)")
+            if rule.protocols.canCarryPortRange, case .only(let own) = rule.protocols, Set(own.map(portsFor)).count == 1 {
+                commands.append("nft replace rule \(ruleAddress) \(match)\(l4proto(Array(own))) \(nftStatement(rule, ports: portsFor(own.min()!)))")
                 summary = "replace \(rule.location) with the same rule pinned to \(ports)"
             } else {
-                commands.append("nft insert rule \(ruleAddress) \(match)\(l4proto(protocols)) \(statement)")
+                // One inserted copy per distinct range.
+                for group in distinct.sorted() {
+                    let members = protocols.filter { portsFor($0) == group }
+                    commands.append("nft insert rule \(ruleAddress) \(match)\(l4proto(members)) \(nftStatement(rule, ports: group))")
+                }
                 summary = "insert a copy of \(rule.location) for \(protocols.map(\.name).joined(separator: " and ")) pinned to \(ports) before it (nft needs an l4proto match before a port range; the original stays for other protocols)"
             }
         }

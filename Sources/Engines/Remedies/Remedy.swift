@@ -44,7 +44,9 @@ public struct Remedy: Hashable, Sendable {
             return FirewallRemedy.advise(for: report, firewall: firewall)
         }
         var remedies: [Remedy] = []
-        let allowed = report.policy.allowed
+        // With --firewall the range good for TCP and UDP alike (none when a protocol is closed).
+        let allowed = report.policy.firewall == nil ? report.policy.allowed : report.commonAllowedRange.map { PortRangeSet($0) } ?? .empty
+        let allowedWords = report.allowedWords
         // Counted, not filtered: a filtered copy of 30 000 violations is ~6 MB.
         // BPF dataplanes' violations have their own remedies (below).
         let conntrack = report.violations.allFacts.lazy.filter { $0.dataplane == .conntrack }
@@ -60,8 +62,8 @@ public struct Remedy: Hashable, Sendable {
             if remappedCount > 0 { what.append("remapped \(remappedCount) flow(s)") }
             if keptCount > 0 { what.append("kept \(keptCount) pod port(s)") }
             let cause = what.isEmpty
-                ? "\(blockedPods.count) pod(s) use only ports outside \(allowed) and masquerade keeps them"
-                : "masquerade \(what.joined(separator: " and ")) outside \(allowed)"
+                ? "\(blockedPods.count) pod(s) use only ports outside \(allowedWords) and masquerade keeps them"
+                : "masquerade \(what.joined(separator: " and ")) outside \(allowedWords)"
             var iptables = pinWithIptables(report, range: pin, cause: cause)
             var nft = pinWithNft(report, range: pin)
             var calico = calicoOnAuditedNode(range: pin)
@@ -79,7 +81,7 @@ public struct Remedy: Hashable, Sendable {
             remedies.append(Remedy(
                 kind: .podPortRange,
                 summary: keptCount > 0
-                    ? "or, for the \(keptCount) flow(s) that kept the pod's own port outside \(allowed): the pods' net.ipv4.ip_local_port_range is too low"
+                    ? "or, for the \(keptCount) flow(s) that kept the pod's own port outside \(allowedWords): the pods' net.ipv4.ip_local_port_range is too low"
                     : "or move the \(blockedPods.count) blocked pod(s)' net.ipv4.ip_local_port_range into \(allowed)",
                 commands: [
                     "sysctl -w net.ipv4.ip_local_port_range=\"\(range.low) \(high)\"   # inside the pod's network namespace",
@@ -91,17 +93,19 @@ public struct Remedy: Hashable, Sendable {
         // Masquerade picks from 1024-65535 unless a pod port below 1024 is kept.
         let used = PortRange(low: min(lowest, 1024), high: 65535)!
         remedies.append(widenFirewall(allowed: allowed, to: allowed.union(PortRangeSet(used)),
-                                      because: "the ports masquerade and these pods use"))
+                                      because: "the ports masquerade and these pods use", allowedWords: allowedWords))
         return remedies
     }
 
     /// The one phrasing both commands use. The firewall rule matches inbound
     /// replies by their *destination* port (the node's translated port), so
     /// say that, not "from A to B", which reads like source ports.
-    static func widenFirewall(allowed: PortRangeSet, to widened: PortRangeSet, because reason: String) -> Remedy {
-        Remedy(
+    static func widenFirewall(allowed: PortRangeSet, to widened: PortRangeSet, because reason: String,
+                              allowedWords: String? = nil) -> Remedy {
+        let now = allowedWords ?? (allowed.isEmpty ? "no port" : allowed.description)
+        return Remedy(
             kind: .widenFirewall,
-            summary: "or widen the upstream firewall rule that lets replies in: allow destination ports \(widened), not only \(allowed) (\(reason))",
+            summary: "or widen the upstream firewall rule that lets replies in: allow destination ports \(widened), not only \(now) (\(reason))",
             commands: []
         )
     }
@@ -119,10 +123,16 @@ public struct Remedy: Hashable, Sendable {
     /// range, everything else falls back to the node's own rules. A rule per
     /// network with `! -d` its own network would NAT traffic between two pod
     /// networks, which CNIs never NAT.
-    static func pinWithIptables(_ report: AuditReport, range: PortRange, cause: String) -> Remedy {
+    static func pinWithIptables(_ report: AuditReport, range: PortRange, cause: String,
+                                ranges: [IPProtocol: PortRange]? = nil) -> Remedy {
         let ports = "\(range.low)-\(range.high)"
+        // Per protocol when the firewall admits them differently; a protocol without a range cannot be pinned.
+        func portsFor(_ proto: IPProtocol) -> String {
+            guard let own = ranges?[proto] else { return ports }
+            return "\(own.low)-\(own.high)"
+        }
         // iptables refuses --to-ports with UDP-Lite; nft can pin it.
-        let protocols = pinnedProtocols(report).filter { $0 != .udplite }
+        let protocols = pinnedProtocols(report).filter { $0 != .udplite && (ranges == nil || ranges?[$0] != nil) }
         var commands: [String] = []
         var placeholders: [String] = []
         for family in [IPAddress.Family.ipv4, .ipv6] {
@@ -146,13 +156,16 @@ public struct Remedy: Hashable, Sendable {
                 commands.append("\(base) -A \(pinChain) -d \(destination) -j RETURN")
             }
             for proto in protocols {
-                commands.append("\(base) -A \(pinChain) -p \(proto.name) -j MASQUERADE --to-ports \(ports)")
+                commands.append("\(base) -A \(pinChain) -p \(proto.name) -j MASQUERADE --to-ports \(portsFor(proto))")
             }
             for (offset, source) in sources.enumerated() {
                 commands.append("\(base) -I POSTROUTING \(offset + 1) -s \(source) -j \(pinChain)")
             }
         }
-        var summary = "\(cause): pin the NAT port range to \(ports): a chain \(pinChain) that masquerades \(protocols.map(\.name).joined(separator: "/")) from the pod networks into \(ports), jumped to before the node's MASQUERADE rule (-I: an appended rule comes after it and is never reached); pod-to-pod and other protocols are left to the node's rules"
+        let pinned = ranges == nil || Set(protocols.map(portsFor)).count == 1
+            ? (protocols.first.map(portsFor) ?? ports)
+            : protocols.map { "\($0.name) \(portsFor($0))" }.joined(separator: ", ")
+        var summary = "\(cause): pin the NAT port range to \(pinned): a chain \(pinChain) that masquerades \(protocols.map(\.name).joined(separator: "/")) from the pod networks into \(ranges == nil ? ports : "those ports"), jumped to before the node's MASQUERADE rule (-I: an appended rule comes after it and is never reached); pod-to-pod and other protocols are left to the node's rules"
         summary += pinnedProtocols(report).contains(.udplite)
             ? "; UDP-Lite cannot be pinned with iptables (--to-ports takes tcp, udp, sctp, dccp): use the nft statement"
             : "; UDP-Lite cannot be pinned with iptables and still reaches the node's rule (no UDP-Lite flow was seen)"
@@ -166,12 +179,19 @@ public struct Remedy: Hashable, Sendable {
     /// nft rules live in tables and chains each node names differently, so
     /// there is no line that is safe to paste blind: say what the masquerade
     /// statement must read, and where the exact command comes from.
-    static func pinWithNft(_ report: AuditReport, range: PortRange) -> Remedy {
-        let names = pinnedProtocols(report).map(\.name)
-        let l4proto = names.count == 1 ? names[0] : "{ \(names.joined(separator: ", ")) }"
+    static func pinWithNft(_ report: AuditReport, range: PortRange, ranges: [IPProtocol: PortRange]? = nil) -> Remedy {
+        // One statement per distinct range (per protocol when the firewall admits them differently).
+        var byRange: [(PortRange, [String])] = []
+        for proto in pinnedProtocols(report) {
+            guard let own = ranges == nil ? range : ranges?[proto] else { continue }
+            if let index = byRange.firstIndex(where: { $0.0 == own }) { byRange[index].1.append(proto.name) } else { byRange.append((own, [proto.name])) }
+        }
+        let statements = byRange.map { own, names in
+            "meta l4proto \(names.count == 1 ? names[0] : "{ \(names.joined(separator: ", ")) }") masquerade to :\(own.low)-\(own.high)"
+        }.joined(separator: "; and ")
         return Remedy(
             kind: .pinNATRange,
-            summary: "with nftables, in your nft masquerade rule, use: meta l4proto \(l4proto) masquerade to :\(range.low)-\(range.high) (nft needs the l4proto match before a port range; `nft -a list ruleset` shows the rule's table, chain and handle; `ctaudit check` prints the exact nft rule to add)",
+            summary: "with nftables, in your nft masquerade rule, use: \(statements) (nft needs the l4proto match before a port range; `nft -a list ruleset` shows the rule's table, chain and handle; `ctaudit check` prints the exact nft rule to add)",
             commands: []
         )
     }

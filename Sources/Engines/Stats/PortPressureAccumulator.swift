@@ -49,7 +49,7 @@ public struct PortPressureAccumulator: Sendable {
         group.portsInUse += 1
         if policy.allowed.contains(flow.translatedSourcePort) { group.portsInAllowed += 1 }
         switch policy.classify(flow) {
-        case .allowed(let remapped):
+        case .allowed(let remapped), .uncertain(let remapped):
             group.snat += 1
             if remapped { group.remapped += 1 }
             return true

@@ -26,6 +26,8 @@ public struct WatchCounters: Hashable, Sendable {
         public var violating: Int64 = 0
         /// Violations that ended without ever getting a reply.
         public var violatingUnreplied: Int64 = 0
+        /// Flows whose replies a firewall rule ctaudit cannot judge decides (`--firewall`).
+        public var uncertain: Int64 = 0
         /// Violations alive now (a gauge).
         public var current: Int64 = 0
         public init() {}

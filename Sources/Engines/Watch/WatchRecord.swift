@@ -21,6 +21,8 @@ public struct WatchRecord: Hashable, Sendable {
     public var violation: Violation
     /// False only for `--all` records of remapped flows inside the allowed ranges.
     public var isViolation: Bool
+    /// A firewall rule ctaudit cannot judge decides the flow's replies (`--firewall`).
+    public var isUncertain = false
     /// Wall clock when the event was read, nanoseconds since the epoch.
     public var timeNanoseconds: UInt64
 

@@ -17,6 +17,8 @@ public struct WatchSummary: Hashable, Sendable {
     public var withoutPorts = 0
     /// Distinct flows whose translated source port is outside the allowed ranges.
     public var violations = 0
+    /// Distinct flows a firewall rule ctaudit cannot judge decides (`--firewall`): never violations.
+    public var uncertain = 0
     /// Violations that were seen getting a reply (IPS_SEEN_REPLY) at some point.
     public var violationsReplied = 0
     /// Violations destroyed without ever getting a reply: connections that failed.

@@ -233,6 +233,8 @@ public struct WatchTracker: Sendable {
     private static func decide(_ flowClass: FlowClass, _ reportsAllRemaps: Bool) -> (isViolation: Bool, isReported: Bool) {
         switch flowClass {
         case .violation: (true, true)
+        // A flow a rule ctaudit cannot judge decides is always shown (marked uncertain), never a violation.
+        case .uncertain: (false, true)
         case .allowed(let remapped), .nodeLocal(let remapped): (false, reportsAllRemaps && remapped)
         case .notSourceNATed, .outOfScope, .withoutPorts: (false, false)
         }
@@ -258,6 +260,12 @@ public struct WatchTracker: Sendable {
             summary.snat += 1
             if remapped { summary.remapped += 1 }
             counters.add(\.snat, key)
+        case .uncertain(let remapped):
+            summary.snat += 1
+            summary.uncertain += 1
+            if remapped { summary.remapped += 1 }
+            counters.add(\.snat, key)
+            counters.add(\.uncertain, key)
         case .violation(let remapped):
             summary.snat += 1
             summary.violations += 1
@@ -303,7 +311,9 @@ public struct WatchTracker: Sendable {
         var flow = flow
         // A destroyed entry has no time left; "expires 0s" would only confuse.
         if event == .destroy { flow.timeout = nil }
-        return WatchRecord(event: event, violation: Violation(flow: flow, ageSeconds: age),
-                           isViolation: isViolation, timeNanoseconds: now)
+        var record = WatchRecord(event: event, violation: Violation(flow: flow, ageSeconds: age),
+                                 isViolation: isViolation, timeNanoseconds: now)
+        if !isViolation, case .uncertain = policy.classify(flow) { record.isUncertain = true }
+        return record
     }
 }

@@ -1,10 +1,15 @@
 import Conntrack
 import Policy
 
-/// Reads a Linux gateway's `nft -j list ruleset`: every filter base chain
-/// on the forward hook (or input, when nothing filters forward), in priority
-/// order, each a stage a reply must pass. Matches are rendered for labels
-/// with check's nft expression code (`NftExpression`).
+/// Reads a Linux gateway's `nft -j list ruleset`: every filter base chain a
+/// forwarded reply crosses (prerouting, forward, postrouting hooks; prerouting
+/// and input when nothing filters forward: a host's own firewall), in hook
+/// and priority order, each a stage the reply must pass. Matches are read by
+/// `NftMatchReader`, with the ruleset's named sets; verdict maps are expanded
+/// into one rule per element. Rules written by iptables-nft carry `xt`
+/// matches whose options nft does not export: those are judged by name where
+/// the name decides (`rt`: a reply has no routing header) and are otherwise
+/// not evaluated.
 struct GatewayNftReader {
     var file: String
 
@@ -18,11 +23,24 @@ struct GatewayNftReader {
         var rules: [FirewallRule] = []
     }
 
+    static let hookOrder = ["prerouting": 0, "input": 1, "forward": 1, "postrouting": 2]
+
     func read(_ root: JSONPathCursor) throws(FirewallFileError) -> (FirewallPolicy.Source, [FirewallStage]) {
         let items = try root.required("nftables", "the list from 'nft -j list ruleset'").array("the list from 'nft -j list ruleset'")
         var chains: [String: Chain] = [:]
         var order: [String] = []
         var ruleCount = 0
+        var facts = GatewayFacts()
+        // Named sets first: rules refer to them by name.
+        var sets: [String: [String: [JSONDocument]]] = [:]
+        for item in items {
+            guard let set = item.value["set"]?.objectValue, let family = set["family"]?.stringValue,
+                  let table = set["table"]?.stringValue, let name = set["name"]?.stringValue else { continue }
+            // A set filled at run time (timeouts, `dynamic`) holds what the export saw, not what is to come.
+            let flags = set["flags"]?.arrayValue.compactMap(\.stringValue) ?? []
+            guard !flags.contains("dynamic"), set["timeout"] == nil else { continue }
+            sets["\(family) \(table)", default: [:]][name] = set["elem"]?.arrayValue ?? []
+        }
         for item in items {
             let object = try item.object("an nftables item")
             if let chain = item.member("chain") {
@@ -49,28 +67,35 @@ struct GatewayNftReader {
                 let handle = Self.int(body["handle"]).map { " handle \($0)" } ?? ""
                 let position = chains[key]!.rules.count + 1
                 let expressions = try rule.required("expr", "the rule's statements").array("the rule's statements")
-                var parsed = try parseRule(expressions, label: "\(family) \(table) \(name) rule #\(position)\(handle)")
-                if let comment = body["comment"]?.stringValue { parsed.label += " \"\(comment)\"" }
-                parsed.family = Self.family(family)
-                chains[key]!.rules.append(parsed)
+                var label = "\(family) \(table) \(name) rule #\(position)\(handle)"
+                if let comment = body["comment"]?.stringValue { label += " \"\(comment)\"" }
+                let reader = NftMatchReader(sets: sets["\(family) \(table)"] ?? [:])
+                for var parsed in try parseRule(expressions, label: label, reader: reader, facts: &facts) {
+                    if parsed.family == nil { parsed.family = Self.family(family) }
+                    chains[key]!.rules.append(parsed)
+                }
                 ruleCount += 1
             }
             _ = object
         }
         let families = ["ip", "ip6", "inet"]
-        var hook = "forward"
-        var bases = order.compactMap { chains[$0] }.filter { $0.hook == hook && families.contains($0.family) }
+        let all = order.compactMap { chains[$0] }.filter { $0.hook != nil && families.contains($0.family) }
+        var hooks = ["prerouting", "forward", "postrouting"]
         var notes: [String] = []
-        if bases.isEmpty {
-            hook = "input"
-            bases = order.compactMap { chains[$0] }.filter { $0.hook == hook && families.contains($0.family) }
-            if !bases.isEmpty { notes.append("no forward filter chain: the input chains (a host firewall) are judged") }
+        if !all.contains(where: { $0.hook == "forward" }) {
+            hooks = ["prerouting", "input"]
+            facts.delivered = true
+            if all.contains(where: { $0.hook == "input" }) { notes.append("no forward filter chain: the input chains (a host firewall) are judged") }
         }
-        guard !bases.isEmpty else {
+        var bases = all.filter { hooks.contains($0.hook!) }
+        guard bases.contains(where: { $0.hook == "forward" || $0.hook == "input" }) else {
             throw FirewallFileError(path: file, location: "$.nftables",
                                     message: "no filter chain on the forward or input hook; expected the gateway's 'nft -j list ruleset'")
         }
-        bases.sort { $0.priority < $1.priority }
+        if all.contains(where: { chain in chain.rules.contains { $0.unevaluated.contains { $0.hasPrefix("xt ") } } }) {
+            notes.append("tables written by iptables-nft hold xt matches whose options 'nft -j' does not export: each is judged by its name where that decides, else not evaluated; 'iptables-save' output of the same rules is judged in full")
+        }
+        bases.sort { (Self.hookOrder[$0.hook!] ?? 1, $0.priority) < (Self.hookOrder[$1.hook!] ?? 1, $1.priority) }
         var stages: [FirewallStage] = []
         for base in bases {
             let sameTable = order.compactMap { chains[$0] }.filter { $0.family == base.family && $0.table == base.table }
@@ -82,7 +107,7 @@ struct GatewayNftReader {
                                 label: "\(chain.family) \(chain.table) \(chain.name) policy \(chain.policy ?? "accept")"))
             }
             let entry = converted.first { $0.name == base.name }!
-            stages.append(FirewallStage(origin: file, family: Self.family(base.family), entry: entry, others: converted))
+            stages.append(FirewallStage(origin: file, family: Self.family(base.family), entry: entry, others: converted, facts: facts))
         }
         return (FirewallPolicy.Source(path: file, format: .nftables, rules: ruleCount, notes: notes), stages)
     }
@@ -97,9 +122,15 @@ struct GatewayNftReader {
         name == "ip" ? .ipv4 : name == "ip6" ? .ipv6 : nil
     }
 
-    private func parseRule(_ statements: [JSONPathCursor], label: String) throws(FirewallFileError) -> FirewallRule {
+    /// xt targets that do something and go on with the next rule.
+    static let nonTerminatingTargets: Set = GatewayIptablesReader.nonTerminating
+
+    /// One nft rule; a verdict map makes it one rule per element (in the map's
+    /// order: an element matches, or the packet goes on to the next rule).
+    private func parseRule(_ statements: [JSONPathCursor], label: String, reader: NftMatchReader,
+                           facts: inout GatewayFacts) throws(FirewallFileError) -> [FirewallRule] {
         var rule = FirewallRule(label: label, action: .jump(""))
-        var rendered: [String] = []
+        var verdictMap: JSONDocument?
         for statement in statements {
             let body = try statement.object("a statement object")
             guard let key = body.keys.first, body.count == 1 else { throw statement.fail("expected one statement per object") }
@@ -112,133 +143,87 @@ struct GatewayNftReader {
                     throw statement.fail("expected {\"\(key)\": {\"target\": CHAIN}}")
                 }
                 rule.action = key == "jump" ? .jump(target) : .goto(target)
-            case "counter", "log", "comment", "notrack", "mangle":
+            case "counter", "log", "comment", "flow":
                 continue
+            case "notrack":
+                facts.untracks = true
+            case "mangle":
+                let target = body["mangle"]?["key"]
+                if target?["meta"]?["key"]?.stringValue == "mark" || target?["ct"]?["key"]?.stringValue == "mark" { facts.setsMarks = true }
+            case "snat", "masquerade":
+                facts.sourceNATs = true
+            case "dnat", "redirect":
+                facts.destinationNATs = true
+            case "limit":
+                let limit = body["limit"]
+                let unit = limit?["rate_unit"]?.stringValue.map { " \($0)" } ?? ""
+                let text = "limit rate \(limit?["rate"].flatMap(NftExpression.render) ?? "?")\(unit)/\(limit?["per"]?.stringValue ?? "second")"
+                rule.rateLimit = .init(text: text, over: limit?["inv"] == .bool(true))
             case "match":
                 guard let match = body["match"]?.objectValue else { throw statement.fail("expected a match object") }
-                if !apply(match, to: &rule) {
+                if !reader.apply(match, to: &rule) {
                     rule.unevaluated.append(NftExpression.renderMatch(match) ?? "(match)")
                 }
-                if let text = NftExpression.renderMatch(match) { rendered.append(text) }
+            case "xt":
+                let type = body["xt"]?["type"]?.stringValue ?? "match"
+                let name = body["xt"]?["name"]?.stringValue ?? "?"
+                if type == "target" {
+                    switch name {
+                    case "REJECT", "DROP": rule.action = .drop
+                    case "ACCEPT": rule.action = .accept
+                    case "MARK", "CONNMARK": facts.setsMarks = true
+                    case "NOTRACK", "CT": facts.untracks = true
+                    case "SNAT", "MASQUERADE", "NETMAP": facts.sourceNATs = true
+                    case "DNAT", "REDIRECT": facts.destinationNATs = true
+                    case _ where Self.nonTerminatingTargets.contains(name): break
+                    default: rule.unevaluated.append("xt target \(name)")
+                    }
+                } else if name == "rt" {
+                    // Whatever its options, ip6t_rt matches only packets with a routing header.
+                    rule.conditions.append(.never("xt match rt: a reply has no IPv6 routing header"))
+                } else if name == "comment" {
+                    continue
+                } else {
+                    rule.unevaluated.append("xt match \(name)")
+                }
+            case "vmap":
+                verdictMap = body["vmap"]
             default:
                 rule.unevaluated.append(key)
             }
         }
-        return rule
+        guard let verdictMap else { return [rule] }
+        return expand(rule, map: verdictMap, reader: reader)
     }
 
-    /// Puts one match into the rule; false when it is not one ctaudit models.
-    private func apply(_ match: [String: JSONDocument], to rule: inout FirewallRule) -> Bool {
-        guard let left = match["left"]?.objectValue else { return false }
-        let op = match["op"]?.stringValue ?? "=="
-        let negated = op == "!="
-        let right = match["right"]
-        if let proto = NftExpression.protocolMatch(match), !proto.alsoCondition {
-            switch proto.match {
-            case .only(let set): rule.protocols = set
-            case .any(let except): rule.protocols = except; rule.protocolsNegated = true
+    /// `KEY vmap { VALUE : VERDICT, ... }` as one rule per element: the
+    /// rule's other matches, `KEY == VALUE`, and the element's verdict.
+    private func expand(_ rule: FirewallRule, map: JSONDocument, reader: NftMatchReader) -> [FirewallRule] {
+        guard let key = map["key"], case .array(let elements)? = map["data"]?["set"] else {
+            var unknown = rule
+            unknown.unevaluated.append("vmap")
+            return [unknown]
+        }
+        var rules: [FirewallRule] = []
+        for (offset, element) in elements.enumerated() {
+            var one = rule
+            one.label += " element \(offset + 1)"
+            guard case .array(let pair) = element, pair.count == 2,
+                  reader.apply(["op": .string("=="), "left": key, "right": pair[0]], to: &one) else {
+                one.unevaluated.append("vmap element \(offset + 1)")
+                one.action = .drop
+                rules.append(one)
+                continue
             }
-            return true
+            let verdict = pair[1]
+            if verdict["accept"] != nil { one.action = .accept }
+            else if verdict["drop"] != nil || verdict["reject"] != nil { one.action = .drop }
+            else if verdict["return"] != nil { one.action = .leave }
+            else if let target = verdict["jump"]?["target"]?.stringValue { one.action = .jump(target) }
+            else if let target = verdict["goto"]?["target"]?.stringValue { one.action = .goto(target) }
+            else { one.unevaluated.append("vmap verdict"); one.action = .drop }
+            rules.append(one)
         }
-        if let meta = left["meta"], let key = meta["key"]?.stringValue {
-            switch key {
-            case "iifname", "oifname", "iif", "oif":
-                // The reply's way towards the node: taken to match, shown in the rule.
-                let name = right?.stringValue ?? NftExpression.render(right ?? .string("")) ?? "?"
-                rule.interfaces.append("\(key.hasPrefix("i") ? "in" : "out") \(negated ? "not " : "")\(name)")
-                return true
-            case "nfproto":
-                if let name = right?.stringValue, let family = name == "ipv4" ? IPAddress.Family.ipv4 : name == "ipv6" ? .ipv6 : nil {
-                    if negated { rule.family = family == .ipv4 ? .ipv6 : .ipv4 } else { rule.family = family }
-                    return true
-                }
-                return false
-            default: return false
-            }
-        }
-        if let ct = left["ct"], ct["key"]?.stringValue == "state" {
-            var states: [String] = []
-            if let name = right?.stringValue { states = [name] }
-            if case .array(let set)? = right?["set"] { states = set.compactMap(\.stringValue) }
-            if case .array(let list)? = right { states = list.compactMap(\.stringValue) }
-            guard !states.isEmpty else { return false }
-            rule.connectionStates = Set(states)
-            rule.connectionStatesNegated = negated
-            return true
-        }
-        if let payload = left["payload"], let field = payload["field"]?.stringValue,
-           let proto = payload["protocol"]?.stringValue {
-            if field == "dport" || field == "sport" {
-                guard let set = ports(right, op: op) else { return false }
-                if let implied = ProtocolMatch.parseProtocol(proto), proto != "th" {
-                    rule.protocols = (rule.protocols ?? [implied]).intersection([implied])
-                }
-                if field == "dport" { rule.localPorts = set } else { rule.remotePorts = set }
-                return true
-            }
-            if field == "saddr" || field == "daddr", proto == "ip" || proto == "ip6" {
-                guard let networks = networks(right) else { return false }
-                if field == "saddr" { rule.remoteNetworks = networks; rule.remoteNegated = negated }
-                else { rule.localNetworks = networks; rule.localNegated = negated }
-                return true
-            }
-        }
-        return false
-    }
-
-    private func ports(_ value: JSONDocument?, op: String) -> PortRangeSet? {
-        func port(_ item: JSONDocument?) -> Int? { Self.int(item) }
-        var ranges: [PortRange] = []
-        func add(_ item: JSONDocument) -> Bool {
-            if let single = port(item), (0...65535).contains(single) {
-                ranges.append(PortRange(low: UInt16(single), high: UInt16(single))!)
-                return true
-            }
-            if case .array(let bounds)? = item["range"], bounds.count == 2,
-               let low = port(bounds[0]), let high = port(bounds[1]), (0...65535).contains(low), (0...65535).contains(high) {
-                ranges.append(PortRange(low: UInt16(min(low, high)), high: UInt16(max(low, high)))!)
-                return true
-            }
-            return false
-        }
-        if case .array(let set)? = value?["set"] {
-            for item in set where !add(item) { return nil }
-        } else if let value, !add(value) {
-            return nil
-        }
-        guard !ranges.isEmpty else { return nil }
-        let set = PortRangeSet(ranges)
-        switch op {
-        case "==", "in": return set
-        case "!=": return set.complement
-        case "<", "<=", ">", ">=":
-            guard ranges.count == 1, ranges[0].low == ranges[0].high else { return nil }
-            let bound = Int(ranges[0].low)
-            let (low, high) = switch op {
-            case "<": (0, bound - 1)
-            case "<=": (0, bound)
-            case ">": (bound + 1, 65535)
-            default: (bound, 65535)
-            }
-            guard low <= high, low >= 0, high <= 65535 else { return PortRangeSet([]) }
-            return PortRangeSet([PortRange(low: UInt16(low), high: UInt16(high))!])
-        default: return nil
-        }
-    }
-
-    private func networks(_ value: JSONDocument?) -> [IPNetwork]? {
-        func one(_ item: JSONDocument) -> IPNetwork? {
-            if let text = item.stringValue { return IPNetwork.lenient(text) }
-            if let prefix = item["prefix"], let address = prefix["addr"]?.stringValue,
-               let length = Self.int(prefix["len"]) {
-                return IPNetwork.lenient("\(address)/\(length)")
-            }
-            return nil
-        }
-        if case .array(let set)? = value?["set"] {
-            let parsed = set.compactMap(one)
-            return parsed.count == set.count ? parsed : nil
-        }
-        return value.flatMap(one).map { [$0] }
+        return rules
     }
 }

@@ -60,45 +60,70 @@ public struct FirewallPolicy: Hashable, Sendable {
     public var isStateful: Bool { stages.isEmpty && sources.contains { $0.statefulReason != nil } }
 
     /// The fate of a flow's replies: every reply packet through every stage
-    /// that filters its family. The first drop decides; otherwise the rule
-    /// that accepted the first reply packet is named.
+    /// that filters its family. The first certain drop decides; otherwise
+    /// the first uncertain verdict; otherwise the rule that accepted the
+    /// first reply packet is named.
     public func decide(_ flow: Flow) -> FirewallDecision {
         decide(ReplyPacket.replies(of: flow))
     }
 
-    /// Whether every reply packet of the flow gets through: what
-    /// classification needs, with no text built and nothing allocated.
-    public func admits(_ flow: Flow) -> Bool {
-        if stages.isEmpty { return true }
+    /// Whether every reply packet of the flow gets through (certainly).
+    public func admits(_ flow: Flow) -> Bool { outcome(flow) == .accepted }
+
+    /// The fate of the flow's replies: what classification needs, with no
+    /// text built and nothing allocated on the way of a certain verdict.
+    public func outcome(_ flow: Flow) -> ReplyOutcome {
+        if stages.isEmpty { return .accepted }
         var packet = ReplyPacket(
             family: flow.family, proto: flow.proto, remote: flow.reply.source, remotePort: flow.reply.sourcePort,
             local: flow.reply.destination, localPort: flow.reply.destinationPort)
+        var result = ReplyOutcome.accepted
         if flow.proto == .tcp {
             packet.tcpFlags = [.syn, .ack]
-            if !admits(packet) { return false }
+            switch program.admission(packet) {
+            case .drop: return .dropped
+            case .uncertain: result = .uncertain
+            case .accept: break
+            }
             packet.tcpFlags = [.ack]
         }
-        return admits(packet)
-    }
-
-    private func admits(_ packet: ReplyPacket) -> Bool {
-        program.admits(packet)
+        switch program.admission(packet) {
+        case .drop: return .dropped
+        case .uncertain: return .uncertain
+        case .accept: return result
+        }
     }
 
     public func decide(_ packets: [ReplyPacket]) -> FirewallDecision {
         var accepted: FirewallDecision?
+        var acceptedByRule = false
+        var uncertain: FirewallDecision?
         for packet in packets {
             for stage in stages where stage.applies(to: packet.family) {
-                let verdict = stage.evaluate(packet)
-                if !verdict.accepts {
-                    return FirewallDecision(accepts: false, decidedBy: verdict.decidedBy, origin: stage.origin,
+                let verdict = stage.decide(packet)
+                let text = stage.describe(verdict)
+                switch verdict.outcome {
+                case .dropped:
+                    return FirewallDecision(outcome: .dropped, decidedBy: text, origin: stage.origin,
                                             packet: packets.count > 1 ? packet.kind : nil)
+                case .uncertain:
+                    if uncertain == nil {
+                        uncertain = FirewallDecision(outcome: .uncertain, decidedBy: text, origin: stage.origin,
+                                                     packet: packets.count > 1 ? packet.kind : nil)
+                    }
+                case .accepted:
+                    // Name a rule that accepted over a stage that let the packet pass by policy.
+                    let byRule = if case .rule = verdict.decider { true } else { false }
+                    if accepted == nil || (byRule && !acceptedByRule) {
+                        accepted = FirewallDecision(outcome: .accepted, decidedBy: text, origin: stage.origin)
+                        acceptedByRule = byRule
+                    }
                 }
-                if accepted == nil { accepted = FirewallDecision(accepts: true, decidedBy: verdict.decidedBy, origin: stage.origin) }
             }
         }
+        if let uncertain { return uncertain }
         if let accepted { return accepted }
-        return FirewallDecision(accepts: true, decidedBy: unfilteredReason(packets.first?.family ?? .ipv4))
+        return FirewallDecision(outcome: .accepted, decidedBy: unfilteredReason(packets.first?.family ?? .ipv4))
     }
 
     /// Why a family no stateless stage filters gets through.
@@ -109,54 +134,33 @@ public struct FirewallPolicy: Hashable, Sendable {
         return "no \(family) rules in \(sources.map(\.path).joined(separator: ", ")): \(family) replies are not filtered there"
     }
 
+    /// The protocols and families every summary speaks about.
+    public static let summarized: [(IPProtocol, IPAddress.Family)] = [(.tcp, .ipv4), (.udp, .ipv4), (.tcp, .ipv6), (.udp, .ipv6)]
+
     /// Destination ports a reply of `proto`/`family` gets through to whatever
-    /// its peer (rules that depend on the peer are taken at their worst):
-    /// the range a NAT rule can be pinned to.
+    /// its peer, for every node address alike (the worst of those the
+    /// firewall distinguishes).
     public func admittedPorts(_ proto: IPProtocol, family: IPAddress.Family) -> PortRangeSet {
-        guard proto.carriesPorts else { return PortRangeSet([]) }
-        // The verdict can only change where some rule's port range starts or ends.
-        var cuts: Set<Int> = [0]
-        for stage in stages {
-            for chain in stage.chains.values {
-                for rule in chain.rules {
-                    for range in rule.localPorts?.ranges ?? [] {
-                        cuts.insert(Int(range.low))
-                        cuts.insert(Int(range.high) + 1)
-                    }
-                }
-            }
-        }
-        let starts = cuts.filter { $0 <= 65535 }.sorted()
-        var admitted: [PortRange] = []
-        for (index, start) in starts.enumerated() {
-            let end = index + 1 < starts.count ? starts[index + 1] - 1 : 65535
-            let base = ReplyPacket(family: family, proto: proto, remote: nil, remotePort: nil, local: nil, localPort: UInt16(start))
-            if decide(ReplyPacket.variants(of: base)).accepts {
-                admitted.append(PortRange(low: UInt16(start), high: UInt16(end))!)
-            }
-        }
-        return PortRangeSet(admitted)
+        admission(proto, family: family, node: nil).admittedForEveryPeer
     }
 
-    /// The ports replies get through to for TCP and UDP in both families:
-    /// what the rest of ctaudit (check, stats, remedies) calls "allowed".
+    /// The ports replies get through to for TCP and UDP in both families,
+    /// for every peer: one set, where one is needed (`policy.allowed`).
     public var admittedForAll: PortRangeSet {
-        var result = PortRangeSet([PortRange(low: 0, high: 65535)!])
-        for family in [IPAddress.Family.ipv4, .ipv6] {
-            for proto in [IPProtocol.tcp, .udp] {
-                result = result.intersection(admittedPorts(proto, family: family))
-            }
-        }
+        var result = PortRangeSet(PortRange(low: 0, high: 65535)!)
+        for (proto, family) in Self.summarized { result = result.intersection(admittedPorts(proto, family: family)) }
         return result
     }
 
-    /// One line per protocol/family: `tcp/ipv4 32768-65535`, `udp/ipv4 none`.
-    public var admittedSummary: [String] {
+    /// One line per protocol/family (and node address, where the firewall
+    /// distinguishes them): `tcp/ipv4 32768-65535`,
+    /// `udp/ipv4 0-65535 only from source port 53, none from other peers`.
+    public func admittedSummary(nodes: [IPAddress] = []) -> [String] {
         var lines: [String] = []
-        for family in [IPAddress.Family.ipv4, .ipv6] {
-            for proto in [IPProtocol.tcp, .udp] {
-                let ports = admittedPorts(proto, family: family)
-                lines.append("\(proto.name)/\(family) \(ports.ranges.isEmpty ? "none" : ports.description)")
+        for (proto, family) in Self.summarized {
+            for admission in admissions(proto, family: family, nodes: nodes) {
+                let node = admission.node.map { " to \($0)" } ?? ""
+                lines.append("\(admission.key)\(node) \(admission.words)")
             }
         }
         return lines
@@ -170,12 +174,12 @@ extension FirewallPolicy {
     /// What `check` says about a `--firewall`: its allowed ports are the ports
     /// every TCP and UDP reply gets through to, per the firewall's rules.
     /// How firewall files are given is the caller's to word (`hints`).
-    public func checkNotes(hints: ReaderHintWording = .plain) -> [String] {
-        var notes = ["allowed ports come from \(hints(.firewallFiles)) \(title): the ports every TCP/UDP reply gets through to"]
+    public func checkNotes(hints: ReaderHintWording = .plain, nodes: [IPAddress] = []) -> [String] {
+        var notes = ["allowed ports come from \(hints(.firewallFiles)) \(title): each rule is judged against the ports its protocol's replies get through to in its family"]
         if isStateful {
             notes += sources.compactMap(\.statefulReason)
         } else {
-            notes.append("replies admitted to: " + admittedSummary.joined(separator: "; "))
+            notes.append("replies admitted to: " + admittedSummary(nodes: nodes).joined(separator: "; "))
         }
         for source in sources { notes += source.notes.map { "\(source.path): \($0)" } }
         return notes

@@ -7,6 +7,14 @@ import Conntrack
 /// every source-NATed flow (twice for TCP), so this is what `--firewall` costs
 /// per flow; the rules' text is only read back (by index) for violations.
 ///
+/// A rule's match is three-valued. Conditions that depend only on the file
+/// and the stage (tracking state, address type, marks, loopback, modules
+/// ctaudit cannot judge) are folded into one `fixed` value at compile time;
+/// the few that depend on the packet (ct status assured, ICMP types) are kept
+/// and evaluated per packet. When a packet meets a rule whose match is
+/// unknown, both ways are followed (FirewallProgram+Evaluation): the verdict
+/// is certain when they agree and *uncertain* when they do not.
+///
 /// Verdicts are exactly those of the rules' own `FirewallRule.match` run chain
 /// by chain (FirewallProgramTests checks that on every fixture).
 struct FirewallProgram: Sendable {
@@ -35,6 +43,9 @@ struct FirewallProgram: Sendable {
 
     enum Action: UInt8, Sendable { case accept, drop, jump, goto, leave }
 
+    /// The part of a rule's match known without the packet.
+    enum Fixed: UInt8, Sendable { case yes, never, unknown }
+
     struct Rule: Sendable {
         /// 0: any family.
         var family: UInt8
@@ -42,18 +53,20 @@ struct FirewallProgram: Sendable {
         var protocols: (UInt64, UInt64, UInt64, UInt64)
         /// Port or flag conditions present: only port-carrying protocols match.
         var needsPorts: Bool
-        /// The rule's connection-state condition excludes `established`: it never matches a reply.
-        var never: Bool
-        /// The rule holds a condition ctaudit cannot judge.
-        var unknown: Bool
+        var fixed: Fixed
+        /// 0: no rate limit; 1: matches under the rate; 2: matches only over it.
+        var rateLimit: UInt8
         var remoteNegated: Bool
         var localNegated: Bool
         var localPorts: Span
         var remotePorts: Span
+        var eitherPorts: Span
         /// Into `alternatives`; each alternative is a Span into `flagTerms`.
         var tcpFlags: Span
         var remoteNetworks: Span
         var localNetworks: Span
+        /// Into `packetConditions`: conditions whose value depends on the packet.
+        var packetConditions: Span
         var action: Action
         /// Chain index for jump/goto; -1 when the chain does not exist.
         var target: Int32
@@ -64,26 +77,18 @@ struct FirewallProgram: Sendable {
         var negated: Bool
     }
 
-    /// How a packet's fate was decided, as indices.
-    struct Verdict: Sendable {
-        enum Kind: UInt8, Sendable { case rule, noMatch }
-        var accepts: Bool
-        var kind: Kind
-        var chain: Int32
-        /// The rule's index inside its chain (for `.rule`).
-        var rule: Int32
-        var assumed: Bool
-    }
-
     private(set) var stages: [Stage] = []
     private(set) var chains: [Chain] = []
     /// Chain names, by chain index: only read to describe a verdict.
     private(set) var chainNames: [String] = []
-    private var rules: [Rule] = []
+    private(set) var rules: [Rule] = []
     private var portRanges: [PortRange] = []
     private var networks: [IPNetwork] = []
     private var alternatives: [Span] = []
     private var flagTerms: [FlagTerm] = []
+    private var conditions: [ReplyCondition] = []
+    /// Per stage: the gateway facts its conditions are evaluated with.
+    private(set) var facts: [GatewayFacts] = []
 
     static let maximumDepth = 32
 
@@ -98,10 +103,11 @@ struct FirewallProgram: Sendable {
                 index[name] = base + Int32(offset)
             }
             stages.append(Stage(family: stage.family?.rawValue ?? 0, entry: index[stage.entry] ?? -1))
+            facts.append(stage.facts)
             for name in names {
                 guard let chain = stage.chains[name] else { continue }
                 let first = Int32(rules.count)
-                for rule in chain.rules { rules.append(compile(rule, chainIndex: index)) }
+                for rule in chain.rules { rules.append(compile(rule, chainIndex: index, facts: stage.facts)) }
                 let noMatch: Int8 = chain.noMatch.map { $0.accepts ? 1 : 0 } ?? -1
                 chains.append(Chain(firstRule: first, endRule: Int32(rules.count), noMatch: noMatch))
                 chainNames.append(name)
@@ -109,7 +115,7 @@ struct FirewallProgram: Sendable {
         }
     }
 
-    private mutating func compile(_ rule: FirewallRule, chainIndex: [String: Int32]) -> Rule {
+    private mutating func compile(_ rule: FirewallRule, chainIndex: [String: Int32], facts: GatewayFacts) -> Rule {
         var protocols: (UInt64, UInt64, UInt64, UInt64) = (.max, .max, .max, .max)
         if let set = rule.protocols {
             var words: [UInt64] = [0, 0, 0, 0]
@@ -126,19 +132,32 @@ struct FirewallProgram: Sendable {
         case .goto(let name): action = .goto; target = chainIndex[name] ?? -1
         case .leave: action = .leave
         }
+        // The file-level part of the match, folded into one value.
+        let anyPacket = ReplyPacket(family: .ipv4, proto: .tcp, remote: nil, remotePort: nil, local: nil, localPort: 0)
+        var fixed: FirewallRule.Match = rule.unevaluated.isEmpty ? .yes : .unknown
+        if rule.interfaces.contains(where: FirewallRule.isLoopback) { fixed = .no }
+        if let states = rule.connectionStates {
+            fixed = fixed.and(ReplyCondition.connectionState(states, negated: rule.connectionStatesNegated).evaluate(anyPacket, facts: facts))
+        }
+        var perPacket: [ReplyCondition] = []
+        for condition in rule.conditions {
+            if condition.dependsOnPacket { perPacket.append(condition) } else { fixed = fixed.and(condition.evaluate(anyPacket, facts: facts)) }
+        }
         return Rule(
             family: rule.family?.rawValue ?? 0,
             protocols: protocols,
-            needsPorts: rule.localPorts != nil || rule.remotePorts != nil || rule.tcpFlags != nil,
-            never: rule.connectionStates.map { $0.contains("established") == rule.connectionStatesNegated } ?? false,
-            unknown: !rule.unevaluated.isEmpty,
+            needsPorts: rule.localPorts != nil || rule.remotePorts != nil || rule.eitherPorts != nil || rule.tcpFlags != nil,
+            fixed: fixed == .no ? .never : fixed == .unknown ? .unknown : .yes,
+            rateLimit: rule.rateLimit.map { $0.over ? 2 : 1 } ?? 0,
             remoteNegated: rule.remoteNegated,
             localNegated: rule.localNegated,
             localPorts: Self.span(of: rule.localPorts.map(\.ranges), in: &portRanges),
             remotePorts: Self.span(of: rule.remotePorts.map(\.ranges), in: &portRanges),
+            eitherPorts: Self.span(of: rule.eitherPorts.map(\.ranges), in: &portRanges),
             tcpFlags: compile(rule.tcpFlags),
             remoteNetworks: Self.span(of: rule.remoteNetworks, in: &networks),
             localNetworks: Self.span(of: rule.localNetworks, in: &networks),
+            packetConditions: Self.span(of: perPacket.isEmpty ? nil : perPacket, in: &conditions),
             action: action,
             target: target)
     }
@@ -159,63 +178,12 @@ struct FirewallProgram: Sendable {
         return Span(start: start, end: Int32(storage.count))
     }
 
-    // MARK: - Judging
+    // MARK: - Matching one rule
 
-    /// Whether every stage filtering the packet's family lets it through.
-    func admits(_ packet: ReplyPacket) -> Bool {
-        let family = packet.family.rawValue
-        for stage in stages.indices where stages[stage].family == 0 || stages[stage].family == family {
-            if let verdict = run(Int(stages[stage].entry), packet, depth: 0), !verdict.accepts { return false }
-        }
-        return true
-    }
-
-    /// The verdict of one stage; nil when its entry chain ran off its end
-    /// without a policy (the packet is accepted).
-    func decide(_ packet: ReplyPacket, stage: Int = 0) -> Verdict? {
-        run(Int(stages[stage].entry), packet, depth: 0)
-    }
-
-    private func run(_ chainIndex: Int, _ packet: ReplyPacket, depth: Int) -> Verdict? {
-        guard chainIndex >= 0, depth < Self.maximumDepth else { return nil }
-        let chain = chains[chainIndex]
-        let fallOff: Verdict? = chain.noMatch < 0 ? nil
-            : Verdict(accepts: chain.noMatch == 1, kind: .noMatch, chain: Int32(chainIndex), rule: -1, assumed: false)
-        var index = Int(chain.firstRule)
-        let end = Int(chain.endRule)
-        while index < end {
-            defer { index += 1 }
-            let match = self.match(index, packet)
-            if match == .no { continue }
-            // A rule ctaudit cannot fully judge is taken at its worst: it
-            // drops if it can drop and never accepts.
-            let sure = match == .yes
-            let position = Int32(index) - chain.firstRule
-            switch rules[index].action {
-            case .accept:
-                if sure { return Verdict(accepts: true, kind: .rule, chain: Int32(chainIndex), rule: position, assumed: false) }
-            case .drop:
-                return Verdict(accepts: false, kind: .rule, chain: Int32(chainIndex), rule: position, assumed: !sure)
-            case .jump:
-                if let verdict = run(Int(rules[index].target), packet, depth: depth + 1), sure || !verdict.accepts {
-                    return verdict
-                }
-            case .goto:
-                if let verdict = run(Int(rules[index].target), packet, depth: depth + 1), sure || !verdict.accepts {
-                    return verdict
-                }
-                if sure { return fallOff }
-            case .leave:
-                if sure { return fallOff }
-            }
-        }
-        return fallOff
-    }
-
-    /// `FirewallRule.match`, on the compiled rule.
-    private func match(_ index: Int, _ packet: ReplyPacket) -> FirewallRule.Match {
+    /// `FirewallRule.match`, on the compiled rule. `facts`: the stage's.
+    func match(_ index: Int, _ packet: ReplyPacket, facts: GatewayFacts, underLoad: Bool) -> FirewallRule.Match {
         let rule = rules[index]
-        if rule.never { return .no }
+        if rule.fixed == .never { return .no }
         if rule.family != 0, rule.family != packet.family.rawValue { return .no }
         let proto = packet.proto.rawValue
         let word: UInt64 = switch proto >> 6 {
@@ -230,21 +198,33 @@ struct FirewallProgram: Sendable {
         if rule.tcpFlags.isPresent {
             guard packet.proto == .tcp, matches(rule.tcpFlags, packet.tcpFlags.rawValue) else { return .no }
         }
-        var unknown = rule.unknown
+        var result: FirewallRule.Match = rule.fixed == .unknown ? .unknown : .yes
+        if rule.packetConditions.isPresent {
+            var index = Int(rule.packetConditions.start)
+            while index < Int(rule.packetConditions.end) {
+                result = result.and(conditions[index].evaluate(packet, facts: facts))
+                if result == .no { return .no }
+                index += 1
+            }
+        }
+        if rule.rateLimit != 0, (rule.rateLimit == 2) != underLoad { return .no }
+        if rule.eitherPorts.isPresent, !contains(rule.eitherPorts, packet.localPort) {
+            if let port = packet.remotePort { if !contains(rule.eitherPorts, port) { return .no } } else { result = result.and(.unknown) }
+        }
         if rule.remotePorts.isPresent {
-            if let port = packet.remotePort { if !contains(rule.remotePorts, port) { return .no } } else { unknown = true }
+            if let port = packet.remotePort { if !contains(rule.remotePorts, port) { return .no } } else { result = result.and(.unknown) }
         }
         if rule.remoteNetworks.isPresent {
             if let remote = packet.remote {
                 if contains(rule.remoteNetworks, remote) == rule.remoteNegated { return .no }
-            } else { unknown = true }
+            } else { result = result.and(.unknown) }
         }
         if rule.localNetworks.isPresent {
             if let local = packet.local {
                 if contains(rule.localNetworks, local) == rule.localNegated { return .no }
-            } else { unknown = true }
+            } else { result = result.and(.unknown) }
         }
-        return unknown ? .unknown : .yes
+        return result
     }
 
     private func contains(_ span: Span, _ port: UInt16) -> Bool {

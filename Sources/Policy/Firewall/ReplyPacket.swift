@@ -43,6 +43,14 @@ public struct ReplyPacket: Hashable, Sendable {
         return [synAck, ack]
     }
 
+    /// Whether the reply's connection is ASSURED on a tracking gateway: a TCP
+    /// reply after the handshake is, the SYN-ACK is not; for other protocols
+    /// it depends on timing (nil).
+    var isAssured: Bool? {
+        guard proto == .tcp else { return nil }
+        return !tcpFlags.contains(.syn)
+    }
+
     /// How the packet is named in a verdict.
     var kind: String {
         guard proto == .tcp else { return proto.name }

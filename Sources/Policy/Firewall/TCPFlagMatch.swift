@@ -12,7 +12,7 @@ public struct TCPFlags: OptionSet, Hashable, Sendable {
 
     static let names: [(String, TCPFlags)] = [("syn", .syn), ("ack", .ack), ("fin", .fin), ("rst", .rst), ("psh", .psh), ("urg", .urg)]
 
-    static func named(_ name: String) -> TCPFlags? {
+    package static func named(_ name: String) -> TCPFlags? {
         names.first { $0.0 == name.lowercased() }?.1
     }
 }

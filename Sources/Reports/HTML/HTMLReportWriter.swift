@@ -56,7 +56,7 @@ public struct HTMLReportWriter: Sendable {
 
             """
         let verdict = report.verdict
-        if let firewall = report.policy.firewall, verdict == .violations || verdict == .clean {
+        if let firewall = report.policy.firewall, verdict == .violations || verdict == .clean || verdict == .uncertain {
             out += Self.firewallVerdict(report, firewall)
         } else {
         switch verdict {
@@ -67,8 +67,11 @@ public struct HTMLReportWriter: Sendable {
         case .podsBlocked:
             let pods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection).count
             out += "<p id=\"verdict\" class=\"verdict bad\" data-verdict=\"\(verdict.rawValue)\">Pods blocked: no violation in the table now, but "
-                + "\(pods) pod(s) have every port of their ip_local_port_range outside \(HTML.escape(report.policy.allowed.description)) "
+                + "\(pods) pod(s) have every port of their ip_local_port_range outside \(HTML.escape(report.allowedWords)) "
                 + "and a NAT rule keeps them: each of their connections through it fails.</p>\n"
+        case .uncertain:
+            out += "<p id=\"verdict\" class=\"verdict warn\" data-verdict=\"\(verdict.rawValue)\">Uncertain: \(summary.uncertain) flow(s) "
+                + "decided by a firewall rule ctaudit cannot judge.</p>\n"
         case .nothingToAudit:
             out += "<p id=\"verdict\" class=\"verdict none\" data-verdict=\"\(verdict.rawValue)\">Nothing to audit: "
                 + HTML.escape(report.nothingToAuditExplanation) + ".</p>\n"
@@ -111,6 +114,9 @@ public struct HTMLReportWriter: Sendable {
         sink(out)
         out = ""
 
+        if report.violations.total == 0, report.summary.uncertain > 0 {
+            out += Self.firewallDropsSection(report)
+        }
         if report.violations.total > 0 {
             let pods = TextReportWriter.podsByAddress(report)
             let offenders = OffenderGroup.worst(report.violations, limit: groupLimit)
@@ -235,9 +241,11 @@ public struct HTMLReportWriter: Sendable {
             out += HTML.table(
                 id: "pod-port-range-table",
                 header: ["pod", "netns", "ip_local_port_range", "blocked", "share", "kept by NAT for", "violations now"],
-                rows: context.portRangeFindings.map { finding in
-                    [finding.pod.ip.description + (finding.pod.isOnlyAddress ? "" : " \(finding.pod)"), finding.pod.netns ?? "",
-                     finding.range.description, finding.isBlocking ? finding.outside.description : "no effect (NAT pins the port)",
+                rows: context.portRangeFindings.map { finding -> [String] in
+                    let blocked: String = Self.blockedCell(finding)
+                    return [finding.pod.ip.description + (finding.pod.isOnlyAddress ? "" : " \(finding.pod)"), finding.pod.netns ?? "",
+                     finding.range.description,
+                     blocked,
                      "\(Int((finding.blockedShare * 100).rounded()))%",
                      finding.keepingProtocols.map { $0.isEmpty ? "none" : $0.map(\.name).joined(separator: ", ") } ?? "rules not read",
                      String(finding.keptPortViolations)]
@@ -292,4 +300,14 @@ public struct HTMLReportWriter: Sendable {
         svg text{font-size:11px;fill:#333}footer{margin-top:32px;color:#888;font-size:12px}
 
         """
+
+    /// What the firewall does to a pod's range, per protocol where it answers them differently.
+    static func blockedCell(_ finding: PodPortRangeFinding) -> String {
+        guard finding.isBlocking else { return "no effect (NAT pins the port)" }
+        if finding.exposures.isEmpty { return finding.outside.description }
+        let parts: [String] = finding.relevantExposures.map { exposure in
+            "\(exposure.proto.name)/\(exposure.family): " + exposure.words(range: finding.range)
+        }
+        return parts.joined(separator: "; ")
+    }
 }

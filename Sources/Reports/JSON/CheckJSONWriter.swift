@@ -20,6 +20,16 @@ public enum CheckJSONWriter {
             json.key("allowed")
             encode(report.allowed, into: &json)
             json.array("pod_cidrs", report.podNetworks) { $0.string($1.description) }
+            // With --firewall: what it admits per protocol and family, for the node's address(es).
+            if let admissions = report.admissions {
+                json.array("node_addresses", report.nodeAddresses) { $0.string($1.description) }
+                json.object("admission") { json in
+                    for admission in admissions.summarized {
+                        json.key(admission.key)
+                        FirewallJSON.encode(admission, into: &json)
+                    }
+                }
+            }
         }
         json.member("inputs", report.inputs)
         json.array("port_sources", report.sources) { encode($1, into: &$0) }
@@ -119,6 +129,15 @@ public enum CheckJSONWriter {
         json.member("share_outside_without_clash", number: prediction.shareOutsideWithoutClash)
         json.member("share_of_remapped_outside", number: prediction.shareOfRemappedOutside)
         json.member("verdict", prediction.verdict.rawValue)
+        // With --firewall only: which protocols/families, peers and ports the prediction was judged by.
+        if !prediction.appliesTo.isEmpty {
+            json.member("applies_to", prediction.appliesTo)
+            json.member("peers", prediction.peers)
+            json.key("allowed")
+            encode(prediction.allowed, into: &json)
+            json.key("uncertain_ports")
+            encode(prediction.uncertainPorts, into: &json)
+        }
         json.endObject()
     }
 }

@@ -20,25 +20,54 @@ enum FirewallJSON {
                 json.member("notes", source.notes)
                 json.endObject()
             }
-            // {"tcp/ipv4": [{"low": 32768, "high": 65535}], "udp/ipv4": [], ...}
+            json.array("node_addresses", policy.nodeAddresses) { $0.string($1.description) }
+            let table = policy.admissions
+            // {"tcp/ipv4": [{"low": 32768, "high": 65535}], "udp/ipv4": [], ...}: for every peer, for the node's address(es).
             json.object("admitted") { json in
-                for family in [IPAddress.Family.ipv4, .ipv6] {
-                    for proto in [IPProtocol.tcp, .udp] {
-                        json.key("\(proto.name)/\(family)")
-                        json.beginArray()
-                        for range in firewall.admittedPorts(proto, family: family).ranges {
-                            JSONReportWriter.encode(range, into: &json)
-                        }
-                        json.endArray()
-                    }
+                for admission in table.summarized {
+                    json.key(admission.key)
+                    json.beginArray()
+                    for range in admission.admittedForEveryPeer.ranges { JSONReportWriter.encode(range, into: &json) }
+                    json.endArray()
+                }
+            }
+            // The same questions with the answer's shape kept: per peer group, uncertain and rate-limited ports.
+            json.object("admission") { json in
+                for admission in table.summarized {
+                    json.key(admission.key)
+                    encode(admission, into: &json)
                 }
             }
         }
     }
 
+    static func encode(_ admission: ReplyAdmission, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("words", admission.words)
+        json.member("node", admission.node?.description)
+        json.array("peers", admission.groups) { json, group in encode(group, into: &json) }
+        json.array("by_node", admission.byNode) { json, answer in
+            json.beginObject()
+            json.member("nodes", answer.nodes)
+            json.array("peers", answer.groups) { json, group in encode(group, into: &json) }
+            json.endObject()
+        }
+        json.endObject()
+    }
+
+    static func encode(_ group: ReplyAdmission.PeerGroup, into json: inout JSONWriter) {
+        json.beginObject()
+        json.member("peers", group.peers)
+        json.array("admitted", group.admitted.ranges) { JSONReportWriter.encode($1, into: &$0) }
+        json.array("uncertain", group.uncertain.ranges) { JSONReportWriter.encode($1, into: &$0) }
+        json.array("rate_limited", group.rateLimited.ranges) { JSONReportWriter.encode($1, into: &$0) }
+        json.endObject()
+    }
+
     static func encode(_ decision: FirewallDecision, into json: inout JSONWriter) {
         json.beginObject()
         json.member("accepts", decision.accepts)
+        json.member("outcome", decision.outcome.rawValue)
         json.member("decided_by", decision.decidedBy)
         json.member("file", decision.origin)
         json.member("packet", decision.packet)

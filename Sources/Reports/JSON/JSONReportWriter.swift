@@ -52,6 +52,11 @@ public enum JSONReportWriter {
             json.member("outside_pod_networks", summary.outsidePodNetworks.flows)
             json.member("outside_pod_networks_would_violate", summary.outsidePodNetworks.wouldViolate)
             json.member("pods_blocked", report.blockedPods.count)
+            // Only with --firewall: a rule ctaudit cannot judge decides these (docs/FIREWALL.md).
+            if report.policy.firewall != nil {
+                json.member("uncertain", summary.uncertain)
+                json.member("uncertain_unreplied", summary.uncertainUnreplied)
+            }
         }
         json.object("dump") { json in
             json.member("flows_read", summary.flowsRead)
@@ -67,6 +72,8 @@ public enum JSONReportWriter {
         // Only with --firewall, so reports judged by --allow keep their exact shape.
         if report.policy.firewall != nil {
             json.array("firewall_drops", report.firewallDrops) { FirewallJSON.encode($1, into: &$0) }
+            json.array("firewall_uncertain", report.firewallUncertain) { FirewallJSON.encode($1, into: &$0) }
+            json.array("uncertain_flows", report.uncertainFlows) { encode($1, decision: report.firewallDecision(for: $1), into: &$0) }
         }
         json.array("remedies", report.remedies) { encode($1, into: &$0, withApplies: true) }
         // Listed with --all (empty otherwise); summary.node_local counts them always.

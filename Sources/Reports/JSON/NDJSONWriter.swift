@@ -1,10 +1,12 @@
 public import Engines
 /// Writes an audit as newline-delimited JSON: one violation per line, for
 /// log shippers (Fluent Bit, Vector, Promtail) that index each line as an
-/// event. A clean audit writes nothing. When source-NATed flows came from
-/// outside the pod networks, one more line (`outsideSchema`) says how many,
-/// from where, and how many would violate: those flows are not pod
-/// violations, but a wrong pod network must not look like a clean node.
+/// event. A clean audit writes nothing. With `--firewall`, flows a rule
+/// ctaudit cannot judge decides get lines of their own, marked `"uncertain": true`.
+/// When source-NATed flows came from outside the pod networks, one more line
+/// (`outsideSchema`) says how many, from where, and how many would violate:
+/// those flows are not pod violations, but a wrong pod network must not look
+/// like a clean node.
 ///
 /// Each line carries the context a log pipeline would otherwise lose (host,
 /// namespace, time, allowed ranges, schema) followed by exactly the fields of
@@ -25,6 +27,8 @@ public enum NDJSONWriter {
         precondition(report.violations.isComplete, "NDJSON lists every violation: audit with retention .all")
         JSONWriter.stream(.compact, to: sink) { json in
             for violation in report.violations { encodeLine(violation, in: report, into: &json) }
+            // Flows a firewall rule ctaudit cannot judge decides: their own lines, `"uncertain": true`.
+            for flow in report.uncertainFlows { encodeLine(flow, in: report, uncertain: true, into: &json) }
             if report.summary.outsidePodNetworks.flows > 0 { encodeOutsideLine(report, into: &json) }
         }
     }
@@ -46,7 +50,7 @@ public enum NDJSONWriter {
         json.newline()
     }
 
-    public static func encodeLine(_ violation: Violation, in report: AuditReport, into json: inout JSONWriter) {
+    public static func encodeLine(_ violation: Violation, in report: AuditReport, uncertain: Bool = false, into json: inout JSONWriter) {
         json.beginObject()
         json.member("schema", schema)
         json.member("host", report.host)
@@ -54,6 +58,7 @@ public enum NDJSONWriter {
         json.member("generated_at", report.generatedAt)
         json.member("allowed", report.policy.allowed.description)
         JSONReportWriter.encodeMembers(of: violation, decision: report.firewallDecision(for: violation), into: &json)
+        if uncertain { json.member("uncertain", true) }
         json.endObject()
         json.newline()
     }

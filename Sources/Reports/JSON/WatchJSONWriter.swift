@@ -13,9 +13,10 @@ public enum WatchJSONWriter {
         json.beginObject()
         json.member("event", record.event.rawValue)
         json.member("time", SystemClock.rfc3339(record.timeNanoseconds))
-        let decision = record.isViolation ? firewall?.decide(record.flow) : nil
+        let decision = record.isViolation || record.isUncertain ? firewall?.decide(record.flow) : nil
         JSONReportWriter.encodeMembers(of: record.violation, decision: decision, into: &json)
         json.member("violation", record.isViolation)
+        if firewall != nil { json.member("uncertain", record.isUncertain) }
         json.endObject()
         json.newline()
         return json.text
@@ -42,6 +43,7 @@ public enum WatchJSONWriter {
         json.member("violations_unreplied", summary.violationsUnreplied)
         json.member("violations_failed", summary.violationsFailed)
         json.member("violations_kept_port", summary.violationsKeptPort)
+        if firewall != nil { json.member("uncertain", summary.uncertain) }
         json.member("existing_violations", summary.existingViolations)
         json.member("follow_dumps", summary.followDumps)
         json.member("events_lost", Int(clamping: summary.eventsLost))

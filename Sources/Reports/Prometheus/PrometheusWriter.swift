@@ -29,7 +29,12 @@ public enum PrometheusWriter {
     public static func render(_ report: AuditReport, timestamp: Double) -> String {
         var out = MetricText()
         let summary = report.summary
-        let allowed = ["allowed": report.policy.allowed.description]
+        // The allowed ports per protocol and family (and for the node's address): one set for --allow, the
+        // firewall's answer for each with --firewall.
+        let admissions = report.policy.admissions
+        func allowedLabel(_ key: ViolationKey) -> String {
+            report.policy.firewall == nil ? report.policy.allowed.description : admissions[key.proto, key.family].words
+        }
         out.gauge(HealthMetrics.audit.scrapeError, HealthMetrics.audit.scrapeErrorHelp, 0)
         out.gauge(HealthMetrics.audit.lastSuccess, HealthMetrics.audit.lastSuccessHelp, timestamp)
         if let duration = report.durationSeconds.map({ ($0 * 1e6).rounded() / 1e6 }) {
@@ -39,13 +44,19 @@ public enum PrometheusWriter {
         if let maximum = report.tableSize?.maximum {
             out.gauge("ctaudit_conntrack_entries_limit", "nf_conntrack_max, the host-wide conntrack table limit.", Double(maximum))
         }
-        out.gauge("ctaudit_allowed_ports", "Translated source ports the upstream firewall lets replies back to.",
-                  [(allowed, Double(report.policy.allowed.count))])
+        out.gauge("ctaudit_allowed_ports", "Translated source ports the upstream firewall lets replies back to, per protocol and family (for every peer).",
+                  baselineKeys.sorted().map { key in
+                      (["allowed": allowedLabel(key), "family": key.family.description, "proto": key.proto.name],
+                       Double(report.policy.firewall == nil ? report.policy.allowed.count
+                              : admissions[key.proto, key.family].admittedForEveryPeer.count))
+                  })
         out.gauge("ctaudit_snat_flows", "Source-NATed pod flows in the conntrack table (in the audit's scope).", Double(summary.snat))
         out.gauge("ctaudit_remapped_flows", "Source-NATed pod flows whose source port NAT changed.", Double(summary.remapped))
         out.gauge("ctaudit_out_of_scope_flows", "Source-NATed flows not from a pod network or to an excluded destination.", Double(summary.outOfScope))
         out.gauge("ctaudit_node_local_flows", "Source-NATed pod flows whose peer is on this node (pod, service network, node address, loopback): never violations.", Double(summary.nodeLocal))
-        out.gauge("ctaudit_audit_verdict", "1 for the audit's verdict: violations, pods-blocked, outside-violations (flows from outside the pod networks would violate), clean-in-scope (pod flows clean, flows from outside the pod networks exist), clean, or nothing-to-audit (no pod flow to judge).",
+        out.gauge("ctaudit_uncertain_flows", "Source-NATed pod flows whose replies a firewall rule ctaudit cannot judge decides (--firewall): neither violations nor clean.",
+                  Double(report.summary.uncertain))
+        out.gauge("ctaudit_audit_verdict", "1 for the audit's verdict: violations, pods-blocked, outside-violations (flows from outside the pod networks would violate), uncertain (a firewall rule ctaudit cannot judge decides some flows), clean-in-scope (pod flows clean, flows from outside the pod networks exist), clean, or nothing-to-audit (no pod flow to judge).",
                   AuditVerdict.allCases.map { (["verdict": $0.rawValue], $0 == report.verdict ? 1 : 0) })
         out.outsidePodNetworks(report.summary.outsidePodNetworks)
         out.gauge("ctaudit_portless_flows", "Source-NATed pod flows of protocols without ports (ICMP, GRE): never violations.", Double(summary.withoutPorts))
@@ -63,7 +74,7 @@ public enum PrometheusWriter {
         let keys = violations.keys.sorted()
         func samples(_ pick: ((all: Int, unreplied: Int, kept: Int)) -> Int) -> [([String: String], Double)] {
             keys.map { key in
-                (["allowed": report.policy.allowed.description, "family": key.family.description, "proto": key.proto.name],
+                (["allowed": allowedLabel(key), "family": key.family.description, "proto": key.proto.name],
                  Double(pick(violations[key]!)))
             }
         }

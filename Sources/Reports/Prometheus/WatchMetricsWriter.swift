@@ -20,6 +20,10 @@ public enum WatchMetricsWriter {
     public struct Context: Sendable {
         public var startTimeSeconds: Double
         public var allowed: PortRangeSet
+        /// Per protocol and family (`tcp/ipv4` → the firewall's answer in
+        /// words and the ports it admits for every peer), with `--firewall`;
+        /// empty: `allowed` for all.
+        public var allowedByKey: [WatchCounters.Key: (words: String, count: Int)] = [:]
         /// False once the watch stopped (the last textfile it writes).
         public var running: Bool
         /// BPF NAT dataplanes present on the node whose translations send no
@@ -47,6 +51,9 @@ public enum WatchMetricsWriter {
         out.counter("ctaudit_violating_flows_unreplied_total",
                     "Violating flows that ended without ever getting a reply: connections that failed.",
                     samples(\.violatingUnreplied))
+        out.counter("ctaudit_uncertain_flows_total",
+                    "Source-NATed pod flows whose replies a --firewall rule ctaudit cannot judge decides, counted once per flow: neither violations nor clean.",
+                    samples(\.uncertain))
         out.counter("ctaudit_snat_flows_total",
                     "Source-NATed pod flows (in the policy's scope) seen, counted once per flow.", samples(\.snat))
         out.gauge("ctaudit_violating_flows", "Violating flows alive in the conntrack table now, as far as events and dumps show.",
@@ -66,8 +73,12 @@ public enum WatchMetricsWriter {
                     [([:], Double(counters.malformed))])
         out.gauge("ctaudit_last_event_timestamp_seconds", "Unix time the last conntrack event was read (0: none yet).",
                   (Double(counters.lastEventNanoseconds / 1_000_000) / 1000))
-        out.gauge("ctaudit_allowed_ports", "Translated source ports the upstream firewall lets replies back to.",
-                  [(["allowed": context.allowed.description], Double(context.allowed.count))])
+        out.gauge("ctaudit_allowed_ports", "Translated source ports the upstream firewall lets replies back to, per protocol and family (for every peer).",
+                  WatchCounters.baselineKeys.sorted().map { key in
+                      let own = context.allowedByKey[key]
+                      return (["allowed": own?.words ?? context.allowed.description, "family": key.family.description, "proto": key.proto.name],
+                              Double(own?.count ?? context.allowed.count))
+                  })
         if !context.unwatchedDataplanes.isEmpty {
             // Only where it applies: a node without BPF NAT has nothing to say here.
             out.gauge("ctaudit_unwatched_dataplane",

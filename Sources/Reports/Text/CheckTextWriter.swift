@@ -14,7 +14,7 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
         var lines: [String] = []
         let scope = report.netns.map { "netns \($0)" } ?? (report.inputs.allSatisfy { $0.hasPrefix("file ") } ? "offline" : "netns (own)")
         lines.append(bold("ctaudit check") + " host \(report.host), \(scope), \(report.generatedAt)")
-        lines.append("allowed translated source ports: \(report.allowed)")
+        lines.append("allowed translated source ports: \(report.allowedWords)")
         lines.append("read: " + (report.inputs.isEmpty ? "nothing" : report.inputs.joined(separator: "; ")))
         for source in report.sources {
             lines.append("source ports \(source.range.low)-\(source.range.high): " + users(source))
@@ -47,7 +47,9 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
             lines.append("    " + finding.reason)
             for prediction in finding.predictions where finding.predictions.count > 1 || prediction.verdict != .safe {
                 let source = prediction.source.range
-                lines.append("      from \(source.low)-\(source.high): \(prediction.verdict.label.lowercased()), "
+                let applies = prediction.appliesTo.isEmpty ? "" : prediction.appliesTo.joined(separator: ", ") + " "
+                let peers = prediction.peers.map { "(replies from \($0)) " } ?? ""
+                lines.append("      \(applies)\(peers)from \(source.low)-\(source.high): \(prediction.verdict.label.lowercased()), "
                     + "\(Percent(prediction.shareOutsideWithoutClash)) of all flows outside, "
                     + "\(Percent(prediction.shareOfRemappedOutside)) of remapped flows outside, "
                     + "possible ports \(prediction.possiblePorts)")
@@ -80,9 +82,10 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
             rules += "; BPF dataplane(s): " + report.dataplanes.map { "\($0.dataplane) \($0.verdict.label.lowercased())" }.joined(separator: ", ")
         }
         switch report.verdict {
-        case .safe: return rules + "; no translated source port can fall outside \(report.allowed)"
-        case .atRisk: return rules + "; connections that clash can get ports outside \(report.allowed) and time out"
-        case .broken: return rules + "; connections will get ports outside \(report.allowed) and time out"
+        case .safe: return rules + "; no translated source port can fall outside \(report.allowedWords)"
+        case .uncertain: return rules + "; no translated port is known to be dropped, but a firewall rule ctaudit cannot judge decides some (see above)"
+        case .atRisk: return rules + "; connections that clash can get ports outside \(report.allowedWords) and time out"
+        case .broken: return rules + "; connections will get ports outside \(report.allowedWords) and time out"
         }
     }
 
@@ -95,6 +98,7 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
         let text = verdict.label.padding(7)
         switch verdict {
         case .safe: return paint(text, "32")
+        case .uncertain: return paint(text, "33")
         case .atRisk: return paint(text, "33")
         case .broken: return paint(text, "1;31")
         }

@@ -86,6 +86,8 @@ public enum MergedReportWriter {
                 return "clean in scope on \(nodes): every audited pod flow is clean, but source-NATed flows from outside the node's pod networks were not audited as pod flows (below; none would violate)"
             case .podsBlocked:
                 return "pods blocked on \(nodes): no violation in the table now, but pods there have every port of their own port range outside the allowed ports and a NAT rule keeps them: each of their connections through it fails (see the node's report for the fix)"
+            case .uncertain:
+                return "uncertain on \(nodes): no violation, but a firewall rule the audit could not judge decides some flows' replies there: neither violations nor clean (the node's report names the rule)"
             case .unknown:
                 return "verdict unknown for \(nodes): the report has no verdict (written by an older ctaudit) and counts no violation; audit the node again to tell clean from pods blocked or nothing to audit"
             case .incomplete:
@@ -174,6 +176,7 @@ public enum MergedReportWriter {
         json.member("verdict", node.verdict.rawValue)
         json.member("reported_verdict", node.reportedVerdict)
         json.member("node_local", node.nodeLocal)
+        if let uncertain = node.uncertain { json.member("uncertain", uncertain) }
         json.key("dump_interrupted")
         if let interrupted = node.dumpInterrupted { json.bool(interrupted) } else { json.null() }
         json.member("pods_blocked", node.podsBlocked)

@@ -33,7 +33,7 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         lines.append(bold("ctaudit audit") + " host \(report.host), netns \(report.netns ?? "(own)"), \(report.generatedAt)")
         if let firewall = report.policy.firewall {
             lines.append("upstream firewall: \(firewall.title)   pods: \(scope)")
-            lines.append(contentsOf: Self.firewallLines(firewall))
+            lines.append(contentsOf: Self.firewallLines(firewall, nodes: report.policy.nodeAddresses))
         } else {
             lines.append("allowed translated source ports: \(report.policy.allowed)   pods: \(scope)")
         }
@@ -55,6 +55,9 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         let outside = summary.outsidePodNetworks
         if outside.flows > 0 {
             counts += "   outside pod networks \(outside.flows) (\(outside.wouldViolate > 0 ? "\(outside.wouldViolate) would violate" : "none would violate"))"
+        }
+        if report.policy.firewall != nil, summary.uncertain > 0 {
+            counts += "   uncertain \(summary.uncertain) (\(summary.uncertainUnreplied) unreplied)"
         }
         lines.append(counts)
         if report.dump.interrupted {
@@ -79,12 +82,15 @@ public struct TextReportWriter: Sendable, TerminalStyled {
             switch report.verdict {
             case .podsBlocked:
                 let pods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection)
-                lines.append(red("pods blocked:") + " no violation in the table now, but \(pods.count) pod(s) have every port of their ip_local_port_range outside \(report.policy.allowed) and a NAT rule keeps them: each of their connections through it fails")
+                lines.append(red("pods blocked:") + " no violation in the table now, but \(pods.count) pod(s) have every port of their ip_local_port_range outside \(report.allowedWords)\(report.policy.firewall == nil ? "" : " for TCP or UDP, for every peer,") and a NAT rule keeps them: each of their connections through it fails")
                 lines.append(contentsOf: remedyLines(report))
             case .nothingToAudit:
                 lines.append(yellow("nothing to audit:") + " " + report.nothingToAuditExplanation)
             case .outsideViolations:
                 lines.append(outsideViolationsVerdict(report))
+            case .uncertain:
+                lines.append(yellow("uncertain:") + " no violation, but a firewall rule ctaudit cannot judge decides the replies of \(summary.uncertain) flow(s) (\(summary.uncertainUnreplied) unreplied): they are neither violations nor clean")
+                lines.append(contentsOf: uncertainLines(report))
             case .clean, .cleanInScope, .violations:
                 // Not plain clean while flows from outside the pod networks exist.
                 let inScope = report.verdict == .cleanInScope
@@ -107,7 +113,7 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         if report.policy.firewall != nil {
             lines.append(bold("\(summary.violations) violation(s): replies dropped by the upstream firewall"))
         } else {
-            lines.append(bold("\(summary.violations) violation(s): translated source port outside \(report.policy.allowed)"))
+            lines.append(bold("\(summary.violations) violation(s): translated source port outside \(report.allowedWords)"))
         }
         lines.append("")
         let header = ["POD", "DESTINATION", "PROTO", "FLOWS", "UNREPLIED", "TRANSLATED PORTS"]
@@ -135,6 +141,7 @@ public struct TextReportWriter: Sendable, TerminalStyled {
                 lines.append("      \(drop.flowSummary)")
             }
         }
+        if summary.uncertain > 0 { lines.append(contentsOf: uncertainLines(report)) }
         lines.append("")
         lines.append(contentsOf: evidenceByPod(report.violations.prefix(flowLimit)))
         if report.violations.total > flowLimit {
@@ -161,13 +168,30 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         return lines
     }
 
-    /// What was read from `--firewall`: admitted ports per protocol and the readers' notes.
-    static func firewallLines(_ firewall: FirewallPolicy) -> [String] {
+    /// The rules ctaudit cannot judge that decide the uncertain flows, and how many each.
+    private func uncertainLines(_ report: AuditReport) -> [String] {
+        let groups = report.firewallUncertain
+        guard !groups.isEmpty else { return [] }
+        var lines = ["", bold("uncertain (a rule ctaudit cannot judge decides; check it by hand, or give ctaudit what it lacks):")]
+        for group in groups {
+            lines.append("  \(group.decidedBy)" + (group.origin.map { "  [\($0)]" } ?? ""))
+            lines.append("      \(group.flowSummary)")
+        }
+        for flow in report.uncertainFlows.prefix(min(flowLimit, 10)) { lines.append("    " + evidence(flow)) }
+        if report.uncertainFlows.total > min(flowLimit, 10) {
+            lines.append("    … and \(report.uncertainFlows.total - min(flowLimit, 10)) more uncertain flow(s)")
+        }
+        return lines
+    }
+
+    /// What was read from `--firewall`: admitted ports per protocol, family
+    /// and node address, and the readers' notes.
+    static func firewallLines(_ firewall: FirewallPolicy, nodes: [IPAddress] = []) -> [String] {
         var lines: [String] = []
         if firewall.isStateful {
             lines.append(contentsOf: firewall.sources.compactMap(\.statefulReason))
         } else {
-            lines.append("replies admitted to: " + firewall.admittedSummary.joined(separator: "; "))
+            lines.append("replies admitted to: " + firewall.admittedSummary(nodes: nodes).joined(separator: "; "))
         }
         for source in firewall.sources {
             for note in source.notes { lines.append("note: \(source.path): \(note)") }

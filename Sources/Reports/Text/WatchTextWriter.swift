@@ -19,11 +19,11 @@ public struct WatchTextWriter: Sendable, TerminalStyled {
 
     public func line(_ record: WatchRecord) -> String {
         let event = record.event.rawValue.uppercased()
-        let kind = record.isViolation ? paint("VIOLATION", "31;1") : "remap    "
+        let kind = record.isViolation ? paint("VIOLATION", "31;1") : record.isUncertain ? paint("UNCERTAIN", "33;1") : "remap    "
         var text = SystemClock.timeOfDay(record.timeNanoseconds) + " "
             + event + String(repeating: " ", count: max(0, 7 - event.count)) + " " + kind + " "
             + TextReportWriter(color: color).evidence(record.violation)
-        if record.isViolation, let firewall {
+        if record.isViolation || record.isUncertain, let firewall {
             text += "  " + firewall.decide(record.flow).description
         }
         switch record.event {
@@ -57,6 +57,9 @@ public struct WatchTextWriter: Sendable, TerminalStyled {
             counts += " (\(summary.violationsUnreplied) never got a reply, "
                 + "\(summary.violationsFailed) ended without one"
             counts += summary.violationsKeptPort > 0 ? ", \(summary.violationsKeptPort) kept the pod's own port)" : ")"
+        }
+        if summary.uncertain > 0 {
+            counts += "   uncertain \(summary.uncertain) (a firewall rule ctaudit cannot judge decides their replies: neither violations nor clean)"
         }
         lines.append(counts)
         // Entries older than the watch may never send an event
