@@ -46,7 +46,7 @@ FISH_COMPLETION_DIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps install-packages swift-check build release audit test unit clean share install deb deb-deps deb-test
+.PHONY: all deps test-deps install-packages swift-check build release audit test unit clean share install stripped runtime-deps deb deb-deps deb-test
 
 all: build
 
@@ -60,8 +60,9 @@ test-deps:
 	@for entry in $(PIP_PACKAGES); do \
 		p=$${entry%%:*}; m=$${entry#*:}; \
 		{ command -v $$m >/dev/null 2>&1 || python3 -c "import $$m" >/dev/null 2>&1; } \
-			|| python3 -m pip install -q $$p 2>/dev/null \
-			|| python3 -m pip install -q --break-system-packages $$p; \
+			|| { echo "installing from PyPI: $$p (pip; with --break-system-packages if this Python is externally managed)"; \
+				python3 -m pip install -q $$p 2>/dev/null \
+				|| python3 -m pip install -q --break-system-packages $$p; }; \
 	done
 
 install-packages:
@@ -83,6 +84,10 @@ test: test-deps swift-check
 	$(SWIFT) build --build-tests
 	$(SUDO) env PATH="$(PATH)" $(SWIFT) test --skip-build
 
+# The Debian packages the release binary needs on a node, from ldd (README lists them).
+runtime-deps: build
+	@scripts/runtime-deps.sh .build/release/ctaudit
+
 # Unit tests only: no root, no namespaces.
 unit: deps swift-check
 	$(SWIFT) test --skip IntegrationTests
@@ -92,8 +97,21 @@ share: build
 	$(SWIFT) build $(RELEASE_FLAGS) --product generate-manual
 	scripts/gen-share.sh .build/release/ctaudit .build/share "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/generate-manual"
 
-install: share
-	install -D -m 0755 .build/release/ctaudit $(DESTDIR)$(PREFIX)/bin/ctaudit
+# The release binary without symbols (about a third smaller; docs/BENCHMARKS.md
+# has the sizes) and its symbols beside it: the one strip step, which
+# make deb's scripts/deb/build.sh runs too.
+STRIPPED_DIR := .build/release/stripped
+stripped: build
+	scripts/strip-binary.sh .build/release/ctaudit $(STRIPPED_DIR)/ctaudit $(STRIPPED_DIR)/ctaudit.debug
+	@ls -l $(STRIPPED_DIR)/ctaudit $(STRIPPED_DIR)/ctaudit.debug | awk '{ printf "make: %s %.1f MiB\n", $$NF, $$5 / 1048576 }'
+
+# The stripped binary; INSTALL_DEBUG=1 also installs its symbols where gdb
+# looks for them (DEBUGDIR, default /usr/lib/debug, + the binary's directory).
+DEBUGDIR ?= /usr/lib/debug
+INSTALL_DEBUG ?=
+install: share stripped
+	install -D -m 0755 $(STRIPPED_DIR)/ctaudit $(DESTDIR)$(PREFIX)/bin/ctaudit
+	if [ -n "$(INSTALL_DEBUG)" ]; then install -D -m 0644 $(STRIPPED_DIR)/ctaudit.debug $(DESTDIR)$(DEBUGDIR)$(PREFIX)/bin/ctaudit.debug; fi
 	install -D -m 0644 .build/share/man/ctaudit.8 $(DESTDIR)$(MANDIR)/man8/ctaudit.8
 	install -D -m 0644 .build/share/completions/ctaudit.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/ctaudit
 	install -D -m 0644 .build/share/completions/_ctaudit $(DESTDIR)$(ZSH_COMPLETION_DIR)/_ctaudit

@@ -95,8 +95,8 @@ for rate in $RATES; do
 	flood "$NS" "$rate" "$SECONDS_PER_RATE"
 	sleep 1  # the last events are read
 	after=$(cpu_ticks "$PID")
-	events=$(metric ctaudit_events_total)
-	lost=$(metric ctaudit_events_lost_total)
+	events=$(metric ctaudit_watch_events_total)
+	lost=$(metric ctaudit_watch_events_lost_total)
 	stop_watch
 	awk -v a="$after" -v b="$before" -v hz="$HZ" -v s="$FLOOD_SECONDS" -v r="$rate" -v ach="$ACHIEVED" -v e="$events" -v l="$lost" \
 		'BEGIN { cpu = (a - b) / hz; printf "| %d | %d | %.1f | %.2f | %.0f | %s | %s |\n", r, ach, s, cpu, cpu / (s + 1) * 3600, e, l }'
@@ -146,7 +146,7 @@ if [ "$SOAK_SECONDS" -gt 0 ]; then
 	while kill -0 $FLOOD 2>/dev/null; do
 		sleep 10
 		t=$((t + 10))
-		echo "| $t | $(rss_kib "$PID") | $(metric ctaudit_events_total) | $(metric ctaudit_events_lost_total) | $(curl -s "$URL" | awk '/^ctaudit_violating_flows_total/ { s += $2 } END { print s }') |"
+		echo "| $t | $(rss_kib "$PID") | $(metric ctaudit_watch_events_total) | $(metric ctaudit_watch_events_lost_total) | $(curl -s "$URL" | awk '/^ctaudit_watch_violation_flows_total/ { s += $2 } END { print s }') |"
 	done
 	wait $FLOOD || true
 	log "soak flood: $(cat "$WORK/soak.flood")"

@@ -117,7 +117,7 @@ struct AuditRemedyTests {
         let report = Self.report(podNetworks: ["10.244.0.0/16"], flows: [FlowFactory.flow(id: 1, translatedPort: 1500)])
         let widen = try #require(report.remedies.last)
         #expect(widen.kind == .widenFirewall)
-        #expect(widen.summary == "or widen the upstream firewall rule that lets replies in: allow destination ports 1024-65535, not only 32768-65535 (the ports masquerade and these pods use)")
+        #expect(widen.summary == "or widen the upstream firewall rule that lets replies in: allow destination ports 1024-65535, not only 32768-65535 (the ports NAT and the pods use here)")
     }
 
     @Test func aCleanReportHasNoRemedy() {

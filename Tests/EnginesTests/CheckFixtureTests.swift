@@ -91,7 +91,8 @@ struct CheckFixtureTests {
     }
 
     /// Two fixes in one chain: -I takes rule numbers, so the second counts
-    /// the two lines the first inserts above its rule, and says so.
+    /// the lines the first inserts above its rule (one per pinnable
+    /// protocol: tcp, udp, sctp, dccp), and says so.
     @Test func laterFixesInTheSameChainCountEarlierInserts() throws {
         let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("k3s-flannel").iptables).run()
         let flannel = report.findings.filter { $0.rule.chain == "FLANNEL-POSTRTG" && $0.rule.tool == .iptables }
@@ -103,14 +104,14 @@ struct CheckFixtureTests {
         var chain = (1...40).map { "rule \($0)" }
         for (label, remedy) in [("first", first), ("second", second)] {
             let positions = Self.insertPositions(remedy.commands, chain: "FLANNEL-POSTRTG")
-            #expect(positions.count == 2, "\(remedy.commands)")
+            #expect(positions.count == 4, "\(remedy.commands)")
             for (index, position) in positions.enumerated() { chain.insert("\(label) fix \(index)", at: position - 1) }
         }
         for (label, finding) in [("first", flannel[0]), ("second", flannel[1])] {
             let rule = try #require(chain.firstIndex(of: "rule \(finding.rule.position)"))
-            #expect(Array(chain[(rule - 2)..<rule]) == ["\(label) fix 0", "\(label) fix 1"], "\(chain.prefix(12))")
+            #expect(Array(chain[(rule - 4)..<rule]) == (0..<4).map { "\(label) fix \($0)" }, "\(chain.prefix(12))")
         }
-        let moved = flannel[1].rule.position + 2
+        let moved = flannel[1].rule.position + 4
         #expect(second.summary.contains("rule #\(flannel[1].rule.position) is #\(moved) once the fixes above in FLANNEL-POSTRTG are in"))
         #expect(!first.summary.contains("once the fixes above"))
     }

@@ -45,7 +45,7 @@ struct CheckPodReachTests {
             #expect(podA.predictions.map(\.source.users) == [["pod-a"]])
             #expect(podB.verdict == .broken)
             #expect(podB.predictions.map(\.source.users) == [["pod-b"]], "not the pod of another network with the same range")
-            #expect(podB.remedies.contains { $0.kind == .podPortRange && $0.summary.hasPrefix("pod-b use source ports 1024-20000") })
+            #expect(podB.remedies.contains { $0.kind == .podPortRange && $0.summary.contains("(pod-b: source ports 1024-20000)") })
             #expect(!podA.remedies.contains { $0.kind == .podPortRange })
             let hairpin = try #require(own.first { $0.rule.chain == "CNI-HOSTPORT-MASQ" })
             #expect(hairpin.verdict == .safe && hairpin.predictions.isEmpty)
@@ -58,8 +58,8 @@ struct CheckPodReachTests {
         #expect(podA.reason.contains("no namespace read has an address its source match (10.88.0.2/32) admits"))
     }
 
-    /// The fixes check prints for pod b's chain (two pinned copies before its
-    /// MASQUERADE) end pod b's blocked range in audit too; portmap's hairpin
+    /// The fixes check prints for pod b's chain (pinned copies before its
+    /// MASQUERADE, one per protocol --to-ports takes) end pod b's blocked range in audit too; portmap's hairpin
     /// rule does not keep it blocked.
     @Test func auditJudgesAPodByTheRulesItReaches() throws {
         let policy = AuditPolicy(podNetworks: Self.pods)
@@ -70,16 +70,20 @@ struct CheckPodReachTests {
         let fix = try #require(findings.first { $0.rule.family == .ipv4 && $0.rule.comment?.contains("ctcap-pod-b") == true }?
             .remedies.first { $0.kind == .pinNATRange })
         #expect(fix.commands == ["iptables -t nat -I CNI-95500281c33a1a35afd6eca7 2 -p tcp ! -d 224.0.0.0/4 -j MASQUERADE --to-ports 32768-65535",
-                                 "iptables -t nat -I CNI-95500281c33a1a35afd6eca7 3 -p udp ! -d 224.0.0.0/4 -j MASQUERADE --to-ports 32768-65535"])
+                                 "iptables -t nat -I CNI-95500281c33a1a35afd6eca7 3 -p udp ! -d 224.0.0.0/4 -j MASQUERADE --to-ports 32768-65535",
+                                 "iptables -t nat -I CNI-95500281c33a1a35afd6eca7 4 -p sctp ! -d 224.0.0.0/4 -j MASQUERADE --to-ports 32768-65535",
+                                 "iptables -t nat -I CNI-95500281c33a1a35afd6eca7 5 -p dccp ! -d 224.0.0.0/4 -j MASQUERADE --to-ports 32768-65535"])
         let pinned = try Self.groups { text in
             text.replacingOccurrences(
                 of: "-A CNI-95500281c33a1a35afd6eca7 ! -d 224.0.0.0/4",
                 with: "-A CNI-95500281c33a1a35afd6eca7 -p tcp ! -d 224.0.0.0/4 -j MASQUERADE --to-ports 32768-65535\n"
                     + "-A CNI-95500281c33a1a35afd6eca7 -p udp ! -d 224.0.0.0/4 -j MASQUERADE --to-ports 32768-65535\n"
+                    + "-A CNI-95500281c33a1a35afd6eca7 -p sctp ! -d 224.0.0.0/4 -j MASQUERADE --to-ports 32768-65535\n"
+                    + "-A CNI-95500281c33a1a35afd6eca7 -p dccp ! -d 224.0.0.0/4 -j MASQUERADE --to-ports 32768-65535\n"
                     + "-A CNI-95500281c33a1a35afd6eca7 ! -d 224.0.0.0/4")
         }
         let after = NodeNATRules.judge(pinned, policy: policy)
-        #expect(after.protocolsKeeping(blocked, from: IPAddress("10.88.0.3")!, policy: policy) == [.sctp, .dccp, .udplite])
+        #expect(after.protocolsKeeping(blocked, from: IPAddress("10.88.0.3")!, policy: policy) == [.udplite])
         // Pod a's chain still keeps ports: its own range would matter there.
         #expect(after.protocolsKeeping(blocked, from: IPAddress("10.88.0.2")!, policy: policy).contains(.tcp))
     }

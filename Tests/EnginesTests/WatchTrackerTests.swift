@@ -86,7 +86,7 @@ struct WatchTrackerTests {
         #expect(tracker.summary.violations == 1)
     }
 
-    @Test("allowed remaps, unNATed and out-of-scope flows are counted but only --all prints remaps")
+    @Test("allowed remaps, unNATed and out-of-scope flows are counted but only --remaps prints remaps")
     func scopeAndAll() {
         let outside = FlowFactory.flow(id: 9, pod: "192.168.1.5", translatedPort: 1500)
         let plain = FlowFactory.flow(id: 10, status: [.confirmed])

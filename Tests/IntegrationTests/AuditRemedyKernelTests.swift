@@ -36,14 +36,25 @@ struct AuditRemedyKernelTests {
         try #require(violations > 0 && before.contains(where: \.timedOut), "the lab must reproduce the incident first")
 
         let remedies = try #require(report["remedies"] as? [[String: Any]])
-        let commands = remedies.filter { $0["kind"] as? String == "pin-nat-range" }
-            .flatMap { $0["commands"] as? [String] ?? [] }
-            .filter { $0.hasPrefix("iptables ") || $0.hasPrefix("ip6tables ") }
-        // Per family: the chain, a RETURN per pod network and multicast, a pin
-        // per protocol (tcp, udp, dccp, sctp), a jump per pod network. IPv6
-        // is included because a v6 pod CIDR is configured.
-        #expect(commands.count == 10 + 8, "\(commands)")
-        #expect(commands.filter { $0.contains(" -I POSTROUTING ") }.count == 3)
+        // The one fix marked "applies here": the node's own rules pinned
+        // (one insert per protocol --to-ports takes, per family), built from
+        // the rules as check reads them.
+        let applying = remedies.filter { $0["applies"] as? Bool == true }
+        #expect(applying.count == 1, "\(remedies)")
+        let commands = applying.flatMap { $0["commands"] as? [String] ?? [] }
+        #expect(commands.count == 8, "\(commands)")
+        #expect(commands.allSatisfy { $0.contains(" -I POSTROUTING ") && $0.contains("--to-ports 32768-65535") }, "\(commands)")
+        // Issue 23.3: check's applying fix for the same node is the same set of commands.
+        let check = try Shell.run(Shell.ctauditBinary, ["check", "--netns", lab.nodeNamespace, "-o", "json"]
+                                  + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
+        let checkReport = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check.stderr)")
+        let checkApplying = (checkReport["remedies"] as? [[String: Any]] ?? []).filter { $0["applies"] as? Bool == true }
+        #expect(Set(checkApplying.flatMap { $0["commands"] as? [String] ?? [] }) == Set(commands))
+        // Calico's fix is for another setup: in the JSON with applies false, not in the text.
+        #expect(remedies.contains { $0["kind"] as? String == "calico-nat-port-range" && $0["applies"] as? Bool == false })
+        let textBefore = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
+        #expect(!textBefore.stdout.contains("natPortRange"), "\(textBefore.stdout)")
+        #expect(textBefore.stdout.contains("fix (applies here): "))
         for command in commands {
             try Shell.sh("ip netns exec \(lab.nodeNamespace) sh -c \(Self.shellQuoted(command))")
         }
@@ -91,7 +102,7 @@ struct AuditRemedyKernelTests {
         #expect(result.stdout.contains("pods blocked:"))
         // The fixes come with it: the pin for this node's iptables rules, or the pod's sysctl.
         #expect(result.stdout.contains(" pod(s) use only ports outside 32768-65535 and masquerade keeps them") && result.stdout.contains("fix (applies here):"), "\(result.stdout)")
-        #expect(result.stdout.contains("iptables -t nat -I POSTROUTING 1 -s 10.244.0.0/24 -j CTAUDIT-PIN"))
+        #expect(result.stdout.contains("iptables -t nat -I POSTROUTING 1 -p tcp -s 10.244.0.0/24 ! -d 10.244.0.0/24 -j MASQUERADE --to-ports 32768-65535"))
         #expect(result.stdout.contains("net.ipv4.ip_local_port_range=\"32768 60999\""))
     }
 }

@@ -82,7 +82,7 @@ struct CNILabTests {
         // check's fix, as printed, in the lab's node.
         let remedies = check.json["remedies"] as? [[String: Any]] ?? []
         let commands = remedies.filter { $0["kind"] as? String == "pin-nat-range" }.flatMap { $0["commands"] as? [String] ?? [] }
-        #expect(commands.count == 12, "a -p tcp and a -p udp copy in each pod's v4 and v6 chain: \(commands)")
+        #expect(commands.count == 24, "a -p tcp, udp, sctp and dccp copy in each pod's v4 and v6 chain: \(commands)")
         for command in commands {
             try Shell.sh("ip netns exec \(node) sh -c \(AuditRemedyKernelTests.shellQuoted(command))")
         }

@@ -240,7 +240,7 @@ struct CheckKernelTests {
         let before = try check(topology)
         #expect(before.verdict == .broken)
         let pin = try #require(before.remedies.first { $0.kind == .pinNATRange })
-        #expect(pin.commands.first?.contains("meta l4proto { tcp, udp } masquerade to :32768-65535") == true)
+        #expect(pin.commands.first?.contains("meta l4proto { dccp, sctp, tcp, udp, udplite } masquerade to :32768-65535") == true)
         for command in pin.commands { try Shell.sh("ip netns exec \(topology.node) \(command)") }
         let after = try check(topology)
         #expect(after.verdict == .safe, "\(after.findings.map { "\($0.rule.text): \($0.reason)" })")

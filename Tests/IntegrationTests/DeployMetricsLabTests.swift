@@ -48,7 +48,8 @@ struct DeployMetricsLabTests {
                 == ["ctaudit_b", "ctaudit_c"])
         #expect(PromQLMetricNames.names(in: #"max_over_time(ctaudit_d[1h:5m]) + 1.5e3 and bool ctaudit_e{min_share="0.9"}"#)
                 == ["ctaudit_d", "ctaudit_e"])
-        #expect(PromQLMetricNames.names(in: "label_values(ctaudit_allowed_ports, instance)") == ["ctaudit_allowed_ports"])
+        #expect(PromQLMetricNames.names(in: "label_values(ctaudit_audit_allowed_ports, instance)") == ["ctaudit_audit_allowed_ports"])
+        #expect(PromQLMetricNames.names(in: #"label_values({__name__=~"ctaudit_audit_up|ctaudit_watch_up"}, instance)"#) == ["ctaudit_audit_up", "ctaudit_watch_up"])
         #expect(PromQLMetricNames.names(in: "sum without (cpu) (rate(ctaudit_stats_x_total[5m])) > 0") == ["ctaudit_stats_x_total"])
     }
 
@@ -83,8 +84,8 @@ struct DeployMetricsLabTests {
             }
         }
         // The panels the issue names are there: counters, unreplied, events lost, range, pressure, verdict, last success.
-        #expect(used.isSuperset(of: ["ctaudit_violating_flows_total", "ctaudit_violating_flows_unreplied_total", "ctaudit_events_lost_total",
-                                     "ctaudit_allowed_ports", "ctaudit_stats_nat_port_pressure_max_ratio", "ctaudit_audit_verdict",
-                                     "ctaudit_last_success_timestamp_seconds"]))
+        #expect(used.isSuperset(of: ["ctaudit_watch_violation_flows_total", "ctaudit_watch_violation_unreplied_flows_total", "ctaudit_watch_events_lost_total",
+                                     "ctaudit_audit_allowed_ports", "ctaudit_watch_allowed_ports", "ctaudit_stats_nat_port_pressure_max_ratio", "ctaudit_audit_verdict",
+                                     "ctaudit_audit_last_success_timestamp_seconds"]))
     }
 }

@@ -122,9 +122,9 @@ struct FirewallLabTests {
     @Test(arguments: [
         (["audit", "--no-config", "--firewall", "x.json", "--allow", "1-2"], "--firewall and --allow"),
         (["audit", "--no-config", "--firewall", "x.json", "--profile", "hetzner-robot"], "--firewall and --profile"),
-        (["audit", "--no-config", "--firewall", "/nonexistent/fw.json"], "ctaudit: /nonexistent/fw.json: no such file"),
-        (["check", "--no-config", "--firewall", "/nonexistent/fw.json"], "ctaudit: /nonexistent/fw.json: no such file"),
-        (["watch", "--no-config", "--firewall", "/nonexistent/fw.json"], "ctaudit: /nonexistent/fw.json: no such file"),
+        (["audit", "--no-config", "--firewall", "/nonexistent/fw.json"], "ctaudit: --firewall /nonexistent/fw.json: no such file"),
+        (["check", "--no-config", "--firewall", "/nonexistent/fw.json"], "ctaudit: --firewall /nonexistent/fw.json: no such file"),
+        (["watch", "--no-config", "--firewall", "/nonexistent/fw.json"], "ctaudit: --firewall /nonexistent/fw.json: no such file"),
     ])
     func usageErrors(arguments: [String], message: String) throws {
         let result = try Self.ctaudit(arguments)

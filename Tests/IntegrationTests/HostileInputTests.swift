@@ -152,15 +152,18 @@ struct HostileInputTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
     }
 
-    @Test("an output path that cannot be written: exit 3 (2 for a missing directory), one line, no file, no temporary")
+    @Test("an output path that cannot be written: exit 2 when the path says so (a directory, a missing one), 3 when writing fails, one line, no file, no temporary")
     func unwritableOutput() throws {
         let directory = NSTemporaryDirectory() + "ctaudit-out-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/taken", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let golden = Shell.packageRoot.appendingPathComponent("Tests/ReportsTests/Golden/audit-report.json").path
-        // A missing directory is a typing mistake, refused before any work (issue 12).
-        for (output, status, names) in [(directory + "/taken", Int32(3), "rename: Is a directory"),
-                                        (directory + "/missing/r.json", Int32(2), "directory \(directory)/missing does not exist")] {
+        // A missing directory or a directory as the file is a typing mistake,
+        // refused before any work (issues 12, 23.8); a filesystem that refuses
+        // the file (procfs takes no new files) fails when writing: exit 3.
+        for (output, status, names) in [(directory + "/taken", Int32(2), "--output \(directory)/taken: is a directory, not a file name"),
+                                        (directory + "/missing/r.json", Int32(2), "directory \(directory)/missing does not exist"),
+                                        ("/proc/ctaudit-report-\(UUID().uuidString).json", Int32(3), "create temporary file in /proc")] {
             let result = try Self.run(["merge", golden, "--output", output])
             Self.expectOneLineError(result, Case([], status, names))
         }
@@ -180,7 +183,7 @@ struct HostileInputTests {
         Self.expectOneLineError(result, Case([], 2, "not UTF-8 text"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["ctaudit.prom"])
         let text = try String(contentsOfFile: textfile, encoding: .utf8)
-        #expect(text.contains("ctaudit_scrape_error 1\n") && text.hasSuffix("\n"))
+        #expect(text.contains("ctaudit_audit_up 0\n") && text.hasSuffix("\n"))
     }
 
     @Test("merge reads a report from stdin and refuses a huge stream")

@@ -90,7 +90,7 @@ struct NodeLocalScopeKernelTests {
         _ = try Self.udp("\(lab.prefix)-pod1", port: 900, targets: [("10.96.0.20", 53), ("10.244.1.2", 5353)])
 
         let connections = try lab.traffic(pairs: 8)
-        let result = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", node, "--format", "json", "--all"]
+        let result = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", node, "--format", "json", "--node-local"]
                                    + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
                                   "ctaudit audit: \(result.stderr)")
@@ -125,8 +125,8 @@ struct NodeLocalScopeKernelTests {
         #expect(result.status == 1)
         #expect(report["verdict"] as? String == "violations")
 
-        // The text report counts them and lists them with --all.
-        let text = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", node, "--all"] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
+        // The text report counts them and lists them with --node-local.
+        let text = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", node, "--node-local"] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
         #expect(text.stdout.contains("node-local \(nodeLocal.count) (peer on this node: never violations)"), "\(text.stdout)")
         #expect(text.stdout.contains("node-local flows (the peer is on this node"))
     }

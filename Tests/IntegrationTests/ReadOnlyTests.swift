@@ -80,7 +80,7 @@ struct ReadOnlyTests {
             ["audit", "--netns", node, "--format", "html", "--output", directory + "/report.html"] + pods,
             ["stats", "--netns", node, "--per-cpu"],
             ["stats", "--netns", node, "--format", "json"],
-            ["watch", "--netns", node, "--duration", "1", "--all"] + pods,
+            ["watch", "--netns", node, "--duration", "1", "--remaps"] + pods,
             ["check", "--netns", node],
             ["check", "--netns", node, "--format", "json", "--pods"],
             ["merge", report],

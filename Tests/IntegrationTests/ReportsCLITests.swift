@@ -30,13 +30,13 @@ struct ReportsCLITests {
         #expect(result.status == 2)
         #expect(result.stderr == "ctaudit: \(config):2: unknown setting 'pod_cidr' (expected one of: profile, allow, firewall, pod_cidrs, exclude_dst, service_cidrs, profiles)\n")
         #expect(result.stdout.isEmpty)
-        #expect(try String(contentsOfFile: textfile, encoding: .utf8).contains("ctaudit_scrape_error 1\n"))
+        #expect(try String(contentsOfFile: textfile, encoding: .utf8).contains("ctaudit_audit_up 0\n"))
     }
 
     @Test(arguments: [
         (["audit", "--no-config", "--profile", "nope"], "unknown profile 'nope'"),
         (["audit", "--no-config", "--profile", "hetzner-robot", "--allow", "1-2"], "--allow and --profile"),
-        (["audit", "--config", "/nonexistent/ctaudit.yaml"], "/nonexistent/ctaudit.yaml: no such file"),
+        (["audit", "--config", "/nonexistent/ctaudit.yaml"], "--config /nonexistent/ctaudit.yaml: no such file"),
         (["audit", "--max-violations=-1"], "--max-violations must be 0 or more"),
         (["audit", "--format", "xml"], "xml"),
         (["merge"], "Missing expected argument"),
@@ -175,10 +175,10 @@ struct ReportsLiveTests {
         let cron = try ReportsCLITests.ctaudit(base + ["--quiet", "--textfile", textfile, "--format", "html", "--output", html])
         #expect(cron.status == 1 && cron.stdout.isEmpty, "\(cron.stderr)")
         let metrics = try String(contentsOfFile: textfile, encoding: .utf8)
-        let exported = metrics.split(separator: "\n").filter { $0.hasPrefix("ctaudit_violation_flows{") }
+        let exported = metrics.split(separator: "\n").filter { $0.hasPrefix("ctaudit_audit_violation_flows{") }
             .compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
         #expect(exported == violations)
-        #expect(metrics.contains("ctaudit_scrape_error 0\n"))
+        #expect(metrics.contains("ctaudit_audit_up 1\n"))
         if Shell.has("promtool") {
             let lint = try Spawned.sh("promtool check metrics < '\(textfile)'")
             #expect(lint.stdout.isEmpty && lint.stderr.isEmpty)
@@ -213,7 +213,7 @@ struct ReportsLiveTests {
         let failed = try ReportsCLITests.ctaudit(base.map { $0 == lab.nodeNamespace ? "\(lab.nodeNamespace)-gone" : $0 } + ["--textfile", textfile])
         #expect(failed.status == 2 || failed.status == 3, "\(failed.stderr)")
         let after = try String(contentsOfFile: textfile, encoding: .utf8)
-        #expect(after.contains("ctaudit_scrape_error 1\n"))
+        #expect(after.contains("ctaudit_audit_up 0\n"))
         #expect(PrometheusWriter.lastSuccess(inTextfile: after) == success)
 
         // Merge this node's JSON with itself under another name.

@@ -48,7 +48,7 @@ struct ScopeLabTests {
         let prometheus = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace, "--pod-cidr", "10.42.0.0/16",
                                                              "--no-config", "--format", "prometheus"])
         #expect(prometheus.stdout.contains("ctaudit_audit_verdict{verdict=\"outside-violations\"} 1"))
-        #expect(prometheus.stdout.contains("ctaudit_outside_pod_networks_would_violate_flows \(dropped.count)"))
+        #expect(prometheus.stdout.contains("ctaudit_audit_outside_pod_networks_would_violate_flows \(dropped.count)"))
 
         // The same network without its prefix is refused, not one host.
         let bare = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace, "--pod-cidr", "10.244.0.0", "--no-config"])

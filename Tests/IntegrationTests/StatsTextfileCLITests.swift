@@ -41,7 +41,7 @@ struct StatsTextfileCLITests {
         let metrics = try Shell.run(Shell.ctauditBinary, base + ["--format", "prometheus"])
         #expect(metrics.status == 0, "\(metrics.stderr)")
         let values = Self.samples(metrics.stdout)
-        #expect(values["ctaudit_stats_scrape_error"] == 0)
+        #expect(values["ctaudit_stats_up"] == 1)
         #expect((values["ctaudit_stats_conntrack_entries"] ?? 0) > 0)
         let maximum = try String(contentsOfFile: "/proc/sys/net/netfilter/nf_conntrack_max", encoding: .utf8)
         #expect(values["ctaudit_stats_conntrack_entries_limit"] == Double(maximum.trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -61,7 +61,7 @@ struct StatsTextfileCLITests {
         let cron = try Shell.run(Shell.ctauditBinary, base + ["--quiet", "--textfile", textfile])
         #expect(cron.status == 0 && cron.stdout.isEmpty, "\(cron.stderr)")
         let written = try String(contentsOfFile: textfile, encoding: .utf8)
-        #expect(written.contains("ctaudit_stats_scrape_error 0\n"))
+        #expect(written.contains("ctaudit_stats_up 1\n"))
         #expect(written.contains("# TYPE ctaudit_stats_conntrack_insert_failed_total counter\n"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["ctaudit-stats.prom"])
         if Shell.has("promtool") {
@@ -78,7 +78,7 @@ struct StatsTextfileCLITests {
         let failed = try Shell.run(Shell.ctauditBinary, gone + ["--quiet", "--textfile", textfile])
         #expect(failed.status == 2 || failed.status == 3, "\(failed.stderr)")
         let after = try String(contentsOfFile: textfile, encoding: .utf8)
-        #expect(after.contains("ctaudit_stats_scrape_error 1\n"))
+        #expect(after.contains("ctaudit_stats_up 0\n"))
         #expect(!after.contains("_total"), "stale counters are not served as current")
         #expect(StatsPrometheusWriter.lastSuccess(inTextfile: after) == success)
     }

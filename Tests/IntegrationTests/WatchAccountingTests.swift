@@ -46,8 +46,8 @@ struct WatchAccountingTests {
         func value(_ name: String) -> Int? {
             text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ").last!) }
         }
-        #expect(value("ctaudit_events_total") == events)
-        #expect(value("ctaudit_events_lost_total") == lost)
-        #expect((value("ctaudit_resyncs_total") ?? 0) >= 1)
+        #expect(value("ctaudit_watch_events_total") == events)
+        #expect(value("ctaudit_watch_events_lost_total") == lost)
+        #expect((value("ctaudit_watch_resyncs_total") ?? 0) >= 1)
     }
 }

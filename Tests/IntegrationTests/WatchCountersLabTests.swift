@@ -64,7 +64,8 @@ struct WatchCountersLabTests {
 
         subscript(_ name: String, family family: String? = nil, proto proto: String? = nil) -> Double? {
             guard let family, let proto else { return samples[name] }
-            return samples["\(name){family=\"\(family)\",proto=\"\(proto)\"}"]
+            // Violation series carry allowed and dataplane too (docs/METRICS.md); the lab allows 32768-65535.
+            return samples["\(name){allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"\(family)\",proto=\"\(proto)\"}"]
         }
     }
 
@@ -116,24 +117,24 @@ struct WatchCountersLabTests {
         for family in ["ipv4", "ipv6"] {
             for proto in ["tcp", "udp"] {
                 let want = Double(beforeTimedOut["\(family)/\(proto)"] ?? 0)
-                #expect(metrics["ctaudit_violating_flows_total", family: family, proto: proto] == want, "\(family)/\(proto) at start")
-                #expect(metrics["ctaudit_violating_flows", family: family, proto: proto] == want)
+                #expect(metrics["ctaudit_watch_violation_flows_total", family: family, proto: proto] == want, "\(family)/\(proto) at start")
+                #expect(metrics["ctaudit_watch_violation_flows", family: family, proto: proto] == want)
             }
         }
-        #expect(metrics["ctaudit_existing_violating_flows_followed"] == Double(beforeTimedOut.values.reduce(0, +)))
+        #expect(metrics["ctaudit_watch_followed_violation_flows"] == Double(beforeTimedOut.values.reduce(0, +)))
         // Deleting them sends no event; the follow dump (every --interval) sees them go.
         try Shell.sh("ip netns exec \(node) conntrack -D -u UNREPLIED >/dev/null 2>&1 || true")
         try Shell.sh("ip netns exec \(node) conntrack -D -f ipv6 -u UNREPLIED >/dev/null 2>&1 || true")
         Thread.sleep(forTimeInterval: 2.5)
         metrics = try watch.scrape()
-        #expect(metrics["ctaudit_existing_violating_flows_followed"] == 0)
+        #expect(metrics["ctaudit_watch_followed_violation_flows"] == 0)
         for family in ["ipv4", "ipv6"] {
             for proto in ["tcp", "udp"] {
-                #expect(metrics["ctaudit_violating_flows_unreplied_total", family: family, proto: proto]
+                #expect(metrics["ctaudit_watch_violation_unreplied_flows_total", family: family, proto: proto]
                         == Double(beforeTimedOut["\(family)/\(proto)"] ?? 0), "\(family)/\(proto) older flows ended")
             }
         }
-        #expect((metrics["ctaudit_dumps_total{reason=\"follow\"}"] ?? 0) >= 1)
+        #expect((metrics["ctaudit_watch_dumps_total{reason=\"follow\"}"] ?? 0) >= 1)
 
         // 2. Entries that expire within seconds (a 60 s loop would see none).
         try Self.setTimeouts(node, udp: 2, synSent: 3)
@@ -148,20 +149,20 @@ struct WatchCountersLabTests {
             for proto in ["tcp", "udp"] {
                 let key = "\(family)/\(proto)"
                 let want = Double((beforeTimedOut[key] ?? 0) + (duringTimedOut[key] ?? 0))
-                #expect(metrics["ctaudit_violating_flows_total", family: family, proto: proto] == want, "\(key)")
-                #expect(metrics["ctaudit_violating_flows_unreplied_total", family: family, proto: proto] == want, "\(key)")
-                #expect(metrics["ctaudit_violating_flows", family: family, proto: proto] == 0, "\(key) still alive")
+                #expect(metrics["ctaudit_watch_violation_flows_total", family: family, proto: proto] == want, "\(key)")
+                #expect(metrics["ctaudit_watch_violation_unreplied_flows_total", family: family, proto: proto] == want, "\(key)")
+                #expect(metrics["ctaudit_watch_violation_flows", family: family, proto: proto] == 0, "\(key) still alive")
             }
         }
-        #expect(metrics["ctaudit_events_lost_total"] == 0)
-        #expect(metrics["ctaudit_up"] == 1)
+        #expect(metrics["ctaudit_watch_events_lost_total"] == 0)
+        #expect(metrics["ctaudit_watch_up"] == 1)
         let start = try #require(metrics["process_start_time_seconds"])
         #expect(metrics["ctaudit_watch_start_time_seconds"] == start)
         // The textfile tells the same story (without node_exporter's process_* names).
         let file = Metrics(try String(contentsOfFile: textfile, encoding: .utf8))
         #expect(file["process_start_time_seconds"] == nil)
-        #expect(file["ctaudit_violating_flows_total", family: "ipv4", proto: "udp"]
-                == metrics["ctaudit_violating_flows_total", family: "ipv4", proto: "udp"])
+        #expect(file["ctaudit_watch_violation_flows_total", family: "ipv4", proto: "udp"]
+                == metrics["ctaudit_watch_violation_flows_total", family: "ipv4", proto: "udp"])
         if Shell.has("promtool") {
             let check = try Shell.run("/bin/sh", ["-c", "curl -s \(watch.url) | promtool check metrics"])
             #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
@@ -169,11 +170,11 @@ struct WatchCountersLabTests {
 
         // 3. A restart: counters start again from zero, with a later start time.
         #expect(watch.process.interrupt() == 1)
-        #expect(Metrics(try String(contentsOfFile: textfile, encoding: .utf8))["ctaudit_up"] == 0)
+        #expect(Metrics(try String(contentsOfFile: textfile, encoding: .utf8))["ctaudit_watch_up"] == 0)
         Thread.sleep(forTimeInterval: 0.1)
         watch = try CountersWatch(namespace: node, textfile: textfile)
         metrics = try watch.scrape()
-        #expect(metrics["ctaudit_violating_flows_total", family: "ipv4", proto: "udp"] == 0)
+        #expect(metrics["ctaudit_watch_violation_flows_total", family: "ipv4", proto: "udp"] == 0)
         #expect(try #require(metrics["process_start_time_seconds"]) > start)
         watch.process.interrupt()
     }

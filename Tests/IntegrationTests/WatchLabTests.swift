@@ -69,12 +69,12 @@ struct WatchLabTests {
         #expect(summary["stopped_by"] as? String == "signal")
     }
 
-    @Test("text format, --duration and --all: remaps inside the range are printed but only violations set the exit code")
+    @Test("text format, --duration and --remaps: remaps inside the range are printed but only violations set the exit code")
     func textAllAndDuration() throws {
         let lab = try Lab.up("wt")
         defer { lab.down() }
-        // Everything allowed: no violation, but --all shows pod2's remaps.
-        let watch = try WatchProcess(["--netns", lab.nodeNamespace, "--all", "--allow", "0-65535", "--duration", "6"] + Self.podNets)
+        // Everything allowed: no violation, but --remaps shows pod2's remaps.
+        let watch = try WatchProcess(["--netns", lab.nodeNamespace, "--remaps", "--allow", "0-65535", "--duration", "6"] + Self.podNets)
         try watch.waitUntilWatching()
         _ = try lab.traffic(pairs: 4, timeout: 2)
         let status = watch.wait()

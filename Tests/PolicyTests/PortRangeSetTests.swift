@@ -14,6 +14,15 @@ struct PortRangeSetTests {
         ("1-10,5-20", "1-20"),
         ("1-10,11-20", "1-20"),
         (" 1024 - 2047 , 4000 ", "1024-2047,4000"),
+        // iptables --dport and Calico natPortRange write ranges with a colon,
+        // and ctaudit prints Calico's fix in that notation.
+        ("32768:65535", "32768-65535"),
+        ("1024:2047,32768-65535", "1024-2047,32768-65535"),
+        (":1023", "0-1023"),
+        ("1024:", "1024-65535"),
+        // sysctl net.ipv4.ip_local_port_range prints "32768\t60999".
+        ("32768\t60999", "32768-60999"),
+        ("1024 2047", "1024-2047"),
     ])
     func parses(text: String, expected: String) throws {
         #expect(try PortRangeSet(parsing: text).description == expected)
@@ -26,9 +35,14 @@ struct PortRangeSetTests {
         ("1024-", "is not a port number"),
         ("-5", "is not a port number"),
         ("a-b", "is not a port number"),
-        ("1-2-3", "expected PORT or LOW-HIGH"),
+        ("1-2-3", "expected PORT, LOW-HIGH or LOW:HIGH"),
+        ("1-2:3", "expected PORT, LOW-HIGH or LOW:HIGH"),
+        (":", "expected PORT, LOW-HIGH or LOW:HIGH"),
+        ("5:1", "write 1:5"),
+        ("0:70000", "70000 is above 65535"),
         ("1024,,2048", "empty range between commas"),
         ("+80", "is not a port number"),
+        ("1 2 3", "is not a port number"),
     ])
     func rejects(text: String, reason: String) {
         do {

@@ -17,7 +17,8 @@ struct CheckDataplaneWriterTests {
         #expect(report.verdict == .atRisk)
         let text = CheckTextWriter().render(report)
         #expect(text.contains("calico BPF dataplane"))
-        #expect(text.contains("fix (calico):"))
+        // The one remedy engine marks the dataplane's setting as the fix here.
+        #expect(text.contains("fix (applies here): calico BPF dataplane: "))
         #expect(CheckJSONWriter.render(report).contains("\"bpfPSNATPorts\\\":\\\"61000:65535\\\""))
     }
 }

@@ -39,7 +39,7 @@ struct GrafanaDashboardTests {
             #expect(titles.contains(wanted), "no panel \(wanted)")
         }
         let expressions = try Self.expressions().joined(separator: "\n")
-        #expect(expressions.contains("sum by (instance, proto, family) (increase(ctaudit_violating_flows_total"))
+        #expect(expressions.contains("sum by (instance, proto, family) (increase(ctaudit_watch_violation_flows_total"))
         for panel in try Self.panels() {
             let targets = panel["targets"] as? [[String: Any]] ?? []
             #expect(!targets.isEmpty, "\(panel["title"] ?? "?") has no query")
@@ -71,7 +71,7 @@ struct GrafanaDashboardTests {
         #expect(result.status == 0, "promtool: \(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("SUCCESS: \(expressions.count) rules found"), "\(result.stdout)")
         // And promtool is not just accepting anything.
-        try "groups:\n  - name: x\n    rules:\n      - record: x:y\n        expr: 'sum by (instance (ctaudit_up)'\n"
+        try "groups:\n  - name: x\n    rules:\n      - record: x:y\n        expr: 'sum by (instance (ctaudit_watch_up)'\n"
             .write(to: file, atomically: true, encoding: .utf8)
         #expect(try ExternalTool.run("promtool", ["check", "rules", file.path]).status != 0)
     }

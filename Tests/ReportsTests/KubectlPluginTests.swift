@@ -47,16 +47,16 @@ struct KubectlPluginTests {
     }
 
     @Test func defaultsToAuditAndTheConfiguredImage() throws {
-        let (status, _, calls) = try Self.run(["n1"], debugExit: 0, environment: ["CTAUDIT_IMAGE": "mirror.local/ctaudit:0.1.0"])
+        let (status, _, calls) = try Self.run(["n1"], debugExit: 0, environment: ["CTAUDIT_IMAGE": "mirror.local/ctaudit:0.2.0"])
         #expect(status == 0)
-        #expect(calls.first == "debug node/n1 -i --image=mirror.local/ctaudit:0.1.0 --profile=sysadmin -- ctaudit audit --root /host")
+        #expect(calls.first == "debug node/n1 -i --image=mirror.local/ctaudit:0.2.0 --profile=sysadmin -- ctaudit audit --root /host")
     }
 
     /// check reads rules and /proc, not node files: no --root.
     @Test func checkGetsNoRootAndKeepKeepsThePod() throws {
         let (status, stderr, calls) = try Self.run(["--keep", "-n", "ops", "n2", "check", "--pods"], debugExit: 0)
         #expect(status == 0)
-        #expect(calls == ["debug node/n2 -i --namespace=ops --image=ghcr.io/example/ctaudit:0.1.0 --profile=sysadmin -- ctaudit check --pods"])
+        #expect(calls == ["debug node/n2 -i --namespace=ops --image=ghcr.io/example/ctaudit:0.2.0 --profile=sysadmin -- ctaudit check --pods"])
         #expect(stderr.contains("kept the debug pod node-debugger-n2-x7k2p"))
     }
 

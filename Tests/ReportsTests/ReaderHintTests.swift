@@ -11,7 +11,7 @@ import Testing
 /// they name no ctaudit flag; with them, they print those words.
 @Suite("Reader hints: the library names no CLI flag")
 struct ReaderHintTests {
-    static let cliFlags = ["--format", "--top", "--all", "--pod-cidr", "--per-cpu", "--max-probes", "--netns", "--receive-buffer", "--config"]
+    static let cliFlags = ["--format", "--top", "--node-local", "--pod-cidr", "--per-cpu", "--max-probes", "--netns", "--receive-buffer", "--config"]
 
     static func namesNoFlag(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for flag in cliFlags {

@@ -221,8 +221,8 @@ struct ReportsDeployTests {
         let names = Set(expressions.flatMap { line in
             line.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).filter { $0.hasPrefix("ctaudit_") }.map(String.init)
         })
-        #expect(names.isSuperset(of: ["ctaudit_violation_unreplied_flows", "ctaudit_scrape_error", "ctaudit_stats_nat_pressed_port_spaces",
-                                      "ctaudit_violating_flows_total", "ctaudit_events_lost_total", "ctaudit_up"]))
+        #expect(names.isSuperset(of: ["ctaudit_audit_violation_unreplied_flows", "ctaudit_audit_up", "ctaudit_stats_nat_pressed_port_spaces",
+                                      "ctaudit_watch_violation_flows_total", "ctaudit_watch_events_lost_total", "ctaudit_watch_up"]))
         for metric in names {
             #expect(exported.contains("# TYPE \(metric) "), "\(metric) is in an alert but no writer exports it")
         }

@@ -18,18 +18,18 @@ struct ReportsPrometheusTests {
 
     @Test func violationCountsAddUpByProtocolAndFamily() {
         let text = PrometheusWriter.render(ReportsFixtures.report(), timestamp: Self.timestamp)
-        #expect(text.contains("ctaudit_violation_flows{allowed=\"32768-65535\",family=\"ipv4\",proto=\"tcp\"} 2\n"))
-        #expect(text.contains("ctaudit_violation_flows{allowed=\"32768-65535\",family=\"ipv6\",proto=\"tcp\"} 1\n"))
-        #expect(text.contains("ctaudit_violation_flows{allowed=\"32768-65535\",family=\"ipv4\",proto=\"udp\"} 1\n"))
-        #expect(text.contains("ctaudit_violation_unreplied_flows{allowed=\"32768-65535\",family=\"ipv4\",proto=\"udp\"} 0\n"))
-        #expect(text.contains("ctaudit_violation_kept_port_flows{allowed=\"32768-65535\",family=\"ipv4\",proto=\"udp\"} 1\n"))
-        #expect(text.contains("ctaudit_scrape_error 0\n"))
-        #expect(text.contains("ctaudit_last_success_timestamp_seconds 1795582580.5\n"))
+        #expect(text.contains("ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 2\n"))
+        #expect(text.contains("ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv6\",proto=\"tcp\"} 1\n"))
+        #expect(text.contains("ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1\n"))
+        #expect(text.contains("ctaudit_audit_violation_unreplied_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 0\n"))
+        #expect(text.contains("ctaudit_audit_violation_kept_port_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1\n"))
+        #expect(text.contains("ctaudit_audit_up 1\n"))
+        #expect(text.contains("ctaudit_audit_last_success_timestamp_seconds 1795582580.5\n"))
     }
 
     @Test func cleanAuditStillExportsZeroSeries() {
         let text = PrometheusWriter.render(ReportsFixtures.report(clean: true), timestamp: Self.timestamp)
-        let series = text.split(separator: "\n").filter { $0.hasPrefix("ctaudit_violation_flows{") }
+        let series = text.split(separator: "\n").filter { $0.hasPrefix("ctaudit_audit_violation_flows{") }
         #expect(series.count == 4)
         #expect(series.allSatisfy { $0.hasSuffix(" 0") })
     }
@@ -42,7 +42,7 @@ struct ReportsPrometheusTests {
             let labelNames = line.split(separator: "{").dropFirst().first?.split(separator: "}").first?
                 .split(separator: ",").map { $0.split(separator: "=").first.map(String.init) ?? "" } ?? []
             // verdict takes one of four fixed values (AuditVerdict).
-            #expect(Set(labelNames).isSubset(of: ["allowed", "family", "proto", "verdict"]), "unexpected label in \(line)")
+            #expect(Set(labelNames).isSubset(of: ["allowed", "dataplane", "family", "proto", "verdict"]), "unexpected label in \(line)")
         }
     }
 
@@ -51,9 +51,9 @@ struct ReportsPrometheusTests {
         let previous = try #require(PrometheusWriter.lastSuccess(inTextfile: success))
         #expect(previous == Self.timestamp)
         let failure = PrometheusWriter.renderFailure(previousSuccess: previous)
-        #expect(failure.contains("ctaudit_scrape_error 1\n"))
-        #expect(failure.contains("ctaudit_last_success_timestamp_seconds 1795582580.5\n"))
-        #expect(!failure.contains("ctaudit_violation_flows"))
+        #expect(failure.contains("ctaudit_audit_up 0\n"))
+        #expect(failure.contains("ctaudit_audit_last_success_timestamp_seconds 1795582580.5\n"))
+        #expect(!failure.contains("ctaudit_audit_violation_flows"))
         #expect(PrometheusWriter.renderFailure(previousSuccess: nil).contains("ctaudit_last_success") == false)
     }
 

@@ -77,10 +77,10 @@ struct ScopeVerdictTests {
 
         let prometheus = PrometheusWriter.render(report, timestamp: 1)
         #expect(prometheus.contains("ctaudit_audit_verdict{verdict=\"outside-violations\"} 1"))
-        #expect(prometheus.contains("ctaudit_outside_pod_networks_flows 4"))
-        #expect(prometheus.contains("ctaudit_outside_pod_networks_would_violate_flows 3"))
-        #expect(prometheus.contains("ctaudit_outside_pod_network_source_flows{network=\"10.244.0.0/24\"} 3"))
-        #expect(prometheus.contains("ctaudit_outside_pod_network_source_would_violate_flows{network=\"fd00:10:244::/64\"} 1"))
+        #expect(prometheus.contains("ctaudit_audit_outside_pod_networks_flows 4"))
+        #expect(prometheus.contains("ctaudit_audit_outside_pod_networks_would_violate_flows 3"))
+        #expect(prometheus.contains("ctaudit_audit_outside_pod_network_source_flows{network=\"10.244.0.0/24\"} 3"))
+        #expect(prometheus.contains("ctaudit_audit_outside_pod_network_source_would_violate_flows{network=\"fd00:10:244::/64\"} 1"))
 
         let html = HTMLReportWriter().render(report)
         #expect(html.contains("data-verdict=\"outside-violations\""))

@@ -47,7 +47,7 @@ struct StatsPrometheusWriterTests {
         }
         #expect(samples["ctaudit_stats_conntrack_entries"] == 41)
         #expect(samples["ctaudit_stats_conntrack_entries_limit"] == 262144)
-        #expect(samples["ctaudit_stats_scrape_error"] == 0)
+        #expect(samples["ctaudit_stats_up"] == 1)
         #expect(samples["ctaudit_stats_last_success_timestamp_seconds"] == Self.timestamp)
         #expect(samples["ctaudit_stats_dump_malformed_messages"] == 1)
         #expect(types.filter { $0.value != "counter" }.allSatisfy { $0.value == "gauge" })
@@ -72,7 +72,7 @@ struct StatsPrometheusWriterTests {
         // A protocol beyond tcp/udp appears when it has a space.
         #expect(samples["ctaudit_stats_nat_port_spaces{\(sctp)}"] == 1)
         #expect(samples["ctaudit_stats_nat_port_pressure_max_ratio{\(sctp)}"] == 0)
-        #expect(samples[#"ctaudit_stats_nat_allowed_ports{allowed="60000-60009"}"#] == 10)
+        #expect(samples[#"ctaudit_stats_allowed_ports{allowed="60000-60009"}"#] == 10)
         #expect(samples["ctaudit_stats_snat_flows"] == 19)
     }
 
@@ -120,7 +120,7 @@ struct StatsPrometheusWriterTests {
         #expect(StatsPrometheusWriter.lastSuccess(inTextfile: PrometheusWriter.render(ReportsFixtures.report(), timestamp: 5)) == nil)
         #expect(PrometheusWriter.lastSuccess(inTextfile: success) == nil)
         let failure = StatsPrometheusWriter.renderFailure(previousSuccess: previous)
-        #expect(failure.contains("ctaudit_stats_scrape_error 1\n"))
+        #expect(failure.contains("ctaudit_stats_up 0\n"))
         #expect(failure.contains("ctaudit_stats_last_success_timestamp_seconds 1795582687.25\n"))
         #expect(!failure.contains("_total"))
         #expect(!StatsPrometheusWriter.renderFailure(previousSuccess: nil).contains("last_success"))

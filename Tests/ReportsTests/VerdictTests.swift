@@ -47,7 +47,7 @@ struct VerdictTests {
         #expect(json.contains("\"node_local\": 2"))
         #expect(json.contains("\"verdict\": \"clean\""))
         #expect(HTMLReportWriter().render(listed).contains("id=\"node-local-table\""))
-        #expect(PrometheusWriter.render(listed, timestamp: 1).contains("ctaudit_node_local_flows 2"))
+        #expect(PrometheusWriter.render(listed, timestamp: 1).contains("ctaudit_audit_node_local_flows 2"))
     }
 
     @Test func noSourceNATRuleAndNoSourceNATedFlowIsNothingToAudit() {
@@ -170,10 +170,17 @@ struct VerdictTests {
     /// Issue 12, part 5: the HTML page tells what the text report tells.
     @Test func theHTMLPageHasPodsFindingsWarningsAndTheFixBeforeTheEvidence() throws {
         var report = KubernetesReportFixtures.report()
-        report.natRuleTools = "iptables"
+        // Rules unread: the generic forms, none marked, `ctaudit check` named as code.
+        let generic = HTMLReportWriter().render(report)
+        #expect(!generic.contains("`"), "no literal backticks")
+        #expect(generic.contains("<code>ctaudit check</code>"))
+        #expect(generic.contains("were not read") && !generic.contains("<b>applies here:</b>"))
+        // Rules read: the per-rule fix is marked.
+        let rules = try Self.rules(Self.plainMasquerade)
+        report.natRuleTools = rules.toolsDescription
+        report.natRuleFindings = rules.findings
         let html = HTMLReportWriter().render(report)
         #expect(!html.contains("`"), "no literal backticks")
-        #expect(html.contains("<code>ctaudit check</code>"))
         #expect(html.contains("shop/web-1 (netns cni-1234)"), "pod names and netns in the offender and evidence tables")
         #expect(html.contains("id=\"pod-port-range-table\"") && html.contains("1024-2047"))
         #expect(html.contains("Could not be used on the node:"), "warnings")

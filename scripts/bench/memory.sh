@@ -51,7 +51,7 @@ for fmt in text json ndjson prometheus html; do
 	text) got=$(grep -o 'violations [0-9]*' "$WORK/out" | head -1 | grep -o '[0-9]*') ;;
 	json) got=$(jq '.summary.violations' "$WORK/out") ;;
 	ndjson) got=$(wc -l < "$WORK/out") ;;
-	prometheus) got=$(awk '/^ctaudit_violation_flows[{]/ {s += $NF} END {print s + 0}' "$WORK/out") ;;
+	prometheus) got=$(awk '/^ctaudit_audit_violation_flows[{]/ {s += $NF} END {print s + 0}' "$WORK/out") ;;
 	html) got=$V; grep -q '<html' "$WORK/out" || got="no page" ;;
 	esac
 	[ "$got" = "$V" ] || { log "--format $fmt reported $got violations, ctfill made $V"; exit 1; }

@@ -25,15 +25,6 @@ debian="$root/deploy/debian"
 for tool in dpkg-deb dpkg-shlibdeps dpkg-architecture gzip; do
     command -v "$tool" >/dev/null || { echo "deb: $tool is missing: apt-get install dpkg-dev" >&2; exit 3; }
 done
-# The toolchain's llvm-objcopy when there is one (it is beside swift), else binutils.
-objcopy=$(command -v llvm-objcopy || true)
-if [ -z "$objcopy" ] && command -v swift >/dev/null; then
-    candidate="$(dirname "$(readlink -f "$(command -v swift)")")/llvm-objcopy"
-    [ -x "$candidate" ] && objcopy=$candidate
-fi
-[ -n "$objcopy" ] || objcopy=$(command -v objcopy || true)
-[ -n "$objcopy" ] || { echo "deb: neither llvm-objcopy nor objcopy (binutils) is installed" >&2; exit 3; }
-
 version=$("$binary" --version)
 arch=$(dpkg --print-architecture)
 name="ctaudit_${version}_${arch}"
@@ -41,10 +32,9 @@ stage="$out/$name"
 rm -rf "$stage"
 mkdir -p "$stage/DEBIAN" "$stage/usr/bin"
 
-# Strip: debug info and symbols into a separate file, linked by name and CRC.
-"$objcopy" --only-keep-debug "$binary" "$out/$name.debug"
-"$objcopy" --strip-all --add-gnu-debuglink="$out/$name.debug" "$binary" "$stage/usr/bin/ctaudit"
-chmod 0755 "$stage/usr/bin/ctaudit"
+# Strip: debug info and symbols into a separate file, linked by name and CRC
+# (the same step as make install's).
+"$root/scripts/strip-binary.sh" "$binary" "$stage/usr/bin/ctaudit" "$out/$name.debug"
 
 # argument-parser's page has blank lines, which groff warns about (mdoc
 # spaces paragraphs with .Pp); the bash script's #! is pointless in a file

@@ -21,15 +21,16 @@ struct AuditCommand: ParsableCommand {
 
             EXAMPLES
               ctaudit audit --pod-cidr 10.1.0.0/16
-              ctaudit audit                     # pod CIDRs from /etc/cni/net.d, flannel, Calico, routes
-              ctaudit audit --root /srv/node-copy --format json
-              ctaudit audit --netns k8s-node1 --format json   # the node, where NAT happens
-              ctaudit audit --all               # also list hairpin/pod-to-pod flows
-              ctaudit audit --pod-cidr 10.42.0.0/16 --pod-cidr fd00:42::/56 --exclude-dst 10.0.0.0/8
-              ctaudit audit --profile linux-ephemeral --format html --output /tmp/ctaudit.html
-              ctaudit audit --firewall robot.json          # judge by the Robot firewall's own rules (docs/FIREWALL.md)
-              ctaudit audit --quiet --textfile /var/lib/node_exporter/textfile_collector/ctaudit.prom
-              ctaudit audit --bpffs /sys/fs/bpf --format json   # also Cilium/Calico BPF NAT
+              ctaudit audit        # pod networks from CNI, flannel, Calico, routes
+              ctaudit audit --netns k8s-node1 -o json     # the node, where NAT is
+              ctaudit audit --root /srv/node-copy -o json
+              ctaudit audit --node-local      # also hairpin/pod-to-pod flows
+              ctaudit audit --pod-cidr 10.42.0.0/16 --exclude-dst 10.0.0.0/8
+              ctaudit audit --profile linux-ephemeral -o html \\
+                  --output /tmp/ctaudit.html
+              ctaudit audit --firewall robot.json   # judge by its own rules
+              ctaudit audit --quiet \\
+                  --textfile /var/lib/node_exporter/textfile_collector/ctaudit.prom
 
             Flows whose peer (the reply tuple's source) is a pod, a --service-cidr, the node itself or \
             loopback never cross the upstream firewall: counted as node_local, never violations. \
@@ -61,7 +62,7 @@ struct AuditCommand: ParsableCommand {
             """
     )
 
-    enum Format: String, CaseIterable, ExpressibleByArgument {
+    enum Format: String, ReportFormat {
         case text
         case json
         /// Prometheus text exposition (node_exporter textfile collector).
@@ -70,15 +71,17 @@ struct AuditCommand: ParsableCommand {
         case ndjson
         /// One self-contained HTML page with a port chart (use with --output).
         case html
+
+        static let formatHelp = "Output format: text, json, ndjson (one violation a line), prometheus (textfile format), or html (one self-contained page; use with --output)."
     }
 
-    @OptionGroup var target: TargetOptions<KubernetesOptions>
-    @OptionGroup var reportOutput: ReportOutputOptions
+    @OptionGroup var target: TargetOptions<KubernetesOptions, AuditWording>
+    @OptionGroup var reportOutput: ReportOutputOptions<Format>
+    @OptionGroup var threshold: ViolationThresholdOptions
     @OptionGroup var textfile: TextfileOptions
     @OptionGroup var dataplane: DataplaneOptions
 
-    @Option(name: .long, help: "Output format: text, json, ndjson (one violation a line), prometheus (textfile format), or html (one self-contained page; use with --output).")
-    var format: Format = .text
+    var format: Format { reportOutput.format }
 
     @Flag(name: .customLong("no-kernel-filter"),
           help: "Read the whole table and filter in ctaudit instead of asking the kernel for source-NATed entries only.")
@@ -87,14 +90,20 @@ struct AuditCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Say on stderr how the table was read (kernel filter or not, entries read).")
     var verbose = false
 
-    @Flag(name: .long, help: "Also list node-local flows (peer is a pod, a --service-cidr, the node itself or loopback: hairpin and pod-to-pod traffic). They are always counted (node_local) and never violations.")
-    var all = false
+    @Flag(name: .customLong("node-local"), help: "Also list node-local flows (peer is a pod, a --service-cidr, the node itself or loopback: hairpin and pod-to-pod traffic). They are always counted (node_local) and never violations.")
+    var listsNodeLocal = false
+
+    @OptionGroup var removed: RemovedAllFlag
+
+    func validate() throws {
+        try removed.validate(replacement: "--node-local")
+    }
 
     func run() throws {
         var report: AuditReport
         do {
             let resolved = try target.resolve(printWarnings: false)
-            let auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: all,
+            let auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: listsNodeLocal,
                                   bpffs: dataplane.directory(root: target.kubernetes.root),
                                   bpfBatchLookup: DataplaneOptions.batchLookup, retention: retention)
             // The report's sentences (remedies, hints) name our flags.
@@ -113,16 +122,17 @@ struct AuditCommand: ParsableCommand {
             Console.error("ctaudit: warning: the kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again\n")
         }
         try textfile.write(report)
+        if let path = textfile.textfile { reportOutput.wrote(path, what: "metrics") }
         // JSON and NDJSON grow with the violations: streamed in chunks.
         switch format {
         case .json: try reportOutput.emit { JSONReportWriter.write(report, to: $0) }
         case .ndjson: try reportOutput.emit { NDJSONWriter.write(report, to: $0) }
-        case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.output == nil && Terminal.wantsColor,
+        case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.wantsColor,
                                                            listsWarnings: reportOutput.output != nil).render(report))
         case .prometheus: try reportOutput.emit(PrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
         case .html: try reportOutput.emit { HTMLReportWriter().write(report, to: $0) }
         }
-        try reportOutput.check(report)
+        try threshold.check(report)
     }
 
     /// JSON lists every violation; the other formats print counts, groups

@@ -11,14 +11,22 @@ struct CTAudit: ParsableCommand {
             drops them and pods time out intermittently. ctaudit reads the conntrack table over \
             netlink (read-only) and reports every such flow.
 
+            EXAMPLES
+              ctaudit audit --pod-cidr 10.244.0.0/16   # what fails now, and the fix
+              ctaudit check --pods                     # before go-live: can it fail?
+              ctaudit watch --listen :9814             # count every violation
+              ctaudit help audit                       # one command's options
+
             EXIT STATUS
-              0  nothing found (clean, clean-in-scope, nothing-to-audit; check: safe)
+              0  nothing found (clean, clean-in-scope, nothing-to-audit;
+                 check: safe)
               1  violations found (violations, pods-blocked, outside-violations;
                  check: at risk, broken)
-              2  bad usage or input (bad range, CIDR, option)
-              3  environment: no permission (needs CAP_NET_ADMIN), conntrack netlink or namespace unavailable
+              2  bad usage or input (bad range, CIDR, option, file)
+              3  environment: no permission (needs CAP_NET_ADMIN), conntrack
+                 netlink or a namespace unavailable
             """,
-        version: "0.1.0",
+        version: "0.2.0",
         subcommands: [AuditCommand.self, MergeCommand.self, CheckCommand.self, WatchCommand.self, StatsCommand.self, ProbeCommand.self],
         defaultSubcommand: AuditCommand.self
     )

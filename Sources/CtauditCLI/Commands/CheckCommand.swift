@@ -35,21 +35,25 @@ struct CheckCommand: ParsableCommand {
             or SNAT rules' addresses, or live the node's own).
 
             VERDICTS
-              safe       no translated port can fall outside --allow (or what --firewall admits)
-              uncertain  none is known to, but a --firewall rule ctaudit cannot judge decides some ports
-              at risk    connections that clash (two pods, same port, same server) can
-              broken     connections fail without any clash (--random-fully, or pods keep low ports)
+              safe       no translated port can fall outside --allow (or what
+                         --firewall admits)
+              uncertain  none is known to, but a --firewall rule ctaudit
+                         cannot judge decides some ports
+              at risk    connections that clash (two pods, same port, same
+                         server) can get a port outside --allow
+              broken     connections fail without any clash (--random-fully,
+                         or pods keep their low ports)
 
             EXAMPLES
               ctaudit check
               ctaudit check --netns k8s-node1 --pods
-              ctaudit check --iptables-save nat.rules --port-range 1024-65535 --format json
-              ctaudit check --nft-json ruleset.json --allow 32768-65535
+              ctaudit check --iptables-save nat.rules --port-range 1024-65535 -o json
+              ctaudit check --nft-json ruleset.json --allow 32768:65535
               ctaudit check --profile hetzner-robot --iptables-save nat.rules
               ctaudit check --firewall nacl.json --iptables-save nat.rules
-              ctaudit check --cilium-config cilium-config.yaml --calico-config felix.yaml
+              ctaudit check --cilium-config cilium.yaml --calico-config felix.yaml
               ctaudit check --pods --quiet || echo "node not safe"   # CI gate
-              ctaudit check --pods --format json --output /tmp/check.json
+              ctaudit check --pods -o json --output /tmp/check.json
 
             EXIT STATUS: 0 safe, 1 at risk or broken, 2 bad usage or input (an unreadable or \
             malformed file is named), 3 environment (not root, nft/iptables-save missing, namespace unavailable), \
@@ -57,18 +61,19 @@ struct CheckCommand: ParsableCommand {
             """
     )
 
-    enum Format: String, CaseIterable, ExpressibleByArgument {
+    enum Format: String, ReportFormat {
         case text
         case json
+
+        static let formatHelp = "Output format: text or json (schema ctaudit.check/v1, docs/CHECK.md)."
     }
 
-    @OptionGroup var policy: PolicyOptions
+    @OptionGroup var policy: PolicyOptions<CheckWording>
     @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
     @OptionGroup var dataplane: CheckDataplaneOptions
 
-    @Option(name: .long, help: "Output format: text or json (schema ctaudit.check/v1, docs/CHECK.md).")
-    var format: Format = .text
+    @OptionGroup var reportOutput: ReportOutputOptions<Format>
 
     @Option(
         name: .customLong("iptables-save"),
@@ -82,7 +87,7 @@ struct CheckCommand: ParsableCommand {
 
     @Option(
         name: .customLong("port-range"),
-        help: ArgumentHelp("The pods' net.ipv4.ip_local_port_range, as LOW-HIGH (repeatable). Default: read with --pods, else the kernel default 32768-60999.", valueName: "low-high"),
+        help: ArgumentHelp("The pods' net.ipv4.ip_local_port_range, as LOW-HIGH, LOW:HIGH or 'LOW HIGH' (repeatable). Default: read with --pods, else 32768-60999 (the kernel's for a new namespace).", valueName: "low-high"),
         transform: { try PortRange(parsing: $0) })
     var portRanges: [PortRange] = []
 
@@ -97,17 +102,10 @@ struct CheckCommand: ParsableCommand {
             return address
         })
     var nodeAddresses: [IPAddress] = []
-
-    @Option(
-        name: .shortAndLong,
-        help: ArgumentHelp("Write the report to this file instead of stdout, atomically (temp file + rename).", valueName: "file"),
-        completion: .file())
-    var output: String?
-
-    @OptionGroup var quietOption: QuietOption
-
     func validate() throws {
-        try OutputPath.validateDirectory(of: output, option: "--output")
+        try configFile.validate(with: policy)
+        try InputPath.validate(iptablesSaveFiles, option: "--iptables-save")
+        try InputPath.validate(nftJSONFiles, option: "--nft-json")
         if pods && (!iptablesSaveFiles.isEmpty || !nftJSONFiles.isEmpty) {
             throw ValidationError("--pods reads live namespaces; it cannot be combined with --iptables-save/--nft-json (use --port-range)")
         }
@@ -134,21 +132,19 @@ struct CheckCommand: ParsableCommand {
         report.dataplanes = dataplane.findings(
             allowed: checkPolicy.allowed, nodePortRange: report.nodePortRange,
             live: iptablesSaveFiles.isEmpty && nftJSONFiles.isEmpty)
+        report.hints = .flags
+        report.firewall = checkPolicy.firewall
         if let firewall = checkPolicy.firewall {
             // "allowed" above is what every TCP/UDP reply gets through to; say where it came from.
             report.notes.insert(contentsOf: firewall.checkNotes(hints: .flags, nodes: report.nodeAddresses), at: 0)
         }
-        var textWriter = CheckTextWriter(color: output == nil && Terminal.wantsColor)
+        var textWriter = CheckTextWriter(color: reportOutput.wantsColor)
         textWriter.hints = .flags
-        let text: String = switch format {
+        let text: String = switch reportOutput.format {
         case .json: CheckJSONWriter.render(report)
         case .text: textWriter.render(report)
         }
-        if let output {
-            try AtomicFileWriter.write(text, to: output)
-        } else if !quietOption.quiet {
-            Console.out(text)
-        }
+        try reportOutput.emit(text)
         switch report.verdict {
         case .safe: break
         case .uncertain: throw ExitStatus.uncertain.exitCode

@@ -21,8 +21,9 @@ struct ProbeCommand: ParsableCommand {
 
             EXAMPLES
               ctaudit probe --target 203.0.113.10:443
-              ctaudit probe --target 9.9.9.9:53 --proto udp --format json
-              ctaudit probe --target [2001:db8::10]:443 --netns k8s-node1 --range 1024-65535 --save-profile /etc/ctaudit/config.yaml
+              ctaudit probe --target 9.9.9.9:53 --proto udp -o json
+              ctaudit probe --target [2001:db8::10]:443 --netns k8s-node1 \\
+                  --range 1024:65535 --save-profile /etc/ctaudit/config.yaml
 
             EXIT STATUS: 0 every probed port got replies, 1 some ports get no reply (blocked), 2 bad usage, \
             3 environment (the target answered on no port at all: unreachable, not a firewall verdict; \
@@ -38,24 +39,32 @@ struct ProbeCommand: ParsableCommand {
 
     @OptionGroup var namespace: NamespaceOptions
 
-    @Option(name: .long, help: ArgumentHelp("Local source ports to measure, LOW-HIGH.", valueName: "low-high"),
+    @Option(name: .long, help: ArgumentHelp("Local source ports to measure, LOW-HIGH or LOW:HIGH (default: 1024-65535).", valueName: "low-high"),
             transform: { try PortRange(parsing: $0) })
     var range: PortRange = PortRange(low: 1024, high: 65535)!
 
     @Option(name: .customLong("max-probes"), help: "Never send more probes than this (1-1000).")
     var maxProbes = 64
 
-    @Option(name: .long, help: ArgumentHelp("At most this many probes per second.", valueName: "per-second"))
-    var rate: Double = 5
+    @Option(name: .customLong("rate"), help: ArgumentHelp("At most this many probes per second.", valueName: "per-second"))
+    var rateOption = DecimalArgument(5)
+    var rate: Double { rateOption.value }
 
-    @Option(name: .long, help: ArgumentHelp("How long to wait for a reply to one probe, in seconds.", valueName: "seconds"))
-    var timeout: Double = 1
+    @Option(name: .customLong("timeout"), help: ArgumentHelp("How long to wait for a reply to one probe, in seconds.", valueName: "seconds"))
+    var timeoutOption = DecimalArgument(1)
+    var timeout: Double { timeoutOption.value }
 
     @Option(name: .long, help: ArgumentHelp("UDP datagram to send (text), needed unless the target port is 53.", valueName: "text"))
     var payload: String?
 
-    @Option(name: .long, help: "Output format: text or json (schema ctaudit.probe/v1).")
-    var format: CheckCommand.Format = .text
+    enum Format: String, ReportFormat {
+        case text
+        case json
+
+        static let formatHelp = "Output format: text or json (schema ctaudit.probe/v1)."
+    }
+
+    @OptionGroup var reportOutput: ReportOutputOptions<Format>
 
     @Option(name: .customLong("save-profile"),
             help: ArgumentHelp("Write a config file whose profile is the ports that came back (for 'audit --config').", valueName: "file"))
@@ -65,6 +74,8 @@ struct ProbeCommand: ParsableCommand {
     var seed: UInt64?
 
     func validate() throws {
+        // Checked before a single probe is sent.
+        try OutputPath.validate(saveProfile, option: "--save-profile")
         _ = try parsedTarget()
         if !(1...1000).contains(maxProbes) { throw ValidationError("--max-probes must be 1-1000, got \(maxProbes)") }
         if !(rate > 0 && rate <= 1000) { throw ValidationError("--rate must be more than 0 and at most 1000 per second") }
@@ -103,7 +114,7 @@ struct ProbeCommand: ParsableCommand {
                                      rate: rate, range: range, maxProbes: maxProbes,
                                      seed: seed ?? UInt64.random(in: 0...UInt64.max), namespace: try namespace.resolve())
         let result = try probeRun.run(label: target)
-        Console.out(format == .json ? ProbeWriters.json(result) : ProbeWriters.text(result, hints: .flags))
+        try reportOutput.emit(reportOutput.format == .json ? ProbeWriters.json(result) : ProbeWriters.text(result, hints: .flags))
         if result.unreachable {
             EntryPoint.fail("target \(target) (\(transport.rawValue)) answered on no port in \(result.probes) probe(s): unreachable, not a firewall verdict", .environment)
         }
@@ -112,6 +123,7 @@ struct ProbeCommand: ParsableCommand {
                 EntryPoint.fail("no port came back: nothing to save in \(saveProfile)", .environment)
             }
             try AtomicFileWriter.write(text, to: saveProfile)
+            reportOutput.wrote(saveProfile, what: "profile")
         }
         if !result.blocked.ranges.isEmpty { throw ExitStatus.violations.exitCode }
     }

@@ -22,35 +22,35 @@ struct StatsCommand: ParsableCommand {
             flow); every entry holding a port towards them is counted, the node's own included.
 
             --format prometheus (or --textfile PATH besides any format) writes metrics for node_exporter's \
-            textfile collector: ctaudit_stats_* names, which never clash with audit's, so both files can \
-            share its directory. Counters are per CPU (cpu label); port pressure only as aggregates (the \
+            textfile collector: ctaudit_stats_* names, which never clash with audit's (ctaudit_audit_*) \
+            or watch's (ctaudit_watch_*), so the files share its directory (docs/METRICS.md). Counters are per CPU (cpu label); port pressure only as aggregates (the \
             highest share per protocol, spaces at least 50%/90% full), never per address or port.
 
             EXAMPLES
               ctaudit stats
               ctaudit stats --netns cni-1234 --per-cpu
-              ctaudit stats --format json --top 0 | jq '.nat.port_pressure[0]'
-              ctaudit stats --quiet --textfile /var/lib/node_exporter/textfile_collector/ctaudit-stats.prom
+              ctaudit stats -o json --top 0 | jq '.nat.port_pressure[0]'
+              ctaudit stats --quiet \\
+                  --textfile /var/lib/node_exporter/textfile_collector/ctaudit-stats.prom
 
             EXIT STATUS: 0 read, 2 bad usage, 3 environment (not root / no CAP_NET_ADMIN, conntrack \
             netlink or namespace unavailable). Use 'audit' to fail a check on violations.
             """
     )
 
-    enum Format: String, CaseIterable, ExpressibleByArgument {
+    enum Format: String, ReportFormat {
         case text
         case json
         /// Prometheus text exposition (node_exporter textfile collector).
         case prometheus
+
+        static let formatHelp = "Output format: text, json, or prometheus (textfile format, the same as --textfile writes)."
     }
 
-    @OptionGroup var target: TargetOptions<NodeRootOptions>
+    @OptionGroup var target: TargetOptions<NodeRootOptions, StatsWording>
     @OptionGroup var textfile: TextfileOptions
 
-    @Option(name: .long, help: "Output format: text, json, or prometheus (textfile format, the same as --textfile writes).")
-    var format: Format = .text
-
-    @OptionGroup var quietOption: QuietOption
+    @OptionGroup var reportOutput: ReportOutputOptions<Format>
 
     @Flag(name: .customLong("per-cpu"), help: "Show the counters of each CPU as well as the sum.")
     var perCPU = false
@@ -73,14 +73,14 @@ struct StatsCommand: ParsableCommand {
             throw error
         }
         try textfile.write(report)
-        if quietOption.quiet { return }
-        switch format {
-        case .json: Console.out(StatsJSONWriter.render(report, top: top))
+        if let path = textfile.textfile { reportOutput.wrote(path, what: "metrics") }
+        switch reportOutput.format {
+        case .json: try reportOutput.emit(StatsJSONWriter.render(report, top: top))
         case .text:
-            var writer = StatsTextWriter(color: Terminal.wantsColor, perCPU: perCPU, top: top)
+            var writer = StatsTextWriter(color: reportOutput.wantsColor, perCPU: perCPU, top: top)
             writer.hints = .flags
-            Console.out(writer.render(report))
-        case .prometheus: Console.out(StatsPrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
+            try reportOutput.emit(writer.render(report))
+        case .prometheus: try reportOutput.emit(StatsPrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
         }
     }
 }

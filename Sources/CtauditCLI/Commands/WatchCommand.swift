@@ -1,5 +1,6 @@
 import ArgumentParser
 import Conntrack
+
 import Policy
 import NodeState
 import Engines
@@ -22,9 +23,9 @@ struct WatchCommand: ParsableCommand {
             kernel default; ctaudit never changes it).
 
             COUNTERS MODE: with --listen ADDR:PORT and/or --textfile PATH, watch prints no records \
-            and keeps Prometheus counters instead (ctaudit_violating_flows_total, \
-            ctaudit_violating_flows_unreplied_total, ctaudit_snat_flows_total, \
-            ctaudit_events_lost_total, ctaudit_resyncs_total, ...; docs/WATCH.md), served on /metrics \
+            and keeps Prometheus counters instead (ctaudit_watch_violation_flows_total, \
+            ctaudit_watch_violation_unreplied_flows_total, ctaudit_watch_events_lost_total, ...; \
+            docs/METRICS.md), served on /metrics \
             and/or written to the textfile every --interval. Run it until SIGTERM.
 
             On SIGINT/SIGTERM, after --duration, or after --count records, a summary is printed \
@@ -35,10 +36,12 @@ struct WatchCommand: ParsableCommand {
 
             EXAMPLES
               ctaudit watch --pod-cidr 10.244.0.0/16
-              ctaudit watch --netns cni-1234 --format ndjson --duration 600 >> remaps.ndjson
-              ctaudit watch --all --count 20
+              ctaudit watch --netns cni-1234 -o ndjson --duration 600 \\
+                  --output remaps.ndjson
+              ctaudit watch --remaps --count 20
               ctaudit watch --listen :9814
-              ctaudit watch --textfile /var/lib/node_exporter/textfile_collector/ctaudit-watch.prom
+              ctaudit watch \\
+                  --textfile /var/lib/node_exporter/textfile_collector/ctaudit-watch.prom
 
             EXIT STATUS: 0 no violation seen, 1 violations seen, 2 bad usage, 3 environment \
             (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable), 4 no violation \
@@ -46,19 +49,23 @@ struct WatchCommand: ParsableCommand {
             """
     )
 
-    enum Format: String, CaseIterable, ExpressibleByArgument {
+    enum Format: String, ReportFormat {
         case text
         case ndjson
+
+        static let formatHelp = "Output format: text (for a terminal) or ndjson (one JSON object a line)."
     }
 
-    @OptionGroup var target: TargetOptions<NodeRootOptions>
+    @OptionGroup var target: TargetOptions<NodeRootOptions, WatchWording>
     @OptionGroup(title: "Counters mode (Prometheus)") var counters: WatchCountersOptions
 
-    @Option(name: .long, help: "Output format: text (for a terminal) or ndjson (one JSON object a line).")
-    var format: Format = .text
+    @OptionGroup var reportOutput: ReportOutputOptions<Format>
+    var format: Format { reportOutput.format }
 
-    @Flag(name: .long, help: "Print every remapped source-NATed pod flow, not only violations.")
+    @Flag(name: .customLong("remaps"), help: "Print every remapped source-NATed pod flow, not only violations.")
     var all = false
+
+    @OptionGroup var removed: RemovedAllFlag
 
     @Option(name: .long, help: ArgumentHelp("Stop after this many seconds (fractions allowed).", valueName: "seconds"))
     var duration: Double?
@@ -69,7 +76,7 @@ struct WatchCommand: ParsableCommand {
     @Option(
         name: .customLong("receive-buffer"),
         help: ArgumentHelp(
-            "Event socket receive buffer to ask for (SO_RCVBUFFORCE, falling back to SO_RCVBUF), e.g. 8M, 512K, 65536. The kernel doubles it. Default: 8M.",
+            "Event socket receive buffer to ask for (SO_RCVBUFFORCE, falling back to SO_RCVBUF), e.g. 8M, 512K, 65536. The kernel doubles it (default: 8M).",
             valueName: "bytes"),
         transform: WatchCommand.parseSize
     )
@@ -79,6 +86,7 @@ struct WatchCommand: ParsableCommand {
     var verbose = false
 
     func validate() throws {
+        try removed.validate(replacement: "--remaps (print every remap)")
         // Up to about 30 years: nanoseconds must fit in 64 bits.
         if let duration, !(duration > 0 && duration <= 1e9) {
             throw ValidationError("--duration must be a positive number of seconds (at most 1e9), got \(duration)")
@@ -102,7 +110,8 @@ struct WatchCommand: ParsableCommand {
             policy: watchPolicy, namespace: netns, reportsAllRemaps: all, receiveBufferBytes: receiveBuffer)
         watcher.hints = .flags
         let signals = try WatchStopSignals()
-        let text = WatchTextWriter(color: format == .text && Terminal.wantsColor, firewall: watchPolicy.firewall)
+        let stream = try ReportStream(path: reportOutput.output, quiet: reportOutput.quiet)
+        let text = WatchTextWriter(color: format == .text && reportOutput.wantsColor, firewall: watchPolicy.firewall)
         // Always say what is watched: a silent terminal must not look like a hang.
         let pods = watchPolicy.podNetworks.isEmpty ? "every source-NATed flow (no pod network known)"
             : "source-NATed flows from " + watchPolicy.podNetworks.map(\.description).joined(separator: ", ")
@@ -130,7 +139,7 @@ struct WatchCommand: ParsableCommand {
         // loop is about to block, so a terminal sees each line at once.
         var pending = ""
         func flush() {
-            if !pending.isEmpty { Console.out(pending) }
+            if !pending.isEmpty { stream.write(pending) }
             pending = ""
         }
         let reason: WatchContext.StopReason
@@ -161,10 +170,20 @@ struct WatchCommand: ParsableCommand {
             receiveBufferBytes: watcher.receiveBufferBytes, receiveBufferForced: watcher.receiveBufferForced,
             stopReason: reason, unwatched: unwatched)
         let summary = watcher.summary
+        var finished = context
+        if summary.violations > 0 {
+            // The fix, as audit and check print it for this node: read the
+            // NAT rules now (read-only), the way audit does.
+            var hinted = NodeRemedies(watch: summary, counters: watcher.tracker.counters, policy: watchPolicy,
+                                      natRules: Self.natRules(netns, policy: watchPolicy, tools: &finished.natRuleTools))
+            hinted.hints = .flags
+            finished.remedies = hinted.remedies
+        }
         flush()
-        Console.out(format == .ndjson
-            ? WatchJSONWriter.summary(summary, context: context, firewall: watchPolicy.firewall)
-            : "\n" + text.summary(summary, context: context))
+        stream.write(format == .ndjson
+            ? WatchJSONWriter.summary(summary, context: finished, firewall: watchPolicy.firewall)
+            : "\n" + text.summary(summary, context: finished))
+        if let output = reportOutput.output { reportOutput.wrote(output, what: "\(format.rawValue) records") }
         if summary.violations > 0 { throw ExitStatus.violations.exitCode }
         if summary.uncertain > 0 { throw ExitStatus.uncertain.exitCode }
     }
@@ -179,6 +198,17 @@ struct WatchCommand: ParsableCommand {
             result[key] = (admission.words, admission.admittedForEveryPeer.count)
         }
         return result
+    }
+
+    /// The node's NAT rules judged as audit judges them, or why they could not be read.
+    static func natRules(_ netns: NetworkNamespace?, policy: AuditPolicy, tools: inout String?) -> NodeRemedies.NATRules {
+        do {
+            let rules = try NodeNATRules.read(namespace: netns, policy: policy)
+            tools = rules.toolsDescription
+            return .read(rules.findings)
+        } catch {
+            return .unread(reason: "\(error)")
+        }
     }
 
     /// Parses `65536`, `512K`, `8M`, `1G` (binary multiples).

@@ -29,6 +29,12 @@ struct CheckDataplaneOptions: ParsableArguments {
             valueName: "file"))
     var calicoConfigFiles: [String] = []
 
+    func validate() throws {
+        try InputPath.validateDirectory(bpffs, option: "--bpffs")
+        try InputPath.validate(ciliumConfigFiles, option: "--cilium-config")
+        try InputPath.validate(calicoConfigFiles, option: "--calico-config")
+    }
+
     /// Cilium writes its datapath settings here on the node (hostPath /var/run/cilium).
     static let ciliumNodeConfig = "/var/run/cilium/state/globals/node_config.h"
 

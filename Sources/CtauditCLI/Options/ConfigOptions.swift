@@ -31,6 +31,16 @@ struct ConfigOptions: ParsableArguments {
 
     func validate() throws {
         if config != nil && noConfig { throw ValidationError("--config and --no-config cannot be used together") }
+        try InputPath.validate(config, option: "--config")
+    }
+
+    /// Conflicts between the policy flags and --profile, then the files
+    /// they name: said before any work, in that order (a conflict is the
+    /// clearer mistake).
+    func validate<Wording>(with flags: PolicyOptions<Wording>) throws {
+        if flags.allowFlag != nil && profile != nil { throw ValidationError(Self.words(.allowedAndProfile)) }
+        if !flags.firewallFiles.isEmpty && profile != nil { throw ValidationError(Self.words(.firewallAndProfile)) }
+        try InputPath.validate(flags.firewallFiles, option: "--firewall")
     }
 
     /// The config file in force: --config, else the default path when present.
@@ -42,13 +52,13 @@ struct ConfigOptions: ParsableArguments {
     }
 
     /// The audit policy: flags over the profile over the file (PolicyLayers).
-    func policy(flags: PolicyOptions) throws -> AuditPolicy {
+    func policy<Wording>(flags: PolicyOptions<Wording>) throws -> AuditPolicy {
         try policyAndOrigin(flags: flags).policy
     }
 
     /// The policy, and where its pod networks were given (`--pod-cidr` or
     /// the config file's path; nil when neither gave any).
-    func policyAndOrigin(flags: PolicyOptions) throws -> (policy: AuditPolicy, podCIDRsFrom: String?) {
+    func policyAndOrigin<Wording>(flags: PolicyOptions<Wording>) throws -> (policy: AuditPolicy, podCIDRsFrom: String?) {
         let layers = PolicyLayers(file: try load(), profile: profile, allowed: flags.allowFlag, firewallFiles: flags.firewallFiles,
                                   podNetworks: flags.podCIDRs, excludedDestinations: flags.excludedDestinations,
                                   serviceNetworks: flags.serviceCIDRs)

@@ -19,6 +19,9 @@ struct DataplaneOptions: ParsableArguments {
 
     func validate() throws {
         if noBPF && bpffs != nil { throw ValidationError("--no-bpf and --bpffs exclude each other") }
+        // A directory given by hand that is not there is a typing mistake;
+        // the default one missing just means no BPF dataplane here.
+        try InputPath.validateDirectory(bpffs, option: "--bpffs")
     }
 
     /// CTAUDIT_BPF_BATCH=0 reads BPF maps key by key, as on kernels without

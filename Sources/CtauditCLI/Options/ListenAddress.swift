@@ -1,6 +1,7 @@
 import Glibc
 
-/// `--listen ADDR:PORT`: `0.0.0.0:9814`, `127.0.0.1:9814`, `[::]:9814`, `:9814` (every address, IPv4 and IPv6).
+/// `--listen ADDR:PORT`: `0.0.0.0:9814`, `127.0.0.1:9814`, `[::]:9814`, `:9814` (every address, IPv4 and IPv6),
+/// `localhost:9814` (127.0.0.1: the only name accepted; nothing is resolved).
 struct ListenAddress: CustomStringConvertible, Sendable {
     var host: String
     var port: UInt16
@@ -9,10 +10,13 @@ struct ListenAddress: CustomStringConvertible, Sendable {
     var ipv6 = in6_addr()
 
     init(parsing text: String) throws(MetricsServerError) {
-        let invalid = MetricsServerError(address: nil, operation: "invalid --listen '\(text)': expected ADDR:PORT, e.g. 0.0.0.0:9814, [::]:9814 or :9814", errno: 0)
+        let invalid = MetricsServerError(address: nil, operation: "invalid --listen '\(text)': expected ADDR:PORT, e.g. 0.0.0.0:9814, [::]:9814, localhost:9814 or :9814 (an address, not a host name)", errno: 0)
         // Port 0: the kernel picks one (-v prints it).
         guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { throw invalid }
         var host = String(text[..<colon])
+        // As every HTTP server takes it; loopback IPv4, where a sidecar or
+        // node-local agent scrapes. Any other name would need a resolver.
+        if host.lowercased() == "localhost" { host = "127.0.0.1" }
         if host.hasPrefix("[") && host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
             isIPv6 = true

@@ -9,7 +9,7 @@ extension ReaderHintWording {
         case .everyRow: Phrase("--format json", isCommandLine: true)
         case .allRows: Phrase("--top 0", isCommandLine: true)
         case .moreRows: Phrase("--top N", isCommandLine: true)
-        case .nodeLocalFlows: Phrase("--all", isCommandLine: true)
+        case .nodeLocalFlows: Phrase("--node-local", isCommandLine: true)
         case .podNetworks: Phrase("--pod-cidr", isCommandLine: true)
         case .perCPUCounters: Phrase("--per-cpu", isCommandLine: true)
         case .probeLimit: Phrase("--max-probes", isCommandLine: true)

@@ -4,34 +4,34 @@ import FoundationEssentials
 import Engines
 import Reports
 
-/// Where a report goes and when the run counts as failed: the flags cron
-/// jobs, CI gates and DaemonSets need.
-struct ReportOutputOptions: ParsableArguments {
+/// The output flags of every subcommand that writes a report, the same
+/// everywhere: `-o/--format` picks the format, `--output FILE` the file
+/// (written atomically), `-q/--quiet` prints nothing on stdout.
+struct ReportOutputOptions<Format: ReportFormat>: ParsableArguments {
     @Option(
-        name: .shortAndLong,
-        help: ArgumentHelp("Write the report to this file instead of stdout, atomically (temp file + rename).", valueName: "file"),
+        name: [.customShort("o"), .customLong("format")],
+        help: ArgumentHelp(Format.formatHelp, valueName: "format"))
+    var format: Format = .text
+
+    @Option(
+        name: .customLong("output"),
+        help: ArgumentHelp("Write the report to this file instead of stdout, atomically (temp file + rename); the file written is named on stderr.", valueName: "file"),
         completion: .file()
     )
     var output: String?
 
-    @OptionGroup var quietOption: QuietOption
-    var quiet: Bool { quietOption.quiet }
-
-    @Option(
-        name: .customLong("max-violations"),
-        help: ArgumentHelp("Exit 1 only when more than N flows violate (pod violations, and flows from outside the pod networks that would). Forgives flows only: a pod whose whole port range is blocked still exits 1.", valueName: "n")
-    )
-    var maxViolations: Int = 0
+    @Flag(name: .shortAndLong, help: "Print nothing on stdout (nor which files were written): the exit code and the files tell; errors still go to stderr.")
+    var quiet = false
 
     func validate() throws {
-        if maxViolations < 0 { throw ValidationError("--max-violations must be 0 or more") }
-        try OutputPath.validateDirectory(of: output, option: "--output")
+        try OutputPath.validate(output, option: "--output")
     }
 
     /// Sends a rendered report to --output or stdout (unless --quiet).
     func emit(_ text: String) throws {
         if let output {
             try AtomicFileWriter.write(text, to: output)
+            wrote(output)
         } else if !quiet {
             Console.out(text)
         }
@@ -49,19 +49,12 @@ struct ReportOutputOptions: ParsableArguments {
         }
     }
 
-    /// Exit 1 for violating flows above the threshold, or for a pod whose
-    /// own port range fails every connection through a rule that keeps it
-    /// (whatever the threshold: `AuditReport.fails`).
-    func check(_ report: AuditReport) throws {
-        if report.fails(toleratingViolations: maxViolations) { throw ExitStatus.violations.exitCode }
-        // Never clean: a rule ctaudit cannot judge decides some flows (exit 4).
-        if report.summary.uncertain > 0 { throw ExitStatus.uncertain.exitCode }
-    }
+    /// Colour only on a terminal, never in a file.
+    var wantsColor: Bool { output == nil && Terminal.wantsColor }
 
-    /// The same for a merged fleet report.
-    func check(_ merged: MergedReport) throws {
-        if merged.fails(toleratingViolations: maxViolations) { throw ExitStatus.violations.exitCode }
-        // Never clean: a node's audit met a firewall rule ctaudit cannot judge.
-        if merged.nodes.contains(where: { $0.verdict == .uncertain }) { throw ExitStatus.uncertain.exitCode }
+    /// One line on stderr naming a file written, so a run with --output says
+    /// where its report went (not with --quiet).
+    func wrote(_ path: String, what: String? = nil) {
+        if !quiet { Console.error("ctaudit: wrote \(what ?? "\(format.rawValue) report") to \(path)\n") }
     }
 }

@@ -12,11 +12,13 @@ import Engines
 /// then its warnings. `Node` is what the command offers about the node's
 /// files: `KubernetesOptions` for audit (names pods), `NodeRootOptions` for
 /// stats and watch.
-struct TargetOptions<Node: NodeOptions>: ParsableArguments {
-    @OptionGroup var policy: PolicyOptions
+struct TargetOptions<Node: NodeOptions, Wording: PolicyWording>: ParsableArguments {
+    @OptionGroup var policy: PolicyOptions<Wording>
     @OptionGroup var configFile: ConfigOptions
     @OptionGroup var namespace: NamespaceOptions
     @OptionGroup var kubernetes: Node
+
+    func validate() throws { try configFile.validate(with: policy) }
 
     struct Resolved {
         var namespace: NetworkNamespace?

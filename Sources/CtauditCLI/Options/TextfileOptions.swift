@@ -12,13 +12,13 @@ struct TextfileOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Also write Prometheus metrics to this node_exporter textfile, atomically (e.g. .../textfile_collector/ctaudit.prom for audit, ctaudit-stats.prom for stats). A failed run writes ctaudit_scrape_error 1 (stats: ctaudit_stats_scrape_error 1).",
+            "Also write Prometheus metrics to this node_exporter textfile, atomically (e.g. .../textfile_collector/ctaudit.prom for audit, ctaudit-stats.prom for stats). A failed run writes ctaudit_audit_up 0 (stats: ctaudit_stats_up 0; docs/METRICS.md).",
             valueName: "path"),
         completion: .file(extensions: ["prom"])
     )
     var textfile: String?
 
-    func validate() throws { try OutputPath.validateDirectory(of: textfile, option: "--textfile") }
+    func validate() throws { try OutputPath.validate(textfile, option: "--textfile") }
 
     func write(_ report: AuditReport) throws {
         guard let textfile else { return }

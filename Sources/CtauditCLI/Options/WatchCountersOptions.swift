@@ -21,17 +21,18 @@ struct WatchCountersOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Counters mode: rewrite this node_exporter textfile atomically every --interval (and once more, with ctaudit_up 0, when the watch stops).",
+            "Counters mode: rewrite this node_exporter textfile atomically every --interval (and once more, with ctaudit_watch_up 0, when the watch stops).",
             valueName: "path"),
         completion: .file(extensions: ["prom"]))
     var textfile: String?
 
     @Option(
-        name: .long,
+        name: .customLong("interval"),
         help: ArgumentHelp(
-            "Counters mode: seconds between textfile rewrites, and between the dumps that follow violations older than the watch (default 15).",
+            "Counters mode: seconds between textfile rewrites, and between the dumps that follow violations older than the watch.",
             valueName: "seconds"))
-    var interval: Double = 15
+    var intervalOption = DecimalArgument(15)
+    var interval: Double { intervalOption.value }
 
     var enabled: Bool { listen != nil || textfile != nil }
 
@@ -42,7 +43,7 @@ struct WatchCountersOptions: ParsableArguments {
         if let listen {
             do { _ = try ListenAddress(parsing: listen) } catch { throw ValidationError(error.description) }
         }
-        try OutputPath.validateDirectory(of: textfile, option: "--textfile")
+        try OutputPath.validate(textfile, option: "--textfile")
     }
 
     var intervalNanoseconds: UInt64 { UInt64(interval * 1e9) }
@@ -70,7 +71,7 @@ struct WatchCountersOptions: ParsableArguments {
         var writeFailed = false
         if let textfile {
             // A path that cannot be written fails now, with one line, not
-            // silently later; the file says "not counting yet" (ctaudit_up 0).
+            // silently later; the file says "not counting yet" (ctaudit_watch_up 0).
             try AtomicFileWriter.write(
                 WatchMetricsWriter.render(WatchCounters(), WatchSummary(), context: context, target: .textfile), to: textfile)
         }

@@ -14,12 +14,19 @@ public enum EntryPoint {
         // before any thread exists (they are per thread). Root: nothing to do.
         if geteuid() != 0 { ProcessCapabilities.adoptPermitted() }
         var command: any ParsableCommand
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let unknown = unknownHelpTopic(arguments) {
+            fail("no command '\(unknown)' (commands: \(subcommandNames.joined(separator: ", "))) (see 'ctaudit --help')", .usage)
+        }
         do {
             command = try CTAudit.parseAsRoot()
         } catch {
             // --help and --version are "errors" with exit code 0.
             if CTAudit.exitCode(for: error) == .success { CTAudit.exit(withError: error) }
-            fail("\(CTAudit.message(for: error)) (see '\(helpCommand(CommandLine.arguments))')", .usage)
+            var message = CTAudit.message(for: error)
+            let hint = migrationHint(arguments)
+            if !hint.isEmpty && message.hasSuffix(".") { message.removeLast() }
+            fail("\(message)\(hint) (see '\(helpCommand(CommandLine.arguments))')", .usage)
         }
         do {
             try command.run()
@@ -33,10 +40,32 @@ public enum EntryPoint {
         exit(ExitStatus.clean.rawValue)
     }
 
+    static var subcommandNames: [String] {
+        CTAudit.configuration.subcommands.compactMap { $0.configuration.commandName }
+    }
+
+    /// `ctaudit help nope`: argument-parser prints the root help and exits 0
+    /// for a topic it does not know; a typo in a script must fail (exit 2).
+    static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        guard arguments.first == "help", arguments.count >= 2 else { return nil }
+        let topic = arguments[1]
+        return topic.hasPrefix("-") || subcommandNames.contains(topic) ? nil : topic
+    }
+
+    /// `-o FILE` wrote the report to FILE before 0.2.0; now `-o` picks the
+    /// format (as in conntrack and kubectl). Someone who typed the old
+    /// spelling learns the new one.
+    static func migrationHint(_ arguments: [String]) -> String {
+        guard let index = arguments.firstIndex(where: { $0 == "-o" || $0 == "--format" }), index + 1 < arguments.count else { return "" }
+        let value = arguments[index + 1]
+        guard value.contains("/") || value.contains(".") else { return "" }
+        return "; -o picks the format now (as in kubectl and conntrack): write the file with --output \(value)"
+    }
+
     /// `ctaudit check --help` for a mistake in `ctaudit check ...`; audit's
     /// when the first argument is an option (audit is the default command).
     static func helpCommand(_ arguments: [String]) -> String {
-        let names = CTAudit.configuration.subcommands.compactMap { $0.configuration.commandName }
+        let names = subcommandNames
         guard let first = arguments.dropFirst().first else { return "ctaudit --help" }
         if names.contains(first) { return "ctaudit \(first) --help" }
         if first.hasPrefix("-") { return "ctaudit audit --help" }

@@ -22,7 +22,7 @@ public struct AuditAccumulator: Sendable {
     /// family): the node addresses the firewall's summaries are asked about.
     public private(set) var translatedAddresses: [IPAddress] = []
     static let maximumTranslatedAddresses = 8
-    /// Node-local flows, kept only when `keepsNodeLocal` (`--all`).
+    /// Node-local flows, kept only when `keepsNodeLocal` (`--node-local`).
     public private(set) var nodeLocalFlows = ViolationList()
     /// List node-local flows, not only count them.
     public var keepsNodeLocal = false

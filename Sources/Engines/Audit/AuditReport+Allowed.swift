@@ -28,13 +28,6 @@ extension AuditReport {
     /// judged by those). nil when there is none (a protocol closed, or
     /// nothing in common).
     public var commonAllowedRange: PortRange? {
-        if policy.firewall == nil { return policy.allowed.widest }
-        let table = policy.admissions
-        var common = PortRangeSet(PortRange(low: 0, high: 65535)!)
-        for admission in table.summarized {
-            let open = admission.judgedSets.reduce(PortRangeSet(PortRange(low: 0, high: 65535)!)) { $0.intersection($1.admitted) }
-            common = common.intersection(open)
-        }
-        return common.widest
+        policy.firewall == nil ? policy.allowed.widest : FirewallRemedy.commonRange(policy.admissions)
     }
 }

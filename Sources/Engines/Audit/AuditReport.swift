@@ -16,10 +16,10 @@ public struct AuditReport: Sendable {
     public var summary: AuditSummary
     /// Worst first, packed (`ViolationList`).
     public var violations: ViolationList
-    /// Flows whose peer is on this node, when they were listed (`--all`);
+    /// Flows whose peer is on this node, when they were listed (`--node-local`);
     /// `summary.nodeLocal` counts them either way.
     public var nodeLocalFlows = ViolationList()
-    /// Whether `nodeLocalFlows` holds them all (`--all`), not just nothing.
+    /// Whether `nodeLocalFlows` holds them all (`--node-local`), not just nothing.
     public var listsNodeLocal = false
     /// Source-NAT rules seen in the audited namespace: nil when not read.
     /// With `summary` it tells "nothing to audit here" from "clean".
@@ -28,6 +28,9 @@ public struct AuditReport: Sendable {
     public var natRuleTools: String?
     /// Why the NAT rules could not be read, when they were needed.
     public var natRulesError: String?
+    /// The source-NAT rules as `check` judges them, when they were read:
+    /// the fix is built from them (`NodeRemedies`).
+    public var natRuleFindings: [RuleFinding]?
     public var dump: DumpResult
     public var tableSize: TableSize?
     /// Translated ports of all audited flows, when the auditor kept them (HTML chart).
@@ -70,7 +73,11 @@ public struct AuditReport: Sendable {
 
     public var offenders: [OffenderGroup] { OffenderGroup.group(violations) }
 
-    public var remedies: [Remedy] { Remedy.advise(for: self) }
+    /// The fixes, from the one remedy engine `check` and `watch` use too.
+    public var remedies: [Remedy] { NodeRemedies(audit: self).remedies }
+
+    /// The fixes as reports print them.
+    public var remedyAdvice: RemedyAdvice { RemedyAdvice(remedies, ruleTools: natRuleTools) }
 
     /// What the audit concluded, in one word every format shares.
     public var verdict: AuditVerdict { AuditVerdict.of(self) }

@@ -9,7 +9,7 @@ public struct Auditor: Sendable {
     public var policy: AuditPolicy
     /// Ask the kernel to return only source-NATed entries (Linux 5.15+).
     public var kernelFilter: Bool
-    /// List node-local flows in the report (`--all`), not only count them.
+    /// List node-local flows in the report (`--node-local`), not only count them.
     public var listsNodeLocal: Bool
     /// Also read the BPF NAT maps of Cilium and Calico under this bpffs
     /// directory; nil: conntrack only.

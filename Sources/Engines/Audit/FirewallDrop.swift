@@ -32,6 +32,8 @@ public struct FirewallDrop: Hashable, Sendable {
     /// `tcp/ipv4: 12 flow(s) (12 unreplied), translated ports 1024-32000`
     public var flowSummary: String {
         let ports = lowestPort == highestPort ? "\(lowestPort)" : "\(lowestPort)-\(highestPort)"
+        // A drop `check` predicts from the rules: no flow seen yet.
+        if flows == 0 { return "\(proto.name)/\(family) replies to translated ports \(ports) (what NAT can pick here)" }
         return "\(proto.name)/\(family): \(flows) flow(s) (\(unreplied) unreplied), translated ports \(ports)"
     }
 }

@@ -40,7 +40,9 @@ public struct NodeNATRules: Sendable {
 
     /// The rules of `groups` (each in evaluation order) with their effective protocols.
     public static func judge(_ groups: [[NATRule]], policy: AuditPolicy) -> NodeNATRules {
-        let checker = RuleChecker(allowed: policy.allowed, podNetworks: policy.podNetworks, sources: [.assumedPods])
+        // With --firewall each protocol is pinned to what its replies get through to (as check does).
+        let checker = RuleChecker(allowed: policy.allowed, podNetworks: policy.podNetworks, sources: [.assumedPods],
+                                  admissions: policy.firewall == nil ? nil : policy.admissions)
         return NodeNATRules(findings: checker.check(groups))
     }
 
@@ -82,6 +84,7 @@ public struct NodeNATRules: Sendable {
         }
         report.natRulesSeen = rules.ruleCount
         report.natRuleTools = rules.toolsDescription
+        report.natRuleFindings = rules.findings
         for index in report.kubernetes.portRangeFindings.indices {
             let finding = report.kubernetes.portRangeFindings[index]
             // Per protocol: a rule keeps ports that protocol's own answer leaves out.

@@ -56,28 +56,17 @@ public struct CheckReport: Sendable {
         (findings.filter(\.inScope).map(\.verdict) + dataplanes.map(\.verdict)).max() ?? .safe
     }
 
-    /// Every remedy once, in the order the findings need them, then the
-    /// firewall alternative that covers them all.
-    public var remedies: [Remedy] {
-        var seen = Set<Remedy>()
-        var out: [Remedy] = []
-        for finding in findings where finding.inScope && finding.verdict != .safe {
-            for remedy in finding.remedies where remedy.kind != .widenFirewall && seen.insert(remedy).inserted {
-                out.append(remedy)
-            }
-        }
-        let outside = findings.filter { $0.inScope && $0.verdict != .safe }
-            .flatMap(\.predictions).reduce(PortRangeSet.empty) { $0.union($1.possiblePortsOutside) }
-        if let widen = Remedy.widenFirewall(allowed: allowed, outside: outside) {
-            var widen = widen
-            if admissions != nil {
-                widen = Remedy.widenFirewall(allowed: allowed, to: allowed.union(outside), because: "the ports NAT can pick here",
-                                             allowedWords: allowedWords)
-            }
-            out.append(widen)
-        }
-        return out
-    }
+    /// The upstream firewall's own definition (`--firewall`): the fix then
+    /// names its rule to widen.
+    public var firewall: FirewallPolicy?
+    /// How the fixes name what the reader can give (the CLI: its flags).
+    public var hints = ReaderHintWording.plain
+
+    /// The fixes, from the one remedy engine `audit` and `watch` use too.
+    public var remedies: [Remedy] { NodeRemedies(check: self).remedies }
+
+    /// The fixes as reports print them.
+    public var remedyAdvice: RemedyAdvice { RemedyAdvice(remedies, ruleTools: NodeNATRules.tools(findings.filter(\.inScope))) }
 
     /// `32768-65535`, or with `--firewall` answering protocols differently,
     /// `the ports the firewall admits (tcp/ipv4 1024-65535; udp/ipv4 ...)`. Never empty.

@@ -2,50 +2,71 @@ import Conntrack
 import Policy
 import NodeState
 
-/// Fixes for violations judged by `--firewall`: name the firewall rule to
-/// widen (or the rule to add, in the vendor's terms), then the NAT change
-/// that keeps translated ports inside what the firewall admits.
+/// The upstream side of `NodeRemedies` with `--firewall`: the firewall rule
+/// to widen (or the rule to add), in the vendor's terms. The NAT side (pin
+/// to what the firewall admits for every TCP/UDP reply) is the engine's, as
+/// for `--allow`.
 enum FirewallRemedy {
-    static func advise(for report: AuditReport, firewall: FirewallPolicy) -> [Remedy] {
-        guard report.summary.violations > 0 else { return [] }
-        var remedies: [Remedy] = []
-        let lowest = report.violations.allFacts.lazy.map(\.translatedPort).min() ?? 1024
-        // Masquerade picks from 1024-65535 unless a pod port below 1024 is kept.
-        let used = PortRange(low: min(lowest, 1024), high: 65535)!
+    /// One change per deciding rule and protocol.
+    static func widen(_ drops: [FirewallDrop], firewall: FirewallPolicy, used: PortRange) -> [Remedy] {
         var seen = Set<String>()
-        for drop in report.firewallDrops {
+        var remedies: [Remedy] = []
+        for drop in drops {
             let key = "\(drop.origin ?? "")\u{0}\(drop.decidedBy)\u{0}\(drop.proto.rawValue)"
             guard seen.insert(key).inserted else { continue }
             remedies.append(widen(drop, firewall: firewall, used: used))
         }
-        // The NAT side: pin each protocol to ports its replies get through to
-        // in every family (for the peers the firewall admits them from).
+        return remedies
+    }
+
+    /// The widest range admitted for TCP and UDP in every family, by the
+    /// groups of peers each admits anything for; nil when there is none.
+    static func commonRange(_ table: ReplyAdmissionTable) -> PortRange? {
+        let everything = PortRangeSet(PortRange(low: 0, high: 65535)!)
+        var common = everything
+        for admission in table.summarized {
+            common = common.intersection(admission.judgedSets.reduce(everything) { $0.intersection($1.admitted) })
+        }
+        return common.widest
+    }
+
+    /// The NAT side with `--firewall`: the range to pin each protocol to,
+    /// what its replies get through to in every family (for the peers the
+    /// firewall admits them from); nil when TCP and UDP take the same range.
+    /// `closed`: TCP/UDP admitted on no port, which no NAT range can fix.
+    static func natRanges(_ table: ReplyAdmissionTable) -> (perProtocol: [IPProtocol: PortRange]?, closed: [IPProtocol]) {
         var ranges: [IPProtocol: PortRange] = [:]
-        let table = report.policy.admissions
+        let everything = PortRangeSet(PortRange(low: 0, high: 65535)!)
         for proto in ReplyAdmissionTable.protocols {
-            var common = PortRangeSet(PortRange(low: 0, high: 65535)!)
+            var common = everything
             for family in [IPAddress.Family.ipv4, .ipv6] {
-                common = common.intersection(table[proto, family].judgedSets.reduce(PortRangeSet(PortRange(low: 0, high: 65535)!)) { $0.intersection($1.admitted) })
+                common = common.intersection(table[proto, family].judgedSets.reduce(everything) { $0.intersection($1.admitted) })
             }
             if let widest = common.widest { ranges[proto] = widest }
         }
         let closed = [IPProtocol.tcp, .udp].filter { ranges[$0] == nil }
-        if closed.isEmpty, let tcp = ranges[.tcp], let udp = ranges[.udp] {
-            let summaries = table.summarized.map(\.summary).joined(separator: "; ")
-            let cause = "or keep NAT inside what the firewall admits for each protocol (\(summaries))"
-            let same = tcp == udp
-            remedies.append(Remedy.pinWithIptables(report, range: tcp, cause: cause, ranges: same ? nil : ranges))
-            remedies.append(Remedy.pinWithNft(report, range: tcp, ranges: same ? nil : ranges))
-            // Felix takes one natPortRange for every protocol.
-            let both = PortRangeSet(tcp).intersection(PortRangeSet(udp)).widest
-            if let both { remedies.append(Remedy.calicoOnAuditedNode(range: both)) }
-        } else {
-            remedies.append(Remedy(
-                kind: .pinNATRange,
-                summary: "no NAT port range can fix this alone: the firewall admits \(closed.map(\.name).joined(separator: " and ")) replies on no port (\(firewall.admittedSummary(nodes: report.policy.nodeAddresses).joined(separator: "; "))); change the firewall rule above",
-                commands: []))
+        guard closed.isEmpty, ranges[.tcp] != ranges[.udp] else { return (nil, closed) }
+        return (ranges, [])
+    }
+
+    /// The drops `check` predicts: for each protocol and family the node's
+    /// rules translate, the ports NAT can pick that the firewall does not
+    /// admit, and the rule that decides the lowest of them.
+    static func predictedDrops(outside: PortRangeSet, firewall: FirewallPolicy, families: [IPAddress.Family]) -> [FirewallDrop] {
+        var drops: [FirewallDrop] = []
+        for family in families {
+            for proto in [IPProtocol.tcp, .udp] {
+                let dropped = outside.subtracting(firewall.admittedPorts(proto, family: family))
+                guard let first = dropped.ranges.first, let last = dropped.ranges.last else { continue }
+                let packet = ReplyPacket(family: family, proto: proto, remote: nil, remotePort: nil, local: nil, localPort: first.low)
+                let decision = firewall.decide(ReplyPacket.variants(of: packet))
+                var drop = FirewallDrop(decidedBy: decision.decidedBy, origin: decision.origin, proto: proto, family: family)
+                drop.lowestPort = first.low
+                drop.highestPort = last.high
+                drops.append(drop)
+            }
         }
-        return remedies
+        return drops
     }
 
     /// The firewall change for one group of drops, in the vendor's terms.

@@ -2,13 +2,16 @@ public import Conntrack
 public import Policy
 public import NodeState
 
-
-/// The fixes `check` proposes: the same `Remedy` values `audit` prints, one
-/// change each, in the syntax of the tool that owns the rule.
+/// The fixes for one NAT rule, in the syntax of the tool that owns it: what
+/// `NodeRemedies` puts together into the node's fix for audit, check and
+/// watch alike.
 extension Remedy {
-    /// Pins `rule` to `range` for the TCP/UDP traffic that reaches it. A rule
-    /// without a protocol cannot carry a port range, so per-protocol copies
-    /// go right before it and it stays for ICMP and the rest.
+    /// Pins `rule` to `range` for the port-carrying traffic that reaches it:
+    /// TCP, UDP, SCTP and DCCP (every protocol iptables' --to-ports takes;
+    /// one left out would still reach the rule and keep a pod's low port),
+    /// and UDP-Lite too with nft. A rule without a protocol cannot carry a
+    /// port range, so per-protocol copies go right before it and it stays
+    /// for ICMP and the rest.
     ///
     /// `shift`: lines earlier fixes insert above this rule in its iptables
     /// chain. `-I`/`-R` take rule numbers, so a later fix in the same chain
@@ -21,7 +24,7 @@ extension Remedy {
             let own = per[proto] ?? range
             return "\(own.low)-\(own.high)"
         }
-        let protocols = effective.portCarryingProtocols
+        let protocols = (rule.tool == .nft ? Self.nftPinnable : Self.iptablesPinnable).filter(effective.contains)
         let distinct = Set(protocols.map(portsFor))
         let ports = distinct.count > 1 ? protocols.map { "\($0.name) \(portsFor($0))" }.joined(separator: ", ")
             : protocols.first.map(portsFor) ?? "\(range.low)-\(range.high)"
@@ -66,6 +69,10 @@ extension Remedy {
         return Remedy(kind: .pinNATRange, summary: summary, commands: commands)
     }
 
+    /// What `--to-ports` takes in iptables, and nft's `masquerade to :PORTS` besides.
+    static let iptablesPinnable: [IPProtocol] = [.tcp, .udp, .sctp, .dccp]
+    static let nftPinnable: [IPProtocol] = [.tcp, .udp, .sctp, .dccp, .udplite]
+
     public static func calico(range: PortRange) -> Remedy {
         let value = "\(range.low):\(range.high)"
         return Remedy(
@@ -78,17 +85,41 @@ extension Remedy {
         )
     }
 
+    /// Felix keeps its jump at the top of POSTROUTING (it moves its rules
+    /// back in front of inserted ones) and rewrites its chains, so on Calico
+    /// nodes FelixConfiguration is the place to pin the range.
+    static func calicoOnAuditedNode(range: PortRange, role: Role) -> Remedy {
+        var remedy = calico(range: range)
+        remedy.summary = "on Calico nodes, Felix moves its own rules back in front of inserted ones: set natPortRange \(range.low):\(range.high) in FelixConfiguration instead"
+        remedy.role = role
+        return remedy
+    }
+
     /// Pods whose own range lies outside the allowed ranges keep those ports
     /// through NAT. Stays below 61000 like the kernel default so the top of
     /// the range is left to NAT remaps.
     public static func podPortRange(_ source: PortSource, allowed: PortRangeSet) -> Remedy? {
-        guard let widest = allowed.widest else { return nil }
+        podPortRange([source], keptFlows: 0, allowed: allowed)
+    }
+
+    /// One fix for every pod that keeps its own port outside `allowed`:
+    /// `sources` name them and their ranges; `keptFlows` counts kept-port
+    /// violations of pods not named (an audit that could not find them).
+    static func podPortRange(_ sources: [PortSource], keptFlows: Int, allowed: PortRangeSet) -> Remedy? {
+        guard let widest = allowed.widest, !sources.isEmpty || keptFlows > 0 else { return nil }
         let high = widest.high > 60999 && widest.low < 60999 ? 60999 : widest.high
         let value = "\(widest.low) \(high)"
-        let who = source.users.prefix(3).joined(separator: ", ") + (source.users.count > 3 ? ", …" : "")
+        var byRange: [PortRange: [String]] = [:]
+        for source in sources { byRange[source.range, default: []] += source.users }
+        let who = byRange.keys.sorted().map { range in
+            let users = byRange[range]!
+            return users.prefix(3).joined(separator: ", ") + (users.count > 3 ? ", … (\(users.count))" : "")
+                + ": source ports \(range.low)-\(range.high)"
+        }
+        let whom = who.isEmpty ? "\(keptFlows) flow(s) kept the pod's own port" : who.joined(separator: "; ")
         return Remedy(
             kind: .podPortRange,
-            summary: "\(who) use source ports \(source.range.low)-\(source.range.high), outside \(allowed), and masquerade keeps them: set their net.ipv4.ip_local_port_range to \(value)",
+            summary: "or, for pods that keep their own ports outside \(allowed) through NAT (\(whom)): set their net.ipv4.ip_local_port_range to \(value)",
             commands: [
                 "sysctl -w net.ipv4.ip_local_port_range=\"\(value)\"   # inside the pod's network namespace",
                 "pod spec: securityContext.sysctls: [{name: net.ipv4.ip_local_port_range, value: \"\(value)\"}]",

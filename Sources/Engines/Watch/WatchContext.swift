@@ -25,6 +25,10 @@ public struct WatchContext: Hashable, Sendable {
     /// could not be searched: translations that send no conntrack events, so
     /// the watch's counts leave them out and its summary says so.
     public var unwatched: [String]
+    /// The fixes for what the watch saw (`NodeRemedies(watch:)`), and what
+    /// the node's NAT rules are written with when they were read.
+    public var remedies: [Remedy] = []
+    public var natRuleTools: String?
 
     public init(
         host: String, netns: String?, allowed: PortRangeSet, startedAtNanoseconds: UInt64,

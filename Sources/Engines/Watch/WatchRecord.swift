@@ -19,7 +19,7 @@ public struct WatchRecord: Hashable, Sendable {
     public var event: Event
     /// The flow as of this event, with its age when the kernel timestamps flows.
     public var violation: Violation
-    /// False only for `--all` records of remapped flows inside the allowed ranges.
+    /// False only for `--remaps` records of remapped flows inside the allowed ranges.
     public var isViolation: Bool
     /// A firewall rule ctaudit cannot judge decides the flow's replies (`--firewall`).
     public var isUncertain = false

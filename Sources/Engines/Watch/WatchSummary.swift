@@ -25,6 +25,9 @@ public struct WatchSummary: Hashable, Sendable {
     public var violationsFailed = 0
     /// Violations that kept the pod's own port (a pod port-range problem, not NAT).
     public var violationsKeptPort = 0
+    /// The lowest translated port a violation had: what widening the
+    /// firewall must reach down to (a pod's own port below 1024 included).
+    public var lowestViolationPort: UInt16?
     /// Events the kernel dropped because the receive buffer was full.
     public var eventsLost: UInt64 = 0
     /// Whether `eventsLost` is the kernel's exact drop counter (else a lower

@@ -13,7 +13,7 @@ public import Policy
 /// with time.
 public struct WatchTracker: Sendable {
     public let policy: AuditPolicy
-    /// Report every remapped flow (`--all`), not only violations.
+    /// Report every remapped flow (`--remaps`), not only violations.
     public let reportsAllRemaps: Bool
     public private(set) var summary = WatchSummary()
     /// Prometheus counters by (family, proto), kept alongside the summary.
@@ -270,6 +270,7 @@ public struct WatchTracker: Sendable {
             summary.snat += 1
             summary.violations += 1
             if remapped { summary.remapped += 1 } else { summary.violationsKeptPort += 1 }
+            summary.lowestViolationPort = min(summary.lowestViolationPort ?? .max, flow.translatedSourcePort)
             if !flow.isUnreplied { summary.violationsReplied += 1 }
             counters.add(\.snat, key)
             counters.add(\.violating, key)

@@ -34,7 +34,7 @@ public struct ReplyPacket: Hashable, Sendable {
         return variants(of: base)
     }
 
-    static func variants(of base: ReplyPacket) -> [ReplyPacket] {
+    package static func variants(of base: ReplyPacket) -> [ReplyPacket] {
         guard base.proto == .tcp else { return [base] }
         var synAck = base
         synAck.tcpFlags = [.syn, .ack]

@@ -9,12 +9,24 @@ public struct PortRange: Hashable, Sendable, Comparable, CustomStringConvertible
         self.high = high
     }
 
-    /// Parses `PORT` or `LOW-HIGH` (0-65535, low <= high).
+    /// Parses every notation people copy a range in: `PORT`, `LOW-HIGH`
+    /// (ctaudit, sysctl, Robot), `LOW:HIGH` (iptables `--dport`, Calico
+    /// `natPortRange`), and iptables' open ends `LOW:` (to 65535) and `:HIGH`
+    /// (from 0), and `LOW HIGH` as `sysctl net.ipv4.ip_local_port_range`
+    /// prints it. 0-65535, low <= high.
     public init(parsing text: some StringProtocol) throws(PolicyError) {
         let trimmed = text.trimmingSpaces
-        let parts = trimmed.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 1 || parts.count == 2 else {
-            throw .invalidPortRange(trimmed, reason: "expected PORT or LOW-HIGH")
+        let separators = trimmed.filter { $0 == "-" || $0 == ":" }
+        guard separators.count <= 1 else {
+            throw .invalidPortRange(trimmed, reason: "expected PORT, LOW-HIGH or LOW:HIGH")
+        }
+        var separator = separators.first
+        var parts = separator.map { sep in trimmed.split(separator: sep, omittingEmptySubsequences: false) }
+            ?? [Substring(trimmed)]
+        let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        if separator == nil && words.count == 2 {
+            separator = " "
+            parts = words
         }
         func port(_ part: Substring) throws(PolicyError) -> UInt16 {
             let digits = String(part).trimmingSpaces
@@ -26,10 +38,14 @@ public struct PortRange: Hashable, Sendable, Comparable, CustomStringConvertible
             }
             return UInt16(value)
         }
-        let low = try port(parts[0])
-        let high = parts.count == 2 ? try port(parts[1]) : low
+        // iptables reads ":1023" as 0:1023 and "1024:" as 1024:65535.
+        let openLow = separator == ":" && parts[0].trimmingSpaces.isEmpty
+        let openHigh = separator == ":" && parts.count == 2 && parts[1].trimmingSpaces.isEmpty
+        if openLow && openHigh { throw .invalidPortRange(trimmed, reason: "expected PORT, LOW-HIGH or LOW:HIGH") }
+        let low = openLow ? 0 : try port(parts[0])
+        let high = parts.count == 2 ? (openHigh ? 65535 : try port(parts[1])) : low
         guard low <= high else {
-            throw .invalidPortRange(trimmed, reason: "reversed range (\(low) > \(high)); write \(high)-\(low)")
+            throw .invalidPortRange(trimmed, reason: "reversed range (\(low) > \(high)); write \(high)\(separator == ":" ? ":" : "-")\(low)")
         }
         self.low = low
         self.high = high

@@ -24,7 +24,7 @@ public struct PortRangeSet: Hashable, Sendable, CustomStringConvertible {
     public init(parsing text: String) throws(PolicyError) {
         let pieces = text.split(separator: ",", omittingEmptySubsequences: false)
         guard !text.trimmingSpaces.isEmpty else {
-            throw .invalidPortRange(text, reason: "empty; expected LOW-HIGH[,LOW-HIGH...]")
+            throw .invalidPortRange(text, reason: "empty; expected LOW-HIGH[,LOW-HIGH...] (or LOW:HIGH)")
         }
         var ranges: [PortRange] = []
         for piece in pieces {

@@ -9,7 +9,7 @@ public enum ReaderHint: Hashable, Sendable {
     case allRows
     /// How to list more of a cut list (CLI: `--top N`).
     case moreRows
-    /// How to list node-local flows too (CLI: `--all`).
+    /// How to list node-local flows too (CLI: `--node-local`).
     case nodeLocalFlows
     /// How pod networks are given (CLI: `--pod-cidr`).
     case podNetworks

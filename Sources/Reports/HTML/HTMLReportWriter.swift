@@ -199,12 +199,12 @@ public struct HTMLReportWriter: Sendable {
     }
 
     private func remediesSection(_ report: AuditReport) -> String {
-        let remedies = report.remedies
+        let advice = report.remedyAdvice
+        let remedies = advice.shown
         guard !remedies.isEmpty else { return "" }
         var out = "<section id=\"remedies\"><h2>What to change</h2>\n"
-        if let tools = report.natRuleTools {
-            out += "<p id=\"applies\">This node's source-NAT rules are written with <b>\(HTML.escape(tools))</b>: "
-                + "the fix marked <em>applies here</em> is the one for them.</p>\n"
+        if let headline = advice.headline {
+            out += "<p id=\"applies\">" + Self.codeSpans(headline) + "</p>\n"
         }
         for remedy in remedies {
             let applies = remedy.appliesHere == true

@@ -40,7 +40,7 @@ public enum CheckJSONWriter {
             json.member("remap_offset_bits", report.remapOffsetBits)
         }
         json.array("rules", report.findings) { encode($1, into: &$0) }
-        json.array("remedies", report.remedies) { JSONReportWriter.encode($1, into: &$0) }
+        json.array("remedies", report.remedies) { JSONReportWriter.encode($1, into: &$0, withApplies: true) }
         json.member("notes", report.notes)
         json.array("dataplanes", report.dataplanes) { encode($1, into: &$0) }
         json.endObject()

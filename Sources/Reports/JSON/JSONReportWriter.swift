@@ -76,7 +76,7 @@ public enum JSONReportWriter {
             json.array("uncertain_flows", report.uncertainFlows) { encode($1, decision: report.firewallDecision(for: $1), into: &$0) }
         }
         json.array("remedies", report.remedies) { encode($1, into: &$0, withApplies: true) }
-        // Listed with --all (empty otherwise); summary.node_local counts them always.
+        // Listed with --node-local (empty otherwise); summary.node_local counts them always.
         json.array("node_local", report.nodeLocalFlows) { encode($1, into: &$0) }
         json.key("outside_pod_networks")
         encode(summary.outsidePodNetworks, into: &json)
@@ -169,8 +169,10 @@ public enum JSONReportWriter {
         json.endObject()
     }
 
-    /// `withApplies`: audit says whether each fix fits the node's rules it
-    /// read (`applies`); check's remedies are all for the rules it read.
+    /// `withApplies`: a report's own list of fixes says where each stands
+    /// (`applies`: true for the one marked "applies here", false for another
+    /// setup, null for an alternative or a generic form; `role` in words); a
+    /// check rule's own fixes are all for that rule.
     public static func encode(_ remedy: Remedy, into json: inout JSONWriter, withApplies: Bool = false) {
         json.beginObject()
         json.member("kind", remedy.kind.rawValue)
@@ -179,6 +181,7 @@ public enum JSONReportWriter {
         if withApplies {
             json.key("applies")
             if let applies = remedy.appliesHere { json.bool(applies) } else { json.null() }
+            json.member("role", remedy.role.rawValue)
         }
         json.endObject()
     }

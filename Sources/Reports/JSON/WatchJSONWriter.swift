@@ -56,6 +56,8 @@ public enum WatchJSONWriter {
         json.member("receive_buffer", context.receiveBufferBytes)
         json.member("stopped_by", context.stopReason.rawValue)
         json.member("unwatched", context.unwatched)
+        // The fixes, as audit's JSON has them (`applies`, `role`).
+        json.array("remedies", context.remedies) { JSONReportWriter.encode($1, into: &$0, withApplies: true) }
         json.endObject()
         json.newline()
         return json.text

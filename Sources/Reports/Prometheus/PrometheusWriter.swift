@@ -1,27 +1,39 @@
 import Conntrack
+import Policy
 public import Engines
 
 /// Writes an audit in the Prometheus text exposition format for
-/// node_exporter's textfile collector (docs/REPORTS.md lists every metric).
+/// node_exporter's textfile collector (docs/METRICS.md lists every metric).
 ///
-/// Labels are bounded: protocol, address family and the allowed range set,
-/// never a pod, address or port, so a node adds a fixed handful of series
-/// however many flows it has. Every metric is a gauge: each file is a fresh
-/// snapshot of the table, not a running count.
+/// Every name starts with `ctaudit_audit_`: stats' (`ctaudit_stats_`) and
+/// watch's (`ctaudit_watch_`) textfiles share the collector directory, and
+/// a name two files define makes node_exporter (and promtool on their
+/// concatenation) refuse the lot.
+///
+/// Labels are bounded: dataplane, protocol, address family and the allowed
+/// range set, never a pod, address or port, so a node adds a fixed handful of
+/// series however many flows it has. Every metric is a gauge: each file is a
+/// fresh snapshot of the table, not a running count.
 public enum PrometheusWriter {
     /// Series that always exist, at zero when clean, so `== 0` alerts and
     /// `absent()` mean what they say.
     static let baselineKeys: [ViolationKey] = [
-        ViolationKey(proto: .tcp, family: .ipv4), ViolationKey(proto: .tcp, family: .ipv6),
-        ViolationKey(proto: .udp, family: .ipv4), ViolationKey(proto: .udp, family: .ipv6),
+        ViolationKey(dataplane: .conntrack, proto: .tcp, family: .ipv4), ViolationKey(dataplane: .conntrack, proto: .tcp, family: .ipv6),
+        ViolationKey(dataplane: .conntrack, proto: .udp, family: .ipv4), ViolationKey(dataplane: .conntrack, proto: .udp, family: .ipv6),
     ]
 
     struct ViolationKey: Hashable, Comparable {
+        var dataplane: Dataplane
         var proto: IPProtocol
         var family: IPAddress.Family
 
         static func < (a: ViolationKey, b: ViolationKey) -> Bool {
-            (a.proto.rawValue, a.family.rawValue) < (b.proto.rawValue, b.family.rawValue)
+            (a.dataplane, a.proto.rawValue, a.family.rawValue) < (b.dataplane, b.proto.rawValue, b.family.rawValue)
+        }
+
+        /// The same label names and values in audit's gauges and watch's counters.
+        func labels(allowed: String) -> [String: String] {
+            ["allowed": allowed, "dataplane": dataplane.rawValue, "family": family.description, "proto": proto.name]
         }
     }
 
@@ -35,36 +47,43 @@ public enum PrometheusWriter {
         func allowedLabel(_ key: ViolationKey) -> String {
             report.policy.firewall == nil ? report.policy.allowed.description : admissions[key.proto, key.family].words
         }
-        out.gauge(HealthMetrics.audit.scrapeError, HealthMetrics.audit.scrapeErrorHelp, 0)
+        out.gauge(HealthMetrics.audit.up, HealthMetrics.audit.upHelp, 1)
         out.gauge(HealthMetrics.audit.lastSuccess, HealthMetrics.audit.lastSuccessHelp, timestamp)
         if let duration = report.durationSeconds.map({ ($0 * 1e6).rounded() / 1e6 }) {
             out.gauge("ctaudit_audit_duration_seconds", "Time the last audit took to read and classify the conntrack table.", duration)
         }
-        out.gauge("ctaudit_conntrack_entries", "Entries in the audited namespace's conntrack table.", Double(summary.flows))
+        out.gauge("ctaudit_audit_conntrack_entries", "Entries in the audited namespace's conntrack table.", Double(summary.flows))
         if let maximum = report.tableSize?.maximum {
-            out.gauge("ctaudit_conntrack_entries_limit", "nf_conntrack_max, the host-wide conntrack table limit.", Double(maximum))
+            out.gauge("ctaudit_audit_conntrack_entries_limit", "nf_conntrack_max, the host-wide conntrack table limit.", Double(maximum))
         }
-        out.gauge("ctaudit_allowed_ports", "Translated source ports the upstream firewall lets replies back to, per protocol and family (for every peer).",
+        out.gauge("ctaudit_audit_allowed_ports", "Translated source ports the upstream firewall lets replies back to, per protocol and family (for every peer).",
                   baselineKeys.sorted().map { key in
                       (["allowed": allowedLabel(key), "family": key.family.description, "proto": key.proto.name],
                        Double(report.policy.firewall == nil ? report.policy.allowed.count
                               : admissions[key.proto, key.family].admittedForEveryPeer.count))
                   })
-        out.gauge("ctaudit_snat_flows", "Source-NATed pod flows in the conntrack table (in the audit's scope).", Double(summary.snat))
-        out.gauge("ctaudit_remapped_flows", "Source-NATed pod flows whose source port NAT changed.", Double(summary.remapped))
-        out.gauge("ctaudit_out_of_scope_flows", "Source-NATed flows not from a pod network or to an excluded destination.", Double(summary.outOfScope))
-        out.gauge("ctaudit_node_local_flows", "Source-NATed pod flows whose peer is on this node (pod, service network, node address, loopback): never violations.", Double(summary.nodeLocal))
-        out.gauge("ctaudit_uncertain_flows", "Source-NATed pod flows whose replies a firewall rule ctaudit cannot judge decides (--firewall): neither violations nor clean.",
+        let planes = report.dataplanes.read
+        out.gauge("ctaudit_audit_snat_flows", "Source-NATed pod flows in the audit's scope, per dataplane that recorded them.",
+                  planes.map { (["dataplane": $0.rawValue], Double(summary.counts(for: $0).snat)) })
+        out.gauge("ctaudit_audit_remapped_flows", "Source-NATed pod flows whose source port NAT changed, per dataplane.",
+                  planes.map { (["dataplane": $0.rawValue], Double(summary.counts(for: $0).remapped)) })
+        out.gauge("ctaudit_audit_out_of_scope_flows", "Source-NATed flows not from a pod network or to an excluded destination.", Double(summary.outOfScope))
+        out.gauge("ctaudit_audit_node_local_flows", "Source-NATed pod flows whose peer is on this node (pod, service network, node address, loopback): never violations.", Double(summary.nodeLocal))
+        out.gauge("ctaudit_audit_uncertain_flows", "Source-NATed pod flows whose replies a firewall rule ctaudit cannot judge decides (--firewall): neither violations nor clean.",
                   Double(report.summary.uncertain))
         out.gauge("ctaudit_audit_verdict", "1 for the audit's verdict: violations, pods-blocked, outside-violations (flows from outside the pod networks would violate), uncertain (a firewall rule ctaudit cannot judge decides some flows), clean-in-scope (pod flows clean, flows from outside the pod networks exist), clean, or nothing-to-audit (no pod flow to judge).",
                   AuditVerdict.allCases.map { (["verdict": $0.rawValue], $0 == report.verdict ? 1 : 0) })
         out.outsidePodNetworks(report.summary.outsidePodNetworks)
-        out.gauge("ctaudit_portless_flows", "Source-NATed pod flows of protocols without ports (ICMP, GRE): never violations.", Double(summary.withoutPorts))
+        out.gauge("ctaudit_audit_portless_flows", "Source-NATed pod flows of protocols without ports (ICMP, GRE): never violations.", Double(summary.withoutPorts))
 
         var violations: [ViolationKey: (all: Int, unreplied: Int, kept: Int)] = [:]
         for key in baselineKeys { violations[key] = (0, 0, 0) }
+        // A BPF dataplane that was read has its zero series too.
+        for plane in planes where plane != .conntrack {
+            for key in baselineKeys { violations[ViolationKey(dataplane: plane, proto: key.proto, family: key.family)] = (0, 0, 0) }
+        }
         for violation in report.violations.allFacts {
-            let key = ViolationKey(proto: violation.proto, family: violation.family)
+            let key = ViolationKey(dataplane: violation.dataplane, proto: violation.proto, family: violation.family)
             var counts = violations[key] ?? (0, 0, 0)
             counts.all += 1
             if violation.isUnreplied { counts.unreplied += 1 }
@@ -73,27 +92,24 @@ public enum PrometheusWriter {
         }
         let keys = violations.keys.sorted()
         func samples(_ pick: ((all: Int, unreplied: Int, kept: Int)) -> Int) -> [([String: String], Double)] {
-            keys.map { key in
-                (["allowed": allowedLabel(key), "family": key.family.description, "proto": key.proto.name],
-                 Double(pick(violations[key]!)))
-            }
+            keys.map { key in (key.labels(allowed: allowedLabel(key)), Double(pick(violations[key]!))) }
         }
-        out.gauge("ctaudit_violation_flows",
-                  "Source-NATed pod flows whose translated source port is outside the allowed ranges: replies to them are dropped upstream.",
+        out.gauge("ctaudit_audit_violation_flows",
+                  "Source-NATed pod flows in the table whose translated source port is outside the allowed ranges: replies to them are dropped upstream.",
                   samples(\.all))
-        out.gauge("ctaudit_violation_unreplied_flows",
+        out.gauge("ctaudit_audit_violation_unreplied_flows",
                   "Violations that never saw a reply ([UNREPLIED]): connections failing now.", samples(\.unreplied))
-        out.gauge("ctaudit_violation_kept_port_flows",
+        out.gauge("ctaudit_audit_violation_kept_port_flows",
                   "Violations where NAT kept the pod's own low port: the pod's ip_local_port_range is the cause.", samples(\.kept))
-        out.gauge("ctaudit_dump_kernel_filtered", "1 if the kernel filtered the dump to source-NATed entries (Linux 5.15+).",
+        out.gauge("ctaudit_audit_dump_kernel_filtered", "1 if the kernel filtered the dump to source-NATed entries (Linux 5.15+).",
                   report.dump.kernelFiltered ? 1 : 0)
-        out.dumpHealth(prefix: "ctaudit_dump", dump: report.dump, which: "the dump")
+        out.dumpHealth(prefix: "ctaudit_audit_dump", dump: report.dump, which: "the dump")
         return out.text
     }
 
-    /// A failed run: only the error gauge and, carried over from the previous
-    /// file, the time of the last success, so `time() - last_success` keeps
-    /// growing and stale violation counts are not served as current.
+    /// A failed run: only the health gauge at 0 and, carried over from the
+    /// previous file, the time of the last success, so `time() - last_success`
+    /// keeps growing and stale violation counts are not served as current.
     public static func renderFailure(previousSuccess: Double?) -> String {
         failureText(health: .audit, previousSuccess: previousSuccess)
     }
@@ -103,24 +119,27 @@ public enum PrometheusWriter {
         lastSuccess(inTextfile: text, health: .audit)
     }
 
-    /// The two gauges every ctaudit textfile has, named per subcommand so
-    /// audit's and stats' files can share a collector directory.
+    /// The health gauges of a textfile. One scheme for every subcommand:
+    /// `ctaudit_<command>_up` is 1 while (or when last) it worked and 0 when
+    /// it failed or stopped, `ctaudit_<command>_last_success_timestamp_seconds`
+    /// when it last worked. The command is in the name, not a label, because
+    /// each command's file must define names no other file does.
     struct HealthMetrics {
-        var scrapeError: String
-        var scrapeErrorHelp: String
+        var up: String
+        var upHelp: String
         var lastSuccess: String
         var lastSuccessHelp: String
 
         static let audit = HealthMetrics(
-            scrapeError: "ctaudit_scrape_error",
-            scrapeErrorHelp: "1 if the last ctaudit run failed (the reason is on its stderr), else 0.",
-            lastSuccess: "ctaudit_last_success_timestamp_seconds",
-            lastSuccessHelp: "Unix time the last successful audit finished.")
+            up: "ctaudit_audit_up",
+            upHelp: "1 if the last ctaudit audit succeeded, 0 if it failed (the reason is on its stderr).",
+            lastSuccess: "ctaudit_audit_last_success_timestamp_seconds",
+            lastSuccessHelp: "Unix time the last successful ctaudit audit finished.")
     }
 
     static func failureText(health: HealthMetrics, previousSuccess: Double?) -> String {
         var out = MetricText()
-        out.gauge(health.scrapeError, health.scrapeErrorHelp, 1)
+        out.gauge(health.up, health.upHelp, 0)
         if let previousSuccess {
             out.gauge(health.lastSuccess, health.lastSuccessHelp, previousSuccess)
         }

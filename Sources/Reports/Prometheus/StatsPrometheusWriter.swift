@@ -4,10 +4,10 @@ public import Engines
 /// Writes `stats` in the Prometheus text exposition format for
 /// node_exporter's textfile collector (docs/STATS.md lists every metric).
 ///
-/// Every name starts with `ctaudit_stats_`, none is one of audit's: both
-/// textfiles usually sit in the same collector directory, and node_exporter
-/// fails the whole textfile collection when two files define one name with
-/// different HELP/TYPE or export the same series twice.
+/// Every name starts with `ctaudit_stats_`, none is one of audit's or
+/// watch's: the textfiles usually sit in the same collector directory, and
+/// node_exporter fails the whole textfile collection when two files define
+/// one name (docs/METRICS.md).
 ///
 /// Labels are bounded: `cpu` (the possible CPUs), `proto` (protocols with
 /// ports), `allowed` (the allowed range set) and `min_share` (two fixed
@@ -41,7 +41,7 @@ public enum StatsPrometheusWriter {
     /// A successful `stats` run. `timestamp` is the Unix time it finished.
     public static func render(_ report: StatsReport, timestamp: Double) -> String {
         var out = PrometheusWriter.MetricText()
-        out.gauge(health.scrapeError, health.scrapeErrorHelp, 0)
+        out.gauge(health.up, health.upHelp, 1)
         out.gauge(health.lastSuccess, health.lastSuccessHelp, timestamp)
         out.gauge("ctaudit_stats_conntrack_entries", "Entries in the read namespace's conntrack table.",
                   Double(report.tableSize.entries))
@@ -63,7 +63,7 @@ public enum StatsPrometheusWriter {
         }
 
         let allowed = report.policy.allowed.description
-        out.gauge("ctaudit_stats_nat_allowed_ports", "Translated source ports the upstream firewall lets replies back to.",
+        out.gauge("ctaudit_stats_allowed_ports", "Translated source ports the upstream firewall lets replies back to.",
                   [(["allowed": allowed], Double(report.policy.allowed.count))])
         out.gauge("ctaudit_stats_snat_flows", "Source-NATed pod flows (in the policy's scope) in the read conntrack table.",
                   Double(report.snat))
@@ -112,8 +112,8 @@ public enum StatsPrometheusWriter {
     }
 
     static let health = PrometheusWriter.HealthMetrics(
-        scrapeError: "ctaudit_stats_scrape_error",
-        scrapeErrorHelp: "1 if the last ctaudit stats run failed (the reason is on its stderr), else 0.",
+        up: "ctaudit_stats_up",
+        upHelp: "1 if the last ctaudit stats run succeeded, 0 if it failed (the reason is on its stderr).",
         lastSuccess: "ctaudit_stats_last_success_timestamp_seconds",
         lastSuccessHelp: "Unix time the last successful ctaudit stats run finished.")
 }

@@ -12,15 +12,4 @@ extension CheckTextWriter {
         }
         return lines
     }
-
-    func dataplaneFixes(_ report: CheckReport) -> [String] {
-        var lines: [String] = []
-        for finding in report.dataplanes where finding.verdict != .safe {
-            guard let fix = finding.fix else { continue }
-            lines.append("")
-            lines.append(bold("fix (\(finding.dataplane)):") + " " + fix)
-            for command in finding.fixCommands { lines.append("    " + command) }
-        }
-        return lines
-    }
 }

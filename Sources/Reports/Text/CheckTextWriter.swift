@@ -59,15 +59,7 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
         lines.append(contentsOf: dataplaneLines(report))
         let verdict = report.verdict
         lines.append(bold("verdict: ") + paint(verdict) + " — " + summary(report))
-        let remedies = report.remedies
-        if !remedies.isEmpty {
-            for remedy in remedies {
-                lines.append("")
-                lines.append(bold("fix:") + " " + remedy.summary)
-                for command in remedy.commands { lines.append("    " + command) }
-            }
-        }
-        lines.append(contentsOf: dataplaneFixes(report))
+        lines.append(contentsOf: TextReportWriter.remedyLines(report.remedyAdvice, bold: bold))
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -153,16 +153,21 @@ public struct TextReportWriter: Sendable, TerminalStyled {
 
     /// The fixes, the one for this node's rules marked.
     private func remedyLines(_ report: AuditReport) -> [String] {
-        let remedies = report.remedies
+        Self.remedyLines(report.remedyAdvice, bold: bold)
+    }
+
+    /// The same lines in audit, check and the watch summary.
+    public static func remedyLines(_ advice: RemedyAdvice, bold: (String) -> String = { $0 }) -> [String] {
+        let remedies = advice.shown
         guard !remedies.isEmpty else { return [] }
         var lines: [String] = []
-        if let tools = report.natRuleTools {
+        if let headline = advice.headline {
             lines.append("")
-            lines.append("this node's source-NAT rules are written with \(tools): the fix marked \"applies here\" is for them")
+            lines.append(headline)
         }
         for remedy in remedies {
             lines.append("")
-            lines.append(bold(remedy.appliesHere == true ? "fix (applies here):" : "fix:") + " " + remedy.summary)
+            lines.append(bold(RemedyAdvice.label(remedy)) + " " + remedy.summary)
             for command in remedy.commands { lines.append("    " + command) }
         }
         return lines

@@ -81,6 +81,7 @@ public struct WatchTextWriter: Sendable, TerminalStyled {
         if summary.malformed > 0 {
             lines.append("note: \(summary.malformed) malformed event message(s) skipped")
         }
+        lines += TextReportWriter.remedyLines(RemedyAdvice(context.remedies, ruleTools: context.natRuleTools), bold: { paint($0, "1") })
         return lines.joined(separator: "\n") + "\n"
     }
 

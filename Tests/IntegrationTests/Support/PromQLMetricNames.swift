@@ -4,7 +4,8 @@
 /// `ignoring`, `group_left` and `group_right` are skipped; an identifier
 /// followed by `(` is a function or aggregation; keywords are not names.
 /// What is left are vector selectors' metric names. Grafana's
-/// `label_values(METRIC, label)` is read as METRIC.
+/// `label_values(METRIC, label)` is read as METRIC. A `__name__` matcher
+/// (`{__name__=~"a|b"}`) selects the names it lists.
 enum PromQLMetricNames {
     static let keywords: Set<String> = [
         "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "and", "or", "unless",
@@ -20,6 +21,13 @@ enum PromQLMetricNames {
         var lastWord = ""
         func isStart(_ c: Character) -> Bool { c.isLetter || c == "_" || c == ":" }
         func isPart(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == ":" }
+        /// `__name__="a"` / `__name__=~"a|b"` inside a label matcher: plain names only.
+        func namesMatched(_ matcher: String) -> [String] {
+            guard let range = matcher.range(of: #"__name__\s*=~?\s*"([A-Za-z_:][A-Za-z0-9_:|]*)""#, options: .regularExpression) else { return [] }
+            let match = matcher[range]
+            guard let open = match.firstIndex(of: "\"") else { return [] }
+            return match[match.index(after: open)...].dropLast().split(separator: "|").map(String.init)
+        }
         func skip(to closing: Character) {
             // From an opening bracket to its match, over strings.
             let opening = characters[index]
@@ -43,7 +51,13 @@ enum PromQLMetricNames {
         while index < characters.count {
             let c = characters[index]
             if c == "\"" || c == "'" || c == "`" { skipString(); lastWord = ""; continue }
-            if c == "{" { skip(to: "}"); lastWord = ""; continue }
+            if c == "{" {
+                let start = index
+                skip(to: "}")
+                names.formUnion(namesMatched(String(characters[start..<index])))
+                lastWord = ""
+                continue
+            }
             if c == "[" { skip(to: "]"); lastWord = ""; continue }
             if c == "(" && labelListKeywords.contains(lastWord) { skip(to: ")"); lastWord = ""; continue }
             if c == "$" {
@@ -74,6 +88,11 @@ enum PromQLMetricNames {
                     var stop = start
                     while stop < characters.count, isPart(characters[stop]) { stop += 1 }
                     if stop > start { names.insert(String(characters[start..<stop])) }
+                    if start < characters.count, characters[start] == "{" {
+                        index = start
+                        skip(to: "}")
+                        names.formUnion(namesMatched(String(characters[start..<index])))
+                    }
                     index = characters.count
                     continue
                 }

@@ -1,6 +1,6 @@
 package import Conntrack
 import NodeState
-import Policy
+package import Policy
 
 /// The fields of a violation that counts and groups need.
 package struct ViolationFacts: Sendable {
@@ -11,7 +11,7 @@ package struct ViolationFacts: Sendable {
     package var translatedPort: UInt16
     package var isUnreplied: Bool
     package var isRemapped: Bool
-    var dataplane: Dataplane
+    package var dataplane: Dataplane
 
     package var family: IPAddress.Family { source.family }
 }
