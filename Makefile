@@ -17,13 +17,14 @@ AUDIT_ARGS ?=
 RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
 # Debian packages the build needs (all that `make audit` installs) ...
-BUILD_PACKAGES := pkg-config libmnl-dev libnetfilter-conntrack-dev
+BUILD_PACKAGES := pkg-config libmnl-dev libnetfilter-conntrack-dev libpcap-dev
 # ... and what the tests and scripts need on top (lab, differential oracle,
 # rule capture, benchmarks, HTML and metrics checks).
 APT_PACKAGES := $(BUILD_PACKAGES) \
 	iproute2 iptables nftables conntrack util-linux python3 gcc time jq \
 	chromium prometheus ipset curl containernetworking-plugins ufw firewalld \
-	dpkg-dev binutils systemd lintian debootstrap libcap2-bin
+	dpkg-dev binutils systemd lintian debootstrap libcap2-bin tcpdump
+# libpcap-dev: `who --pcap` reads capture files; tcpdump: the tests write captures inside test namespaces.
 # ufw, firewalld: real firewall managers as the lab's gateway (FirewallManagerLabTests), run only inside
 # test namespaces; scripts/install-packages.sh installs them without starting them and checks that the
 # root namespace's rules did not change.

@@ -5,7 +5,7 @@ import PackageDescription
 //   CConntrack + CConntrackShim <- Conntrack (the kernel) <- Policy (pure decisions)
 //   <- NodeState (reads the node) <- Engines (audit, check, watch, ...) <- Reports (formats)
 //   <- CtauditCLI (commands, exit codes) <- ctaudit (main.swift)
-// Only Conntrack imports CConntrack and CConntrackShim.
+// Only Conntrack imports CConntrack, CConntrackShim and CPcap.
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -30,6 +30,12 @@ let package = Package(
             pkgConfig: "libnetfilter_conntrack",
             providers: [.apt(["libnetfilter-conntrack-dev", "libmnl-dev"])]
         ),
+        // libpcap, for reading capture files offline (`who --pcap`).
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
         // The compiled C helpers (include/ctaudit_shim.h, shim.c): built with
         // _GNU_SOURCE, and _Static_asserts pin the kernel layouts Swift reads.
         .target(
@@ -43,6 +49,7 @@ let package = Package(
             dependencies: [
                 "CConntrack",
                 "CConntrackShim",
+                "CPcap",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSettings

@@ -61,3 +61,12 @@ enum CheckWording: PolicyWording {
         "The upstream firewall's own definition (repeatable): the rules are judged against the ports it admits for every TCP/UDP reply, and the fix names its rule to widen. \(firewallFormats)"
     }
 }
+
+enum WhoWording: PolicyWording {
+    static var podCIDRHelp: String {
+        "Pod network with its prefix length (IPv4 or IPv6, e.g. 10.42.0.0/16; repeatable): a flow from one is judged as audit judges pod flows. \(discovery)."
+    }
+    static var firewallHelp: String {
+        "The upstream firewall's own definition (repeatable), as in audit: each flow found is judged by it (violates or not). \(firewallFormats)"
+    }
+}

@@ -41,6 +41,8 @@ enum ExitStatus: Int32, CaseIterable {
         case is FileReadError: .usage
         case is JSONDocument.ParseError: .usage
         case is DataplaneConfig.ParseError: .usage
+        case is Endpoint.ParseError: .usage
+        case is CaptureError: .usage
         // The machine: tools, permissions, the kernel, the network, the disk.
         case is CheckEnvironmentError: .environment
         case is BPFError: .environment

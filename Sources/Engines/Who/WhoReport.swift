@@ -1,0 +1,113 @@
+public import Conntrack
+public import NodeState
+public import Policy
+
+/// What `who` found, finished: one answer per question (the endpoint asked,
+/// each line of a log, each unanswered conversation of a capture), the
+/// flows behind each, and what the read could not see.
+public struct WhoReport: Sendable {
+    public static let jsonSchema = "ctaudit.who/v1"
+
+    /// Where the questions came from.
+    public enum Source: Hashable, Sendable {
+        case endpoint
+        /// `--from-log`: the file ("-" for standard input) and how its read went.
+        case log(path: String, lines: Int, cutLines: Int, stoppedAtLimit: Bool)
+        /// `--pcap`: the file, packets read, conversations tracked and answered,
+        /// and packets of conversations not tracked (capped).
+        case capture(path: String, frames: Int, packets: Int, conversations: Int, answered: Int,
+                     untracked: Int, truncated: Bool)
+    }
+
+    public var host: String
+    public var netns: String?
+    public var generatedAt: String
+    public var source: Source
+    public var policy: AuditPolicy
+    public var answers: [WhoAnswer]
+    public var dump: DumpResult
+    public var dataplanes: DataplaneSurvey
+    public var entriesRead: Int
+    public var flowsNotKept: Int
+    public var podsLookedUp: Bool
+    public var kubernetesWarnings: [KubernetesWarning]
+
+    public init(host: String, netns: String?, generatedAt: String, source: Source, policy: AuditPolicy,
+                answers: [WhoAnswer], snapshot: WhoSnapshot, podsLookedUp: Bool) {
+        self.host = host
+        self.netns = netns
+        self.generatedAt = generatedAt
+        self.source = source
+        self.policy = policy
+        self.answers = answers
+        self.dump = snapshot.dump
+        self.dataplanes = snapshot.dataplanes
+        self.entriesRead = snapshot.entriesRead
+        self.flowsNotKept = snapshot.flowsNotKept
+        self.podsLookedUp = podsLookedUp
+        self.kubernetesWarnings = snapshot.warnings
+    }
+
+    /// At least one question has a flow behind it.
+    public var found: Bool { answers.contains { !$0.flows.isEmpty } }
+
+    public var flowCount: Int { answers.reduce(0) { $0 + $1.flows.count } }
+
+    /// What may be missing from the answers, one line each.
+    public var warnings: [String] {
+        var lines: [String] = []
+        if dump.interrupted {
+            lines.append("the kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): flows may be missing; ask again")
+        }
+        if let fallback = dump.kernelFilterFallback { lines.append(fallback) }
+        if flowsNotKept > 0 {
+            lines.append("\(flowsNotKept) more matching flows were not kept (memory is bounded): narrow the question with --remote or --proto")
+        }
+        switch source {
+        case .endpoint: break
+        case .log(let path, _, let cut, let stopped):
+            if cut > 0 { lines.append("\(cut) lines of \(path) longer than the line bound were cut") }
+            if stopped { lines.append("stopped reading \(path) at the line bound: later lines are not answered") }
+        case .capture(let path, _, _, let conversations, _, let untracked, let truncated):
+            if untracked > 0 {
+                lines.append("capped: \(conversations) conversations tracked; \(untracked) packets of further ones in \(path) were not (some unanswered ones may be missing)")
+            }
+            if truncated { lines.append("\(path) ends mid-packet: read up to there") }
+        }
+        return lines + dataplanes.warnings
+    }
+}
+
+/// One question and its flows.
+public struct WhoAnswer: Hashable, Sendable {
+    /// The line number in the log (1-based); nil for other sources.
+    public var line: Int?
+    /// The line as read (cut to a bound), for a log.
+    public var text: String?
+    /// Why the line names no packet; nil when it does.
+    public var unparsed: String?
+    /// The packet a log line or capture shows; nil for an endpoint asked on the command line.
+    public var packet: EdgePacket?
+    /// The question answered (for a log line: the packet's side that matched,
+    /// else its source); nil for an unparsed line.
+    public var query: WhoQuery?
+    /// For a log line: which side of the packet was the node's (`source`:
+    /// the packet left the node; `destination`: it was on its way back).
+    public var nodeSide: String?
+    /// For a capture: the unanswered conversation.
+    public var unanswered: CaptureConversations.Unanswered?
+    public var flows: [WhoFlow]
+
+    public init(line: Int? = nil, text: String? = nil, unparsed: String? = nil, packet: EdgePacket? = nil,
+                query: WhoQuery? = nil, nodeSide: String? = nil, unanswered: CaptureConversations.Unanswered? = nil,
+                flows: [WhoFlow] = []) {
+        self.line = line
+        self.text = text
+        self.unparsed = unparsed
+        self.packet = packet
+        self.query = query
+        self.nodeSide = nodeSide
+        self.unanswered = unanswered
+        self.flows = flows
+    }
+}

@@ -1,0 +1,99 @@
+public import Conntrack
+public import Policy
+import NodeState
+
+/// Finds the flows behind translated endpoints: one conntrack dump (the
+/// kernel asked for source-NATed entries only, as audit does; libnetfilter_
+/// conntrack offers no filter on reply tuples, so each entry is matched as
+/// it streams by and dropped unless it matches), then the BPF dataplanes'
+/// NAT maps, then the pods behind the matches. Read-only; memory grows only
+/// with the matching flows, never with the table.
+public struct WhoSearch: Sendable {
+    public var policy: AuditPolicy
+    /// Also read the BPF NAT maps under this bpffs directory; nil: conntrack only.
+    public var bpffs: String?
+    public var bpfBatchLookup: Bool
+    /// Also match flows that source NAT did not change (the node's own,
+    /// host-network pods, routed pod networks): the whole table is read.
+    public var includesUntranslated: Bool
+    /// Names pods; nil when pods are not named (`--no-pods`).
+    public var kubernetes: KubernetesAwareness?
+    /// At most this many matching flows are kept (the rest counted).
+    public var maximumFlows: Int
+
+    public init(policy: AuditPolicy, bpffs: String? = nil, bpfBatchLookup: Bool = true, includesUntranslated: Bool = false,
+                kubernetes: KubernetesAwareness? = nil, maximumFlows: Int = 10_000) {
+        self.policy = policy
+        self.bpffs = bpffs
+        self.bpfBatchLookup = bpfBatchLookup
+        self.includesUntranslated = includesUntranslated
+        self.kubernetes = kubernetes
+        self.maximumFlows = maximumFlows
+    }
+
+    /// Reads the tables of `namespace` (nil: this process's own) once, keeping
+    /// the flows whose translated source is in `endpoints`.
+    public func snapshot(of endpoints: Set<Endpoint>, namespace: NetworkNamespace?) throws -> WhoSnapshot {
+        var policy = policy
+        policy.localAddresses.formUnion(NamespaceAddresses.read(namespace))
+        var collector = Collector(policy: policy, endpoints: endpoints, includesUntranslated: includesUntranslated,
+                                  maximumFlows: maximumFlows)
+        var snapshot = WhoSnapshot()
+        if !endpoints.isEmpty {
+            let socket = try ConntrackSocket(namespace: namespace)
+            snapshot.dump = try socket.dump(includesUntranslated ? .everything : .sourceNATed) { flow in
+                collector.add(flow, dataplane: .conntrack)
+            }
+            if let bpffs {
+                snapshot.dataplanes = BPFDataplaneReader(bpffs: bpffs, batchLookup: bpfBatchLookup).read(into: &collector)
+            }
+        }
+        snapshot.entriesRead = collector.entriesRead
+        snapshot.flowsNotKept = collector.notKept
+        let now = SystemClock.wallNanoseconds()
+        var identities: [IPAddress: PodIdentity] = [:]
+        if let kubernetes, kubernetes.attributePods, !collector.found.isEmpty {
+            var attribution = PodAttribution.load(root: kubernetes.root, excluding: namespace.map { [$0] } ?? [])
+            identities = attribution.identify(collector.found.values.flatMap { $0.map(\.flow.original.source) })
+            snapshot.warnings = attribution.warnings
+        }
+        for (endpoint, found) in collector.found {
+            snapshot.flows[endpoint] = found.map { entry in
+                let flow = entry.flow
+                let age = flow.startedAtNanoseconds.flatMap { start in now >= start ? (now - start) / 1_000_000_000 : nil }
+                return WhoFlow(flow: flow, dataplane: entry.dataplane, ageSeconds: age,
+                               pod: kubernetes?.attributePods == true ? identities[flow.original.source] : nil,
+                               verdict: WhoVerdict(flow, policy: policy),
+                               decision: policy.firewall == nil ? nil : policy.decide(flow))
+            }.sorted { ($0.ageSeconds ?? 0, $0.flow.id ?? 0) > ($1.ageSeconds ?? 0, $1.flow.id ?? 0) }
+        }
+        return snapshot
+    }
+
+    /// Where the dump and the BPF readers deliver: keeps what matches.
+    struct Collector: DataplaneFlowSink {
+        let policy: AuditPolicy
+        let endpoints: Set<Endpoint>
+        let includesUntranslated: Bool
+        let maximumFlows: Int
+        var found: [Endpoint: [(flow: Flow, dataplane: Dataplane)]] = [:]
+        var kept = 0
+        var notKept = 0
+        var entriesRead = 0
+
+        mutating func add(_ flow: Flow, dataplane: Dataplane) {
+            entriesRead += 1
+            guard flow.proto.carriesPorts else { return }
+            // A kernel that ignored the status filter sends every entry.
+            if dataplane == .conntrack && !includesUntranslated && !flow.isSourceNATed { return }
+            let endpoint = Endpoint(address: flow.reply.destination, port: flow.reply.destinationPort)
+            guard endpoints.contains(endpoint) else { return }
+            guard kept < maximumFlows else {
+                notKept += 1
+                return
+            }
+            kept += 1
+            found[endpoint, default: []].append((flow, dataplane))
+        }
+    }
+}
