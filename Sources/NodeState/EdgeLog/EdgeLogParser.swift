@@ -21,11 +21,24 @@ public enum EdgeLogParser {
 
     static func parseTcpdump(_ line: Substring) -> EdgeLogLine {
         let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard let arrow = tokens.firstIndex(of: ">"), arrow > 0, arrow + 1 < tokens.count else {
+        let arrows = tokens.indices.filter { tokens[$0] == ">" && $0 > 0 && $0 + 1 < tokens.count }
+        guard !arrows.isEmpty else {
             return .unparsed(reason: line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) ? "empty line" : "no 'SRC > DST' packet (tcpdump -n) nor SRC=/DST= (LOG)")
         }
+        // `-e` puts the MAC addresses first: the packet is the first arrow between two ADDR.PORTs.
+        var reason = ""
+        for arrow in arrows {
+            switch packet(tokens, arrow: arrow) {
+            case .packet(let packet): return .packet(packet)
+            case .unparsed(let why): reason = why
+            }
+        }
+        return .unparsed(reason: reason)
+    }
+
+    private static func packet(_ tokens: [Substring], arrow: Int) -> EdgeLogLine {
         var destinationText = tokens[arrow + 1]
-        if destinationText.hasSuffix(":") { destinationText = destinationText.dropLast() }
+        if destinationText.hasSuffix(":") || destinationText.hasSuffix(",") { destinationText = destinationText.dropLast() }
         if IPAddress(String(tokens[arrow - 1])) != nil {
             return .unparsed(reason: "a packet without ports (ICMP and the like): nothing to trace")
         }
@@ -46,17 +59,15 @@ public enum EdgeLogParser {
                     if text.hasSuffix(",") { text = text.dropLast() }
                     flags = String(text)
                 }
-            } else if first == "UDP," || first.hasPrefix("UDP") {
+            } else if first.hasPrefix("UDP") {
                 proto = .udp
             } else if first.lowercased().hasPrefix("sctp") {
                 proto = .sctp
             }
         }
         // `-v` and `IP (... proto TCP (6) ...)` say the protocol before the packet.
-        if proto == nil {
-            if let index = tokens.firstIndex(of: "proto"), index + 1 < tokens.count {
-                proto = protocolName(tokens[index + 1])
-            }
+        if proto == nil, let index = tokens.firstIndex(of: "proto"), index + 1 < tokens.count {
+            proto = protocolName(tokens[index + 1])
         }
         return .packet(EdgePacket(proto: proto, source: source, destination: destination, format: "tcpdump", flags: flags))
     }
