@@ -15,6 +15,7 @@ struct CTAudit: ParsableCommand {
               ctaudit audit --pod-cidr 10.244.0.0/16   # what fails now, and the fix
               ctaudit check --pods                     # before go-live: can it fail?
               ctaudit watch --listen :9814             # count every violation
+              ctaudit who 198.51.100.2:2589            # dropped at the edge: whose?
               ctaudit help audit                       # one command's options
 
             EXIT STATUS
