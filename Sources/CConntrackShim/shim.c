@@ -310,3 +310,110 @@ _Static_assert(offsetof(struct calico_ct_key_v4, addr_b) == 8 && offsetof(struct
                offsetof(struct calico_ct_key_v4, port_b) == 14, "Calico IPv4 key offsets");
 _Static_assert(offsetof(struct calico_ct_key_v6, addr_b) == 20 && offsetof(struct calico_ct_key_v6, port_a) == 36 &&
                offsetof(struct calico_ct_key_v6, port_b) == 38, "Calico IPv6 key offsets");
+
+// ---- Which namespaces a namespace's links reach (veth peers; `who` pins pods) ----
+
+#include <stdlib.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/net_namespace.h>
+
+struct peer_nsids {
+    int32_t *out;
+    int max;
+    int count;
+};
+
+static int link_attribute(const struct nlattr *attr, void *data) {
+    struct peer_nsids *peers = data;
+    if (mnl_attr_get_type(attr) == IFLA_LINK_NETNSID && mnl_attr_get_payload_len(attr) >= 4) {
+        if (peers->count < peers->max) peers->out[peers->count++] = (int32_t)mnl_attr_get_u32(attr);
+    }
+    return MNL_CB_OK;
+}
+
+static int link_message(const struct nlmsghdr *nlh, void *data) {
+    if (nlh->nlmsg_type != RTM_NEWLINK) return MNL_CB_OK;
+    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attribute, data);
+    return MNL_CB_OK;
+}
+
+static struct mnl_socket *route_socket(void) {
+    struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+    if (nl == NULL) return NULL;
+    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+        int saved = errno;
+        mnl_socket_close(nl);
+        errno = saved;
+        return NULL;
+    }
+    return nl;
+}
+
+int ctaudit_link_peer_nsids(int32_t *out, int max) {
+    struct mnl_socket *nl = route_socket();
+    if (nl == NULL) return -1;
+    size_t size = 64 * 1024;
+    char *buf = malloc(size);
+    if (buf == NULL) { mnl_socket_close(nl); errno = ENOMEM; return -1; }
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_GETLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = 1;
+    struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+    ifm->ifi_family = AF_UNSPEC;
+    struct peer_nsids peers = { .out = out, .max = max, .count = 0 };
+    int rc = -1;
+    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0) {
+        unsigned int portid = mnl_socket_get_portid(nl);
+        for (;;) {
+            ssize_t n = mnl_socket_recvfrom(nl, buf, size);
+            if (n < 0) { if (errno == EINTR) continue; break; }
+            int step = mnl_cb_run(buf, (size_t)n, 1, portid, link_message, &peers);
+            if (step == MNL_CB_STOP) { rc = peers.count; break; }
+            if (step < 0) break;
+        }
+    }
+    int saved = errno;
+    free(buf);
+    mnl_socket_close(nl);
+    errno = saved;
+    return rc;
+}
+
+static int nsid_attribute(const struct nlattr *attr, void *data) {
+    if (mnl_attr_get_type(attr) == NETNSA_NSID && mnl_attr_get_payload_len(attr) >= 4) {
+        *(int32_t *)data = (int32_t)mnl_attr_get_u32(attr);
+    }
+    return MNL_CB_OK;
+}
+
+static int nsid_message(const struct nlmsghdr *nlh, void *data) {
+    if (nlh->nlmsg_type != RTM_NEWNSID) return MNL_CB_OK;
+    mnl_attr_parse(nlh, sizeof(struct rtgenmsg), nsid_attribute, data);
+    return MNL_CB_OK;
+}
+
+int ctaudit_nsid_of(int fd, int32_t *nsid) {
+    struct mnl_socket *nl = route_socket();
+    if (nl == NULL) return -1;
+    char buf[8192];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_GETNSID;
+    nlh->nlmsg_flags = NLM_F_REQUEST;
+    nlh->nlmsg_seq = 2;
+    struct rtgenmsg *gen = mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtgenmsg));
+    gen->rtgen_family = AF_UNSPEC;
+    mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd);
+    *nsid = -1;
+    int rc = -1;
+    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0) {
+        ssize_t n;
+        do { n = mnl_socket_recvfrom(nl, buf, sizeof buf); } while (n < 0 && errno == EINTR);
+        if (n >= 0 && mnl_cb_run(buf, (size_t)n, 2, mnl_socket_get_portid(nl), nsid_message, nsid) >= 0) rc = 0;
+    }
+    int saved = errno;
+    mnl_socket_close(nl);
+    errno = saved;
+    return rc;
+}

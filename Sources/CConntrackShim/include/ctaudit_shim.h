@@ -92,4 +92,15 @@ int ctaudit_bpf_map_lookup(int fd, const void *key, void *value);
 int ctaudit_bpf_map_lookup_batch(int fd, const void *in_batch, void *out_batch,
                                  void *keys, void *values, uint32_t *count);
 
+// ---- rtnetlink, read-only: which namespaces a namespace's links reach. ----
+
+/// In the calling thread's namespace: the IFLA_LINK_NETNSID of every link
+/// that has one (a veth whose peer is in another namespace), at most `max`
+/// of them into `out`. Returns how many, or -1 with errno.
+int ctaudit_link_peer_nsids(int32_t *out, int max);
+
+/// In the calling thread's namespace: the id it gave the namespace open at
+/// `fd` (RTM_GETNSID), or -1 in `nsid` when it gave none. Returns 0, or -1 with errno.
+int ctaudit_nsid_of(int fd, int32_t *nsid);
+
 #endif

@@ -55,6 +55,7 @@ public struct WhoSearch: Sendable {
         if let kubernetes, kubernetes.attributePods, !collector.found.isEmpty {
             var attribution = PodAttribution.load(root: kubernetes.root, excluding: namespace.map { [$0] } ?? [])
             identities = attribution.identify(collector.found.values.flatMap { $0.map(\.flow.original.source) })
+            Self.pinAmbiguous(&identities, attribution: &attribution, node: namespace)
             snapshot.warnings = attribution.warnings
         }
         for (endpoint, found) in collector.found {
@@ -68,6 +69,24 @@ public struct WhoSearch: Sendable {
             }.sorted { ($0.ageSeconds ?? 0, $0.flow.id ?? 0) > ($1.ageSeconds ?? 0, $1.flow.id ?? 0) }
         }
         return snapshot
+    }
+
+    /// An address several live namespaces hold (the pods of several test
+    /// nodes, or labs, on one machine) is the pod whose namespace hangs off
+    /// the node whose table holds the flow: the one a veth of the node's
+    /// namespace reaches. Audit leaves such an address ambiguous; who knows
+    /// which node it asks.
+    static func pinAmbiguous(_ identities: inout [IPAddress: PodIdentity], attribution: inout PodAttribution,
+                             node: NetworkNamespace?) {
+        for (address, identity) in identities where identity.netns == nil && !identity.otherNetns.isEmpty {
+            let candidates = attribution.live.holding(address)
+            guard let reached = NamespaceLinks.reached(from: node, candidates: candidates.map(\.path)) else { continue }
+            let linked = candidates.filter { reached.contains($0.path) }
+            guard linked.count == 1 else { continue }
+            var pinned = attribution.identify(address, in: linked[0])
+            pinned.evidence.append("of \(candidates.count) live namespaces holding \(address), only \(linked[0].label) is linked to the node's namespace (veth)")
+            identities[address] = pinned
+        }
     }
 
     /// Where the dump and the BPF readers deliver: keeps what matches.
