@@ -33,6 +33,8 @@ struct ExitStatusTests {
         (WatchError.system("poll", 5), .environment),
         (FileWriteError(path: "p", operation: "write", errno: 28), .environment),
         (ConntrackError.invalidNamespaceName("a/b"), .usage),
+        (Endpoint.ParseError(text: "x", reason: "r"), .usage),
+        (CaptureError(path: "p", reason: "r"), .usage),
         (ConntrackError.permissionDenied(operation: "dump"), .environment),
         (ConntrackError.namespaceNotFound("/run/netns/x"), .environment),
     ])

@@ -84,6 +84,8 @@ struct ReadOnlyTests {
             ["check", "--netns", node],
             ["check", "--netns", node, "--format", "json", "--pods"],
             ["merge", report],
+            ["who", "198.51.100.2:9", "--netns", node],
+            ["who", "198.51.100.2:9", "--netns", node, "--untranslated", "--format", "json"],
         ]
 
         // Settle: the lab's last packets may still move a state; wait until two
