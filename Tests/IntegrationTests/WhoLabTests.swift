@@ -213,4 +213,25 @@ struct WhoLabTests {
         #expect(pod["netns"] as? String == Self.podNamespace(violation.podIP, lab: lab))
         #expect((pod["evidence"] as? [String])?.contains { $0.contains("linked to the node's namespace") } == true)
     }
+
+    @Test("Cilium's BPF NAT map: who finds the translation there, judged as audit judges it")
+    func ciliumMap() throws {
+        let found = try BPFDataplaneLabTests.audit(spec: BPFDataplaneLabTests.ciliumNode, [
+            "192.0.2.10:1024", "--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "-o", "json",
+        ], subcommand: "who")
+        #expect(found.status == 0, "\(found.stderr)")
+        let answers = found.json["answers"] as? [[String: Any]] ?? []
+        let flow = try #require((answers.first?["flows"] as? [[String: Any]])?.first)
+        #expect(flow["dataplane"] as? String == "cilium")
+        #expect(flow["verdict"] as? String == "violation")
+        #expect((flow["original"] as? [String: Any])?["src"] as? String == "10.0.1.5")
+        let six = try BPFDataplaneLabTests.audit(spec: BPFDataplaneLabTests.ciliumNode, [
+            "[2001:db8:ff::10]:40001", "--bpffs", "@BPFFS", "--pod-cidr", "fd00:10::/64",
+        ], subcommand: "who")
+        #expect(six.status == 0, "\(six.stderr)")
+        #expect(six.stdout.contains("allowed"), "\(six.stdout)")
+        let none = try BPFDataplaneLabTests.audit(spec: BPFDataplaneLabTests.ciliumNode, ["192.0.2.10:9", "--bpffs", "@BPFFS"],
+                                                  subcommand: "who")
+        #expect(none.status == 1, "\(none.stdout) \(none.stderr)")
+    }
 }
