@@ -89,6 +89,46 @@ uint32_t ctaudit_build_dump_request(void *buf, size_t size, uint32_t seq, uint32
     return nlh->nlmsg_len;
 }
 
+// The kernel's tuple-filter flags (net/netfilter/nf_internals.h; not in
+// the uapi headers): which fields of CTA_TUPLE_REPLY an entry must match.
+#define CTAUDIT_FILTER_IP_DST (1u << 1)
+#define CTAUDIT_FILTER_PROTO_NUM (1u << 3)
+#define CTAUDIT_FILTER_PROTO_DST_PORT (1u << 5)
+
+uint32_t ctaudit_build_reply_dump_request(void *buf, size_t size, uint32_t seq, uint32_t status_filter_mask,
+                                          uint8_t family, const uint8_t *address, uint8_t proto, uint16_t port) {
+    if (size < MNL_SOCKET_BUFFER_SIZE) return 0;
+    if (family != 4 && family != 6) return 0;
+    struct nlmsghdr *nlh = put_ctnetlink_header(buf, IPCTNL_MSG_CT_GET, NLM_F_REQUEST | NLM_F_DUMP, seq);
+    struct nfgenmsg *nfh = (struct nfgenmsg *)((char *)nlh + sizeof(struct nlmsghdr));
+    nfh->nfgen_family = family == 4 ? AF_INET : AF_INET6;
+    if (status_filter_mask != 0) {
+        mnl_attr_put_u32(nlh, CTA_STATUS, htonl(status_filter_mask));
+        mnl_attr_put_u32(nlh, CTA_STATUS_MASK, htonl(status_filter_mask));
+    }
+    // The kernel's IPv6 address match is inverted (ctnetlink_filter_match_tuple
+    // tests !ipv6_addr_cmp, true when the addresses are equal): an IPv6
+    // address filter would drop exactly the entries asked for. So IPv6 is
+    // filtered on protocol and port only; the caller matches the address.
+    uint32_t flags = CTAUDIT_FILTER_PROTO_NUM | CTAUDIT_FILTER_PROTO_DST_PORT;
+    struct nlattr *tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_REPLY);
+    if (family == 4) {
+        struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+        mnl_attr_put(nlh, CTA_IP_V4_DST, 4, address);
+        mnl_attr_nest_end(nlh, ip);
+        flags |= CTAUDIT_FILTER_IP_DST;
+    }
+    struct nlattr *l4 = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+    mnl_attr_put_u8(nlh, CTA_PROTO_NUM, proto);
+    mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(port));
+    mnl_attr_nest_end(nlh, l4);
+    mnl_attr_nest_end(nlh, tuple);
+    struct nlattr *filter = mnl_attr_nest_start(nlh, CTA_FILTER);
+    mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, flags);
+    mnl_attr_nest_end(nlh, filter);
+    return nlh->nlmsg_len;
+}
+
 uint32_t ctaudit_build_stats_request(void *buf, size_t size, uint32_t seq) {
     if (size < MNL_SOCKET_BUFFER_SIZE) return 0;
     return put_ctnetlink_header(buf, IPCTNL_MSG_CT_GET_STATS, NLM_F_REQUEST, seq)->nlmsg_len;

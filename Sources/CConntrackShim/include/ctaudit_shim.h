@@ -42,6 +42,17 @@ int ctaudit_capabilities(uint64_t *effective, uint64_t *ambient);
 /// could not encode the filter.
 uint32_t ctaudit_build_dump_request(void *buf, size_t size, uint32_t seq, uint32_t status_filter_mask);
 
+/// Builds a dump request for one address family that the kernel filters on
+/// the reply tuple (CTA_FILTER with CTA_FILTER_REPLY_FLAGS, Linux 5.10+):
+/// only entries whose reply destination is `address` (4 or 16 bytes, network
+/// order), protocol `proto` and destination port `port` (host order), and,
+/// when `status_filter_mask` is non-zero, whose status has those bits.
+/// `family` is 4 or 6; for 6 the address is not sent (the kernel's IPv6
+/// address match is inverted), so the caller must match it. Returns the
+/// message length, or 0.
+uint32_t ctaudit_build_reply_dump_request(void *buf, size_t size, uint32_t seq, uint32_t status_filter_mask,
+                                          uint8_t family, const uint8_t *address, uint8_t proto, uint16_t port);
+
 /// Builds an IPCTNL_MSG_CT_GET_STATS request: the table's entry count and
 /// its maximum, for the namespace the socket was opened in.
 uint32_t ctaudit_build_stats_request(void *buf, size_t size, uint32_t seq);

@@ -57,6 +57,22 @@ public final class ConntrackSocket {
     @discardableResult
     public func dump(_ request: DumpRequest = .everything, _ body: (Flow) -> Void) throws(ConntrackError) -> DumpResult {
         let required = request.requiredStatus
+        if let destination = request.replyDestination {
+            var delivered = 0
+            do throws(ConntrackError) {
+                return try runDump(statusMask: required.rawValue, replyDestination: destination) { flow in
+                    delivered += 1
+                    body(flow)
+                }
+            } catch {
+                guard delivered == 0 && Self.isFilterRefusal(error) else { throw error }
+                // Before Linux 5.10 there is no tuple filter: the status filter alone.
+                var result = try dump(DumpRequest(requiredStatus: required), body)
+                result.kernelFilterFallback = result.kernelFilterFallback
+                    ?? "kernel refused the reply-tuple filter (\(error)); status filter only, matched in user space"
+                return result
+            }
+        }
         guard !required.isEmpty else { return try runDump(statusMask: 0, body) }
         var delivered = 0
         do throws(ConntrackError) {
@@ -135,11 +151,23 @@ public final class ConntrackSocket {
         }
     }
 
-    private func runDump(statusMask: UInt32, _ body: (Flow) -> Void) throws(ConntrackError) -> DumpResult {
+    private func runDump(statusMask: UInt32, replyDestination: DumpRequest.ReplyDestination? = nil,
+                         _ body: (Flow) -> Void) throws(ConntrackError) -> DumpResult {
         sequence &+= 1
-        let length = ctaudit_build_dump_request(buffer.baseAddress, buffer.count, sequence, statusMask)
+        let length: UInt32
+        if let destination = replyDestination {
+            let address = destination.endpoint.address
+            length = address.bytes.withUnsafeBufferPointer { bytes in
+                ctaudit_build_reply_dump_request(buffer.baseAddress, buffer.count, sequence, statusMask,
+                                                 address.family == .ipv4 ? 4 : 6, bytes.baseAddress,
+                                                 destination.proto.rawValue, destination.endpoint.port)
+            }
+        } else {
+            length = ctaudit_build_dump_request(buffer.baseAddress, buffer.count, sequence, statusMask)
+        }
         try send(length: Int(length), operation: "conntrack dump request")
-        var reader = DumpReader(sequence: sequence, portID: portID, requiredStatus: FlowStatus(rawValue: statusMask))
+        var reader = DumpReader(sequence: sequence, portID: portID, requiredStatus: FlowStatus(rawValue: statusMask),
+                                tupleFiltered: replyDestination != nil)
         // One thread: the kernel fills the next datagram inside recvmsg, and
         // decoding one costs ~1/20 of that. Receiving on a second thread was
         // measured (1M entries) and saved nothing: the hand-offs cost what

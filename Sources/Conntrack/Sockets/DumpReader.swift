@@ -16,11 +16,15 @@ public struct DumpReader {
     public private(set) var result = DumpResult()
     private var resends = DumpResendFilter()
 
-    public init(sequence: UInt32, portID: UInt32, requiredStatus: FlowStatus = []) {
+    /// The request also asked the kernel to filter on a tuple (CTA_FILTER).
+    public let tupleFiltered: Bool
+
+    public init(sequence: UInt32, portID: UInt32, requiredStatus: FlowStatus = [], tupleFiltered: Bool = false) {
         self.sequence = sequence
         self.portID = portID
         self.requiredStatus = requiredStatus
-        result.kernelFiltered = !requiredStatus.isEmpty
+        self.tupleFiltered = tupleFiltered
+        result.kernelFiltered = !requiredStatus.isEmpty || tupleFiltered
     }
 
     /// Reads one received datagram, handing each new entry to `body`.
@@ -63,6 +67,7 @@ public struct DumpReader {
                 }
                 result.flows += 1
                 if result.kernelFiltered && !Self.kernelApplied(filter: requiredStatus, messageFlags: message.flags, status: flow.status) {
+                    // (A tuple filter is verified by its caller, which matches every flow anyway.)
                     result.kernelFiltered = false
                     result.kernelFilterFallback = "kernel ignored the status filter (needs Linux 5.15+); filtering in user space"
                 }

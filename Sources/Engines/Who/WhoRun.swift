@@ -26,7 +26,7 @@ public struct WhoRun: Sendable {
     static let textBound = 300
 
     public func run(_ query: WhoQuery) throws -> WhoReport {
-        let snapshot = try search.snapshot(of: [query.endpoint], namespace: namespace)
+        let snapshot = try search.snapshot(of: [query.endpoint], namespace: namespace, kernelFilter: query.endpoint, proto: query.proto)
         return report(.endpoint, [WhoAnswer(query: query, flows: snapshot.answer(query))], snapshot)
     }
 

@@ -2,11 +2,12 @@ public import Conntrack
 public import Policy
 import NodeState
 
-/// Finds the flows behind translated endpoints: one conntrack dump (the
-/// kernel asked for source-NATed entries only, as audit does; libnetfilter_
-/// conntrack offers no filter on reply tuples, so each entry is matched as
-/// it streams by and dropped unless it matches), then the BPF dataplanes'
-/// NAT maps, then the pods behind the matches. Read-only; memory grows only
+/// Finds the flows behind translated endpoints: the conntrack table (for one
+/// endpoint, the kernel filters on the reply tuple itself, CTA_FILTER; for
+/// many, as for a kernel without that filter, it is asked for source-NATed
+/// entries only, as audit does, and each entry is matched as it streams by
+/// and dropped unless it matches), then the BPF dataplanes' NAT maps, then
+/// the pods behind the matches. Read-only; memory grows only
 /// with the matching flows, never with the table.
 public struct WhoSearch: Sendable {
     public var policy: AuditPolicy
@@ -33,7 +34,11 @@ public struct WhoSearch: Sendable {
 
     /// Reads the tables of `namespace` (nil: this process's own) once, keeping
     /// the flows whose translated source is in `endpoints`.
-    public func snapshot(of endpoints: Set<Endpoint>, namespace: NetworkNamespace?) throws -> WhoSnapshot {
+    /// `kernelFilter`: one endpoint, asked of the kernel itself (CTA_FILTER on
+    /// the reply tuple), one dump per protocol with ports (or only `proto`);
+    /// a kernel without the filter is asked for source-NATed entries instead.
+    public func snapshot(of endpoints: Set<Endpoint>, namespace: NetworkNamespace?,
+                         kernelFilter endpoint: Endpoint? = nil, proto: IPProtocol? = nil) throws -> WhoSnapshot {
         var policy = policy
         policy.localAddresses.formUnion(NamespaceAddresses.read(namespace))
         var collector = Collector(policy: policy, endpoints: endpoints, includesUntranslated: includesUntranslated,
@@ -41,8 +46,26 @@ public struct WhoSearch: Sendable {
         var snapshot = WhoSnapshot()
         if !endpoints.isEmpty {
             let socket = try ConntrackSocket(namespace: namespace)
-            snapshot.dump = try socket.dump(includesUntranslated ? .everything : .sourceNATed) { flow in
-                collector.add(flow, dataplane: .conntrack)
+            let status: FlowStatus = includesUntranslated ? [] : .sourceNAT
+            if let endpoint {
+                var merged = DumpResult()
+                merged.kernelFiltered = true
+                for proto in proto.map({ [$0] }) ?? Self.protocolsWithPorts {
+                    let request = DumpRequest(requiredStatus: status, replyDestination: .init(endpoint: endpoint, proto: proto))
+                    let result = try socket.dump(request) { flow in collector.add(flow, dataplane: .conntrack) }
+                    merged.flows += result.flows
+                    merged.malformed += result.malformed
+                    merged.duplicates += result.duplicates
+                    merged.datagrams += result.datagrams
+                    merged.interrupted = merged.interrupted || result.interrupted
+                    merged.kernelFiltered = merged.kernelFiltered && result.kernelFiltered
+                    merged.kernelFilterFallback = merged.kernelFilterFallback ?? result.kernelFilterFallback
+                }
+                snapshot.dump = merged
+            } else {
+                snapshot.dump = try socket.dump(DumpRequest(requiredStatus: status)) { flow in
+                    collector.add(flow, dataplane: .conntrack)
+                }
             }
             if let bpffs {
                 snapshot.dataplanes = BPFDataplaneReader(bpffs: bpffs, batchLookup: bpfBatchLookup).read(into: &collector)
@@ -88,6 +111,9 @@ public struct WhoSearch: Sendable {
             identities[address] = pinned
         }
     }
+
+    /// The protocols whose tuples carry ports, one kernel-filtered dump each.
+    static let protocolsWithPorts: [IPProtocol] = [.tcp, .udp, .sctp, .udplite, .dccp]
 
     /// Where the dump and the BPF readers deliver: keeps what matches.
     struct Collector: DataplaneFlowSink {
