@@ -47,10 +47,14 @@ public struct BoundedLineReader: Sendable {
             return true
         }
         reading: while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw InputFileError(path: path == "-" ? "standard input" : path, reason: String(cString: strerror(errno)))
+            let result = buffer.withUnsafeMutableBytes { bytes in
+                SystemCall.retryingInterrupts { Glibc.read(descriptor, bytes.baseAddress, bytes.count) }
+            }
+            let count: Int
+            switch result {
+            case .success(let read): count = read
+            case .failure(let error):
+                throw InputFileError(path: path == "-" ? "standard input" : path, reason: String(cString: strerror(error.rawValue)))
             }
             if count == 0 { break }
             for byte in buffer[0..<count] {
