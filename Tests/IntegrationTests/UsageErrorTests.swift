@@ -54,6 +54,17 @@ struct UsageErrorTests {
         // --no-pods is still accepted where it is hidden: the error is --root's, not an unknown option.
         (["stats", "--no-pods", "--root", "/ctaudit-no-such-dir"], Int32(2), "--root /ctaudit-no-such-dir: not a directory"),
         (["watch", "--no-pods", "--root", "/ctaudit-no-such-dir"], Int32(2), "--root /ctaudit-no-such-dir: not a directory"),
+        // who: the endpoint and its inputs (docs/WHO.md).
+        (["who"], Int32(2), "give an ENDPOINT (ADDR:PORT or [ADDR]:PORT), --from-log FILE or --pcap FILE"),
+        (["who", "198.51.100.2"], Int32(2), "'198.51.100.2' is not an endpoint: no port"),
+        (["who", "2001:db8::2:2589"], Int32(2), "an IPv6 address needs brackets: [ADDR]:PORT"),
+        (["who", "198.51.100.2:70000"], Int32(2), "'70000' is not a port (1-65535)"),
+        (["who", "198.51.100.2:2589", "--proto", "icmp"], Int32(2), "--proto icmp: not a protocol with ports"),
+        (["who", "198.51.100.2:2589", "--remote", "nowhere:80"], Int32(2), "remote: 'nowhere:80' is not an endpoint"),
+        (["who", "198.51.100.2:2589", "--from-log", "-"], Int32(2), "ENDPOINT, --from-log and --pcap exclude each other"),
+        (["who", "--pcap", "/ctaudit-no-such-file.pcap"], Int32(2), "--pcap /ctaudit-no-such-file.pcap: no such file"),
+        (["who", "--from-log", "/ctaudit-no-such-file.log"], Int32(2), "--from-log /ctaudit-no-such-file.log: no such file"),
+        (["who", "--pcap", "/etc/hostname"], Int32(2), "/etc/hostname: "),
     ])
     func errors(arguments: [String], status: Int32, message: String) throws {
         let result = try Shell.run(Shell.ctauditBinary, arguments)

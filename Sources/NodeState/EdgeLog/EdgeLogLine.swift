@@ -1,4 +1,4 @@
-public import Conntrack
+import Conntrack
 
 /// One line of an edge capture or firewall log, as `who --from-log` reads
 /// it: the packet it names, or why it names none.
@@ -8,23 +8,4 @@ public enum EdgeLogLine: Hashable, Sendable {
     case packet(EdgePacket)
     /// A line that names no packet with ports, and why (said per line, never fatal).
     case unparsed(reason: String)
-}
-
-/// A packet seen at the edge: one direction of a connection.
-public struct EdgePacket: Hashable, Sendable {
-    public var proto: IPProtocol?
-    public var source: Endpoint
-    public var destination: Endpoint
-    /// Which format the line was in: `tcpdump` or `log` (iptables/nft LOG).
-    public var format: String
-    /// tcpdump's `Flags [S]` text or the LOG line's flag words (SYN ACK), when shown.
-    public var flags: String?
-
-    public init(proto: IPProtocol?, source: Endpoint, destination: Endpoint, format: String, flags: String? = nil) {
-        self.proto = proto
-        self.source = source
-        self.destination = destination
-        self.format = format
-        self.flags = flags
-    }
 }
