@@ -20,6 +20,11 @@ import Conntrack
         #expect(try Endpoint(parsing: " 198.51.100.2:65535 ").port == 65535)
     }
 
+    @Test func tcpdumpsForm() throws {
+        #expect(try Endpoint(parsing: "198.51.100.2.2589") == Endpoint(parsing: "198.51.100.2:2589"))
+        #expect(try Endpoint(parsing: "2001:db8:1::2.1516") == Endpoint(parsing: "[2001:db8:1::2]:1516"))
+    }
+
     @Test(arguments: [
         ("198.51.100.2", "no port"),
         ("198.51.100.2:", "is not a port"),
@@ -33,6 +38,8 @@ import Conntrack
         ("[2001:db8::2:80", "without ']'"),
         ("[198.51.100.2]:80", "brackets are for IPv6"),
         ("", "no port"),
+        ("198.51.100.2.0", "no port"),
+        ("::ffff:198.51.100.2.80", "needs brackets"),
     ])
     func refused(text: String, reason: String) {
         do {

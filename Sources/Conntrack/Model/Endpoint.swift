@@ -24,8 +24,16 @@ public struct Endpoint: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// Parses `198.51.100.2:2589` or `[2001:db8::2]:2589`. A bare IPv6
     /// address with a port (`2001:db8::2:2589`) is refused: it cannot be told
     /// from an address.
+    /// tcpdump's `198.51.100.2.2589` and `2001:db8::2.2589` (the port after
+    /// the last dot) are read too: neither can be taken for anything else.
     public init(parsing text: String) throws(ParseError) {
         let trimmed = text.withoutSurroundingSpaces
+        if let dot = trimmed.lastIndex(of: "."), !trimmed.hasPrefix("["),
+           trimmed.contains(":") ? trimmed.filter({ $0 == "." }).count == 1 : trimmed.filter({ $0 == "." }).count == 4,
+           let address = IPAddress(String(trimmed[..<dot])), let port = Self.port(trimmed[trimmed.index(after: dot)...]) {
+            self.init(address: address, port: port)
+            return
+        }
         let addressText: Substring
         let portText: Substring
         if trimmed.hasPrefix("[") {
