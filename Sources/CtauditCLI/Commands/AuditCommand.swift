@@ -103,9 +103,13 @@ struct AuditCommand: ParsableCommand {
         var report: AuditReport
         do {
             let resolved = try target.resolve(printWarnings: false)
-            let auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: listsNodeLocal,
+            var auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: listsNodeLocal,
                                   bpffs: dataplane.directory(root: target.kubernetes.root),
                                   bpfBatchLookup: DataplaneOptions.batchLookup, retention: retention)
+            // Flows translated onto a NodePort or a listening port: their own finding (docs/AUDIT.md).
+            let nodePorts = ServiceNodePortRange.discover(root: NodeRoot(target.kubernetes.root))
+            KubernetesOptions.printWarnings(nodePorts.warnings)
+            auditor.nodePortRange = nodePorts
             // The report's sentences (remedies, hints) name our flags.
             report = try AuditRun(auditor: auditor, namespace: resolved.namespace, kubernetes: resolved.awareness,
                                   context: resolved.kubernetes, hints: .flags).run()

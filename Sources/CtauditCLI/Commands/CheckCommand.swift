@@ -2,6 +2,7 @@ import ArgumentParser
 import Conntrack
 
 import Policy
+import NodeState
 import Engines
 import Reports
 
@@ -126,6 +127,10 @@ struct CheckCommand: ParsableCommand {
         check.hints = .flags
         if checkPolicy.firewall != nil { check.firewallPolicy = checkPolicy }
         check.nodeAddresses = nodeAddresses
+        // Live: the node's own NodePort range; offline: Kubernetes' default (the files given are rules only).
+        let nodePorts = check.isOffline ? ServiceNodePortRange.kubernetesDefault : ServiceNodePortRange.discover()
+        for warning in nodePorts.warnings { Console.error("ctaudit: warning: \(warning)\n") }
+        check.nodePortRange = nodePorts
         var report = try check.run()
         // The library says what it did not read; how to give it is ours to say.
         report.notes = report.notes.map { $0 == NodeCheck.assumedPortRangeNote ? $0 + " (use --pods or --port-range)" : $0 }

@@ -1,6 +1,6 @@
 public import Conntrack
 public import Policy
-import NodeState
+public import NodeState
 
 /// One `ctaudit check`: where the rules and the port ranges come from, and
 /// the policy to judge them by. Reading is read-only throughout.
@@ -22,6 +22,9 @@ public struct NodeCheck: Sendable {
     public var firewallPolicy: AuditPolicy?
     /// `--node-address`: the node's translated source addresses, when known.
     public var nodeAddresses: [IPAddress] = []
+    /// Judge the rules' possible ports against this NodePort range and
+    /// (live) the namespace's listening sockets (`PortOverlap`); nil: not judged.
+    public var nodePortRange: ServiceNodePortRange?
     /// How declared port ranges and rule files are named: the caller's words.
     public var hints = ReaderHintWording.plain
 
@@ -127,6 +130,13 @@ public struct NodeCheck: Sendable {
         report.admissions = admissions
         report.nodeAddresses = nodes
         report.remapOffsetBits = offsetSpace == 1 << 16 ? 16 : 32
+        if let nodePortRange {
+            // Offline there is no node to list sockets of: the range alone is judged.
+            var overlap = isOffline ? PortOverlap(nodePortRange: nodePortRange, listeners: nil)
+                : PortOverlap.reading(nodePortRange: nodePortRange, namespace: namespace)
+            overlap.judge(findings)
+            report.portOverlap = overlap
+        }
         return report
     }
 }
