@@ -45,6 +45,17 @@ struct MetricSchemeTests {
         return WatchMetricsWriter.render(tracker.counters, tracker.summary, context: context, target: target)
     }
 
+    /// counters mode with the NAT rules re-checked (issue 26.3): one check, broken.
+    static var watchWithRuleDrift: String {
+        var context = WatchMetricsWriter.Context(startTimeSeconds: 1_700_000_000, allowed: WatchFixtures.policy.allowed)
+        var drift = RuleDrift()
+        drift.record(try! NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("k3s-flannel").iptables).run(),
+                     atSeconds: 1_700_000_100)
+        context.rules = drift
+        context.ruleCheckIntervalSeconds = 300
+        return WatchMetricsWriter.render(WatchCounters(), WatchSummary(), context: context, target: .textfile)
+    }
+
     /// Every file shape each command can write, keyed by command.
     static var textfiles: [(command: String, text: String)] {
         [("audit", PrometheusWriter.render(auditOnCilium, timestamp: 1)),
@@ -53,7 +64,7 @@ struct MetricSchemeTests {
          ("audit", PrometheusWriter.renderFailure(previousSuccess: 1)),
          ("stats", StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: 1)),
          ("stats", StatsPrometheusWriter.renderFailure(previousSuccess: 1)),
-         ("watch", watch(.textfile)), ("watch", watch(.textfile, running: false))]
+         ("watch", watch(.textfile)), ("watch", watch(.textfile, running: false)), ("watch", watchWithRuleDrift)]
     }
 
     static func names(_ text: String) -> Set<String> {
