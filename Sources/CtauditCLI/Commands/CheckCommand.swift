@@ -56,6 +56,10 @@ struct CheckCommand: ParsableCommand {
               ctaudit check --pods --quiet || echo "node not safe"   # CI gate
               ctaudit check --pods -o json --output /tmp/check.json
 
+            A NAT rule whose possible ports overlap the node's service-node-port-range (default \
+            30000-32767) or, live, a port the node listens on is reported as port overlap: its own \
+            finding, no change to the verdict.
+
             EXIT STATUS: 0 safe, 1 at risk or broken, 2 bad usage or input (an unreadable or \
             malformed file is named), 3 environment (not root, nft/iptables-save missing, namespace unavailable), \
             4 uncertain (a --firewall rule ctaudit cannot judge decides; nothing known to fail).
