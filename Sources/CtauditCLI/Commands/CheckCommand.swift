@@ -136,17 +136,9 @@ struct CheckCommand: ParsableCommand {
         for warning in nodePorts.warnings { Console.error("ctaudit: warning: \(warning)\n") }
         check.nodePortRange = nodePorts
         var report = try check.run()
-        // The library says what it did not read; how to give it is ours to say.
-        report.notes = report.notes.map { $0 == NodeCheck.assumedPortRangeNote ? $0 + " (use --pods or --port-range)" : $0 }
         report.dataplanes = dataplane.findings(
             allowed: checkPolicy.allowed, nodePortRange: report.nodePortRange,
             live: iptablesSaveFiles.isEmpty && nftJSONFiles.isEmpty)
-        report.hints = .flags
-        report.firewall = checkPolicy.firewall
-        if let firewall = checkPolicy.firewall {
-            // "allowed" above is what every TCP/UDP reply gets through to; say where it came from.
-            report.notes.insert(contentsOf: firewall.checkNotes(hints: .flags, nodes: report.nodeAddresses), at: 0)
-        }
         var textWriter = CheckTextWriter(color: reportOutput.wantsColor)
         textWriter.hints = .flags
         let text: String = switch reportOutput.format {

@@ -42,9 +42,15 @@ public struct NodeCheck: Sendable {
         self.scanNamespaces = scanNamespaces
     }
 
-    /// The note when no pod's ip_local_port_range was read or declared. Says
-    /// what is missing; the caller adds how to give it (the CLI: its flags).
+    /// The note when no pod's ip_local_port_range was read or declared: what
+    /// is missing, then how to give it in the caller's words (`hints`; plain
+    /// wording names no way).
     public static let assumedPortRangeNote = "pods' ip_local_port_range not read: assuming the kernel default 32768-60999"
+
+    static func assumedPortRangeNote(hints: ReaderHintWording) -> String {
+        let how = hints(.podPortRanges)
+        return how.isEmpty ? assumedPortRangeNote : assumedPortRangeNote + " (use \(how))"
+    }
 
     public var isOffline: Bool { !iptablesSaveFiles.isEmpty || !nftJSONFiles.isEmpty }
 
@@ -97,7 +103,7 @@ public struct NodeCheck: Sendable {
         }
         if sources.isEmpty {
             sources = [.assumedPods]
-            notes.append(Self.assumedPortRangeNote)
+            notes.append(Self.assumedPortRangeNote(hints: hints))
         }
         // Live: the running kernel decides how remaps spread. Offline: assume a current (>= 6.2) kernel.
         let release = isOffline ? nil : RemapDistribution.runningKernelRelease()
@@ -120,6 +126,10 @@ public struct NodeCheck: Sendable {
         if findings.isEmpty {
             notes.append("no SNAT/MASQUERADE rule found; a CNI that masquerades in eBPF (Cilium, Calico eBPF) is not visible here: use 'ctaudit audit'")
         }
+        if let firewall = firewallPolicy?.firewall {
+            // "allowed" is what every TCP/UDP reply gets through to: where that came from goes first.
+            notes.insert(contentsOf: firewall.checkNotes(hints: hints, nodes: nodes), at: 0)
+        }
         let now = SystemClock.wallNanoseconds()
         var report = CheckReport(
             host: SystemClock.hostName(), netns: isOffline ? nil : namespace?.name,
@@ -137,6 +147,8 @@ public struct NodeCheck: Sendable {
             overlap.judge(findings)
             report.portOverlap = overlap
         }
+        report.firewall = firewallPolicy?.firewall
+        report.hints = hints
         return report
     }
 }
