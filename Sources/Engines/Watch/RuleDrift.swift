@@ -1,4 +1,4 @@
-public import Policy
+import Policy
 public import NodeState
 
 /// What watch's periodic re-check (`--check-interval`, counters mode) last
