@@ -114,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConntrackTests",
-            dependencies: ["Conntrack"],
+            dependencies: ["Conntrack", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
@@ -157,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports"],
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ],

@@ -34,6 +34,7 @@ public struct AuditRun: Sendable {
             report.kubernetes = context
         }
         NodeNATRules.annotate(&report, namespace: namespace)
+        if let findings = report.natRuleFindings { report.portOverlap?.judge(findings) }
         return report
     }
 }

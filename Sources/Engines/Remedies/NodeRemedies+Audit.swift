@@ -1,5 +1,5 @@
 import Conntrack
-public import Policy
+import Policy
 import NodeState
 
 extension NodeRemedies {
