@@ -94,15 +94,31 @@ public struct JSONWriter {
 
     /// A member name in the open object; its value comes next.
     public mutating func key(_ name: StaticString) {
-        itemPrefix()
-        let bytes = storage()
+        guard name.hasPointerRepresentation else {
+            key(name.description)
+            return
+        }
+        // The separator, the line break and indentation, the quoted name and
+        // the colon under one reserve: a violation writes about 45 keys.
+        let bit: UInt64 = 1 << UInt64(depth - 1)
+        let comma = nonEmpty & bit != 0
+        nonEmpty |= bit
+        let pretty = style == .pretty
         let length = name.utf8CodeUnitCount
-        bytes.reserve(length + 4)
-        bytes.appendReserved(0x22)
-        name.withUTF8Buffer { bytes.append($0) }
-        bytes.appendReserved(0x22)
-        bytes.appendReserved(0x3A)
-        if style == .pretty { bytes.appendReserved(0x20) }
+        let bytes = storage()
+        if pretty {
+            bytes.appendLineBreak(comma: comma, indent: 2 * depth)
+        } else if comma {
+            bytes.append(0x2C)
+        }
+        bytes.append(atMost: length + 4) { out in
+            out[0] = 0x22
+            (out + 1).update(from: name.utf8Start, count: length)
+            out[length + 1] = 0x22
+            out[length + 2] = 0x3A
+            if pretty { out[length + 3] = 0x20 }
+            return length + (pretty ? 4 : 3)
+        }
         afterKey = true
     }
 
