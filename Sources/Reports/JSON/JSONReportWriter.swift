@@ -75,12 +75,7 @@ public enum JSONReportWriter {
             json.member("table_max", report.tableSize?.maximum.map { Int($0) })
         }
         precondition(report.violations.isComplete, "JSON lists every violation: audit with retention .all")
-        // The longest part of the document: written on two threads (same bytes).
-        json.key("violations")
-        JSONArrayBlocks.write(count: report.violations.count, into: &json) { [report] json, index in
-            let violation = report.violations[index]
-            encode(violation, decision: report.firewallDecision(for: violation), into: &json)
-        }
+        json.array("violations", report.violations) { encode($1, decision: report.firewallDecision(for: $1), into: &$0) }
         json.array("offenders", report.offenders) { encode($1, into: &$0) }
         // Only with --firewall, so reports judged by --allow keep their exact shape.
         if report.policy.firewall != nil {

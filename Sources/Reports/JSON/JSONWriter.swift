@@ -70,32 +70,6 @@ public struct JSONWriter {
         }
     }
 
-    /// A writer for further items of the array this one is writing, to be
-    /// filled on another thread: the same style and nesting, its first item
-    /// separated as if it followed an item here; no sink (its bytes come
-    /// back through `appendItems(of:)`).
-    init(continuing other: JSONWriter, capacity: Int) {
-        precondition(other.depth > 0 && !other.afterKey, "continuing inside an open array")
-        style = other.style
-        buffer = JSONByteBuffer(capacity: capacity)
-        depth = other.depth
-        nonEmpty = other.nonEmpty | 1 << UInt64(other.depth - 1)
-    }
-
-    /// Appends what a writer made by `init(continuing:)` from this one wrote, as if written here.
-    mutating func appendItems(of other: JSONWriter) {
-        precondition(other.depth == depth && !other.afterKey, "items end where they began")
-        guard other.buffer.count > 0 else { return }
-        nonEmpty |= 1 << UInt64(depth - 1)
-        if let sink {
-            // Streamed as they are, behind what is buffered: no copy, no growth.
-            flush()
-            sink(other.buffer.bytes)
-        } else {
-            storage().append(other.buffer.bytes)
-        }
-    }
-
     private mutating func flush() {
         guard let sink, buffer.count > 0 else { return }
         sink(buffer.bytes)
