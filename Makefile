@@ -80,8 +80,13 @@ build: deps swift-check
 audit: build
 	$(SUDO) .build/release/ctaudit audit $(AUDIT_ARGS)
 
+# Our targets build with warnings as errors (SwiftPM compiles the remote
+# dependencies with -suppress-warnings and drops this flag for them, so their
+# warnings cannot fail it). A different flag set rebuilds everything once.
+WARNINGS_AS_ERRORS := -Xswiftc -warnings-as-errors
+
 test: test-deps swift-check
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests $(WARNINGS_AS_ERRORS)
 	$(SUDO) env PATH="$(PATH)" $(SWIFT) test --skip-build
 
 # The Debian packages the release binary needs on a node, from ldd (README lists them).

@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConntrackTests",
-            dependencies: ["Conntrack"],
+            dependencies: ["Conntrack", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
@@ -150,7 +150,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports"],
+            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ],

@@ -23,7 +23,9 @@
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
+#include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <libmnl/libmnl.h>
@@ -59,6 +61,32 @@ _Static_assert(NLA_HDRLEN == 4 && NLA_ALIGNTO == 4, "attribute header 4 bytes, 4
 _Static_assert(offsetof(struct nlattr, nla_len) == 0 && offsetof(struct nlattr, nla_type) == 2,
                "nlattr: len u16 at 0, type u16 at 2");
 _Static_assert((uint16_t)NLA_TYPE_MASK == 0x3fff, "NetlinkAttributeCursor.typeMask");
+
+// ---- sock_diag: struct inet_diag_msg, as ListeningSocketReader decodes it ----
+_Static_assert(sizeof(struct inet_diag_msg) == 72, "struct inet_diag_msg is 72 bytes");
+_Static_assert(offsetof(struct inet_diag_msg, idiag_family) == 0 && offsetof(struct inet_diag_msg, idiag_state) == 1,
+               "inet_diag_msg: family u8 at 0, state u8 at 1");
+_Static_assert(offsetof(struct inet_diag_msg, id) == 4, "inet_diag_msg.id at 4");
+_Static_assert(offsetof(struct inet_diag_sockid, idiag_sport) == 0 && offsetof(struct inet_diag_sockid, idiag_src) == 4,
+               "inet_diag_sockid: sport be16 at 0, src (16 bytes) at 4");
+_Static_assert(sizeof(((struct inet_diag_sockid *)0)->idiag_src) == 16, "idiag_src holds an IPv6 address");
+_Static_assert(offsetof(struct inet_diag_msg, idiag_inode) == 68, "inet_diag_msg.idiag_inode: u32 at 68");
+_Static_assert(SOCK_DIAG_BY_FAMILY == 20, "SOCK_DIAG_BY_FAMILY");
+
+uint32_t ctaudit_build_inet_diag_request(void *buf, size_t size, uint32_t seq, uint8_t family,
+                                         uint8_t protocol, uint32_t states) {
+    if (size < MNL_NLMSG_HDRLEN + sizeof(struct inet_diag_req_v2)) return 0;
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = seq;
+    struct inet_diag_req_v2 *req = mnl_nlmsg_put_extra_header(nlh, sizeof(struct inet_diag_req_v2));
+    memset(req, 0, sizeof(*req));
+    req->sdiag_family = family;
+    req->sdiag_protocol = protocol;
+    req->idiag_states = states;
+    return nlh->nlmsg_len;
+}
 
 // ---- Requests ----
 

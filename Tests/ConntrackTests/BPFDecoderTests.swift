@@ -1,5 +1,6 @@
 import Testing
 @testable import Conntrack
+import TestSupport
 
 /// The BPF map decoders on bytes laid out as the upstream structs are
 /// (cilium bpf/lib/nat.h + common.h; calico felix/bpf/conntrack v4/v5):
@@ -199,18 +200,68 @@ struct BPFDecoderTests {
         #expect(throws: DecodeError.self) { try Self.decodeCalico(entry, layout) }
     }
 
-    @Test("random bytes of every length never crash a decoder")
+    @Test("random bytes: a wrong size is refused by name, an exact size decodes as documented (seed printed on failure)")
     func randomBytes() {
-        var generator = SystemRandomNumberGenerator()
+        let seed = TestSeed.value(default: 0x0B9F_DEC0_2026_1206)
+        var generator = SeededGenerator(seed: seed)
+        func noise(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+        let context = TestSeed.describe(seed)
+        let calicoLayouts = [IPAddress.Family.ipv4, .ipv6].flatMap { family in
+            [4, 5].map { CalicoConntrackLayout(family: family, version: $0)! }
+        }
+        // Every length but the exact one: the decoder names what is the wrong size.
         for length in 0..<140 {
-            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let bytes = noise(length)
             for layout in [CiliumSNATLayout.ipv4, .ipv6] {
-                _ = try? Self.decodeCilium(Array(bytes.prefix(layout.keySize)), bytes, layout)
+                let key = Array(bytes.prefix(layout.keySize))
+                guard key.count != layout.keySize || bytes.count != layout.valueSize else { continue }
+                let expected = key.count != layout.keySize
+                    ? DecodeError.badAttributeLength(what: "cilium nat key", length: key.count)
+                    : .badAttributeLength(what: "cilium nat value", length: bytes.count)
+                #expect(throws: expected, "\(context), length \(length)") { try Self.decodeCilium(key, bytes, layout) }
             }
-            for family in [IPAddress.Family.ipv4, .ipv6] {
-                for version in [4, 5] {
-                    let layout = CalicoConntrackLayout(family: family, version: version)!
-                    _ = try? Self.decodeCalico((Array(bytes.prefix(layout.keySize)), bytes), layout)
+            for layout in calicoLayouts {
+                let key = Array(bytes.prefix(layout.keySize))
+                guard key.count != layout.keySize || bytes.count != layout.valueSize else { continue }
+                let expected = key.count != layout.keySize
+                    ? DecodeError.badAttributeLength(what: "calico ct key", length: key.count)
+                    : .badAttributeLength(what: "calico ct value", length: bytes.count)
+                #expect(throws: expected, "\(context), length \(length)") { try Self.decodeCalico((key, bytes), layout) }
+            }
+        }
+        // Exact sizes, random content.
+        for _ in 0..<300 {
+            for layout in [CiliumSNATLayout.ipv4, .ipv6] {
+                let key = noise(layout.keySize), value = noise(layout.valueSize)
+                // Any content of the right size is an entry: nothing in it can be out of bounds.
+                guard let entry = try? Self.decodeCilium(key, value, layout) else {
+                    Issue.record("\(context): an exact-size cilium entry was refused: \(key) \(value)")
+                    continue
+                }
+                if key[layout.keyFlags] & CiliumSNATEntry.tupleIn != 0 {
+                    #expect(entry.direction == .reverse && entry.flow == nil && entry.reverseKey == nil, "\(context)")
+                } else {
+                    #expect(entry.direction == .egress && entry.flow?.family == layout.family, "\(context)")
+                    // The reverse key it names is itself a reverse entry.
+                    let reverseKey = entry.reverseKey ?? []
+                    #expect(reverseKey.count == layout.keySize, "\(context)")
+                    if reverseKey.count == layout.keySize {
+                        #expect((try? Self.decodeCilium(reverseKey, value, layout))?.direction == .reverse, "\(context)")
+                    }
+                }
+            }
+            for layout in calicoLayouts {
+                let key = noise(layout.keySize)
+                var value = noise(layout.valueSize)
+                // Half the entries claim to be NAT reverse entries, so the host-port branch is exercised too.
+                if Bool.random(using: &generator) { value[CalicoConntrackLayout.typeOffset] = CalicoConntrackLayout.typeNATReverse }
+                let isNATReverse = value[CalicoConntrackLayout.typeOffset] == CalicoConntrackLayout.typeNATReverse
+                do {
+                    let flow = try Self.decodeCalico((key, value), layout)
+                    if let flow { #expect(isNATReverse && flow.family == layout.family, "\(context)") }
+                } catch {
+                    // Only a NAT reverse entry is read far enough to find a bad field.
+                    #expect(isNATReverse, "\(context): \(error)")
                 }
             }
         }

@@ -1,12 +1,13 @@
 import Testing
 @testable import Conntrack
+import TestSupport
 
 /// A dump read datagram by datagram, as the socket reads it: an entry the
 /// kernel sends twice is passed on once, two entries that merely share a
 /// CTA_ID are both passed on (issue: ids are 32-bit hashes and collide).
 @Suite("Dump reader: resends and shared ids")
 struct DumpReaderTests {
-    typealias Bytes = FlowDecoderBoundsTests
+    typealias Bytes = NetlinkBytes
 
     /// One IPv4 TCP entry of a dump answering sequence 1: pod source port
     /// `sport`, translated to `translated`, with CTA_ID `id`.
@@ -17,7 +18,7 @@ struct DumpReaderTests {
             + Bytes.attribute(3, Bytes.be32(0x10 | 0x08 | 0x80))
             + Bytes.attribute(12, Bytes.be32(id))
         if let zone { payload += Bytes.attribute(18, Bytes.be16(zone)) }
-        return HostileNetlinkTests.message(type: HostileNetlinkTests.ctNew, flags: flags, payload: payload)
+        return NetlinkBytes.message(type: NetlinkBytes.ctNew, flags: flags, payload: payload)
     }
 
     static func read(_ datagrams: [[UInt8]]) throws -> (flows: [Flow], result: DumpResult) {
@@ -36,7 +37,7 @@ struct DumpReaderTests {
     func sharedIDIsNotADuplicate() throws {
         let (flows, result) = try Self.read([
             Self.entry(id: 7, sport: 40001, translated: 1500) + Self.entry(id: 7, sport: 40002, translated: 1600),
-            Self.entry(id: 7, sport: 40003, translated: 1700) + HostileNetlinkTests.done,
+            Self.entry(id: 7, sport: 40003, translated: 1700) + NetlinkBytes.done,
         ])
         #expect(flows.map(\.original.sourcePort) == [40001, 40002, 40003])
         #expect(result.flows == 3)
@@ -49,7 +50,7 @@ struct DumpReaderTests {
             Self.entry(id: 1, sport: 40001) + Self.entry(id: 2, sport: 40002),
             // The kernel restarted the bucket: 2 again, then a new entry sharing 2's id.
             Self.entry(id: 2, sport: 40002) + Self.entry(id: 2, sport: 40009) + Self.entry(id: 3, sport: 40003),
-            HostileNetlinkTests.done,
+            NetlinkBytes.done,
         ])
         #expect(flows.map(\.original.sourcePort) == [40001, 40002, 40009, 40003])
         #expect(result.flows == 4)
@@ -59,32 +60,32 @@ struct DumpReaderTests {
 
     @Test("a resend within one datagram is passed on once")
     func resendInOneDatagram() throws {
-        let (flows, result) = try Self.read([Self.entry(id: 5, sport: 40005) + Self.entry(id: 5, sport: 40005) + HostileNetlinkTests.done])
+        let (flows, result) = try Self.read([Self.entry(id: 5, sport: 40005) + Self.entry(id: 5, sport: 40005) + NetlinkBytes.done])
         #expect(flows.count == 1)
         #expect(result.duplicates == 1)
     }
 
     @Test("same id and tuple in another zone is another entry")
     func zoneIsPartOfIdentity() throws {
-        let (flows, result) = try Self.read([Self.entry(id: 9, sport: 40009, zone: 1) + Self.entry(id: 9, sport: 40009, zone: 2) + HostileNetlinkTests.done])
+        let (flows, result) = try Self.read([Self.entry(id: 9, sport: 40009, zone: 1) + Self.entry(id: 9, sport: 40009, zone: 2) + NetlinkBytes.done])
         #expect(flows.count == 2)
         #expect(result.duplicates == 0)
     }
 
     @Test("NLM_F_DUMP_INTR on any message marks the dump interrupted")
     func interruptedFlag() throws {
-        let (_, result) = try Self.read([Self.entry(id: 1, sport: 40001, flags: 2 | 0x10) + HostileNetlinkTests.done])
+        let (_, result) = try Self.read([Self.entry(id: 1, sport: 40001, flags: 2 | 0x10) + NetlinkBytes.done])
         #expect(result.interrupted)
     }
 
     @Test("messages of another request are skipped; NLMSG_ERROR ends the dump with that errno")
     func staleAndError() throws {
         var stale = Self.entry(id: 1, sport: 40001)
-        stale.replaceSubrange(8..<12, with: HostileNetlinkTests.le32(99))  // another sequence number
-        let (flows, _) = try Self.read([stale + HostileNetlinkTests.done])
+        stale.replaceSubrange(8..<12, with: NetlinkBytes.le32(99))  // another sequence number
+        let (flows, _) = try Self.read([stale + NetlinkBytes.done])
         #expect(flows.isEmpty)
         #expect(throws: ConntrackError.permissionDenied(operation: "conntrack dump")) {
-            try Self.read([HostileNetlinkTests.error(1)])
+            try Self.read([NetlinkBytes.error(1)])
         }
     }
 

@@ -1,38 +1,11 @@
 import Testing
 @testable import Conntrack
+import TestSupport
 
 /// Malformed input: the decoder throws a `DecodeError`, never crashes or
 /// reads past the bytes it was given.
 @Suite("Decoder bounds")
 struct FlowDecoderBoundsTests {
-    /// Builds netlink attributes by hand (host-order nlattr header, 4-byte aligned).
-    static func attribute(_ type: UInt16, _ payload: [UInt8], nested: Bool = false) -> [UInt8] {
-        let length = UInt16(4 + payload.count)
-        let type = nested ? type | 0x8000 : type
-        var bytes = withUnsafeBytes(of: length.littleEndian, Array.init) + withUnsafeBytes(of: type.littleEndian, Array.init) + payload
-        while bytes.count % 4 != 0 { bytes.append(0) }
-        return bytes
-    }
-
-    static func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xff)] }
-    static func be32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
-
-    static func tuple(_ type: UInt16, src: [UInt8], dst: [UInt8], proto: UInt8, sport: UInt16, dport: UInt16) -> [UInt8] {
-        let ip = attribute(1, attribute(1, src) + attribute(2, dst), nested: true)
-        let l4 = attribute(2, attribute(1, [proto]) + attribute(2, be16(sport)) + attribute(3, be16(dport)), nested: true)
-        return attribute(type, ip + l4, nested: true)
-    }
-
-    /// A well-formed IPv4 TCP message payload: nfgenmsg + attributes.
-    static func message(extra: [UInt8] = []) -> [UInt8] {
-        [2, 0, 0, 0]
-            + tuple(1, src: [10, 244, 0, 3], dst: [203, 0, 113, 10], proto: 6, sport: 40000, dport: 8080)
-            + tuple(2, src: [203, 0, 113, 10], dst: [198, 51, 100, 2], proto: 6, sport: 8080, dport: 1500)
-            + attribute(3, be32(0x10 | 0x08 | 0x80))  // SRC_NAT | CONFIRMED | SRC_NAT_DONE
-            + attribute(12, be32(42))                 // CTA_ID
-            + extra
-    }
-
     static func decode(_ bytes: [UInt8]) throws(DecodeError) -> Flow {
         do {
             return try bytes.withUnsafeBytes { buffer in try FlowDecoder.decode(buffer) }
@@ -44,7 +17,7 @@ struct FlowDecoderBoundsTests {
     }
 
     @Test func decodesAHandBuiltMessage() throws {
-        let flow = try Self.decode(Self.message())
+        let flow = try Self.decode(NetlinkBytes.conntrackPayload())
         #expect(flow.original.source.description == "10.244.0.3")
         #expect(flow.translatedSourcePort == 1500)
         #expect(flow.isSourceNATed && flow.isPortRemapped && flow.isUnreplied)
@@ -52,44 +25,41 @@ struct FlowDecoderBoundsTests {
     }
 
     @Test func skipsUnknownAttributes() throws {
-        let flow = try Self.decode(Self.message(extra: Self.attribute(200, [1, 2, 3, 4, 5])))
+        let flow = try Self.decode(NetlinkBytes.conntrackPayload(extra: NetlinkBytes.attribute(200, [1, 2, 3, 4, 5])))
         #expect(flow.id == 42)
     }
 
-    @Test("every truncation of a valid message throws or decodes, never crashes")
-    func everyTruncation() {
-        let bytes = Self.message()
-        for length in 0..<bytes.count {
-            _ = try? Self.decode(Array(bytes[..<length]))
-        }
+    @Test("every truncation of a valid message throws, or decodes only the attributes that are whole")
+    func everyTruncation() throws {
+        try Self.checkEveryTruncation(of: NetlinkBytes.conntrackPayload(), name: "hand-built message")
     }
 
     @Test func attributeLengthPastTheEnd() {
-        var bytes = Self.message()
+        var bytes = NetlinkBytes.conntrackPayload()
         bytes[4] = 0xff  // first attribute claims 255+ bytes
         bytes[5] = 0x0f
         #expect(throws: DecodeError.self) { try Self.decode(bytes) }
     }
 
     @Test func attributeLengthBelowHeader() {
-        var bytes = Self.message()
+        var bytes = NetlinkBytes.conntrackPayload()
         bytes[4] = 2
         bytes[5] = 0
         #expect(throws: DecodeError.badAttributeLength(what: "nlattr type 1", length: 2)) { try Self.decode(bytes) }
     }
 
     @Test func missingReplyTuple() {
-        let bytes: [UInt8] = [2, 0, 0, 0] + Self.tuple(1, src: [10, 0, 0, 1], dst: [10, 0, 0, 2], proto: 17, sport: 1, dport: 2)
+        let bytes: [UInt8] = [2, 0, 0, 0] + NetlinkBytes.tuple(1, src: [10, 0, 0, 1], dst: [10, 0, 0, 2], proto: 17, sport: 1, dport: 2)
         #expect(throws: DecodeError.missingAttribute("CTA_TUPLE_REPLY")) { try Self.decode(bytes) }
     }
 
     @Test func wrongAddressLength() {
-        let bytes: [UInt8] = [2, 0, 0, 0] + Self.tuple(1, src: [10, 0, 0], dst: [10, 0, 0, 2], proto: 17, sport: 1, dport: 2)
+        let bytes: [UInt8] = [2, 0, 0, 0] + NetlinkBytes.tuple(1, src: [10, 0, 0], dst: [10, 0, 0, 2], proto: 17, sport: 1, dport: 2)
         #expect(throws: DecodeError.badAttributeLength(what: "CTA_IP_V4_SRC", length: 3)) { try Self.decode(bytes) }
     }
 
     @Test func unsupportedFamily() {
-        var bytes = Self.message()
+        var bytes = NetlinkBytes.conntrackPayload()
         bytes[0] = 7
         #expect(throws: DecodeError.unsupportedFamily(7)) { try Self.decode(bytes) }
     }
@@ -103,11 +73,65 @@ struct FlowDecoderBoundsTests {
         }
     }
 
-    @Test("every truncation of every captured kernel message throws or decodes")
+    @Test("every truncation of every captured kernel message throws, or decodes only the attributes that are whole")
     func truncatedKernelMessages() throws {
-        for payload in try FixtureLoader.payloads("lab-dump.hex") {
-            for length in stride(from: 0, to: payload.count, by: 3) {
-                _ = try? Self.decode(Array(payload[..<length]))
+        let payloads = try FixtureLoader.payloads("lab-dump.hex")
+        #expect(!payloads.isEmpty)
+        for (number, payload) in payloads.enumerated() {
+            try Self.checkEveryTruncation(of: payload, name: "lab-dump.hex message \(number)")
+        }
+    }
+
+    /// Cuts `payload` (a conntrack message that decodes) at every length. The
+    /// decoder cannot tell a cut on an attribute boundary from a message
+    /// without the later attributes, so the contract is: a cut inside an
+    /// attribute throws `.truncated`; a cut without both tuples throws
+    /// `.missingAttribute`; any other cut decodes to the whole message's flow
+    /// with every attribute past the cut at its absent value, never a field
+    /// read from a partial attribute.
+    static func checkEveryTruncation(of payload: [UInt8], name: String) throws {
+        let full = try decode(payload)
+        // The top-level attributes: (type, end offset).
+        var attributes: [(type: UInt16, end: Int)] = []
+        var offset = FlowDecoder.familyHeaderSize
+        while offset + 4 <= payload.count {
+            let length = Int(payload[offset]) | Int(payload[offset + 1]) << 8
+            let type = (UInt16(payload[offset + 2]) | UInt16(payload[offset + 3]) << 8) & 0x3fff
+            attributes.append((type, offset + length))
+            offset += (length + 3) & ~3
+        }
+        for length in 0..<payload.count {
+            let cut = Array(payload[..<length])
+            let context = "\(name) cut at \(length) of \(payload.count)"
+            guard length >= FlowDecoder.familyHeaderSize else {
+                #expect(throws: DecodeError.truncated(what: "nfgenmsg", needed: 4, available: length), "\(context)") { try decode(cut) }
+                continue
+            }
+            let whole = attributes.prefix { $0.end <= length }
+            let wholeTypes = Set(whole.map(\.type))
+            let restStart = whole.last.map { ($0.end + 3) & ~3 } ?? FlowDecoder.familyHeaderSize
+            let result = Result { () throws(DecodeError) in try decode(cut) }
+            if length - restStart >= 4 {
+                // A header is there and its attribute is not whole.
+                guard case .failure(.truncated) = result else {
+                    Issue.record("\(context): a partial attribute gave \(result), not .truncated")
+                    continue
+                }
+            } else if !wholeTypes.contains(ConntrackAttribute.tupleOriginal) || !wholeTypes.contains(ConntrackAttribute.tupleReply) {
+                guard case .failure(.missingAttribute) = result else {
+                    Issue.record("\(context): no whole tuples gave \(result), not .missingAttribute")
+                    continue
+                }
+            } else {
+                var expected = full
+                if !wholeTypes.contains(ConntrackAttribute.status) { expected.status = FlowStatus(rawValue: 0) }
+                if !wholeTypes.contains(ConntrackAttribute.protoInfo) { expected.protocolState = nil }
+                if !wholeTypes.contains(ConntrackAttribute.timeout) { expected.timeout = nil }
+                if !wholeTypes.contains(ConntrackAttribute.mark) { expected.mark = 0 }
+                if !wholeTypes.contains(ConntrackAttribute.id) { expected.id = nil }
+                if !wholeTypes.contains(ConntrackAttribute.zone) { expected.zone = 0 }
+                if !wholeTypes.contains(ConntrackAttribute.timestamp) { expected.startedAtNanoseconds = nil }
+                #expect(result == .success(expected), "\(context)")
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Conntrack
+import TestSupport
 
 /// What the fuzzer (scripts/fuzz.sh) found stays found: every kept crasher is
 /// replayed, and a small deterministic mutation fuzzer runs the captured
@@ -79,12 +80,12 @@ struct FuzzRegressionTests {
 
     @Test("hand-made edge cases decode to their known outcome", arguments: handMade)
     func handMadeCases(name: String, hex: String, expected: String) {
-        #expect(Self.outcome(EventDecoderTests.bytes(hex)) == expected, "\(name)")
+        #expect(Self.outcome(NetlinkBytes.hex(hex)) == expected, "\(name)")
     }
 
     @Test("NLMSG_ERROR with errno INT32_MIN does not trap on negation")
     func int32MinErrno() throws {
-        let bytes = EventDecoderTests.bytes("14000000020000000000000000000000" + "00000080")
+        let bytes = NetlinkBytes.hex("14000000020000000000000000000000" + "00000080")
         let result = try #require(Self.decode(bytes))
         #expect(result.errors.count == 1)
     }
@@ -127,7 +128,7 @@ struct FuzzRegressionTests {
     func deterministicMutations() throws {
         var seeds = try FixtureLoader.datagrams("lab-dump.hex") + FixtureLoader.datagrams("lab-dump-snat.hex")
         seeds += try Self.crashers().map(\.bytes)
-        seeds += EventDecoderTests.captured.map(EventDecoderTests.bytes)
+        seeds += CapturedEvents.datagrams.map(NetlinkBytes.hex)
         var mutator = Mutator(state: 0x6374_6175_6469_7421)
         var decoded = 0
         var flows = 0

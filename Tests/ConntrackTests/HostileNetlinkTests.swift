@@ -2,6 +2,7 @@ import Testing
 @testable import Conntrack
 
 import Glibc
+import TestSupport
 
 /// Bytes no honest kernel sends, decoded the way the socket readers decode a
 /// received datagram (`FlowDecoder.decodeDatagram`): broken framing throws a
@@ -9,33 +10,7 @@ import Glibc
 /// loops, or reads past the buffer.
 @Suite("Hostile netlink input")
 struct HostileNetlinkTests {
-    // MARK: - Building datagrams
-
-    static let ctNew: UInt16 = 1 << 8          // NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW
-    static let ctDelete: UInt16 = 1 << 8 | 2   // IPCTNL_MSG_CT_DELETE
-
-    static func le32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
-    static func le16(_ value: UInt16) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
-
-    /// nlmsghdr (host order) + payload, padded to 4 bytes; `length` overrides nlmsg_len.
-    static func message(type: UInt16, flags: UInt16 = 2, payload: [UInt8], length: UInt32? = nil) -> [UInt8] {
-        var bytes = le32(length ?? UInt32(16 + payload.count)) + le16(type) + le16(flags) + le32(1) + le32(0) + payload
-        while bytes.count % 4 != 0 { bytes.append(0) }
-        return bytes
-    }
-
-    static func error(_ errno: Int32) -> [UInt8] {
-        message(type: NetlinkMessage.error, payload: withUnsafeBytes(of: (-errno).littleEndian, Array.init) + [UInt8](repeating: 0, count: 16))
-    }
-
-    static let done = message(type: NetlinkMessage.done, payload: [0, 0, 0, 0])
-
-    static func entry(id: UInt32 = 42, extra: [UInt8] = []) -> [UInt8] {
-        var payload = FlowDecoderBoundsTests.message(extra: extra)
-        // CTA_ID is the last attribute of the hand-built message: patch it.
-        payload.replaceSubrange((payload.count - extra.count - 4)..<(payload.count - extra.count), with: FlowDecoderBoundsTests.be32(id))
-        return message(type: ctNew, payload: payload)
-    }
+    // MARK: - Decoding datagrams (built with NetlinkBytes)
 
     static func decode(_ bytes: [UInt8]) throws(DecodeError) -> DecodedDatagram {
         // withUnsafeBytes rethrows untyped errors; the decoder only throws DecodeError.
@@ -51,46 +26,73 @@ struct HostileNetlinkTests {
     // MARK: - Framing
 
     @Test func aWellFormedDumpDatagram() throws {
-        let result = try Self.decode(Self.entry(id: 1) + Self.entry(id: 2) + Self.done)
+        let result = try Self.decode(NetlinkBytes.entry(id: 1) + NetlinkBytes.entry(id: 2) + NetlinkBytes.done)
         #expect(result.flows.map(\.id) == [1, 2])
         #expect(result.done && result.malformed == 0 && result.errors.isEmpty)
     }
 
     @Test("nlmsg_len past the datagram, including 0xffffffff, is rejected", arguments: [UInt32(1), 200, 0x7fff_ffff, 0xffff_ffff])
     func messageLongerThanDatagram(length: UInt32) {
-        var bytes = Self.entry()
-        bytes.replaceSubrange(0..<4, with: Self.le32(UInt32(clamping: UInt64(length) + UInt64(bytes.count))))
+        var bytes = NetlinkBytes.entry()
+        bytes.replaceSubrange(0..<4, with: NetlinkBytes.le32(UInt32(clamping: UInt64(length) + UInt64(bytes.count))))
         #expect(throws: DecodeError.self) { try Self.decode(bytes) }
     }
 
     @Test("nlmsg_len below the header (0 would loop forever) is rejected", arguments: [UInt32(0), 1, 15])
     func messageShorterThanHeader(length: UInt32) {
-        let bytes = Self.message(type: Self.ctNew, payload: [2, 0, 0, 0], length: length)
+        let bytes = NetlinkBytes.message(type: NetlinkBytes.ctNew, payload: [2, 0, 0, 0], length: length)
         #expect(throws: DecodeError.truncated(what: "netlink message", needed: Int(length), available: bytes.count)) {
             try Self.decode(bytes)
         }
     }
 
-    @Test("a datagram cut anywhere throws or decodes what is whole")
+    @Test("a datagram cut anywhere throws or decodes exactly the messages that are whole")
     func everyCutOfADatagram() {
-        let bytes = Self.entry(id: 1) + Self.error(1) + Self.entry(id: 2) + Self.done
+        let messages = [NetlinkBytes.entry(id: 1), NetlinkBytes.error(1), NetlinkBytes.entry(id: 2), NetlinkBytes.done]
+        let bytes = messages.flatMap { $0 }
         for length in 0...bytes.count {
-            _ = try? Self.decode(Array(bytes[..<length]))
+            // Whole: every byte of its nlmsg_len is before the cut (its padding may be cut off).
+            var whole = 0, consumed = 0
+            for message in messages {
+                let declared = Int(message[0]) | Int(message[1]) << 8 | Int(message[2]) << 16 | Int(message[3]) << 24
+                guard consumed + declared <= length else { break }
+                whole += 1
+                consumed = min(length, consumed + message.count)
+            }
+            let cut = Array(bytes[..<length])
+            if consumed < length {
+                // Bytes of a message that is not whole: a truncated datagram, never a silent stop.
+                #expect(throws: DecodeError.self, "cut at \(length)") { try Self.decode(cut) }
+                continue
+            }
+            let result: DecodedDatagram
+            do {
+                result = try Self.decode(cut)
+            } catch {
+                Issue.record("cut at \(length), after \(whole) whole messages: \(error)")
+                continue
+            }
+            // Entry 1, the error, entry 2, done: what is whole, in order, and nothing else.
+            let entries: [UInt32?] = whole >= 3 ? [1, 2] : whole >= 1 ? [1] : []
+            #expect(result.flows.map(\.id) == entries, "cut at \(length)")
+            #expect(result.errors == (whole >= 2 ? [1] : []), "cut at \(length)")
+            #expect(result.done == (whole == 4), "cut at \(length)")
+            #expect(result.malformed == 0 && !result.overrun && result.cpuStatistics.isEmpty, "cut at \(length)")
         }
     }
 
     @Test("trailing bytes shorter than a header are a truncated message, not silence")
     func trailingGarbage() {
         #expect(throws: DecodeError.truncated(what: "nlmsghdr", needed: 16, available: 3)) {
-            try Self.decode(Self.entry() + [1, 2, 3])
+            try Self.decode(NetlinkBytes.entry() + [1, 2, 3])
         }
     }
 
     @Test("the last message may omit its padding")
     func unpaddedLastMessage() throws {
-        var bytes = Self.message(type: Self.ctNew, payload: FlowDecoderBoundsTests.message(extra: FlowDecoderBoundsTests.attribute(200, [9])))
+        var bytes = NetlinkBytes.message(type: NetlinkBytes.ctNew, payload: NetlinkBytes.conntrackPayload(extra: NetlinkBytes.attribute(200, [9])))
         bytes.removeLast(3)
-        bytes.replaceSubrange(0..<4, with: Self.le32(UInt32(bytes.count)))
+        bytes.replaceSubrange(0..<4, with: NetlinkBytes.le32(UInt32(bytes.count)))
         #expect(try Self.decode(bytes).flows.count == 1)
     }
 
@@ -98,27 +100,27 @@ struct HostileNetlinkTests {
 
     @Test("attribute lengths that overflow the message are errors for that entry only", arguments: [UInt16(0xffff), 0x8000, 0x1000])
     func attributeLengthOverflow(length: UInt16) throws {
-        var bad = Self.entry(id: 2)
-        bad.replaceSubrange((16 + 4)..<(16 + 6), with: Self.le16(length))  // first nlattr after nfgenmsg
-        let result = try Self.decode(Self.entry(id: 1) + bad + Self.entry(id: 3) + Self.done)
+        var bad = NetlinkBytes.entry(id: 2)
+        bad.replaceSubrange((16 + 4)..<(16 + 6), with: NetlinkBytes.le16(length))  // first nlattr after nfgenmsg
+        let result = try Self.decode(NetlinkBytes.entry(id: 1) + bad + NetlinkBytes.entry(id: 3) + NetlinkBytes.done)
         #expect(result.flows.map(\.id) == [1, 3])
         #expect(result.malformed == 1)
     }
 
     @Test("a nested attribute longer than its parent is an error, not a read past the parent")
     func nestedOverflow() throws {
-        var payload = FlowDecoderBoundsTests.message()
+        var payload = NetlinkBytes.conntrackPayload()
         // CTA_TUPLE_ORIG (at 4) > CTA_TUPLE_IP (at 8) > CTA_IP_V4_SRC (at 12): claim 200 bytes.
-        payload.replaceSubrange(12..<14, with: Self.le16(200))
+        payload.replaceSubrange(12..<14, with: NetlinkBytes.le16(200))
         #expect(throws: DecodeError.self) { try payload.withUnsafeBytes { try FlowDecoder.decode($0) } }
-        let result = try Self.decode(Self.message(type: Self.ctNew, payload: payload))
+        let result = try Self.decode(NetlinkBytes.message(type: NetlinkBytes.ctNew, payload: payload))
         #expect(result.malformed == 1 && result.flows.isEmpty)
     }
 
     @Test("an attribute of length 0 (would never advance) is an error", arguments: [UInt16(0), 1, 3])
     func zeroLengthAttribute(length: UInt16) {
-        var payload = FlowDecoderBoundsTests.message()
-        payload.replaceSubrange(4..<6, with: Self.le16(length))
+        var payload = NetlinkBytes.conntrackPayload()
+        payload.replaceSubrange(4..<6, with: NetlinkBytes.le16(length))
         #expect(throws: DecodeError.badAttributeLength(what: "nlattr type 1", length: Int(length))) {
             try payload.withUnsafeBytes { try FlowDecoder.decode($0) }
         }
@@ -126,19 +128,19 @@ struct HostileNetlinkTests {
 
     @Test("unknown attributes at every level, flag bits and unknown types are skipped")
     func unknownEverywhere() throws {
-        let unknown = FlowDecoderBoundsTests.attribute(0x3ffe, [1, 2, 3, 4, 5, 6, 7])
-        let nestedUnknown = FlowDecoderBoundsTests.attribute(0x3ffd, unknown + unknown, nested: true)
-        let flow = try FlowDecoderBoundsTests.decode(FlowDecoderBoundsTests.message(extra: unknown + nestedUnknown))
+        let unknown = NetlinkBytes.attribute(0x3ffe, [1, 2, 3, 4, 5, 6, 7])
+        let nestedUnknown = NetlinkBytes.attribute(0x3ffd, unknown + unknown, nested: true)
+        let flow = try NetlinkBytes.decodeFlow(NetlinkBytes.conntrackPayload(extra: unknown + nestedUnknown))
         #expect(flow.id == 42 && flow.translatedSourcePort == 1500)
-        let other = Self.message(type: 0x0fff, payload: [1, 2, 3, 4])   // another subsystem
-        let noop = Self.message(type: NetlinkMessage.noop, payload: [])
-        let result = try Self.decode(noop + other + Self.entry() + Self.done)
+        let other = NetlinkBytes.message(type: 0x0fff, payload: [1, 2, 3, 4])   // another subsystem
+        let noop = NetlinkBytes.message(type: NetlinkMessage.noop, payload: [])
+        let result = try Self.decode(noop + other + NetlinkBytes.entry() + NetlinkBytes.done)
         #expect(result.flows.count == 1)
     }
 
     @Test("status, id and timeout of the wrong size are errors, not short reads", arguments: [UInt16(3), 12, 7])
     func shortScalars(type: UInt16) {
-        let bytes: [UInt8] = [2, 0, 0, 0] + FlowDecoderBoundsTests.attribute(type, [1, 2])
+        let bytes: [UInt8] = [2, 0, 0, 0] + NetlinkBytes.attribute(type, [1, 2])
         #expect(throws: DecodeError.self) { try bytes.withUnsafeBytes { try FlowDecoder.decode($0) } }
     }
 
@@ -146,7 +148,7 @@ struct HostileNetlinkTests {
 
     @Test("NLMSG_ERROR in the middle of a dump is reported with its errno")
     func errorMidDump() throws {
-        let result = try Self.decode(Self.entry(id: 1) + Self.error(EPERM) + Self.entry(id: 2))
+        let result = try Self.decode(NetlinkBytes.entry(id: 1) + NetlinkBytes.error(EPERM) + NetlinkBytes.entry(id: 2))
         #expect(result.errors == [EPERM])
         #expect(result.flows.count == 2 && !result.done)
     }
@@ -154,19 +156,19 @@ struct HostileNetlinkTests {
     @Test("an NLMSG_ERROR too short to hold an errno is a truncated message")
     func truncatedError() {
         #expect(throws: DecodeError.truncated(what: "NLMSG_ERROR", needed: 4, available: 2)) {
-            try Self.decode(Self.message(type: NetlinkMessage.error, payload: [1, 2]))
+            try Self.decode(NetlinkBytes.message(type: NetlinkMessage.error, payload: [1, 2]))
         }
     }
 
     @Test func overrunIsSeen() throws {
-        #expect(try Self.decode(Self.message(type: NetlinkMessage.overrun, payload: [])).overrun)
+        #expect(try Self.decode(NetlinkBytes.message(type: NetlinkMessage.overrun, payload: [])).overrun)
     }
 
     @Test("an event message with a broken body throws, a foreign one is ignored")
     func hostileEvents() throws {
-        let broken: [UInt8] = [2, 0, 0, 0] + FlowDecoderBoundsTests.attribute(1, [])
+        let broken: [UInt8] = [2, 0, 0, 0] + NetlinkBytes.attribute(1, [])
         #expect(throws: DecodeError.self) {
-            try broken.withUnsafeBytes { try ConntrackEvent.decode(messageType: Self.ctDelete, flags: 0, payload: $0) }
+            try broken.withUnsafeBytes { try ConntrackEvent.decode(messageType: NetlinkBytes.ctDelete, flags: 0, payload: $0) }
         }
         let foreign = try [UInt8]([1, 2, 3]).withUnsafeBytes { try ConntrackEvent.decode(messageType: 0x0200, flags: 0, payload: $0) }
         #expect(foreign == nil)
@@ -174,7 +176,7 @@ struct HostileNetlinkTests {
 
     @Test("decodeDatagram keeps every message; resends are the dump reader's to drop (DumpReaderTests)")
     func duplicatesAreKept() throws {
-        let result = try Self.decode(Self.entry(id: 7) + Self.entry(id: 7) + Self.done)
+        let result = try Self.decode(NetlinkBytes.entry(id: 7) + NetlinkBytes.entry(id: 7) + NetlinkBytes.done)
         #expect(result.flows.map(\.id) == [7, 7])
     }
 
@@ -223,7 +225,7 @@ struct HostileNetlinkTests {
 
     @Test("a FIFO given as a namespace fails at once instead of blocking the open")
     func fifoNamespace() throws {
-        let path = "/tmp/ctaudit-fifo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let path = "/tmp/ctaudit-fifo-\(getpid())-\(UniqueName.tag(length: 6))"
         #expect(mkfifo(path, 0o600) == 0)
         defer { unlink(path) }
         let namespace = try NetworkNamespace.resolve(path)

@@ -28,7 +28,7 @@ struct KubernetesAttributionTests {
     @Test("a pod namespace that ended since it was listed is skipped without a warning (churn, not a problem)")
     func vanishedNamespaceIsNotAWarning() {
         // Named under /run/netns but gone: the name no longer opens.
-        let gone = Self.namespace(1, names: ["ctaudit-test-gone-\(UInt32.random(in: 0...UInt32.max))"], addresses: ["10.244.1.7"])
+        let gone = Self.namespace(1, names: ["ctaudit-test-gone-\(UniqueName.tag(length: 8))"], addresses: ["10.244.1.7"])
         var attribution = Self.attribution("kubeadm-flannel", [gone])
         let result = PodPortRangeScan.scan(attribution: &attribution, admissions: AuditPolicy().admissions,
                                            podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16")])

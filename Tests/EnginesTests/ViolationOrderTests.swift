@@ -11,7 +11,8 @@ import Testing
 struct ViolationOrderTests {
     @Test(arguments: [0, 1, 2, 7, 500])
     func positionSortMatchesElementSort(count: Int) {
-        var generator = SystemRandomNumberGenerator()
+        let seed = TestSeed.value(default: 0x50B7_0BDE_2026_1206)
+        var generator = SeededGenerator(seed: seed)
         let violations = (0..<count).map { index in
             // Few distinct keys: many ties, so stability matters. IPv6 and
             // IPv4 mixed, so interned and inline addresses are compared.
@@ -26,6 +27,6 @@ struct ViolationOrderTests {
         }
         var list = ViolationList(violations)
         list.sortWorstFirst()
-        #expect(list.map(\.flow.id) == violations.sorted(by: Violation.worstFirst).map(\.flow.id))
+        #expect(list.map(\.flow.id) == violations.sorted(by: Violation.worstFirst).map(\.flow.id), "\(TestSeed.describe(seed))")
     }
 }

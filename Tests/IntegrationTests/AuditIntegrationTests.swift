@@ -5,6 +5,7 @@ import Policy
 import NodeState
 import Engines
 import Reports
+import TestSupport
 
 /// The incident, reproduced in namespaces (scripts/lab.sh), audited for real:
 /// ctaudit's violations must be exactly what conntrack(8) shows with a
@@ -97,7 +98,7 @@ struct AuditIntegrationTests {
     @Test("reading another namespace leaves the thread in its own")
     func namespaceIsRestored() throws {
         let before = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self/ns/net")
-        let name = "ctaudit-ns-\(UInt32.random(in: 0..<1_000_000))"
+        let name = "ctaudit-ns-\(UniqueName.tag(length: 6))"
         try Shell.sh("ip netns add \(name)")
         defer { _ = try? Shell.sh("ip netns del \(name)") }
         let report = try Auditor(policy: AuditPolicy()).run(namespace: try NetworkNamespace.resolve(name))

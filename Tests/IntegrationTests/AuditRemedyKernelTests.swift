@@ -23,7 +23,7 @@ struct AuditRemedyKernelTests {
         return (result.status, object)
     }
 
-    static func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    static func shellQuoted(_ text: String) -> String { Shell.quoted(text) }
 
     @Test func theIptablesLinesAuditPrintsEndTheViolationsAndTimeouts() throws {
         let lab = try Lab.up("ctx")

@@ -84,7 +84,7 @@ struct CNILabTests {
         let commands = remedies.filter { $0["kind"] as? String == "pin-nat-range" }.flatMap { $0["commands"] as? [String] ?? [] }
         #expect(commands.count == 24, "a -p tcp, udp, sctp and dccp copy in each pod's v4 and v6 chain: \(commands)")
         for command in commands {
-            try Shell.sh("ip netns exec \(node) sh -c \(AuditRemedyKernelTests.shellQuoted(command))")
+            try Shell.sh("ip netns exec \(node) sh -c \(Shell.quoted(command))")
         }
         let after = try Self.run(["check", "--netns", node, "--pods"] + Self.podCIDRs)
         #expect(after.status == 0 && after.json["verdict"] as? String == "safe", "\(after.json["rules"] ?? "")")

@@ -1,5 +1,6 @@
 import Conntrack
 import Foundation
+import TestSupport
 
 /// A small topology of its own for `check`'s kernel tests: two pods behind a
 /// node that source-NATs out to a server. The node starts with no NAT rule;
@@ -18,7 +19,7 @@ struct CheckTopology {
     static let podNetwork = "10.77.0.0/24"
 
     static func up(_ tag: String) throws -> CheckTopology {
-        let topology = CheckTopology(prefix: "\(tag)\(String(UInt32.random(in: 0..<46656), radix: 36))")
+        let topology = CheckTopology(prefix: "\(tag)\(UniqueName.tag())")
         do {
             try topology.build()
         } catch {

@@ -10,7 +10,7 @@ import Testing
 /// Before and after, the root namespace's rules must be exactly as they were.
 @Suite("Firewall managers as the lab gateway")
 struct FirewallManagerLabTests {
-    static let pods = FirewallLabTests.pods
+    static let pods = FirewallLab.pods
 
     /// The root namespace's rule sets (timestamps dropped): must never change.
     static func rootRules() throws -> String {
@@ -57,13 +57,13 @@ struct FirewallManagerLabTests {
 
         for file in [exports.iptables, exports.nft] {
             if file == exports.nft, nftForm == "uncertain" {
-                let audit = try FirewallLabTests.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--firewall", file] + Self.pods)
+                let audit = try FirewallLab.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--firewall", file] + Self.pods)
                 #expect(audit.status == 4, "\(file): \(audit.stdout)")
                 #expect(audit.stdout.contains("uncertain:") && audit.stdout.contains("xt match conntrack"), "\(audit.stdout)")
                 #expect(audit.stdout.contains("'iptables-save' output of the same rules is judged in full"))
                 continue
             }
-            let audit = try FirewallLabTests.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--format", "json",
+            let audit = try FirewallLab.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--format", "json",
                                                       "--firewall", file] + Self.pods)
             #expect(audit.status == 0, "\(tool[0]) \(file): exit \(audit.status) \(audit.stderr)")
             let object = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [String: Any] ?? [:]
@@ -75,12 +75,12 @@ struct FirewallManagerLabTests {
             let admitted = ((object["policy"] as? [String: Any])?["firewall"] as? [String: Any])?["admission"] as? [String: [String: Any]] ?? [:]
             #expect(admitted.count == 4 && admitted.values.allSatisfy { $0["words"] as? String == "0-65535" }, "\(file): \(admitted)")
             for format in ["text", "ndjson", "prometheus", "html"] {
-                let other = try FirewallLabTests.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--format", format,
+                let other = try FirewallLab.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--format", format,
                                                           "--firewall", file] + Self.pods)
                 #expect(other.status == 0, "\(file) \(format): \(other.stderr)")
             }
             // The lab's pods: the kernel default and pod3's 1024-2047.
-            let check = try FirewallLabTests.ctaudit(["check", "--no-config", "--netns", lab.nodeNamespace,
+            let check = try FirewallLab.ctaudit(["check", "--no-config", "--netns", lab.nodeNamespace,
                                                       "--port-range", "32768-60999", "--port-range", "1024-2047",
                                                       "--firewall", file] + Self.pods)
             #expect(check.status == 0, "\(tool[0]) check \(file): \(check.stdout) \(check.stderr)")

@@ -7,7 +7,7 @@ import Testing
 /// verdicts are checked against what the traffic did and against `--allow`.
 @Suite("Firewall: node-scoped gateway and uncertain verdicts in the lab", .enabled(if: Shell.isRoot, "needs root to create network namespaces"))
 struct FirewallNodeScopedLabTests {
-    static let fixture = "\(FirewallLabTests.fixtures)/gateway-node-scoped.iptables"
+    static let fixture = "\(FirewallLab.fixtures)/gateway-node-scoped.iptables"
 
     @Test("exactly the flows outside its range; check --firewall says what check --allow says")
     func nodeScopedGateway() throws {
@@ -29,30 +29,30 @@ struct FirewallNodeScopedLabTests {
 
         let connections = try lab.traffic(pairs: 8)
         let timedOut = Set(connections.filter(\.timedOut).map {
-            FirewallLabTests.Key(family: $0.family, proto: $0.proto, source: $0.source, sourcePort: $0.sourcePort)
+            FirewallLab.Key(family: $0.family, proto: $0.proto, source: $0.source, sourcePort: $0.sourcePort)
         })
         #expect(!timedOut.isEmpty)
-        let byFile = try FirewallLabTests.audit(lab, ["--firewall", Self.fixture])
+        let byFile = try FirewallLab.audit(lab, ["--firewall", Self.fixture])
         #expect(byFile.status == 1)
         #expect(Set(byFile.violations.keys) == timedOut, "\(Set(byFile.violations.keys).symmetricDifference(timedOut))")
         #expect(byFile.violations.values.allSatisfy { $0.hasPrefix("NODE-REPLIES rule #4") }, "\(byFile.violations.values)")
 
         // The summary is asked for the node's translated addresses (from its flows).
-        let text = try FirewallLabTests.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--firewall", Self.fixture] + FirewallLabTests.pods)
+        let text = try FirewallLab.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--firewall", Self.fixture] + FirewallLab.pods)
         #expect(text.stdout.contains("replies admitted to: tcp/ipv4 to 198.51.100.2 32768-65535; udp/ipv4 to 198.51.100.2 32768-65535; tcp/ipv6 to 2001:db8:1::2 32768-65535"),
                 "\(text.stdout)")
 
         // check: live (node address from the namespace), offline with --node-address, and offline
         // without it (the worst address the firewall distinguishes): all as --allow 32768-65535.
-        let allow = try FirewallLabTests.ctaudit(["check", "--no-config", "--netns", lab.nodeNamespace, "--allow", "32768-65535"] + FirewallLabTests.pods)
-        let live = try FirewallLabTests.ctaudit(["check", "--no-config", "--netns", lab.nodeNamespace, "--firewall", Self.fixture] + FirewallLabTests.pods)
+        let allow = try FirewallLab.ctaudit(["check", "--no-config", "--netns", lab.nodeNamespace, "--allow", "32768-65535"] + FirewallLab.pods)
+        let live = try FirewallLab.ctaudit(["check", "--no-config", "--netns", lab.nodeNamespace, "--firewall", Self.fixture] + FirewallLab.pods)
         #expect(allow.status == 1 && live.status == allow.status)
         #expect(allow.stdout.contains("verdict: AT RISK") && live.stdout.contains("verdict: AT RISK"), "\(live.stdout)")
         #expect(!live.stdout.contains("outside  "))
         let nat = directory.appendingPathComponent("nat.rules").path
         try Shell.sh("ip netns exec \(lab.nodeNamespace) iptables-save -t nat > \(nat)")
         for extra in [["--node-address", "198.51.100.2"], []] {
-            let offline = try FirewallLabTests.ctaudit(["check", "--no-config", "--iptables-save", nat, "--firewall", Self.fixture] + extra)
+            let offline = try FirewallLab.ctaudit(["check", "--no-config", "--iptables-save", nat, "--firewall", Self.fixture] + extra)
             #expect(offline.status == 1 && offline.stdout.contains("verdict: AT RISK"), "\(extra): \(offline.stdout)")
         }
     }
@@ -75,8 +75,8 @@ struct FirewallNodeScopedLabTests {
             COMMIT
 
             """.write(toFile: file, atomically: true, encoding: .utf8)
-        let base = ["audit", "--no-config", "--netns", lab.nodeNamespace, "--firewall", file] + FirewallLabTests.pods
-        let json = try FirewallLabTests.ctaudit(base + ["--format", "json"])
+        let base = ["audit", "--no-config", "--netns", lab.nodeNamespace, "--firewall", file] + FirewallLab.pods
+        let json = try FirewallLab.ctaudit(base + ["--format", "json"])
         #expect(json.status == 4, "\(json.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any] ?? [:]
         #expect(object["verdict"] as? String == "uncertain")
@@ -85,16 +85,16 @@ struct FirewallNodeScopedLabTests {
         #expect((summary["uncertain"] as? Int ?? 0) >= udp / 2 && (summary["uncertain"] as? Int ?? 0) > 0, "\(summary) udp \(udp)")
         for (format, says) in [("text", "uncertain:"), ("ndjson", "\"uncertain\":true"), ("prometheus", "ctaudit_audit_verdict{verdict=\"uncertain\"} 1"),
                                ("html", "data-verdict=\"uncertain\"")] {
-            let result = try FirewallLabTests.ctaudit(base + ["--format", format])
+            let result = try FirewallLab.ctaudit(base + ["--format", format])
             #expect(result.status == 4, "\(format)")
             #expect(result.stdout.contains(says), "\(format): \(result.stdout.prefix(2000))")
         }
         // merge of that report: the node is uncertain, exit 4.
         let report = directory.appendingPathComponent("node.json").path
         try json.stdout.write(toFile: report, atomically: true, encoding: .utf8)
-        let merged = try FirewallLabTests.ctaudit(["merge", report])
+        let merged = try FirewallLab.ctaudit(["merge", report])
         #expect(merged.status == 4 && merged.stdout.contains("uncertain on "), "\(merged.stdout)")
         // --max-violations forgives violations, not uncertainty.
-        #expect(try FirewallLabTests.ctaudit(base + ["--max-violations", "100"]).status == 4)
+        #expect(try FirewallLab.ctaudit(base + ["--max-violations", "100"]).status == 4)
     }
 }

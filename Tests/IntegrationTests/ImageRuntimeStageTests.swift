@@ -102,7 +102,8 @@ struct ImageRuntimeStageTests {
         let json = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [String: Any]
         let policy = json?["policy"] as? [String: Any]
         #expect(policy?["pod_cidrs_source"] as? String == "discovered", "\(audit.stdout.prefix(600))")
-        #expect((policy?["pod_cidrs"] as? [String] ?? []).contains("10.244.0.0/16"), "\(String(describing: policy))")
+        let podCIDRs = policy?["pod_cidrs"] as? [String] ?? []
+        #expect(podCIDRs.contains("10.244.0.0/16"), "\(String(describing: policy))")
         // The image's root filesystem stayed as built: nothing was written to it.
         let written = try Shell.sh("find '\(rootfs)' -xdev -newer '\(directory)/built' | head -5").stdout
         #expect(written.isEmpty, "written in the image: \(written)")

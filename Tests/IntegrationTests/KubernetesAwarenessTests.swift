@@ -5,6 +5,7 @@ import Policy
 import NodeState
 import Engines
 import Reports
+import TestSupport
 
 /// Kubernetes awareness against real namespaces: the lab's pods stand in for
 /// pods, a temporary --root holds a fake node's CNI config, host-local IPAM
@@ -160,7 +161,7 @@ struct KubernetesAwarenessTests {
     }
 
     @Test func routesInTheAuditedNamespaceAreTheLastResort() throws {
-        let name = "k8rt\(UInt32.random(in: 0..<UInt32(36 * 36 * 36)))"
+        let name = "k8rt\(UniqueName.tag())"
         try Shell.sh("ip netns add \(name)")
         defer { _ = try? Shell.run("/sbin/ip", ["netns", "del", name]); _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", name]) }
         // A bridge named like the CNI's, with the node's pod subnet on it.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The real binary on a node whose files are all broken
 /// (Tests/Fixtures/nodes/broken): a conflist with bad
@@ -26,7 +27,7 @@ struct KubernetesBrokenNodeCLITests {
         // An empty "node" namespace to audit (no flows), and a "pod" holding
         // the address the fixture's IPAM gives the cut-short sandbox, with a
         // low port range: the port-range scan then looks that sandbox up.
-        let tag = String(UInt32.random(in: 0..<UInt32(36 * 36 * 36)), radix: 36)
+        let tag = UniqueName.tag()
         let node = "k8bn\(tag)-node", pod = "k8bn\(tag)-pod"
         defer {
             for name in [node, pod] { _ = try? Shell.run("/bin/sh", ["-c", "ip netns del \(name)"]) }

@@ -13,7 +13,7 @@ struct MetricSchemeLabTests {
         let lab = try Lab.up("ms")
         defer { lab.down() }
         _ = try lab.traffic(pairs: 4, timeout: 2)
-        let directory = try ReportsCLITests.temporaryDirectory()
+        let directory = try Shell.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let target = ["--netns", lab.nodeNamespace, "--no-config", "--pod-cidr", "10.244.0.0/24", "--pod-cidr", "fd00:10:244::/64"]
         let files = ["ctaudit.prom", "ctaudit-stats.prom", "ctaudit-watch.prom"].map { directory.appendingPathComponent($0).path }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `ctaudit probe` against the lab gateway, whose reply filter this test
-/// moves to a boundary picked at random each run (its own namespace's
+/// moves to a boundary picked from a seed (`TestSeed`; its own namespace's
 /// rules): the probe must find that boundary exactly, within 64 probes, for
 /// TCP and UDP over IPv4 and IPv6.
 @Suite("Probe in the lab", .enabled(if: Shell.isRoot, "needs root to create network namespaces"))
@@ -15,7 +16,10 @@ struct ProbeLabTests {
     func findsTheBoundary() throws {
         let lab = try Lab.up("fwp")
         defer { lab.down() }
-        let boundary = Int.random(in: 1025...65535)
+        let seed = TestSeed.value(default: 0x9B0B_E5EE_D202_6120)
+        var generator = SeededGenerator(seed: seed)
+        let boundary = Int.random(in: 1025...65535, using: &generator)
+        let context = "boundary \(boundary), \(TestSeed.describe(seed))"
         let gateway = "\(lab.prefix)-gw"
         for tool in ["iptables", "ip6tables"] {
             try Shell.sh("ip netns exec \(gateway) \(tool) -F FORWARD")
@@ -36,19 +40,19 @@ struct ProbeLabTests {
             let profile = directory.appendingPathComponent("\(proto)-\(target.hasPrefix("[") ? 6 : 4).yaml").path
             arguments += ["--save-profile", profile]
             let result = try Self.ctaudit(arguments)
-            #expect(result.status == 1, "\(target) \(proto): \(result.stderr)")
+            #expect(result.status == 1, "\(target) \(proto), \(context): \(result.stderr)")
             let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
             #expect(object["schema"] as? String == "ctaudit.probe/v1")
-            #expect(object["allowed"] as? [String] == ["\(boundary)-65535"], "\(target) \(proto) boundary \(boundary): \(result.stdout)")
-            #expect(object["blocked"] as? [String] == ["1024-\(boundary - 1)"], "\(target) \(proto) boundary \(boundary)")
+            #expect(object["allowed"] as? [String] == ["\(boundary)-65535"], "\(target) \(proto), \(context): \(result.stdout)")
+            #expect(object["blocked"] as? [String] == ["1024-\(boundary - 1)"], "\(target) \(proto), \(context)")
             let probes = object["probes"] as? Int ?? 999
-            #expect(probes <= 64)
+            #expect(probes <= 64, "\(context)")
             let evidence = object["evidence"] as? [[String: Any]] ?? []
             #expect(evidence.first?["phase"] as? String == "control")
             #expect(evidence.count == probes)
             // The saved profile is a config audit reads.
             let audit = try Self.ctaudit(["audit", "--config", profile, "--netns", lab.nodeNamespace, "--pod-cidr", "10.244.0.0/24"])
-            #expect(audit.stdout.contains("allowed translated source ports: \(boundary)-65535"), "\(audit.stdout)\(audit.stderr)")
+            #expect(audit.stdout.contains("allowed translated source ports: \(boundary)-65535"), "\(context): \(audit.stdout)\(audit.stderr)")
         }
     }
 

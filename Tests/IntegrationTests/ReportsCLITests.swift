@@ -10,11 +10,7 @@ import Reports
 /// real binary; the last suite audits the lab's namespaces end to end.
 @Suite("Reports CLI (binary)")
 struct ReportsCLITests {
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temporaryDirectory() throws -> URL { try Shell.temporaryDirectory() }
 
     static func ctaudit(_ arguments: [String]) throws -> Shell.Result {
         try Spawned.run(Shell.ctauditBinary, arguments)

@@ -27,7 +27,7 @@ struct StatsTextfileCLITests {
         let lab = try Lab.up("sp")
         defer { lab.down() }
         _ = try lab.traffic(pairs: 4, timeout: 2)
-        let directory = try ReportsCLITests.temporaryDirectory()
+        let directory = try Shell.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let base = ["stats", "--netns", lab.nodeNamespace, "--no-config", "--pod-cidr", "10.244.0.0/16", "--pod-cidr", "fd00:10:244::/48"]
 

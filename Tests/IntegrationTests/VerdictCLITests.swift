@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Issue 12, parts 3-5 through the CLI: nothing to audit, repeated options,
 /// errors a person can act on, check as a CI gate, watch saying what it does.
@@ -18,7 +19,7 @@ struct VerdictCLITests {
 
     @Test(.enabled(if: Shell.isRoot, "needs root to create a network namespace"))
     func aNamespaceWithoutNATHasNothingToAudit() throws {
-        let name = "ctv\(UInt32.random(in: 0..<1_000_000))"
+        let name = "ctv\(UniqueName.tag(length: 6))"
         try Shell.sh("ip netns add \(name) && ip -n \(name) link set lo up")
         defer { _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", name]) }
         let text = try Self.ctaudit(["audit", "--netns", name, "--no-pods"])
@@ -81,7 +82,7 @@ struct VerdictCLITests {
 
     @Test(.enabled(if: Shell.isRoot, "lists /run/netns"))
     func aMissingNetnsListsTheNamesThatExist() throws {
-        let name = "ctv\(UInt32.random(in: 0..<1_000_000))"
+        let name = "ctv\(UniqueName.tag(length: 6))"
         try Shell.sh("ip netns add \(name)")
         defer { _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", name]) }
         let result = try Self.ctaudit(["audit", "--netns", "\(name)x"])

@@ -12,7 +12,7 @@ struct WatchAccountingTests {
 
     @Test("flooded until overflow: events + events_lost (+ malformed) = events generated, in the summary and the counters")
     func handledPlusLostIsGenerated() throws {
-        let flood = try WatchOverflowTests.flood.get()
+        let flood = try CTFlood.binary.get()
         let namespace = Lab.uniquePrefix("wa")
         try Shell.sh("ip netns add \(namespace)")
         defer { _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", namespace]) }

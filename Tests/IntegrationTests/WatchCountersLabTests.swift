@@ -20,9 +20,9 @@ struct WatchCountersLabTests {
         let url: String
         let textfile: String
 
-        init(namespace: String, textfile: String) throws {
+        init(namespace: String, textfile: String, extra: [String] = []) throws {
             process = try WatchProcess(["--netns", namespace, "--listen", "127.0.0.1:0", "--textfile", textfile,
-                                        "--interval", "1"] + podNets)
+                                        "--interval", "1"] + podNets + extra)
             try process.waitUntilWatching()
             let deadline = Date().addingTimeInterval(20)
             var found: String?

@@ -14,19 +14,7 @@ struct WatchOverflowTests {
     /// a busy machine; far beyond what a 4 KiB buffer can hold.
     static let rate = 40000
 
-    /// Builds scripts/bench-events/ctflood.c once per run.
-    static let flood: Result<String, Shell.Failure> = {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ctflood-\(getpid())").path
-        let source = Shell.packageRoot.appendingPathComponent("scripts/bench-events/ctflood.c").path
-        do {
-            try Shell.sh("gcc -O2 -o \(output) \(source) $(pkg-config --cflags --libs libmnl)")
-            return .success(output)
-        } catch let failure as Shell.Failure {
-            return .failure(failure)
-        } catch {
-            return .failure(Shell.Failure(command: "gcc", status: -1, stderr: "\(error)"))
-        }
-    }()
+    static let flood = CTFlood.binary
 
     /// Runs one watch over one flood in a fresh namespace; returns the summary
     /// and the ids of the violations the watch reported.

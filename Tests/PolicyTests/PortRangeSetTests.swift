@@ -1,7 +1,6 @@
 import Testing
 import Conntrack
 import Policy
-import TestSupport
 
 @Suite("Port ranges")
 struct PortRangeSetTests {

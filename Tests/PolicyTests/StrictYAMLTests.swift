@@ -126,16 +126,7 @@ struct StrictYAMLTests {
 
     // MARK: Generated documents
 
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Generator = SeededGenerator
 
     static let keys = ["pod_cidrs", "allow", "profile", "x", "a b", "k-1", "exclude_dst", "description", "office.edge"]
     static let scalars = ["10.0.0.0/8", "fd00:10::/56", "1024-65535", "1024-2047,32768-65535", "hetzner-robot",
@@ -217,17 +208,17 @@ struct StrictYAMLTests {
 
     @Test("3 000 generated documents read the same as with Yams (seed printed on failure)")
     func generated() throws {
-        let seed: UInt64 = 0x00C0_FFEE_2026_1204
-        var rng = Generator(state: seed)
+        let seed = TestSeed.value(default: 0x00C0_FFEE_2026_1204)
+        var rng = Generator(seed: seed)
         for number in 0..<3000 {
             var root = Self.tree(depth: 3, &rng)
             if case .mapping = root {} else { root = .mapping([.init(key: .scalar("root", null: false), value: root)]) }
             let text = Self.render(root, indent: 0, &rng).drop { $0 == "\n" } + "\n"
             guard let expected = Self.yams(String(text)) else {
-                Issue.record("seed \(seed), document \(number): the generator wrote YAML that Yams refuses:\n\(text)")
+                Issue.record("\(TestSeed.describe(seed)), document \(number): the generator wrote YAML that Yams refuses:\n\(text)")
                 continue
             }
-            #expect(Self.ours(String(text)) == .some(expected), "seed \(seed), document \(number):\n\(text)")
+            #expect(Self.ours(String(text)) == .some(expected), "\(TestSeed.describe(seed)), document \(number):\n\(text)")
         }
     }
 
@@ -236,8 +227,9 @@ struct StrictYAMLTests {
     /// libyaml's extra strictness on already broken text — a tab or a ':'
     /// inside a flow value — which the config's own checks then judge.)
     @Test("damaged documents: the same tree or a refusal (seed printed on failure)", arguments: [0x0BAD_5EED_2026_1204, 0x0BAD_5EED_2026_1205, 0x0BAD_5EED_2026_1206] as [UInt64])
-    func damaged(seed: UInt64) {
-        var rng = Generator(state: seed)
+    func damaged(seed fallback: UInt64) {
+        let seed = TestSeed.value(default: fallback)
+        var rng = Generator(seed: seed)
         var refusedByYams = 0
         var readOnlyByUs: [String] = []
         for number in 0..<3000 {
@@ -255,10 +247,10 @@ struct StrictYAMLTests {
                 refusedByYams += 1
                 if mine != nil { readOnlyByUs.append("document \(number): \(text)") }
             } else if let mine {
-                #expect(mine == theirs!, "seed \(seed), document \(number):\n\(text)")
+                #expect(mine == theirs!, "\(TestSeed.describe(seed)), document \(number):\n\(text)")
             }
         }
         #expect(refusedByYams > 300)
-        #expect(readOnlyByUs.count * 100 <= refusedByYams, "seed \(seed): \(readOnlyByUs.count) of \(refusedByYams) read:\n\(readOnlyByUs.prefix(5).joined(separator: "\n"))")
+        #expect(readOnlyByUs.count * 100 <= refusedByYams, "\(TestSeed.describe(seed)): \(readOnlyByUs.count) of \(refusedByYams) read:\n\(readOnlyByUs.prefix(5).joined(separator: "\n"))")
     }
 }

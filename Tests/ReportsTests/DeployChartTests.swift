@@ -9,8 +9,8 @@ import Yams
 /// offline, and the plain manifests checked to be the chart's rendering.
 @Suite("Deploy: Helm chart", .enabled(if: HelmSDK.available, "helm-python-sdk missing: pip install helm-python-sdk (make test-deps does)"))
 struct DeployChartTests {
-    static let repo = ReportsDeployTests.deploy.deletingLastPathComponent()
-    static let chart = ReportsDeployTests.deploy.appendingPathComponent("helm/ctaudit").path
+    static let repo = DeployFiles.directory.deletingLastPathComponent()
+    static let chart = DeployFiles.directory.appendingPathComponent("helm/ctaudit").path
     static let script = repo.appendingPathComponent("scripts/helm-sdk.py").path
 
     /// Value sets that cover every branch of the templates.
@@ -98,7 +98,7 @@ struct DeployChartTests {
 
     @Test func daemonSetRunsOnEveryNodeInTheHostNetwork() throws {
         for values in Self.valueSets where !values.contains("daemonset.enabled=false") {
-            let pod = try ReportsDeployTests.daemonSetPod(Self.render(values))
+            let pod = try DeployFiles.daemonSetPod(Self.render(values))
             #expect(pod["hostNetwork"]?.bool == true)
             #expect(pod["tolerations"]?.array().map { $0["operator"]?.string } == ["Exists"])
             #expect(pod["tolerations"]?.array().first?["key"] == nil && pod["tolerations"]?.array().first?["effect"] == nil)
@@ -119,7 +119,7 @@ struct DeployChartTests {
         (["daemonset.mode=textfile", "daemonset.textfile.namePods=false"], ["NET_ADMIN", "NET_RAW", "DAC_OVERRIDE", "BPF"], false),
     ])
     func capabilitiesPerMode(_ values: [String], _ capabilities: [String], _ hostPID: Bool) throws {
-        let pod = try ReportsDeployTests.daemonSetPod(Self.render(values))
+        let pod = try DeployFiles.daemonSetPod(Self.render(values))
         let container = try #require(pod["containers"]?.array().first)
         #expect(container["securityContext"]?["capabilities"]?["add"]?.array().compactMap(\.string) == capabilities)
         #expect((pod["hostPID"]?.bool ?? false) == hostPID)
@@ -131,7 +131,7 @@ struct DeployChartTests {
     /// Resources are docs/BENCHMARKS.md's figures: watch's request covers a
     /// 100 000-entry table (30 MiB), its limit the 1M-entry one (95 MiB).
     @Test func resourcesComeFromTheBenchmarks() throws {
-        let container = try #require(ReportsDeployTests.daemonSetPod(Self.render([]))["containers"]?.array().first)
+        let container = try #require(DeployFiles.daemonSetPod(Self.render([]))["containers"]?.array().first)
         #expect(container["resources"]?["requests"]?["memory"]?.string == "48Mi")
         #expect(container["resources"]?["limits"]?["memory"]?.string == "256Mi")
         #expect(container["resources"]?["limits"]?["cpu"] == nil, "a CPU limit throttles the initial dump of a big table")
@@ -144,7 +144,7 @@ struct DeployChartTests {
         let rule = try #require(Self.object(try Self.render(["prometheusRule.enabled=true", "prometheusRule.labels.release=prom"]), "PrometheusRule"))
         #expect(rule["apiVersion"]?.string == "monitoring.coreos.com/v1")
         #expect(rule["metadata"]?["labels"]?["release"]?.string == "prom")
-        let text = try String(contentsOf: ReportsDeployTests.deploy.appendingPathComponent("ctaudit-alerts.rules.yml"), encoding: .utf8)
+        let text = try String(contentsOf: DeployFiles.directory.appendingPathComponent("ctaudit-alerts.rules.yml"), encoding: .utf8)
         let file = try compose(yaml: text)
         #expect(rule["spec"]?["groups"].map(Self.canonical) == file?["groups"].map(Self.canonical))
         // And promtool accepts the rendered groups as a rules file.
@@ -192,7 +192,7 @@ struct DeployChartTests {
         let configMap = try #require(documents.first { $0["kind"]?.string == "ConfigMap" && $0["metadata"]?["name"]?.string == "ctaudit-dashboard" })
         #expect(configMap["metadata"]?["labels"]?["grafana_dashboard"]?.string == "1")
         #expect(configMap["metadata"]?["namespace"]?.string == "grafana")
-        let json = try String(contentsOf: GrafanaDashboardTests.file, encoding: .utf8)
+        let json = try String(contentsOf: DeployFiles.grafanaDashboard, encoding: .utf8)
         #expect(configMap["data"]?["ctaudit.json"]?.string == json)
     }
 

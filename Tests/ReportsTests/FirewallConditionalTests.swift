@@ -173,7 +173,7 @@ struct FirewallConditionalTests {
         #expect((json["firewall_uncertain"] as? [[String: Any]])?.count == 1)
         #expect(NDJSONWriter.render(report).contains("\"uncertain\":true"))
         let prom = PrometheusWriter.render(report, timestamp: 0)
-        #expect(prom.contains("ctaudit_uncertain_flows 1"))
+        #expect(prom.contains("ctaudit_audit_uncertain_flows 1"))
         #expect(prom.contains("ctaudit_audit_verdict{verdict=\"uncertain\"} 1"))
         let html = HTMLReportWriter().render(report)
         #expect(html.contains("data-verdict=\"uncertain\"") && html.contains("firewall-uncertain"))
@@ -197,7 +197,7 @@ struct FirewallConditionalTests {
         #expect(WatchJSONWriter.line(record, firewall: firewall).contains("\"uncertain\":true"))
         let metrics = WatchMetricsWriter.render(tracker.counters, tracker.summary,
                                                 context: .init(startTimeSeconds: 0, allowed: .defaultAllowed), target: .textfile)
-        #expect(metrics.contains("ctaudit_uncertain_flows_total{family=\"ipv4\",proto=\"udp\"} 1"))
+        #expect(metrics.contains("ctaudit_watch_uncertain_flows_total{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1"))
     }
 
     @Test func checkCallsPortsAnUnknownRuleDecidesUncertain() throws {
@@ -233,9 +233,9 @@ struct FirewallConditionalTests {
         #expect(pin.commands.contains("iptables -t nat -A CTAUDIT-PIN -p tcp -j MASQUERADE --to-ports 32768-65535"), "\(pin.commands)")
         #expect(pin.commands.contains("iptables -t nat -A CTAUDIT-PIN -p udp -j MASQUERADE --to-ports 1024-65535"), "\(pin.commands)")
         let prom = PrometheusWriter.render(report, timestamp: 0)
-        #expect(prom.contains("ctaudit_allowed_ports{allowed=\"32768-65535\",family=\"ipv4\",proto=\"tcp\"} 32768"))
-        #expect(prom.contains("ctaudit_allowed_ports{allowed=\"1024-65535\",family=\"ipv4\",proto=\"udp\"} 64512"))
-        #expect(prom.contains("ctaudit_violation_flows{allowed=\"1024-65535\",family=\"ipv4\",proto=\"udp\"} 1"))
+        #expect(prom.contains("ctaudit_audit_allowed_ports{allowed=\"32768-65535\",family=\"ipv4\",proto=\"tcp\"} 32768"))
+        #expect(prom.contains("ctaudit_audit_allowed_ports{allowed=\"1024-65535\",family=\"ipv4\",proto=\"udp\"} 64512"))
+        #expect(prom.contains("ctaudit_audit_violation_flows{allowed=\"1024-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1"))
     }
 }
 

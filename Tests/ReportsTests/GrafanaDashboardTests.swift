@@ -9,7 +9,7 @@ import Testing
 /// that knows the names.
 @Suite("Deploy: Grafana dashboard")
 struct GrafanaDashboardTests {
-    static let file = ReportsDeployTests.deploy.appendingPathComponent("grafana/ctaudit.json")
+    static let file = DeployFiles.grafanaDashboard
 
     static func dashboard() throws -> [String: Any] {
         try #require(JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])

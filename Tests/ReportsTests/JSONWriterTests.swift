@@ -4,7 +4,6 @@ import Conntrack
 @testable import NodeState
 @testable import Engines
 @testable import Reports
-import TestSupport
 
 /// The writer's own rules: layout, escaping, numbers, chunks.
 @Suite("JSON writer")

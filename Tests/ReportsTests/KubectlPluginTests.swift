@@ -10,7 +10,7 @@ import Yams
 /// back, and that the debug pod is deleted.
 @Suite("Deploy: kubectl plugin")
 struct KubectlPluginTests {
-    static let directory = ReportsDeployTests.deploy.appendingPathComponent("kubectl")
+    static let directory = DeployFiles.directory.appendingPathComponent("kubectl")
     static let plugin = directory.appendingPathComponent("kubectl-ctaudit").path
 
     /// Runs the plugin with the recording kubectl; returns (status, stderr, kubectl's calls).
@@ -81,7 +81,7 @@ struct KubectlPluginTests {
         // The archive the script builds is the one the sha256 names, and holds the plugin as it is.
         let out = try ReportsFixtures.temporaryDirectory("krew")
         defer { try? FileManager.default.removeItem(at: out) }
-        let script = ReportsDeployTests.deploy.deletingLastPathComponent().appendingPathComponent("scripts/krew-archive.sh").path
+        let script = DeployFiles.directory.deletingLastPathComponent().appendingPathComponent("scripts/krew-archive.sh").path
         let built = try ExternalTool.run("/bin/sh", [script, out.path])
         #expect(built.status == 0, "\(built.stderr)")
         #expect(platform["sha256"]?.string == built.stdout.trimmingCharacters(in: .whitespacesAndNewlines),

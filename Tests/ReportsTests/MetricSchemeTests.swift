@@ -25,6 +25,18 @@ struct MetricSchemeTests {
         return report
     }
 
+    /// A live audit that looked for NodePort and listener overlap (issue 26.4).
+    static var auditWithOverlap: AuditReport {
+        var report = ReportsFixtures.report()
+        var overlap = PortOverlap(nodePortRange: .kubernetesDefault,
+                                  listeners: [ListeningSocket(proto: .tcp, address: IPAddress("0.0.0.0")!, port: 30005)])
+        var tally = FlowOverlapTally(nodePortRange: overlap.nodePortRange.range, listeners: overlap.listeners ?? [])
+        tally.add(FlowFactory.flow(translatedPort: 30005), ageSeconds: nil, dataplane: .conntrack)
+        overlap.flows = tally
+        report.portOverlap = overlap
+        return report
+    }
+
     static func watch(_ target: WatchMetricsWriter.Target, running: Bool = true) -> String {
         var tracker = WatchTracker(policy: WatchFixtures.policy)
         _ = WatchFixtures.feed(&tracker, .new, WatchFixtures.violation(id: 1))
@@ -33,14 +45,26 @@ struct MetricSchemeTests {
         return WatchMetricsWriter.render(tracker.counters, tracker.summary, context: context, target: target)
     }
 
+    /// counters mode with the NAT rules re-checked (issue 26.3): one check, broken.
+    static var watchWithRuleDrift: String {
+        var context = WatchMetricsWriter.Context(startTimeSeconds: 1_700_000_000, allowed: WatchFixtures.policy.allowed)
+        var drift = RuleDrift()
+        drift.record(try! NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("k3s-flannel").iptables).run(),
+                     atSeconds: 1_700_000_100)
+        context.rules = drift
+        context.ruleCheckIntervalSeconds = 300
+        return WatchMetricsWriter.render(WatchCounters(), WatchSummary(), context: context, target: .textfile)
+    }
+
     /// Every file shape each command can write, keyed by command.
     static var textfiles: [(command: String, text: String)] {
         [("audit", PrometheusWriter.render(auditOnCilium, timestamp: 1)),
          ("audit", PrometheusWriter.render(ReportsFixtures.report(clean: true), timestamp: 1)),
+         ("audit", PrometheusWriter.render(auditWithOverlap, timestamp: 1)),
          ("audit", PrometheusWriter.renderFailure(previousSuccess: 1)),
          ("stats", StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: 1)),
          ("stats", StatsPrometheusWriter.renderFailure(previousSuccess: 1)),
-         ("watch", watch(.textfile)), ("watch", watch(.textfile, running: false))]
+         ("watch", watch(.textfile)), ("watch", watch(.textfile, running: false)), ("watch", watchWithRuleDrift)]
     }
 
     static func names(_ text: String) -> Set<String> {

@@ -12,7 +12,7 @@ import TestSupport
 /// through kubernetes-validate's schemas and the rules through promtool.
 @Suite("Reports: deploy manifests")
 struct ReportsDeployTests {
-    static let deploy = TestFixtures.repositoryRoot.appendingPathComponent("deploy")
+    static let deploy = DeployFiles.directory
     static let manifests = ["daemonset.yaml", "daemonset-textfile.yaml", "cronjob.yaml"].map { deploy.appendingPathComponent($0).path }
 
     static func documents(_ name: String) throws -> [Node] {
@@ -185,10 +185,7 @@ struct ReportsDeployTests {
         #expect(result.status == 0, "kubernetes-validate: \(result.stdout)\(result.stderr)")
     }
 
-    static func daemonSetPod(_ documents: [Node]) throws -> Node {
-        let daemonSet = try #require(documents.first { $0["kind"]?.string == "DaemonSet" })
-        return try #require(daemonSet["spec"]?["template"]?["spec"])
-    }
+    static func daemonSetPod(_ documents: [Node]) throws -> Node { try DeployFiles.daemonSetPod(documents) }
 
     @Test func configMapHoldsAValidConfigAndLeavesPodCIDRsToDiscovery() throws {
         let configMap = try #require(try Self.documents("daemonset.yaml").first { $0["kind"]?.string == "ConfigMap" })
@@ -216,6 +213,7 @@ struct ReportsDeployTests {
                                               context: .init(startTimeSeconds: 1, allowed: AuditPolicy().allowed), target: .http)
         let exported = PrometheusWriter.render(ReportsFixtures.report(), timestamp: 1)
             + StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: 1) + watch
+            + MetricSchemeTests.watchWithRuleDrift  // counters mode once the rules were re-checked
         // Every ctaudit_ name in an expression, read off the rules file.
         let expressions = rules.split(separator: "\n").filter { $0.contains("expr:") }
         let names = Set(expressions.flatMap { line in

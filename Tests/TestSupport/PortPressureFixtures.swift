@@ -3,7 +3,6 @@ import Conntrack
 import Policy
 import NodeState
 import Engines
-import Reports
 
 /// Shared fixtures (moved out of StatsPortPressureTests so that other suites need not reach into it).
 package enum PortPressureFixtures {

@@ -50,6 +50,15 @@ uint32_t ctaudit_build_stats_request(void *buf, size_t size, uint32_t seq);
 /// possible CPU (nfgenmsg.res_id = CPU number) with the namespace's counters.
 uint32_t ctaudit_build_stats_cpu_request(void *buf, size_t size, uint32_t seq);
 
+/// Builds a sock_diag dump request (SOCK_DIAG_BY_FAMILY with struct
+/// inet_diag_req_v2, NLM_F_DUMP) for the sockets of one family (AF_INET or
+/// AF_INET6) and protocol (IPPROTO_TCP, IPPROTO_UDP) whose state is in the
+/// bit mask `states` (bit n = TCP state n: 1 << 10 is LISTEN, 1 << 7 CLOSE,
+/// which is how an unconnected bound UDP socket reads). Read-only: the
+/// kernel only lists sockets. Returns the message length, 0 if `size` is too small.
+uint32_t ctaudit_build_inet_diag_request(void *buf, size_t size, uint32_t seq, uint8_t family,
+                                         uint8_t protocol, uint32_t states);
+
 /// Binds a netlink socket to an automatic port id with no legacy group mask
 /// (groups are joined one by one with NETLINK_ADD_MEMBERSHIP).
 int ctaudit_netlink_bind(int fd);

@@ -34,8 +34,6 @@ public enum NamespaceSysctl {
         } catch {
             if case .system(_, let errno) = error, errno == .noSuchFileOrDirectory { return false }
             throw error
-        } catch {
-            return false
         }
         return text.split(separator: "\n").contains { $0 == table }
     }

@@ -45,12 +45,19 @@ struct AuditCommand: ParsableCommand {
                                   rule keeps it: each connection fails (exit 1)
               outside-violations  no pod flow violates, but source-NATed flows
                                   from outside the pod networks would (exit 1)
+              uncertain           no violation, but a --firewall rule ctaudit
+                                  cannot judge decides some flows (exit 4)
               clean-in-scope      pod flows clean; flows from outside the pod
                                   networks exist, none would violate (exit 0)
               clean               every audited flow is allowed (exit 0)
               nothing-to-audit    no pod flow to judge: no source NAT here, or
                                   only flows from outside the pod networks,
                                   none violating (exit 0)
+
+            PORT OVERLAP: translated ports in the node's service-node-port-range (the kube-apiserver \
+            manifest, MicroK8s or k3s/RKE2 config, else 30000-32767) or on a port the node listens on \
+            are their own finding, printed and exported, never a violation and no change to the exit \
+            status.
 
             EXIT STATUS: 0 clean, clean-in-scope or nothing to audit (or at most --max-violations \
             violating flows), 1 violations, outside-violations, or a pod whose whole port range is \
@@ -103,9 +110,13 @@ struct AuditCommand: ParsableCommand {
         var report: AuditReport
         do {
             let resolved = try target.resolve(printWarnings: false)
-            let auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: listsNodeLocal,
+            var auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: listsNodeLocal,
                                   bpffs: dataplane.directory(root: target.kubernetes.root),
                                   bpfBatchLookup: DataplaneOptions.batchLookup, retention: retention)
+            // Flows translated onto a NodePort or a listening port: their own finding (docs/AUDIT.md).
+            let nodePorts = ServiceNodePortRange.discover(root: NodeRoot(target.kubernetes.root))
+            KubernetesOptions.printWarnings(nodePorts.warnings)
+            auditor.nodePortRange = nodePorts
             // The report's sentences (remedies, hints) name our flags.
             report = try AuditRun(auditor: auditor, namespace: resolved.namespace, kubernetes: resolved.awareness,
                                   context: resolved.kubernetes, hints: .flags).run()

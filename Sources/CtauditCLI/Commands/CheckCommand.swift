@@ -2,6 +2,7 @@ import ArgumentParser
 import Conntrack
 
 import Policy
+import NodeState
 import Engines
 import Reports
 
@@ -54,6 +55,10 @@ struct CheckCommand: ParsableCommand {
               ctaudit check --cilium-config cilium.yaml --calico-config felix.yaml
               ctaudit check --pods --quiet || echo "node not safe"   # CI gate
               ctaudit check --pods -o json --output /tmp/check.json
+
+            A NAT rule whose possible ports overlap the node's service-node-port-range (default \
+            30000-32767) or, live, a port the node listens on is reported as port overlap: its own \
+            finding, no change to the verdict.
 
             EXIT STATUS: 0 safe, 1 at risk or broken, 2 bad usage or input (an unreadable or \
             malformed file is named), 3 environment (not root, nft/iptables-save missing, namespace unavailable), \
@@ -126,18 +131,14 @@ struct CheckCommand: ParsableCommand {
         check.hints = .flags
         if checkPolicy.firewall != nil { check.firewallPolicy = checkPolicy }
         check.nodeAddresses = nodeAddresses
+        // Live: the node's own NodePort range; offline: Kubernetes' default (the files given are rules only).
+        let nodePorts = check.isOffline ? ServiceNodePortRange.kubernetesDefault : ServiceNodePortRange.discover()
+        for warning in nodePorts.warnings { Console.error("ctaudit: warning: \(warning)\n") }
+        check.nodePortRange = nodePorts
         var report = try check.run()
-        // The library says what it did not read; how to give it is ours to say.
-        report.notes = report.notes.map { $0 == NodeCheck.assumedPortRangeNote ? $0 + " (use --pods or --port-range)" : $0 }
         report.dataplanes = dataplane.findings(
             allowed: checkPolicy.allowed, nodePortRange: report.nodePortRange,
             live: iptablesSaveFiles.isEmpty && nftJSONFiles.isEmpty)
-        report.hints = .flags
-        report.firewall = checkPolicy.firewall
-        if let firewall = checkPolicy.firewall {
-            // "allowed" above is what every TCP/UDP reply gets through to; say where it came from.
-            report.notes.insert(contentsOf: firewall.checkNotes(hints: .flags, nodes: report.nodeAddresses), at: 0)
-        }
         var textWriter = CheckTextWriter(color: reportOutput.wantsColor)
         textWriter.hints = .flags
         let text: String = switch reportOutput.format {

@@ -26,7 +26,11 @@ struct WatchCommand: ParsableCommand {
             and keeps Prometheus counters instead (ctaudit_watch_violation_flows_total, \
             ctaudit_watch_violation_unreplied_flows_total, ctaudit_watch_events_lost_total, ...; \
             docs/METRICS.md), served on /metrics \
-            and/or written to the textfile every --interval. Run it until SIGTERM.
+            and/or written to the textfile every --interval. Run it until SIGTERM. Every \
+            --check-interval (default 5m) it also re-checks the node's NAT rules and dataplane \
+            settings as 'ctaudit check' does, read-only, and exports the verdict and the risky \
+            share per rule family (ctaudit_watch_rules_*): a rule changed by a CNI or an \
+            upgrade shows within one interval.
 
             On SIGINT/SIGTERM, after --duration, or after --count records, a summary is printed \
             (stdout; with ndjson as a last line with "event":"summary"). If the kernel drops events \
@@ -42,6 +46,7 @@ struct WatchCommand: ParsableCommand {
               ctaudit watch --listen :9814
               ctaudit watch \\
                   --textfile /var/lib/node_exporter/textfile_collector/ctaudit-watch.prom
+              ctaudit watch --listen :9814 --check-interval 1m
 
             EXIT STATUS: 0 no violation seen, 1 violations seen, 2 bad usage, 3 environment \
             (not root / no CAP_NET_ADMIN, conntrack netlink or namespace unavailable), 4 no violation \
@@ -148,7 +153,8 @@ struct WatchCommand: ParsableCommand {
             reason = try counters.run(
                 watcher: watcher, server: server, allowed: watchPolicy.allowed,
                 durationNanoseconds: duration.map { UInt64($0 * 1e9) }, stopDescriptor: signals.descriptor, verbose: verbose,
-                unwatchedDataplanes: unwatchedDataplanes, allowedByKey: Self.allowedByKey(watchPolicy))
+                unwatchedDataplanes: unwatchedDataplanes, allowedByKey: Self.allowedByKey(watchPolicy),
+                recheck: Self.ruleRecheck(netns, policy: watchPolicy, root: NodeRoot(target.kubernetes.root)))
         } else {
             reason = try watcher.run(
                 durationNanoseconds: duration.map { UInt64($0 * 1e9) }, count: count,
@@ -186,6 +192,35 @@ struct WatchCommand: ParsableCommand {
         if let output = reportOutput.output { reportOutput.wrote(output, what: "\(format.rawValue) records") }
         if summary.violations > 0 { throw ExitStatus.violations.exitCode }
         if summary.uncertain > 0 { throw ExitStatus.uncertain.exitCode }
+    }
+
+    /// The periodic re-check of counters mode: `check`'s engine on the
+    /// watched namespace's NAT rules and sysctl and the node's BPF dataplanes
+    /// (read-only). A verdict change and a failure are said once on stderr.
+    static func ruleRecheck(_ netns: NetworkNamespace?, policy: AuditPolicy, root: NodeRoot) -> (inout RuleDrift) -> Void {
+        { drift in
+            var check = NodeCheck(allowed: policy.allowed, podNetworks: policy.podNetworks, namespace: netns)
+            check.hints = .flags
+            if policy.firewall != nil { check.firewallPolicy = policy }
+            let previous = drift
+            let now = SystemClock.unixSeconds()
+            do {
+                var report = try check.run()
+                var config = DataplaneConfig()
+                let header = root.path(CheckDataplaneOptions.ciliumNodeConfig)
+                if let bytes = try? InputFile.read(header) { config.read(nodeConfigHeader: String(decoding: bytes, as: UTF8.self), file: header) }
+                report.dataplanes = DataplaneCheck(allowed: policy.allowed, bpffs: root.path("/sys/fs/bpf"), config: config,
+                                                   nodePortRange: report.nodePortRange).run()
+                drift.record(report, atSeconds: now)
+            } catch {
+                drift.recordFailure("\(error)", atSeconds: now)
+            }
+            if let error = drift.error, error != previous.error {
+                Console.error("ctaudit: re-checking the NAT rules failed: \(error) (verdict unknown until a check works)\n")
+            } else if previous.checks > 0, drift.verdict != previous.verdict || drift.changes != previous.changes {
+                Console.error("ctaudit: the NAT rules changed: verdict \(previous.verdictLabel) -> \(drift.verdictLabel) (ctaudit check shows why)\n")
+            }
+        }
     }
 
     /// With --firewall: its answer per protocol and family for the metrics' `allowed` label.

@@ -20,6 +20,7 @@ extension ReaderHintWording {
         case .iptablesSaveFiles: Phrase("--iptables-save", isCommandLine: true)
         case .nftJSONFiles: Phrase("--nft-json", isCommandLine: true)
         case .declaredPortRanges: Phrase("--port-range", isCommandLine: true)
+        case .podPortRanges: Phrase("--pods or --port-range", isCommandLine: true)
         case .auditJSONReport: Phrase("from 'ctaudit audit --format json'", isCommandLine: false)
         case .dataplaneCheck(let dataplane): Phrase("ctaudit check --\(dataplane.rawValue)-config FILE", isCommandLine: true)
         }

@@ -34,11 +34,21 @@ struct WatchCountersOptions: ParsableArguments {
     var intervalOption = DecimalArgument(15)
     var interval: Double { intervalOption.value }
 
+    @Option(
+        name: .customLong("check-interval"),
+        help: ArgumentHelp(
+            "Counters mode: re-check the node's NAT rules and dataplane settings this often, as 'ctaudit check' does (read-only), and export the verdict (ctaudit_watch_rules_*). Seconds or 30s, 5m, 1h; 0 turns it off.",
+            valueName: "duration"))
+    var checkInterval = DurationArgument(seconds: 300)
+
     var enabled: Bool { listen != nil || textfile != nil }
 
     func validate() throws {
         guard interval > 0 && interval <= 86400 else {
             throw ValidationError("--interval must be a positive number of seconds (at most 86400), got \(interval)")
+        }
+        guard checkInterval.seconds >= 0 && checkInterval.seconds <= 86400 else {
+            throw ValidationError("--check-interval must be 0 (off) or a duration up to 24h (30s, 5m, 1h), got \(checkInterval)")
         }
         if let listen {
             do { _ = try ListenAddress(parsing: listen) } catch { throw ValidationError(error.description) }
@@ -61,12 +71,18 @@ struct WatchCountersOptions: ParsableArguments {
     func run(
         watcher: Watcher, server: MetricsServer?, allowed: PortRangeSet, durationNanoseconds: UInt64?,
         stopDescriptor: Int32, verbose: Bool, unwatchedDataplanes: [Dataplane] = [],
-        allowedByKey: [WatchCounters.Key: (words: String, count: Int)] = [:]
+        allowedByKey: [WatchCounters.Key: (words: String, count: Int)] = [:],
+        recheck: ((inout RuleDrift) -> Void)? = nil
     ) throws -> WatchContext.StopReason {
         let startTime = Self.processStartTime()
         var context = WatchMetricsWriter.Context(startTimeSeconds: startTime, allowed: allowed, running: false,
                                                  unwatchedDataplanes: unwatchedDataplanes)
         context.allowedByKey = allowedByKey
+        if recheck != nil && checkInterval.seconds > 0 {
+            context.rules = RuleDrift()
+            context.ruleCheckIntervalSeconds = checkInterval.seconds
+        }
+        var lastCheck: UInt64?
         var lastWrite: UInt64?
         var writeFailed = false
         if let textfile {
@@ -95,6 +111,16 @@ struct WatchCountersOptions: ParsableArguments {
             emit: { _ in },
             notice: { Console.error($0 + "\n") },
             publish: { counters, summary in
+                // The rules are re-read on the watch's own thread: events
+                // queue in the receive buffer meanwhile (a check takes well
+                // under a second), and no thread ever needs a lock.
+                if let recheck, context.rules != nil {
+                    let now = SystemClock.monotonicNanoseconds()
+                    if lastCheck == nil || now - lastCheck! >= checkInterval.nanoseconds {
+                        recheck(&context.rules!)
+                        lastCheck = SystemClock.monotonicNanoseconds()
+                    }
+                }
                 server?.publish(WatchMetricsWriter.render(counters, summary, context: context, target: .http))
                 let now = SystemClock.monotonicNanoseconds()
                 if lastWrite == nil || now - lastWrite! >= intervalNanoseconds {

@@ -28,6 +28,9 @@ public struct AuditAccumulator: Sendable {
     public var keepsNodeLocal = false
     /// Translated ports of every audited flow with ports (allowed and violating), for charts.
     public private(set) var translatedPorts = PortHistogram()
+    /// Flows translated onto a NodePort or a listening socket's port, when
+    /// the audit looks for them (`PortOverlap`).
+    public var portOverlap: FlowOverlapTally?
     /// Wall clock at the start of the audit, for ages (ns since the epoch).
     private let nowNanoseconds: UInt64?
     /// A BPF map walk that restarts (a hash map changing underneath) can
@@ -74,6 +77,7 @@ public struct AuditAccumulator: Sendable {
             summary.snat += 1
             summary.countBPF(dataplane) { $0.snat += 1 }
             translatedPorts.add(port: flow.translatedSourcePort, violation: false)
+            notePortOverlap(flow, dataplane: dataplane)
             if remapped {
                 summary.remapped += 1
                 summary.countBPF(dataplane) { $0.remapped += 1 }
@@ -89,6 +93,7 @@ public struct AuditAccumulator: Sendable {
             summary.uncertain += 1
             if flow.isUnreplied { summary.uncertainUnreplied += 1 }
             translatedPorts.add(port: flow.translatedSourcePort, violation: false)
+            notePortOverlap(flow, dataplane: dataplane)
             let uncertainFlow = Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane)
             if let firewall = policy.firewall { firewallUncertain?.add(uncertainFlow, decision: firewall.decide(flow)) }
             uncertainFlows.append(uncertainFlow)
@@ -106,11 +111,18 @@ public struct AuditAccumulator: Sendable {
                 if remapped { counts.remapped += 1 }
             }
             translatedPorts.add(port: flow.translatedSourcePort, violation: true)
+            notePortOverlap(flow, dataplane: dataplane)
             if flow.isUnreplied { summary.violationsUnreplied += 1 }
             let violation = Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane)
             if let firewall = policy.firewall { firewallDrops?.add(violation, decision: firewall.decide(flow)) }
             violations.append(violation)
         }
+    }
+
+    private mutating func notePortOverlap(_ flow: Flow, dataplane: Dataplane) {
+        guard portOverlap != nil else { return }
+        let ageSeconds = age(of: flow)
+        portOverlap!.add(flow, ageSeconds: ageSeconds, dataplane: dataplane)
     }
 
     private mutating func noteTranslatedAddress(_ flow: Flow) {

@@ -50,6 +50,10 @@ public struct AuditReport: Sendable {
     /// Which dataplanes were read (conntrack, BPF NAT maps) and which BPF
     /// maps were present but unreadable (docs/DATAPLANES.md).
     public var dataplanes = DataplaneSurvey()
+    /// Flows (and NAT rules, when read) translated onto the NodePort range
+    /// or a listening socket's port: its own finding, not a violation; nil
+    /// when not looked for.
+    public var portOverlap: PortOverlap?
     /// How the report's sentences name what the reader can give or do next
     /// (pod networks, every row): the caller's words; the CLI names its flags.
     public var hints = ReaderHintWording.plain

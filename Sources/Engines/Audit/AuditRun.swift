@@ -36,6 +36,7 @@ public struct AuditRun: Sendable {
             report.kubernetes = context
         }
         NodeNATRules.annotate(&report, prefetched: natRules)
+        if let findings = report.natRuleFindings { report.portOverlap?.judge(findings) }
         return report
     }
 }

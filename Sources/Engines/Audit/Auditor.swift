@@ -2,7 +2,7 @@ public import Conntrack
 
 import Glibc
 public import Policy
-import NodeState
+public import NodeState
 
 /// Runs an audit against a live conntrack table.
 public struct Auditor: Sendable {
@@ -18,6 +18,9 @@ public struct Auditor: Sendable {
     public var bpfBatchLookup: Bool
     /// Which violations the report keeps whole (`ViolationList.Retention`).
     public var retention: ViolationList.Retention
+    /// Look for flows translated onto this NodePort range or onto the
+    /// namespace's listening sockets (`PortOverlap`); nil: not looked for.
+    public var nodePortRange: ServiceNodePortRange?
 
     public init(
         policy: AuditPolicy, kernelFilter: Bool = true, listsNodeLocal: Bool = false,
@@ -41,6 +44,8 @@ public struct Auditor: Sendable {
         policy.localAddresses.formUnion(NamespaceAddresses.read(namespace))
         var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: now, retention: retention)
         accumulator.keepsNodeLocal = listsNodeLocal
+        let overlap = nodePortRange.map { PortOverlap.reading(nodePortRange: $0, namespace: namespace) }
+        if let overlap { accumulator.portOverlap = FlowOverlapTally(nodePortRange: overlap.nodePortRange.range, listeners: overlap.listeners ?? []) }
         // The count is read first: with the kernel filter on, the dump alone
         // cannot say how big the table is.
         let size = try? socket.tableSize()
@@ -69,6 +74,10 @@ public struct Auditor: Sendable {
         report.policy.nodeAddresses = accumulator.translatedAddresses.sorted()
         report.listsNodeLocal = listsNodeLocal
         report.dataplanes = survey
+        if var overlap {
+            overlap.flows = accumulator.portOverlap
+            report.portOverlap = overlap
+        }
         return report
     }
 }

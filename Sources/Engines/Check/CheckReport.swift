@@ -33,6 +33,9 @@ public struct CheckReport: Sendable {
     /// The node's translated source addresses the firewall was asked about
     /// (SNAT rules' addresses, the node's own for masquerade, `--node-address`).
     public var nodeAddresses: [IPAddress] = []
+    /// Rules that can translate onto the NodePort range or a listening
+    /// socket's port: its own finding, not part of `verdict`; nil when not judged.
+    public var portOverlap: PortOverlap?
 
     public init(
         host: String, netns: String?, generatedAt: String, allowed: PortRangeSet, podNetworks: [IPNetwork],

@@ -1,6 +1,6 @@
 public import Conntrack
 public import Policy
-import NodeState
+public import NodeState
 
 /// One `ctaudit check`: where the rules and the port ranges come from, and
 /// the policy to judge them by. Reading is read-only throughout.
@@ -22,6 +22,9 @@ public struct NodeCheck: Sendable {
     public var firewallPolicy: AuditPolicy?
     /// `--node-address`: the node's translated source addresses, when known.
     public var nodeAddresses: [IPAddress] = []
+    /// Judge the rules' possible ports against this NodePort range and
+    /// (live) the namespace's listening sockets (`PortOverlap`); nil: not judged.
+    public var nodePortRange: ServiceNodePortRange?
     /// How declared port ranges and rule files are named: the caller's words.
     public var hints = ReaderHintWording.plain
 
@@ -39,9 +42,15 @@ public struct NodeCheck: Sendable {
         self.scanNamespaces = scanNamespaces
     }
 
-    /// The note when no pod's ip_local_port_range was read or declared. Says
-    /// what is missing; the caller adds how to give it (the CLI: its flags).
+    /// The note when no pod's ip_local_port_range was read or declared: what
+    /// is missing, then how to give it in the caller's words (`hints`; plain
+    /// wording names no way).
     public static let assumedPortRangeNote = "pods' ip_local_port_range not read: assuming the kernel default 32768-60999"
+
+    static func assumedPortRangeNote(hints: ReaderHintWording) -> String {
+        let how = hints(.podPortRanges)
+        return how.isEmpty ? assumedPortRangeNote : assumedPortRangeNote + " (use \(how))"
+    }
 
     public var isOffline: Bool { !iptablesSaveFiles.isEmpty || !nftJSONFiles.isEmpty }
 
@@ -94,7 +103,7 @@ public struct NodeCheck: Sendable {
         }
         if sources.isEmpty {
             sources = [.assumedPods]
-            notes.append(Self.assumedPortRangeNote)
+            notes.append(Self.assumedPortRangeNote(hints: hints))
         }
         // Live: the running kernel decides how remaps spread. Offline: assume a current (>= 6.2) kernel.
         let release = isOffline ? nil : RemapDistribution.runningKernelRelease()
@@ -117,6 +126,10 @@ public struct NodeCheck: Sendable {
         if findings.isEmpty {
             notes.append("no SNAT/MASQUERADE rule found; a CNI that masquerades in eBPF (Cilium, Calico eBPF) is not visible here: use 'ctaudit audit'")
         }
+        if let firewall = firewallPolicy?.firewall {
+            // "allowed" is what every TCP/UDP reply gets through to: where that came from goes first.
+            notes.insert(contentsOf: firewall.checkNotes(hints: hints, nodes: nodes), at: 0)
+        }
         let now = SystemClock.wallNanoseconds()
         var report = CheckReport(
             host: SystemClock.hostName(), netns: isOffline ? nil : namespace?.name,
@@ -127,6 +140,15 @@ public struct NodeCheck: Sendable {
         report.admissions = admissions
         report.nodeAddresses = nodes
         report.remapOffsetBits = offsetSpace == 1 << 16 ? 16 : 32
+        if let nodePortRange {
+            // Offline there is no node to list sockets of: the range alone is judged.
+            var overlap = isOffline ? PortOverlap(nodePortRange: nodePortRange, listeners: nil)
+                : PortOverlap.reading(nodePortRange: nodePortRange, namespace: namespace)
+            overlap.judge(findings)
+            report.portOverlap = overlap
+        }
+        report.firewall = firewallPolicy?.firewall
+        report.hints = hints
         return report
     }
 }

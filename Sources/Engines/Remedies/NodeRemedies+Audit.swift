@@ -1,5 +1,5 @@
 import Conntrack
-public import Policy
+import Policy
 import NodeState
 
 extension NodeRemedies {
@@ -28,7 +28,10 @@ extension NodeRemedies {
             ? "\(blocked.count) pod(s) use only ports outside \(allowedWords) and masquerade keeps them: "
             : "masquerade \(what.joined(separator: " and ")) outside \(allowedWords): "
         let blocking = report.kubernetes.portRangeFindings.filter(\.isBlocking)
-        podSources = blocking.map { finding in
+        // A pod blocked only where the firewall admits nothing for that peer
+        // (UDP only from source port 53) is not helped by a port range
+        // inside what is admitted: only the firewall change is.
+        podSources = blocking.filter { !PortRangeSet($0.range).isSubset(of: allowed) }.map { finding in
             PortSource(range: finding.range, origin: .namespace, users: [Self.label(finding.pod)])
         }
         keptPortFlows = max(0, kept - blocking.reduce(0) { $0 + $1.keptPortViolations })

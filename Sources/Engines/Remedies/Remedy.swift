@@ -1,5 +1,5 @@
 import Conntrack
-public import Policy
+import Policy
 
 /// One way to make the violations go away, with the exact syntax to apply it.
 /// `NodeRemedies` chooses them; every command and report prints its list.

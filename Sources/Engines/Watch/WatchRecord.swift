@@ -1,4 +1,5 @@
 public import Conntrack
+public import Policy
 
 /// One line of `watch` output: a reported flow at one moment of its life.
 public struct WatchRecord: Hashable, Sendable {
@@ -23,6 +24,9 @@ public struct WatchRecord: Hashable, Sendable {
     public var isViolation: Bool
     /// A firewall rule ctaudit cannot judge decides the flow's replies (`--firewall`).
     public var isUncertain = false
+    /// With `--firewall`, for a violation or an uncertain flow: the rule that
+    /// decides its replies, decided once by the tracker (writers only print it).
+    public var firewallDecision: FirewallDecision?
     /// Wall clock when the event was read, nanoseconds since the epoch.
     public var timeNanoseconds: UInt64
 

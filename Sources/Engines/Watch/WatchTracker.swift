@@ -315,6 +315,7 @@ public struct WatchTracker: Sendable {
         var record = WatchRecord(event: event, violation: Violation(flow: flow, ageSeconds: age),
                                  isViolation: isViolation, timeNanoseconds: now)
         if !isViolation, case .uncertain = policy.classify(flow) { record.isUncertain = true }
+        if isViolation || record.isUncertain, let firewall = policy.firewall { record.firewallDecision = firewall.decide(flow) }
         return record
     }
 }

@@ -32,6 +32,9 @@ public enum ReaderHint: Hashable, Sendable {
     case nftJSONFiles
     /// How pods' port ranges are declared to check (CLI: `--port-range`).
     case declaredPortRanges
+    /// How check learns the pods' port ranges at all, read or declared
+    /// (CLI: `--pods or --port-range`); plain wording has none to offer.
+    case podPortRanges
     /// Where a mergeable audit report comes from (CLI: `'ctaudit audit --format json'`).
     case auditJSONReport
     /// How to audit the node's own namespace from inside another (CLI: `run 'ctaudit audit' on the node without --netns`).

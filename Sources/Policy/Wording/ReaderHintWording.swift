@@ -46,6 +46,7 @@ public struct ReaderHintWording: Sendable {
         case .iptablesSaveFiles: Phrase("iptables-save", isCommandLine: false)
         case .nftJSONFiles: Phrase("nft JSON", isCommandLine: false)
         case .declaredPortRanges: Phrase("declared", isCommandLine: false)
+        case .podPortRanges: Phrase("", isCommandLine: false)
         case .auditJSONReport: Phrase("in JSON", isCommandLine: false)
         case .dataplaneCheck(let dataplane): Phrase("a check with the cluster's \(dataplane.description.prefix(1).uppercased() + dataplane.description.dropFirst()) configuration", isCommandLine: false)
         }

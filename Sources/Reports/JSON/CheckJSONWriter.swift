@@ -43,6 +43,10 @@ public enum CheckJSONWriter {
         json.array("remedies", report.remedies) { JSONReportWriter.encode($1, into: &$0, withApplies: true) }
         json.member("notes", report.notes)
         json.array("dataplanes", report.dataplanes) { encode($1, into: &$0) }
+        if let overlap = report.portOverlap {
+            json.key("port_overlap")
+            PortOverlapJSON.encode(overlap, into: &json)
+        }
         json.endObject()
     }
 

@@ -92,6 +92,10 @@ public enum JSONReportWriter {
             json.member("seen", report.natRulesSeen)
             json.member("error", report.natRulesError)
         }
+        if let overlap = report.portOverlap {
+            json.key("port_overlap")
+            PortOverlapJSON.encode(overlap, into: &json)
+        }
         json.key("kubernetes")
         encode(report.kubernetes, into: &json)
         json.key("dataplanes")

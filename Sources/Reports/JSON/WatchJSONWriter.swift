@@ -7,14 +7,14 @@ public import Engines
 /// the last line is the summary (`"event":"summary"`). Field names are
 /// stable (docs/WATCH.md).
 public enum WatchJSONWriter {
-    /// `firewall`: the `--firewall` policy, whose deciding rule each violation then names (`rule`).
+    /// `firewall`: the `--firewall` policy (the line then says `uncertain`);
+    /// each violation's deciding rule (`rule`) is the record's own.
     public static func line(_ record: WatchRecord, firewall: FirewallPolicy? = nil) -> String {
         var json = JSONWriter(style: .compact, capacity: 768)
         json.beginObject()
         json.member("event", record.event.rawValue)
         json.member("time", SystemClock.rfc3339(record.timeNanoseconds))
-        let decision = record.isViolation || record.isUncertain ? firewall?.decide(record.flow) : nil
-        JSONReportWriter.encodeMembers(of: record.violation, decision: decision, into: &json)
+        JSONReportWriter.encodeMembers(of: record.violation, decision: record.firewallDecision, into: &json)
         json.member("violation", record.isViolation)
         if firewall != nil { json.member("uncertain", record.isUncertain) }
         json.endObject()

@@ -74,6 +74,7 @@ public enum PrometheusWriter {
         out.gauge("ctaudit_audit_verdict", "1 for the audit's verdict: violations, pods-blocked, outside-violations (flows from outside the pod networks would violate), uncertain (a firewall rule ctaudit cannot judge decides some flows), clean-in-scope (pod flows clean, flows from outside the pod networks exist), clean, or nothing-to-audit (no pod flow to judge).",
                   AuditVerdict.allCases.map { (["verdict": $0.rawValue], $0 == report.verdict ? 1 : 0) })
         out.outsidePodNetworks(report.summary.outsidePodNetworks)
+        out.portOverlap(report.portOverlap)
         out.gauge("ctaudit_audit_portless_flows", "Source-NATed pod flows of protocols without ports (ICMP, GRE): never violations.", Double(summary.withoutPorts))
 
         var violations: [ViolationKey: (all: Int, unreplied: Int, kept: Int)] = [:]

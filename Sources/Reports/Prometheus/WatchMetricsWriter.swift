@@ -35,6 +35,10 @@ public enum WatchMetricsWriter {
         /// BPF NAT dataplanes present on the node whose translations send no
         /// conntrack events: not in these counters.
         public var unwatchedDataplanes: [Dataplane]
+        /// The periodic re-check of the node's NAT rules (`--check-interval`);
+        /// nil: off. No series until the first check finished.
+        public var rules: RuleDrift?
+        public var ruleCheckIntervalSeconds: Double = 0
         public init(startTimeSeconds: Double, allowed: PortRangeSet, running: Bool = true, unwatchedDataplanes: [Dataplane] = []) {
             self.startTimeSeconds = startTimeSeconds
             self.allowed = allowed
@@ -92,6 +96,7 @@ public enum WatchMetricsWriter {
                       "1 for a BPF NAT dataplane on this node whose translations send no conntrack events: not counted here; 'ctaudit audit' reads its maps.",
                       context.unwatchedDataplanes.map { (["dataplane": $0.rawValue], 1) })
         }
+        if let rules = context.rules, rules.checks > 0 { out.ruleDrift(rules, intervalSeconds: context.ruleCheckIntervalSeconds) }
         out.gauge("ctaudit_watch_up", "1 while ctaudit watch is counting; 0 in a textfile written before its initial dump finished or after it stopped.",
                   context.running ? 1 : 0)
         out.gauge("ctaudit_watch_start_time_seconds", "Unix time this ctaudit watch process started: counters reset when it moves.",

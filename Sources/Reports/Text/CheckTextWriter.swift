@@ -57,6 +57,10 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
             lines.append("")
         }
         lines.append(contentsOf: dataplaneLines(report))
+        if let overlap = report.portOverlap, overlap.hasFindings {
+            lines.append(contentsOf: PortOverlapText.lines(overlap, yellow: yellow).dropFirst())
+            lines.append("")
+        }
         let verdict = report.verdict
         lines.append(bold("verdict: ") + paint(verdict) + " — " + summary(report))
         lines.append(contentsOf: TextReportWriter.remedyLines(report.remedyAdvice, bold: bold))

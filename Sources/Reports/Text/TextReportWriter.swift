@@ -72,6 +72,9 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         lines.append(contentsOf: kubernetesNotes(report))
         lines.append(contentsOf: dataplaneNotes(report))
         lines.append(contentsOf: outsidePodNetworksLines(report))
+        if let overlap = report.portOverlap {
+            lines.append(contentsOf: PortOverlapText.lines(overlap, evidence: evidence, yellow: yellow))
+        }
         if report.listsNodeLocal && !report.nodeLocalFlows.isEmpty {
             lines.append("")
             lines.append("node-local flows (the peer is on this node; no packet crosses the upstream firewall):")

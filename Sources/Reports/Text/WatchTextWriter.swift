@@ -9,7 +9,7 @@ public import Engines
 public struct WatchTextWriter: Sendable, TerminalStyled {
     /// ANSI colour; the CLI turns it on only for a TTY without NO_COLOR.
     public var color: Bool
-    /// The `--firewall` policy: violations then name the rule that drops them.
+    /// The `--firewall` policy, named in the summary (each record carries its own deciding rule).
     public var firewall: FirewallPolicy?
 
     public init(color: Bool = false, firewall: FirewallPolicy? = nil) {
@@ -23,8 +23,8 @@ public struct WatchTextWriter: Sendable, TerminalStyled {
         var text = SystemClock.timeOfDay(record.timeNanoseconds) + " "
             + event + String(repeating: " ", count: max(0, 7 - event.count)) + " " + kind + " "
             + TextReportWriter(color: color).evidence(record.violation)
-        if record.isViolation || record.isUncertain, let firewall {
-            text += "  " + firewall.decide(record.flow).description
+        if let decision = record.firewallDecision {
+            text += "  " + decision.description
         }
         switch record.event {
         case .destroy:

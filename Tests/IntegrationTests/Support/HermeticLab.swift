@@ -24,11 +24,22 @@ enum HermeticLab {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let bin = URL(fileURLWithPath: Shell.ctauditBinary).deletingLastPathComponent().path
+        // A checkout under /tmp (CI clones anywhere) would vanish under the
+        // lab's own /tmp: hold the real /tmp aside, then bind the checkout
+        // back at its own path, and let go of the holder.
+        let root = Shell.packageRoot.path
+        let underTmp = root.hasPrefix("/tmp/")
+        let keepVisible = underTmp ? "mkdir /run/netns/.host-tmp && mount --bind /tmp /run/netns/.host-tmp" : ""
+        let bringBack = underTmp
+            ? "mkdir -p '\(root)' && mount --bind '/run/netns/.host-tmp/\(root.dropFirst(5))' '\(root)' && umount -l /run/netns/.host-tmp && rmdir /run/netns/.host-tmp"
+            : ""
         var script = """
             set -u
             hostname node1
             mkdir -p /run/netns && mount -t tmpfs ctaudit-docs /run/netns
+            \(keepVisible)
             mount -t tmpfs ctaudit-docs /tmp
+            \(bringBack)
             export CTLAB_STATE_ROOT=/tmp/ctaudit-lab PATH=\(bin):$PATH NO_COLOR=1 COLUMNS=80
             cd \(Shell.packageRoot.path)
             trap 'for ns in /run/netns/*; do [ -e "$ns" ] && ip netns del "$(basename "$ns")" 2>/dev/null; done' EXIT

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The incident lab (scripts/lab.sh) under a unique prefix, so tests can run
 /// in parallel. Pods, node, gateway and server are namespaces the lab made;
@@ -34,8 +35,7 @@ struct Lab {
 
     /// A prefix unique to this process and call (namespace names stay short).
     static func uniquePrefix(_ tag: String) -> String {
-        let random = UInt32.random(in: 0..<UInt32(36 * 36 * 36))
-        return "\(tag)\(String(random, radix: 36))"
+        "\(tag)\(UniqueName.tag())"
     }
 
     /// `cni`: the pods are attached by the real CNI plugins (bridge with

@@ -1,0 +1,19 @@
+/// SplitMix64: a small generator whose whole state is its seed, so a random
+/// test that fails is replayed exactly by running it again with that seed
+/// (`TestSeed`). Never the system generator in a test: its failures
+/// cannot be reproduced.
+package struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    package init(seed: UInt64) {
+        state = seed
+    }
+
+    package mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
