@@ -72,59 +72,14 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     /// Canonical text: dotted quad, or RFC 5952 for IPv6 (lower case, longest
-    /// run of two or more zero groups compressed, first run on a tie).
+    /// run of two or more zero groups compressed, first run on a tie); see
+    /// `writeCanonicalText(to:)`.
     public var description: String {
-        switch family {
-        case .ipv4:
-            let v = UInt32(truncatingIfNeeded: low)
-            return "\(v >> 24).\((v >> 16) & 0xff).\((v >> 8) & 0xff).\(v & 0xff)"
-        case .ipv6:
-            return formatIPv6()
-        }
+        withCanonicalText { String(decoding: $0, as: UTF8.self) }
     }
 
     public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
         (lhs.family.rawValue, lhs.high, lhs.low) < (rhs.family.rawValue, rhs.high, rhs.low)
-    }
-
-    private var groups: [UInt16] {
-        (0..<8).map { i in
-            let word = i < 4 ? high : low
-            return UInt16(truncatingIfNeeded: word >> UInt64(16 * (3 - i % 4)))
-        }
-    }
-
-    private func formatIPv6() -> String {
-        let groups = self.groups
-        // Find the longest run of zero groups (length >= 2).
-        var bestStart = -1, bestLength = 0, runStart = -1
-        for i in 0...8 {
-            if i < 8 && groups[i] == 0 {
-                if runStart < 0 { runStart = i }
-            } else if runStart >= 0 {
-                let length = i - runStart
-                if length > bestLength { bestStart = runStart; bestLength = length }
-                runStart = -1
-            }
-        }
-        if bestLength < 2 { bestStart = -1 }
-        // IPv4-mapped addresses keep their dotted tail (RFC 5952 section 5).
-        if high == 0 && (low >> 32) == 0xffff {
-            return "::ffff:" + IPAddress(ipv4: UInt32(truncatingIfNeeded: low)).description
-        }
-        var text = ""
-        var i = 0
-        while i < 8 {
-            if i == bestStart {
-                text += "::"
-                i += bestLength
-                continue
-            }
-            if !text.isEmpty && !text.hasSuffix(":") { text += ":" }
-            text += String(groups[i], radix: 16)
-            i += 1
-        }
-        return text
     }
 
     static func parseIPv4(_ text: Substring) -> UInt32? {

@@ -31,11 +31,9 @@ public enum FlowDecoder {
         while let (type, value) = try cursor.next() {
             switch type {
             case ConntrackAttribute.tupleOriginal:
-                original = try decodeTuple(value, "CTA_TUPLE_ORIG")
-                originalZone = try tupleZone(value)
+                (original, originalZone) = try decodeTupleAndZone(value, "CTA_TUPLE_ORIG")
             case ConntrackAttribute.tupleReply:
-                reply = try decodeTuple(value, "CTA_TUPLE_REPLY")
-                replyZone = try tupleZone(value)
+                (reply, replyZone) = try decodeTupleAndZone(value, "CTA_TUPLE_REPLY")
             case ConntrackAttribute.status: status = try value.bigEndianU32("CTA_STATUS")
             case ConntrackAttribute.protoInfo: state = try decodeProtoInfo(value)
             case ConntrackAttribute.timeout: timeout = try value.bigEndianU32("CTA_TIMEOUT")
@@ -58,16 +56,14 @@ public enum FlowDecoder {
         return flow
     }
 
-    /// CTA_TUPLE_ZONE of one tuple nest, when the entry has a directional zone.
-    static func tupleZone(_ buffer: UnsafeRawBufferPointer) throws(DecodeError) -> UInt16? {
-        var cursor = NetlinkAttributeCursor(buffer)
-        while let (type, value) = try cursor.next() {
-            if type == ConntrackAttribute.Tuple.zone { return try value.bigEndianU16("CTA_TUPLE_ZONE") }
-        }
-        return nil
+    static func decodeTuple(_ buffer: UnsafeRawBufferPointer, _ name: StaticString) throws(DecodeError) -> Tuple {
+        try decodeTupleAndZone(buffer, name).tuple
     }
 
-    static func decodeTuple(_ buffer: UnsafeRawBufferPointer, _ name: StaticString) throws(DecodeError) -> Tuple {
+    /// One tuple nest and its CTA_TUPLE_ZONE (nil when absent), read in one walk.
+    static func decodeTupleAndZone(_ buffer: UnsafeRawBufferPointer, _ name: StaticString)
+        throws(DecodeError) -> (tuple: Tuple, zone: UInt16?) {
+        var zone: UInt16?
         var source: IPAddress?
         var destination: IPAddress?
         var proto: UInt8?
@@ -107,17 +103,20 @@ public enum FlowDecoder {
                     default: continue
                     }
                 }
+            case ConntrackAttribute.Tuple.zone where zone == nil:
+                zone = try value.bigEndianU16("CTA_TUPLE_ZONE")
             default: continue
             }
         }
         guard let source else { throw .missingAttribute("\(name) source address") }
         guard let destination else { throw .missingAttribute("\(name) destination address") }
         guard let proto else { throw .missingAttribute("\(name) CTA_PROTO_NUM") }
-        return Tuple(
+        let tuple = Tuple(
             source: source, destination: destination, proto: IPProtocol(rawValue: proto),
             sourcePort: sourcePort, destinationPort: destinationPort,
             icmp: icmpID.map { Tuple.ICMPKey(id: $0, type: icmpType, code: icmpCode) }
         )
+        return (tuple, zone)
     }
 
     private static func ipv4(_ value: UnsafeRawBufferPointer, _ name: String) throws(DecodeError) -> IPAddress {

@@ -14,9 +14,9 @@
 /// alone: two live entries can share a CTA_ID, and both are real.
 struct DumpResendFilter {
     private var previous: [FlowIdentity] = []
-    private var previousIDs: Set<UInt32> = []
+    private var previousIDs = DatagramIDSet()
     private var current: [FlowIdentity] = []
-    private var currentIDs: Set<UInt32> = []
+    private var currentIDs = DatagramIDSet()
 
     /// Whether `flow` was already delivered in this or the previous datagram;
     /// remembers it otherwise.
@@ -27,7 +27,7 @@ struct DumpResendFilter {
         // The id sets make the common case (no shared id) one hash lookup;
         // the identity comparison runs only when an id repeats.
         if previousIDs.contains(id), previous.contains(identity) { return true }
-        if !currentIDs.insert(id).inserted, current.contains(identity) { return true }
+        if !currentIDs.insert(id), current.contains(identity) { return true }
         current.append(identity)
         return false
     }
@@ -37,6 +37,6 @@ struct DumpResendFilter {
         swap(&previous, &current)
         swap(&previousIDs, &currentIDs)
         current.removeAll(keepingCapacity: true)
-        currentIDs.removeAll(keepingCapacity: true)
+        currentIDs.removeAll()
     }
 }

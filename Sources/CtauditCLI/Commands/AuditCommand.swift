@@ -136,7 +136,7 @@ struct AuditCommand: ParsableCommand {
         if let path = textfile.textfile { reportOutput.wrote(path, what: "metrics") }
         // JSON and NDJSON grow with the violations: streamed in chunks.
         switch format {
-        case .json: try reportOutput.emit { JSONReportWriter.write(report, to: $0) }
+        case .json: try reportOutput.emit(byteChunks: { JSONReportWriter.write(report, toBytes: $0) })
         case .ndjson: try reportOutput.emit { NDJSONWriter.write(report, to: $0) }
         case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.wantsColor,
                                                            listsWarnings: reportOutput.output != nil).render(report))

@@ -49,6 +49,19 @@ struct ReportOutputOptions<Format: ReportFormat>: ParsableArguments {
         }
     }
 
+    /// Like `emit(chunks:)`, for a writer that produces UTF-8 bytes (each
+    /// chunk valid only during the call): nothing converted to a String.
+    func emit(byteChunks produce: ((UnsafeBufferPointer<UInt8>) -> Void) -> Void) throws {
+        if let output {
+            var bytes: [UInt8] = []
+            produce { bytes.append(contentsOf: $0) }
+            try AtomicFileWriter.write(bytes: &bytes, to: output)
+            wrote(output)
+        } else if !quiet {
+            produce { Console.out(bytes: $0) }
+        }
+    }
+
     /// Colour only on a terminal, never in a file.
     var wantsColor: Bool { output == nil && Terminal.wantsColor }
 

@@ -26,6 +26,8 @@ public struct AuditRun: Sendable {
     }
 
     public func run() throws -> AuditReport {
+        // The NAT rules are read (child processes) while the table is dumped.
+        let natRules = NATRulesPrefetch(namespace: namespace)
         var report = try auditor.run(namespace: namespace)
         report.hints = hints
         if let kubernetes {
@@ -33,7 +35,7 @@ public struct AuditRun: Sendable {
         } else {
             report.kubernetes = context
         }
-        NodeNATRules.annotate(&report, namespace: namespace)
+        NodeNATRules.annotate(&report, prefetched: natRules)
         if let findings = report.natRuleFindings { report.portOverlap?.judge(findings) }
         return report
     }

@@ -72,12 +72,22 @@ public struct NodeNATRules: Sendable {
     /// Reads the rules when the report needs them (a pod's port range to
     /// judge, or no source-NATed flow at all) and records what they say.
     public static func annotate(_ report: inout AuditReport, namespace: NetworkNamespace?) {
+        annotate(&report, policy: report.policy) { try RuleSetReader(namespace: namespace).read() }
+    }
+
+    /// As `annotate(_:namespace:)`, with the rules read while the table was dumped.
+    static func annotate(_ report: inout AuditReport, prefetched: NATRulesPrefetch) {
+        annotate(&report, policy: report.policy) { try prefetched.rules() }
+    }
+
+    /// `readRules` runs only when the report needs the rules.
+    private static func annotate(_ report: inout AuditReport, policy: AuditPolicy, readRules: () throws -> RuleSet) {
         let summary = report.summary
         let natedFlows = summary.snat + summary.nodeLocal + summary.outOfScope
         guard natedFlows == 0 || summary.violations > 0 || !report.kubernetes.portRangeFindings.isEmpty else { return }
         let rules: NodeNATRules
         do {
-            rules = try read(namespace: namespace, policy: report.policy)
+            rules = judge(try readRules().groups, policy: policy)
         } catch {
             report.natRulesError = "\(error)"
             return

@@ -25,6 +25,14 @@ public enum JSONReportWriter {
         }
     }
 
+    /// As `write(_:to:)`, in UTF-8 byte chunks valid only during each call.
+    public static func write(_ report: AuditReport, toBytes sink: (UnsafeBufferPointer<UInt8>) -> Void) {
+        JSONWriter.stream(.pretty, toBytes: sink) { json in
+            encode(report, into: &json)
+            json.newline()
+        }
+    }
+
     public static func encode(_ report: AuditReport, into json: inout JSONWriter) {
         let summary = report.summary
         json.beginDocument(schema: schema, host: report.host, netns: report.netns, generatedAt: report.generatedAt,

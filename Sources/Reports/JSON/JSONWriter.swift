@@ -12,7 +12,9 @@ public struct JSONWriter {
     public enum Style: Sendable { case pretty, compact }
 
     public let style: Style
-    public private(set) var bytes: [UInt8] = []
+    /// Shared only between copies of a writer; copied before a write then (`storage`).
+    private var buffer: JSONByteBuffer
+    public var bytes: [UInt8] { Array(buffer.bytes) }
 
     /// Open containers; bit `n` of `nonEmpty` says whether the container at
     /// depth `n + 1` has an item yet. No allocation per container.
@@ -21,15 +23,24 @@ public struct JSONWriter {
     /// A key was written: the next value follows it, not a separator.
     private var afterKey = false
 
-    private var sink: ((String) -> Void)?
+    private var sink: ((UnsafeBufferPointer<UInt8>) -> Void)?
     private var chunkSize = Int.max
 
     public init(style: Style, capacity: Int = 1024) {
         self.style = style
-        bytes.reserveCapacity(capacity)
+        buffer = JSONByteBuffer(capacity: capacity)
     }
 
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    public var text: String { String(decoding: buffer.bytes, as: UTF8.self) }
+
+    /// The buffer, unshared: a copied writer writes into bytes of its own.
+    /// Callers keep the reference only while they append (never across a
+    /// call that asks for it again, which would then see it shared).
+    @inline(__always)
+    private mutating func storage() -> JSONByteBuffer {
+        if !isKnownUniquelyReferenced(&buffer) { buffer = buffer.copy() }
+        return buffer
+    }
 
     /// The text `body` writes, as one string.
     public static func text(_ style: Style, _ body: (inout JSONWriter) -> Void) -> String {
@@ -42,6 +53,13 @@ public struct JSONWriter {
     /// bytes (each ends where a container closed), then the rest.
     public static func stream(_ style: Style, chunkSize: Int = 64 * 1024, to sink: (String) -> Void,
                               _ body: (inout JSONWriter) -> Void) {
+        stream(style, chunkSize: chunkSize, toBytes: { sink(String(decoding: $0, as: UTF8.self)) }, body)
+    }
+
+    /// As `stream(_:chunkSize:to:_:)`, handing `sink` the UTF-8 bytes
+    /// themselves (valid only during the call): no String made per chunk.
+    public static func stream(_ style: Style, chunkSize: Int = 64 * 1024, toBytes sink: (UnsafeBufferPointer<UInt8>) -> Void,
+                              _ body: (inout JSONWriter) -> Void) {
         withoutActuallyEscaping(sink) { sink in
             var writer = JSONWriter(style: style, capacity: chunkSize + 16 * 1024)
             writer.sink = sink
@@ -53,9 +71,9 @@ public struct JSONWriter {
     }
 
     private mutating func flush() {
-        guard let sink, !bytes.isEmpty else { return }
-        sink(String(decoding: bytes, as: UTF8.self))
-        bytes.removeAll(keepingCapacity: true)
+        guard let sink, buffer.count > 0 else { return }
+        sink(buffer.bytes)
+        storage().removeAll()
     }
 
     // MARK: Structure
@@ -76,11 +94,31 @@ public struct JSONWriter {
 
     /// A member name in the open object; its value comes next.
     public mutating func key(_ name: StaticString) {
-        itemPrefix()
-        bytes.append(0x22)
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(0x22)
-        bytes.append(contentsOf: style == .pretty ? Self.prettyColon : Self.compactColon)
+        guard name.hasPointerRepresentation else {
+            key(name.description)
+            return
+        }
+        // The separator, the line break and indentation, the quoted name and
+        // the colon under one reserve: a violation writes about 45 keys.
+        let bit: UInt64 = 1 << UInt64(depth - 1)
+        let comma = nonEmpty & bit != 0
+        nonEmpty |= bit
+        let pretty = style == .pretty
+        let length = name.utf8CodeUnitCount
+        let bytes = storage()
+        if pretty {
+            bytes.appendLineBreak(comma: comma, indent: 2 * depth)
+        } else if comma {
+            bytes.append(0x2C)
+        }
+        bytes.append(atMost: length + 4) { out in
+            out[0] = 0x22
+            (out + 1).update(from: name.utf8Start, count: length)
+            out[length + 1] = 0x22
+            out[length + 2] = 0x3A
+            if pretty { out[length + 3] = 0x20 }
+            return length + (pretty ? 4 : 3)
+        }
         afterKey = true
     }
 
@@ -88,35 +126,37 @@ public struct JSONWriter {
     public mutating func key(_ name: String) {
         itemPrefix()
         appendQuoted(name)
-        bytes.append(contentsOf: style == .pretty ? Self.prettyColon : Self.compactColon)
+        let bytes = storage()
+        bytes.append(0x3A)
+        if style == .pretty { bytes.append(0x20) }
         afterKey = true
     }
 
     /// A line break outside any container: after a document, between NDJSON lines.
     public mutating func newline() {
         precondition(depth == 0, "newline inside a JSON container")
-        bytes.append(0x0A)
-        if bytes.count >= chunkSize { flush() }
+        storage().append(0x0A)
+        if buffer.count >= chunkSize { flush() }
     }
-
-    private static let prettyColon: [UInt8] = [0x3A, 0x20]
-    private static let compactColon: [UInt8] = [0x3A]
 
     private mutating func open(_ bracket: UInt8) {
         precondition(depth < 64, "JSON nested deeper than 64")
-        bytes.append(bracket)
+        storage().append(bracket)
         nonEmpty &= ~(1 << UInt64(depth))
         depth += 1
     }
 
     private mutating func close(_ bracket: UInt8) {
         depth -= 1
-        if nonEmpty & (1 << UInt64(depth)) != 0, style == .pretty {
-            bytes.append(0x0A)
-            pad(2 * depth)
+        do {
+            let bytes = storage()
+            if nonEmpty & (1 << UInt64(depth)) != 0, style == .pretty {
+                bytes.appendLineBreak(comma: false, indent: 2 * depth)
+            }
+            bytes.append(bracket)
         }
-        bytes.append(bracket)
-        if bytes.count >= chunkSize { flush() }
+        // No reference to the buffer held here: flush() must find it unshared.
+        if buffer.count >= chunkSize { flush() }
     }
 
     /// Before a value: nothing after a key, else the separator of an array item.
@@ -131,20 +171,13 @@ public struct JSONWriter {
     /// `,` after the previous item, then (pretty) a new line and the indentation.
     private mutating func itemPrefix() {
         let bit: UInt64 = 1 << UInt64(depth - 1)
-        if nonEmpty & bit != 0 { bytes.append(0x2C) } else { nonEmpty |= bit }
+        let comma = nonEmpty & bit != 0
+        nonEmpty |= bit
+        let bytes = storage()
         if style == .pretty {
-            bytes.append(0x0A)
-            pad(2 * depth)
-        }
-    }
-
-    private static let spaces = [UInt8](repeating: 0x20, count: 64)
-
-    private mutating func pad(_ count: Int) {
-        if count <= Self.spaces.count {
-            bytes.append(contentsOf: Self.spaces[..<count])
-        } else {
-            bytes.append(contentsOf: repeatElement(0x20, count: count))
+            bytes.appendLineBreak(comma: comma, indent: 2 * depth)
+        } else if comma {
+            bytes.append(0x2C)
         }
     }
 
@@ -163,18 +196,21 @@ public struct JSONWriter {
     /// A decimal integer, without going through String.
     public mutating func int(_ value: Int) {
         valuePrefix()
-        if value < 0 { bytes.append(0x2D) }
-        var magnitude = value.magnitude
-        if magnitude == 0 { bytes.append(0x30); return }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt.max has 20 digits
-        var used = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while magnitude > 0 {
-                buffer[23 - used] = 0x30 + UInt8(magnitude % 10)
+        storage().append(atMost: 21) { out in
+            var count = 0
+            if value < 0 { out[0] = 0x2D; count = 1 }
+            var magnitude = value.magnitude
+            // Digits counted first, then written from the last one back.
+            var digits = 1
+            var rest = magnitude / 10
+            while rest > 0 { digits += 1; rest /= 10 }
+            var position = count + digits - 1
+            repeat {
+                out[position] = 0x30 + UInt8(truncatingIfNeeded: magnitude % 10)
                 magnitude /= 10
-                used += 1
-            }
-            bytes.append(contentsOf: buffer[(24 - used)...])
+                position -= 1
+            } while magnitude > 0
+            return count + digits
         }
     }
 
@@ -187,25 +223,25 @@ public struct JSONWriter {
     public mutating func number(_ value: Double) {
         valuePrefix()
         let micro = Int(((value.isFinite ? value : 0) * 1_000_000).rounded())
-        if micro < 0 { bytes.append(0x2D) }
+        if micro < 0 { storage().append(0x2D) }
         let whole = abs(micro) / 1_000_000
         var fraction = abs(micro) % 1_000_000
         appendDigits(whole)
         guard fraction > 0 else { return }
         var width = 6
         while fraction % 10 == 0 { fraction /= 10; width -= 1 }
-        bytes.append(0x2E)
+        storage().append(0x2E)
         var divisor = 1
         for _ in 1..<width { divisor *= 10 }
         while divisor > 0 {
-            bytes.append(0x30 + UInt8(fraction / divisor % 10))
+            storage().append(0x30 + UInt8(fraction / divisor % 10))
             divisor /= 10
         }
     }
 
     private mutating func appendDigits(_ value: Int) {
         if value >= 10 { appendDigits(value / 10) }
-        bytes.append(0x30 + UInt8(value % 10))
+        storage().append(0x30 + UInt8(value % 10))
     }
 
     public mutating func string(_ text: String) {
@@ -220,54 +256,41 @@ public struct JSONWriter {
     /// An address as a JSON string: IPv4 digit by digit (most addresses on a
     /// node), IPv6 through its RFC 5952 text.
     public mutating func address(_ address: IPAddress) {
-        guard address.family == .ipv4 else {
-            string(address.description)
-            return
-        }
         valuePrefix()
-        let value = UInt32(truncatingIfNeeded: address.low)
-        bytes.append(0x22)
-        appendOctet(value >> 24)
-        bytes.append(0x2E)
-        appendOctet(value >> 16)
-        bytes.append(0x2E)
-        appendOctet(value >> 8)
-        bytes.append(0x2E)
-        appendOctet(value)
-        bytes.append(0x22)
-    }
-
-    private mutating func appendOctet(_ value: UInt32) {
-        let octet = UInt8(truncatingIfNeeded: value)
-        if octet >= 100 { bytes.append(0x30 + octet / 100) }
-        if octet >= 10 { bytes.append(0x30 + octet / 10 % 10) }
-        bytes.append(0x30 + octet % 10)
+        storage().append(atMost: IPAddress.maximumTextLength + 2) { out in
+            out[0] = 0x22
+            let count = address.writeCanonicalText(to: out + 1)
+            out[count + 1] = 0x22
+            return count + 2
+        }
     }
 
     private mutating func append(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        let bytes = storage()
+        text.withUTF8Buffer { bytes.append($0) }
     }
 
     /// Quoted and escaped: `"` `\` and control characters; everything else,
     /// non-ASCII included, as its UTF-8 bytes.
     private mutating func appendQuoted(_ text: String) {
+        let bytes = storage()
         bytes.append(0x22)
         var text = text
         text.withUTF8 { utf8 in
             guard utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
-                bytes.append(contentsOf: utf8)
+                bytes.append(utf8)
                 return
             }
             for byte in utf8 {
                 switch byte {
-                case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
-                case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
-                case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
+                case 0x22: bytes.append(0x5C); bytes.append(0x22)
+                case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+                case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
+                case 0x0D: bytes.append(0x5C); bytes.append(0x72)
+                case 0x09: bytes.append(0x5C); bytes.append(0x74)
                 case ..<0x20:
                     let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                    for escaped in [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]] { bytes.append(escaped) }
                 default: bytes.append(byte)
                 }
             }
