@@ -94,8 +94,13 @@ public struct AuditAccumulator: Sendable {
             if flow.isUnreplied { summary.uncertainUnreplied += 1 }
             translatedPorts.add(port: flow.translatedSourcePort, violation: false)
             notePortOverlap(flow, dataplane: dataplane)
-            let uncertainFlow = Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane)
-            if let firewall = policy.firewall { firewallUncertain?.add(uncertainFlow, decision: firewall.decide(flow)) }
+            var uncertainFlow = Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane)
+            if let firewall = policy.firewall {
+                // Decided once: the tally, the report and every writer use this.
+                let decision = firewall.decide(flow)
+                uncertainFlow.firewallDecision = decision
+                firewallUncertain?.add(uncertainFlow, decision: decision)
+            }
             uncertainFlows.append(uncertainFlow)
         case .violation(let remapped):
             noteTranslatedAddress(flow)
@@ -113,8 +118,13 @@ public struct AuditAccumulator: Sendable {
             translatedPorts.add(port: flow.translatedSourcePort, violation: true)
             notePortOverlap(flow, dataplane: dataplane)
             if flow.isUnreplied { summary.violationsUnreplied += 1 }
-            let violation = Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane)
-            if let firewall = policy.firewall { firewallDrops?.add(violation, decision: firewall.decide(flow)) }
+            var violation = Violation(flow: flow, ageSeconds: age(of: flow), dataplane: dataplane)
+            if let firewall = policy.firewall {
+                // Decided once: the tally, the report and every writer use this.
+                let decision = firewall.decide(flow)
+                violation.firewallDecision = decision
+                firewallDrops?.add(violation, decision: decision)
+            }
             violations.append(violation)
         }
     }

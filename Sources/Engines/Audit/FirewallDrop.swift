@@ -39,9 +39,12 @@ public struct FirewallDrop: Hashable, Sendable {
 }
 
 extension AuditReport {
-    /// The rule that decided a violation's fate; nil unless judged by `--firewall`.
+    /// The rule that decided a violation's fate, as the audit stored it;
+    /// nil unless judged by `--firewall`. A violation built elsewhere (a
+    /// test, a merged report) without one is decided here.
     public func firewallDecision(for violation: Violation) -> FirewallDecision? {
-        policy.firewall?.decide(violation.flow)
+        guard let firewall = policy.firewall else { return nil }
+        return violation.firewallDecision ?? firewall.decide(violation.flow)
     }
 
     public var firewallDrops: [FirewallDrop] { FirewallDrop.group(self) }

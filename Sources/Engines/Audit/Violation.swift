@@ -14,6 +14,9 @@ public struct Violation: Hashable, Sendable {
     public var dataplane: Dataplane
     /// The pod behind the flow's source, when attribution ran (docs/KUBERNETES.md).
     public var pod: PodIdentity?
+    /// The `--firewall` rule that decided the flow's replies, decided once
+    /// while auditing (writers print it, never ask the firewall again).
+    public var firewallDecision: FirewallDecision?
 
     public init(flow: Flow, ageSeconds: UInt64? = nil, dataplane: Dataplane = .conntrack) {
         self.flow = flow

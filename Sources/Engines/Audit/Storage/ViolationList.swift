@@ -1,5 +1,6 @@
 public import Conntrack
 public import NodeState
+import Policy
 
 /// The violations of a report, kept compactly: 64-byte records in chunks
 /// (no doubling copies while a dump appends), IPv6 addresses interned, one
@@ -31,6 +32,12 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
     private var order: [UInt32]?
     /// The pod behind each violating source address (`attributePods`).
     private var pods: [IPAddress: PodIdentity] = [:]
+    /// `--firewall`: each distinct deciding rule once, and per record (by
+    /// slot, like `records`) its index + 1 (0: none). A few rules decide
+    /// thousands of violations, so 2 bytes each instead of a copy of the words.
+    private var decisions: [FirewallDecision] = []
+    private var decisionSlots: [FirewallDecision: UInt16] = [:]
+    private var recordDecisions = ChunkedArray<UInt16>()
     /// Violations added, kept whole or not.
     public private(set) var total = 0
 
@@ -56,8 +63,12 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
 
     public subscript(position: Int) -> Violation {
         precondition(position >= 0 && position < records.count, "ViolationList index out of range")
-        var violation = materialize(records[order.map { Int($0[position]) } ?? position])
+        let slot = order.map { Int($0[position]) } ?? position
+        var violation = materialize(records[slot])
         if !pods.isEmpty { violation.pod = pods[violation.podSource] }
+        if !decisions.isEmpty, recordDecisions.count > slot, recordDecisions[slot] > 0 {
+            violation.firewallDecision = decisions[Int(recordDecisions[slot]) - 1]
+        }
         return violation
     }
 
@@ -79,10 +90,13 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
             pods[violation.podSource] = pod
             stored.pod = nil
         }
+        let decision = intern(violation.firewallDecision)
+        stored.firewallDecision = nil
         defer { total += 1 }
         guard var worst else {
             order?.append(UInt32(records.count))
             records.append(pack(stored))
+            if !decisions.isEmpty { storeDecision(decision, at: records.count - 1) }
             return
         }
         self.worst = nil  // uniquely referenced while it changes
@@ -98,7 +112,27 @@ public struct ViolationList: RandomAccessCollection, Sendable, ExpressibleByArra
             records.append(pack(stored))
             worst.insert(entry)
         }
+        if !decisions.isEmpty { storeDecision(decision, at: entry.slot) }
         if order != nil { order = worst.slotsWorstFirst() }
+    }
+
+    /// The index + 1 of `decision` in `decisions` (0: none), added when new.
+    private mutating func intern(_ decision: FirewallDecision?) -> UInt16 {
+        guard let decision else { return 0 }
+        if let slot = decisionSlots[decision] { return slot }
+        // More distinct deciding rules than 65 535 cannot come from a real
+        // firewall file; past that a violation keeps no rule name.
+        guard decisions.count < Int(UInt16.max) else { return 0 }
+        decisions.append(decision)
+        let slot = UInt16(decisions.count)
+        decisionSlots[decision] = slot
+        return slot
+    }
+
+    /// Records `slot`'s decision; slots recorded before the first decision read 0.
+    private mutating func storeDecision(_ decision: UInt16, at slot: Int) {
+        while recordDecisions.count <= slot { recordDecisions.append(0) }
+        recordDecisions[slot] = decision
     }
 
     /// Names the pod behind each violating source address.
