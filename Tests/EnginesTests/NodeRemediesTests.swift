@@ -118,6 +118,30 @@ struct NodeRemediesTests {
     /// With --firewall: one fix marked (the NAT pin to what the firewall
     /// admits), the pods' own range for kept ports, and the firewall's rule
     /// named in its own terms.
+    /// A firewall that admits TCP and UDP replies to different ports: audit
+    /// and check pin each protocol to its own range, with the same commands.
+    @Test func perProtocolPinsAreTheSameInAuditAndCheck() throws {
+        let gateway = """
+            *filter
+            :FORWARD DROP [0:0]
+            -A FORWARD -p tcp --dport 32768:65535 -j ACCEPT
+            -A FORWARD -p udp --dport 1024:65535 -j ACCEPT
+            COMMIT
+            """
+        let firewall = try FirewallFile.parse(Array(gateway.utf8), path: "gw.rules")
+        let policy = AuditPolicy(firewall: firewall, podNetworks: Self.pods)
+        let audit = Self.marked(try Self.audit("plain-masquerade", policy: policy).remedies)
+        var node = NodeCheck(allowed: firewall.admittedForAll, podNetworks: Self.pods,
+                                 iptablesSaveFiles: RuleFixtures.files("plain-masquerade").iptables)
+        node.firewallPolicy = policy
+        let check = Self.marked(try node.run().remedies)
+        let commands = audit.flatMap(\.commands)
+        #expect(audit.count == 1 && check.count == 1, "\(audit.map(\.summary)) / \(check.map(\.summary))")
+        #expect(Set(commands) == Set(check.flatMap(\.commands)))
+        #expect(commands.contains { $0.contains("-p tcp") && $0.hasSuffix("--to-ports 32768-65535") }, "\(commands)")
+        #expect(commands.contains { $0.contains("-p udp") && $0.hasSuffix("--to-ports 1024-65535") }, "\(commands)")
+    }
+
     @Test func withAFirewallFileOneFixIsMarkedAndThePodFixIsThere() throws {
         let firewall = try FirewallFixtures.load("robot-replies.json")
         let policy = AuditPolicy(firewall: firewall, podNetworks: Self.pods)
