@@ -53,6 +53,7 @@ struct CloudFirewallFormatTests {
         #expect(!firewall.decide(Self.flow(.udp, port: 1500)).accepts)
         #expect(firewall.decide(Self.flow(.udp, port: 40000, v6: true)).accepts)
         #expect(firewall.sources[0].notes.contains { $0.contains("4 egress rule(s), 2 stateful, not used") })
+        #expect(firewall.sources[0].notes.contains { $0.contains("stateful and naming ports: security list \"k8s-nodes-mixed\" ingress rule #1") })
     }
 
     @Test func ociCLIAndAPISpellingsJudgeAlike() throws {
@@ -90,6 +91,17 @@ struct CloudFirewallFormatTests {
         // No IPv6 rule: IPv6 replies are dropped, and the notes say so.
         #expect(!firewall.decide(Self.flow(port: 40000, v6: true)).accepts)
         #expect(firewall.sources[0].notes.contains { $0.contains("no ingress rule for ipv6 sources") })
+    }
+
+    @Test func ociIngressRulesAlone() throws {
+        // `oci network security-list get ... --query 'data."ingress-security-rules"'`: the rules, no list around them.
+        let text = """
+            [{"is-stateless": true, "protocol": "6", "source": "0.0.0.0/0", "tcp-options": {"destination-port-range": {"min": 32768, "max": 65535}}},
+             {"is-stateless": false, "protocol": "17", "source": "0.0.0.0/0", "source-type": "CIDR_BLOCK", "udp-options": null}]
+            """
+        let firewall = try Self.parse(text)
+        #expect(firewall.sources.map(\.format) == [.ociSecurityList])
+        #expect(Self.admitted(firewall) == ["tcp/ipv4 32768-65535", "udp/ipv4 0-65535", "tcp/ipv6 ", "udp/ipv6 "])
     }
 
     @Test("OCI mistakes name the place", arguments: [

@@ -98,7 +98,8 @@ public enum FirewallFile {
             }
         }
         if OCISecurityRulesReader.recognizes(root) {
-            let (source, stages, _) = try OCISecurityRulesReader(file: path).read(root)
+            var reader = OCISecurityRulesReader(file: path)
+            let (source, stages, _) = try reader.read(root)
             return FirewallPolicy(sources: [source], stages: stages)
         }
         if OVHEdgeFirewallReader.recognizes(root) {

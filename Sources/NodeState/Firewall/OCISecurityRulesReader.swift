@@ -16,6 +16,10 @@ import Policy
 /// count). Egress rules are read, counted and not used for replies.
 struct OCISecurityRulesReader {
     var file: String
+    /// Stateful ingress rules that name ports (judged as admitting replies on any port).
+    private var statefulWithPorts: [String] = []
+
+    init(file: String) { self.file = file }
 
     /// One parsed rule set: its name, its ingress rules and how many rules it held.
     private struct RuleSet {
@@ -31,7 +35,14 @@ struct OCISecurityRulesReader {
         if body.value.objectValue != nil { return isSecurityList(body) }
         guard case .array(let items) = body.value, let first = items.first else { return false }
         let cursor = JSONPathCursor(file: root.file, path: "$", value: first)
-        return isSecurityList(cursor) || isSecurityRule(cursor)
+        return isSecurityList(cursor) || isSecurityRule(cursor) || isBareIngressRule(cursor)
+    }
+
+    /// An ingress rule of a security list on its own (`--query 'data."ingress-security-rules"'`).
+    private static func isBareIngressRule(_ cursor: JSONPathCursor) -> Bool {
+        cursor.member("direction") == nil && cursor.member("source") != nil && cursor.member("protocol") != nil
+            && (field(cursor, "is-stateless") != nil || field(cursor, "tcp-options") != nil || field(cursor, "udp-options") != nil
+                || field(cursor, "source-type") != nil)
     }
 
     private static func isSecurityList(_ cursor: JSONPathCursor) -> Bool {
@@ -56,7 +67,7 @@ struct OCISecurityRulesReader {
         return cursor.member(camel)
     }
 
-    func read(_ root: JSONPathCursor) throws(FirewallFileError) -> (FirewallPolicy.Source, [FirewallStage], FirewallFormat) {
+    mutating func read(_ root: JSONPathCursor) throws(FirewallFileError) -> (FirewallPolicy.Source, [FirewallStage], FirewallFormat) {
         let body = root.member("data") ?? root
         var sets: [RuleSet] = []
         let format: FirewallFormat
@@ -67,6 +78,11 @@ struct OCISecurityRulesReader {
             let items = try body.array("a security list, a list of security lists or a list of NSG security rules")
             if let first = items.first, Self.isSecurityList(first) {
                 for (index, item) in items.enumerated() { sets.append(try securityList(item, number: index + 1)) }
+                format = .ociSecurityList
+            } else if let first = items.first, Self.isBareIngressRule(first) {
+                var set = RuleSet(name: "security list ingress rules")
+                for (index, item) in items.enumerated() { set.ingress.append(try ingressRule(item, label: "ingress rule #\(index + 1)")) }
+                sets.append(set)
                 format = .ociSecurityList
             } else {
                 var set = RuleSet(name: "network security group")
@@ -85,13 +101,16 @@ struct OCISecurityRulesReader {
         for family in [IPAddress.Family.ipv4, .ipv6] where !ingress.contains(where: { $0.family == family }) {
             notes.append("no ingress rule for \(family) sources: \(family) replies are dropped")
         }
+        if !statefulWithPorts.isEmpty {
+            notes.append("stateful and naming ports: \(statefulWithPorts.joined(separator: ", ")); judged as admitting its connections' replies on any port")
+        }
         let source = FirewallPolicy.Source(path: file, format: format, rules: ingress.count + egress, notes: notes)
         let chain = FirewallChain(name: "ingress", rules: ingress,
                                   noMatch: .init(accepts: false, label: "no ingress rule allows it: dropped"))
         return (source, [FirewallStage(origin: file, family: nil, entry: chain)], format)
     }
 
-    private func securityList(_ list: JSONPathCursor, number: Int?) throws(FirewallFileError) -> RuleSet {
+    private mutating func securityList(_ list: JSONPathCursor, number: Int?) throws(FirewallFileError) -> RuleSet {
         _ = try list.object("a security list object")
         let display = try Self.field(list, "display-name")?.optionalString("the list's name")
         let name = display.map { "security list \"\($0)\"" } ?? number.map { "security list #\($0)" } ?? "security list"
@@ -111,7 +130,7 @@ struct OCISecurityRulesReader {
         return set
     }
 
-    private func nsgRule(_ rule: JSONPathCursor, number: Int, into set: inout RuleSet) throws(FirewallFileError) {
+    private mutating func nsgRule(_ rule: JSONPathCursor, number: Int, into set: inout RuleSet) throws(FirewallFileError) {
         _ = try rule.object("an NSG security rule object")
         let direction = try rule.required("direction", "INGRESS or EGRESS").string("INGRESS or EGRESS")
         switch direction {
@@ -128,7 +147,7 @@ struct OCISecurityRulesReader {
         return try flag.bool("true or false")
     }
 
-    private func ingressRule(_ cursor: JSONPathCursor, label base: String) throws(FirewallFileError) -> FirewallRule {
+    private mutating func ingressRule(_ cursor: JSONPathCursor, label base: String) throws(FirewallFileError) -> FirewallRule {
         _ = try cursor.object("an ingress rule object")
         let isStateless = try stateless(cursor)
         var label = base
@@ -166,7 +185,13 @@ struct OCISecurityRulesReader {
         }
 
         // A stateful rule admits its connections' replies on any port: ports do not limit them.
-        guard isStateless else { return rule }
+        guard isStateless else {
+            if let options = Self.field(cursor, proto == .udp ? "udp-options" : "tcp-options"), !options.isNull,
+               proto == .tcp || proto == .udp {
+                statefulWithPorts.append(base)
+            }
+            return rule
+        }
         if proto == .tcp, let options = Self.field(cursor, "tcp-options"), !options.isNull {
             try ports(options, into: &rule)
         } else if proto == .udp, let options = Self.field(cursor, "udp-options"), !options.isNull {
