@@ -105,7 +105,7 @@ struct CloudFirewallFormatTests {
     }
 
     @Test("OCI mistakes name the place", arguments: [
-        (#"{"data": {"ingress-security-rules": [{"protocol": "tcp", "source": "0.0.0.0/0"}]}}"#,
+        (#"{"data": {"ingress-security-rules": [{"protocol": "bogus", "source": "0.0.0.0/0"}]}}"#,
          #"fw.json: $.data.ingress-security-rules[0].protocol: expected "all" or a protocol number"#),
         (#"{"data": {"ingress-security-rules": [{"protocol": "6"}]}}"#,
          "fw.json: $.data.ingress-security-rules[0].source: missing"),

@@ -164,7 +164,8 @@ struct OCISecurityRulesReader {
         }
         var proto: IPProtocol?
         if protoText.lowercased() != "all" {
-            guard let number = UInt8(protoText) else {
+            // OCI writes numbers; a name (tcp, udp, icmp) in a hand-written file means the same.
+            guard let number = UInt8(protoText) ?? ProtocolMatch.parseProtocol(protoText)?.rawValue else {
                 throw protoCursor.fail("expected \"all\" or a protocol number such as \"6\" (tcp), \"17\" (udp), \"1\" (icmp), \"58\" (icmpv6), got \"\(protoText)\"")
             }
             proto = IPProtocol(rawValue: number)
