@@ -203,6 +203,16 @@ struct CloudFirewallFormatTests {
         #expect(decision.accepts && decision.decidedBy.contains("stateful: true"))
     }
 
+    @Test func scalewayGroupWithoutItsWrapper() throws {
+        let text = """
+            {"id": "g1", "name": "bare", "stateful": false, "inbound_default_policy": "drop", "outbound_default_policy": "accept",
+             "rules": [{"direction": "inbound", "action": "accept", "protocol": "ANY", "ip_range": "0.0.0.0/0", "position": 1}]}
+            """
+        let firewall = try Self.parse(text)
+        #expect(firewall.sources.map(\.format) == [.scalewaySecurityGroup])
+        #expect(Self.admitted(firewall) == ["tcp/ipv4 0-65535", "udp/ipv4 0-65535", "tcp/ipv6 ", "udp/ipv6 "])
+    }
+
     @Test func scalewayPositionsOrderTheRules() throws {
         let text = """
             {"security_group": {"name": "g", "stateful": false, "inbound_default_policy": "accept"},

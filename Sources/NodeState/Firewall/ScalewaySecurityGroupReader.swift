@@ -18,12 +18,13 @@ struct ScalewaySecurityGroupReader {
 
     /// Whether `root` looks like a Scaleway security group (for detection).
     static func recognizes(_ root: JSONPathCursor) -> Bool {
-        guard let group = root.value["security_group"]?.objectValue else { return false }
-        return group["inbound_default_policy"] != nil || group["stateful"] != nil
+        guard let group = root.value["security_group"]?.objectValue ?? root.value.objectValue else { return false }
+        return group["inbound_default_policy"] != nil || (group["stateful"] != nil && group["outbound_default_policy"] != nil)
     }
 
     func read(_ root: JSONPathCursor) throws(FirewallFileError) -> (FirewallPolicy.Source, [FirewallStage]) {
-        let group = try root.required("security_group", "the security group object")
+        // The API wraps the group in "security_group"; `scw ... -o json` prints the group itself.
+        let group = root.member("security_group") ?? root
         _ = try group.object("the security group object")
         let givenName = try group.member("name")?.optionalString("the group's name")
         let id = try group.member("id")?.optionalString("the group's id")
@@ -38,7 +39,7 @@ struct ScalewaySecurityGroupReader {
         case "drop": defaultAccepts = false
         default: throw group.member("inbound_default_policy")!.fail("expected \"accept\" or \"drop\", got \"\(policyText)\"")
         }
-        let rulesCursor = root.member("rules") ?? group.member("rules")
+        let rulesCursor = root.member("rules") ?? group.member("rules")  // the same member when the group is the root
         let rules = try rulesCursor.map { cursor throws(FirewallFileError) -> [JSONPathCursor] in
             cursor.isNull ? [] : try cursor.array("the list of rules")
         } ?? []
