@@ -96,7 +96,11 @@ struct OCISecurityRulesReader {
         let statefulEgress = sets.reduce(0) { $0 + $1.statefulEgress }
         var notes = ["\(sets.map(\.name).joined(separator: ", ")): \(ingress.count) ingress rule(s), any of which may allow a reply (OCI rules only allow)"]
         if egress > 0 {
-            notes.append("\(egress) egress rule(s)\(statefulEgress > 0 ? ", \(statefulEgress) stateful," : "") not used: replies are ingress packets, judged by the ingress rules")
+            var note = "\(egress) egress rule(s)\(statefulEgress > 0 ? ", \(statefulEgress) stateful," : "") not used: replies are ingress packets, judged by the ingress rules"
+            if statefulEgress > 0 {
+                note += " (OCI also tracks what a stateful egress rule lets out and admits its replies on any port: a violation of such traffic may be a reply OCI admits; docs/FIREWALL.md)"
+            }
+            notes.append(note)
         }
         for family in [IPAddress.Family.ipv4, .ipv6] where !ingress.contains(where: { $0.family == family }) {
             notes.append("no ingress rule for \(family) sources: \(family) replies are dropped")
