@@ -160,6 +160,9 @@ struct CloudFirewallFormatTests {
         #expect(firewall.decide(Self.flow(.udp, port: 40000, v6: true)).accepts)
         #expect(firewall.decide(Self.flow(.udp, port: 40000, node: "198.51.100.3")).decidedBy == "no rule matches: let through (no default deny)")
         #expect(firewall.sources[0].notes.contains { $0.contains("does not filter IPv6") })
+        #expect(Self.admitted(firewall) == ["tcp/ipv4 0-65535", "udp/ipv4 ", "tcp/ipv6 0-65535", "udp/ipv6 0-65535"])
+        #expect(firewall.admittedSummary(nodes: [IPAddress("198.51.100.2")!]).contains(
+            "udp/ipv4 to 198.51.100.2 0-65535 only from source port 53, none from other peers"), "\(firewall.admittedSummary(nodes: [IPAddress("198.51.100.2")!]))")
     }
 
     @Test func ovhSynOptionDropsTheSynAckAndDefaultsLetThrough() throws {
