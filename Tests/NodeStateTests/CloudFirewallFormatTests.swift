@@ -104,6 +104,20 @@ struct CloudFirewallFormatTests {
         #expect(Self.admitted(firewall) == ["tcp/ipv4 32768-65535", "udp/ipv4 0-65535", "tcp/ipv6 ", "udp/ipv6 "])
     }
 
+    @Test func ociSeveralListsInOneFileAreAUnion() throws {
+        // `oci network security-list list`: a subnet's lists apply together.
+        let text = """
+            {"data": [
+              {"display-name": "tcp", "ingress-security-rules": [{"is-stateless": true, "protocol": "6", "source": "0.0.0.0/0",
+                "tcp-options": {"destination-port-range": {"min": 1024, "max": 65535}}}], "egress-security-rules": []},
+              {"display-name": "udp", "ingress-security-rules": [{"is-stateless": true, "protocol": "17", "source": "0.0.0.0/0",
+                "udp-options": {"destination-port-range": {"min": 2048, "max": 65535}}}], "egress-security-rules": []}]}
+            """
+        let firewall = try Self.parse(text)
+        #expect(Self.admitted(firewall) == ["tcp/ipv4 1024-65535", "udp/ipv4 2048-65535", "tcp/ipv6 ", "udp/ipv6 "])
+        #expect(firewall.decide(Self.flow(.udp, port: 3000)).decidedBy.hasPrefix("security list \"udp\" ingress rule #1"))
+    }
+
     @Test("OCI mistakes name the place", arguments: [
         (#"{"data": {"ingress-security-rules": [{"protocol": "bogus", "source": "0.0.0.0/0"}]}}"#,
          #"fw.json: $.data.ingress-security-rules[0].protocol: expected "all" or a protocol number"#),
@@ -280,6 +294,19 @@ struct CloudFirewallFormatTests {
         #expect(CiscoACLEntryParser.prefixLength(wildcard: "0.0.0.0") == 32)
         #expect(CiscoACLEntryParser.prefixLength(wildcard: "255.255.255.255") == 0)
         #expect(CiscoACLEntryParser.prefixLength(wildcard: "0.255.0.255") == nil)
+    }
+
+    @Test func ciscoShowAccessListsOutput() throws {
+        let text = """
+            Extended IP access list 110
+                10 permit tcp any any established (1523 matches)
+                20 permit udp any any range 32768 65535 (12 matches)
+                30 deny ip any any log
+            """
+        let firewall = try Self.parse(text, path: "show.txt")
+        #expect(firewall.sources.map(\.format) == [.ciscoACL])
+        #expect(Self.admitted(firewall) == ["tcp/ipv4 0-65535", "udp/ipv4 32768-65535", "tcp/ipv6 0-65535", "udp/ipv6 0-65535"])
+        #expect(firewall.decide(Self.flow(.udp, port: 1500)).decidedBy == "access list 110 entry #3 (line 4): ipv4 any protocol (discard)")
     }
 
     @Test("Cisco mistakes name the line", arguments: [
