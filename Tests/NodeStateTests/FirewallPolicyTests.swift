@@ -63,8 +63,9 @@ struct FirewallPolicyTests {
         #expect(byRule.allowed == allowed)
     }
 
-    @Test("Robot, NACL and gateway files equivalent to --allow 32768-65535 judge alike", arguments: [
+    @Test("Robot, NACL, OCI, Scaleway, Cisco and gateway files equivalent to --allow 32768-65535 judge alike", arguments: [
         "robot-replies.json", "aws-network-acl.json", "gateway.iptables", "gateway.nft.json",
+        "oci-security-list-stateless.json", "scaleway-security-group-stateless.json", "cisco-ios-acl.txt",
     ])
     func equivalentFilesAgreeWithAllow(file: String) throws {
         let byRange = AuditPolicy(allowed: .defaultAllowed)
@@ -155,11 +156,11 @@ struct FirewallPolicyTests {
          "bad.json: $.firewall.rules.input: missing; expected the list of input rules"),
         ("{\"NetworkAcls\": [{}, {}]}", "bad.json: $.NetworkAcls: expected exactly one network ACL"),
         ("{\"firewall\": ", "bad.json: not valid JSON"),
-        ("{\"hello\": 1}", "bad.json: $: JSON, but no firewall definition ctaudit knows; expected a Hetzner Robot firewall"),
+        ("{\"hello\": 1}", "bad.json: $: JSON, but no firewall definition ctaudit knows; expected one of: Hetzner Robot firewall JSON, AWS network ACL"),
         ("*filter\n:FORWARD ACCEPT [0:0]\nhello world\nCOMMIT\n", "bad.json: line 3: expected iptables-save output"),
         ("*filter\n-A FORWARD -p tcp --dport 99999 -j DROP\nCOMMIT\n", "bad.json: line 2: expected ports like 80"),
-        ("", "bad.json: empty; expected a Hetzner Robot firewall"),
-        ("just words", "bad.json: line 1: not JSON and not iptables-save output"),
+        ("", "bad.json: empty; expected one of: Hetzner Robot firewall JSON"),
+        ("just words", "bad.json: line 1: not JSON, not iptables-save output and no Cisco access list"),
     ])
     func badFiles(content: String, message: String) {
         do {

@@ -19,7 +19,7 @@ extension PolicyWording {
     }
 
     static var firewallFormats: String {
-        "Hetzner Robot firewall JSON, AWS network ACL or security groups, Hetzner Cloud or GCP firewall JSON, or a gateway's 'nft -j list ruleset' / 'iptables-save' (docs/FIREWALL.md). Each reply is asked per protocol, family and node address; a flow decided by a rule ctaudit cannot judge is 'uncertain' (exit 4 when nothing fails). Not with --allow."
+        "Hetzner Robot firewall JSON, AWS network ACL or security groups, Hetzner Cloud or GCP firewall JSON, OCI security list or NSG rules, OVHcloud Edge Network Firewall rules, Scaleway security group JSON, Cisco IOS access lists, or a gateway's 'nft -j list ruleset' / 'iptables-save'; detected from the content, an unknown one is refused (docs/FIREWALL.md). Each reply is asked per protocol, family and node address; a flow decided by a rule ctaudit cannot judge is 'uncertain' (exit 4 when nothing fails). Not with --allow."
     }
 }
 

@@ -83,7 +83,7 @@ enum FirewallRemedy {
             return Remedy(
                 kind: .widenFirewall,
                 summary: "in \(file), \(decidingRule.label) drops \(drop.flowSummary): change it so it no longer matches \(proto) replies to destination ports \(ports) (the ports masquerade uses), or put an accept rule for them before it",
-                commands: command(format: format, proto: proto, family: drop.family, ports: used))
+                commands: command(format: format, proto: proto, family: drop.family, ports: used, list: stage?.entry))
         }
         // Nothing admitted the reply: widen the rule that admits this protocol's replies, or add one.
         // The rule that admits this protocol's replies: the accept rule with the widest port range.
@@ -98,16 +98,17 @@ enum FirewallRemedy {
                 summary: "in \(file), \(what): widen \(candidate.label) (\(candidate.summary)) to destination ports \(ports)",
                 commands: format == .hetznerRobot
                     ? ["Robot: in \(candidate.label), set dst_port to \"\(ports)\"   # Firewall tab, or POST /firewall/{server-number} with the whole rule list"]
-                    : command(format: format, proto: proto, family: drop.family, ports: used))
+                    : command(format: format, proto: proto, family: drop.family, ports: used, list: stage?.entry))
         }
         return Remedy(
             kind: .widenFirewall,
             summary: "in \(file), \(what): no rule admits \(proto) replies; add one that accepts \(proto) to destination ports \(ports) before the rules that drop",
-            commands: command(format: format, proto: proto, family: drop.family, ports: used))
+            commands: command(format: format, proto: proto, family: drop.family, ports: used, list: stage?.entry))
     }
 
     /// The rule to write, where a line can be given without guessing names.
-    static func command(format: FirewallFormat?, proto: String, family: IPAddress.Family, ports: PortRange) -> [String] {
+    /// `list`: the stage's entry chain (a Cisco access list's name).
+    static func command(format: FirewallFormat?, proto: String, family: IPAddress.Family, ports: PortRange, list: String? = nil) -> [String] {
         switch format {
         case .hetznerRobot?:
             let flags = proto == "tcp" ? "\"ack\"" : "null"
@@ -118,6 +119,8 @@ enum FirewallRemedy {
         case .iptables?:
             let tool = family == .ipv4 ? "iptables" : "ip6tables"
             return ["\(tool) -I FORWARD 1 -p \(proto) --dport \(ports.low):\(ports.high) -j ACCEPT   # on the gateway; narrow with -d NODE_ADDRESS"]
+        case .ociSecurityList?, .ociNetworkSecurityGroup?, .ovhEdgeFirewall?, .scalewaySecurityGroup?, .ciscoACL?:
+            return CloudFirewallRemedy.command(format: format!, proto: proto, family: family, ports: ports, list: list)
         default:
             return []
         }

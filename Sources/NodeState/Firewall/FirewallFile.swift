@@ -21,13 +21,36 @@ public enum FirewallFile {
             policy.sources += one.sources
             policy.stages += one.stages
         }
-        return policy
+        return unitingOCI(policy)
     }
 
-    static let expected = "expected a Hetzner Robot firewall ({\"firewall\": {\"rules\": {\"input\": [...]}}}), "
-        + "an AWS network ACL ({\"NetworkAcls\": [...]}), AWS security groups ({\"SecurityGroups\": [...]}), "
-        + "a Hetzner Cloud firewall ({\"firewall\": {\"rules\": [...]}}), GCP firewall rules ([{\"direction\": ..., \"allowed\": ...}]), "
-        + "'nft -j list ruleset' ({\"nftables\": [...]}) or 'iptables-save' output"
+    /// OCI applies a subnet's security lists and a VNIC's NSGs together: a
+    /// packet any of their rules allows is allowed. Their files become one
+    /// stage (every OCI rule only allows, so one list of all their rules).
+    static func unitingOCI(_ policy: FirewallPolicy) -> FirewallPolicy {
+        let oci = policy.sources.filter { $0.format == .ociSecurityList || $0.format == .ociNetworkSecurityGroup }.map(\.path)
+        guard Set(oci).count > 1 else { return policy }
+        var stages: [FirewallStage] = []
+        var merged: Int?
+        for stage in policy.stages {
+            guard oci.contains(stage.origin) else { stages.append(stage); continue }
+            if let index = merged {
+                stages[index].chains[stages[index].entry]!.rules += stage.chains[stage.entry]?.rules ?? []
+            } else {
+                merged = stages.count
+                stages.append(stage)
+            }
+        }
+        var result = FirewallPolicy(sources: policy.sources, stages: stages)
+        if let first = result.sources.firstIndex(where: { $0.path == oci[0] }) {
+            result.sources[first].notes.append("judged together with \(oci.dropFirst().joined(separator: ", ")): OCI admits what any security list or NSG allows")
+        }
+        return result
+    }
+
+    static let expected = "expected one of: Hetzner Robot firewall JSON, AWS network ACL or security groups JSON, "
+        + "Hetzner Cloud or GCP firewall JSON, OCI security list or NSG rules JSON, OVHcloud Edge Network Firewall rules JSON, "
+        + "Scaleway security group JSON, Cisco IOS access lists, 'nft -j list ruleset' or 'iptables-save' output (docs/FIREWALL.md)"
 
     public static func parse(_ bytes: [UInt8], path: String) throws(FirewallFileError) -> FirewallPolicy {
         guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -44,8 +67,12 @@ public enum FirewallFile {
             let (source, stages) = try GatewayIptablesReader(file: path).read(text)
             return FirewallPolicy(sources: [source], stages: stages)
         }
+        if CiscoACLReader.recognizes(text) {
+            let (source, stages) = try CiscoACLReader(file: path).read(text)
+            return FirewallPolicy(sources: [source], stages: stages)
+        }
         let preview = String(trimmed.prefix { $0 != "\n" }.prefix(60))
-        throw FirewallFileError(path: path, location: "line 1", message: "not JSON and not iptables-save output ('\(preview)'); \(expected)")
+        throw FirewallFileError(path: path, location: "line 1", message: "not JSON, not iptables-save output and no Cisco access list ('\(preview)'); \(expected)")
     }
 
     static func parseJSON(_ root: JSONPathCursor, path: String) throws(FirewallFileError) -> FirewallPolicy {
@@ -65,6 +92,19 @@ public enum FirewallFile {
                 return FirewallPolicy(sources: [source], stages: stages)
             }
             if object["SecurityGroups"] != nil { return try statefulChecked(root, .awsSecurityGroup, path) }
+            if ScalewaySecurityGroupReader.recognizes(root) {
+                let (source, stages) = try ScalewaySecurityGroupReader(file: path).read(root)
+                return FirewallPolicy(sources: [source], stages: stages)
+            }
+        }
+        if OCISecurityRulesReader.recognizes(root) {
+            var reader = OCISecurityRulesReader(file: path)
+            let (source, stages, _) = try reader.read(root)
+            return FirewallPolicy(sources: [source], stages: stages)
+        }
+        if OVHEdgeFirewallReader.recognizes(root) {
+            let (source, stages) = try OVHEdgeFirewallReader(file: path).read(root)
+            return FirewallPolicy(sources: [source], stages: stages)
         }
         if case .array(let items) = root.value, let first = items.first?.objectValue,
            first["kind"]?.stringValue == "compute#firewall" || (first["direction"] != nil && (first["allowed"] != nil || first["denied"] != nil)) {

@@ -14,6 +14,18 @@ public enum FirewallFormat: String, Hashable, Sendable, CaseIterable {
     case nftables = "nft"
     /// A Linux gateway's `iptables-save` / `ip6tables-save`.
     case iptables = "iptables"
+    /// Oracle Cloud (OCI) security list (stateful or stateless per rule),
+    /// `oci network security-list get` or the API's JSON.
+    case ociSecurityList = "oci-security-list"
+    /// Oracle Cloud (OCI) network security group rules (stateful or
+    /// stateless per rule), `oci network nsg rules list` or the API's JSON.
+    case ociNetworkSecurityGroup = "oci-nsg"
+    /// OVHcloud Edge Network Firewall (stateless), API JSON rules.
+    case ovhEdgeFirewall = "ovh-edge-firewall"
+    /// Scaleway instance security group (stateful or not, per group), API JSON.
+    case scalewaySecurityGroup = "scaleway-security-group"
+    /// Cisco IOS extended access lists (stateless), configuration text.
+    case ciscoACL = "cisco-ios-acl"
 
     /// How reports name it.
     public var title: String {
@@ -25,8 +37,15 @@ public enum FirewallFormat: String, Hashable, Sendable, CaseIterable {
         case .gcpFirewall: "GCP firewall rules (stateful)"
         case .nftables: "Linux gateway, nft ruleset"
         case .iptables: "Linux gateway, iptables-save"
+        case .ociSecurityList: "OCI security list"
+        case .ociNetworkSecurityGroup: "OCI network security group"
+        case .ovhEdgeFirewall: "OVHcloud Edge Network Firewall (stateless)"
+        case .scalewaySecurityGroup: "Scaleway security group"
+        case .ciscoACL: "Cisco IOS access list (stateless)"
         }
     }
 
+    /// Always stateful (OCI and Scaleway are per rule or per group: the
+    /// reader says, in the source's `statefulReason`).
     public var isStateful: Bool { [.hetznerCloud, .awsSecurityGroup, .gcpFirewall].contains(self) }
 }
