@@ -55,6 +55,17 @@ struct CloudFirewallFormatTests {
         #expect(firewall.sources[0].notes.contains { $0.contains("4 egress rule(s), 2 stateful and 2 stateless") })
     }
 
+    @Test func ociDefaultListAndStatelessEgressPrecedence() throws {
+        // The default security list: stateful egress to all, ingress TCP 22: every reply is tracked.
+        let defaults = try Self.parse(#"{"egressSecurityRules": [{"destination": "0.0.0.0/0", "protocol": "all", "isStateless": false}], "ingressSecurityRules": [{"protocol": "6", "source": "0.0.0.0/0", "tcpOptions": {"destinationPortRange": {"min": 22, "max": 22}}}]}"#)
+        #expect(Self.admitted(defaults)[0...1] == ["tcp/ipv4 0-65535", "udp/ipv4 0-65535"])
+        // A stateless UDP egress rule to port 53 takes precedence over the stateful "all" one: those replies are untracked.
+        let mixed = try Self.parse(#"{"egressSecurityRules": [{"destination": "0.0.0.0/0", "protocol": "all", "isStateless": false}, {"destination": "0.0.0.0/0", "protocol": "17", "isStateless": true, "udpOptions": {"destinationPortRange": {"min": 53, "max": 53}}}], "ingressSecurityRules": [{"protocol": "17", "source": "0.0.0.0/0", "isStateless": true, "udpOptions": {"destinationPortRange": {"min": 32768, "max": 65535}}}]}"#)
+        #expect(!mixed.decide(Self.flow(.udp, port: 1500, serverPort: 53)).accepts)
+        #expect(mixed.decide(Self.flow(.udp, port: 40000, serverPort: 53)).accepts)
+        #expect(mixed.decide(Self.flow(.udp, port: 1500, serverPort: 5353)).accepts)
+    }
+
     @Test func ociCLIAndAPISpellingsJudgeAlike() throws {
         let cli = try String(contentsOf: FirewallFixtures.directory.appendingPathComponent("oci-security-list-stateless.json"), encoding: .utf8)
         // The API's SecurityList: the same fields in camelCase, not wrapped in "data".
