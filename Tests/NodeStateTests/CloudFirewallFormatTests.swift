@@ -39,21 +39,31 @@ struct CloudFirewallFormatTests {
         let accepted = firewall.decide(Self.flow(port: 40000))
         #expect(accepted.decidedBy == "security list \"k8s-nodes-stateless\" ingress rule #2 \"TCP replies\" (stateless): ipv4 tcp, dst 32768-65535 (accept)")
         #expect(firewall.decide(Self.flow(.udp, port: 1500, v6: true)).decidedBy == "no ingress rule allows it: dropped")
-        #expect(firewall.sources[0].notes.contains { $0.contains("2 egress rule(s) not used") })
+        #expect(firewall.sources[0].notes.contains { $0.contains("2 egress rule(s), 0 stateful and 2 stateless") })
     }
 
     @Test func ociStatefulTCPAndStatelessUDP() throws {
-        // The API's camelCase; the TCP rules are stateful (one names port 22 only): TCP replies on any port.
+        // The API's camelCase; TCP goes out through stateful egress rules (tracked: replies on any port), UDP through stateless ones.
         let firewall = try FirewallFixtures.load("oci-security-list-mixed.json")
         #expect(firewall.sources.map(\.format) == [.ociSecurityList])
         #expect(Self.admitted(firewall) == ["tcp/ipv4 0-65535", "udp/ipv4 32768-65535", "tcp/ipv6 0-65535", "udp/ipv6 32768-65535"])
         let tcp = firewall.decide(Self.flow(port: 1500))
         #expect(tcp.accepts)
-        #expect(tcp.decidedBy.hasPrefix("security list \"k8s-nodes-mixed\" ingress rule #1 \"TCP, tracked\" (stateful: replies on any port)"))
+        #expect(tcp.decidedBy.hasPrefix("security list \"k8s-nodes-mixed\" egress rule #1 (stateful): replies of connections it lets out are tracked"))
         #expect(!firewall.decide(Self.flow(.udp, port: 1500)).accepts)
         #expect(firewall.decide(Self.flow(.udp, port: 40000, v6: true)).accepts)
-        #expect(firewall.sources[0].notes.contains { $0.contains("4 egress rule(s), 2 stateful, not used") })
-        #expect(firewall.sources[0].notes.contains { $0.contains("stateful and naming ports: security list \"k8s-nodes-mixed\" ingress rule #1") })
+        #expect(firewall.sources[0].notes.contains { $0.contains("4 egress rule(s), 2 stateful and 2 stateless") })
+    }
+
+    @Test func ociDefaultListAndStatelessEgressPrecedence() throws {
+        // The default security list: stateful egress to all, ingress TCP 22: every reply is tracked.
+        let defaults = try Self.parse(#"{"egressSecurityRules": [{"destination": "0.0.0.0/0", "protocol": "all", "isStateless": false}], "ingressSecurityRules": [{"protocol": "6", "source": "0.0.0.0/0", "tcpOptions": {"destinationPortRange": {"min": 22, "max": 22}}}]}"#)
+        #expect(Self.admitted(defaults)[0...1] == ["tcp/ipv4 0-65535", "udp/ipv4 0-65535"])
+        // A stateless UDP egress rule to port 53 takes precedence over the stateful "all" one: those replies are untracked.
+        let mixed = try Self.parse(#"{"egressSecurityRules": [{"destination": "0.0.0.0/0", "protocol": "all", "isStateless": false}, {"destination": "0.0.0.0/0", "protocol": "17", "isStateless": true, "udpOptions": {"destinationPortRange": {"min": 53, "max": 53}}}], "ingressSecurityRules": [{"protocol": "17", "source": "0.0.0.0/0", "isStateless": true, "udpOptions": {"destinationPortRange": {"min": 32768, "max": 65535}}}]}"#)
+        #expect(!mixed.decide(Self.flow(.udp, port: 1500, serverPort: 53)).accepts)
+        #expect(mixed.decide(Self.flow(.udp, port: 40000, serverPort: 53)).accepts)
+        #expect(mixed.decide(Self.flow(.udp, port: 1500, serverPort: 5353)).accepts)
     }
 
     @Test func ociCLIAndAPISpellingsJudgeAlike() throws {
@@ -102,6 +112,7 @@ struct CloudFirewallFormatTests {
         let firewall = try Self.parse(text)
         #expect(firewall.sources.map(\.format) == [.ociSecurityList])
         #expect(Self.admitted(firewall) == ["tcp/ipv4 32768-65535", "udp/ipv4 0-65535", "tcp/ipv6 ", "udp/ipv6 "])
+        #expect(firewall.sources[0].notes.contains { $0.hasPrefix("egress rules were not in the file") })
     }
 
     @Test func ociSeveralListsInOneFileAreAUnion() throws {

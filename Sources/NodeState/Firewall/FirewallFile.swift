@@ -25,25 +25,28 @@ public enum FirewallFile {
     }
 
     /// OCI applies a subnet's security lists and a VNIC's NSGs together: a
-    /// packet any of their rules allows is allowed. Their files become one
-    /// stage (every OCI rule only allows, so one list of all their rules).
+    /// packet any of their rules allows is allowed, and a stateless egress
+    /// rule in any of them keeps a connection untracked. Their files become
+    /// one stage: all their egress rules, then all their ingress rules.
     static func unitingOCI(_ policy: FirewallPolicy) -> FirewallPolicy {
         let oci = policy.sources.filter { $0.format == .ociSecurityList || $0.format == .ociNetworkSecurityGroup }.map(\.path)
         guard Set(oci).count > 1 else { return policy }
         var stages: [FirewallStage] = []
-        var merged: Int?
+        var merged: (index: Int, program: OCIReplyProgram)?
         for stage in policy.stages {
-            guard oci.contains(stage.origin) else { stages.append(stage); continue }
-            if let index = merged {
-                stages[index].chains[stages[index].entry]!.rules += stage.chains[stage.entry]?.rules ?? []
+            guard oci.contains(stage.origin), let program = OCIReplyProgram(stage: stage) else { stages.append(stage); continue }
+            if var united = merged {
+                united.program += program
+                stages[united.index] = united.program.stage(origin: stages[united.index].origin)
+                merged = united
             } else {
-                merged = stages.count
+                merged = (stages.count, program)
                 stages.append(stage)
             }
         }
         var result = FirewallPolicy(sources: policy.sources, stages: stages)
         if let first = result.sources.firstIndex(where: { $0.path == oci[0] }) {
-            result.sources[first].notes.append("judged together with \(oci.dropFirst().joined(separator: ", ")): OCI admits what any security list or NSG allows")
+            result.sources[first].notes.append("judged together with \(oci.dropFirst().joined(separator: ", ")): OCI admits what any security list or NSG allows, and tracks a connection unless a stateless egress rule in any of them matches it")
         }
         return result
     }
@@ -98,8 +101,7 @@ public enum FirewallFile {
             }
         }
         if OCISecurityRulesReader.recognizes(root) {
-            var reader = OCISecurityRulesReader(file: path)
-            let (source, stages, _) = try reader.read(root)
+            let (source, stages, _) = try OCISecurityRulesReader(file: path).read(root)
             return FirewallPolicy(sources: [source], stages: stages)
         }
         if OVHEdgeFirewallReader.recognizes(root) {

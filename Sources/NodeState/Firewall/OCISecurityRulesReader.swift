@@ -8,25 +8,21 @@ import Policy
 /// `SecurityRule`). Unknown fields are ignored.
 ///
 /// OCI rules only allow, and a packet no rule allows is dropped. Each rule is
-/// stateful or stateless (`is-stateless`, false when absent). A reply enters
-/// the node, so ingress rules judge it: a stateless rule admits only what it
-/// names (protocol, source, destination and source port ranges), a stateful
-/// rule tracks the connection and admits its replies whatever their port
-/// (as docs/FIREWALL.md decides it: the rule's protocol and source still
-/// count). Egress rules are read, counted and not used for replies.
+/// stateful or stateless (`is-stateless`, false when absent). A reply to a
+/// connection the node opened is admitted when the node's packet matched a
+/// stateful egress rule and no stateless one (the connection is tracked),
+/// or when the reply itself matches an ingress rule by its fields
+/// (`OCIReplyProgram`, docs/FIREWALL.md).
 struct OCISecurityRulesReader {
     var file: String
-    /// Stateful ingress rules that name ports (judged as admitting replies on any port).
-    private var statefulWithPorts: [String] = []
 
     init(file: String) { self.file = file }
 
-    /// One parsed rule set: its name, its ingress rules and how many rules it held.
+    /// One parsed rule set: its name and its rules.
     private struct RuleSet {
         var name: String
-        var ingress: [FirewallRule] = []
-        var egress = 0
-        var statefulEgress = 0
+        var program = OCIReplyProgram()
+        var egress: Int { program.statelessEgress.count + program.statefulEgress.count }
     }
 
     /// Whether `root` looks like OCI security rules (for detection).
@@ -67,7 +63,7 @@ struct OCISecurityRulesReader {
         return cursor.member(camel)
     }
 
-    mutating func read(_ root: JSONPathCursor) throws(FirewallFileError) -> (FirewallPolicy.Source, [FirewallStage], FirewallFormat) {
+    func read(_ root: JSONPathCursor) throws(FirewallFileError) -> (FirewallPolicy.Source, [FirewallStage], FirewallFormat) {
         let body = root.member("data") ?? root
         var sets: [RuleSet] = []
         let format: FirewallFormat
@@ -81,7 +77,7 @@ struct OCISecurityRulesReader {
                 format = .ociSecurityList
             } else if let first = items.first, Self.isBareIngressRule(first) {
                 var set = RuleSet(name: "security list ingress rules")
-                for (index, item) in items.enumerated() { set.ingress.append(try ingressRule(item, label: "ingress rule #\(index + 1)")) }
+                for (index, item) in items.enumerated() { set.program.ingress.append(try ingressRule(item, label: "ingress rule #\(index + 1)")) }
                 sets.append(set)
                 format = .ociSecurityList
             } else {
@@ -91,57 +87,55 @@ struct OCISecurityRulesReader {
                 format = .ociNetworkSecurityGroup
             }
         }
-        let ingress = sets.flatMap(\.ingress)
-        let egress = sets.reduce(0) { $0 + $1.egress }
-        let statefulEgress = sets.reduce(0) { $0 + $1.statefulEgress }
-        var notes = ["\(sets.map(\.name).joined(separator: ", ")): \(ingress.count) ingress rule(s), any of which may allow a reply (OCI rules only allow)"]
-        if egress > 0 {
-            var note = "\(egress) egress rule(s)\(statefulEgress > 0 ? ", \(statefulEgress) stateful," : "") not used: replies are ingress packets, judged by the ingress rules"
-            if statefulEgress > 0 {
-                note += " (OCI also tracks what a stateful egress rule lets out and admits its replies on any port: a violation of such traffic may be a reply OCI admits; docs/FIREWALL.md)"
-            }
-            notes.append(note)
-        }
-        for family in [IPAddress.Family.ipv4, .ipv6] where !ingress.contains(where: { $0.family == family }) {
-            notes.append("no ingress rule for \(family) sources: \(family) replies are dropped")
-        }
-        if !statefulWithPorts.isEmpty {
-            notes.append("stateful and naming ports: \(statefulWithPorts.joined(separator: ", ")); judged as admitting its connections' replies on any port")
-        }
-        let source = FirewallPolicy.Source(path: file, format: format, rules: ingress.count + egress, notes: notes)
-        let chain = FirewallChain(name: "ingress", rules: ingress,
-                                  noMatch: .init(accepts: false, label: "no ingress rule allows it: dropped"))
-        return (source, [FirewallStage(origin: file, family: nil, entry: chain)], format)
+        var program = OCIReplyProgram()
+        for set in sets { program += set.program }
+        let source = FirewallPolicy.Source(path: file, format: format, rules: program.ingress.count + sets.reduce(0) { $0 + $1.egress },
+                                           notes: Self.notes(sets.map(\.name), program))
+        return (source, [program.stage(origin: file)], format)
     }
 
-    private mutating func securityList(_ list: JSONPathCursor, number: Int?) throws(FirewallFileError) -> RuleSet {
+    static func notes(_ names: [String], _ program: OCIReplyProgram) -> [String] {
+        var notes = ["\(names.joined(separator: ", ")): \(program.ingress.count) ingress rule(s), any of which may allow a reply (OCI rules only allow)"]
+        let stateful = program.statefulEgress.count, stateless = program.statelessEgress.count
+        if stateful + stateless > 0 {
+            notes.append("\(stateful + stateless) egress rule(s), \(stateful) stateful and \(stateless) stateless: "
+                + "the replies of a connection a stateful egress rule lets out (and no stateless one matches) are tracked and admitted on any port; "
+                + "other replies only by the ingress rules")
+        } else {
+            notes.append("egress rules were not in the file: judged by the ingress rules alone; "
+                + "replies OCI admits because a stateful egress rule tracked their connection cannot be seen, so some flows reported may be admitted")
+        }
+        for family in [IPAddress.Family.ipv4, .ipv6] where !program.ingress.contains(where: { $0.family == family })
+            && !program.statefulEgress.contains(where: { $0.family == family || $0.family == nil }) {
+            notes.append("no ingress rule for \(family) sources and no stateful egress rule for \(family) destinations: \(family) replies are dropped")
+        }
+        return notes
+    }
+
+    private func securityList(_ list: JSONPathCursor, number: Int?) throws(FirewallFileError) -> RuleSet {
         _ = try list.object("a security list object")
         let display = try Self.field(list, "display-name")?.optionalString("the list's name")
         let name = display.map { "security list \"\($0)\"" } ?? number.map { "security list #\($0)" } ?? "security list"
         var set = RuleSet(name: name)
         if let rules = Self.field(list, "ingress-security-rules"), !rules.isNull {
             for (index, rule) in try rules.array("the list of ingress rules").enumerated() {
-                set.ingress.append(try ingressRule(rule, label: "\(name) ingress rule #\(index + 1)"))
+                set.program.ingress.append(try ingressRule(rule, label: "\(name) ingress rule #\(index + 1)"))
             }
         }
         if let rules = Self.field(list, "egress-security-rules"), !rules.isNull {
-            for rule in try rules.array("the list of egress rules") {
-                _ = try rule.object("an egress rule object")
-                set.egress += 1
-                if try !stateless(rule) { set.statefulEgress += 1 }
+            for (index, rule) in try rules.array("the list of egress rules").enumerated() {
+                try egressRule(rule, label: "\(name) egress rule #\(index + 1)", into: &set.program)
             }
         }
         return set
     }
 
-    private mutating func nsgRule(_ rule: JSONPathCursor, number: Int, into set: inout RuleSet) throws(FirewallFileError) {
+    private func nsgRule(_ rule: JSONPathCursor, number: Int, into set: inout RuleSet) throws(FirewallFileError) {
         _ = try rule.object("an NSG security rule object")
         let direction = try rule.required("direction", "INGRESS or EGRESS").string("INGRESS or EGRESS")
         switch direction {
-        case "INGRESS": set.ingress.append(try ingressRule(rule, label: "NSG rule #\(number) (ingress)"))
-        case "EGRESS":
-            set.egress += 1
-            if try !stateless(rule) { set.statefulEgress += 1 }
+        case "INGRESS": set.program.ingress.append(try ingressRule(rule, label: "NSG rule #\(number) (ingress)"))
+        case "EGRESS": try egressRule(rule, label: "NSG rule #\(number) (egress)", into: &set.program)
         default: throw rule.member("direction")!.fail("expected \"INGRESS\" or \"EGRESS\", got \"\(direction)\"")
         }
     }
@@ -151,14 +145,31 @@ struct OCISecurityRulesReader {
         return try flag.bool("true or false")
     }
 
-    private mutating func ingressRule(_ cursor: JSONPathCursor, label base: String) throws(FirewallFileError) -> FirewallRule {
+    /// An ingress rule admits a reply that matches it: protocol, source (the
+    /// remote), destination ports (the node's), source ports (the remote's);
+    /// stateful or stateless alike.
+    private func ingressRule(_ cursor: JSONPathCursor, label base: String) throws(FirewallFileError) -> FirewallRule {
         _ = try cursor.object("an ingress rule object")
+        var rule = try matching(cursor, label: base, peer: "source", ingress: true)
+        rule.label += try stateless(cursor) ? " (stateless)" : " (stateful)"
+        return rule
+    }
+
+    /// An egress rule, as the match of the replies to what it lets out.
+    private func egressRule(_ cursor: JSONPathCursor, label: String, into program: inout OCIReplyProgram) throws(FirewallFileError) {
+        _ = try cursor.object("an egress rule object")
         let isStateless = try stateless(cursor)
+        let reply = OCIReplyProgram.replyMatch(of: try matching(cursor, label: label, peer: "destination", ingress: false), stateless: isStateless)
+        if isStateless { program.statelessEgress.append(reply) } else { program.statefulEgress.append(reply) }
+    }
+
+    /// What a rule matches, seen from a reply: `peer` is the remote's field
+    /// (`source` of an ingress rule, `destination` of an egress rule).
+    private func matching(_ cursor: JSONPathCursor, label base: String, peer: String, ingress: Bool) throws(FirewallFileError) -> FirewallRule {
         var label = base
         if let description = try cursor.member("description")?.optionalString("the rule's description"), !description.isEmpty {
             label += " \"\(description)\""
         }
-        label += isStateless ? " (stateless)" : " (stateful: replies on any port)"
         var rule = FirewallRule(label: label, action: .accept)
 
         let protoCursor = try cursor.required("protocol", "\"all\" or a protocol number such as \"6\"")
@@ -176,40 +187,35 @@ struct OCISecurityRulesReader {
             rule.protocols = [proto!]
         }
 
-        let sourceCursor = try cursor.required("source", "a CIDR such as 0.0.0.0/0")
-        let source = try sourceCursor.string("a CIDR such as 0.0.0.0/0")
-        let sourceType = try Self.field(cursor, "source-type")?.optionalString("CIDR_BLOCK, SERVICE_CIDR_BLOCK or NETWORK_SECURITY_GROUP") ?? "CIDR_BLOCK"
-        if sourceType == "CIDR_BLOCK", let network = IPNetwork.lenient(source) {
+        let peerCursor = try cursor.required(peer, "a CIDR such as 0.0.0.0/0")
+        let address = try peerCursor.string("a CIDR such as 0.0.0.0/0")
+        let peerType = try Self.field(cursor, "\(peer)-type")?.optionalString("CIDR_BLOCK, SERVICE_CIDR_BLOCK or NETWORK_SECURITY_GROUP") ?? "CIDR_BLOCK"
+        if peerType == "CIDR_BLOCK", let network = IPNetwork.lenient(address) {
             rule.family = network.address.family
             if network.prefixLength > 0 { rule.remoteNetworks = [network] }
-        } else if sourceType == "CIDR_BLOCK" {
-            throw sourceCursor.fail("expected a CIDR such as 0.0.0.0/0 (source-type CIDR_BLOCK), got \"\(source)\"")
+        } else if peerType == "CIDR_BLOCK" {
+            throw peerCursor.fail("expected a CIDR such as 0.0.0.0/0 (\(peer)-type CIDR_BLOCK), got \"\(address)\"")
         } else {
             // A service's CIDR label or another NSG: its addresses are not in the file.
-            rule.unevaluated = ["source \(source) (\(sourceType): its addresses are not in the file)"]
+            rule.unevaluated = ["\(peer) \(address) (\(peerType): its addresses are not in the file)"]
         }
 
-        // A stateful rule admits its connections' replies on any port: ports do not limit them.
-        guard isStateless else {
-            if let options = Self.field(cursor, proto == .udp ? "udp-options" : "tcp-options"), !options.isNull,
-               proto == .tcp || proto == .udp {
-                statefulWithPorts.append(base)
-            }
-            return rule
-        }
         if proto == .tcp, let options = Self.field(cursor, "tcp-options"), !options.isNull {
-            try ports(options, into: &rule)
+            try ports(options, ingress: ingress, into: &rule)
         } else if proto == .udp, let options = Self.field(cursor, "udp-options"), !options.isNull {
-            try ports(options, into: &rule)
+            try ports(options, ingress: ingress, into: &rule)
         }
         return rule
     }
 
-    /// `destination-port-range` is the node's (translated) port, `source-port-range` the peer's.
-    private func ports(_ options: JSONPathCursor, into rule: inout FirewallRule) throws(FirewallFileError) {
+    /// Of an ingress rule, `destination-port-range` is the node's (translated)
+    /// port and `source-port-range` the peer's; of an egress rule the reverse.
+    private func ports(_ options: JSONPathCursor, ingress: Bool, into rule: inout FirewallRule) throws(FirewallFileError) {
         _ = try options.object("port options ({\"destination-port-range\": {\"min\": ..., \"max\": ...}})")
-        rule.localPorts = try range(Self.field(options, "destination-port-range"))
-        rule.remotePorts = try range(Self.field(options, "source-port-range"))
+        let destination = try range(Self.field(options, "destination-port-range"))
+        let source = try range(Self.field(options, "source-port-range"))
+        rule.localPorts = ingress ? destination : source
+        rule.remotePorts = ingress ? source : destination
     }
 
     private func range(_ cursor: JSONPathCursor?) throws(FirewallFileError) -> PortRangeSet? {
