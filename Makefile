@@ -47,7 +47,7 @@ FISH_COMPLETION_DIR ?= $(PREFIX)/share/fish/vendor_completions.d
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps install-packages swift-check build release audit test unit clean share install stripped runtime-deps deb deb-deps deb-test
+.PHONY: lint all deps test-deps install-packages swift-check build release audit test unit clean share install stripped runtime-deps deb deb-deps deb-test
 
 all: build
 
@@ -89,6 +89,12 @@ WARNINGS_AS_ERRORS := -Xswiftc -warnings-as-errors
 test: test-deps swift-check
 	$(SWIFT) build --build-tests $(WARNINGS_AS_ERRORS)
 	$(SUDO) env PATH="$(PATH)" $(SWIFT) test --skip-build
+
+# swift-format (ships with the toolchain) with the repository's .swift-format;
+# CI fails on any finding. `swift format format -i -r Sources Tests Package.swift`
+# fixes what it reports.
+lint: swift-check
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
 # The Debian packages the release binary needs on a node, from ldd (README lists them).
 runtime-deps: build

@@ -144,15 +144,19 @@ let package = Package(
         .testTarget(
             name: "ReportsTests",
             // Yams reads the deploy/ manifests and the chart's rendered YAML.
-            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports", "TestSupport",
-                           .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "Conntrack", "Policy", "NodeState", "Engines", "Reports", "TestSupport",
+                .product(name: "Yams", package: "Yams"),
+            ],
             exclude: ["Golden"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["Conntrack", "Policy", "NodeState", "Engines", "Reports", "CtauditCLI",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Conntrack", "Policy", "NodeState", "Engines", "Reports", "CtauditCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

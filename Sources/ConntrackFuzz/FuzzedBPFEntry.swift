@@ -1,7 +1,7 @@
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import NodeState
+import Policy
 import Reports
 
 /// The BPF map decoders under the fuzzer: an input whose length is exactly
@@ -21,7 +21,8 @@ enum FuzzedBPFEntry {
         for family in [IPAddress.Family.ipv4, .ipv6] {
             for version in CalicoConntrackLayout.supportedVersions {
                 guard let layout = CalicoConntrackLayout(family: family, version: version),
-                      bytes.count == layout.keySize + layout.valueSize else { continue }
+                    bytes.count == layout.keySize + layout.valueSize
+                else { continue }
                 let key = UnsafeRawBufferPointer(rebasing: bytes[0..<layout.keySize])
                 let value = UnsafeRawBufferPointer(rebasing: bytes[layout.keySize...])
                 if let flow = try? CalicoHostPortNAT.decode(key: key, value: value, layout: layout) {

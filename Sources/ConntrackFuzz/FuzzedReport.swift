@@ -1,7 +1,7 @@
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import NodeState
+import Policy
 import Reports
 
 /// Takes decoded flows through classification and every audit report
@@ -47,10 +47,13 @@ enum FuzzedReport {
                 translatedPorts: accumulator.translatedPorts, durationSeconds: 0.001
             )
             if dataplane != .conntrack {
-                report.dataplanes = DataplaneSurvey(bpffs: "/sys/fs/bpf", maps: [
-                    DataplaneMapReading(dataplane: dataplane, path: "/sys/fs/bpf/tc/globals/fuzz",
-                                        outcome: .read(entries: 2, translations: 1, malformed: 0, unpaired: 0)),
-                ])
+                report.dataplanes = DataplaneSurvey(
+                    bpffs: "/sys/fs/bpf",
+                    maps: [
+                        DataplaneMapReading(
+                            dataplane: dataplane, path: "/sys/fs/bpf/tc/globals/fuzz",
+                            outcome: .read(entries: 2, translations: 1, malformed: 0, unpaired: 0))
+                    ])
             }
             _ = JSONReportWriter.render(report)
             _ = TextReportWriter(color: true).render(report)

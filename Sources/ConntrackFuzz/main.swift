@@ -6,12 +6,11 @@
 // -runs, a crash file to reproduce). A plain `swift build` has no libFuzzer:
 // the program then replays the files it is given, one datagram per file.
 import Conntrack
-import Policy
-import NodeState
 import Engines
-import Reports
-
 import Glibc
+import NodeState
+import Policy
+import Reports
 
 /// One input is one received datagram, as the socket readers see it.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -21,9 +20,10 @@ public func fuzzOneDatagram(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt
 }
 
 typealias FuzzerCallback = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-typealias FuzzerRunDriver = @convention(c) (
-    UnsafeMutablePointer<CInt>, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>, FuzzerCallback
-) -> CInt
+typealias FuzzerRunDriver =
+    @convention(c) (
+        UnsafeMutablePointer<CInt>, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>, FuzzerCallback
+    ) -> CInt
 
 if let symbol = dlsym(dlopen(nil, RTLD_NOW), "LLVMFuzzerRunDriver") {
     let runDriver = unsafeBitCast(symbol, to: FuzzerRunDriver.self)

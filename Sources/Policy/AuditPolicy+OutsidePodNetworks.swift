@@ -8,8 +8,9 @@ extension AuditPolicy {
     /// (its peer is on this node). See `OutsidePodFlows`.
     public func classifyOutsidePodNetworks(_ flow: Flow) -> FlowClass? {
         guard flow.isSourceNATed, !auditsEverySource, !podNetworks.isEmpty,
-              !podNetworks.contains(where: { $0.contains(flow.original.source) }),
-              !excludedDestinations.contains(where: { $0.contains(flow.original.destination) }) else { return nil }
+            !podNetworks.contains(where: { $0.contains(flow.original.source) }),
+            !excludedDestinations.contains(where: { $0.contains(flow.original.destination) })
+        else { return nil }
         let wouldBe = auditingEverySource.classify(flow)
         switch wouldBe {
         case .allowed, .violation, .withoutPorts, .uncertain: return wouldBe

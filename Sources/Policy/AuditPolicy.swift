@@ -43,10 +43,13 @@ public struct AuditPolicy: Hashable, Sendable {
     }
 
     /// A policy judged by firewall rules instead of a port range.
-    public init(firewall: FirewallPolicy, podNetworks: [IPNetwork] = [], excludedDestinations: [IPNetwork] = [],
-                serviceNetworks: [IPNetwork] = [], localAddresses: Set<IPAddress> = []) {
-        self.init(allowed: firewall.admittedForAll, podNetworks: podNetworks, excludedDestinations: excludedDestinations,
-                  serviceNetworks: serviceNetworks, localAddresses: localAddresses)
+    public init(
+        firewall: FirewallPolicy, podNetworks: [IPNetwork] = [], excludedDestinations: [IPNetwork] = [],
+        serviceNetworks: [IPNetwork] = [], localAddresses: Set<IPAddress> = []
+    ) {
+        self.init(
+            allowed: firewall.admittedForAll, podNetworks: podNetworks, excludedDestinations: excludedDestinations,
+            serviceNetworks: serviceNetworks, localAddresses: localAddresses)
         self.firewall = firewall
     }
 
@@ -101,8 +104,10 @@ public struct AuditPolicy: Hashable, Sendable {
         return podNetworks.contains { $0.contains(peer) } || serviceNetworks.contains { $0.contains(peer) }
     }
 
-    static let loopback = [IPNetwork(unchecked: IPAddress("127.0.0.0")!, prefixLength: 8),
-                           IPNetwork(unchecked: IPAddress("::1")!, prefixLength: 128)]
+    static let loopback = [
+        IPNetwork(unchecked: IPAddress("127.0.0.0")!, prefixLength: 8),
+        IPNetwork(unchecked: IPAddress("::1")!, prefixLength: 128),
+    ]
 
     /// The same policy with every source in scope.
     public var auditingEverySource: AuditPolicy {

@@ -16,14 +16,18 @@ public struct UpstreamProfile: Hashable, Sendable {
     }
 
     public static let builtIn: [UpstreamProfile] = [
-        UpstreamProfile(name: "hetzner-robot", allowed: range(32768, 65535),
-                        summary: "Hetzner Robot stateless firewall's usual 'ephemeral ports' rule for replies"),
-        UpstreamProfile(name: "linux-ephemeral", allowed: range(32768, 60999),
-                        summary: "Linux default net.ipv4.ip_local_port_range"),
-        UpstreamProfile(name: "iana-ephemeral", allowed: range(49152, 65535),
-                        summary: "IANA dynamic ports (RFC 6335), Windows' default ephemeral range"),
-        UpstreamProfile(name: "aws-nacl", allowed: range(1024, 65535),
-                        summary: "ephemeral range AWS recommends opening in network ACLs"),
+        UpstreamProfile(
+            name: "hetzner-robot", allowed: range(32768, 65535),
+            summary: "Hetzner Robot stateless firewall's usual 'ephemeral ports' rule for replies"),
+        UpstreamProfile(
+            name: "linux-ephemeral", allowed: range(32768, 60999),
+            summary: "Linux default net.ipv4.ip_local_port_range"),
+        UpstreamProfile(
+            name: "iana-ephemeral", allowed: range(49152, 65535),
+            summary: "IANA dynamic ports (RFC 6335), Windows' default ephemeral range"),
+        UpstreamProfile(
+            name: "aws-nacl", allowed: range(1024, 65535),
+            summary: "ephemeral range AWS recommends opening in network ACLs"),
     ]
 
     public static func builtIn(named name: String) -> UpstreamProfile? {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+
 @testable import CtauditCLI
 
 /// Docs that cannot drift (issue 23.6), the command-line half: every
@@ -38,15 +39,23 @@ struct DocumentedCommandLineTests {
                 continue
             }
             switch character {
-            case "'", "\"": quote = character; inWord = true
+            case "'", "\"":
+                quote = character
+                inWord = true
             case " ", "\t":
-                if inWord { words.append(current); current = ""; inWord = false }
+                if inWord {
+                    words.append(current)
+                    current = ""
+                    inWord = false
+                }
             case "#" where !inWord:
                 return words
             case "|", ">", "<", ";", "&":
                 if inWord { words.append(current) }
                 return words
-            default: current.append(character); inWord = true
+            default:
+                current.append(character)
+                inWord = true
             }
         }
         if inWord { words.append(current) }
@@ -103,8 +112,10 @@ struct DocumentedCommandLineTests {
 
     /// Mistakes about the machine the docs were read on, not about the
     /// options: a file, directory or namespace an example names.
-    static let environmental = ["no such file", "does not exist", "not a directory", "no network namespace",
-                                "no process with that id", "permission denied", "cannot write in"]
+    static let environmental = [
+        "no such file", "does not exist", "not a directory", "no network namespace",
+        "no process with that id", "permission denied", "cannot write in",
+    ]
 
     @Test func everyCommandLineParses() throws {
         var checked = 0
@@ -125,7 +136,10 @@ struct DocumentedCommandLineTests {
     }
 
     @Test func theReaderHandlesQuotesContinuationsAndPipes() {
-        #expect(Self.words("ctaudit audit --pod-cidr '10.0.0.0/8' -o json | jq .") == ["ctaudit", "audit", "--pod-cidr", "10.0.0.0/8", "-o", "json"])
+        #expect(
+            Self.words("ctaudit audit --pod-cidr '10.0.0.0/8' -o json | jq .") == [
+                "ctaudit", "audit", "--pod-cidr", "10.0.0.0/8", "-o", "json",
+            ])
         #expect(Self.words("ctaudit check --pods --quiet || echo \"not safe\"") == ["ctaudit", "check", "--pods", "--quiet"])
         #expect(Self.words("ctaudit watch --listen :9814   # comment") == ["ctaudit", "watch", "--listen", ":9814"])
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CtauditCLI
 
 /// `--check-interval`'s durations: seconds, or with a unit.

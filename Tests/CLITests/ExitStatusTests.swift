@@ -1,11 +1,12 @@
 import ArgumentParser
-import Foundation
-import Testing
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
+import Testing
+
 @testable import CtauditCLI
 
 /// Every error type a library can let reach the top has one documented code,
@@ -68,8 +69,9 @@ struct ExitStatusTests {
                 let name = String(match.output.3)
                 let qualified = line.hasPrefix(" ") ? "\(enclosing ?? "").\(name)" : name
                 found.append(qualified)
-                #expect(mapping.contains("is \(qualified):") || mapping.contains("as \(qualified):"),
-                        "\(qualified) (\(file.lastPathComponent)) has no exit status in ExitStatus.of")
+                #expect(
+                    mapping.contains("is \(qualified):") || mapping.contains("as \(qualified):"),
+                    "\(qualified) (\(file.lastPathComponent)) has no exit status in ExitStatus.of")
             }
         }
         #expect(found.count >= 15, "\(found)")

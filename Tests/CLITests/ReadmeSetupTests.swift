@@ -30,8 +30,10 @@ struct ReadmeSetupTests {
         let pip = Self.variable("PIP_PACKAGES", in: makefile).map { String($0.split(separator: ":")[0]) }
         #expect(apt.count > 20 && pip.count >= 2, "\(apt) \(pip)")
         for package in apt + pip {
-            #expect(readme.range(of: #"[`\s]"# + NSRegularExpression.escapedPattern(for: package) + #"[`\s)]"#, options: .regularExpression) != nil,
-                    "README.md does not say make installs \(package)")
+            #expect(
+                readme.range(of: #"[`\s]"# + NSRegularExpression.escapedPattern(for: package) + #"[`\s)]"#, options: .regularExpression)
+                    != nil,
+                "README.md does not say make installs \(package)")
         }
         #expect(readme.contains("--break-system-packages"))
     }

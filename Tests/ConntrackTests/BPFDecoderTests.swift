@@ -1,6 +1,7 @@
-import Testing
-@testable import Conntrack
 import TestSupport
+import Testing
+
+@testable import Conntrack
 
 /// The BPF map decoders on bytes laid out as the upstream structs are
 /// (cilium bpf/lib/nat.h + common.h; calico felix/bpf/conntrack v4/v5):
@@ -86,9 +87,11 @@ struct BPFDecoderTests {
         #expect(CalicoConntrackLayout(family: .ipv4, version: 3) == nil)
     }
 
-    @Test("Calico pinned names", arguments: [
-        ("cali_v4_ct5", 5, true), ("cali_v6_ct4", 4, false), ("cali_v4_ct3", 3, true), ("cali_v4_ct", 1, true),
-    ])
+    @Test(
+        "Calico pinned names",
+        arguments: [
+            ("cali_v4_ct5", 5, true), ("cali_v6_ct4", 4, false), ("cali_v4_ct3", 3, true), ("cali_v4_ct", 1, true),
+        ])
     func calicoNames(name: String, version: Int, ipv4: Bool) throws {
         let parsed = try #require(CalicoConntrackLayout.parse(pinnedName: name))
         #expect(parsed.version == version)
@@ -136,7 +139,9 @@ struct BPFDecoderTests {
 
     static func decodeCalico(_ entry: (key: [UInt8], value: [UInt8]), _ layout: CalicoConntrackLayout) throws(DecodeError) -> Flow? {
         let result = entry.key.withUnsafeBytes { k in
-            entry.value.withUnsafeBytes { v in Result { () throws(DecodeError) in try CalicoHostPortNAT.decode(key: k, value: v, layout: layout) } }
+            entry.value.withUnsafeBytes { v in
+                Result { () throws(DecodeError) in try CalicoHostPortNAT.decode(key: k, value: v, layout: layout) }
+            }
         }
         return try result.get()
     }
@@ -215,7 +220,8 @@ struct BPFDecoderTests {
             for layout in [CiliumSNATLayout.ipv4, .ipv6] {
                 let key = Array(bytes.prefix(layout.keySize))
                 guard key.count != layout.keySize || bytes.count != layout.valueSize else { continue }
-                let expected = key.count != layout.keySize
+                let expected =
+                    key.count != layout.keySize
                     ? DecodeError.badAttributeLength(what: "cilium nat key", length: key.count)
                     : .badAttributeLength(what: "cilium nat value", length: bytes.count)
                 #expect(throws: expected, "\(context), length \(length)") { try Self.decodeCilium(key, bytes, layout) }
@@ -223,7 +229,8 @@ struct BPFDecoderTests {
             for layout in calicoLayouts {
                 let key = Array(bytes.prefix(layout.keySize))
                 guard key.count != layout.keySize || bytes.count != layout.valueSize else { continue }
-                let expected = key.count != layout.keySize
+                let expected =
+                    key.count != layout.keySize
                     ? DecodeError.badAttributeLength(what: "calico ct key", length: key.count)
                     : .badAttributeLength(what: "calico ct value", length: bytes.count)
                 #expect(throws: expected, "\(context), length \(length)") { try Self.decodeCalico((key, bytes), layout) }
@@ -232,7 +239,8 @@ struct BPFDecoderTests {
         // Exact sizes, random content.
         for _ in 0..<300 {
             for layout in [CiliumSNATLayout.ipv4, .ipv6] {
-                let key = noise(layout.keySize), value = noise(layout.valueSize)
+                let key = noise(layout.keySize)
+                let value = noise(layout.valueSize)
                 // Any content of the right size is an entry: nothing in it can be out of bounds.
                 guard let entry = try? Self.decodeCilium(key, value, layout) else {
                     Issue.record("\(context): an exact-size cilium entry was refused: \(key) \(value)")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Conntrack
 
 /// The key-by-key walk of a BPF hash map (kernels without batch lookup) on a
@@ -104,7 +105,12 @@ struct BPFKeyWalkTests {
     @Test("a key inserted ahead of the walk is delivered once; one deleted ahead is skipped")
     func insertAndDeleteAhead() throws {
         let map = FakeMap(Array(1...6))
-        map.onDeliver = { key, map in if key == 2 { map.delete(4); map.keys.append(9) } }
+        map.onDeliver = { key, map in
+            if key == 2 {
+                map.delete(4)
+                map.keys.append(9)
+            }
+        }
         map.beforeNextKey = { key, map in if key == 3 { map.delete(3) } }
         #expect(try map.walk() == [1, 2, 5, 6, 9])
     }

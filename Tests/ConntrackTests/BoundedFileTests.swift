@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import SystemPackage
 import Testing
+
 @testable import Conntrack
 
 /// The one bounded reader: a file whole, or a typed error; never a

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Conntrack
 
 /// The pcap reader on a capture the lab made: Fixtures/lab-upstream.pcap was
@@ -21,7 +22,8 @@ import Testing
 
     @Test func decodesEveryPacketOfTheLabCapture() throws {
         let packets = try Self.packets()
-        let node4 = IPAddress("198.51.100.2")!, node6 = IPAddress("2001:db8:1::2")!
+        let node4 = IPAddress("198.51.100.2")!
+        let node6 = IPAddress("2001:db8:1::2")!
         let syns = packets.filter(\.isSYN)
         #expect(syns.allSatisfy { $0.source.address == node4 || $0.source.address == node6 })
         #expect(syns.contains { $0.source == Endpoint(address: node4, port: 1214) && $0.destination.port == 8080 })
@@ -66,7 +68,8 @@ import Testing
         }
         // A later fragment has no ports.
         var fragment = ip
-        fragment[6] = 0x00; fragment[7] = 0x10
+        fragment[6] = 0x00
+        fragment[7] = 0x10
         #expect(fragment.withUnsafeBytes { PacketDecoder.decode($0, linkType: PacketDecoder.raw) } == nil)
     }
 }

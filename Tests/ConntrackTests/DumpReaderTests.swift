@@ -1,6 +1,7 @@
-import Testing
-@testable import Conntrack
 import TestSupport
+import Testing
+
+@testable import Conntrack
 
 /// A dump read datagram by datagram, as the socket reads it: an entry the
 /// kernel sends twice is passed on once, two entries that merely share a
@@ -12,7 +13,8 @@ struct DumpReaderTests {
     /// One IPv4 TCP entry of a dump answering sequence 1: pod source port
     /// `sport`, translated to `translated`, with CTA_ID `id`.
     static func entry(id: UInt32, sport: UInt16, translated: UInt16 = 1500, zone: UInt16? = nil, flags: UInt16 = 2) -> [UInt8] {
-        var payload: [UInt8] = [2, 0, 0, 0]
+        var payload: [UInt8] =
+            [2, 0, 0, 0]
             + Bytes.tuple(1, src: [10, 244, 0, 3], dst: [203, 0, 113, 10], proto: 6, sport: sport, dport: 8080)
             + Bytes.tuple(2, src: [203, 0, 113, 10], dst: [198, 51, 100, 2], proto: 6, sport: 8080, dport: translated)
             + Bytes.attribute(3, Bytes.be32(0x10 | 0x08 | 0x80))
@@ -67,7 +69,9 @@ struct DumpReaderTests {
 
     @Test("same id and tuple in another zone is another entry")
     func zoneIsPartOfIdentity() throws {
-        let (flows, result) = try Self.read([Self.entry(id: 9, sport: 40009, zone: 1) + Self.entry(id: 9, sport: 40009, zone: 2) + NetlinkBytes.done])
+        let (flows, result) = try Self.read([
+            Self.entry(id: 9, sport: 40009, zone: 1) + Self.entry(id: 9, sport: 40009, zone: 2) + NetlinkBytes.done
+        ])
         #expect(flows.count == 2)
         #expect(result.duplicates == 0)
     }
@@ -91,12 +95,14 @@ struct DumpReaderTests {
 
     @Test("identity: CTA_ID, original tuple and zone; ICMP ids count as the tuple's ports")
     func identity() {
-        let pod = IPAddress("10.244.0.3")!, server = IPAddress("203.0.113.10")!
+        let pod = IPAddress("10.244.0.3")!
+        let server = IPAddress("203.0.113.10")!
         func icmp(_ id: UInt16) -> Tuple { Tuple(source: pod, destination: server, proto: .icmp, icmp: .init(id: id, type: 8, code: 0)) }
         #expect(FlowIdentity(id: 1, original: icmp(7), zone: 0) == FlowIdentity(id: 1, original: icmp(7), zone: 0))
         #expect(FlowIdentity(id: 1, original: icmp(7), zone: 0) != FlowIdentity(id: 1, original: icmp(8), zone: 0))
         #expect(FlowIdentity(id: 1, original: icmp(7), zone: 0) != FlowIdentity(id: 2, original: icmp(7), zone: 0))
-        let v6 = Tuple(source: IPAddress("fd00::3")!, destination: IPAddress("2001:db8::10")!, proto: .udp, sourcePort: 5, destinationPort: 53)
+        let v6 = Tuple(
+            source: IPAddress("fd00::3")!, destination: IPAddress("2001:db8::10")!, proto: .udp, sourcePort: 5, destinationPort: 53)
         #expect(FlowIdentity(id: 1, original: v6, zone: 0).description == "id 1 proto 17 zone 0 fd00::3.5 -> 2001:db8::10.53")
         #expect(MemoryLayout<FlowIdentity>.size <= 48)
         // A directional zone on the original side is the zone the entry is keyed by.

@@ -1,5 +1,5 @@
-import Testing
 import Conntrack
+import Testing
 
 /// `who`'s ENDPOINT: ADDR:PORT for IPv4, [ADDR]:PORT for IPv6, anything else refused with why.
 @Suite struct EndpointTests {

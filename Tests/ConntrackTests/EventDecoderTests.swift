@@ -1,6 +1,7 @@
-import Testing
-@testable import Conntrack
 import TestSupport
+import Testing
+
+@testable import Conntrack
 
 /// Event decoding on real kernel bytes: datagrams captured from an event socket
 /// in a test namespace (Linux 6.18) with scripts/bench-events/capture-events.py

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Conntrack
 
 @Suite("Event socket drop counter and per-CPU statistics")
@@ -37,10 +38,11 @@ struct EventSocketStatisticsTests {
         let stats = try payload.withUnsafeBytes { try ConntrackSocket.decodeCPUStatistics($0) }
         #expect(stats.cpu == 3)
         #expect(stats.counters.map(\.value) == [16, 1, 2, 3, 4, 5, 6, 7, 8, 9])
-        #expect(stats.counters.map(\.name) == [
-            "found", "invalid", "insert", "insert_failed", "drop", "early_drop", "error", "search_restart",
-            "clash_resolve", "chaintoolong",
-        ])
+        #expect(
+            stats.counters.map(\.name) == [
+                "found", "invalid", "insert", "insert_failed", "drop", "early_drop", "error", "search_restart",
+                "clash_resolve", "chaintoolong",
+            ])
     }
 
     @Test("a short counter attribute is a decode error")

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Conntrack
 
 /// Loads captured kernel datagrams (scripts/capture-fixtures.sh) and decodes them.

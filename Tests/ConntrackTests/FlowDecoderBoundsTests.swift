@@ -1,6 +1,7 @@
-import Testing
-@testable import Conntrack
 import TestSupport
+import Testing
+
+@testable import Conntrack
 
 /// Malformed input: the decoder throws a `DecodeError`, never crashes or
 /// reads past the bytes it was given.

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Conntrack
 import TestSupport
+import Testing
+
+@testable import Conntrack
 
 /// What the fuzzer (scripts/fuzz.sh) found stays found: every kept crasher is
 /// replayed, and a small deterministic mutation fuzzer runs the captured
@@ -37,7 +38,7 @@ struct FuzzRegressionTests {
 
     /// Each kept crasher's outcome once it was fixed: a new crasher needs its line here.
     static let crasherOutcomes: [String: String] = [
-        "nlmsg-error-int32-min-errno.hex": "flows 0 malformed 0 errors [-2147483648] stats 0 done false",
+        "nlmsg-error-int32-min-errno.hex": "flows 0 malformed 0 errors [-2147483648] stats 0 done false"
     ]
 
     @Test("every kept crasher decodes to its known outcome")
@@ -53,29 +54,50 @@ struct FuzzRegressionTests {
     /// bytes a fuzzer finds first, each with what the decoder makes of it.
     static let handMade: [(String, String, String)] = [
         ("empty datagram", "", "flows 0 malformed 0 errors [] stats 0 done false"),
-        ("header only, length 0", "00000000000100000000000000000000",
-         "throws truncated netlink message: needs 0 bytes, 16 available"),
-        ("length 16, conntrack type, no nfgenmsg", "10000000000100000000000000000000",
-         "flows 0 malformed 1 errors [] stats 0 done false"),
-        ("nfgenmsg, one attribute of length 0", "1800000000010000000000000000000002000000" + "00000100",
-         "flows 0 malformed 1 errors [] stats 0 done false"),
-        ("nfgenmsg, attribute length 0xffff", "1800000000010000000000000000000002000000" + "ffff0100",
-         "flows 0 malformed 1 errors [] stats 0 done false"),
-        ("nested tuple claiming more than the message",
-         "2000000000010000000000000000000002000000" + "0c000180" + "40000180" + "00000000",
-         "flows 0 malformed 1 errors [] stats 0 done false"),
-        ("message length past the datagram (IPv6 family, IPv4-sized addresses)", "3c00000000010000000000000000000002000000"
-            + "2800018014000180080003000a000001080004000a000002100002800500010006000000",
-         "throws truncated netlink message: needs 60 bytes, 56 available"),
-        ("NLMSG_ERROR with 2 bytes", "12000000020000000000000000000000ffff0000",
-         "throws truncated NLMSG_ERROR: needs 4 bytes, 2 available"),
-        ("NLMSG_ERROR INT32_MIN errno", "14000000020000000000000000000000" + "00000080",
-         "flows 0 malformed 0 errors [-2147483648] stats 0 done false"),
-        ("stats reply with a u8 counter (no CPU: skipped)", "1c00000004010000000000000000000000000001" + "05000200" + "01000000",
-         "flows 0 malformed 0 errors [] stats 0 done false"),
-        ("length not a multiple of 4 followed by a message",
-         "1100000003000000000000000000000000000000" + "10000000030000000000000000000000",
-         "flows 0 malformed 0 errors [] stats 0 done true"),
+        (
+            "header only, length 0", "00000000000100000000000000000000",
+            "throws truncated netlink message: needs 0 bytes, 16 available"
+        ),
+        (
+            "length 16, conntrack type, no nfgenmsg", "10000000000100000000000000000000",
+            "flows 0 malformed 1 errors [] stats 0 done false"
+        ),
+        (
+            "nfgenmsg, one attribute of length 0", "1800000000010000000000000000000002000000" + "00000100",
+            "flows 0 malformed 1 errors [] stats 0 done false"
+        ),
+        (
+            "nfgenmsg, attribute length 0xffff", "1800000000010000000000000000000002000000" + "ffff0100",
+            "flows 0 malformed 1 errors [] stats 0 done false"
+        ),
+        (
+            "nested tuple claiming more than the message",
+            "2000000000010000000000000000000002000000" + "0c000180" + "40000180" + "00000000",
+            "flows 0 malformed 1 errors [] stats 0 done false"
+        ),
+        (
+            "message length past the datagram (IPv6 family, IPv4-sized addresses)",
+            "3c00000000010000000000000000000002000000"
+                + "2800018014000180080003000a000001080004000a000002100002800500010006000000",
+            "throws truncated netlink message: needs 60 bytes, 56 available"
+        ),
+        (
+            "NLMSG_ERROR with 2 bytes", "12000000020000000000000000000000ffff0000",
+            "throws truncated NLMSG_ERROR: needs 4 bytes, 2 available"
+        ),
+        (
+            "NLMSG_ERROR INT32_MIN errno", "14000000020000000000000000000000" + "00000080",
+            "flows 0 malformed 0 errors [-2147483648] stats 0 done false"
+        ),
+        (
+            "stats reply with a u8 counter (no CPU: skipped)", "1c00000004010000000000000000000000000001" + "05000200" + "01000000",
+            "flows 0 malformed 0 errors [] stats 0 done false"
+        ),
+        (
+            "length not a multiple of 4 followed by a message",
+            "1100000003000000000000000000000000000000" + "10000000030000000000000000000000",
+            "flows 0 malformed 0 errors [] stats 0 done true"
+        ),
     ]
 
     @Test("hand-made edge cases decode to their known outcome", arguments: handMade)
@@ -111,7 +133,10 @@ struct FuzzRegressionTests {
                 case 1: bytes[at] = [0, 1, 3, 4, 0x7f, 0x80, 0xfe, 0xff][below(8)]
                 case 2:  // an interesting 16-bit length at an attribute-ish offset
                     let value: UInt16 = [0, 3, 4, 5, 8, 0xfff, 0x7fff, 0xffff][below(8)]
-                    if at + 1 < bytes.count { bytes[at] = UInt8(value & 0xff); bytes[at + 1] = UInt8(value >> 8) }
+                    if at + 1 < bytes.count {
+                        bytes[at] = UInt8(value & 0xff)
+                        bytes[at + 1] = UInt8(value >> 8)
+                    }
                 case 3: bytes.removeSubrange(at..<min(bytes.count, at + 1 + below(64)))
                 case 4: bytes = Array(bytes[..<at])
                 default:

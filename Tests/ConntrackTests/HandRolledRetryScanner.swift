@@ -72,8 +72,10 @@ struct HandRolledRetryScanner {
         return last == ")" || last == "]" || last == "?" || last == "!" || last.isLetter || last.isNumber || last == "_"
     }
 
-    static let keywords: Set<String> = ["case", "return", "where", "in", "if", "guard", "else", "throw", "try", "await",
-                                         "is", "as", "let", "var", "switch", "while", "repeat", "default", "yield"]
+    static let keywords: Set<String> = [
+        "case", "return", "where", "in", "if", "guard", "else", "throw", "try", "await",
+        "is", "as", "let", "var", "switch", "while", "repeat", "default", "yield",
+    ]
 
     /// Token index ranges of every loop: the whole loop, and its condition.
     func loopRanges() -> [(whole: Range<Int>, condition: Range<Int>)] {
@@ -85,11 +87,14 @@ struct HandRolledRetryScanner {
                 let previous = index > 0 ? tokens[index - 1].text : ""
                 if index + 1 < tokens.count, tokens[index + 1].text == ":" || [".", "(", ","].contains(previous) { continue }
                 // `repeat { } while cond` is handled from `repeat`.
-                if token.text == "while", let close = closingBraceBefore(index), matchingOpen(close).map({ index > 0 && $0 > 0 && tokens[$0 - 1].text == "repeat" }) == true {
+                if token.text == "while", let close = closingBraceBefore(index),
+                    matchingOpen(close).map({ index > 0 && $0 > 0 && tokens[$0 - 1].text == "repeat" }) == true
+                {
                     continue
                 }
                 guard let open = tokens[(index + 1)...].firstIndex(where: { $0.text == "{" }),
-                      let close = matchingClose(open) else { continue }
+                    let close = matchingClose(open)
+                else { continue }
                 ranges.append((index..<(close + 1), index..<open))
             case "repeat":
                 guard index + 1 < tokens.count, tokens[index + 1].text == "{", let close = matchingClose(index + 1) else { continue }
@@ -115,7 +120,10 @@ struct HandRolledRetryScanner {
         var depth = 0
         for index in open..<tokens.count {
             if tokens[index].text == "{" { depth += 1 }
-            if tokens[index].text == "}" { depth -= 1; if depth == 0 { return index } }
+            if tokens[index].text == "}" {
+                depth -= 1
+                if depth == 0 { return index }
+            }
         }
         return nil
     }
@@ -124,7 +132,10 @@ struct HandRolledRetryScanner {
         var depth = 0
         for index in stride(from: close, through: 0, by: -1) {
             if tokens[index].text == "}" { depth += 1 }
-            if tokens[index].text == "{" { depth -= 1; if depth == 0 { return index } }
+            if tokens[index].text == "{" {
+                depth -= 1
+                if depth == 0 { return index }
+            }
         }
         return nil
     }
@@ -150,7 +161,13 @@ struct HandRolledRetryScanner {
             } else if character == "/" && peek(1) == "*" {
                 var depth = 0
                 repeat {
-                    if characters[index] == "/" && peek(1) == "*" { depth += 1; advance() } else if characters[index] == "*" && peek(1) == "/" { depth -= 1; advance() }
+                    if characters[index] == "/" && peek(1) == "*" {
+                        depth += 1
+                        advance()
+                    } else if characters[index] == "*" && peek(1) == "/" {
+                        depth -= 1
+                        advance()
+                    }
                     advance()
                 } while index < characters.count && depth > 0
             } else if character == "\"" || (character == "#" && (peek(1) == "\"" || peek(1) == "#")) {
@@ -159,7 +176,8 @@ struct HandRolledRetryScanner {
                 var text = ""
                 let start = line
                 while index < characters.count,
-                      characters[index].properties.isAlphabetic || characters[index] == "_" || ("0"..."9").contains(characters[index]) {
+                    characters[index].properties.isAlphabetic || characters[index] == "_" || ("0"..."9").contains(characters[index])
+                {
                     text.unicodeScalars.append(characters[index])
                     advance()
                 }
@@ -177,14 +195,20 @@ struct HandRolledRetryScanner {
     /// Skips one string literal: `#`s, then `"` or `"""`, to the matching close.
     private static func skipString(_ characters: [Unicode.Scalar], _ index: inout Int, _ line: inout Int) {
         var hashes = 0
-        while index < characters.count && characters[index] == "#" { hashes += 1; index += 1 }
+        while index < characters.count && characters[index] == "#" {
+            hashes += 1
+            index += 1
+        }
         guard index < characters.count, characters[index] == "\"" else { return }
         let multiline = index + 2 < characters.count && characters[index + 1] == "\"" && characters[index + 2] == "\""
         let quote = multiline ? 3 : 1
         index += quote
         let close = [Unicode.Scalar](repeating: "\"", count: quote) + [Unicode.Scalar](repeating: "#", count: hashes)
         while index < characters.count {
-            if characters[index] == "\\" && hashes == 0 { index += 2; continue }
+            if characters[index] == "\\" && hashes == 0 {
+                index += 2
+                continue
+            }
             if characters[index] == "\n" { line += 1 }
             if index + close.count <= characters.count, Array(characters[index..<(index + close.count)]) == close {
                 index += close.count

@@ -1,8 +1,8 @@
-import Testing
-@testable import Conntrack
-
 import Glibc
 import TestSupport
+import Testing
+
+@testable import Conntrack
 
 /// Bytes no honest kernel sends, decoded the way the socket readers decode a
 /// received datagram (`FlowDecoder.decodeDatagram`): broken framing throws a
@@ -52,7 +52,8 @@ struct HostileNetlinkTests {
         let bytes = messages.flatMap { $0 }
         for length in 0...bytes.count {
             // Whole: every byte of its nlmsg_len is before the cut (its padding may be cut off).
-            var whole = 0, consumed = 0
+            var whole = 0
+            var consumed = 0
             for message in messages {
                 let declared = Int(message[0]) | Int(message[1]) << 8 | Int(message[2]) << 16 | Int(message[3]) << 24
                 guard consumed + declared <= length else { break }
@@ -90,7 +91,8 @@ struct HostileNetlinkTests {
 
     @Test("the last message may omit its padding")
     func unpaddedLastMessage() throws {
-        var bytes = NetlinkBytes.message(type: NetlinkBytes.ctNew, payload: NetlinkBytes.conntrackPayload(extra: NetlinkBytes.attribute(200, [9])))
+        var bytes = NetlinkBytes.message(
+            type: NetlinkBytes.ctNew, payload: NetlinkBytes.conntrackPayload(extra: NetlinkBytes.attribute(200, [9])))
         bytes.removeLast(3)
         bytes.replaceSubrange(0..<4, with: NetlinkBytes.le32(UInt32(bytes.count)))
         #expect(try Self.decode(bytes).flows.count == 1)
@@ -132,7 +134,7 @@ struct HostileNetlinkTests {
         let nestedUnknown = NetlinkBytes.attribute(0x3ffd, unknown + unknown, nested: true)
         let flow = try NetlinkBytes.decodeFlow(NetlinkBytes.conntrackPayload(extra: unknown + nestedUnknown))
         #expect(flow.id == 42 && flow.translatedSourcePort == 1500)
-        let other = NetlinkBytes.message(type: 0x0fff, payload: [1, 2, 3, 4])   // another subsystem
+        let other = NetlinkBytes.message(type: 0x0fff, payload: [1, 2, 3, 4])  // another subsystem
         let noop = NetlinkBytes.message(type: NetlinkMessage.noop, payload: [])
         let result = try Self.decode(noop + other + NetlinkBytes.entry() + NetlinkBytes.done)
         #expect(result.flows.count == 1)
@@ -182,15 +184,20 @@ struct HostileNetlinkTests {
 
     // MARK: - errno mapping
 
-    @Test("errno from socket calls maps to an actionable ConntrackError", arguments: [
-        (EPERM, "permission denied: conntrack dump needs root or CAP_NET_ADMIN in the target network namespace"),
-        (EACCES, "permission denied: conntrack dump needs root or CAP_NET_ADMIN in the target network namespace"),
-        (ENOBUFS, "the kernel dropped netlink messages (ENOBUFS): the receive buffer overflowed; retry"),
-        (EPROTONOSUPPORT, "conntrack netlink is not available (Protocol not supported); is the nf_conntrack_netlink module loaded? try: modprobe nf_conntrack_netlink"),
-        (EINTR, "conntrack dump failed: Interrupted system call"),
-        (EPROTO, "conntrack dump failed: Protocol error"),
-        (EINVAL, "conntrack dump failed: Invalid argument"),
-    ])
+    @Test(
+        "errno from socket calls maps to an actionable ConntrackError",
+        arguments: [
+            (EPERM, "permission denied: conntrack dump needs root or CAP_NET_ADMIN in the target network namespace"),
+            (EACCES, "permission denied: conntrack dump needs root or CAP_NET_ADMIN in the target network namespace"),
+            (ENOBUFS, "the kernel dropped netlink messages (ENOBUFS): the receive buffer overflowed; retry"),
+            (
+                EPROTONOSUPPORT,
+                "conntrack netlink is not available (Protocol not supported); is the nf_conntrack_netlink module loaded? try: modprobe nf_conntrack_netlink"
+            ),
+            (EINTR, "conntrack dump failed: Interrupted system call"),
+            (EPROTO, "conntrack dump failed: Protocol error"),
+            (EINVAL, "conntrack dump failed: Invalid argument"),
+        ])
     func errnoMapping(code: Int32, message: String) {
         let error = ConntrackError.from(.init(rawValue: code), operation: "conntrack dump")
         #expect(error.description == message)

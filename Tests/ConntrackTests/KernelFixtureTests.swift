@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Conntrack
 
 /// The decoder against bytes captured from a real kernel, checked against
@@ -24,13 +25,20 @@ struct KernelFixtureTests {
             entry.protoNumber = fields[3]
             var srcSeen = 0
             for field in fields[5...] {
-                if field == "[UNREPLIED]" { entry.unreplied = true; continue }
-                if field == "[ASSURED]" { entry.assured = true; continue }
+                if field == "[UNREPLIED]" {
+                    entry.unreplied = true
+                    continue
+                }
+                if field == "[ASSURED]" {
+                    entry.assured = true
+                    continue
+                }
                 guard let eq = field.firstIndex(of: "=") else {
                     if entry.state == nil && srcSeen == 0 { entry.state = field }
                     continue
                 }
-                let key = String(field[..<eq]), value = String(field[field.index(after: eq)...])
+                let key = String(field[..<eq])
+                let value = String(field[field.index(after: eq)...])
                 if key == "src" { srcSeen += 1 }
                 if key == "mark" { entry.mark = UInt32(value) ?? 0 }
                 if srcSeen == 1, entry.original[key] == nil { entry.original[key] = value }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Conntrack
 
 /// inet_diag_msg decoding on hand-made bytes (the layout shim.c pins).
@@ -8,7 +9,10 @@ struct ListeningSocketDecoderTests {
         var bytes = [UInt8](repeating: 0, count: length)
         bytes[0] = family
         bytes[1] = 10
-        if length >= 6 { bytes[4] = UInt8(port >> 8); bytes[5] = UInt8(port & 0xff) }
+        if length >= 6 {
+            bytes[4] = UInt8(port >> 8)
+            bytes[5] = UInt8(port & 0xff)
+        }
         for (index, byte) in address.enumerated() where 8 + index < length { bytes[8 + index] = byte }
         return bytes
     }
@@ -21,9 +25,14 @@ struct ListeningSocketDecoderTests {
     }
 
     @Test func shortUnknownOrPortlessMessagesAreSkipped() {
-        #expect(Self.message(family: 2, port: 80, address: [1, 2, 3, 4], length: 40).withUnsafeBytes { ListeningSocketReader.decode($0, proto: .tcp) } == nil)
+        #expect(
+            Self.message(family: 2, port: 80, address: [1, 2, 3, 4], length: 40).withUnsafeBytes {
+                ListeningSocketReader.decode($0, proto: .tcp)
+            } == nil)
         #expect(Self.message(family: 1, port: 80, address: []).withUnsafeBytes { ListeningSocketReader.decode($0, proto: .tcp) } == nil)
-        #expect(Self.message(family: 2, port: 0, address: [1, 2, 3, 4]).withUnsafeBytes { ListeningSocketReader.decode($0, proto: .tcp) } == nil)
+        #expect(
+            Self.message(family: 2, port: 0, address: [1, 2, 3, 4]).withUnsafeBytes { ListeningSocketReader.decode($0, proto: .tcp) } == nil
+        )
     }
 
     @Test func loopbackOnly() {

@@ -1,5 +1,5 @@
-import Testing
 import Conntrack
+import Testing
 
 @Suite("Namespace names")
 struct NetworkNamespaceTests {

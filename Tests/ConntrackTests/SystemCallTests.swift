@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import SystemPackage
 import Testing
+
 @testable import Conntrack
 
 /// The one interrupt-retry helper, and that no layer keeps its own loop.
@@ -12,7 +13,10 @@ struct SystemCallTests {
         var calls = 0
         let result = SystemCall.retryingInterrupts { () -> Int32 in
             calls += 1
-            if calls < 3 { errno = EINTR; return -1 }
+            if calls < 3 {
+                errno = EINTR
+                return -1
+            }
             return 7
         }
         #expect(result == .success(7))
@@ -32,7 +36,10 @@ struct SystemCallTests {
     @Test func pollReportsReadinessThroughTheHelper() {
         var fds: [Int32] = [-1, -1]
         #expect(pipe(&fds) == 0)
-        defer { close(fds[0]); close(fds[1]) }
+        defer {
+            close(fds[0])
+            close(fds[1])
+        }
         var entries = [pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)]
         #expect(SystemCall.poll(&entries, timeoutMilliseconds: 0) == .success(0))
         var byte: UInt8 = 1
@@ -64,9 +71,18 @@ struct SystemCallTests {
         #expect(Self.handRolledRetries(in: "let raw = #\"a \" EINTR\"#").isEmpty)
         #expect(Self.handRolledRetries(in: "/* a comment */ if x == EINTR {}") == ["line 1: EINTR"])
         // A loop that reads the C errno retries, whatever errno it compares with.
-        #expect(Self.handRolledRetries(in: "var rc = read(fd, p, n)\nwhile rc < 0 && Glibc.errno == EAGAIN {\n  rc = read(fd, p, n)\n}") == ["line 2: errno read inside a loop"])
-        #expect(Self.handRolledRetries(in: "repeat {\n  rc = accept(fd, nil, nil)\n} while rc < 0 && errno != EBADF") == ["line 3: errno read inside a loop"])
-        #expect(Self.handRolledRetries(in: "while true {\n  if read(fd, p, n) < 0 && errno == EAGAIN { continue }\n  break\n}") == ["line 2: errno read inside a loop"])
+        #expect(
+            Self.handRolledRetries(in: "var rc = read(fd, p, n)\nwhile rc < 0 && Glibc.errno == EAGAIN {\n  rc = read(fd, p, n)\n}") == [
+                "line 2: errno read inside a loop"
+            ])
+        #expect(
+            Self.handRolledRetries(in: "repeat {\n  rc = accept(fd, nil, nil)\n} while rc < 0 && errno != EBADF") == [
+                "line 3: errno read inside a loop"
+            ])
+        #expect(
+            Self.handRolledRetries(in: "while true {\n  if read(fd, p, n) < 0 && errno == EAGAIN { continue }\n  break\n}") == [
+                "line 2: errno read inside a loop"
+            ])
         // ... but not one errno read after a call, a loop that reads it only to throw, nor a Result's bound errno.
         #expect(Self.handRolledRetries(in: "if rc < 0 { throw .from(Errno(rawValue: errno)) }").isEmpty)
         #expect(Self.handRolledRetries(in: "for g in gs {\n  if join(g) != 0 { throw .from(Errno(rawValue: Glibc.errno)) }\n}").isEmpty)
@@ -78,7 +94,7 @@ struct SystemCallTests {
     /// interrupt, each with that reason; only the loop finding is excused.
     static let notInterruptRetries: [String: String] = [
         // ENOSPC: one hash bucket holds more entries than the buffer, which grows before the same batch is asked again.
-        "Conntrack/BPF/BPFMap.swift": "errno read inside a loop",
+        "Conntrack/BPF/BPFMap.swift": "errno read inside a loop"
     ]
 
     /// Every target handles EINTR through SystemCall (retryingInterrupts,

@@ -1,6 +1,6 @@
-import Testing
 import Conntrack
 import Engines
+import Testing
 
 /// Which conversations of an upstream capture were never answered.
 @Suite struct CaptureConversationsTests {
@@ -60,7 +60,8 @@ import Engines
     }
 
     @Test func theLabCaptureHasFourteenUnanswered() throws {
-        let path = String(#filePath.dropLast("EnginesTests/CaptureConversationsTests.swift".count)) + "ConntrackTests/Fixtures/lab-upstream.pcap"
+        let path =
+            String(#filePath.dropLast("EnginesTests/CaptureConversationsTests.swift".count)) + "ConntrackTests/Fixtures/lab-upstream.pcap"
         var table = CaptureConversations()
         _ = try CaptureFileReader(path: path).forEachPacket { table.add($0) }
         #expect(table.tracked == 24)

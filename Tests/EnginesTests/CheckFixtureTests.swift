@@ -1,10 +1,11 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 /// Real rule sets captured by scripts/capture-rules.sh (real iptables-save and
 /// nft -j output from rules loaded in a throwaway namespace), each with the
@@ -29,11 +30,11 @@ struct CheckFixtureTests {
         return text.split(separator: "\n").compactMap { line in
             let parts = line.split(separator: " ")
             guard !line.hasPrefix("#"), parts.count == 3, let verdict = RuleVerdict(rawValue: String(parts[1])),
-                  let carrier = Carrier(rawValue: String(parts[2])) else { return nil }
+                let carrier = Carrier(rawValue: String(parts[2]))
+            else { return nil }
             return (String(parts[0]), verdict, carrier)
         }
     }()
-
 
     @Test func everyCapturedSetHasAnExpectation() {
         #expect(Self.expected.count >= 13)
@@ -72,7 +73,9 @@ struct CheckFixtureTests {
         let (carryingResult, other) = carrier == .nft ? (fromNft, fromIptables) : (fromIptables, fromNft)
         let carrying = try carryingResult.get()
 
-        #expect(carrying.verdict == want, "\(name) from \(carrier.rawValue) alone: \(carrying.findings.map { "\($0.rule.location) \($0.verdict)" })")
+        #expect(
+            carrying.verdict == want,
+            "\(name) from \(carrier.rawValue) alone: \(carrying.findings.map { "\($0.rule.location) \($0.verdict)" })")
         #expect(!carrying.findings.isEmpty)
         switch (carrier, other) {
         case (.iptables, .failure(let error)):
@@ -185,8 +188,10 @@ struct CheckFixtureTests {
     }
 
     @Test func nftOwnedNatTableInIptablesSaveIsNotAnError() throws {
-        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("nft-fully-random").iptables,
-                                   nftJSONFiles: RuleFixtures.files("nft-fully-random").nft).run()
+        let report = try NodeCheck(
+            allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("nft-fully-random").iptables,
+            nftJSONFiles: RuleFixtures.files("nft-fully-random").nft
+        ).run()
         #expect(report.verdict == .broken)
         #expect(report.notes.contains { $0.contains("belongs to nft") })
     }

@@ -1,10 +1,11 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 @Suite("check: bad input names the file")
 struct CheckInputTests {
@@ -29,7 +30,10 @@ struct CheckInputTests {
     @Test func jsonThatIsNotNft() throws {
         let path = try Self.temporary("other.json", #"{"items": []}"#)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(throws: CheckInputError(origin: path, reason: "JSON but not nft JSON: expected {\"nftables\": [...]} from 'nft -j list ruleset'")) {
+        #expect(
+            throws: CheckInputError(
+                origin: path, reason: "JSON but not nft JSON: expected {\"nftables\": [...]} from 'nft -j list ruleset'")
+        ) {
             try NodeCheck(allowed: .defaultAllowed, nftJSONFiles: [path]).run()
         }
     }

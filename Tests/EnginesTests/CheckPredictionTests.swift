@@ -1,9 +1,10 @@
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 @Suite("check: port prediction (nf_nat_l4proto_unique_tuple)")
 struct CheckPredictionTests {
@@ -107,7 +108,9 @@ struct CheckPredictionTests {
     }
 
     @Test func snatToSourceWithPorts() {
-        let rule = IptablesRuleTokens(tokens: ["-s", "10.0.0.0/8", "-p", "tcp", "-j", "SNAT", "--to-source", "198.51.100.2:1024-29999", "--random"])
+        let rule = IptablesRuleTokens(tokens: [
+            "-s", "10.0.0.0/8", "-p", "tcp", "-j", "SNAT", "--to-source", "198.51.100.2:1024-29999", "--random",
+        ])
         #expect(rule.ports == PortBehaviour(range: PortRange(low: 1024, high: 29999)!, random: true))
         #expect(rule.snatAddress == "198.51.100.2")
         let v6 = IptablesRuleTokens(tokens: ["-j", "SNAT", "--to-source", "[2001:db8::1]:40000-50000"])

@@ -1,9 +1,10 @@
-import Testing
-@testable import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
 import TestSupport
+import Testing
+
+@testable import Conntrack
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 /// `check`'s BPF dataplane predictions from exported configuration, and the
 /// accumulator's handling of BPF flows.
@@ -28,7 +29,8 @@ struct DataplaneCheckTests {
 
     @Test("Cilium with a low NodePort range: at risk, and the fix moves the range up to end at 32767")
     func ciliumLowNodePortRange() throws {
-        let config = try Self.config("""
+        let config = try Self.config(
+            """
             apiVersion: v1
             kind: ConfigMap
             metadata: {name: cilium-config, namespace: kube-system}
@@ -54,8 +56,9 @@ struct DataplaneCheckTests {
     @Test("Cilium's node_config.h range wins over the NodePort arithmetic")
     func ciliumNodeConfigHeader() {
         var config = DataplaneConfig()
-        config.read(nodeConfigHeader: "#define NODEPORT_PORT_MIN 30000\n#define NODEPORT_PORT_MIN_NAT 25000\n#define NODEPORT_PORT_MAX_NAT 65535\n",
-                    file: "/var/run/cilium/state/globals/node_config.h")
+        config.read(
+            nodeConfigHeader: "#define NODEPORT_PORT_MIN 30000\n#define NODEPORT_PORT_MIN_NAT 25000\n#define NODEPORT_PORT_MAX_NAT 65535\n",
+            file: "/var/run/cilium/state/globals/node_config.h")
         let finding = DataplaneCheck(allowed: Self.allowed, bpffs: nil, config: config).ciliumFinding(detectedBy: [])
         #expect(finding.ports == PortRange(low: 25000, high: 65535))
         #expect(finding.portsFrom.contains("node_config.h"))
@@ -72,24 +75,30 @@ struct DataplaneCheckTests {
 
     @Test("Calico's default BPFPSNATPorts 20000:29999 is at risk under 32768-65535; the fix stays out of the ephemeral range")
     func calicoDefault() throws {
-        let config = try Self.config("""
+        let config = try Self.config(
+            """
             apiVersion: projectcalico.org/v3
             kind: FelixConfiguration
             metadata: {name: default}
             spec:
               bpfEnabled: true
             """)
-        let findings = DataplaneCheck(allowed: Self.allowed, bpffs: nil, config: config, nodePortRange: PortRange(low: 32768, high: 60999)).run()
+        let findings = DataplaneCheck(allowed: Self.allowed, bpffs: nil, config: config, nodePortRange: PortRange(low: 32768, high: 60999))
+            .run()
         let finding = try #require(findings.first)
         #expect(finding.dataplane == .calico)
         #expect(finding.ports == PortRange(low: 20000, high: 29999))
         #expect(finding.verdict == .atRisk)
-        #expect(finding.fixCommands == ["kubectl patch felixconfiguration default --type merge -p '{\"spec\":{\"bpfPSNATPorts\":\"61000:65535\"}}'"])
+        #expect(
+            finding.fixCommands == [
+                "kubectl patch felixconfiguration default --type merge -p '{\"spec\":{\"bpfPSNATPorts\":\"61000:65535\"}}'"
+            ])
     }
 
     @Test("Calico's bpfPSNATPorts read from an exported List")
     func calicoConfigured() throws {
-        let config = try Self.config("""
+        let config = try Self.config(
+            """
             apiVersion: v1
             kind: List
             items:
@@ -113,22 +122,27 @@ struct DataplaneCheckTests {
 
     @Test("check's verdict includes the dataplanes'")
     func checkVerdict() {
-        var report = CheckReport(host: "h", netns: nil, generatedAt: "t", allowed: Self.allowed, podNetworks: [],
-                                 inputs: [], sources: [], nodePortRange: nil, findings: [], notes: [])
+        var report = CheckReport(
+            host: "h", netns: nil, generatedAt: "t", allowed: Self.allowed, podNetworks: [],
+            inputs: [], sources: [], nodePortRange: nil, findings: [], notes: [])
         #expect(report.verdict == .safe)
         report.dataplanes = [DataplaneCheck(allowed: Self.allowed, bpffs: nil, config: DataplaneConfig()).calicoFinding(detectedBy: [])]
         #expect(report.verdict == .atRisk)
     }
 
     static func bpfFlow(source: String, port: UInt16, translated: String, translatedPort: UInt16) -> Flow {
-        let src = IPAddress(source)!, dst = IPAddress("1.1.1.1")!
-        return Flow(family: src.family,
-                    original: Tuple(source: src, destination: dst, proto: .tcp, sourcePort: port, destinationPort: 443),
-                    reply: Tuple(source: dst, destination: IPAddress(translated)!, proto: .tcp, sourcePort: 443, destinationPort: translatedPort),
-                    status: [.sourceNAT, .seenReply, .confirmed])
+        let src = IPAddress(source)!
+        let dst = IPAddress("1.1.1.1")!
+        return Flow(
+            family: src.family,
+            original: Tuple(source: src, destination: dst, proto: .tcp, sourcePort: port, destinationPort: 443),
+            reply: Tuple(source: dst, destination: IPAddress(translated)!, proto: .tcp, sourcePort: 443, destinationPort: translatedPort),
+            status: [.sourceNAT, .seenReply, .confirmed])
     }
 
-    @Test("BPF flows: counted per dataplane, not as conntrack entries read, deduplicated; Calico host flows audited whatever the pod networks")
+    @Test(
+        "BPF flows: counted per dataplane, not as conntrack entries read, deduplicated; Calico host flows audited whatever the pod networks"
+    )
     func accumulation() throws {
         let policy = AuditPolicy(podNetworks: [try IPNetwork(parsing: "10.0.0.0/16")])
         var accumulator = AuditAccumulator(policy: policy)

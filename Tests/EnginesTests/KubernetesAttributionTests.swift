@@ -1,16 +1,19 @@
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 @Suite("Kubernetes pod attribution")
 struct KubernetesAttributionTests {
     typealias F = KubernetesFixtures
 
-    static func namespace(_ inode: UInt64, names: [String] = [], pids: [Int32] = [], ids: [String] = [],
-                          uid: String? = nil, addresses: [String]) -> LiveNamespace {
+    static func namespace(
+        _ inode: UInt64, names: [String] = [], pids: [Int32] = [], ids: [String] = [],
+        uid: String? = nil, addresses: [String]
+    ) -> LiveNamespace {
         var namespace = LiveNamespace(inode: inode)
         namespace.names = names
         namespace.pids = pids
@@ -21,8 +24,9 @@ struct KubernetesAttributionTests {
     }
 
     static func attribution(_ node: String, _ live: [LiveNamespace]) -> PodAttribution {
-        PodAttribution(ipam: HostLocalIPAMState(root: F.root(node)), runtime: ContainerRuntimeState(root: F.root(node)),
-                       live: LiveNamespaceIndex(namespaces: live))
+        PodAttribution(
+            ipam: HostLocalIPAMState(root: F.root(node)), runtime: ContainerRuntimeState(root: F.root(node)),
+            live: LiveNamespaceIndex(namespaces: live))
     }
 
     @Test("a pod namespace that ended since it was listed is skipped without a warning (churn, not a problem)")
@@ -30,8 +34,9 @@ struct KubernetesAttributionTests {
         // Named under /run/netns but gone: the name no longer opens.
         let gone = Self.namespace(1, names: ["ctaudit-test-gone-\(UniqueName.tag(length: 8))"], addresses: ["10.244.1.7"])
         var attribution = Self.attribution("kubeadm-flannel", [gone])
-        let result = PodPortRangeScan.scan(attribution: &attribution, admissions: AuditPolicy().admissions,
-                                           podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16")])
+        let result = PodPortRangeScan.scan(
+            attribution: &attribution, admissions: AuditPolicy().admissions,
+            podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16")])
         #expect(result.warnings.isEmpty, "\(result.warnings)")
         #expect(result.scanned == 0 && result.findings.isEmpty)
     }
@@ -47,8 +52,9 @@ struct KubernetesAttributionTests {
 
     @Test func ipamRuntimeAndLiveNamespaceNameThePod() {
         let live = [
-            Self.namespace(10, names: ["cni-7b0e9c52-3d4f-1a2b-8c9d-0e1f2a3b4c5d"], pids: [4242], ids: [F.kubeadmSandbox],
-                           addresses: ["10.244.1.7", "fd00::7"]),
+            Self.namespace(
+                10, names: ["cni-7b0e9c52-3d4f-1a2b-8c9d-0e1f2a3b4c5d"], pids: [4242], ids: [F.kubeadmSandbox],
+                addresses: ["10.244.1.7", "fd00::7"]),
             Self.namespace(11, names: ["cni-other"], addresses: ["10.244.1.8"]),
         ]
         var attribution = Self.attribution("kubeadm-flannel", live)
@@ -74,8 +80,11 @@ struct KubernetesAttributionTests {
 
     @Test func liveCgroupContainerIDFindsTheRuntimeStateWithoutIPAM() {
         // MicroK8s runs calico-ipam: no host-local files, only the live namespace's cgroup.
-        let live = [Self.namespace(20, pids: [777], ids: [F.microk8sSandbox], uid: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
-                                   addresses: ["10.1.154.12"])]
+        let live = [
+            Self.namespace(
+                20, pids: [777], ids: [F.microk8sSandbox], uid: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
+                addresses: ["10.1.154.12"])
+        ]
         var attribution = Self.attribution("microk8s", live)
         let pod = attribution.identify(IPAddress("10.1.154.12")!)
         #expect(pod.netns == "/proc/777/ns/net")
@@ -84,16 +93,20 @@ struct KubernetesAttributionTests {
     }
 
     @Test func crioAnnotationsNameThePod() {
-        let live = [Self.namespace(30, names: ["3c2b1a09-8f7e-6d5c-4b3a-291807f6e5d4"], ids: [], addresses: ["192.168.4.5"]),
-                    Self.namespace(31, names: ["other"], ids: [F.crioSandbox], addresses: ["192.168.4.6"])]
+        let live = [
+            Self.namespace(30, names: ["3c2b1a09-8f7e-6d5c-4b3a-291807f6e5d4"], ids: [], addresses: ["192.168.4.5"]),
+            Self.namespace(31, names: ["other"], ids: [F.crioSandbox], addresses: ["192.168.4.6"]),
+        ]
         var attribution = Self.attribution("calico-ippool", live)
         let pod = attribution.identify(IPAddress("192.168.4.6")!)
         #expect(pod.name == "api-7f9c8d-abcde" && pod.namespace == "payments" && pod.netns == "other")
     }
 
     @Test func severalNamespacesWithTheAddressAreNotGuessed() {
-        let live = [Self.namespace(40, names: ["lab1-pod2"], addresses: ["10.244.0.3"]),
-                    Self.namespace(41, names: ["lab2-pod2"], addresses: ["10.244.0.3"])]
+        let live = [
+            Self.namespace(40, names: ["lab1-pod2"], addresses: ["10.244.0.3"]),
+            Self.namespace(41, names: ["lab2-pod2"], addresses: ["10.244.0.3"]),
+        ]
         var attribution = Self.attribution("routes-only", live)
         let pod = attribution.identify(IPAddress("10.244.0.3")!)
         #expect(pod.netns == nil)
@@ -119,12 +132,18 @@ struct KubernetesAttributionTests {
     }
 
     @Test(arguments: [
-        ("0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod6a1c3f0e_2b7d_4e8a_9c5f_1d2e3f4a5b6c.slice/cri-containerd-\(KubernetesFixtures.kubeadmSandbox).scope",
-         KubernetesFixtures.kubeadmSandbox, "6a1c3f0e-2b7d-4e8a-9c5f-1d2e3f4a5b6c"),
-        ("12:pids:/kubepods/burstable/pod6a1c3f0e-2b7d-4e8a-9c5f-1d2e3f4a5b6c/\(KubernetesFixtures.k3sSandbox)\n0::/",
-         KubernetesFixtures.k3sSandbox, "6a1c3f0e-2b7d-4e8a-9c5f-1d2e3f4a5b6c"),
-        ("0::/kubepods.slice/kubepods-pod0c9b8a7f_6e5d_4c3b_2a19_0807f6e5d4c3.slice/crio-\(KubernetesFixtures.crioSandbox).scope",
-         KubernetesFixtures.crioSandbox, "0c9b8a7f-6e5d-4c3b-2a19-0807f6e5d4c3"),
+        (
+            "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod6a1c3f0e_2b7d_4e8a_9c5f_1d2e3f4a5b6c.slice/cri-containerd-\(KubernetesFixtures.kubeadmSandbox).scope",
+            KubernetesFixtures.kubeadmSandbox, "6a1c3f0e-2b7d-4e8a-9c5f-1d2e3f4a5b6c"
+        ),
+        (
+            "12:pids:/kubepods/burstable/pod6a1c3f0e-2b7d-4e8a-9c5f-1d2e3f4a5b6c/\(KubernetesFixtures.k3sSandbox)\n0::/",
+            KubernetesFixtures.k3sSandbox, "6a1c3f0e-2b7d-4e8a-9c5f-1d2e3f4a5b6c"
+        ),
+        (
+            "0::/kubepods.slice/kubepods-pod0c9b8a7f_6e5d_4c3b_2a19_0807f6e5d4c3.slice/crio-\(KubernetesFixtures.crioSandbox).scope",
+            KubernetesFixtures.crioSandbox, "0c9b8a7f-6e5d-4c3b-2a19-0807f6e5d4c3"
+        ),
     ])
     func cgroupPathsNameContainerAndPod(cgroup: String, id: String, uid: String) {
         #expect(ProcNetParser.containerID(cgroup: cgroup) == id)

@@ -1,9 +1,10 @@
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 /// `check`'s report says what it could not read, and how to give it, in the
 /// caller's words (`NodeCheck.hints`): the CLI only prints it.
@@ -26,8 +27,10 @@ struct NodeCheckNotesTests {
 
     @Test("a declared port range leaves the note out")
     func declaredRangeHasNoNote() throws {
-        let report = try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: Self.rules,
-                                   declaredPortRanges: [PortRange(low: 40000, high: 40999)!]).run()
+        let report = try NodeCheck(
+            allowed: .defaultAllowed, iptablesSaveFiles: Self.rules,
+            declaredPortRanges: [PortRange(low: 40000, high: 40999)!]
+        ).run()
         #expect(!report.notes.contains { $0.hasPrefix(NodeCheck.assumedPortRangeNote) })
     }
 

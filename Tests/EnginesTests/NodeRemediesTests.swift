@@ -1,9 +1,10 @@
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
 import TestSupport
 import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 /// One remedy engine (issue 23.3): audit, check and the watch summary print
 /// the same fix for the same node, built from its NAT rules when they can be
@@ -24,11 +25,14 @@ struct NodeRemediesTests {
         var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: 1_000_000_000_000)
         accumulator.add(FlowFactory.flow(id: 1, sport: 40001, translatedPort: 1500))
         accumulator.add(FlowFactory.flow(id: 2, proto: .udp, pod: "10.244.0.4", sport: 1100, dport: 5353, translatedPort: 1100))
-        accumulator.add(FlowFactory.flow(id: 3, pod: "fd00:10:244::3", sport: 40003, server: "2001:db8:2::10",
-                                         node: "2001:db8:1::2", translatedPort: 9000))
-        var report = AuditReport(host: "node-1", netns: nil, generatedAt: "2026-12-04T00:00:00Z", policy: policy,
-                                 summary: accumulator.summary, violations: accumulator.sortedViolations(),
-                                 dump: DumpResult(), tableSize: nil)
+        accumulator.add(
+            FlowFactory.flow(
+                id: 3, pod: "fd00:10:244::3", sport: 40003, server: "2001:db8:2::10",
+                node: "2001:db8:1::2", translatedPort: 9000))
+        var report = AuditReport(
+            host: "node-1", netns: nil, generatedAt: "2026-12-04T00:00:00Z", policy: policy,
+            summary: accumulator.summary, violations: accumulator.sortedViolations(),
+            dump: DumpResult(), tableSize: nil)
         if let fixture {
             let rules = try Self.rules(fixture, policy: policy)
             report.natRuleFindings = rules.findings
@@ -48,7 +52,9 @@ struct NodeRemediesTests {
 
     static func marked(_ remedies: [Remedy]) -> [Remedy] { remedies.filter { $0.role == .appliesHere } }
 
-    @Test("audit's applying fix equals check's, command for command", arguments: ["plain-masquerade", "k3s-flannel", "microk8s", "random-fully", "calico"])
+    @Test(
+        "audit's applying fix equals check's, command for command",
+        arguments: ["plain-masquerade", "k3s-flannel", "microk8s", "random-fully", "calico"])
     func auditAndCheckGiveTheSameFix(fixture: String) throws {
         let audit = Self.marked(try Self.audit(fixture).remedies)
         let check = Self.marked(try Self.check(fixture).remedies)
@@ -77,16 +83,17 @@ struct NodeRemediesTests {
     /// SCTP or DCCP connection does not keep its low port through the old rule.
     @Test func theExactFormPinsEachRuleBeforeIt() throws {
         let fix = try #require(Self.marked(try Self.check("plain-masquerade").remedies).first)
-        #expect(fix.commands == [
-            "iptables -t nat -I POSTROUTING 1 -p tcp -s 10.244.0.0/16 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
-            "iptables -t nat -I POSTROUTING 2 -p udp -s 10.244.0.0/16 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
-            "iptables -t nat -I POSTROUTING 3 -p sctp -s 10.244.0.0/16 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
-            "iptables -t nat -I POSTROUTING 4 -p dccp -s 10.244.0.0/16 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
-            "ip6tables -t nat -I POSTROUTING 1 -p tcp -s fd00:10:244::/64 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
-            "ip6tables -t nat -I POSTROUTING 2 -p udp -s fd00:10:244::/64 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
-            "ip6tables -t nat -I POSTROUTING 3 -p sctp -s fd00:10:244::/64 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
-            "ip6tables -t nat -I POSTROUTING 4 -p dccp -s fd00:10:244::/64 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
-        ])
+        #expect(
+            fix.commands == [
+                "iptables -t nat -I POSTROUTING 1 -p tcp -s 10.244.0.0/16 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
+                "iptables -t nat -I POSTROUTING 2 -p udp -s 10.244.0.0/16 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
+                "iptables -t nat -I POSTROUTING 3 -p sctp -s 10.244.0.0/16 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
+                "iptables -t nat -I POSTROUTING 4 -p dccp -s 10.244.0.0/16 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
+                "ip6tables -t nat -I POSTROUTING 1 -p tcp -s fd00:10:244::/64 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
+                "ip6tables -t nat -I POSTROUTING 2 -p udp -s fd00:10:244::/64 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
+                "ip6tables -t nat -I POSTROUTING 3 -p sctp -s fd00:10:244::/64 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
+                "ip6tables -t nat -I POSTROUTING 4 -p dccp -s fd00:10:244::/64 ! -o br0 -j MASQUERADE --to-ports 32768-65535",
+            ])
         #expect(fix.summary.contains("iptables nat POSTROUTING #1, ip6tables nat POSTROUTING #1: insert"))
     }
 
@@ -131,8 +138,9 @@ struct NodeRemediesTests {
         let firewall = try FirewallFile.parse(Array(gateway.utf8), path: "gw.rules")
         let policy = AuditPolicy(firewall: firewall, podNetworks: Self.pods)
         let audit = Self.marked(try Self.audit("plain-masquerade", policy: policy).remedies)
-        var node = NodeCheck(allowed: firewall.admittedForAll, podNetworks: Self.pods,
-                                 iptablesSaveFiles: RuleFixtures.files("plain-masquerade").iptables)
+        var node = NodeCheck(
+            allowed: firewall.admittedForAll, podNetworks: Self.pods,
+            iptablesSaveFiles: RuleFixtures.files("plain-masquerade").iptables)
         node.firewallPolicy = policy
         let check = Self.marked(try node.run().remedies)
         let commands = audit.flatMap(\.commands)
@@ -148,7 +156,10 @@ struct NodeRemediesTests {
         let report = try Self.audit("plain-masquerade", policy: policy)
         let remedies = report.remedies
         #expect(Self.marked(remedies).count == 1)
-        #expect(Self.marked(remedies).first?.commands.allSatisfy { $0.hasSuffix("--to-ports \(firewall.admittedForAll.widest!.low)-\(firewall.admittedForAll.widest!.high)") } == true)
+        #expect(
+            Self.marked(remedies).first?.commands.allSatisfy {
+                $0.hasSuffix("--to-ports \(firewall.admittedForAll.widest!.low)-\(firewall.admittedForAll.widest!.high)")
+            } == true)
         #expect(remedies.contains { $0.kind == .podPortRange }, "\(report.summary) \(remedies.map(\.summary))")
         let upstream = remedies.filter { $0.kind == .widenFirewall }
         #expect(upstream.count == 1 && upstream.allSatisfy { $0.summary.contains("robot-replies.json") })
@@ -164,8 +175,9 @@ struct NodeRemediesTests {
     /// Nothing to pin on the NAT side (only a BPF dataplane violates): its
     /// setting is the marked fix.
     @Test func aDataplaneOnlyProblemMarksTheDataplaneFix() throws {
-        var report = CheckReport(host: "h", netns: nil, generatedAt: "t", allowed: .defaultAllowed, podNetworks: [],
-                                 inputs: [], sources: [], nodePortRange: nil, findings: [], notes: [])
+        var report = CheckReport(
+            host: "h", netns: nil, generatedAt: "t", allowed: .defaultAllowed, podNetworks: [],
+            inputs: [], sources: [], nodePortRange: nil, findings: [], notes: [])
         report.dataplanes = [DataplaneCheck(allowed: .defaultAllowed, bpffs: nil, config: DataplaneConfig()).calicoFinding(detectedBy: [])]
         let marked = Self.marked(report.remedies)
         #expect(marked.map(\.kind) == [.calicoPSNATPorts])

@@ -1,9 +1,9 @@
-import Testing
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import NodeState
+import Policy
 import TestSupport
+import Testing
 
 /// The overlap logic of issue 26.4 without a kernel: rules' possible ports
 /// against the NodePort range and listeners, and flows' translated ports.
@@ -15,15 +15,20 @@ struct PortOverlapTests {
         return RuleChecker(allowed: .defaultAllowed, podNetworks: [], sources: [.assumedPods]).check([parsed.rules])
     }
 
-    static let listeners = [ListeningSocket(proto: .tcp, address: IPAddress("0.0.0.0")!, port: 30005),
-                            ListeningSocket(proto: .udp, address: IPAddress("::")!, port: 40001),
-                            ListeningSocket(proto: .tcp, address: IPAddress("127.0.0.1")!, port: 40002)]
+    static let listeners = [
+        ListeningSocket(proto: .tcp, address: IPAddress("0.0.0.0")!, port: 30005),
+        ListeningSocket(proto: .udp, address: IPAddress("::")!, port: 40001),
+        ListeningSocket(proto: .tcp, address: IPAddress("127.0.0.1")!, port: 40002),
+    ]
 
     @Test func aPinnedRangeAboveTheNodePortsOverlapsOnlyAListenerInIt() throws {
         var overlap = PortOverlap(nodePortRange: .kubernetesDefault, listeners: Self.listeners)
         #expect(overlap.listeners?.count == 2, "loopback-only listeners never receive replies from outside")
-        overlap.judge(try Self.rules(["-A POSTROUTING -s 10.244.0.0/16 -p udp -j MASQUERADE --to-ports 32768-65535",
-                                      "-A POSTROUTING -s 10.244.0.0/16 -p tcp -j MASQUERADE --to-ports 32768-65535"]))
+        overlap.judge(
+            try Self.rules([
+                "-A POSTROUTING -s 10.244.0.0/16 -p udp -j MASQUERADE --to-ports 32768-65535",
+                "-A POSTROUTING -s 10.244.0.0/16 -p tcp -j MASQUERADE --to-ports 32768-65535",
+            ]))
         #expect(overlap.rules.count == 1)
         #expect(overlap.rules.first?.rule.protocols == .only([.udp]))
         #expect(overlap.rules.first?.nodePorts.isEmpty == true)
@@ -40,7 +45,8 @@ struct PortOverlapTests {
     }
 
     @Test func aRangeBelowTheNodePortsAndNoListenerIsNone() throws {
-        var overlap = PortOverlap(nodePortRange: ServiceNodePortRange(range: PortRange(low: 30000, high: 32767)!, file: "/x"), listeners: [])
+        var overlap = PortOverlap(
+            nodePortRange: ServiceNodePortRange(range: PortRange(low: 30000, high: 32767)!, file: "/x"), listeners: [])
         overlap.judge(try Self.rules(["-A POSTROUTING -p tcp -j MASQUERADE --to-ports 40000-50000"]))
         #expect(overlap.rules.isEmpty)
         #expect(!overlap.hasFindings)
@@ -50,12 +56,13 @@ struct PortOverlapTests {
     @Test func flowsAreCountedByWhatTheyLandOn() {
         var tally = FlowOverlapTally(nodePortRange: PortRange(low: 30000, high: 32767)!, listeners: Self.listeners)
         let node = "198.51.100.2"
-        tally.add(FlowFactory.flow(node: node, translatedPort: 30005), ageSeconds: 1, dataplane: .conntrack)   // both
-        tally.add(FlowFactory.flow(node: node, translatedPort: 31000), ageSeconds: 1, dataplane: .conntrack)   // NodePort
-        tally.add(FlowFactory.flow(proto: .udp, node: node, translatedPort: 40001), ageSeconds: 1, dataplane: .conntrack) // udp [::] listener
-        tally.add(FlowFactory.flow(proto: .tcp, node: node, translatedPort: 40001), ageSeconds: 1, dataplane: .conntrack) // other protocol
-        tally.add(FlowFactory.flow(node: node, translatedPort: 40002), ageSeconds: 1, dataplane: .conntrack)   // loopback listener
-        tally.add(FlowFactory.flow(node: node, translatedPort: 45000), ageSeconds: 1, dataplane: .conntrack)   // nothing
+        tally.add(FlowFactory.flow(node: node, translatedPort: 30005), ageSeconds: 1, dataplane: .conntrack)  // both
+        tally.add(FlowFactory.flow(node: node, translatedPort: 31000), ageSeconds: 1, dataplane: .conntrack)  // NodePort
+        // A udp [::] listener:
+        tally.add(FlowFactory.flow(proto: .udp, node: node, translatedPort: 40001), ageSeconds: 1, dataplane: .conntrack)
+        tally.add(FlowFactory.flow(proto: .tcp, node: node, translatedPort: 40001), ageSeconds: 1, dataplane: .conntrack)  // other protocol
+        tally.add(FlowFactory.flow(node: node, translatedPort: 40002), ageSeconds: 1, dataplane: .conntrack)  // loopback listener
+        tally.add(FlowFactory.flow(node: node, translatedPort: 45000), ageSeconds: 1, dataplane: .conntrack)  // nothing
         #expect(tally.nodePortFlows == 2)
         // tcp 30005 and udp [::]:40001; the loopback listener is not on the node's address.
         #expect(tally.listenerFlows == 2)

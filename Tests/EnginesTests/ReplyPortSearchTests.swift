@@ -1,9 +1,10 @@
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 /// The probe's search against a fake firewall: exact boundaries within the
 /// probe budget, ports in use skipped, an unreachable target recognised.
@@ -48,7 +49,8 @@ struct ReplyPortSearchTests {
         #expect(result.skipped.contains(middle))
         #expect(result.probes == search.prober.probed.count)
         // The ports around the boundary are in use: the gap between the nearest probes stays unknown, never guessed.
-        #expect(result.unknown.description == "32767-32768" || result.unknown.description == "32767-32769" || result.unknown.ranges.count == 1)
+        #expect(
+            result.unknown.description == "32767-32768" || result.unknown.description == "32767-32769" || result.unknown.ranges.count == 1)
         #expect(result.allowed.contains(32770) && result.blocked.contains(32766))
     }
 

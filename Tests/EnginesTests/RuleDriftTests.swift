@@ -1,8 +1,8 @@
-import Foundation
-import Testing
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
+import Testing
 
 /// watch's re-check state (issue 26.3) over check's own reports: the
 /// verdict, the risky share per family, and what counts as a change.
@@ -11,12 +11,15 @@ struct RuleDriftTests {
     static func check(_ rules: [String]) throws -> CheckReport {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-drift-\(UUID().uuidString).rules")
         defer { try? FileManager.default.removeItem(at: file) }
-        try ("*nat\n:POSTROUTING ACCEPT [0:0]\n" + rules.joined(separator: "\n") + "\nCOMMIT\n").write(to: file, atomically: true, encoding: .utf8)
+        try ("*nat\n:POSTROUTING ACCEPT [0:0]\n" + rules.joined(separator: "\n") + "\nCOMMIT\n").write(
+            to: file, atomically: true, encoding: .utf8)
         return try NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: [file.path]).run()
     }
 
-    static let pinned = ["-A POSTROUTING -s 10.244.0.0/16 -p tcp -j MASQUERADE --to-ports 32768-65535",
-                         "-A POSTROUTING -s 10.244.0.0/16 -p udp -j MASQUERADE --to-ports 32768-65535"]
+    static let pinned = [
+        "-A POSTROUTING -s 10.244.0.0/16 -p tcp -j MASQUERADE --to-ports 32768-65535",
+        "-A POSTROUTING -s 10.244.0.0/16 -p udp -j MASQUERADE --to-ports 32768-65535",
+    ]
     static let randomFully = ["-A POSTROUTING -s 10.244.0.0/16 -j MASQUERADE --random-fully"]
 
     @Test func theFirstCheckIsTheBaselineAndAChangeIsCounted() throws {
@@ -56,8 +59,10 @@ struct RuleDriftTests {
     }
 
     @Test func calicoRulesAreTheirOwnFamily() throws {
-        let calico = try Self.check([":cali-nat-outgoing - [0:0]", "-A POSTROUTING -j cali-nat-outgoing",
-                                     "-A cali-nat-outgoing -s 10.244.0.0/16 -j MASQUERADE --random-fully"])
+        let calico = try Self.check([
+            ":cali-nat-outgoing - [0:0]", "-A POSTROUTING -j cali-nat-outgoing",
+            "-A cali-nat-outgoing -s 10.244.0.0/16 -j MASQUERADE --random-fully",
+        ])
         var drift = RuleDrift()
         drift.record(calico, atSeconds: 1)
         #expect(drift.riskyShare.keys.sorted() == ["calico", "iptables", "nft"])

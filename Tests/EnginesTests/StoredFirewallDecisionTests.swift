@@ -1,9 +1,10 @@
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
 import TestSupport
 import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 /// Issue 25: a violation's `--firewall` decision is made once, while
 /// auditing, and kept with it (2 bytes per violation); the report and the
@@ -17,8 +18,10 @@ struct StoredFirewallDecisionTests {
 
     static func violations(_ count: Int) -> [Violation] {
         (0..<count).map { index in
-            var violation = Violation(flow: FlowFactory.flow(id: UInt32(index), pod: "10.244.\(index / 200).\(index % 200 + 1)",
-                                                             translatedPort: UInt16(1024 + index % 20_000)))
+            var violation = Violation(
+                flow: FlowFactory.flow(
+                    id: UInt32(index), pod: "10.244.\(index / 200).\(index % 200 + 1)",
+                    translatedPort: UInt16(1024 + index % 20_000)))
             violation.firewallDecision = index % 3 == 0 ? nil : decisions[index % 2]
             return violation
         }

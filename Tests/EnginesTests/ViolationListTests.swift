@@ -1,9 +1,10 @@
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
 import TestSupport
 import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 /// The packed list gives back exactly the violations put in.
 @Suite("Violation list: packed storage")
@@ -30,8 +31,10 @@ struct ViolationListTests {
 
     @Test func crossesChunksAndKeepsOrderAfterSorting() {
         let violations = (0..<2_500).map { index in
-            Violation(flow: FlowFactory.flow(id: UInt32(index), pod: "10.244.\(index / 250).\(index % 250 + 1)",
-                                             translatedPort: UInt16(index % 30_000)))
+            Violation(
+                flow: FlowFactory.flow(
+                    id: UInt32(index), pod: "10.244.\(index / 250).\(index % 250 + 1)",
+                    translatedPort: UInt16(index % 30_000)))
         }
         var list = ViolationList(violations)
         #expect(Array(list) == violations)
@@ -48,8 +51,10 @@ struct ViolationListTests {
         identity.name = "web-1"
         var named = Violation(flow: FlowFactory.flow(id: 1))
         named.pod = identity
-        var list: ViolationList = [named, Violation(flow: FlowFactory.flow(id: 2)),
-                                   Violation(flow: FlowFactory.flow(id: 3, pod: "10.244.0.4"))]
+        var list: ViolationList = [
+            named, Violation(flow: FlowFactory.flow(id: 2)),
+            Violation(flow: FlowFactory.flow(id: 3, pod: "10.244.0.4")),
+        ]
         // A pod given with one violation names its address's others too.
         #expect(list.map(\.pod?.name) == ["web-1", "web-1", nil])
         #expect(list.podSources == [IPAddress("10.244.0.3")!, IPAddress("10.244.0.4")!])

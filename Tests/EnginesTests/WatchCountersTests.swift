@@ -1,15 +1,14 @@
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
 import TestSupport
 import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 @Suite("watch counters: each flow counted once across events, dumps and resyncs")
 struct WatchCountersTests {
     static let tcp4 = WatchCounters.Key(family: .ipv4, proto: .tcp)
-
-
 
     static func dump(_ tracker: inout WatchTracker, _ reason: WatchTracker.DumpReason, _ flows: [Flow]) -> [WatchRecord] {
         tracker.beginDump(reason)
@@ -37,7 +36,9 @@ struct WatchCountersTests {
         var tracker = WatchTracker(policy: WatchFixtures.policy)
         _ = WatchFixtures.feed(&tracker, .new, WatchFixtures.violation(id: 9, sport: 40000))
         // Same id, another pod port: another entry (ids are 32-bit hashes and collide).
-        #expect(Self.dump(&tracker, .resync, [WatchFixtures.violation(id: 9, sport: 40000), WatchFixtures.violation(id: 9, sport: 40001)]).count == 1)
+        #expect(
+            Self.dump(&tracker, .resync, [WatchFixtures.violation(id: 9, sport: 40000), WatchFixtures.violation(id: 9, sport: 40001)]).count
+                == 1)
         #expect(Self.count(tracker, \.violating) == 2 && tracker.trackedFlows == 2)
     }
 
@@ -73,7 +74,8 @@ struct WatchCountersTests {
     @Test("flows older than the watch: counted from the initial dump, followed by dumps until they end")
     func initialDumpAndFollow() throws {
         var tracker = WatchTracker(policy: WatchFixtures.policy)
-        let records = Self.dump(&tracker, .initial, [WatchFixtures.violation(id: 1), WatchFixtures.violation(id: 2, sport: 40001, replied: true)])
+        let records = Self.dump(
+            &tracker, .initial, [WatchFixtures.violation(id: 1), WatchFixtures.violation(id: 2, sport: 40001, replied: true)])
         #expect(records.map(\.event) == [.existing, .existing])
         // Only the unreplied one can still end unreplied: only it is followed.
         #expect(tracker.summary.existingViolations == 2 && tracker.followedViolations == 1)
@@ -82,7 +84,8 @@ struct WatchCountersTests {
         _ = WatchFixtures.feed(&tracker, .update, WatchFixtures.violation(id: 2, sport: 40001, replied: true))
         #expect(tracker.followedViolations == 1)
         // Flow 1 gets a reply the dump sees, then ends: not unreplied.
-        _ = Self.dump(&tracker, .follow, [WatchFixtures.violation(id: 1, replied: true), WatchFixtures.violation(id: 2, sport: 40001, replied: true)])
+        _ = Self.dump(
+            &tracker, .follow, [WatchFixtures.violation(id: 1, replied: true), WatchFixtures.violation(id: 2, sport: 40001, replied: true)])
         _ = Self.dump(&tracker, .follow, [WatchFixtures.violation(id: 2, sport: 40001, replied: true)])
         tracker.settleEnded()
         #expect(tracker.followedViolations == 0)

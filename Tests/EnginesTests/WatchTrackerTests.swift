@@ -1,17 +1,19 @@
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
 import TestSupport
 import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
 
 @Suite("watch: tracking flows through their events")
 struct WatchTrackerTests {
     static let policy = AuditPolicy(podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16")])
 
     static func violation(id: UInt32, replied: Bool = false) -> Flow {
-        FlowFactory.flow(id: id, translatedPort: 1500,
-                         status: replied ? [.sourceNAT, .confirmed, .seenReply] : [.sourceNAT, .confirmed])
+        FlowFactory.flow(
+            id: id, translatedPort: 1500,
+            status: replied ? [.sourceNAT, .confirmed, .seenReply] : [.sourceNAT, .confirmed])
     }
 
     /// Swift Testing's macros cannot call mutating methods; these can.

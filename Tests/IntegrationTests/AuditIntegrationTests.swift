@@ -1,11 +1,11 @@
-import Foundation
-import Testing
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
 import TestSupport
+import Testing
 
 /// The incident, reproduced in namespaces (scripts/lab.sh), audited for real:
 /// ctaudit's violations must be exactly what conntrack(8) shows with a
@@ -34,18 +34,22 @@ struct AuditIntegrationTests {
         let report = try Auditor(policy: Self.policy).run(namespace: namespace)
         let cli = try ConntrackCLIEntry.list(netns: lab.nodeNamespace, sourceNATed: true)
 
-        let violations = Set(report.violations.map {
-            Key(family: $0.flow.family.description, proto: $0.flow.proto.name,
-                source: $0.flow.original.source.description, sourcePort: Int($0.flow.original.sourcePort))
-        })
-        let cliOutside = Set(cli.filter { entry in
-            guard let port = entry.translatedPort else { return false }
-            let pod = entry.original["src"] ?? ""
-            return (pod.hasPrefix("10.244.0.") || pod.hasPrefix("fd00:10:244::")) && !(32768...65535).contains(port)
-        }.map { Key(family: $0.family, proto: $0.proto, source: $0.original["src"]!, sourcePort: $0.originalSourcePort!) })
-        let timedOut = Set(connections.filter(\.timedOut).map {
-            Key(family: $0.family, proto: $0.proto, source: $0.source, sourcePort: $0.sourcePort)
-        })
+        let violations = Set(
+            report.violations.map {
+                Key(
+                    family: $0.flow.family.description, proto: $0.flow.proto.name,
+                    source: $0.flow.original.source.description, sourcePort: Int($0.flow.original.sourcePort))
+            })
+        let cliOutside = Set(
+            cli.filter { entry in
+                guard let port = entry.translatedPort else { return false }
+                let pod = entry.original["src"] ?? ""
+                return (pod.hasPrefix("10.244.0.") || pod.hasPrefix("fd00:10:244::")) && !(32768...65535).contains(port)
+            }.map { Key(family: $0.family, proto: $0.proto, source: $0.original["src"]!, sourcePort: $0.originalSourcePort!) })
+        let timedOut = Set(
+            connections.filter(\.timedOut).map {
+                Key(family: $0.family, proto: $0.proto, source: $0.source, sourcePort: $0.sourcePort)
+            })
 
         #expect(violations == cliOutside, "ctaudit vs conntrack(8): \(violations.symmetricDifference(cliOutside))")
         #expect(violations == timedOut, "ctaudit vs timed-out connections: \(violations.symmetricDifference(timedOut))")
@@ -53,7 +57,10 @@ struct AuditIntegrationTests {
         #expect(report.summary.violations >= 8)
         #expect(report.summary.violationsKeptPort == 8)
         #expect(report.summary.violationsUnreplied == report.summary.violations)
-        #expect(report.summary.snat == cli.filter { ($0.original["src"] ?? "").hasPrefix("10.244.0.") || ($0.original["src"] ?? "").hasPrefix("fd00:10:244::") }.count)
+        #expect(
+            report.summary.snat
+                == cli.filter { ($0.original["src"] ?? "").hasPrefix("10.244.0.") || ($0.original["src"] ?? "").hasPrefix("fd00:10:244::") }
+                .count)
         #expect(report.summary.remapped == 32)  // every pod2 connection clashes with pod1's
         #expect(report.violations.contains { $0.flow.family == .ipv6 })
         #expect(report.violations.contains { $0.flow.proto == .udp })
@@ -74,10 +81,12 @@ struct AuditIntegrationTests {
         let connections = try lab.traffic(pairs: 4)
         let timedOut = connections.filter(\.timedOut).count
 
-        let json = try Shell.run(Shell.ctauditBinary, [
-            "audit", "--netns", lab.nodeNamespace, "--pod-cidr", "10.244.0.0/24",
-            "--pod-cidr", "fd00:10:244::/64", "--format", "json",
-        ])
+        let json = try Shell.run(
+            Shell.ctauditBinary,
+            [
+                "audit", "--netns", lab.nodeNamespace, "--pod-cidr", "10.244.0.0/24",
+                "--pod-cidr", "fd00:10:244::/64", "--format", "json",
+            ])
         #expect(json.status == 1, "violations exit 1: \(json.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let summary = try #require(object["summary"] as? [String: Int])
@@ -111,9 +120,11 @@ struct AuditIntegrationTests {
     func unprivileged() throws {
         // util-linux (APT_PACKAGES in the Makefile) ships setpriv: missing, the test fails instead of passing unseen.
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "setpriv missing: run make test-deps")
-        let result = try Shell.run("/usr/bin/setpriv", [
-            "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", Shell.ctauditBinary, "audit",
-        ])
+        let result = try Shell.run(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", Shell.ctauditBinary, "audit",
+            ])
         #expect(result.status == 3, "\(result.stdout) \(result.stderr)")
         #expect(result.stderr.contains("CAP_NET_ADMIN"))
         #expect(result.stderr.split(separator: "\n").count == 1)

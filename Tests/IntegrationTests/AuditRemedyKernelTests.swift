@@ -6,9 +6,10 @@ import Testing
 /// report go in with `sh -c`, and the incident's traffic then has to work.
 /// This is what caught the old `-A POSTROUTING` advice: an appended rule sits
 /// behind the node's MASQUERADE and never matches.
-@Suite("audit: the printed fix works on the lab",
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
-       .enabled(if: Shell.has("conntrack"), "needs conntrack(8) to flush the lab node's table"))
+@Suite(
+    "audit: the printed fix works on the lab",
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+    .enabled(if: Shell.has("conntrack"), "needs conntrack(8) to flush the lab node's table"))
 struct AuditRemedyKernelTests {
     /// The lab's pod networks, and a second IPv4 one (as on a node with two
     /// IP pools) so that the printed chain has to skip both.
@@ -16,10 +17,13 @@ struct AuditRemedyKernelTests {
 
     /// Runs `ctaudit audit --format json` on the lab's node.
     static func audit(_ lab: Lab) throws -> (status: Int32, json: [String: Any]) {
-        let result = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace, "--format", "json"]
-                                   + podCIDRs.flatMap { ["--pod-cidr", $0] })
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-                                  "ctaudit audit: \(result.stderr)")
+        let result = try Shell.run(
+            Shell.ctauditBinary,
+            ["audit", "--netns", lab.nodeNamespace, "--format", "json"]
+                + podCIDRs.flatMap { ["--pod-cidr", $0] })
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+            "ctaudit audit: \(result.stderr)")
         return (result.status, object)
     }
 
@@ -45,14 +49,17 @@ struct AuditRemedyKernelTests {
         #expect(commands.count == 8, "\(commands)")
         #expect(commands.allSatisfy { $0.contains(" -I POSTROUTING ") && $0.contains("--to-ports 32768-65535") }, "\(commands)")
         // Issue 23.3: check's applying fix for the same node is the same set of commands.
-        let check = try Shell.run(Shell.ctauditBinary, ["check", "--netns", lab.nodeNamespace, "-o", "json"]
-                                  + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
+        let check = try Shell.run(
+            Shell.ctauditBinary,
+            ["check", "--netns", lab.nodeNamespace, "-o", "json"]
+                + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
         let checkReport = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check.stderr)")
         let checkApplying = (checkReport["remedies"] as? [[String: Any]] ?? []).filter { $0["applies"] as? Bool == true }
         #expect(Set(checkApplying.flatMap { $0["commands"] as? [String] ?? [] }) == Set(commands))
         // Calico's fix is for another setup: in the JSON with applies false, not in the text.
         #expect(remedies.contains { $0["kind"] as? String == "calico-nat-port-range" && $0["applies"] as? Bool == false })
-        let textBefore = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
+        let textBefore = try Shell.run(
+            Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
         #expect(!textBefore.stdout.contains("natPortRange"), "\(textBefore.stdout)")
         #expect(textBefore.stdout.contains("fix (applies here): "))
         for command in commands {
@@ -76,14 +83,17 @@ struct AuditRemedyKernelTests {
         // Issue 12: audit and check describe one node. pod3's own range
         // (1024-2047) no longer matters: its TCP/UDP reaches only the pinned
         // rules, so audit stops calling it blocked and check calls the node safe.
-        let text = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
+        let text = try Shell.run(
+            Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
         #expect(text.status == 0, "\(text.stdout)")
         #expect(!text.stdout.contains("blocked"), "\(text.stdout)")
         #expect(text.stdout.contains("still kept for udplite"), "the protocol that still reaches the old rule is named: \(text.stdout)")
         let pods = try #require((reportAfter["kubernetes"] as? [String: Any])?["pod_port_ranges"] as? [[String: Any]])
         #expect(pods.allSatisfy { $0["blocking"] as? Bool == false }, "\(pods)")
-        for arguments in [["check", "--netns", lab.nodeNamespace, "--pods"] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] },
-                          ["check", "--netns", lab.nodeNamespace, "--pods"]] {
+        for arguments in [
+            ["check", "--netns", lab.nodeNamespace, "--pods"] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] },
+            ["check", "--netns", lab.nodeNamespace, "--pods"],
+        ] {
             let check = try Shell.run(Shell.ctauditBinary, arguments)
             #expect(check.status == 0, "\(arguments): \(check.stdout) \(check.stderr)")
             #expect(check.stdout.contains("verdict: SAFE"))
@@ -96,13 +106,18 @@ struct AuditRemedyKernelTests {
     @Test func aPodBlockedEntirelyWithoutAPinFailsTheAuditBeforeAnyTraffic() throws {
         let lab = try Lab.up("ctb")
         defer { lab.down() }
-        let result = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
+        let result = try Shell.run(
+            Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
         #expect(result.status == 1, "\(result.stdout) \(result.stderr)")
         #expect(result.stdout.contains("blocked 1024-2047 (100%) for tcp, udp"), "\(result.stdout)")
         #expect(result.stdout.contains("pods blocked:"))
         // The fixes come with it: the pin for this node's iptables rules, or the pod's sysctl.
-        #expect(result.stdout.contains(" pod(s) use only ports outside 32768-65535 and masquerade keeps them") && result.stdout.contains("fix (applies here):"), "\(result.stdout)")
-        #expect(result.stdout.contains("iptables -t nat -I POSTROUTING 1 -p tcp -s 10.244.0.0/24 ! -d 10.244.0.0/24 -j MASQUERADE --to-ports 32768-65535"))
+        #expect(
+            result.stdout.contains(" pod(s) use only ports outside 32768-65535 and masquerade keeps them")
+                && result.stdout.contains("fix (applies here):"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "iptables -t nat -I POSTROUTING 1 -p tcp -s 10.244.0.0/24 ! -d 10.244.0.0/24 -j MASQUERADE --to-ports 32768-65535"))
         #expect(result.stdout.contains("net.ipv4.ip_local_port_range=\"32768 60999\""))
     }
 }

@@ -7,8 +7,9 @@ import Testing
 /// namespace (unshare -m), and ctaudit audits them in that same namespace.
 /// The mount and the maps disappear with the namespace; conntrack is read
 /// from an empty network namespace of the test's own (no conntrack NAT).
-@Suite("BPF dataplanes (private bpffs, binary)", .serialized,
-       .enabled(if: Shell.isRoot && Shell.has("gcc") && Shell.has("unshare"), "needs root, gcc and unshare"))
+@Suite(
+    "BPF dataplanes (private bpffs, binary)", .serialized,
+    .enabled(if: Shell.isRoot && Shell.has("gcc") && Shell.has("unshare"), "needs root, gcc and unshare"))
 struct BPFDataplaneLabTests {
     static let filler: Result<String, Shell.Failure> = {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("bpfnatfill-\(getpid())").path
@@ -37,8 +38,10 @@ struct BPFDataplaneLabTests {
 
     /// Mounts a bpffs at `bpffsPath(dir)` in a private mount namespace, fills
     /// it from `spec`, and runs `ctaudit audit` there against an empty netns.
-    static func audit(spec: String, _ arguments: [String], bpffsUnder: String? = nil, keyByKey: Bool = false,
-                      subcommand: String = "audit") throws -> Run {
+    static func audit(
+        spec: String, _ arguments: [String], bpffsUnder: String? = nil, keyByKey: Bool = false,
+        subcommand: String = "audit"
+    ) throws -> Run {
         let filler = try Self.filler.get()
         let namespace = Lab.uniquePrefix("bpf")
         try Shell.sh("ip netns add \(namespace)")
@@ -53,10 +56,15 @@ struct BPFDataplaneLabTests {
         // namespace; `exec` makes ctaudit its last process, so the bpffs and
         // the pinned maps go away with it.
         let script = #"mount -t bpf bpf "$1" && "$2" "$1" < "$3" && shift 3 && exec "$@""#
-        let result = try Shell.run("/usr/bin/unshare", [
-            "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", mountPoint, filler, specPath,
-            Shell.ctauditBinary, subcommand, "--no-config", "--no-pods", "--netns", namespace,
-        ] + arguments.map { $0.replacingOccurrences(of: "@BPFFS", with: mountPoint).replacingOccurrences(of: "@DIR", with: directory.path) },
+        let result = try Shell.run(
+            "/usr/bin/unshare",
+            [
+                "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", mountPoint, filler, specPath,
+                Shell.ctauditBinary, subcommand, "--no-config", "--no-pods", "--netns", namespace,
+            ]
+                + arguments.map {
+                    $0.replacingOccurrences(of: "@BPFFS", with: mountPoint).replacingOccurrences(of: "@DIR", with: directory.path)
+                },
             environment: keyByKey ? ["CTAUDIT_BPF_BATCH": "0"] : nil)
         return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
@@ -77,12 +85,15 @@ struct BPFDataplaneLabTests {
         cilium-snat tcp fd00:10::6 40001 2001:db8::1 443 2001:db8:ff::10 40001
         """
 
-    @Test("Cilium node: every violating egress entry once (IPv4 and IPv6), reverse entries not counted, exit 1",
-          arguments: [false, true])
+    @Test(
+        "Cilium node: every violating egress entry once (IPv4 and IPv6), reverse entries not counted, exit 1",
+        arguments: [false, true])
     func ciliumNode(keyByKey: Bool) throws {
-        let run = try Self.audit(spec: Self.ciliumNode, [
-            "--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "--pod-cidr", "fd00:10::/64", "--format", "json",
-        ], keyByKey: keyByKey)
+        let run = try Self.audit(
+            spec: Self.ciliumNode,
+            [
+                "--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "--pod-cidr", "fd00:10::/64", "--format", "json",
+            ], keyByKey: keyByKey)
         #expect(run.status == 1, "\(run.stderr)")
         let violations = run.violations
         #expect(violations.count == 3, "\(run.stdout)")
@@ -130,8 +141,9 @@ struct BPFDataplaneLabTests {
 
     @Test("Calico node: every host-port NAT entry outside the range once (IPv4 and IPv6), exit 1", arguments: [false, true])
     func calicoNode(keyByKey: Bool) throws {
-        let run = try Self.audit(spec: Self.calicoNode, ["--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "--format", "json"],
-                                 keyByKey: keyByKey)
+        let run = try Self.audit(
+            spec: Self.calicoNode, ["--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "--format", "json"],
+            keyByKey: keyByKey)
         #expect(run.status == 1, "\(run.stderr)")
         let ports = run.violations.compactMap { ($0["translated"] as? [String: Any])?["sport"] as? Int }.sorted()
         #expect(ports == [20001, 25000, 29999], "\(run.stdout)")
@@ -157,13 +169,15 @@ struct BPFDataplaneLabTests {
         #expect(run.status == 0, "\(run.stderr)")
         let warnings = run.dataplanes["warnings"] as? [String] ?? []
         #expect(warnings.count == 2, "\(warnings)")
-        #expect(warnings.contains { $0.contains("cilium_snat_v6_external") && $0.contains("unknown layout") && $0.contains("value 48 bytes") })
+        #expect(
+            warnings.contains { $0.contains("cilium_snat_v6_external") && $0.contains("unknown layout") && $0.contains("value 48 bytes") })
         #expect(warnings.contains { $0.contains("cali_v4_ct3") && $0.contains("version 3") })
         #expect(run.stderr.contains("ctaudit: warning: cilium NAT map present but not read"))
         #expect(run.counts("cilium")["snat"] == 1)
 
         let text = try Self.audit(spec: spec, ["--bpffs", "@BPFFS"])
-        #expect(text.stdout.contains("no violations in what was read, but BPF NAT maps could not all be read (2 warning(s))"), "\(text.stdout)")
+        #expect(
+            text.stdout.contains("no violations in what was read, but BPF NAT maps could not all be read (2 warning(s))"), "\(text.stdout)")
         let html = try Self.audit(spec: spec, ["--bpffs", "@BPFFS", "--format", "html"])
         #expect(html.stdout.contains("class=\"verdict warn\""))
         #expect(html.stdout.contains("NOT READ: "))
@@ -171,19 +185,22 @@ struct BPFDataplaneLabTests {
 
     @Test("watch on a Cilium node says what it cannot see: the BPF NAT maps, on stderr and in its summary")
     func watchSaysBPFIsUnwatched() throws {
-        let run = try Self.audit(spec: Self.ciliumNode, ["--root", "@DIR", "--duration", "1", "--format", "ndjson"],
-                                 bpffsUnder: "sys/fs/bpf", subcommand: "watch")
+        let run = try Self.audit(
+            spec: Self.ciliumNode, ["--root", "@DIR", "--duration", "1", "--format", "ndjson"],
+            bpffsUnder: "sys/fs/bpf", subcommand: "watch")
         #expect(run.status == 0, "\(run.stderr)")
         let warnings = run.stderr.split(separator: "\n").filter { $0.contains("warning: not watched: cilium BPF NAT map") }
         #expect(warnings.count == 2, "\(run.stderr)")  // cilium_snat_v4_external and _v6_
-        let summary = try #require(run.stdout.split(separator: "\n").last.flatMap {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        })
+        let summary = try #require(
+            run.stdout.split(separator: "\n").last.flatMap {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            })
         let unwatched = try #require(summary["unwatched"] as? [String])
         #expect(unwatched.count == 2 && unwatched.allSatisfy { $0.contains("cilium_snat_v") }, "\(unwatched)")
         // Without BPF maps nothing is said and the list is empty.
-        let plain = try Self.audit(spec: "", ["--root", "@DIR", "--duration", "1", "--format", "ndjson"],
-                                   bpffsUnder: "sys/fs/bpf", subcommand: "watch")
+        let plain = try Self.audit(
+            spec: "", ["--root", "@DIR", "--duration", "1", "--format", "ndjson"],
+            bpffsUnder: "sys/fs/bpf", subcommand: "watch")
         #expect(!plain.stderr.contains("not watched"), "\(plain.stderr)")
         #expect(plain.stdout.contains(#""unwatched":[]"#), "\(plain.stdout)")
     }
@@ -208,18 +225,22 @@ struct BPFDataplaneLabTests {
         let specPath = directory.appendingPathComponent("spec").path
         try spec.write(toFile: specPath, atomically: true, encoding: .utf8)
         let script = #"mount -t bpf bpf "$1" && chmod 755 "$1" && "$2" "$1" < "$3" && shift 3 && exec "$@""#
-        let result = try Shell.run("/usr/bin/unshare", [
-            "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", mountPoint, filler, specPath,
-            "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "unshare", "-Urn",
-            Shell.ctauditBinary, "audit", "--no-config", "--no-pods", "--bpffs", mountPoint, "--format", "json",
-        ])
+        let result = try Shell.run(
+            "/usr/bin/unshare",
+            [
+                "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", mountPoint, filler, specPath,
+                "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "unshare", "-Urn",
+                Shell.ctauditBinary, "audit", "--no-config", "--no-pods", "--bpffs", mountPoint, "--format", "json",
+            ])
         return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
-    @Test("without permission to the pins: a warning, never a clean report",
-          .enabled(if: Shell.has("setpriv") && FileManager.default.isExecutableFile(atPath: Shell.ctauditBinary)
-                   && (try? Shell.sh("su -s /bin/sh nobody -c 'test -x \(Shell.ctauditBinary)'")) != nil,
-                   "needs setpriv and a ctaudit binary that nobody can run"))
+    @Test(
+        "without permission to the pins: a warning, never a clean report",
+        .enabled(
+            if: Shell.has("setpriv") && FileManager.default.isExecutableFile(atPath: Shell.ctauditBinary)
+                && (try? Shell.sh("su -s /bin/sh nobody -c 'test -x \(Shell.ctauditBinary)'")) != nil,
+            "needs setpriv and a ctaudit binary that nobody can run"))
     func permissionDenied() throws {
         let run = try Self.auditAsNobody(spec: Self.ciliumNode)
         #expect(run.status == 0, "\(run.stderr)")
@@ -257,22 +278,25 @@ struct BPFDataplaneLabTests {
         try "*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n".write(toFile: rules, atomically: true, encoding: .utf8)
         let config = directory.appendingPathComponent("cilium-config.yaml").path
         try """
-            apiVersion: v1
-            kind: ConfigMap
-            metadata: {name: cilium-config, namespace: kube-system}
-            data: {enable-bpf-masquerade: "true", node-port-range: "20000,22767"}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: cilium-config, namespace: kube-system}
+        data: {enable-bpf-masquerade: "true", node-port-range: "20000,22767"}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let risky = try Spawned.run(Shell.ctauditBinary, ["check", "--no-config", "--iptables-save", rules, "--cilium-config", config])
         #expect(risky.status == 1, "\(risky.stdout) \(risky.stderr)")
         #expect(risky.stdout.contains("cilium BPF dataplane"))
         #expect(risky.stdout.contains("ports 22768-65535"))
-        #expect(risky.stdout.contains("helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set nodePort.range=\"20000\\,32767\""), "\(risky.stdout)")
+        #expect(
+            risky.stdout.contains("helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set nodePort.range=\"20000\\,32767\""),
+            "\(risky.stdout)")
         // Applying the printed change clears the verdict.
         try """
-            kind: ConfigMap
-            data: {enable-bpf-masquerade: "true", node-port-range: "20000,32767"}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        let fixed = try Spawned.run(Shell.ctauditBinary, ["check", "--no-config", "--iptables-save", rules, "--cilium-config", config, "--format", "json"])
+        kind: ConfigMap
+        data: {enable-bpf-masquerade: "true", node-port-range: "20000,32767"}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let fixed = try Spawned.run(
+            Shell.ctauditBinary, ["check", "--no-config", "--iptables-save", rules, "--cilium-config", config, "--format", "json"])
         #expect(fixed.status == 0, "\(fixed.stdout) \(fixed.stderr)")
         let json = (try? JSONSerialization.jsonObject(with: Data(fixed.stdout.utf8))) as? [String: Any] ?? [:]
         let planes = json["dataplanes"] as? [[String: Any]] ?? []
@@ -305,13 +329,18 @@ struct BPFDataplaneLabTests {
         let specPath = directory.appendingPathComponent("spec").path
         try "calico-map v4 5\n".write(toFile: specPath, atomically: true, encoding: .utf8)
         let script = #"mount -t bpf bpf "$1" && "$2" "$1" < "$3" && shift 3 && exec "$@""#
-        let result = try Shell.run("/usr/bin/unshare", [
-            "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", mountPoint, filler, specPath,
-            Shell.ctauditBinary, "check", "--no-config", "--netns", namespace, "--bpffs", mountPoint,
-        ])
+        let result = try Shell.run(
+            "/usr/bin/unshare",
+            [
+                "-m", "--propagation", "private", "/bin/sh", "-c", script, "sh", mountPoint, filler, specPath,
+                Shell.ctauditBinary, "check", "--no-config", "--netns", namespace, "--bpffs", mountPoint,
+            ])
         #expect(result.status == 1, "\(result.stdout) \(result.stderr)")
         #expect(result.stdout.contains("calico BPF dataplane"))
         #expect(result.stdout.contains("ports 20000-29999 (Calico's default BPFPSNATPorts 20000:29999)"))
-        #expect(result.stdout.contains("kubectl patch felixconfiguration default --type merge -p '{\"spec\":{\"bpfPSNATPorts\":\"61000:65535\"}}'"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "kubectl patch felixconfiguration default --type merge -p '{\"spec\":{\"bpfPSNATPorts\":\"61000:65535\"}}'"),
+            "\(result.stdout)")
     }
 }

@@ -8,17 +8,19 @@ import Testing
 /// and the traffic; check judging each pod's own CNI-<hash> chain by that
 /// pod's port range; check's printed fix applied in the lab's node, the
 /// traffic rerun: no timeout, no violation.
-@Suite("real CNI plugins: audit, check and check's fix",
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
-       .enabled(if: Lab.hasCNIPlugins, "needs containernetworking-plugins (/usr/lib/cni)"),
-       .enabled(if: Shell.has("conntrack"), "needs conntrack(8) as the oracle and to flush the lab node's table"))
+@Suite(
+    "real CNI plugins: audit, check and check's fix",
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+    .enabled(if: Lab.hasCNIPlugins, "needs containernetworking-plugins (/usr/lib/cni)"),
+    .enabled(if: Shell.has("conntrack"), "needs conntrack(8) as the oracle and to flush the lab node's table"))
 struct CNILabTests {
     static let podCIDRs = ["--pod-cidr", "10.88.0.0/24", "--pod-cidr", "fd00:10:88::/64"]
 
     static func run(_ arguments: [String]) throws -> (status: Int32, json: [String: Any]) {
         let result = try Shell.run(Shell.ctauditBinary, arguments + ["--format", "json", "--no-config"])
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-                                  "\(arguments): \(result.stderr)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+            "\(arguments): \(result.stderr)")
         return (result.status, object)
     }
 
@@ -42,7 +44,10 @@ struct CNILabTests {
         // The plugin's own rules: one chain per pod, reached by -s POD/32, and portmap's hairpin chain.
         let rules = try Shell.sh("ip netns exec \(node) iptables-save -t nat").stdout
         for index in 1...3 {
-            #expect(rules.contains("-A POSTROUTING -s 10.88.0.\(index + 1)/32 -m comment --comment \"name: \\\"ctlab\\\" id: \\\"\(lab.podNamespace(index))\\\"\" -j CNI-"), "\(rules)")
+            #expect(
+                rules.contains(
+                    "-A POSTROUTING -s 10.88.0.\(index + 1)/32 -m comment --comment \"name: \\\"ctlab\\\" id: \\\"\(lab.podNamespace(index))\\\"\" -j CNI-"
+                ), "\(rules)")
         }
         #expect(rules.contains("-A CNI-HOSTPORT-MASQ -m mark --mark 0x2000/0x2000 -j MASQUERADE"))
 

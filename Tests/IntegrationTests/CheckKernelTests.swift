@@ -1,9 +1,9 @@
 import Conntrack
-import Policy
-import NodeState
 import Engines
-import Reports
 import Foundation
+import NodeState
+import Policy
+import Reports
 import Testing
 
 /// `check` predicts from rules alone; these tests hold the prediction against
@@ -15,17 +15,21 @@ import Testing
 /// the measurement is more than 4 of those away (false alarm ~6e-5), i.e.
 /// ±0.032 for n = 4000 and ±0.052 for n = 1500 at p = 0.5; at p = 0 the
 /// tolerance is 0: a pinned range must leave nothing outside.
-@Suite("check: prediction against the kernel", .serialized,
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
-       .enabled(if: Shell.has("iptables-nft-restore") && Shell.has("nft") && Shell.has("python3"),
-                "needs iptables (nf_tables), nftables and python3"))
+@Suite(
+    "check: prediction against the kernel", .serialized,
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+    .enabled(
+        if: Shell.has("iptables-nft-restore") && Shell.has("nft") && Shell.has("python3"),
+        "needs iptables (nf_tables), nftables and python3"))
 struct CheckKernelTests {
     static let allowed = PortRangeSet.defaultAllowed
     static let podNetwork = try! IPNetwork(parsing: CheckTopology.podNetwork)
 
     func check(_ topology: CheckTopology, scan: Bool = false) throws -> CheckReport {
-        try NodeCheck(allowed: Self.allowed, podNetworks: [Self.podNetwork],
-                      namespace: try NetworkNamespace.resolve(topology.node), scanNamespaces: scan).run()
+        try NodeCheck(
+            allowed: Self.allowed, podNetworks: [Self.podNetwork],
+            namespace: try NetworkNamespace.resolve(topology.node), scanNamespaces: scan
+        ).run()
     }
 
     static func tolerance(_ p: Double, _ n: Int) -> Double { 4 * (p * (1 - p) / Double(n)).squareRoot() }
@@ -48,9 +52,11 @@ struct CheckKernelTests {
         try #require(flows.count >= n - 5, "expected \(n) flows, read \(flows.count)")
         // The 16-bit offset's bias (Linux >= 6.2): 1024-2047 drawn twice as often as a uniform pick would.
         let band = PortRangeSet(PortRange(low: 1024, high: 2047)!)
-        let bandPredicted = RemapDistribution(range: PortRange(low: 1024, high: 65535)!,
-                                              offsetSpace: RemapDistribution.offsetSpace(kernelRelease: report.kernelRelease ?? ""))
-            .share(of: band)
+        let bandPredicted = RemapDistribution(
+            range: PortRange(low: 1024, high: 65535)!,
+            offsetSpace: RemapDistribution.offsetSpace(kernelRelease: report.kernelRelease ?? "")
+        )
+        .share(of: band)
         let bandMeasured = Double(flows.filter { band.contains($0.translatedSourcePort) }.count) / Double(flows.count)
         let bandTolerance = Self.tolerance(bandPredicted, flows.count)
         print("check kernel: \(flag), share in 1024-2047 measured \(bandMeasured), predicted \(bandPredicted) ± \(bandTolerance)")
@@ -58,7 +64,9 @@ struct CheckKernelTests {
         let outside = flows.filter { !Self.allowed.contains($0.translatedSourcePort) }.count
         let measured = Double(outside) / Double(flows.count)
         let tolerance = Self.tolerance(prediction.shareOutsideWithoutClash, flows.count)
-        print("check kernel: \(flag), \(flows.count) flows, measured \(measured) outside, predicted \(prediction.shareOutsideWithoutClash) ± \(tolerance)")
+        print(
+            "check kernel: \(flag), \(flows.count) flows, measured \(measured) outside, predicted \(prediction.shareOutsideWithoutClash) ± \(tolerance)"
+        )
         #expect(abs(measured - prediction.shareOutsideWithoutClash) <= tolerance)
         #expect(flows.filter(\.isPortRemapped).count >= flows.count - 10, "random-fully remaps (almost) every flow")
         #expect(flows.allSatisfy { prediction.possiblePorts.contains($0.translatedSourcePort) })
@@ -85,7 +93,9 @@ struct CheckKernelTests {
         #expect(kept.allSatisfy { Self.allowed.contains($0.translatedSourcePort) })
         let measured = Double(remapped.filter { !Self.allowed.contains($0.translatedSourcePort) }.count) / Double(remapped.count)
         let tolerance = Self.tolerance(prediction.shareOfRemappedOutside, remapped.count)
-        print("check kernel: plain masquerade, \(remapped.count) clashes, measured \(measured) outside, predicted \(prediction.shareOfRemappedOutside) ± \(tolerance)")
+        print(
+            "check kernel: plain masquerade, \(remapped.count) clashes, measured \(measured) outside, predicted \(prediction.shareOfRemappedOutside) ± \(tolerance)"
+        )
         #expect(abs(measured - prediction.shareOfRemappedOutside) <= tolerance)
     }
 
@@ -117,7 +127,9 @@ struct CheckKernelTests {
             try #require(flows.count >= expected - 5, "\(proto): expected \(expected) flows, read \(flows.count)")
             let remapped = flows.filter(\.isPortRemapped).count
             let outside = flows.filter { !Self.allowed.contains($0.translatedSourcePort) }.count
-            print("check kernel: --to-ports 32768-65535, \(proto) \(flows.count) flows, \(remapped) remapped, measured \(outside) outside, predicted 0")
+            print(
+                "check kernel: --to-ports 32768-65535, \(proto) \(flows.count) flows, \(remapped) remapped, measured \(outside) outside, predicted 0"
+            )
             #expect(remapped >= (proto == .udp ? 2 * n : n) - 5, "clashes (and UDP's low ports) must be remapped")
             #expect(outside == 0)
         }
@@ -130,7 +142,8 @@ struct CheckKernelTests {
     func nftMasqueradeSharesMatchThePrediction(_ statement: String) throws {
         let topology = try CheckTopology.up("cknm")
         defer { topology.down() }
-        try topology.loadNft("""
+        try topology.loadNft(
+            """
             table ip nat {
                 chain postrouting {
                     type nat hook postrouting priority srcnat; policy accept;
@@ -152,11 +165,15 @@ struct CheckKernelTests {
         let first = flows.filter { $0.original.source.description == "10.77.0.2" }
         let second = flows.filter { $0.original.source.description == "10.77.0.3" }
         #expect(second.filter(\.isPortRemapped).count >= second.count - 5, "pod 2 clashes on every port")
-        for (flows, predicted, label) in [(first, prediction.shareOutsideWithoutClash, "free ports"),
-                                          (second, prediction.shareOfRemappedOutside, "clashing ports")] {
+        for (flows, predicted, label) in [
+            (first, prediction.shareOutsideWithoutClash, "free ports"),
+            (second, prediction.shareOfRemappedOutside, "clashing ports"),
+        ] {
             let measured = Double(flows.filter { !Self.allowed.contains($0.translatedSourcePort) }.count) / Double(flows.count)
             let tolerance = Self.tolerance(predicted, flows.count)
-            print("check kernel: nft \(statement), \(label), \(flows.count) flows, measured \(measured) outside, predicted \(predicted) ± \(tolerance)")
+            print(
+                "check kernel: nft \(statement), \(label), \(flows.count) flows, measured \(measured) outside, predicted \(predicted) ± \(tolerance)"
+            )
             #expect(abs(measured - predicted) <= tolerance)
             #expect(flows.allSatisfy { prediction.possiblePorts.contains($0.translatedSourcePort) })
         }
@@ -175,7 +192,9 @@ struct CheckKernelTests {
         #expect(report.remedies.contains { $0.kind == .podPortRange })
 
         // An unbound socket takes its port from the pod's range and keeps it through NAT.
-        try Shell.sh("ip netns exec \(topology.pods[1]) python3 -c 'import socket\nfor _ in range(50):\n s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b\"x\", (\"\(CheckTopology.serverAddress)\", 5353)); s.close()'")
+        try Shell.sh(
+            "ip netns exec \(topology.pods[1]) python3 -c 'import socket\nfor _ in range(50):\n s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b\"x\", (\"\(CheckTopology.serverAddress)\", 5353)); s.close()'"
+        )
         let flows = try topology.flowsToServer()
         #expect(flows.count >= 45)
         #expect(flows.allSatisfy { !Self.allowed.contains($0.translatedSourcePort) && !$0.isPortRemapped })
@@ -229,7 +248,8 @@ struct CheckKernelTests {
     @Test func theNftRemedyCheckPrintsMakesTheNodeSafe() throws {
         let topology = try CheckTopology.up("cknf")
         defer { topology.down() }
-        try topology.loadNft("""
+        try topology.loadNft(
+            """
             table inet nat {
                 chain postrouting {
                     type nat hook postrouting priority srcnat; policy accept;

@@ -29,7 +29,8 @@ struct CloudFirewallLabTests {
             #expect(Set(audit.violations.keys) == outside, "\(file): \(Set(audit.violations.keys).symmetricDifference(outside))")
         }
         let stateless = try FirewallLabTests.audit(lab, ["--firewall", "\(Self.fixtures)/oci-security-list-stateless.json"])
-        #expect(stateless.violations.values.allSatisfy { $0 == "no ingress rule allows it: dropped" }, "\(Set(stateless.violations.values))")
+        #expect(
+            stateless.violations.values.allSatisfy { $0 == "no ingress rule allows it: dropped" }, "\(Set(stateless.violations.values))")
 
         // Stateful TCP admits TCP replies on any port; stateless UDP only 32768-65535.
         let mixed = try FirewallLabTests.audit(lab, ["--firewall", "\(Self.fixtures)/oci-security-list-mixed.json"])
@@ -43,10 +44,15 @@ struct CloudFirewallLabTests {
         #expect(Set(ovh.violations.keys) == udpV4, "\(Set(ovh.violations.keys).symmetricDifference(udpV4))")
 
         // The text report names the file, what it admits, and the fix in OCI's terms.
-        let text = try FirewallLabTests.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace,
-                                                 "--firewall", "\(Self.fixtures)/oci-security-list-mixed.json"] + FirewallLabTests.pods)
+        let text = try FirewallLabTests.ctaudit(
+            [
+                "audit", "--no-config", "--netns", lab.nodeNamespace,
+                "--firewall", "\(Self.fixtures)/oci-security-list-mixed.json",
+            ] + FirewallLabTests.pods)
         #expect(text.stdout.contains("(OCI security list, 9 rules)"), "\(text.stdout)")
-        #expect(text.stdout.contains("replies admitted to: tcp/ipv4 to 198.51.100.2 0-65535; udp/ipv4 to 198.51.100.2 32768-65535"), "\(text.stdout)")
+        #expect(
+            text.stdout.contains("replies admitted to: tcp/ipv4 to 198.51.100.2 0-65535; udp/ipv4 to 198.51.100.2 32768-65535"),
+            "\(text.stdout)")
         #expect(text.stdout.contains("oci network security-list update --security-list-id SECURITY_LIST_OCID"), "\(text.stdout)")
     }
 
@@ -59,8 +65,10 @@ struct CloudFirewallLabTests {
         let result = try FirewallLabTests.ctaudit(["audit", "--no-config", "--firewall", path])
         #expect(result.status == 2)
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        for format in ["Hetzner Robot", "AWS network ACL", "OCI security list or NSG rules", "OVHcloud Edge Network Firewall",
-                       "Scaleway security group", "Cisco IOS access lists", "iptables-save"] {
+        for format in [
+            "Hetzner Robot", "AWS network ACL", "OCI security list or NSG rules", "OVHcloud Edge Network Firewall",
+            "Scaleway security group", "Cisco IOS access lists", "iptables-save",
+        ] {
             #expect(result.stderr.contains(format), "\(result.stderr)")
         }
     }

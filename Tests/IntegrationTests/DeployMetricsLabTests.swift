@@ -23,7 +23,9 @@ struct DeployMetricsLabTests {
             }
         }
         for variable in (dashboard["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? [] {
-            if let query = (variable["query"] as? [String: Any])?["query"] as? String { out.append(("variable \(variable["name"] ?? "?")", query)) }
+            if let query = (variable["query"] as? [String: Any])?["query"] as? String {
+                out.append(("variable \(variable["name"] ?? "?")", query))
+            }
         }
         let rules = try String(contentsOf: deploy.appendingPathComponent("ctaudit-alerts.rules.yml"), encoding: .utf8)
         var alert = "?"
@@ -36,20 +38,28 @@ struct DeployMetricsLabTests {
     }
 
     static func typedNames(_ text: String) -> Set<String> {
-        Set(text.split(separator: "\n").compactMap { line in
-            line.hasPrefix("# TYPE ") ? line.split(separator: " ").dropFirst(2).first.map(String.init) : nil
-        })
+        Set(
+            text.split(separator: "\n").compactMap { line in
+                line.hasPrefix("# TYPE ") ? line.split(separator: " ").dropFirst(2).first.map(String.init) : nil
+            })
     }
 
     @Test func metricNamesAreReadTheWayPrometheusReadsThem() {
-        #expect(PromQLMetricNames.names(in: #"sum by (instance, proto) (increase(ctaudit_a_total{instance=~"$node",x="y}"}[$__rate_interval]))"#)
+        #expect(
+            PromQLMetricNames.names(
+                in: #"sum by (instance, proto) (increase(ctaudit_a_total{instance=~"$node",x="y}"}[$__rate_interval]))"#)
                 == ["ctaudit_a_total"])
-        #expect(PromQLMetricNames.names(in: "time() - max by (instance) (ctaudit_b > 0) / on(instance) group_left(verdict) ctaudit_c offset 5m")
+        #expect(
+            PromQLMetricNames.names(in: "time() - max by (instance) (ctaudit_b > 0) / on(instance) group_left(verdict) ctaudit_c offset 5m")
                 == ["ctaudit_b", "ctaudit_c"])
-        #expect(PromQLMetricNames.names(in: #"max_over_time(ctaudit_d[1h:5m]) + 1.5e3 and bool ctaudit_e{min_share="0.9"}"#)
+        #expect(
+            PromQLMetricNames.names(in: #"max_over_time(ctaudit_d[1h:5m]) + 1.5e3 and bool ctaudit_e{min_share="0.9"}"#)
                 == ["ctaudit_d", "ctaudit_e"])
         #expect(PromQLMetricNames.names(in: "label_values(ctaudit_audit_allowed_ports, instance)") == ["ctaudit_audit_allowed_ports"])
-        #expect(PromQLMetricNames.names(in: #"label_values({__name__=~"ctaudit_audit_up|ctaudit_watch_up"}, instance)"#) == ["ctaudit_audit_up", "ctaudit_watch_up"])
+        #expect(
+            PromQLMetricNames.names(in: #"label_values({__name__=~"ctaudit_audit_up|ctaudit_watch_up"}, instance)"#) == [
+                "ctaudit_audit_up", "ctaudit_watch_up",
+            ])
         #expect(PromQLMetricNames.names(in: "sum without (cpu) (rate(ctaudit_stats_x_total[5m])) > 0") == ["ctaudit_stats_x_total"])
     }
 
@@ -84,8 +94,12 @@ struct DeployMetricsLabTests {
             }
         }
         // The panels the issue names are there: counters, unreplied, events lost, range, pressure, verdict, last success.
-        #expect(used.isSuperset(of: ["ctaudit_watch_violation_flows_total", "ctaudit_watch_violation_unreplied_flows_total", "ctaudit_watch_events_lost_total",
-                                     "ctaudit_audit_allowed_ports", "ctaudit_watch_allowed_ports", "ctaudit_stats_nat_port_pressure_max_ratio", "ctaudit_audit_verdict",
-                                     "ctaudit_audit_last_success_timestamp_seconds"]))
+        #expect(
+            used.isSuperset(of: [
+                "ctaudit_watch_violation_flows_total", "ctaudit_watch_violation_unreplied_flows_total", "ctaudit_watch_events_lost_total",
+                "ctaudit_audit_allowed_ports", "ctaudit_watch_allowed_ports", "ctaudit_stats_nat_port_pressure_max_ratio",
+                "ctaudit_audit_verdict",
+                "ctaudit_audit_last_success_timestamp_seconds",
+            ]))
     }
 }

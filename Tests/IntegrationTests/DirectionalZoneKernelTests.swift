@@ -4,8 +4,9 @@ import Testing
 /// Issue 12, part 4: `-j CT --zone-orig 7` puts the zone in the original
 /// tuple only (CTA_TUPLE_ZONE; no CTA_ZONE), which ctaudit used to report as
 /// zone 0. conntrack(8) prints it as zone-orig=7, and so does ctaudit now.
-@Suite("audit: directional conntrack zones",
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"))
+@Suite(
+    "audit: directional conntrack zones",
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"))
 struct DirectionalZoneKernelTests {
     @Test func aZoneForTheOriginalDirectionIsReportedAsConntrackDoes() throws {
         let lab = try Lab.up("ctz")
@@ -14,8 +15,12 @@ struct DirectionalZoneKernelTests {
         // the original direction only; replies still match in zone 0.
         try Shell.sh("ip netns exec \(lab.nodeNamespace) iptables -t raw -A PREROUTING -i br0 -s 10.244.0.4 -j CT --zone-orig 7")
         _ = try lab.traffic(pairs: 1)
-        let result = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", lab.nodeNamespace, "--format", "json",
-                                                         "--pod-cidr", "10.244.0.0/24", "--pod-cidr", "fd00:10:244::/64"])
+        let result = try Shell.run(
+            Shell.ctauditBinary,
+            [
+                "audit", "--netns", lab.nodeNamespace, "--format", "json",
+                "--pod-cidr", "10.244.0.0/24", "--pod-cidr", "fd00:10:244::/64",
+            ])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
         let violations = try #require(report["violations"] as? [[String: Any]])
         let pod3 = violations.filter { ($0["original"] as? [String: Any])?["src"] as? String == "10.244.0.4" }

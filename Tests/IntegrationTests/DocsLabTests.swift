@@ -7,9 +7,10 @@ import Testing
 /// prints must be what it prints (DocExamples says what a page may leave
 /// open: numbers, spacing, elided lines). And every key of a lab audit's JSON
 /// is in docs/JSON.md.
-@Suite("Docs against a real lab run",
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
-       .enabled(if: Shell.has("unshare") && Shell.has("iptables") && Shell.has("conntrack"), "needs util-linux, iptables and conntrack"))
+@Suite(
+    "Docs against a real lab run",
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+    .enabled(if: Shell.has("unshare") && Shell.has("iptables") && Shell.has("conntrack"), "needs util-linux, iptables and conntrack"))
 struct DocsLabTests {
     static var pages: [URL] {
         let docs = Shell.packageRoot.appendingPathComponent("docs")
@@ -28,7 +29,9 @@ struct DocsLabTests {
             let actual = output.components(separatedBy: "\n")
             if !DocExamples.matches(example.expected, actual) {
                 let first = DocExamples.firstMismatch(example.expected, actual).map { "first line not printed: \($0)\n" } ?? ""
-                Issue.record("\(example) prints something else than the page says.\n\(first)it printed:\n\(output)\(log.isEmpty ? "" : "\nshell: \(log)")")
+                Issue.record(
+                    "\(example) prints something else than the page says.\n\(first)it printed:\n\(output)\(log.isEmpty ? "" : "\nshell: \(log)")"
+                )
             }
         }
     }
@@ -36,14 +39,19 @@ struct DocsLabTests {
     /// Every key of the audit JSON of the lab (with node-local flows listed,
     /// pods named, kubernetes discovery) is explained in docs/JSON.md.
     @Test func everyKeyOfALabAuditIsInJSONmd() throws {
-        let commands = ["ctaudit audit --netns ctlab-node --pod-cidr 10.244.0.0/24 --pod-cidr fd00:10:244::/64 --node-local -o json",
-                        "ctaudit audit --netns ctlab-node -o json"]
+        let commands = [
+            "ctaudit audit --netns ctlab-node --pod-cidr 10.244.0.0/24 --pod-cidr fd00:10:244::/64 --node-local -o json",
+            "ctaudit audit --netns ctlab-node -o json",
+        ]
         let (outputs, log) = try HermeticLab.run(setup: ["scripts/lab.sh up", "scripts/lab.sh traffic"], commands: commands)
         let doc = try String(contentsOf: Shell.packageRoot.appendingPathComponent("docs/JSON.md"), encoding: .utf8)
         var keys = Set<String>()
         func collect(_ value: Any) {
             if let object = value as? [String: Any] {
-                for (key, child) in object { keys.insert(key); collect(child) }
+                for (key, child) in object {
+                    keys.insert(key)
+                    collect(child)
+                }
             } else if let array = value as? [Any] {
                 array.forEach(collect)
             }
@@ -74,18 +82,20 @@ struct DocExamplesMatcherTests {
     }
 
     @Test func consoleBlocksAndSetupAreRead() {
-        let doc = DocExamples(file: "x.md", text: """
-            <!-- docs-lab: scripts/lab.sh up -->
-            ```sh
-            $ not run
-            ```
-            ```console
-            $ ctaudit audit
-            out 1
-            $ echo hi
-            hi
-            ```
-            """)
+        let doc = DocExamples(
+            file: "x.md",
+            text: """
+                <!-- docs-lab: scripts/lab.sh up -->
+                ```sh
+                $ not run
+                ```
+                ```console
+                $ ctaudit audit
+                out 1
+                $ echo hi
+                hi
+                ```
+                """)
         #expect(doc.setup == ["scripts/lab.sh up"])
         #expect(doc.examples.map(\.command) == ["ctaudit audit", "echo hi"])
         #expect(doc.examples.map(\.expected) == [["out 1"], ["hi"]])

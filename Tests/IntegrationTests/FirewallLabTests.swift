@@ -21,9 +21,10 @@ struct FirewallLabTests {
         let lab = try Lab.up("fwe")
         defer { lab.down() }
         let connections = try lab.traffic(pairs: 8)
-        let timedOut = Set(connections.filter(\.timedOut).map {
-            Key(family: $0.family, proto: $0.proto, source: $0.source, sourcePort: $0.sourcePort)
-        })
+        let timedOut = Set(
+            connections.filter(\.timedOut).map {
+                Key(family: $0.family, proto: $0.proto, source: $0.source, sourcePort: $0.sourcePort)
+            })
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-fw-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -36,12 +37,14 @@ struct FirewallLabTests {
 
         let byAllow = try Self.audit(lab, ["--allow", "32768-65535"])
         #expect(byAllow.status == 1)
-        #expect(Set(byAllow.violations.keys) == timedOut, "--allow vs timed out: \(Set(byAllow.violations.keys).symmetricDifference(timedOut))")
+        #expect(
+            Set(byAllow.violations.keys) == timedOut, "--allow vs timed out: \(Set(byAllow.violations.keys).symmetricDifference(timedOut))")
         for file in ["\(Self.fixtures)/robot-replies.json", "\(Self.fixtures)/aws-network-acl.json", iptables, nft] {
             let byFile = try Self.audit(lab, ["--firewall", file])
             #expect(byFile.status == 1, "\(file)")
-            #expect(Set(byFile.violations.keys) == Set(byAllow.violations.keys),
-                    "\(file): \(Set(byFile.violations.keys).symmetricDifference(Set(byAllow.violations.keys)))")
+            #expect(
+                Set(byFile.violations.keys) == Set(byAllow.violations.keys),
+                "\(file): \(Set(byFile.violations.keys).symmetricDifference(Set(byAllow.violations.keys)))")
             #expect(byFile.violations.values.allSatisfy { !$0.isEmpty }, "\(file): every violation names its rule")
         }
         // The gateway's verdicts name its DROP rules.
@@ -54,9 +57,10 @@ struct FirewallLabTests {
         let lab = try Lab.up("fwu")
         defer { lab.down() }
         let connections = try lab.traffic(pairs: 4)
-        let udp = Set(connections.filter { $0.proto == "udp" }.map {
-            Key(family: $0.family, proto: $0.proto, source: $0.source, sourcePort: $0.sourcePort)
-        })
+        let udp = Set(
+            connections.filter { $0.proto == "udp" }.map {
+                Key(family: $0.family, proto: $0.proto, source: $0.source, sourcePort: $0.sourcePort)
+            })
         #expect(udp.count >= 16)  // pod1 and pod2 each send 2 families x pairs, pod3 some more
         let tcpOnly = try Self.audit(lab, ["--firewall", "\(Self.fixtures)/robot-tcp-only.json"])
         #expect(tcpOnly.status == 1)
@@ -64,14 +68,17 @@ struct FirewallLabTests {
         #expect(Set(udpViolations.keys) == udp)
         #expect(udpViolations.values.allSatisfy { $0 == "no rule matches: discarded" })
 
-        let text = try Self.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--firewall", "\(Self.fixtures)/robot-tcp-only.json"] + Self.pods)
+        let text = try Self.ctaudit(
+            ["audit", "--no-config", "--netns", lab.nodeNamespace, "--firewall", "\(Self.fixtures)/robot-tcp-only.json"] + Self.pods)
         #expect(text.stdout.contains("dropped by:\n  no rule matches: discarded"))
         #expect(text.stdout.contains("no rule admits udp replies"))
 
         for file in ["hetzner-cloud.json", "aws-security-groups.json", "gcp-firewall-rules.json"] {
-            let stateful = try Self.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--firewall", "\(Self.fixtures)/\(file)"] + Self.pods)
+            let stateful = try Self.ctaudit(
+                ["audit", "--no-config", "--netns", lab.nodeNamespace, "--firewall", "\(Self.fixtures)/\(file)"] + Self.pods)
             #expect(stateful.status == 0, "\(file): \(stateful.stderr)")
-            #expect(stateful.stdout.contains("no violations:") && stateful.stdout.contains("is stateful")
+            #expect(
+                stateful.stdout.contains("no violations:") && stateful.stdout.contains("is stateful")
                     && stateful.stdout.contains("imposes no reply-port range"), "\(stateful.stdout)")
         }
     }
@@ -94,8 +101,11 @@ struct FirewallLabTests {
             #expect(!line.contains("for tcp"), "\(line)")
         }
         #expect(!text.stdout.contains("outside  ") && !text.stdout.contains("not only  "))
-        let check = try Self.ctaudit(["check", "--no-config", "--netns", lab.nodeNamespace, "--firewall", file,
-                                      "--port-range", "1024-2047", "--port-range", "32768-60999"] + Self.pods)
+        let check = try Self.ctaudit(
+            [
+                "check", "--no-config", "--netns", lab.nodeNamespace, "--firewall", file,
+                "--port-range", "1024-2047", "--port-range", "32768-60999",
+            ] + Self.pods)
         #expect(check.stdout.contains("verdict: SAFE"), "\(check.stdout)")
     }
 
@@ -129,8 +139,10 @@ struct FirewallLabTests {
         #expect(viaConfig.status == 2)
         #expect(viaConfig.stderr.hasPrefix("ctaudit: \(path): $.firewall.rules.input[0].action"))
         // check reads the same firewall; its allowed ports are what every reply gets through to.
-        let check = try Self.ctaudit(["check", "--no-config", "--firewall", "\(Self.fixtures)/robot-replies.json",
-                                      "--iptables-save", Shell.packageRoot.appendingPathComponent("Tests/Fixtures/rules/fixed-range.iptables").path])
+        let check = try Self.ctaudit([
+            "check", "--no-config", "--firewall", "\(Self.fixtures)/robot-replies.json",
+            "--iptables-save", Shell.packageRoot.appendingPathComponent("Tests/Fixtures/rules/fixed-range.iptables").path,
+        ])
         #expect(check.stdout.contains("allowed translated source ports: 32768-65535"), "\(check.stdout)")
         #expect(check.stdout.contains("allowed ports come from --firewall"), "\(check.stdout)")
     }

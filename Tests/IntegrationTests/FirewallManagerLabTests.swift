@@ -22,8 +22,10 @@ struct FirewallManagerLabTests {
     static func gateway(_ lab: Lab, tool: [String], directory: URL) throws -> (iptables: String, nft: String) {
         let gateway = "\(lab.prefix)-gw"
         try Shell.sh("ip netns exec \(gateway) iptables -F FORWARD && ip netns exec \(gateway) ip6tables -F FORWARD")
-        let result = try Shell.run("/bin/bash", [Shell.packageRoot.appendingPathComponent("scripts/firewall-manager.sh").path]
-                                   + [tool[0], gateway, "int0", "srv0"] + tool.dropFirst())
+        let result = try Shell.run(
+            "/bin/bash",
+            [Shell.packageRoot.appendingPathComponent("scripts/firewall-manager.sh").path]
+                + [tool[0], gateway, "int0", "srv0"] + tool.dropFirst())
         #expect(result.status == 0, "firewall-manager: \(result.stderr)")
         let iptables = directory.appendingPathComponent("gateway.rules").path
         try Shell.sh("(ip netns exec \(gateway) iptables-save; ip netns exec \(gateway) ip6tables-save) > \(iptables)")
@@ -63,8 +65,11 @@ struct FirewallManagerLabTests {
                 #expect(audit.stdout.contains("'iptables-save' output of the same rules is judged in full"))
                 continue
             }
-            let audit = try FirewallLab.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--format", "json",
-                                                      "--firewall", file] + Self.pods)
+            let audit = try FirewallLab.ctaudit(
+                [
+                    "audit", "--no-config", "--netns", lab.nodeNamespace, "--format", "json",
+                    "--firewall", file,
+                ] + Self.pods)
             #expect(audit.status == 0, "\(tool[0]) \(file): exit \(audit.status) \(audit.stderr)")
             let object = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [String: Any] ?? [:]
             let summary = object["summary"] as? [String: Any] ?? [:]
@@ -72,37 +77,47 @@ struct FirewallManagerLabTests {
             #expect(summary["violations"] as? Int == 0 && summary["uncertain"] as? Int == 0, "\(file): \(summary)")
             // Every source-NATed entry conntrack lists was audited (all are pod flows here).
             #expect(summary["snat"] as? Int == listed.count, "\(file): snat \(summary["snat"] ?? "?") vs conntrack \(listed.count)")
-            let admitted = ((object["policy"] as? [String: Any])?["firewall"] as? [String: Any])?["admission"] as? [String: [String: Any]] ?? [:]
+            let admitted =
+                ((object["policy"] as? [String: Any])?["firewall"] as? [String: Any])?["admission"] as? [String: [String: Any]] ?? [:]
             #expect(admitted.count == 4 && admitted.values.allSatisfy { $0["words"] as? String == "0-65535" }, "\(file): \(admitted)")
             for format in ["text", "ndjson", "prometheus", "html"] {
-                let other = try FirewallLab.ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--format", format,
-                                                          "--firewall", file] + Self.pods)
+                let other = try FirewallLab.ctaudit(
+                    [
+                        "audit", "--no-config", "--netns", lab.nodeNamespace, "--format", format,
+                        "--firewall", file,
+                    ] + Self.pods)
                 #expect(other.status == 0, "\(file) \(format): \(other.stderr)")
             }
             // The lab's pods: the kernel default and pod3's 1024-2047.
-            let check = try FirewallLab.ctaudit(["check", "--no-config", "--netns", lab.nodeNamespace,
-                                                      "--port-range", "32768-60999", "--port-range", "1024-2047",
-                                                      "--firewall", file] + Self.pods)
+            let check = try FirewallLab.ctaudit(
+                [
+                    "check", "--no-config", "--netns", lab.nodeNamespace,
+                    "--port-range", "32768-60999", "--port-range", "1024-2047",
+                    "--firewall", file,
+                ] + Self.pods)
             #expect(check.status == 0, "\(tool[0]) check \(file): \(check.stdout) \(check.stderr)")
             #expect(check.stdout.contains("verdict: SAFE"), "\(check.stdout)")
         }
         #expect(try Self.rootRules() == before, "the root namespace's rules changed")
     }
 
-    @Test("ufw's defaults, as a routing gateway: clean and safe, IPv4 and IPv6, iptables-save and nft -j",
-          .enabled(if: Shell.isRoot && Shell.has("ufw"), "needs root and ufw (make test-deps installs it)"))
+    @Test(
+        "ufw's defaults, as a routing gateway: clean and safe, IPv4 and IPv6, iptables-save and nft -j",
+        .enabled(if: Shell.isRoot && Shell.has("ufw"), "needs root and ufw (make test-deps installs it)"))
     func ufw() throws {
         try judge(["ufw"], tag: "fwmu")
     }
 
-    @Test("firewalld (nftables backend) as a zone-to-zone gateway",
-          .enabled(if: Shell.isRoot && Shell.has("firewalld") && Shell.has("dbus-daemon"), "needs root, firewalld and dbus-daemon"))
+    @Test(
+        "firewalld (nftables backend) as a zone-to-zone gateway",
+        .enabled(if: Shell.isRoot && Shell.has("firewalld") && Shell.has("dbus-daemon"), "needs root, firewalld and dbus-daemon"))
     func firewalldNftables() throws {
         try judge(["firewalld", "nftables"], tag: "fwmf")
     }
 
-    @Test("firewalld (iptables backend: raw, mangle, filter, security tables)",
-          .enabled(if: Shell.isRoot && Shell.has("firewalld") && Shell.has("dbus-daemon"), "needs root, firewalld and dbus-daemon"))
+    @Test(
+        "firewalld (iptables backend: raw, mangle, filter, security tables)",
+        .enabled(if: Shell.isRoot && Shell.has("firewalld") && Shell.has("dbus-daemon"), "needs root, firewalld and dbus-daemon"))
     func firewalldIptables() throws {
         try judge(["firewalld", "iptables"], tag: "fwmi", nftForm: "uncertain")
     }

@@ -29,7 +29,8 @@ struct HelpLayoutTests {
         for block in blocks {
             let lines = block.split(separator: "\n", omittingEmptySubsequences: false)
             guard let heading = lines.first, heading == heading.uppercased(), heading.first?.isLetter == true,
-                  !heading.contains(":"), lines.count > 1 else { continue }
+                !heading.contains(":"), lines.count > 1
+            else { continue }
             for line in lines.dropFirst() {
                 #expect(line.hasPrefix("  "), "ctaudit \(command) --help, \(heading): wrapped line: \(line)")
             }
@@ -63,14 +64,16 @@ struct HelpLayoutTests {
     }
 
     /// Options with a value ctaudit uses when none is given say which.
-    @Test("options with a default show it", arguments: [
-        ("watch", "--interval", "(default: 15)"), ("watch", "--receive-buffer", "(default: 8M)"),
-        ("probe", "--range", "(default: 1024-65535)"), ("probe", "--rate", "(default: 5)"),
-        ("probe", "--timeout", "(default: 1)"), ("probe", "--max-probes", "(default: 64)"),
-        ("stats", "--top", "(default: 20)"), ("merge", "--top", "(default: 20)"),
-        ("audit", "--max-violations", "(default: 0)"), ("audit", "--format", "default: text"),
-        ("audit", "--root", "(default: /)"), ("audit", "--allow", "Default: 32768-65535"),
-    ])
+    @Test(
+        "options with a default show it",
+        arguments: [
+            ("watch", "--interval", "(default: 15)"), ("watch", "--receive-buffer", "(default: 8M)"),
+            ("probe", "--range", "(default: 1024-65535)"), ("probe", "--rate", "(default: 5)"),
+            ("probe", "--timeout", "(default: 1)"), ("probe", "--max-probes", "(default: 64)"),
+            ("stats", "--top", "(default: 20)"), ("merge", "--top", "(default: 20)"),
+            ("audit", "--max-violations", "(default: 0)"), ("audit", "--format", "default: text"),
+            ("audit", "--root", "(default: /)"), ("audit", "--allow", "Default: 32768-65535"),
+        ])
     func defaultShown(command: String, flag: String, expected: String) throws {
         let text = try #require(Self.optionBlocks(try Self.help(command))[flag], "\(flag) in ctaudit \(command) --help")
         #expect(text.replacingOccurrences(of: "  ", with: " ").contains(expected), "\(text)")

@@ -16,7 +16,9 @@ struct HostileInputTests {
         init() throws {
             directory = NSTemporaryDirectory() + "ctaudit-hostile-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: directory + "/dir", withIntermediateDirectories: true)
-            func make(_ name: String, _ bytes: [UInt8]) { _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(bytes)) }
+            func make(_ name: String, _ bytes: [UInt8]) {
+                _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(bytes))
+            }
             make("empty", [])
             make("binary", (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 131) })
             make("escapes", Array("\u{1b}]0;owned\u{7}\u{1b}[2J\rpwned\n".utf8))
@@ -103,7 +105,8 @@ struct HostileInputTests {
             Case(["check", "--nft-json", "@huge"], 2, "larger than 128 MiB"),
             // merge inputs.
             Case(["merge", "@empty"], 2, "@empty"),
-            Case(["merge", "@binary"], 2, "@binary: not a JSON object (expected a ctaudit audit report from 'ctaudit audit --format json')"),
+            Case(
+                ["merge", "@binary"], 2, "@binary: not a JSON object (expected a ctaudit audit report from 'ctaudit audit --format json')"),
             Case(["merge", "@wrong.json"], 2, "@wrong.json: schema is 'something/v9'"),
             Case(["merge", "@huge"], 2, "@huge: larger than 128 MiB"),
             Case(["merge", "@dir"], 2, "is a directory"),
@@ -125,8 +128,9 @@ struct HostileInputTests {
         #expect(result.stderr.filter { $0 == "\n" }.count == 1, "not one line: \(result.stderr)", sourceLocation: sourceLocation)
         #expect(result.stderr.contains(testCase.names), "\(result.stderr) does not name \(testCase.names)", sourceLocation: sourceLocation)
         // Hostile bytes are quoted, never sent raw to the operator's terminal.
-        #expect(!result.stderr.unicodeScalars.dropLast().contains { $0.value < 0x20 || (0x7f..<0xa0).contains($0.value) },
-                "control characters on stderr: \(result.stderr.debugDescription)", sourceLocation: sourceLocation)
+        #expect(
+            !result.stderr.unicodeScalars.dropLast().contains { $0.value < 0x20 || (0x7f..<0xa0).contains($0.value) },
+            "control characters on stderr: \(result.stderr.debugDescription)", sourceLocation: sourceLocation)
     }
 
     @Test("bad values and files: exit 2 or 3, one line naming the problem, nothing on stdout", arguments: cases)
@@ -137,9 +141,11 @@ struct HostileInputTests {
         Self.expectOneLineError(try Self.run(resolved.arguments), resolved)
     }
 
-    @Test("a refused run leaves no --output file and no temporary file", arguments: cases.filter {
-        ["audit", "merge"].contains($0.arguments[0]) && $0.arguments != ["merge", "-", "-"]
-    })
+    @Test(
+        "a refused run leaves no --output file and no temporary file",
+        arguments: cases.filter {
+            ["audit", "merge"].contains($0.arguments[0]) && $0.arguments != ["merge", "-", "-"]
+        })
     func noOutputFileOnError(testCase: Case) throws {
         let files = try Files()
         defer { files.remove() }
@@ -152,7 +158,9 @@ struct HostileInputTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
     }
 
-    @Test("an output path that cannot be written: exit 2 when the path says so (a directory, a missing one), 3 when writing fails, one line, no file, no temporary")
+    @Test(
+        "an output path that cannot be written: exit 2 when the path says so (a directory, a missing one), 3 when writing fails, one line, no file, no temporary"
+    )
     func unwritableOutput() throws {
         let directory = NSTemporaryDirectory() + "ctaudit-out-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/taken", withIntermediateDirectories: true)
@@ -161,9 +169,11 @@ struct HostileInputTests {
         // A missing directory or a directory as the file is a typing mistake,
         // refused before any work (issues 12, 23.8); a filesystem that refuses
         // the file (procfs takes no new files) fails when writing: exit 3.
-        for (output, status, names) in [(directory + "/taken", Int32(2), "--output \(directory)/taken: is a directory, not a file name"),
-                                        (directory + "/missing/r.json", Int32(2), "directory \(directory)/missing does not exist"),
-                                        ("/proc/ctaudit-report-\(UUID().uuidString).json", Int32(3), "create temporary file in /proc")] {
+        for (output, status, names) in [
+            (directory + "/taken", Int32(2), "--output \(directory)/taken: is a directory, not a file name"),
+            (directory + "/missing/r.json", Int32(2), "directory \(directory)/missing does not exist"),
+            ("/proc/ctaudit-report-\(UUID().uuidString).json", Int32(3), "create temporary file in /proc"),
+        ] {
             let result = try Self.run(["merge", golden, "--output", output])
             Self.expectOneLineError(result, Case([], status, names))
         }

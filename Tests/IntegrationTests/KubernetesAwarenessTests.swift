@@ -1,19 +1,20 @@
-import Foundation
-import Testing
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
 import TestSupport
+import Testing
 
 /// Kubernetes awareness against real namespaces: the lab's pods stand in for
 /// pods, a temporary --root holds a fake node's CNI config, host-local IPAM
 /// state and containerd sandbox file, and ctaudit must find the pod network,
 /// name the pod behind each violation, and find pod3's low port range.
-@Suite("Kubernetes awareness (live namespaces)",
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
-       .enabled(if: Shell.has("iptables") && Shell.has("ip"), "needs iproute2 and iptables"))
+@Suite(
+    "Kubernetes awareness (live namespaces)",
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+    .enabled(if: Shell.has("iptables") && Shell.has("ip"), "needs iproute2 and iptables"))
 struct KubernetesAwarenessTests {
     static let sandboxID = "5e1d7c3b9a8f6e4d2c0b1a2938475665748392a1b0c9d8e7f6a5b4c3d2e1f0a9"
 
@@ -27,13 +28,17 @@ struct KubernetesAwarenessTests {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
-        try write("etc/cni/net.d/10-lab.conflist", """
+        try write(
+            "etc/cni/net.d/10-lab.conflist",
+            """
             {"cniVersion":"1.0.0","name":"lab","plugins":[{"type":"bridge","bridge":"cni0",
              "ipam":{"type":"host-local","ranges":[[{"subnet":"10.244.0.0/24"}],[{"subnet":"fd00:10:244::/64"}]]}}]}
             """)
         try write("var/lib/cni/networks/lab/10.244.0.4", "\(sandboxID)\r\neth0")
         try write("var/lib/cni/networks/lab/last_reserved_ip.0", "10.244.0.4")
-        try write("run/containerd/io.containerd.runtime.v2.task/k8s.io/\(sandboxID)/config.json", """
+        try write(
+            "run/containerd/io.containerd.runtime.v2.task/k8s.io/\(sandboxID)/config.json",
+            """
             {"ociVersion":"1.1.0","annotations":{"io.kubernetes.cri.container-type":"sandbox",
              "io.kubernetes.cri.sandbox-name":"low-ports-0","io.kubernetes.cri.sandbox-namespace":"batch",
              "io.kubernetes.cri.sandbox-uid":"11111111-2222-3333-4444-555555555555"},
@@ -163,14 +168,19 @@ struct KubernetesAwarenessTests {
     @Test func routesInTheAuditedNamespaceAreTheLastResort() throws {
         let name = "k8rt\(UniqueName.tag())"
         try Shell.sh("ip netns add \(name)")
-        defer { _ = try? Shell.run("/sbin/ip", ["netns", "del", name]); _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", name]) }
+        defer {
+            _ = try? Shell.run("/sbin/ip", ["netns", "del", name])
+            _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", name])
+        }
         // A bridge named like the CNI's, with the node's pod subnet on it.
-        try Shell.sh("ip -n \(name) link add cni0 type bridge && ip -n \(name) addr add 10.77.3.1/24 dev cni0 && ip -n \(name) link set cni0 up")
+        try Shell.sh(
+            "ip -n \(name) link add cni0 type bridge && ip -n \(name) addr add 10.77.3.1/24 dev cni0 && ip -n \(name) link set cni0 up")
         // Issue 22: what a real node's tables also hold beside the pod subnets: with
         // forwarding on, the kernel adds a local route for the bridge's own IPv6
         // address and an anycast route for its subnet (both /128), and a CNI may
         // route single pods (/32). None of them is a pod network.
-        try Shell.sh("""
+        try Shell.sh(
+            """
             ip netns exec \(name) sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.accept_dad=0
             ip -n \(name) addr add fd00:77:3::1/64 dev cni0 nodad
             ip -n \(name) route add 10.77.9.5/32 dev cni0
@@ -186,8 +196,9 @@ struct KubernetesAwarenessTests {
         let offline = PodNetworkDiscovery(root: NodeRoot(empty.path)).discover()
         #expect(offline.networks.isEmpty)
         let live = PodNetworkDiscovery(root: NodeRoot(empty.path), routesNamespace: try NetworkNamespace.resolve(name)).discover()
-        #expect(live.networks == [try IPNetwork(parsing: "10.77.3.0/24"), try IPNetwork(parsing: "fd00:77:3::/64")],
-                "\(live.found.map(\.network))")
+        #expect(
+            live.networks == [try IPNetwork(parsing: "10.77.3.0/24"), try IPNetwork(parsing: "fd00:77:3::/64")],
+            "\(live.found.map(\.network))")
         let anycast = try Shell.sh("ip -n \(name) -6 route show table local").stdout
         #expect(anycast.contains("anycast fd00:77:3::") && anycast.contains("local fd00:77:3::1"), "the kernel made both: \(anycast)")
         #expect(live.found.first?.detail == "dev cni0")

@@ -1,15 +1,16 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The real binary on a node whose files are all broken
 /// (Tests/Fixtures/nodes/broken): a conflist with bad
 /// JSON, an empty one, bad YAML, a garbled subnet.env value, an IPAM file
 /// that is a path, and a sandbox config.json cut short. Every one must be a
 /// `warning:` line naming the file, and the audit must finish normally.
-@Suite("Kubernetes: broken node files (binary)",
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
-       .enabled(if: Shell.has("ip"), "needs iproute2"))
+@Suite(
+    "Kubernetes: broken node files (binary)",
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+    .enabled(if: Shell.has("ip"), "needs iproute2"))
 struct KubernetesBrokenNodeCLITests {
     static let root = Shell.packageRoot.appendingPathComponent("Tests/Fixtures/nodes/broken").path
 
@@ -28,19 +29,22 @@ struct KubernetesBrokenNodeCLITests {
         // the address the fixture's IPAM gives the cut-short sandbox, with a
         // low port range: the port-range scan then looks that sandbox up.
         let tag = UniqueName.tag()
-        let node = "k8bn\(tag)-node", pod = "k8bn\(tag)-pod"
+        let node = "k8bn\(tag)-node"
+        let pod = "k8bn\(tag)-pod"
         defer {
             for name in [node, pod] { _ = try? Shell.run("/bin/sh", ["-c", "ip netns del \(name)"]) }
         }
         try Shell.sh("ip netns add \(node) && ip netns add \(pod)")
-        try Shell.sh("""
+        try Shell.sh(
+            """
             ip -n \(pod) link add p0 type veth peer name p1 && ip -n \(pod) addr add 10.22.0.6/16 dev p0 && \
             ip -n \(pod) link set p1 up && ip -n \(pod) link set p0 up && \
             ip netns exec \(pod) sh -c 'echo "1024 2047" > /proc/sys/net/ipv4/ip_local_port_range'
             """)
 
         for format in ["text", "json"] {
-            let run = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", node, "--root", Self.root, "--no-config", "--format", format])
+            let run = try Shell.run(
+                Shell.ctauditBinary, ["audit", "--netns", node, "--root", Self.root, "--no-config", "--format", format])
             #expect(run.status == 0 || run.status == 1, "\(format): exit \(run.status): \(run.stderr)")
             #expect(!run.stderr.contains("Fatal error"), "\(run.stderr)")
             let warnings = run.stderr.split(separator: "\n").filter { $0.hasPrefix("ctaudit: warning: ") }

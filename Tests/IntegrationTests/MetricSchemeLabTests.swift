@@ -5,9 +5,10 @@ import Testing
 /// directory (issue 23.4): promtool accepts their concatenation, which is
 /// what node_exporter's textfile collector merges, and no name is defined
 /// by two files.
-@Suite("One collector directory (lab)",
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
-       .enabled(if: Shell.has("promtool"), "promtool missing: apt-get install prometheus (make deps does)"))
+@Suite(
+    "One collector directory (lab)",
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+    .enabled(if: Shell.has("promtool"), "promtool missing: apt-get install prometheus (make deps does)"))
 struct MetricSchemeLabTests {
     @Test func auditStatsAndWatchTextfilesConcatenatedPassPromtool() throws {
         let lab = try Lab.up("ms")
@@ -33,9 +34,13 @@ struct MetricSchemeLabTests {
                 seen[name] = file
             }
         }
-        #expect(texts[0].contains("ctaudit_audit_up 1\n") && texts[1].contains("ctaudit_stats_up 1\n") && texts[2].contains("ctaudit_watch_up 0\n"))
+        #expect(
+            texts[0].contains("ctaudit_audit_up 1\n") && texts[1].contains("ctaudit_stats_up 1\n")
+                && texts[2].contains("ctaudit_watch_up 0\n"))
         #expect(texts[0].contains(#"ctaudit_audit_violation_flows{allowed="32768-65535",dataplane="conntrack",family="ipv4",proto="tcp"}"#))
-        #expect(texts[2].contains(#"ctaudit_watch_violation_flows_total{allowed="32768-65535",dataplane="conntrack",family="ipv4",proto="tcp"}"#))
+        #expect(
+            texts[2].contains(
+                #"ctaudit_watch_violation_flows_total{allowed="32768-65535",dataplane="conntrack",family="ipv4",proto="tcp"}"#))
         let lint = try Shell.run("/bin/sh", ["-c", "cat \"$@\" | promtool check metrics", "sh"] + files)
         #expect(lint.status == 0 && lint.stdout.isEmpty && lint.stderr.isEmpty, "promtool: \(lint.stdout)\(lint.stderr)")
     }

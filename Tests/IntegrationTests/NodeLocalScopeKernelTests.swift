@@ -12,12 +12,17 @@ import Testing
 /// routed pod (`PREFIX-rp`, 10.244.1.2, reached through the node's routing
 /// like a Calico pod) serves behind VIP 10.96.0.20. Everything lives in the
 /// test's own namespaces.
-@Suite("audit: node-local scope on the lab",
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"))
+@Suite(
+    "audit: node-local scope on the lab",
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"))
 struct NodeLocalScopeKernelTests {
     static let podCIDRs = ["10.244.0.0/24", "10.244.1.0/24", "fd00:10:244::/64"]
 
-    struct Key: Hashable { var proto: String; var source: String; var sourcePort: Int }
+    struct Key: Hashable {
+        var proto: String
+        var source: String
+        var sourcePort: Int
+    }
 
     /// One UDP exchange from `namespace`: bind `port`, send to each target
     /// in turn, wait for each echo. Prints "ok" or "timeout" per target.
@@ -52,7 +57,8 @@ struct NodeLocalScopeKernelTests {
         let node = lab.nodeNamespace
         let peer = Shell.packageRoot.appendingPathComponent("scripts/lab_peer.py").path
         // The routed pod: its own /24 behind the node, no bridge.
-        try Shell.sh("""
+        try Shell.sh(
+            """
             ip netns add \(routedPod) && ip -n \(routedPod) link set lo up
             ip -n \(node) link add vrp type veth peer name eth0 netns \(routedPod)
             ip -n \(node) addr add 10.244.1.1/24 dev vrp && ip -n \(node) link set vrp up
@@ -67,7 +73,8 @@ struct NodeLocalScopeKernelTests {
         // Services and the node's NAT, the way kube-proxy/flannel lay it out:
         // DNAT to the backends, hairpin MASQUERADE for backends on the
         // bridge, no NAT between pod networks, then the lab's egress MASQUERADE.
-        try Shell.sh("""
+        try Shell.sh(
+            """
             ip netns exec \(node) iptables -t nat -A PREROUTING -d 10.96.0.10 -p udp --dport 53 -j DNAT --to-destination 10.244.0.4:5353
             ip netns exec \(node) iptables -t nat -A PREROUTING -d 10.96.0.20 -p udp --dport 53 -j DNAT --to-destination 10.244.1.2:5353
             ip netns exec \(node) iptables -t nat -I POSTROUTING 1 -s 10.244.0.0/24 -d 10.244.0.0/24 -j MASQUERADE
@@ -75,7 +82,9 @@ struct NodeLocalScopeKernelTests {
             """)
         // Wait for the servers to listen.
         for _ in 0..<50 {
-            let listening = try Shell.run("/bin/sh", ["-c", "ip netns exec \(routedPod) ss -lun | grep -q 5353 && ip netns exec \(lab.prefix)-pod3 ss -lun | grep -q 5353"])
+            let listening = try Shell.run(
+                "/bin/sh",
+                ["-c", "ip netns exec \(routedPod) ss -lun | grep -q 5353 && ip netns exec \(lab.prefix)-pod3 ss -lun | grep -q 5353"])
             if listening.status == 0 { break }
             usleep(100_000)
         }
@@ -90,30 +99,38 @@ struct NodeLocalScopeKernelTests {
         _ = try Self.udp("\(lab.prefix)-pod1", port: 900, targets: [("10.96.0.20", 53), ("10.244.1.2", 5353)])
 
         let connections = try lab.traffic(pairs: 8)
-        let result = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", node, "--format", "json", "--node-local"]
-                                   + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-                                  "ctaudit audit: \(result.stderr)")
+        let result = try Shell.run(
+            Shell.ctauditBinary,
+            ["audit", "--netns", node, "--format", "json", "--node-local"]
+                + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+            "ctaudit audit: \(result.stderr)")
         let summary = try #require(report["summary"] as? [String: Int])
         let nodeLocal = try #require(report["node_local"] as? [[String: Any]])
         func key(_ flow: [String: Any]) -> Key? {
             guard let original = flow["original"] as? [String: Any], let source = original["src"] as? String,
-                  let port = original["sport"] as? Int, let proto = flow["proto"] as? String else { return nil }
+                let port = original["sport"] as? Int, let proto = flow["proto"] as? String
+            else { return nil }
             return Key(proto: proto, source: source, sourcePort: port)
         }
         let localKeys = nodeLocal.compactMap { flow -> (Key, Int, Bool)? in
             guard let key = key(flow), let translated = (flow["translated"] as? [String: Any])?["sport"] as? Int,
-                  let remapped = flow["remapped"] as? Bool else { return nil }
+                let remapped = flow["remapped"] as? Bool
+            else { return nil }
             return (key, translated, remapped)
         }
         // The three flows that used to be violations: a kept low port and a
         // remap through the hairpin, and the pod-to-pod clash remap.
-        #expect(localKeys.contains { $0.0 == Key(proto: "udp", source: "10.244.0.2", sourcePort: 1000) && !$0.2 && $0.1 == 1000 },
-                "\(localKeys)")
-        #expect(localKeys.contains { $0.0 == Key(proto: "udp", source: "10.244.0.3", sourcePort: 1000) && $0.2 && $0.1 < 1024 },
-                "\(localKeys)")
-        #expect(localKeys.contains { $0.0 == Key(proto: "udp", source: "10.244.0.2", sourcePort: 900) && $0.2 && $0.1 < 1024 },
-                "\(localKeys)")
+        #expect(
+            localKeys.contains { $0.0 == Key(proto: "udp", source: "10.244.0.2", sourcePort: 1000) && !$0.2 && $0.1 == 1000 },
+            "\(localKeys)")
+        #expect(
+            localKeys.contains { $0.0 == Key(proto: "udp", source: "10.244.0.3", sourcePort: 1000) && $0.2 && $0.1 < 1024 },
+            "\(localKeys)")
+        #expect(
+            localKeys.contains { $0.0 == Key(proto: "udp", source: "10.244.0.2", sourcePort: 900) && $0.2 && $0.1 < 1024 },
+            "\(localKeys)")
         #expect(summary["node_local"] == nodeLocal.count)
         #expect(nodeLocal.count >= 3)
 
@@ -126,7 +143,8 @@ struct NodeLocalScopeKernelTests {
         #expect(report["verdict"] as? String == "violations")
 
         // The text report counts them and lists them with --node-local.
-        let text = try Shell.run(Shell.ctauditBinary, ["audit", "--netns", node, "--node-local"] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
+        let text = try Shell.run(
+            Shell.ctauditBinary, ["audit", "--netns", node, "--node-local"] + Self.podCIDRs.flatMap { ["--pod-cidr", $0] })
         #expect(text.stdout.contains("node-local \(nodeLocal.count) (peer on this node: never violations)"), "\(text.stdout)")
         #expect(text.stdout.contains("node-local flows (the peer is on this node"))
     }

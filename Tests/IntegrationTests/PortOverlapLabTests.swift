@@ -1,10 +1,10 @@
 import Conntrack
-import Policy
-import NodeState
 import Engines
-import Reports
 import Foundation
 import Glibc
+import NodeState
+import Policy
+import Reports
 import Testing
 
 /// NodePort and listener overlap (issue 26.4) on a real kernel: a node
@@ -12,14 +12,18 @@ import Testing
 /// range) and which listens on 30005. check must name the rule with both
 /// overlaps; audit must count the flows the kernel put there. The listener
 /// is a socket this test opens inside the node namespace, closed at the end.
-@Suite("NodePort and listener overlap against the kernel", .serialized,
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
-       .enabled(if: Shell.has("iptables-nft-restore") && Shell.has("nft") && Shell.has("python3"),
-                "needs iptables (nf_tables), nftables and python3"))
+@Suite(
+    "NodePort and listener overlap against the kernel", .serialized,
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+    .enabled(
+        if: Shell.has("iptables-nft-restore") && Shell.has("nft") && Shell.has("python3"),
+        "needs iptables (nf_tables), nftables and python3"))
 struct PortOverlapLabTests {
     static let podNetwork = try! IPNetwork(parsing: CheckTopology.podNetwork)
-    static let natRange = ["-A POSTROUTING -s \(CheckTopology.podNetwork) -o out0 -p udp -j MASQUERADE --to-ports 30000-30010",
-                           "-A POSTROUTING -s \(CheckTopology.podNetwork) -o out0 -p tcp -j MASQUERADE --to-ports 30000-30010"]
+    static let natRange = [
+        "-A POSTROUTING -s \(CheckTopology.podNetwork) -o out0 -p udp -j MASQUERADE --to-ports 30000-30010",
+        "-A POSTROUTING -s \(CheckTopology.podNetwork) -o out0 -p tcp -j MASQUERADE --to-ports 30000-30010",
+    ]
 
     /// Opens a socket in `namespace` that receives on `port` (TCP: listening).
     static func listen(in namespace: NetworkNamespace, type: Int32, port: UInt16, loopback: Bool = false) throws -> Int32 {

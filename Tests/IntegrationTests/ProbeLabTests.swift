@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `ctaudit probe` against the lab gateway, whose reply filter this test
 /// moves to a boundary picked from a seed (`TestSeed`; its own namespace's
@@ -31,11 +31,15 @@ struct ProbeLabTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        let targets = [("203.0.113.10:8080", "tcp"), ("[2001:db8:2::10]:8080", "tcp"),
-                       ("203.0.113.10:5353", "udp"), ("[2001:db8:2::10]:5353", "udp")]
+        let targets = [
+            ("203.0.113.10:8080", "tcp"), ("[2001:db8:2::10]:8080", "tcp"),
+            ("203.0.113.10:5353", "udp"), ("[2001:db8:2::10]:5353", "udp"),
+        ]
         for (target, proto) in targets {
-            var arguments = ["probe", "--target", target, "--proto", proto, "--netns", lab.nodeNamespace,
-                             "--rate", "200", "--timeout", "0.25", "--format", "json"]
+            var arguments = [
+                "probe", "--target", target, "--proto", proto, "--netns", lab.nodeNamespace,
+                "--rate", "200", "--timeout", "0.25", "--format", "json",
+            ]
             if proto == "udp" { arguments += ["--payload", "ctaudit-probe"] }
             let profile = directory.appendingPathComponent("\(proto)-\(target.hasPrefix("[") ? 6 : 4).yaml").path
             arguments += ["--save-profile", profile]
@@ -52,7 +56,8 @@ struct ProbeLabTests {
             #expect(evidence.count == probes)
             // The saved profile is a config audit reads.
             let audit = try Self.ctaudit(["audit", "--config", profile, "--netns", lab.nodeNamespace, "--pod-cidr", "10.244.0.0/24"])
-            #expect(audit.stdout.contains("allowed translated source ports: \(boundary)-65535"), "\(context): \(audit.stdout)\(audit.stderr)")
+            #expect(
+                audit.stdout.contains("allowed translated source ports: \(boundary)-65535"), "\(context): \(audit.stdout)\(audit.stderr)")
         }
     }
 
@@ -60,7 +65,9 @@ struct ProbeLabTests {
         let lab = try Lab.up("fwq")
         defer { lab.down() }
         // Nothing listens on 203.0.113.99: no probe gets anything back.
-        let down = try Self.ctaudit(["probe", "--target", "203.0.113.99:8080", "--netns", lab.nodeNamespace, "--rate", "200", "--timeout", "0.2"])
+        let down = try Self.ctaudit([
+            "probe", "--target", "203.0.113.99:8080", "--netns", lab.nodeNamespace, "--rate", "200", "--timeout", "0.2",
+        ])
         #expect(down.status == 3)
         #expect(down.stderr.contains("unreachable, not a firewall verdict"))
         for (arguments, message) in [

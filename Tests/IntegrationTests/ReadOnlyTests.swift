@@ -50,7 +50,8 @@ struct ReadOnlyTests {
         func differences(from other: Snapshot) -> [String] {
             Set(parts.keys).union(other.parts.keys).sorted().compactMap { key in
                 guard parts[key] != other.parts[key] else { return nil }
-                let mine = Set((parts[key] ?? "").split(separator: "\n")), theirs = Set((other.parts[key] ?? "").split(separator: "\n"))
+                let mine = Set((parts[key] ?? "").split(separator: "\n"))
+                let theirs = Set((other.parts[key] ?? "").split(separator: "\n"))
                 return "\(key): -\(theirs.subtracting(mine).sorted().prefix(5)) +\(mine.subtracting(theirs).sorted().prefix(5))"
             }
         }
@@ -62,7 +63,8 @@ struct ReadOnlyTests {
         defer { lab.down() }
         let node = lab.nodeNamespace
         for name in Self.longTimeouts {
-            _ = try? Shell.sh("ip netns exec \(node) sh -c 'test -w /proc/sys/net/netfilter/\(name) && echo 3600 > /proc/sys/net/netfilter/\(name)'")
+            _ = try? Shell.sh(
+                "ip netns exec \(node) sh -c 'test -w /proc/sys/net/netfilter/\(name) && echo 3600 > /proc/sys/net/netfilter/\(name)'")
         }
         let connections = try lab.traffic(pairs: 3, timeout: 2)
         #expect(connections.contains { $0.timedOut }, "the lab made violations to audit")

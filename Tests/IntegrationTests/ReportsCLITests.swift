@@ -1,10 +1,10 @@
-import Foundation
-import Testing
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
+import Testing
 
 /// The report flags, config file, merge and generated shell files through the
 /// real binary; the last suite audits the lab's namespaces end to end.
@@ -24,7 +24,10 @@ struct ReportsCLITests {
         let textfile = directory.appendingPathComponent("ctaudit.prom").path
         let result = try Self.ctaudit(["audit", "--config", config, "--textfile", textfile])
         #expect(result.status == 2)
-        #expect(result.stderr == "ctaudit: \(config):2: unknown setting 'pod_cidr' (expected one of: profile, allow, firewall, pod_cidrs, exclude_dst, service_cidrs, profiles)\n")
+        #expect(
+            result.stderr
+                == "ctaudit: \(config):2: unknown setting 'pod_cidr' (expected one of: profile, allow, firewall, pod_cidrs, exclude_dst, service_cidrs, profiles)\n"
+        )
         #expect(result.stdout.isEmpty)
         #expect(try String(contentsOfFile: textfile, encoding: .utf8).contains("ctaudit_audit_up 0\n"))
     }
@@ -47,17 +50,21 @@ struct ReportsCLITests {
     static func writeReport(_ directory: URL, host: String, violations: Bool) throws -> String {
         let policy = AuditPolicy()
         var accumulator = AuditAccumulator(policy: policy)
-        let pod = IPAddress("10.244.0.3")!, server = IPAddress("203.0.113.10")!, node = IPAddress("198.51.100.2")!
+        let pod = IPAddress("10.244.0.3")!
+        let server = IPAddress("203.0.113.10")!
+        let node = IPAddress("198.51.100.2")!
         for (index, port) in (violations ? [1500, 40000] : [40000]).enumerated() as EnumeratedSequence<[Int]> {
-            accumulator.add(Flow(
-                id: UInt32(index + 1), family: .ipv4,
-                original: Tuple(source: pod, destination: server, proto: .tcp, sourcePort: 40000 + UInt16(index), destinationPort: 443),
-                reply: Tuple(source: server, destination: node, proto: .tcp, sourcePort: 443, destinationPort: UInt16(port)),
-                status: [.sourceNAT]))
+            accumulator.add(
+                Flow(
+                    id: UInt32(index + 1), family: .ipv4,
+                    original: Tuple(source: pod, destination: server, proto: .tcp, sourcePort: 40000 + UInt16(index), destinationPort: 443),
+                    reply: Tuple(source: server, destination: node, proto: .tcp, sourcePort: 443, destinationPort: UInt16(port)),
+                    status: [.sourceNAT]))
         }
-        let report = AuditReport(host: host, netns: nil, generatedAt: "2026-11-25T05:00:00Z", policy: policy,
-                                 summary: accumulator.summary, violations: accumulator.sortedViolations(),
-                                 dump: DumpResult(), tableSize: nil)
+        let report = AuditReport(
+            host: host, netns: nil, generatedAt: "2026-11-25T05:00:00Z", policy: policy,
+            summary: accumulator.summary, violations: accumulator.sortedViolations(),
+            dump: DumpResult(), tableSize: nil)
         let path = directory.appendingPathComponent("\(host).json").path
         try JSONReportWriter.render(report).write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -78,7 +85,8 @@ struct ReportsCLITests {
         #expect(try Self.ctaudit(["merge", "--max-violations", "1", bad]).status == 0)
         let json = try Self.ctaudit(["merge", "--format", "json", "--output", directory.appendingPathComponent("fleet.json").path, bad])
         #expect(json.status == 1 && json.stdout.isEmpty)
-        let fleet = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("fleet.json"))) as? [String: Any]
+        let fleet =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("fleet.json"))) as? [String: Any]
         #expect(fleet?["schema"] as? String == "ctaudit.merge/v1")
         let broken = directory.appendingPathComponent("broken.json").path
         try "{\"schema\": \"other\"}".write(toFile: broken, atomically: true, encoding: .utf8)
@@ -124,7 +132,8 @@ struct ReportsCLITests {
         try Spawned.sh("'\(script)' '\(Shell.ctauditBinary)' '\(directory.path)'")
         let bash = directory.appendingPathComponent("completions/ctaudit.bash").path
         try Spawned.sh("bash -n '\(bash)'")
-        let completed = try Spawned.sh("""
+        let completed = try Spawned.sh(
+            """
             source '\(bash)'; COMP_WORDS=(ctaudit audit --profile ""); COMP_CWORD=3; COMP_LINE="ctaudit audit --profile "; \
             COMP_POINT=${#COMP_LINE}; _ctaudit ctaudit "" --profile; echo "${COMPREPLY[*]}"
             """)
@@ -138,9 +147,10 @@ struct ReportsCLITests {
     }
 }
 
-@Suite("Reports CLI (live namespaces)",
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
-       .enabled(if: Shell.has("iptables") && Shell.has("ip"), "needs iproute2 and iptables"))
+@Suite(
+    "Reports CLI (live namespaces)",
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+    .enabled(if: Shell.has("iptables") && Shell.has("ip"), "needs iproute2 and iptables"))
 struct ReportsLiveTests {
     @Test func cronFlagsTextfileHTMLAndConfigAgainstTheLab() throws {
         let lab = Lab(prefix: Lab.uniquePrefix("rp"))
@@ -149,8 +159,10 @@ struct ReportsLiveTests {
         try Spawned.sh("'\(Lab.script)' traffic --name \(lab.prefix) --pairs 4 --timeout 2")
         let directory = try ReportsCLITests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let base = ["audit", "--netns", lab.nodeNamespace, "--no-config", "--no-pods",
-                    "--pod-cidr", "10.244.0.0/16", "--pod-cidr", "fd00:10:244::/48"]
+        let base = [
+            "audit", "--netns", lab.nodeNamespace, "--no-config", "--no-pods",
+            "--pod-cidr", "10.244.0.0/16", "--pod-cidr", "fd00:10:244::/48",
+        ]
 
         let json = try ReportsCLITests.ctaudit(base + ["--format", "json"])
         #expect(json.status == 1, "\(json.stderr)")
@@ -196,17 +208,24 @@ struct ReportsLiveTests {
 
         // The same policy from a config file finds the same violations; a flag overrides it.
         let config = directory.appendingPathComponent("config.yaml").path
-        try "profile: hetzner-robot\npod_cidrs: [10.244.0.0/16, fd00:10:244::/48]\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let fromFile = try ReportsCLITests.ctaudit(["audit", "--netns", lab.nodeNamespace, "--config", config, "--no-pods", "--format", "ndjson"])
+        try "profile: hetzner-robot\npod_cidrs: [10.244.0.0/16, fd00:10:244::/48]\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let fromFile = try ReportsCLITests.ctaudit([
+            "audit", "--netns", lab.nodeNamespace, "--config", config, "--no-pods", "--format", "ndjson",
+        ])
         #expect(fromFile.status == 1 && fromFile.stdout.split(separator: "\n").count == violations)
         let fromFileText = try ReportsCLITests.ctaudit(["audit", "--netns", lab.nodeNamespace, "--config", config, "--no-pods"])
         #expect(fromFileText.stdout.contains("pod networks: given by \(config)\n"), "\(fromFileText.stdout.prefix(400))")
-        #expect(try ReportsCLITests.ctaudit(["audit", "--netns", lab.nodeNamespace, "--config", config, "--no-pods", "--quiet",
-                                             "--allow", "1024-65535"]).status == 0)
+        #expect(
+            try ReportsCLITests.ctaudit([
+                "audit", "--netns", lab.nodeNamespace, "--config", config, "--no-pods", "--quiet",
+                "--allow", "1024-65535",
+            ]).status == 0)
 
         // A failed run keeps the last success time and raises the error gauge.
         let success = try #require(PrometheusWriter.lastSuccess(inTextfile: metrics))
-        let failed = try ReportsCLITests.ctaudit(base.map { $0 == lab.nodeNamespace ? "\(lab.nodeNamespace)-gone" : $0 } + ["--textfile", textfile])
+        let failed = try ReportsCLITests.ctaudit(
+            base.map { $0 == lab.nodeNamespace ? "\(lab.nodeNamespace)-gone" : $0 } + ["--textfile", textfile])
         #expect(failed.status == 2 || failed.status == 3, "\(failed.stderr)")
         let after = try String(contentsOfFile: textfile, encoding: .utf8)
         #expect(after.contains("ctaudit_audit_up 0\n"))
@@ -216,7 +235,8 @@ struct ReportsLiveTests {
         let first = directory.appendingPathComponent("a.json")
         try json.stdout.write(to: first, atomically: true, encoding: .utf8)
         let second = directory.appendingPathComponent("b.json")
-        try json.stdout.replacingOccurrences(of: "\"host\": \"", with: "\"host\": \"other-").write(to: second, atomically: true, encoding: .utf8)
+        try json.stdout.replacingOccurrences(of: "\"host\": \"", with: "\"host\": \"other-").write(
+            to: second, atomically: true, encoding: .utf8)
         let merged = try ReportsCLITests.ctaudit(["merge", "--format", "json", first.path, second.path])
         #expect(merged.status == 1)
         let fleet = try #require(try JSONSerialization.jsonObject(with: Data(merged.stdout.utf8)) as? [String: Any])

@@ -29,9 +29,11 @@ struct StatsLabTests {
         _ = try lab.traffic(pairs: 4, timeout: 2)
         let node = lab.nodeNamespace
         // Counters only grow: ctaudit's reading must lie between two of conntrack's.
-        let before = try Self.conntrackStats(node), countBefore = try Self.conntrackCount(node)
+        let before = try Self.conntrackStats(node)
+        let countBefore = try Self.conntrackCount(node)
         let result = try Shell.run(Shell.ctauditBinary, ["stats", "--netns", node, "--format", "json", "--per-cpu", "--top", "0"])
-        let after = try Self.conntrackStats(node), countAfter = try Self.conntrackCount(node)
+        let after = try Self.conntrackStats(node)
+        let countAfter = try Self.conntrackCount(node)
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
 
@@ -40,7 +42,8 @@ struct StatsLabTests {
         var sums: [String: Int] = [:]
         for cpu in perCPU {
             let number = try #require(cpu["cpu"] as? Int)
-            let low = try #require(before[number]), high = try #require(after[number])
+            let low = try #require(before[number])
+            let high = try #require(after[number])
             for (name, value) in low {
                 let ours = try #require(cpu[name] as? Int, "ctaudit lacks \(name)")
                 #expect(value <= ours && ours <= high[name] ?? value, "cpu \(number) \(name): \(value) <= \(ours) <= \(high[name] ?? -1)")
@@ -66,8 +69,10 @@ struct StatsLabTests {
         let entriesList = try ConntrackCLIEntry.list(netns: node)
         #expect(!groups.isEmpty)
         for group in groups {
-            let translated = group["translated"] as? String, dst = group["dst"] as? String
-            let dport = (group["dport"] as? Int).map(String.init), proto = group["proto"] as? String
+            let translated = group["translated"] as? String
+            let dst = group["dst"] as? String
+            let dport = (group["dport"] as? Int).map(String.init)
+            let proto = group["proto"] as? String
             let holding = entriesList.filter {
                 $0.reply["dst"] == translated && $0.reply["src"] == dst && $0.reply["sport"] == dport && $0.proto == proto
             }

@@ -1,17 +1,18 @@
-import Foundation
-import Testing
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
+import Testing
 
 /// `ctaudit stats --format prometheus` and `--textfile` through the real
 /// binary against the lab's node namespace: the metrics agree with the JSON
 /// of the same table, promtool accepts them, the textfile is written
 /// atomically with nothing on stdout, and a failed run marks the file.
-@Suite("stats Prometheus output (binary)",
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
-       .enabled(if: Shell.has("iptables") && Shell.has("ip"), "needs iproute2 and iptables"))
+@Suite(
+    "stats Prometheus output (binary)",
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+    .enabled(if: Shell.has("iptables") && Shell.has("ip"), "needs iproute2 and iptables"))
 struct StatsTextfileCLITests {
     /// Sample values by series (`name{labels}`), comments skipped.
     static func samples(_ text: String) -> [String: Double] {

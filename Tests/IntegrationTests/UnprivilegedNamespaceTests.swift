@@ -17,7 +17,10 @@ enum UserNamespaceSupport {
 /// (`nobody`) who makes a user+network namespace with `unshare -Urn` holds
 /// that capability there and can audit it; outside it, the same user gets
 /// exit 3 naming CAP_NET_ADMIN.
-@Suite("Unprivileged user namespace", .enabled(if: UserNamespaceSupport.available, "needs root (to become nobody), setpriv, unshare and nft, and unprivileged user namespaces"))
+@Suite(
+    "Unprivileged user namespace",
+    .enabled(
+        if: UserNamespaceSupport.available, "needs root (to become nobody), setpriv, unshare and nft, and unprivileged user namespaces"))
 struct UnprivilegedNamespaceTests {
     static let asNobody = UserNamespaceSupport.asNobody
 
@@ -76,9 +79,11 @@ struct UnprivilegedNamespaceTests {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o777])
         defer { try? FileManager.default.removeItem(atPath: output) }
         chmod(output, 0o777)
-        let result = try Shell.run(Self.asNobody[0], Array(Self.asNobody.dropFirst()) + [
-            "unshare", "-Urn", "/bin/bash", "-c", Self.script, "unpriv", binary, output,
-        ])
+        let result = try Shell.run(
+            Self.asNobody[0],
+            Array(Self.asNobody.dropFirst()) + [
+                "unshare", "-Urn", "/bin/bash", "-c", Self.script, "unpriv", binary, output,
+            ])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let lines = Set(result.stdout.split(separator: "\n").map(String.init))
         #expect(lines.contains("id 0"), "root inside the user namespace only: \(lines)")
@@ -87,7 +92,8 @@ struct UnprivilegedNamespaceTests {
         // The three flows are in the table when watch starts: its initial dump counts them.
         #expect(lines.contains("watch 1"), "\(result.stderr)")
 
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/audit.json"))) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/audit.json"))) as? [String: Any])
         let summary = try #require(json["summary"] as? [String: Int])
         #expect(summary["violations"] == 3)
         #expect(summary["remapped"] == 3)
@@ -98,7 +104,8 @@ struct UnprivilegedNamespaceTests {
             #expect((1000...1100).contains(port))
             #expect(violation["unreplied"] as? Bool == true)
         }
-        let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/stats.json"))) as? [String: Any])
+        let stats = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/stats.json"))) as? [String: Any])
         let table = try #require(stats["table"] as? [String: Any])
         #expect(table["entries"] as? Int == 3)
     }
@@ -108,9 +115,11 @@ struct UnprivilegedNamespaceTests {
     /// one per process) says why.
     @Test("nobody's pod attribution: one warning that other processes cannot be read")
     func unreadableProcessesAreOneWarning() throws {
-        let result = try Shell.run(Self.asNobody[0], Array(Self.asNobody.dropFirst()) + [
-            "unshare", "-Urn", Self.binaryForNobody, "audit", "--no-config", "--pod-cidr", "127.0.0.0/8", "--format", "json",
-        ])
+        let result = try Shell.run(
+            Self.asNobody[0],
+            Array(Self.asNobody.dropFirst()) + [
+                "unshare", "-Urn", Self.binaryForNobody, "audit", "--no-config", "--pod-cidr", "127.0.0.0/8", "--format", "json",
+            ])
         #expect(result.status == 0, "an empty table has no violations: \(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let warnings = try #require((json["kubernetes"] as? [String: Any])?["warnings"] as? [[String: String]])
@@ -122,10 +131,14 @@ struct UnprivilegedNamespaceTests {
         #expect(lines.count == 1 && lines[0].hasPrefix("ctaudit: warning: /proc/PID/ns/net: permission denied"), "\(result.stderr)")
     }
 
-    @Test("nobody outside a namespace it owns: exit 3, one line naming CAP_NET_ADMIN", arguments: [["audit"], ["stats"], ["watch", "--duration", "1"]])
+    @Test(
+        "nobody outside a namespace it owns: exit 3, one line naming CAP_NET_ADMIN",
+        arguments: [["audit"], ["stats"], ["watch", "--duration", "1"]])
     func refusedOutside(arguments: [String]) throws {
         let binary = Self.binaryForNobody
-        let result = try Shell.run(Self.asNobody[0], Array(Self.asNobody.dropFirst()) + [binary] + arguments + ["--no-config"].filter { _ in arguments[0] == "audit" })
+        let result = try Shell.run(
+            Self.asNobody[0],
+            Array(Self.asNobody.dropFirst()) + [binary] + arguments + ["--no-config"].filter { _ in arguments[0] == "audit" })
         #expect(result.status == 3, "\(result.stdout) \(result.stderr)")
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.hasPrefix("ctaudit: ") && result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")

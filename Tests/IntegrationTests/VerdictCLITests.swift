@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Issue 12, parts 3-5 through the CLI: nothing to audit, repeated options,
 /// errors a person can act on, check as a CI gate, watch saying what it does.
@@ -66,7 +66,10 @@ struct VerdictCLITests {
     @Test(arguments: [
         (["audit", "--netns", "no-such-netns-ctv"], "--netns no-such-netns-ctv: no network namespace of that name in /run/netns"),
         (["check", "--netns", "no-such-netns-ctv"], "--netns no-such-netns-ctv: no network namespace of that name"),
-        (["audit", "--output", "/nonexistent-ctv/dir/report.txt"], "--output /nonexistent-ctv/dir/report.txt: directory /nonexistent-ctv/dir does not exist"),
+        (
+            ["audit", "--output", "/nonexistent-ctv/dir/report.txt"],
+            "--output /nonexistent-ctv/dir/report.txt: directory /nonexistent-ctv/dir does not exist"
+        ),
         (["check", "--output", "/nonexistent-ctv/check.json"], "directory /nonexistent-ctv does not exist"),
         (["check", "--bogus"], "(see 'ctaudit check --help')"),
         (["watch", "--duration", "-1"], "(see 'ctaudit watch --help')"),
@@ -93,7 +96,10 @@ struct VerdictCLITests {
     @Test(.enabled(if: Shell.isRoot, "reads conntrack events"))
     func watchSaysWhatItWatchesAndOffersNoNoPods() throws {
         let result = try Self.ctaudit(["watch", "--duration", "0.2", "--pod-cidr", "10.244.0.0/16", "--no-config"])
-        #expect(result.stderr.contains("ctaudit: watching conntrack events in the current netns: source-NATed flows from 10.244.0.0/16, allowed ports 32768-65535"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "ctaudit: watching conntrack events in the current netns: source-NATed flows from 10.244.0.0/16, allowed ports 32768-65535"),
+            "\(result.stderr)")
         let help = try Self.ctaudit(["watch", "--help"])
         #expect(!help.stdout.contains("--no-pods"))
         #expect(try Self.ctaudit(["watch", "--duration", "0.1", "--no-pods", "--no-config"]).status == 0, "still accepted")

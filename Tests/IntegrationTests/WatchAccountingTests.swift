@@ -5,8 +5,9 @@ import Testing
 /// a flood of NEW and DESTROY events overflows a tiny receive buffer, and the
 /// watch's counts (summary and the counters mode's textfile) add up to what
 /// the flood says the kernel accepted.
-@Suite("watch event accounting under overflow (binary)", .serialized,
-       .enabled(if: Shell.isRoot && Shell.has("gcc") && Shell.has("pkg-config"), "needs root, gcc and pkg-config (libmnl-dev)"))
+@Suite(
+    "watch event accounting under overflow (binary)", .serialized,
+    .enabled(if: Shell.isRoot && Shell.has("gcc") && Shell.has("pkg-config"), "needs root, gcc and pkg-config (libmnl-dev)"))
 struct WatchAccountingTests {
     static let entries = 20000
 
@@ -19,16 +20,19 @@ struct WatchAccountingTests {
         let textfile = FileManager.default.temporaryDirectory.appendingPathComponent("\(namespace).prom").path
         defer { try? FileManager.default.removeItem(atPath: textfile) }
 
-        let watch = try WatchProcess(["--netns", namespace, "--format", "ndjson", "--receive-buffer", "4096",
-                                      "--textfile", textfile, "--interval", "1"])
+        let watch = try WatchProcess([
+            "--netns", namespace, "--format", "ndjson", "--receive-buffer", "4096",
+            "--textfile", textfile, "--interval", "1",
+        ])
         try watch.waitUntilWatching()
         // Entries created within a fraction of a second of the subscription
         // were seen to get no events at all at flood rates (docs/WATCH.md).
         Thread.sleep(forTimeInterval: 1)
         // Created and deleted: a NEW and a DESTROY per entry.
         let result = try Shell.sh("ip netns exec \(namespace) \(flood) --entries \(Self.entries) --violation-percent 5 --rate 40000")
-        let generated = try #require(result.stdout.split(separator: " ").first { $0.hasPrefix("events=") }
-            .flatMap { Int($0.dropFirst("events=".count)) })
+        let generated = try #require(
+            result.stdout.split(separator: " ").first { $0.hasPrefix("events=") }
+                .flatMap { Int($0.dropFirst("events=".count)) })
         #expect(result.stdout.contains("errors=0"), "\(result.stdout)")
         Thread.sleep(forTimeInterval: 1.5)
         #expect(watch.interrupt() == 1)

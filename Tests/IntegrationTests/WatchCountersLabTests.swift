@@ -21,8 +21,11 @@ struct WatchCountersLabTests {
         let textfile: String
 
         init(namespace: String, textfile: String, extra: [String] = []) throws {
-            process = try WatchProcess(["--netns", namespace, "--listen", "127.0.0.1:0", "--textfile", textfile,
-                                        "--interval", "1"] + podNets + extra)
+            process = try WatchProcess(
+                [
+                    "--netns", namespace, "--listen", "127.0.0.1:0", "--textfile", textfile,
+                    "--interval", "1",
+                ] + podNets + extra)
             try process.waitUntilWatching()
             let deadline = Date().addingTimeInterval(20)
             var found: String?
@@ -70,8 +73,9 @@ struct WatchCountersLabTests {
     }
 
     static func setTimeouts(_ namespace: String, udp: Int, synSent: Int) throws {
-        try Shell.sh("ip netns exec \(namespace) sysctl -qw net.netfilter.nf_conntrack_udp_timeout=\(udp) "
-            + "net.netfilter.nf_conntrack_tcp_timeout_syn_sent=\(synSent)")
+        try Shell.sh(
+            "ip netns exec \(namespace) sysctl -qw net.netfilter.nf_conntrack_udp_timeout=\(udp) "
+                + "net.netfilter.nf_conntrack_tcp_timeout_syn_sent=\(synSent)")
     }
 
     /// Waits until the node's table holds no unreplied entry from the pods
@@ -80,8 +84,13 @@ struct WatchCountersLabTests {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let table = try ConntrackCLIEntry.list(netns: namespace)
-            if !table.contains(where: { $0.unreplied && ($0.original["src"]?.hasPrefix("10.244.0.") == true
-                                                         || $0.original["src"]?.hasPrefix("fd00:10:244::") == true) }) { return }
+            if !table.contains(where: {
+                $0.unreplied
+                    && ($0.original["src"]?.hasPrefix("10.244.0.") == true
+                        || $0.original["src"]?.hasPrefix("fd00:10:244::") == true)
+            }) {
+                return
+            }
             Thread.sleep(forTimeInterval: 0.5)
         }
         Issue.record("unreplied pod entries still in \(namespace) after \(timeout) s")
@@ -130,7 +139,8 @@ struct WatchCountersLabTests {
         #expect(metrics["ctaudit_watch_followed_violation_flows"] == 0)
         for family in ["ipv4", "ipv6"] {
             for proto in ["tcp", "udp"] {
-                #expect(metrics["ctaudit_watch_violation_unreplied_flows_total", family: family, proto: proto]
+                #expect(
+                    metrics["ctaudit_watch_violation_unreplied_flows_total", family: family, proto: proto]
                         == Double(beforeTimedOut["\(family)/\(proto)"] ?? 0), "\(family)/\(proto) older flows ended")
             }
         }
@@ -161,7 +171,8 @@ struct WatchCountersLabTests {
         // The textfile tells the same story (without node_exporter's process_* names).
         let file = Metrics(try String(contentsOfFile: textfile, encoding: .utf8))
         #expect(file["process_start_time_seconds"] == nil)
-        #expect(file["ctaudit_watch_violation_flows_total", family: "ipv4", proto: "udp"]
+        #expect(
+            file["ctaudit_watch_violation_flows_total", family: "ipv4", proto: "udp"]
                 == metrics["ctaudit_watch_violation_flows_total", family: "ipv4", proto: "udp"])
         if Shell.has("promtool") {
             let check = try Shell.run("/bin/sh", ["-c", "curl -s \(watch.url) | promtool check metrics"])
@@ -200,7 +211,8 @@ struct WatchCountersLabTests {
         #expect(headers.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8"))
         // A request that is not HTTP gets a 400, and the server keeps serving.
         let port = try #require(watch.url.split(separator: ":").last?.split(separator: "/").first)
-        let garbage = try Shell.run("/bin/bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port); printf 'hello\\r\\n\\r\\n' >&3; head -c 12 <&3"])
+        let garbage = try Shell.run(
+            "/bin/bash", ["-c", "exec 3<>/dev/tcp/127.0.0.1/\(port); printf 'hello\\r\\n\\r\\n' >&3; head -c 12 <&3"])
         #expect(garbage.stdout.hasPrefix("HTTP/1.1 400"))
         #expect(try status([watch.url]) == "200")
         #expect(watch.process.interrupt() == 0)

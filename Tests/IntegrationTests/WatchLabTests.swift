@@ -13,9 +13,10 @@ struct WatchLabTests {
 
     static func isViolation(_ entry: ConntrackCLIEntry) -> Bool {
         guard let tport = entry.translatedPort, tport < 50000, entry.proto == "tcp" || entry.proto == "udp",
-              let source = entry.original["src"], source.hasPrefix("10.244.0.") || source.hasPrefix("fd00:10:244::"),
-              // Source-NATed: the reply goes to the node, not back to the pod.
-              let replyDestination = entry.reply["dst"], replyDestination != source else { return false }
+            let source = entry.original["src"], source.hasPrefix("10.244.0.") || source.hasPrefix("fd00:10:244::"),
+            // Source-NATed: the reply goes to the node, not back to the pod.
+            let replyDestination = entry.reply["dst"], replyDestination != source
+        else { return false }
         return true
     }
 
@@ -29,9 +30,10 @@ struct WatchLabTests {
         let connections = try lab.traffic(pairs: 4, timeout: 2)
         #expect(connections.contains { $0.timedOut })
         let table = try ConntrackCLIEntry.list(netns: lab.nodeNamespace)
-        let expected = Dictionary(table.filter(Self.isViolation).compactMap { entry in
-            WatchFlowKey(entry: entry).map { ($0, entry.unreplied) }
-        }, uniquingKeysWith: { first, _ in first })
+        let expected = Dictionary(
+            table.filter(Self.isViolation).compactMap { entry in
+                WatchFlowKey(entry: entry).map { ($0, entry.unreplied) }
+            }, uniquingKeysWith: { first, _ in first })
         #expect(expected.values.contains(true) && expected.values.contains(false), "lab made both kinds: \(expected)")
 
         // End pod3's flows (always unreplied violations): their DESTROY must say "failed".
@@ -52,7 +54,9 @@ struct WatchLabTests {
             }
             if record["event"] as? String == "destroy" { destroyed[key] = unreplied } else { seen[key] = unreplied }
         }
-        #expect(Set(seen.keys) == Set(expected.keys), "watch \(seen.keys.sorted { $0.description < $1.description }) vs conntrack \(expected.keys)")
+        #expect(
+            Set(seen.keys) == Set(expected.keys),
+            "watch \(seen.keys.sorted { $0.description < $1.description }) vs conntrack \(expected.keys)")
         for (key, unreplied) in expected { #expect(seen[key] == unreplied, "\(key)") }
 
         let pod3 = expected.filter { $0.key.source == "10.244.0.4" || $0.key.source == "fd00:10:244::4" }

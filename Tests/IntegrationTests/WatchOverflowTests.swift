@@ -5,8 +5,9 @@ import Testing
 /// own, watched once with a tiny receive buffer (events are lost, counted
 /// exactly, and the resync still finds every violation in the table) and once
 /// with the default buffer at the same load (nothing lost).
-@Suite("watch under an event flood (binary)", .serialized,
-       .enabled(if: Shell.isRoot && Shell.has("gcc") && Shell.has("pkg-config"), "needs root, gcc and pkg-config (libmnl-dev)"))
+@Suite(
+    "watch under an event flood (binary)", .serialized,
+    .enabled(if: Shell.isRoot && Shell.has("gcc") && Shell.has("pkg-config"), "needs root, gcc and pkg-config (libmnl-dev)"))
 struct WatchOverflowTests {
     static let entries = 20000
     static let violationPercent = 5
@@ -26,17 +27,19 @@ struct WatchOverflowTests {
 
         let watch = try WatchProcess(["--netns", namespace, "--format", "ndjson", "--receive-buffer", receiveBuffer])
         try watch.waitUntilWatching()
-        let result = try Shell.sh("ip netns exec \(namespace) \(flood) --entries \(entries) --keep "
-            + "--violation-percent \(violationPercent) --rate \(rate)")
+        let result = try Shell.sh(
+            "ip netns exec \(namespace) \(flood) --entries \(entries) --keep "
+                + "--violation-percent \(violationPercent) --rate \(rate)")
         #expect(result.stdout.contains("errors=0"), "\(result.stdout)")
         // Let the reader finish the queue, then stop it like an operator would.
         Thread.sleep(forTimeInterval: 1.5)
         #expect(watch.interrupt() == 1)
         let summary = try #require(watch.summary, "\(watch.stderr)")
-        let violations = Set(watch.records.compactMap { record -> Int? in
-            guard record["violation"] as? Bool == true, record["event"] as? String != "summary" else { return nil }
-            return record["id"] as? Int
-        })
+        let violations = Set(
+            watch.records.compactMap { record -> Int? in
+                guard record["violation"] as? Bool == true, record["event"] as? String != "summary" else { return nil }
+                return record["id"] as? Int
+            })
         return (summary, violations, watch.stderr)
     }
 
@@ -51,8 +54,9 @@ struct WatchOverflowTests {
         #expect((run.summary["resyncs"] as? Int ?? 0) >= 1)
         #expect((run.summary["resync_found"] as? Int ?? 0) > 0)
         #expect(run.stderr.contains("the kernel dropped") && run.stderr.contains("resyncing from a table dump"))
-        #expect(run.violations.count == Self.entries * Self.violationPercent / 100,
-                "every violation still in the table was reported, by an event or by the resync")
+        #expect(
+            run.violations.count == Self.entries * Self.violationPercent / 100,
+            "every violation still in the table was reported, by an event or by the resync")
         #expect(run.summary["violations"] as? Int == Self.entries * Self.violationPercent / 100)
     }
 

@@ -12,7 +12,8 @@ final class WatchProcess: @unchecked Sendable {
     init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: Shell.ctauditBinary)
         process.arguments = ["watch", "-v"] + arguments
-        let stdout = Pipe(), stderr = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
@@ -92,11 +93,12 @@ struct WatchFlowKey: Hashable, CustomStringConvertible {
 
     init?(record: [String: Any]) {
         guard let proto = record["proto"] as? String,
-              let original = record["original"] as? [String: Any],
-              let translated = record["translated"] as? [String: Any],
-              let source = original["src"] as? String, let sport = original["sport"] as? Int,
-              let destination = original["dst"] as? String, let dport = original["dport"] as? Int,
-              let tport = translated["sport"] as? Int else { return nil }
+            let original = record["original"] as? [String: Any],
+            let translated = record["translated"] as? [String: Any],
+            let source = original["src"] as? String, let sport = original["sport"] as? Int,
+            let destination = original["dst"] as? String, let dport = original["dport"] as? Int,
+            let tport = translated["sport"] as? Int
+        else { return nil }
         self.proto = proto
         self.source = source
         self.sourcePort = sport
@@ -107,8 +109,9 @@ struct WatchFlowKey: Hashable, CustomStringConvertible {
 
     init?(entry: ConntrackCLIEntry) {
         guard let source = entry.original["src"], let destination = entry.original["dst"],
-              let sport = entry.originalSourcePort, let dport = entry.original["dport"].flatMap(Int.init),
-              let tport = entry.translatedPort else { return nil }
+            let sport = entry.originalSourcePort, let dport = entry.original["dport"].flatMap(Int.init),
+            let tport = entry.translatedPort
+        else { return nil }
         self.proto = entry.proto
         self.source = source
         self.sourcePort = sport

@@ -7,12 +7,15 @@ import Testing
 /// and no range (what a CNI upgrade does), inside that namespace only, and
 /// the metrics must show the new verdict within one interval (+ slack for
 /// the check's own run and the scrape).
-@Suite("watch re-checks the NAT rules (binary)", .serialized,
-       .enabled(if: Shell.isRoot && Shell.has("curl"), "needs root and curl"),
-       .enabled(if: Shell.has("iptables-nft-restore") && Shell.has("nft"), "needs iptables (nf_tables) and nftables"))
+@Suite(
+    "watch re-checks the NAT rules (binary)", .serialized,
+    .enabled(if: Shell.isRoot && Shell.has("curl"), "needs root and curl"),
+    .enabled(if: Shell.has("iptables-nft-restore") && Shell.has("nft"), "needs iptables (nf_tables) and nftables"))
 struct WatchRuleDriftLabTests {
-    static let pinned = ["-A POSTROUTING -s \(CheckTopology.podNetwork) -o out0 -p tcp -j MASQUERADE --to-ports 32768-65535",
-                         "-A POSTROUTING -s \(CheckTopology.podNetwork) -o out0 -p udp -j MASQUERADE --to-ports 32768-65535"]
+    static let pinned = [
+        "-A POSTROUTING -s \(CheckTopology.podNetwork) -o out0 -p tcp -j MASQUERADE --to-ports 32768-65535",
+        "-A POSTROUTING -s \(CheckTopology.podNetwork) -o out0 -p udp -j MASQUERADE --to-ports 32768-65535",
+    ]
     static let randomFully = ["-A POSTROUTING -s \(CheckTopology.podNetwork) -o out0 -j MASQUERADE --random-fully"]
 
     @Test func aRuleChangeShowsInTheMetricsWithinOneInterval() throws {
@@ -21,12 +24,15 @@ struct WatchRuleDriftLabTests {
         try topology.loadIptables(Self.pinned)
         let textfile = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-drift-\(UUID().uuidString).prom").path
         defer { try? FileManager.default.removeItem(atPath: textfile) }
-        let watch = try WatchCountersLabTests.CountersWatch(namespace: topology.node, textfile: textfile,
-                                                           extra: ["--check-interval", "1s", "--pod-cidr", CheckTopology.podNetwork])
+        let watch = try WatchCountersLabTests.CountersWatch(
+            namespace: topology.node, textfile: textfile,
+            extra: ["--check-interval", "1s", "--pod-cidr", CheckTopology.podNetwork])
         defer { watch.process.interrupt() }
 
         func verdict(_ metrics: WatchCountersLabTests.Metrics) -> String? {
-            ["safe", "uncertain", "at-risk", "broken", "unknown"].first { metrics.samples["ctaudit_watch_rules_verdict{verdict=\"\($0)\"}"] == 1 }
+            ["safe", "uncertain", "at-risk", "broken", "unknown"].first {
+                metrics.samples["ctaudit_watch_rules_verdict{verdict=\"\($0)\"}"] == 1
+            }
         }
         func waitFor(_ expected: String, within seconds: TimeInterval) throws -> (WatchCountersLabTests.Metrics, TimeInterval) {
             let started = Date()
@@ -34,7 +40,9 @@ struct WatchRuleDriftLabTests {
                 let metrics = try watch.scrape()
                 if verdict(metrics) == expected { return (metrics, Date().timeIntervalSince(started)) }
                 if Date().timeIntervalSince(started) > seconds {
-                    Issue.record("verdict \(verdict(metrics) ?? "none") after \(seconds)s, expected \(expected)\n\(metrics.text)\n\(watch.process.stderr)")
+                    Issue.record(
+                        "verdict \(verdict(metrics) ?? "none") after \(seconds)s, expected \(expected)\n\(metrics.text)\n\(watch.process.stderr)"
+                    )
                     return (metrics, seconds)
                 }
                 Thread.sleep(forTimeInterval: 0.1)

@@ -6,9 +6,10 @@ import Testing
 /// endpoint with no flow exits 1; and a capture taken on the lab's upstream
 /// side (the gateway's node-facing interface) gives back exactly the
 /// violating flows as unanswered SYNs and datagrams, each traced to its pod.
-@Suite("who against the lab",
-       .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
-       .enabled(if: Shell.has("tcpdump"), "needs tcpdump (APT_PACKAGES in the Makefile)"))
+@Suite(
+    "who against the lab",
+    .enabled(if: Shell.isRoot, "needs root to create network namespaces"),
+    .enabled(if: Shell.has("tcpdump"), "needs tcpdump (APT_PACKAGES in the Makefile)"))
 struct WhoLabTests {
     /// One violation as audit -o json gives it.
     struct Violation: Hashable, CustomStringConvertible {
@@ -43,10 +44,11 @@ struct WhoLabTests {
             let translated = try #require(item["translated"] as? [String: Any])
             let reply = try #require(item["reply"] as? [String: Any])
             let pod = try #require(item["pod"] as? [String: Any])
-            return Violation(id: try #require(item["id"] as? Int), proto: try #require(item["proto"] as? String),
-                             endpoint: endpoint(try #require(translated["src"] as? String), try #require(translated["sport"] as? Int)),
-                             remote: endpoint(try #require(reply["src"] as? String), try #require(reply["sport"] as? Int)),
-                             podIP: try #require(pod["ip"] as? String), podNetns: pod["netns"] as? String)
+            return Violation(
+                id: try #require(item["id"] as? Int), proto: try #require(item["proto"] as? String),
+                endpoint: endpoint(try #require(translated["src"] as? String), try #require(translated["sport"] as? Int)),
+                remote: endpoint(try #require(reply["src"] as? String), try #require(reply["sport"] as? Int)),
+                podIP: try #require(pod["ip"] as? String), podNetns: pod["netns"] as? String)
         }
     }
 
@@ -58,7 +60,9 @@ struct WhoLabTests {
 
         static func start(namespace: String, interface: String, path: String) throws -> Capture {
             let log = path + ".log"
-            let started = try Shell.sh("timeout 120 ip netns exec \(namespace) tcpdump -n -U -i \(interface) -w \(path) 'tcp or udp' >/dev/null 2>\(log) & echo $!")
+            let started = try Shell.sh(
+                "timeout 120 ip netns exec \(namespace) tcpdump -n -U -i \(interface) -w \(path) 'tcp or udp' >/dev/null 2>\(log) & echo $!"
+            )
             let pid = try #require(Int32(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
             for _ in 0..<200 {
                 if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("listening on") { break }
@@ -114,8 +118,12 @@ struct WhoLabTests {
             #expect(flow["verdict"] as? String == "violation")
             #expect(flow["unreplied"] as? Bool == true)
             // Narrowed to the remote and protocol, the same flow; text names the pod's netns.
-            let text = try Shell.run(Shell.ctauditBinary, ["who", violation.endpoint, violation.remote, "--proto", violation.proto,
-                                                           "--netns", lab.nodeNamespace])
+            let text = try Shell.run(
+                Shell.ctauditBinary,
+                [
+                    "who", violation.endpoint, violation.remote, "--proto", violation.proto,
+                    "--netns", lab.nodeNamespace,
+                ])
             #expect(text.status == 0, "\(text.stderr)")
             #expect(text.stdout.contains(Self.podNamespace(violation.podIP, lab: lab)), "\(text.stdout)")
             #expect(text.stdout.contains("violation"))
@@ -128,7 +136,8 @@ struct WhoLabTests {
             #expect(none.stdout.contains("no flow"))
         }
         let first = try #require(violations.first)
-        let wrongRemote = try Shell.run(Shell.ctauditBinary, ["who", first.endpoint, "--remote", "192.0.2.99:1", "--netns", lab.nodeNamespace])
+        let wrongRemote = try Shell.run(
+            Shell.ctauditBinary, ["who", first.endpoint, "--remote", "192.0.2.99:1", "--netns", lab.nodeNamespace])
         #expect(wrongRemote.status == 1)
 
         // Bad input: exit 2, one line.
@@ -150,7 +159,8 @@ struct WhoLabTests {
             #expect(flows.count == 1, "\(key)")
             traced[key] = (flows.first?["pod"] as? [String: Any])?["netns"] as? String
         }
-        let expected = Dictionary(uniqueKeysWithValues: violations.map { ("\($0.proto) \($0.endpoint)", Self.podNamespace($0.podIP, lab: lab)) })
+        let expected = Dictionary(
+            uniqueKeysWithValues: violations.map { ("\($0.proto) \($0.endpoint)", Self.podNamespace($0.podIP, lab: lab)) })
         #expect(Set(traced.keys) == Set(expected.keys), "unanswered vs violations: \(Set(traced.keys).symmetricDifference(expected.keys))")
         for (key, netns) in traced { #expect(netns == expected[key], "\(key)") }
         let input = try #require(document["input"] as? [String: Any])
@@ -158,13 +168,15 @@ struct WhoLabTests {
         #expect(input["answered"] as? Int == connections.count - timedOut.count)
 
         // The same capture as tcpdump -n text, line by line: every violation's SYN or datagram is traced.
-        let lines = try Shell.sh("tcpdump -n -r \(path) 2>/dev/null | \(Shell.ctauditBinary) who --from-log - --netns \(lab.nodeNamespace) -o json; true")
+        let lines = try Shell.sh(
+            "tcpdump -n -r \(path) 2>/dev/null | \(Shell.ctauditBinary) who --from-log - --netns \(lab.nodeNamespace) -o json; true")
         let log = try Self.json(lines.stdout)
         let logAnswers = try #require(log["answers"] as? [[String: Any]])
-        let tracedEndpoints = Set(logAnswers.compactMap { answer -> String? in
-            guard answer["found"] as? Bool == true, let query = answer["query"] as? [String: Any] else { return nil }
-            return query["endpoint"] as? String
-        })
+        let tracedEndpoints = Set(
+            logAnswers.compactMap { answer -> String? in
+                guard answer["found"] as? Bool == true, let query = answer["query"] as? [String: Any] else { return nil }
+                return query["endpoint"] as? String
+            })
         #expect(Set(violations.map(\.endpoint)).isSubset(of: tracedEndpoints))
     }
 
@@ -186,7 +198,8 @@ struct WhoLabTests {
         for violation in fromPod3 {
             let translated = try #require(violation["translated"] as? [String: Any])
             let endpoint = Self.endpoint(try #require(translated["src"] as? String), try #require(translated["sport"] as? Int))
-            let run = try Shell.run(Shell.ctauditBinary, ["who", endpoint, "--netns", lab.nodeNamespace, "--root", root.path, "-o", "json"])
+            let run = try Shell.run(
+                Shell.ctauditBinary, ["who", endpoint, "--netns", lab.nodeNamespace, "--root", root.path, "-o", "json"])
             #expect(run.status == 0, "\(run.stderr)")
             let answers = try #require(try Self.json(run.stdout)["answers"] as? [[String: Any]])
             let flows = try #require(answers.first?["flows"] as? [[String: Any]])
@@ -221,22 +234,27 @@ struct WhoLabTests {
 
     @Test("Cilium's BPF NAT map: who finds the translation there, judged as audit judges it")
     func ciliumMap() throws {
-        let found = try BPFDataplaneLabTests.audit(spec: BPFDataplaneLabTests.ciliumNode, [
-            "192.0.2.10:1024", "--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "-o", "json",
-        ], subcommand: "who")
+        let found = try BPFDataplaneLabTests.audit(
+            spec: BPFDataplaneLabTests.ciliumNode,
+            [
+                "192.0.2.10:1024", "--bpffs", "@BPFFS", "--pod-cidr", "10.0.0.0/16", "-o", "json",
+            ], subcommand: "who")
         #expect(found.status == 0, "\(found.stderr)")
         let answers = found.json["answers"] as? [[String: Any]] ?? []
         let flow = try #require((answers.first?["flows"] as? [[String: Any]])?.first)
         #expect(flow["dataplane"] as? String == "cilium")
         #expect(flow["verdict"] as? String == "violation")
         #expect((flow["original"] as? [String: Any])?["src"] as? String == "10.0.1.5")
-        let six = try BPFDataplaneLabTests.audit(spec: BPFDataplaneLabTests.ciliumNode, [
-            "[2001:db8:ff::10]:40001", "--bpffs", "@BPFFS", "--pod-cidr", "fd00:10::/64",
-        ], subcommand: "who")
+        let six = try BPFDataplaneLabTests.audit(
+            spec: BPFDataplaneLabTests.ciliumNode,
+            [
+                "[2001:db8:ff::10]:40001", "--bpffs", "@BPFFS", "--pod-cidr", "fd00:10::/64",
+            ], subcommand: "who")
         #expect(six.status == 0, "\(six.stderr)")
         #expect(six.stdout.contains("allowed"), "\(six.stdout)")
-        let none = try BPFDataplaneLabTests.audit(spec: BPFDataplaneLabTests.ciliumNode, ["192.0.2.10:9", "--bpffs", "@BPFFS"],
-                                                  subcommand: "who")
+        let none = try BPFDataplaneLabTests.audit(
+            spec: BPFDataplaneLabTests.ciliumNode, ["192.0.2.10:9", "--bpffs", "@BPFFS"],
+            subcommand: "who")
         #expect(none.status == 1, "\(none.stdout) \(none.stderr)")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import NodeState
+import Testing
 
 /// `who --from-log`'s reader: line by line, long lines cut, a bound on lines, all said.
 @Suite struct BoundedLineReaderTests {

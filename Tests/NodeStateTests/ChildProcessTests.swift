@@ -1,5 +1,6 @@
-import Testing
 import Conntrack
+import Testing
+
 @testable import NodeState
 
 /// Rule listings come from child processes; their output obeys the same

@@ -1,9 +1,10 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
+import Foundation
 import TestSupport
+import Testing
+
+@testable import NodeState
+@testable import Policy
 
 /// OCI security lists and NSGs, the OVHcloud Edge Network Firewall, Scaleway
 /// security groups and Cisco IOS access lists (issue 26.2): read from
@@ -11,12 +12,15 @@ import TestSupport
 /// (Tests/Fixtures/firewall/README.md), judged rule by rule.
 @Suite("Firewall: OCI, OVHcloud, Scaleway and Cisco IOS files")
 struct CloudFirewallFormatTests {
-    static func flow(_ proto: IPProtocol = .tcp, port: UInt16, v6: Bool = false, serverPort: UInt16? = nil,
-                     node: String? = nil) -> Flow {
+    static func flow(
+        _ proto: IPProtocol = .tcp, port: UInt16, v6: Bool = false, serverPort: UInt16? = nil,
+        node: String? = nil
+    ) -> Flow {
         let dport = serverPort ?? (proto == .udp ? 5353 : 8080)
         return v6
-            ? FlowFactory.flow(proto: proto, pod: "fd00:10:244::3", server: "2001:db8:2::10", dport: dport,
-                               node: node ?? "2001:db8:1::2", translatedPort: port)
+            ? FlowFactory.flow(
+                proto: proto, pod: "fd00:10:244::3", server: "2001:db8:2::10", dport: dport,
+                node: node ?? "2001:db8:1::2", translatedPort: port)
             : FlowFactory.flow(proto: proto, dport: dport, node: node ?? "198.51.100.2", translatedPort: port)
     }
 
@@ -35,9 +39,12 @@ struct CloudFirewallFormatTests {
         #expect(firewall.sources.map(\.format) == [.ociSecurityList])
         #expect(firewall.sources[0].rules == 7)
         #expect(!firewall.isStateful)
-        #expect(Self.admitted(firewall) == ["tcp/ipv4 32768-65535", "udp/ipv4 32768-65535", "tcp/ipv6 32768-65535", "udp/ipv6 32768-65535"])
+        #expect(
+            Self.admitted(firewall) == ["tcp/ipv4 32768-65535", "udp/ipv4 32768-65535", "tcp/ipv6 32768-65535", "udp/ipv6 32768-65535"])
         let accepted = firewall.decide(Self.flow(port: 40000))
-        #expect(accepted.decidedBy == "security list \"k8s-nodes-stateless\" ingress rule #2 \"TCP replies\" (stateless): ipv4 tcp, dst 32768-65535 (accept)")
+        #expect(
+            accepted.decidedBy
+                == "security list \"k8s-nodes-stateless\" ingress rule #2 \"TCP replies\" (stateless): ipv4 tcp, dst 32768-65535 (accept)")
         #expect(firewall.decide(Self.flow(.udp, port: 1500, v6: true)).decidedBy == "no ingress rule allows it: dropped")
         #expect(firewall.sources[0].notes.contains { $0.contains("2 egress rule(s), 0 stateful and 2 stateless") })
     }
@@ -49,7 +56,9 @@ struct CloudFirewallFormatTests {
         #expect(Self.admitted(firewall) == ["tcp/ipv4 0-65535", "udp/ipv4 32768-65535", "tcp/ipv6 0-65535", "udp/ipv6 32768-65535"])
         let tcp = firewall.decide(Self.flow(port: 1500))
         #expect(tcp.accepts)
-        #expect(tcp.decidedBy.hasPrefix("security list \"k8s-nodes-mixed\" egress rule #1 (stateful): replies of connections it lets out are tracked"))
+        #expect(
+            tcp.decidedBy.hasPrefix(
+                "security list \"k8s-nodes-mixed\" egress rule #1 (stateful): replies of connections it lets out are tracked"))
         #expect(!firewall.decide(Self.flow(.udp, port: 1500)).accepts)
         #expect(firewall.decide(Self.flow(.udp, port: 40000, v6: true)).accepts)
         #expect(firewall.sources[0].notes.contains { $0.contains("4 egress rule(s), 2 stateful and 2 stateless") })
@@ -57,23 +66,30 @@ struct CloudFirewallFormatTests {
 
     @Test func ociDefaultListAndStatelessEgressPrecedence() throws {
         // The default security list: stateful egress to all, ingress TCP 22: every reply is tracked.
-        let defaults = try Self.parse(#"{"egressSecurityRules": [{"destination": "0.0.0.0/0", "protocol": "all", "isStateless": false}], "ingressSecurityRules": [{"protocol": "6", "source": "0.0.0.0/0", "tcpOptions": {"destinationPortRange": {"min": 22, "max": 22}}}]}"#)
+        let defaults = try Self.parse(
+            #"{"egressSecurityRules": [{"destination": "0.0.0.0/0", "protocol": "all", "isStateless": false}], "ingressSecurityRules": [{"protocol": "6", "source": "0.0.0.0/0", "tcpOptions": {"destinationPortRange": {"min": 22, "max": 22}}}]}"#
+        )
         #expect(Self.admitted(defaults)[0...1] == ["tcp/ipv4 0-65535", "udp/ipv4 0-65535"])
         // A stateless UDP egress rule to port 53 takes precedence over the stateful "all" one: those replies are untracked.
-        let mixed = try Self.parse(#"{"egressSecurityRules": [{"destination": "0.0.0.0/0", "protocol": "all", "isStateless": false}, {"destination": "0.0.0.0/0", "protocol": "17", "isStateless": true, "udpOptions": {"destinationPortRange": {"min": 53, "max": 53}}}], "ingressSecurityRules": [{"protocol": "17", "source": "0.0.0.0/0", "isStateless": true, "udpOptions": {"destinationPortRange": {"min": 32768, "max": 65535}}}]}"#)
+        let mixed = try Self.parse(
+            #"{"egressSecurityRules": [{"destination": "0.0.0.0/0", "protocol": "all", "isStateless": false}, {"destination": "0.0.0.0/0", "protocol": "17", "isStateless": true, "udpOptions": {"destinationPortRange": {"min": 53, "max": 53}}}], "ingressSecurityRules": [{"protocol": "17", "source": "0.0.0.0/0", "isStateless": true, "udpOptions": {"destinationPortRange": {"min": 32768, "max": 65535}}}]}"#
+        )
         #expect(!mixed.decide(Self.flow(.udp, port: 1500, serverPort: 53)).accepts)
         #expect(mixed.decide(Self.flow(.udp, port: 40000, serverPort: 53)).accepts)
         #expect(mixed.decide(Self.flow(.udp, port: 1500, serverPort: 5353)).accepts)
     }
 
     @Test func ociCLIAndAPISpellingsJudgeAlike() throws {
-        let cli = try String(contentsOf: FirewallFixtures.directory.appendingPathComponent("oci-security-list-stateless.json"), encoding: .utf8)
+        let cli = try String(
+            contentsOf: FirewallFixtures.directory.appendingPathComponent("oci-security-list-stateless.json"), encoding: .utf8)
         // The API's SecurityList: the same fields in camelCase, not wrapped in "data".
         var api = cli
-        for (kebab, camel) in [("ingress-security-rules", "ingressSecurityRules"), ("egress-security-rules", "egressSecurityRules"),
-                               ("is-stateless", "isStateless"), ("tcp-options", "tcpOptions"), ("udp-options", "udpOptions"),
-                               ("destination-port-range", "destinationPortRange"), ("source-port-range", "sourcePortRange"),
-                               ("source-type", "sourceType"), ("display-name", "displayName"), ("icmp-options", "icmpOptions")] {
+        for (kebab, camel) in [
+            ("ingress-security-rules", "ingressSecurityRules"), ("egress-security-rules", "egressSecurityRules"),
+            ("is-stateless", "isStateless"), ("tcp-options", "tcpOptions"), ("udp-options", "udpOptions"),
+            ("destination-port-range", "destinationPortRange"), ("source-port-range", "sourcePortRange"),
+            ("source-type", "sourceType"), ("display-name", "displayName"), ("icmp-options", "icmpOptions"),
+        ] {
             api = api.replacingOccurrences(of: "\"\(kebab)\"", with: "\"\(camel)\"")
         }
         let byCLI = try Self.parse(cli)
@@ -129,16 +145,26 @@ struct CloudFirewallFormatTests {
         #expect(firewall.decide(Self.flow(.udp, port: 3000)).decidedBy.hasPrefix("security list \"udp\" ingress rule #1"))
     }
 
-    @Test("OCI mistakes name the place", arguments: [
-        (#"{"data": {"ingress-security-rules": [{"protocol": "bogus", "source": "0.0.0.0/0"}]}}"#,
-         #"fw.json: $.data.ingress-security-rules[0].protocol: expected "all" or a protocol number"#),
-        (#"{"data": {"ingress-security-rules": [{"protocol": "6"}]}}"#,
-         "fw.json: $.data.ingress-security-rules[0].source: missing"),
-        (#"{"ingressSecurityRules": [{"protocol": "6", "source": "0.0.0.0/0", "isStateless": true, "tcpOptions": {"destinationPortRange": {"min": 9, "max": 1}}}]}"#,
-         "fw.json: $.ingressSecurityRules[0].tcpOptions.destinationPortRange: expected 1 <= min <= max <= 65535"),
-        (#"{"data": [{"direction": "SIDEWAYS", "protocol": "6", "source": "0.0.0.0/0", "is-stateless": true}]}"#,
-         #"fw.json: $.data[0].direction: expected "INGRESS" or "EGRESS""#),
-    ])
+    @Test(
+        "OCI mistakes name the place",
+        arguments: [
+            (
+                #"{"data": {"ingress-security-rules": [{"protocol": "bogus", "source": "0.0.0.0/0"}]}}"#,
+                #"fw.json: $.data.ingress-security-rules[0].protocol: expected "all" or a protocol number"#
+            ),
+            (
+                #"{"data": {"ingress-security-rules": [{"protocol": "6"}]}}"#,
+                "fw.json: $.data.ingress-security-rules[0].source: missing"
+            ),
+            (
+                #"{"ingressSecurityRules": [{"protocol": "6", "source": "0.0.0.0/0", "isStateless": true, "tcpOptions": {"destinationPortRange": {"min": 9, "max": 1}}}]}"#,
+                "fw.json: $.ingressSecurityRules[0].tcpOptions.destinationPortRange: expected 1 <= min <= max <= 65535"
+            ),
+            (
+                #"{"data": [{"direction": "SIDEWAYS", "protocol": "6", "source": "0.0.0.0/0", "is-stateless": true}]}"#,
+                #"fw.json: $.data[0].direction: expected "INGRESS" or "EGRESS""#
+            ),
+        ])
     func ociErrors(text: String, message: String) {
         do {
             _ = try Self.parse(text)
@@ -150,8 +176,10 @@ struct CloudFirewallFormatTests {
 
     @Test func severalOCIFilesAreOneUnion() throws {
         // A subnet's security lists and the VNIC's NSGs: a reply any of them allows gets through.
-        let tcpOnly = #"{"ingressSecurityRules": [{"protocol": "6", "source": "0.0.0.0/0", "isStateless": true, "tcpOptions": {"destinationPortRange": {"min": 1024, "max": 65535}}}]}"#
-        let udpOnly = #"{"data": [{"direction": "INGRESS", "protocol": "17", "source": "0.0.0.0/0", "is-stateless": true, "udp-options": {"destination-port-range": {"min": 1024, "max": 65535}}}]}"#
+        let tcpOnly =
+            #"{"ingressSecurityRules": [{"protocol": "6", "source": "0.0.0.0/0", "isStateless": true, "tcpOptions": {"destinationPortRange": {"min": 1024, "max": 65535}}}]}"#
+        let udpOnly =
+            #"{"data": [{"direction": "INGRESS", "protocol": "17", "source": "0.0.0.0/0", "is-stateless": true, "udp-options": {"destination-port-range": {"min": 1024, "max": 65535}}}]}"#
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctaudit-oci-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -183,11 +211,15 @@ struct CloudFirewallFormatTests {
         #expect(udp.decidedBy.hasPrefix("rule #19: ipv4 any protocol, dst 198.51.100.2/32 (discard)"))
         // IPv4 only; and another address is not behind this firewall.
         #expect(firewall.decide(Self.flow(.udp, port: 40000, v6: true)).accepts)
-        #expect(firewall.decide(Self.flow(.udp, port: 40000, node: "198.51.100.3")).decidedBy == "no rule matches: let through (no default deny)")
+        #expect(
+            firewall.decide(Self.flow(.udp, port: 40000, node: "198.51.100.3")).decidedBy
+                == "no rule matches: let through (no default deny)")
         #expect(firewall.sources[0].notes.contains { $0.contains("does not filter IPv6") })
         #expect(Self.admitted(firewall) == ["tcp/ipv4 0-65535", "udp/ipv4 ", "tcp/ipv6 0-65535", "udp/ipv6 0-65535"])
-        #expect(firewall.admittedSummary(nodes: [IPAddress("198.51.100.2")!]).contains(
-            "udp/ipv4 to 198.51.100.2 0-65535 only from source port 53, none from other peers"), "\(firewall.admittedSummary(nodes: [IPAddress("198.51.100.2")!]))")
+        #expect(
+            firewall.admittedSummary(nodes: [IPAddress("198.51.100.2")!]).contains(
+                "udp/ipv4 to 198.51.100.2 0-65535 only from source port 53, none from other peers"),
+            "\(firewall.admittedSummary(nodes: [IPAddress("198.51.100.2")!]))")
     }
 
     @Test func ovhSynOptionDropsTheSynAckAndDefaultsLetThrough() throws {
@@ -221,7 +253,8 @@ struct CloudFirewallFormatTests {
         let stateless = try FirewallFixtures.load("scaleway-security-group-stateless.json")
         #expect(stateless.sources.map(\.format) == [.scalewaySecurityGroup])
         #expect(stateless.sources[0].rules == 6)
-        #expect(Self.admitted(stateless) == ["tcp/ipv4 32768-65535", "udp/ipv4 32768-65535", "tcp/ipv6 32768-65535", "udp/ipv6 32768-65535"])
+        #expect(
+            Self.admitted(stateless) == ["tcp/ipv4 32768-65535", "udp/ipv4 32768-65535", "tcp/ipv6 32768-65535", "udp/ipv6 32768-65535"])
         #expect(stateless.decide(Self.flow(port: 1500)).decidedBy == "no rule matches: inbound_default_policy drop")
         #expect(stateless.decide(Self.flow(.udp, port: 40000)).decidedBy == "inbound rule position 2: ipv4 udp, dst 32768-65535 (accept)")
 
@@ -261,9 +294,11 @@ struct CloudFirewallFormatTests {
         #expect(firewall.sources.map(\.format) == [.ciscoACL])
         #expect(firewall.sources[0].rules == 9)
         #expect(firewall.stages.map(\.entry) == ["UPLINK-IN", "UPLINK6-IN"])
-        #expect(Self.admitted(firewall) == ["tcp/ipv4 32768-65535", "udp/ipv4 32768-65535", "tcp/ipv6 32768-65535", "udp/ipv6 32768-65535"])
+        #expect(
+            Self.admitted(firewall) == ["tcp/ipv4 32768-65535", "udp/ipv4 32768-65535", "tcp/ipv6 32768-65535", "udp/ipv6 32768-65535"])
         #expect(firewall.decide(Self.flow(port: 1500)).decidedBy == "access list UPLINK-IN entry #4 (line 9): ipv4 any protocol (discard)")
-        #expect(firewall.decide(Self.flow(.udp, port: 40000, v6: true)).decidedBy
+        #expect(
+            firewall.decide(Self.flow(.udp, port: 40000, v6: true)).decidedBy
                 == "access list UPLINK6-IN entry #3 (line 16): ipv6 udp, dst 32768-65535 (accept)")
     }
 
@@ -272,12 +307,14 @@ struct CloudFirewallFormatTests {
         #expect(firewall.stages.map(\.entry) == ["101"])
         // established: ACK or RST on any port.
         #expect(firewall.admittedPorts(.tcp, family: .ipv4).description == "0-65535")
-        #expect(firewall.decide(Self.flow(.udp, port: 1500, serverPort: 53)).accepts)     // eq domain
-        #expect(!firewall.decide(Self.flow(.udp, port: 1000)).accepts)                    // lt 1024
+        #expect(firewall.decide(Self.flow(.udp, port: 1500, serverPort: 53)).accepts)  // eq domain
+        #expect(!firewall.decide(Self.flow(.udp, port: 1000)).accepts)  // lt 1024
         #expect(firewall.decide(Self.flow(.udp, port: 1000)).decidedBy.hasPrefix("access list 101 entry #4 (line 6)"))
-        #expect(!firewall.decide(Self.flow(.udp, port: 1500)).accepts)                    // implicit deny
-        #expect(firewall.decide(Self.flow(.udp, port: 1500)).decidedBy == "access list 101: no entry matches: denied (implicit deny at the end)")
-        #expect(firewall.decide(Self.flow(.udp, port: 32768)).accepts)                    // gt 32767
+        #expect(!firewall.decide(Self.flow(.udp, port: 1500)).accepts)  // implicit deny
+        #expect(
+            firewall.decide(Self.flow(.udp, port: 1500)).decidedBy == "access list 101: no entry matches: denied (implicit deny at the end)"
+        )
+        #expect(firewall.decide(Self.flow(.udp, port: 32768)).accepts)  // gt 32767
         // No IPv6 list: IPv6 is not filtered.
         #expect(firewall.decide(Self.flow(.udp, port: 1, v6: true)).accepts)
         #expect(firewall.sources[0].notes.contains { $0.contains("no ipv6 access list applied inbound") })
@@ -320,14 +357,18 @@ struct CloudFirewallFormatTests {
         #expect(firewall.decide(Self.flow(.udp, port: 1500)).decidedBy == "access list 110 entry #3 (line 4): ipv4 any protocol (discard)")
     }
 
-    @Test("Cisco mistakes name the line", arguments: [
-        ("ip access-list extended A\n permit tcp any any bogus 1\n", "acl.txt: line 2: unknown option 'bogus'"),
-        ("ip access-list extended A\n permit tcp any any\nip access-list extended B\n deny ip any any\n",
-         "acl.txt: several ipv4 access lists (A, B) and no 'ip access-group NAME in'"),
-        ("access-list 101 permit udp any any established\n", "acl.txt: line 1: established applies to tcp entries only"),
-        ("access-list 101 permit tcp 10.0.0.1 any\n", "acl.txt: line 1: expected a wildcard mask after 10.0.0.1"),
-        ("ip access-list extended A\n permit tcp any any eq\n", "acl.txt: line 2: expected a port after eq"),
-    ])
+    @Test(
+        "Cisco mistakes name the line",
+        arguments: [
+            ("ip access-list extended A\n permit tcp any any bogus 1\n", "acl.txt: line 2: unknown option 'bogus'"),
+            (
+                "ip access-list extended A\n permit tcp any any\nip access-list extended B\n deny ip any any\n",
+                "acl.txt: several ipv4 access lists (A, B) and no 'ip access-group NAME in'"
+            ),
+            ("access-list 101 permit udp any any established\n", "acl.txt: line 1: established applies to tcp entries only"),
+            ("access-list 101 permit tcp 10.0.0.1 any\n", "acl.txt: line 1: expected a wildcard mask after 10.0.0.1"),
+            ("ip access-list extended A\n permit tcp any any eq\n", "acl.txt: line 2: expected a port after eq"),
+        ])
     func ciscoErrors(text: String, message: String) {
         do {
             _ = try Self.parse(text, path: "acl.txt")

@@ -1,9 +1,10 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
+import Foundation
 import TestSupport
+import Testing
+
+@testable import NodeState
+@testable import Policy
 
 /// Reading a config file from disk (parsing is PolicyTests' ConfigFileTests).
 @Suite("Config file: loading")
@@ -12,7 +13,8 @@ struct ConfigFileLoadTests {
         let directory = try ReportsFixtures.temporaryDirectory("config")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("config.yaml").path
-        try "profile: office-acl\nprofiles:\n  office-acl:\n    allow: 1024-2047,32768-65535\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "profile: office-acl\nprofiles:\n  office-acl:\n    allow: 1024-2047,32768-65535\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         #expect(try ConfigFile.load(path: path).profileName == "office-acl")
         #expect(throws: ConfigError.self) { try ConfigFile.load(path: directory.appendingPathComponent("missing.yaml").path) }
     }

@@ -1,18 +1,19 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
+import Foundation
 import TestSupport
+import Testing
+
+@testable import NodeState
+@testable import Policy
 
 /// `--firewall` files, read from fixtures written from the vendors'
 /// documented schemas, judged rule by rule.
 @Suite("Firewall: rules decide replies")
 struct FirewallPolicyTests {
 
-
     static func flow(_ proto: IPProtocol = .tcp, port: UInt16, v6: Bool = false) -> Flow {
-        v6 ? FlowFactory.flow(proto: proto, pod: "fd00:10:244::3", server: "2001:db8:2::10", node: "2001:db8:1::2", translatedPort: port)
+        v6
+            ? FlowFactory.flow(proto: proto, pod: "fd00:10:244::3", server: "2001:db8:2::10", node: "2001:db8:1::2", translatedPort: port)
             : FlowFactory.flow(proto: proto, translatedPort: port)
     }
 
@@ -47,9 +48,11 @@ struct FirewallPolicyTests {
         #expect(decision.packet == "tcp ack")
     }
 
-    @Test("--allow is the one-rule firewall: the same fate for every flow", arguments: [
-        "32768-65535", "1024-2047,32768-65535", "0-65535", "40000",
-    ])
+    @Test(
+        "--allow is the one-rule firewall: the same fate for every flow",
+        arguments: [
+            "32768-65535", "1024-2047,32768-65535", "0-65535", "40000",
+        ])
     func allowIsTheOneRuleCase(ranges: String) throws {
         let allowed = try PortRangeSet(parsing: ranges)
         let byRange = AuditPolicy(allowed: allowed)
@@ -63,10 +66,12 @@ struct FirewallPolicyTests {
         #expect(byRule.allowed == allowed)
     }
 
-    @Test("Robot, NACL, OCI, Scaleway, Cisco and gateway files equivalent to --allow 32768-65535 judge alike", arguments: [
-        "robot-replies.json", "aws-network-acl.json", "gateway.iptables", "gateway.nft.json",
-        "oci-security-list-stateless.json", "scaleway-security-group-stateless.json", "cisco-ios-acl.txt",
-    ])
+    @Test(
+        "Robot, NACL, OCI, Scaleway, Cisco and gateway files equivalent to --allow 32768-65535 judge alike",
+        arguments: [
+            "robot-replies.json", "aws-network-acl.json", "gateway.iptables", "gateway.nft.json",
+            "oci-security-list-stateless.json", "scaleway-security-group-stateless.json", "cisco-ios-acl.txt",
+        ])
     func equivalentFilesAgreeWithAllow(file: String) throws {
         let byRange = AuditPolicy(allowed: .defaultAllowed)
         let byFile = AuditPolicy(firewall: try FirewallFixtures.load(file))
@@ -99,11 +104,13 @@ struct FirewallPolicyTests {
         #expect(ordered.decide(Self.flow(port: 40000)).accepts)
     }
 
-    @Test("stateful firewalls impose no reply-port range", arguments: [
-        ("hetzner-cloud.json", FirewallFormat.hetznerCloud, 2),
-        ("aws-security-groups.json", .awsSecurityGroup, 2),
-        ("gcp-firewall-rules.json", .gcpFirewall, 2),
-    ])
+    @Test(
+        "stateful firewalls impose no reply-port range",
+        arguments: [
+            ("hetzner-cloud.json", FirewallFormat.hetznerCloud, 2),
+            ("aws-security-groups.json", .awsSecurityGroup, 2),
+            ("gcp-firewall-rules.json", .gcpFirewall, 2),
+        ])
     func statefulFirewalls(file: String, format: FirewallFormat, rules: Int) throws {
         let firewall = try FirewallFixtures.load(file)
         #expect(firewall.isStateful)
@@ -147,21 +154,32 @@ struct FirewallPolicyTests {
         #expect(AuditPolicy(firewall: pessimistic).classify(Self.flow(port: 40000)) == .uncertain(remapped: false))
     }
 
-    @Test("bad files: file, place, what was expected", arguments: [
-        ("{\"firewall\": {\"rules\": {\"input\": [{\"action\": \"accept\", \"dst_port\": \"abc\"}]}}}",
-         "bad.json: $.firewall.rules.input[0].dst_port: expected a port or LOW-HIGH (0-65535), got \"abc\""),
-        ("{\"firewall\": {\"rules\": {\"input\": [{\"protocol\": \"tcp\"}]}}}",
-         "bad.json: $.firewall.rules.input[0].action: missing; expected \"accept\" or \"discard\""),
-        ("{\"firewall\": {\"status\": \"active\", \"rules\": {}}}",
-         "bad.json: $.firewall.rules.input: missing; expected the list of input rules"),
-        ("{\"NetworkAcls\": [{}, {}]}", "bad.json: $.NetworkAcls: expected exactly one network ACL"),
-        ("{\"firewall\": ", "bad.json: not valid JSON"),
-        ("{\"hello\": 1}", "bad.json: $: JSON, but no firewall definition ctaudit knows; expected one of: Hetzner Robot firewall JSON, AWS network ACL"),
-        ("*filter\n:FORWARD ACCEPT [0:0]\nhello world\nCOMMIT\n", "bad.json: line 3: expected iptables-save output"),
-        ("*filter\n-A FORWARD -p tcp --dport 99999 -j DROP\nCOMMIT\n", "bad.json: line 2: expected ports like 80"),
-        ("", "bad.json: empty; expected one of: Hetzner Robot firewall JSON"),
-        ("just words", "bad.json: line 1: not JSON, not iptables-save output and no Cisco access list"),
-    ])
+    @Test(
+        "bad files: file, place, what was expected",
+        arguments: [
+            (
+                "{\"firewall\": {\"rules\": {\"input\": [{\"action\": \"accept\", \"dst_port\": \"abc\"}]}}}",
+                "bad.json: $.firewall.rules.input[0].dst_port: expected a port or LOW-HIGH (0-65535), got \"abc\""
+            ),
+            (
+                "{\"firewall\": {\"rules\": {\"input\": [{\"protocol\": \"tcp\"}]}}}",
+                "bad.json: $.firewall.rules.input[0].action: missing; expected \"accept\" or \"discard\""
+            ),
+            (
+                "{\"firewall\": {\"status\": \"active\", \"rules\": {}}}",
+                "bad.json: $.firewall.rules.input: missing; expected the list of input rules"
+            ),
+            ("{\"NetworkAcls\": [{}, {}]}", "bad.json: $.NetworkAcls: expected exactly one network ACL"),
+            ("{\"firewall\": ", "bad.json: not valid JSON"),
+            (
+                "{\"hello\": 1}",
+                "bad.json: $: JSON, but no firewall definition ctaudit knows; expected one of: Hetzner Robot firewall JSON, AWS network ACL"
+            ),
+            ("*filter\n:FORWARD ACCEPT [0:0]\nhello world\nCOMMIT\n", "bad.json: line 3: expected iptables-save output"),
+            ("*filter\n-A FORWARD -p tcp --dport 99999 -j DROP\nCOMMIT\n", "bad.json: line 2: expected ports like 80"),
+            ("", "bad.json: empty; expected one of: Hetzner Robot firewall JSON"),
+            ("just words", "bad.json: line 1: not JSON, not iptables-save output and no Cisco access list"),
+        ])
     func badFiles(content: String, message: String) {
         do {
             _ = try FirewallFile.parse(Array(content.utf8), path: "bad.json")

@@ -1,9 +1,10 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
+import Foundation
 import TestSupport
+import Testing
+
+@testable import NodeState
+@testable import Policy
 
 /// The compiled form of firewall stages (flat arrays, chain indices,
 /// memoized branching at unknown matches) must give exactly the verdicts of
@@ -80,8 +81,9 @@ struct FirewallProgramTests {
             for proto in [IPProtocol.tcp, .udp, .icmp, .sctp, .gre] {
                 for port in ports {
                     for remotePort: UInt16? in [443, 53, nil] {
-                        let base = ReplyPacket(family: family, proto: proto, remote: remote, remotePort: remotePort,
-                                               local: local, localPort: port)
+                        let base = ReplyPacket(
+                            family: family, proto: proto, remote: remote, remotePort: remotePort,
+                            local: local, localPort: port)
                         packets += ReplyPacket.variants(of: base)
                         if proto == .tcp {
                             for flags: TCPFlags in [[], [.syn], [.rst], [.fin, .ack], [.psh, .ack]] {
@@ -109,17 +111,23 @@ struct FirewallProgramTests {
                     #expect(got.decider == decider(stage, packet), "\(packet) in \(stage.origin)")
                 }
                 guard stage.applies(to: packet.family) else { continue }
-                if expected == .dropped { combined = .dropped } else if expected == .uncertain, combined == .accepted { combined = .uncertain }
+                if expected == .dropped {
+                    combined = .dropped
+                } else if expected == .uncertain, combined == .accepted {
+                    combined = .uncertain
+                }
             }
             let got = program.admission(packet)
             #expect(got == (combined == .accepted ? .accept : combined == .dropped ? .drop : .uncertain), "\(packet)")
         }
     }
 
-    @Test("every fixture firewall", arguments: [
-        "robot-incident.json", "robot-replies.json", "robot-tcp-only.json", "gateway.iptables", "gateway.nft.json",
-        "aws-network-acl.json", "aws-security-groups.json", "gcp-firewall-rules.json", "hetzner-cloud.json",
-    ])
+    @Test(
+        "every fixture firewall",
+        arguments: [
+            "robot-incident.json", "robot-replies.json", "robot-tcp-only.json", "gateway.iptables", "gateway.nft.json",
+            "aws-network-acl.json", "aws-security-groups.json", "gcp-firewall-rules.json", "hetzner-cloud.json",
+        ])
     func fixture(name: String) throws {
         Self.expectSameVerdicts(try FirewallFixtures.load(name))
     }
@@ -150,11 +158,13 @@ struct FirewallProgramTests {
         fromPort.family = .ipv6
         let user = FirewallChain(name: "user", rules: [notFromPeer, lowPorts, unjudged, acks], noMatch: nil)
         let other = FirewallChain(name: "other", rules: [newOnly, fromPort], noMatch: nil)
-        let entry = FirewallChain(name: "FORWARD", rules: [
-            FirewallRule(label: "to user", action: .jump("user")),
-            FirewallRule(label: "to missing", action: .jump("missing")),
-            notTCP, notNew,
-        ], noMatch: .init(accepts: false, label: "policy DROP"))
+        let entry = FirewallChain(
+            name: "FORWARD",
+            rules: [
+                FirewallRule(label: "to user", action: .jump("user")),
+                FirewallRule(label: "to missing", action: .jump("missing")),
+                notTCP, notNew,
+            ], noMatch: .init(accepts: false, label: "policy DROP"))
         let looping = FirewallChain(name: "loop", rules: [FirewallRule(label: "again", action: .jump("loop"))], noMatch: nil)
         let stages = [
             FirewallStage(origin: "a", family: nil, entry: entry, others: [user, other]),

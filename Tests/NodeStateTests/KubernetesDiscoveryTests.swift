@@ -1,8 +1,9 @@
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
 import TestSupport
+import Testing
+
+@testable import NodeState
+@testable import Policy
 
 @Suite("Kubernetes pod network discovery")
 struct KubernetesDiscoveryTests {

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
-import Policy
 import NodeState
+import Policy
+import Testing
 
 /// Where the NodePort range comes from (issue 26.4): each file kind a
 /// node keeps it in, the API server's two notations, and the default.
@@ -36,7 +36,10 @@ struct ServiceNodePortRangeTests {
 
     @Test(arguments: [
         ("/etc/kubernetes/manifests/kube-apiserver.yaml", kubeadmManifest, "20000-22767"),
-        ("/var/snap/microk8s/current/args/kube-apiserver", "--cert-dir=/x\n--service-node-port-range=31000-31999\n--secure-port=16443\n", "31000-31999"),
+        (
+            "/var/snap/microk8s/current/args/kube-apiserver", "--cert-dir=/x\n--service-node-port-range=31000-31999\n--secure-port=16443\n",
+            "31000-31999"
+        ),
         ("/etc/rancher/k3s/config.yaml", "write-kubeconfig-mode: \"0644\"\nservice-node-port-range: \"30100-30200\"\n", "30100-30200"),
         ("/etc/rancher/k3s/config.yaml.d/10-ports.yaml", "kube-apiserver-arg:\n  - \"service-node-port-range=25000+999\"\n", "25000-25999"),
         ("/etc/rancher/rke2/config.yaml", "service-node-port-range: 40000-41000\n", "40000-41000"),
@@ -82,20 +85,24 @@ struct ServiceNodePortRangeTests {
         #expect(found.warnings.count == 1)
     }
 
-    @Test(arguments: [
-        ("--service-node-port-range=30000-32767", "30000-32767"),
-        ("--service-node-port-range 30000-32767", "30000-32767"),
-        ("  - '--service-node-port-range=30000-32767'", "30000-32767"),
-        ("service-node-port-range: \"30000-32767\"", "30000-32767"),
-        ("--service-node-port-range-extra=1-2", nil),
-        ("# service-node-port-range: 1-2", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("--service-node-port-range=30000-32767", "30000-32767"),
+            ("--service-node-port-range 30000-32767", "30000-32767"),
+            ("  - '--service-node-port-range=30000-32767'", "30000-32767"),
+            ("service-node-port-range: \"30000-32767\"", "30000-32767"),
+            ("--service-node-port-range-extra=1-2", nil),
+            ("# service-node-port-range: 1-2", nil),
+        ] as [(String, String?)])
     func settingSpellings(line: String, expected: String?) {
         #expect(ServiceNodePortRange.setting(in: line) == expected)
     }
 
-    @Test(arguments: [("30000-32767", "30000-32767"), ("30000+2767", "30000-32767"), ("31000", "31000"),
-                      ("65000+1000", nil), ("2-1", nil), ("1:2", nil), ("-5", nil)] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("30000-32767", "30000-32767"), ("30000+2767", "30000-32767"), ("31000", "31000"),
+            ("65000+1000", nil), ("2-1", nil), ("1:2", nil), ("-5", nil),
+        ] as [(String, String?)])
     func valueNotations(value: String, expected: String?) {
         #expect(ServiceNodePortRange.parse(value)?.description == expected)
     }

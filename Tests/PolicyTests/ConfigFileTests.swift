@@ -1,8 +1,9 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Policy
 
 @Suite("Config file")
 struct ConfigFileTests {

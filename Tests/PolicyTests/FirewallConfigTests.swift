@@ -1,7 +1,7 @@
-import Testing
 import Conntrack
 import Policy
 import TestSupport
+import Testing
 
 @Suite("Config: firewall key")
 struct FirewallConfigTests {

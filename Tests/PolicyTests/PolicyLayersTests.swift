@@ -1,7 +1,8 @@
-import Testing
 import Conntrack
-@testable import Policy
 import TestSupport
+import Testing
+
+@testable import Policy
 
 /// Precedence: built-in default < config file < profile < command line.
 @Suite("Policy layers: which layer decides each setting")
@@ -17,7 +18,8 @@ struct PolicyLayersTests {
     }
 
     @Test func theFileIsOverriddenByAProfileWhichIsOverriddenByTheTop() throws {
-        let file = try Self.file("""
+        let file = try Self.file(
+            """
             allow: 1024-65535
             pod_cidrs: [10.1.0.0/16]
             profiles:
@@ -26,7 +28,8 @@ struct PolicyLayersTests {
         #expect(try PolicyLayers(file: file).allowedPorts() == PortRangeSet(parsing: "1024-65535"))
         #expect(try PolicyLayers(file: file, profile: "office").allowedPorts() == PortRangeSet(parsing: "2000-3000"))
         #expect(try PolicyLayers(file: file, profile: "linux-ephemeral").allowedPorts() == PortRangeSet(parsing: "32768-60999"))
-        #expect(try PolicyLayers(file: file, allowed: PortRangeSet(parsing: "40000-50000")).allowedPorts()
+        #expect(
+            try PolicyLayers(file: file, allowed: PortRangeSet(parsing: "40000-50000")).allowedPorts()
                 == PortRangeSet(parsing: "40000-50000"))
         // Pod networks: the top replaces the file's, and says where they came from.
         #expect(try PolicyLayers(file: file).resolve().podNetworks == [Self.net("10.1.0.0/16")])

@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 import Yams
+
 @testable import Policy
-import TestSupport
 
 /// ctaudit's config YAML parser against Yams (the YAML library the rest of
 /// the Swift world uses), on the configs the project ships and documents and
@@ -78,43 +79,47 @@ struct StrictYAMLTests {
         }
     }
 
-    @Test("hand-picked styles", arguments: [
-        "a: 1\nb:\n  - x\n  - y\n",
-        "a:\n- x\n- y\nb: z\n",                        // Go's yaml.v3 writes lists without indentation
-        "a: [x, y , 'z w']\nb: {c: d, e: \"f\\tg\"}\n",
-        "a: [x,\n  y,\n  z]\n",                        // a flow list over several lines
-        "a: 'it''s'\nb: \"say \\\"hi\\\"\"\nc: 'a # not a comment'\n",
-        "a:   # comment\n  b: c # another\n",
-        "---\na: b\n...\n",
-        "- a: 1\n  b: 2\n- c\n",
-        "a: ~\nb: null\nc:\nd: ''\ne: \"null\"\n",
-        "profiles:\n  x: {allow: 1-2, description: the x}\n",
-        "a: 10.0.0.0/8\nb: fd00::/8\nc: 1024-2047,32768-65535\nd: http://x:80/y\n",
-        "a: b:c\n",
-        "a: [ ]\nb: { }\n",
-        "a: |\n  line one\n  # not a comment\n\n  line three\nb: x\n",
-        "a: >\n  folded\n  text\n\n  new paragraph\n    kept\n  back\nb: x\n",
-        "a: |-\n  no newline\nb: |+\n  keep\n\nc: >2\n   indented by one\n",
-        "- |\n  item text\n- key: >-\n    folded item\n  other: y\n",
-        "{\"kind\": \"IPPool\",\n \"spec\": {\"cidr\": \"10.1.0.0/16\", \"disabled\": false}}\n",
-        "a: plain text\n  continued here\nb: 'quoted\n  over lines'\n",
-    ])
+    @Test(
+        "hand-picked styles",
+        arguments: [
+            "a: 1\nb:\n  - x\n  - y\n",
+            "a:\n- x\n- y\nb: z\n",  // Go's yaml.v3 writes lists without indentation
+            "a: [x, y , 'z w']\nb: {c: d, e: \"f\\tg\"}\n",
+            "a: [x,\n  y,\n  z]\n",  // a flow list over several lines
+            "a: 'it''s'\nb: \"say \\\"hi\\\"\"\nc: 'a # not a comment'\n",
+            "a:   # comment\n  b: c # another\n",
+            "---\na: b\n...\n",
+            "- a: 1\n  b: 2\n- c\n",
+            "a: ~\nb: null\nc:\nd: ''\ne: \"null\"\n",
+            "profiles:\n  x: {allow: 1-2, description: the x}\n",
+            "a: 10.0.0.0/8\nb: fd00::/8\nc: 1024-2047,32768-65535\nd: http://x:80/y\n",
+            "a: b:c\n",
+            "a: [ ]\nb: { }\n",
+            "a: |\n  line one\n  # not a comment\n\n  line three\nb: x\n",
+            "a: >\n  folded\n  text\n\n  new paragraph\n    kept\n  back\nb: x\n",
+            "a: |-\n  no newline\nb: |+\n  keep\n\nc: >2\n   indented by one\n",
+            "- |\n  item text\n- key: >-\n    folded item\n  other: y\n",
+            "{\"kind\": \"IPPool\",\n \"spec\": {\"cidr\": \"10.1.0.0/16\", \"disabled\": false}}\n",
+            "a: plain text\n  continued here\nb: 'quoted\n  over lines'\n",
+        ])
     func handPicked(_ text: String) throws {
         let expected = try #require(Self.yams(text), "Yams refuses:\n\(text)")
         #expect(Self.ours(text) == .some(expected), "\(text)")
     }
 
-    @Test("what the subset leaves out is refused with a reason", arguments: [
-        ("a: &x 1\nb: *x\n", "anchors"),
-        ("a: !!str 1\n", "tags"),
-        ("? a\n: b\n", "complex keys"),
-        ("a: 1\n---\nb: 2\n", "more than one YAML document"),
-        ("a: 1\na: 2\n", "'a' is set twice"),
-        ("a:\n\t- x\n", "tab"),
-        ("a: [x, y\n", "never closed"),
-        ("a: b\n  c: d\n", "unexpected indentation"),
-        ("a: \"x\n", "never closed"),
-    ])
+    @Test(
+        "what the subset leaves out is refused with a reason",
+        arguments: [
+            ("a: &x 1\nb: *x\n", "anchors"),
+            ("a: !!str 1\n", "tags"),
+            ("? a\n: b\n", "complex keys"),
+            ("a: 1\n---\nb: 2\n", "more than one YAML document"),
+            ("a: 1\na: 2\n", "'a' is set twice"),
+            ("a:\n\t- x\n", "tab"),
+            ("a: [x, y\n", "never closed"),
+            ("a: b\n  c: d\n", "unexpected indentation"),
+            ("a: \"x\n", "never closed"),
+        ])
     func refused(_ text: String, _ reason: String) {
         do {
             _ = try StrictYAML.parse(text)
@@ -129,9 +134,11 @@ struct StrictYAMLTests {
     typealias Generator = SeededGenerator
 
     static let keys = ["pod_cidrs", "allow", "profile", "x", "a b", "k-1", "exclude_dst", "description", "office.edge"]
-    static let scalars = ["10.0.0.0/8", "fd00:10::/56", "1024-65535", "1024-2047,32768-65535", "hetzner-robot",
-                          "a b c", "it's", "x: y", "#hash", "x #y", "null", "", "~", "true", "[x]", "{y}", "-", "- z",
-                          "a\tb", "quote \" inside", "back\\slash", "ünïcode", "123", "@at", "*star", "&amp", "!bang", "|pipe"]
+    static let scalars = [
+        "10.0.0.0/8", "fd00:10::/56", "1024-65535", "1024-2047,32768-65535", "hetzner-robot",
+        "a b c", "it's", "x: y", "#hash", "x #y", "null", "", "~", "true", "[x]", "{y}", "-", "- z",
+        "a\tb", "quote \" inside", "back\\slash", "ünïcode", "123", "@at", "*star", "&amp", "!bang", "|pipe",
+    ]
 
     /// Renders `tree` as YAML in a random style (every style valid YAML inside the subset).
     static func render(_ tree: Tree, indent: Int, _ rng: inout Generator, flowOnly: Bool = false) -> String {
@@ -141,39 +148,47 @@ struct StrictYAMLTests {
             return scalarText(text, &rng, inFlow: flowOnly)
         case .sequence(let items):
             if flowOnly || items.isEmpty || Bool.random(using: &rng) && items.allSatisfy(isLeaf) {
-                return "[" + items.map { render($0, indent: 0, &rng, flowOnly: true) }.joined(separator: [", ", ",", " , "].randomElement(using: &rng)!) + "]"
+                return "["
+                    + items.map { render($0, indent: 0, &rng, flowOnly: true) }.joined(
+                        separator: [", ", ",", " , "].randomElement(using: &rng)!) + "]"
             }
             let pad = String(repeating: " ", count: indent)
-            return "\n" + items.map { item in
-                let body = render(item, indent: indent + 2, &rng)
-                return pad + "- " + (body.hasPrefix("\n") ? String(body.drop { $0 == "\n" }.drop { $0 == " " }) : body)
-            }.joined(separator: "\n")
+            return "\n"
+                + items.map { item in
+                    let body = render(item, indent: indent + 2, &rng)
+                    return pad + "- " + (body.hasPrefix("\n") ? String(body.drop { $0 == "\n" }.drop { $0 == " " }) : body)
+                }.joined(separator: "\n")
         case .mapping(let pairs):
             if flowOnly || pairs.isEmpty || Bool.random(using: &rng) && pairs.allSatisfy({ isLeaf($0.value) }) {
-                return "{" + pairs.map { "\(render($0.key, indent: 0, &rng, flowOnly: true)): \(render($0.value, indent: 0, &rng, flowOnly: true))" }
+                return "{"
+                    + pairs.map {
+                        "\(render($0.key, indent: 0, &rng, flowOnly: true)): \(render($0.value, indent: 0, &rng, flowOnly: true))"
+                    }
                     .joined(separator: ", ") + "}"
             }
             let pad = String(repeating: " ", count: indent)
-            return "\n" + pairs.map { pair in
-                var line = pad + render(pair.key, indent: 0, &rng, flowOnly: true) + ":"
-                if case .sequence(let items) = pair.value, !items.isEmpty, Bool.random(using: &rng) {
-                    // An indentless list under its key.
-                    let body = render(pair.value, indent: indent, &rng)
-                    line += body.hasPrefix("\n") ? body : " " + body
-                } else {
-                    let body = render(pair.value, indent: indent + [2, 4].randomElement(using: &rng)!, &rng)
-                    line += body.hasPrefix("\n") ? body : (body.isEmpty ? "" : " " + body)
-                }
-                if Int.random(in: 0..<5, using: &rng) == 0, !line.hasSuffix(":") || true { line += "  # note" }
-                return line
-            }.joined(separator: "\n")
+            return "\n"
+                + pairs.map { pair in
+                    var line = pad + render(pair.key, indent: 0, &rng, flowOnly: true) + ":"
+                    if case .sequence(let items) = pair.value, !items.isEmpty, Bool.random(using: &rng) {
+                        // An indentless list under its key.
+                        let body = render(pair.value, indent: indent, &rng)
+                        line += body.hasPrefix("\n") ? body : " " + body
+                    } else {
+                        let body = render(pair.value, indent: indent + [2, 4].randomElement(using: &rng)!, &rng)
+                        line += body.hasPrefix("\n") ? body : (body.isEmpty ? "" : " " + body)
+                    }
+                    if Int.random(in: 0..<5, using: &rng) == 0, !line.hasSuffix(":") || true { line += "  # note" }
+                    return line
+                }.joined(separator: "\n")
         }
     }
 
     static func isLeaf(_ tree: Tree) -> Bool { if case .scalar = tree { true } else { false } }
 
     static func scalarText(_ text: String, _ rng: inout Generator, inFlow: Bool) -> String {
-        let needsQuotes = text.isEmpty || ["null", "~"].contains(text) || text.contains(": ") || text.hasPrefix("#")
+        let needsQuotes =
+            text.isEmpty || ["null", "~"].contains(text) || text.contains(": ") || text.hasPrefix("#")
             || text.contains(" #") || text.contains("\t") || text.contains("\"") || text.contains("\\")
             || "[]{}-@*&!|>'%`?,".contains(text.first ?? " ") || text.hasSuffix(":")
             || (inFlow && text.contains(where: { "[]{},".contains($0) }))
@@ -182,7 +197,8 @@ struct StrictYAMLTests {
         case 0: return text
         case 1: return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
         default:
-            return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "\""
+                + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\t", with: "\\t") + "\""
         }
     }
@@ -226,7 +242,9 @@ struct StrictYAMLTests {
     /// ctaudit almost never reads what Yams refuses. (The few it does are
     /// libyaml's extra strictness on already broken text — a tab or a ':'
     /// inside a flow value — which the config's own checks then judge.)
-    @Test("damaged documents: the same tree or a refusal (seed printed on failure)", arguments: [0x0BAD_5EED_2026_1204, 0x0BAD_5EED_2026_1205, 0x0BAD_5EED_2026_1206] as [UInt64])
+    @Test(
+        "damaged documents: the same tree or a refusal (seed printed on failure)",
+        arguments: [0x0BAD_5EED_2026_1204, 0x0BAD_5EED_2026_1205, 0x0BAD_5EED_2026_1206] as [UInt64])
     func damaged(seed fallback: UInt64) {
         let seed = TestSeed.value(default: fallback)
         var rng = Generator(seed: seed)
@@ -251,6 +269,9 @@ struct StrictYAMLTests {
             }
         }
         #expect(refusedByYams > 300)
-        #expect(readOnlyByUs.count * 100 <= refusedByYams, "\(TestSeed.describe(seed)): \(readOnlyByUs.count) of \(refusedByYams) read:\n\(readOnlyByUs.prefix(5).joined(separator: "\n"))")
+        #expect(
+            readOnlyByUs.count * 100 <= refusedByYams,
+            "\(TestSeed.describe(seed)): \(readOnlyByUs.count) of \(refusedByYams) read:\n\(readOnlyByUs.prefix(5).joined(separator: "\n"))"
+        )
     }
 }

@@ -1,19 +1,23 @@
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 @Suite("check: dataplane findings in the writers")
 struct CheckDataplaneWriterTests {
     @Test("check's text and JSON carry the dataplanes' finding and fix")
     func checkVerdict() {
-        var report = CheckReport(host: "h", netns: nil, generatedAt: "t", allowed: PortRangeSet.defaultAllowed, podNetworks: [],
-                                 inputs: [], sources: [], nodePortRange: nil, findings: [], notes: [])
+        var report = CheckReport(
+            host: "h", netns: nil, generatedAt: "t", allowed: PortRangeSet.defaultAllowed, podNetworks: [],
+            inputs: [], sources: [], nodePortRange: nil, findings: [], notes: [])
         #expect(report.verdict == .safe)
-        report.dataplanes = [DataplaneCheck(allowed: PortRangeSet.defaultAllowed, bpffs: nil, config: DataplaneConfig()).calicoFinding(detectedBy: [])]
+        report.dataplanes = [
+            DataplaneCheck(allowed: PortRangeSet.defaultAllowed, bpffs: nil, config: DataplaneConfig()).calicoFinding(detectedBy: [])
+        ]
         #expect(report.verdict == .atRisk)
         let text = CheckTextWriter().render(report)
         #expect(text.contains("calico BPF dataplane"))

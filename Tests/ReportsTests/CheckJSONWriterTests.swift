@@ -1,11 +1,12 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 @Suite("check: JSON report")
 struct CheckJSONWriterTests {
@@ -21,7 +22,9 @@ struct CheckJSONWriterTests {
         let share = try #require(prediction["share_outside_without_clash"] as? Double)
         #expect(share == 0.5)
         let remedies = try #require(object["remedies"] as? [[String: Any]])
-        #expect((remedies[0]["commands"] as? [String])?.first
-            == "iptables -t nat -I POSTROUTING 1 -p tcp -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE --to-ports 32768-65535 --random-fully")
+        #expect(
+            (remedies[0]["commands"] as? [String])?.first
+                == "iptables -t nat -I POSTROUTING 1 -p tcp -s 10.244.0.0/16 ! -d 10.244.0.0/16 -j MASQUERADE --to-ports 32768-65535 --random-fully"
+        )
     }
 }

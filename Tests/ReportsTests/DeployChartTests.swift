@@ -18,9 +18,11 @@ struct DeployChartTests {
         [],
         ["daemonset.mode=textfile"],
         ["daemonset.mode=textfile", "daemonset.textfile.namePods=false"],
-        ["cronjob.enabled=true", "serviceMonitor.enabled=true", "podMonitor.enabled=true", "prometheusRule.enabled=true",
-         "grafanaDashboard.enabled=true", "nodePaths.k3s=true", "nodePaths.microk8s=true", "nodePaths.microk8sFlannel=true",
-         "nodePaths.crio=true", "nodePaths.calicoEtc=true", "daemonset.receiveBuffer=16MiB", "image.tag=0.2.0"],
+        [
+            "cronjob.enabled=true", "serviceMonitor.enabled=true", "podMonitor.enabled=true", "prometheusRule.enabled=true",
+            "grafanaDashboard.enabled=true", "nodePaths.k3s=true", "nodePaths.microk8s=true", "nodePaths.microk8sFlannel=true",
+            "nodePaths.crio=true", "nodePaths.calicoEtc=true", "daemonset.receiveBuffer=16MiB", "image.tag=0.2.0",
+        ],
         ["daemonset.mode=textfile", "cronjob.enabled=true", "nodePaths.k3s=true", "nodePaths.microk8s=true", "nodePaths.crio=true"],
     ]
 
@@ -141,7 +143,8 @@ struct DeployChartTests {
     }
 
     @Test func prometheusRuleIsTheTestedRulesFile() throws {
-        let rule = try #require(Self.object(try Self.render(["prometheusRule.enabled=true", "prometheusRule.labels.release=prom"]), "PrometheusRule"))
+        let rule = try #require(
+            Self.object(try Self.render(["prometheusRule.enabled=true", "prometheusRule.labels.release=prom"]), "PrometheusRule"))
         #expect(rule["apiVersion"]?.string == "monitoring.coreos.com/v1")
         #expect(rule["metadata"]?["labels"]?["release"]?.string == "prom")
         let text = try String(contentsOf: DeployFiles.directory.appendingPathComponent("ctaudit-alerts.rules.yml"), encoding: .utf8)
@@ -189,7 +192,8 @@ struct DeployChartTests {
 
     @Test func dashboardConfigMapCarriesTheDashboardForTheSidecar() throws {
         let documents = try Self.render(["grafanaDashboard.enabled=true", "grafanaDashboard.namespace=grafana"])
-        let configMap = try #require(documents.first { $0["kind"]?.string == "ConfigMap" && $0["metadata"]?["name"]?.string == "ctaudit-dashboard" })
+        let configMap = try #require(
+            documents.first { $0["kind"]?.string == "ConfigMap" && $0["metadata"]?["name"]?.string == "ctaudit-dashboard" })
         #expect(configMap["metadata"]?["labels"]?["grafana_dashboard"]?.string == "1")
         #expect(configMap["metadata"]?["namespace"]?.string == "grafana")
         let json = try String(contentsOf: DeployFiles.grafanaDashboard, encoding: .utf8)
@@ -201,7 +205,10 @@ struct DeployChartTests {
         let text = try String(contentsOfFile: Self.chart + "/values.yaml", encoding: .utf8)
         let values = try #require(try compose(yaml: text))
         func leaves(_ node: Node, _ path: String) -> [String] {
-            guard let mapping = node.mapping, !mapping.isEmpty, !["config", "resources", "textfileResources", "updateStrategy", "labels"].contains(path.split(separator: ".").last.map(String.init) ?? "") else { return [path] }
+            guard let mapping = node.mapping, !mapping.isEmpty,
+                !["config", "resources", "textfileResources", "updateStrategy", "labels"].contains(
+                    path.split(separator: ".").last.map(String.init) ?? "")
+            else { return [path] }
             return mapping.flatMap { leaves($0.value, path.isEmpty ? $0.key.string! : path + "." + $0.key.string!) }
         }
         let keys = leaves(values, "")

@@ -1,7 +1,7 @@
 import Foundation
+import TestSupport
 import Testing
 import Yams
-import TestSupport
 
 /// deploy/ as the suites that check it find it: the directory, the Grafana
 /// dashboard, and the pod spec of a rendered DaemonSet. (Here, not in

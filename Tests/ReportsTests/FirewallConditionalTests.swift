@@ -1,11 +1,12 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// The firewall stays a program wherever it is used (issue 22): summaries,
 /// pod findings, check predictions and remedies ask it per protocol, family
@@ -17,8 +18,9 @@ struct FirewallConditionalTests {
     static let node6 = IPAddress("2001:db8:1::2")!
 
     static func policy(_ file: String, nodes: [IPAddress] = []) throws -> AuditPolicy {
-        var policy = AuditPolicy(firewall: try FirewallFixtures.load(file),
-                                 podNetworks: [try IPNetwork(parsing: "10.244.0.0/16"), try IPNetwork(parsing: "fd00:10:244::/64")])
+        var policy = AuditPolicy(
+            firewall: try FirewallFixtures.load(file),
+            podNetworks: [try IPNetwork(parsing: "10.244.0.0/16"), try IPNetwork(parsing: "fd00:10:244::/64")])
         policy.nodeAddresses = nodes
         return policy
     }
@@ -26,7 +28,9 @@ struct FirewallConditionalTests {
     static func flows(v6: Bool) -> [Flow] {
         [1, 1500, 20000, 32767, 32768, 40000, 65535].flatMap { port -> [Flow] in
             [IPProtocol.tcp, .udp].map { proto in
-                v6 ? FlowFactory.flow(proto: proto, pod: "fd00:10:244::3", server: "2001:db8:2::10", node: "2001:db8:1::2", translatedPort: port)
+                v6
+                    ? FlowFactory.flow(
+                        proto: proto, pod: "fd00:10:244::3", server: "2001:db8:2::10", node: "2001:db8:1::2", translatedPort: port)
                     : FlowFactory.flow(proto: proto, translatedPort: port)
             }
         }
@@ -34,13 +38,17 @@ struct FirewallConditionalTests {
 
     // MARK: - A real ufw / firewalld gateway (exports captured by scripts/capture-firewall-managers.sh)
 
-    @Test("ufw and firewalld exports admit every reply, both families, both forms", arguments: [
-        "ufw-gateway.rules", "ufw-gateway.nft.json", "firewalld-gateway.nft.json", "firewalld-gateway.iptables",
-    ])
+    @Test(
+        "ufw and firewalld exports admit every reply, both families, both forms",
+        arguments: [
+            "ufw-gateway.rules", "ufw-gateway.nft.json", "firewalld-gateway.nft.json", "firewalld-gateway.iptables",
+        ])
     func firewallManagerExports(file: String) throws {
         let policy = try Self.policy(file)
         for flow in Self.flows(v6: false) + Self.flows(v6: true) {
-            #expect(policy.outcomeClass(flow) == "allowed", "\(file): \(flow.proto) \(flow.family) \(flow.translatedSourcePort): \(policy.decide(flow))")
+            #expect(
+                policy.outcomeClass(flow) == "allowed",
+                "\(file): \(flow.proto) \(flow.family) \(flow.translatedSourcePort): \(policy.decide(flow))")
         }
         for admission in policy.admissions.summarized {
             #expect(admission.words == "0-65535", "\(file) \(admission.key): \(admission.words)")
@@ -73,7 +81,9 @@ struct FirewallConditionalTests {
         #expect(scoped.classify(other) == .allowed(remapped: true))  // pod port 40000 became 1500
         // Not knowing the node, the summary says how it depends on it.
         let unknown = try Self.policy("gateway-node-scoped.iptables")
-        #expect(unknown.firewall!.admittedSummary()[0] == "tcp/ipv4 depends on the node's address: 32768-65535 for 198.51.100.2/32; 0-65535 for other addresses")
+        #expect(
+            unknown.firewall!.admittedSummary()[0]
+                == "tcp/ipv4 depends on the node's address: 32768-65535 for 198.51.100.2/32; 0-65535 for other addresses")
         // check gives --allow's verdict, whether it knows the node's address or judges the worst.
         for nodes in [[Self.node4, Self.node6], []] {
             var policy = unknown
@@ -100,8 +110,9 @@ struct FirewallConditionalTests {
         let udp = try #require(exposures.first { $0.proto == .udp })
         #expect(udp.blocked.isEmpty)
         #expect(udp.peers == "UDP/ipv4 replies admitted only from source port 53 (0-65535)")
-        var finding = PodPortRangeFinding(pod: PodIdentity(ip: IPAddress("10.244.0.3")!), range: PortRange(low: 32768, high: 60999)!,
-                                          exposures: exposures)
+        var finding = PodPortRangeFinding(
+            pod: PodIdentity(ip: IPAddress("10.244.0.3")!), range: PortRange(low: 32768, high: 60999)!,
+            exposures: exposures)
         finding.keepingProtocols = [.tcp, .udp, .sctp, .dccp, .udplite]
         #expect(!finding.failsEveryConnection)
         let line = TextReportWriter.portRangeLine(finding)
@@ -128,7 +139,8 @@ struct FirewallConditionalTests {
         #expect(!exposures.contains { $0.proto == .tcp })
         let report = try CheckFirewallTests.check("plain-masquerade", policy: policy)
         #expect(report.verdict == .broken)
-        #expect(report.findings[0].reason.contains("udp/ipv4: the firewall admits these replies on no port"), "\(report.findings[0].reason)")
+        #expect(
+            report.findings[0].reason.contains("udp/ipv4: the firewall admits these replies on no port"), "\(report.findings[0].reason)")
     }
 
     // MARK: - Uncertain
@@ -149,8 +161,9 @@ struct FirewallConditionalTests {
         accumulator.add(FlowFactory.flow(id: 2, proto: .udp, sport: 40001, dport: 53, translatedPort: 40001, status: [.sourceNAT]))
         accumulator.finish()
         policy.nodeAddresses = accumulator.translatedAddresses
-        var report = AuditReport(host: "node-1", netns: nil, generatedAt: "2026-11-30T12:00:00Z", policy: policy,
-                                 summary: accumulator.summary, violations: accumulator.sortedViolations(), dump: DumpResult(), tableSize: nil)
+        var report = AuditReport(
+            host: "node-1", netns: nil, generatedAt: "2026-11-30T12:00:00Z", policy: policy,
+            summary: accumulator.summary, violations: accumulator.sortedViolations(), dump: DumpResult(), tableSize: nil)
         report.firewallDropTally = accumulator.firewallDrops
         report.firewallUncertainTally = accumulator.firewallUncertain
         report.uncertainFlows = accumulator.takeUncertainFlows()
@@ -163,7 +176,8 @@ struct FirewallConditionalTests {
         #expect(report.verdict == .uncertain)
         #expect(!report.verdict.isFailure)
         let text = TextReportWriter().render(report)
-        #expect(text.contains("uncertain: no violation, but a firewall rule ctaudit cannot judge decides the replies of 1 flow(s)"), "\(text)")
+        #expect(
+            text.contains("uncertain: no violation, but a firewall rule ctaudit cannot judge decides the replies of 1 flow(s)"), "\(text)")
         #expect(text.contains("ipset trusted"))
         let json = try JSONSerialization.jsonObject(with: Data(JSONReportWriter.render(report).utf8)) as? [String: Any] ?? [:]
         #expect(json["verdict"] as? String == "uncertain")
@@ -187,21 +201,27 @@ struct FirewallConditionalTests {
         let firewall = try FirewallFile.parse(Array(Self.uncertainGateway.utf8), path: "gw.rules")
         var tracker = WatchTracker(policy: AuditPolicy(firewall: firewall, podNetworks: [try IPNetwork(parsing: "10.244.0.0/16")]))
         tracker.beginDump(.initial)
-        let dumped = tracker.dumped(FlowFactory.flow(id: 2, proto: .udp, sport: 40001, dport: 53, translatedPort: 40001,
-                                                     status: [.sourceNAT]), nowNanoseconds: 0)
+        let dumped = tracker.dumped(
+            FlowFactory.flow(
+                id: 2, proto: .udp, sport: 40001, dport: 53, translatedPort: 40001,
+                status: [.sourceNAT]), nowNanoseconds: 0)
         let record = try #require(dumped)
         tracker.finishDump()
         #expect(record.isUncertain && !record.isViolation)
         #expect(tracker.summary.uncertain == 1 && tracker.summary.violations == 0)
         #expect(WatchTextWriter(firewall: firewall).line(record).contains("UNCERTAIN"))
         #expect(WatchJSONWriter.line(record, firewall: firewall).contains("\"uncertain\":true"))
-        let metrics = WatchMetricsWriter.render(tracker.counters, tracker.summary,
-                                                context: .init(startTimeSeconds: 0, allowed: .defaultAllowed), target: .textfile)
-        #expect(metrics.contains("ctaudit_watch_uncertain_flows_total{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1"))
+        let metrics = WatchMetricsWriter.render(
+            tracker.counters, tracker.summary,
+            context: .init(startTimeSeconds: 0, allowed: .defaultAllowed), target: .textfile)
+        #expect(
+            metrics.contains(
+                "ctaudit_watch_uncertain_flows_total{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1"))
     }
 
     @Test func checkCallsPortsAnUnknownRuleDecidesUncertain() throws {
-        let text = "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -p tcp --dport 32768:65535 -j ACCEPT\n-A FORWARD -p tcp -m set --match-set x src -j ACCEPT\n-A FORWARD -p udp -j ACCEPT\nCOMMIT\n"
+        let text =
+            "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -p tcp --dport 32768:65535 -j ACCEPT\n-A FORWARD -p tcp -m set --match-set x src -j ACCEPT\n-A FORWARD -p udp -j ACCEPT\nCOMMIT\n"
         let policy = AuditPolicy(firewall: try FirewallFile.parse(Array(text.utf8), path: "gw.rules"))
         // A rule pinned to 32768-65535 is safe; plain masquerade's clashes land where the ipset decides.
         #expect(try CheckFirewallTests.check("fixed-range", policy: policy).verdict == .safe)
@@ -222,20 +242,23 @@ struct FirewallConditionalTests {
             -A FORWARD -p dccp -j ACCEPT
             COMMIT
             """
-        let policy = AuditPolicy(firewall: try FirewallFile.parse(Array(text.utf8), path: "gw.rules"),
-                                 podNetworks: [try IPNetwork(parsing: "10.244.0.0/16")])
+        let policy = AuditPolicy(
+            firewall: try FirewallFile.parse(Array(text.utf8), path: "gw.rules"),
+            podNetworks: [try IPNetwork(parsing: "10.244.0.0/16")])
         var accumulator = AuditAccumulator(policy: policy)
         accumulator.add(FlowFactory.flow(id: 1, translatedPort: 1500))
         accumulator.add(FlowFactory.flow(id: 2, proto: .udp, translatedPort: 800))
-        let report = AuditReport(host: "node-1", netns: nil, generatedAt: "2026-11-30T12:00:00Z", policy: policy,
-                                 summary: accumulator.summary, violations: accumulator.sortedViolations(), dump: DumpResult(), tableSize: nil)
+        let report = AuditReport(
+            host: "node-1", netns: nil, generatedAt: "2026-11-30T12:00:00Z", policy: policy,
+            summary: accumulator.summary, violations: accumulator.sortedViolations(), dump: DumpResult(), tableSize: nil)
         let pin = try #require(report.remedies.first { $0.kind == .pinNATRange && !$0.commands.isEmpty })
         #expect(pin.commands.contains("iptables -t nat -A CTAUDIT-PIN -p tcp -j MASQUERADE --to-ports 32768-65535"), "\(pin.commands)")
         #expect(pin.commands.contains("iptables -t nat -A CTAUDIT-PIN -p udp -j MASQUERADE --to-ports 1024-65535"), "\(pin.commands)")
         let prom = PrometheusWriter.render(report, timestamp: 0)
         #expect(prom.contains("ctaudit_audit_allowed_ports{allowed=\"32768-65535\",family=\"ipv4\",proto=\"tcp\"} 32768"))
         #expect(prom.contains("ctaudit_audit_allowed_ports{allowed=\"1024-65535\",family=\"ipv4\",proto=\"udp\"} 64512"))
-        #expect(prom.contains("ctaudit_audit_violation_flows{allowed=\"1024-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1"))
+        #expect(
+            prom.contains("ctaudit_audit_violation_flows{allowed=\"1024-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1"))
     }
 }
 
@@ -255,8 +278,9 @@ extension Flow {
     /// The same flow translated to another node address.
     func with(node: String) -> Flow {
         var copy = self
-        copy.reply = Tuple(source: reply.source, destination: IPAddress(node)!, proto: reply.proto,
-                           sourcePort: reply.sourcePort, destinationPort: reply.destinationPort, icmp: nil)
+        copy.reply = Tuple(
+            source: reply.source, destination: IPAddress(node)!, proto: reply.proto,
+            sourcePort: reply.sourcePort, destinationPort: reply.destinationPort, icmp: nil)
         return copy
     }
 }

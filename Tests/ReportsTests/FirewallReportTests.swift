@@ -1,11 +1,12 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// Every format says which rule drops which flows when a firewall file judged them.
 @Suite("Firewall: reports name the deciding rule")
@@ -16,9 +17,11 @@ struct FirewallReportTests {
         var accumulator = AuditAccumulator(policy: policy)
         accumulator.add(FlowFactory.flow(id: 1, translatedPort: 1500))
         accumulator.add(FlowFactory.flow(id: 2, translatedPort: 40000))
-        accumulator.add(FlowFactory.flow(id: 3, proto: .udp, sport: 40001, dport: 53, translatedPort: 40001, status: [.sourceNAT, .seenReply]))
-        return AuditReport(host: "node-1", netns: nil, generatedAt: "2026-11-30T12:00:00Z", policy: policy,
-                           summary: accumulator.summary, violations: accumulator.sortedViolations(), dump: DumpResult(), tableSize: nil)
+        accumulator.add(
+            FlowFactory.flow(id: 3, proto: .udp, sport: 40001, dport: 53, translatedPort: 40001, status: [.sourceNAT, .seenReply]))
+        return AuditReport(
+            host: "node-1", netns: nil, generatedAt: "2026-11-30T12:00:00Z", policy: policy,
+            summary: accumulator.summary, violations: accumulator.sortedViolations(), dump: DumpResult(), tableSize: nil)
     }
 
     @Test func textNamesTheRuleAndTheFix() throws {
@@ -59,7 +62,10 @@ struct FirewallReportTests {
         let report = try Self.report("aws-security-groups.json")
         #expect(report.summary.violations == 0)
         let text = TextReportWriter().render(report)
-        #expect(text.contains("no violations: AWS security groups (stateful) is stateful: it admits the replies of connections it let out on any port, so it imposes no reply-port range"))
+        #expect(
+            text.contains(
+                "no violations: AWS security groups (stateful) is stateful: it admits the replies of connections it let out on any port, so it imposes no reply-port range"
+            ))
         #expect(HTMLReportWriter().render(report).contains("imposes no reply-port range"))
     }
 }

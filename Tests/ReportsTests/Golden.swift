@@ -1,11 +1,12 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// The one golden-file helper. A mismatch records the unified diff and
 /// leaves the new text in `.build/golden-actual/NAME`, where
@@ -21,13 +22,15 @@ enum Golden {
         let url = directory.appendingPathComponent(name)
         guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
             keepActual(name, actual)
-            Issue.record(Comment(rawValue: "Golden/\(name) is missing; scripts/update-goldens.sh creates it"),
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                Comment(rawValue: "Golden/\(name) is missing; scripts/update-goldens.sh creates it"),
+                sourceLocation: sourceLocation)
             return
         }
         guard expected != actual else { return }
         let kept = keepActual(name, actual)
-        let message = "Golden/\(name) differs (new text in \(kept.path); scripts/update-goldens.sh takes it if intended):\n"
+        let message =
+            "Golden/\(name) differs (new text in \(kept.path); scripts/update-goldens.sh takes it if intended):\n"
             + diff(url, kept)
         Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
     }

@@ -33,9 +33,11 @@ struct GrafanaDashboardTests {
 
     @Test func hasThePanelsAnOperatorNeeds() throws {
         let titles = try Self.panels().compactMap { $0["title"] as? String }
-        for wanted in ["Verdict per node", "Violating flows by node, protocol and family (watch)",
-                       "Violating flows by node, protocol and family (audit)", "Unreplied violating flows", "Events lost",
-                       "Allowed range", "NAT port pressure", "Last success"] {
+        for wanted in [
+            "Verdict per node", "Violating flows by node, protocol and family (watch)",
+            "Violating flows by node, protocol and family (audit)", "Unreplied violating flows", "Events lost",
+            "Allowed range", "NAT port pressure", "Last success",
+        ] {
             #expect(titles.contains(wanted), "no panel \(wanted)")
         }
         let expressions = try Self.expressions().joined(separator: "\n")

@@ -1,11 +1,12 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// Every JSON document and line the tool writes, byte for byte: stats, check
 /// and watch next to the audit and merge goldens.
@@ -30,8 +31,10 @@ struct JSONGoldenTests {
         var text = ""
         for (index, violation) in ReportsFixtures.report().violations.enumerated() {
             let event: WatchRecord.Event = [.new, .update, .destroy, .resync][index % 4]
-            text += WatchJSONWriter.line(WatchRecord(event: event, violation: violation, isViolation: index % 3 != 2,
-                                                     timeNanoseconds: WatchFixtures.time + UInt64(index) * 1_000_000))
+            text += WatchJSONWriter.line(
+                WatchRecord(
+                    event: event, violation: violation, isViolation: index % 3 != 2,
+                    timeNanoseconds: WatchFixtures.time + UInt64(index) * 1_000_000))
         }
         var summary = WatchSummary()
         summary.events = 10

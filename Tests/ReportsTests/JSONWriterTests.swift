@@ -1,8 +1,9 @@
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
+import Testing
+
 @testable import Engines
+@testable import NodeState
+@testable import Policy
 @testable import Reports
 
 /// The writer's own rules: layout, escaping, numbers, chunks.
@@ -29,15 +30,19 @@ struct JSONWriterTests {
 
     @Test func compact() {
         let text = JSONWriter.text(.compact, Self.sample)
-        #expect(text == #"{"a":0,"b":-5,"c":-9223372036854775808,"d":null,"empty":{},"none":[],"list":[true,false],"#
-            + #""text":"quote \" back \\ tab \t nl \n ctl \u0001 ünï","share":0.25,"tiny":0.000031,"negative":-1.5,"#
-            + #""nan":0,"v4":"10.0.0.1","v6":"fd00::1"}"#)
+        #expect(
+            text == #"{"a":0,"b":-5,"c":-9223372036854775808,"d":null,"empty":{},"none":[],"list":[true,false],"#
+                + #""text":"quote \" back \\ tab \t nl \n ctl \u0001 ünï","share":0.25,"tiny":0.000031,"negative":-1.5,"#
+                + #""nan":0,"v4":"10.0.0.1","v6":"fd00::1"}"#)
     }
 
     @Test func pretty() {
         let text = JSONWriter.text(.pretty) { json in
             json.beginObject()
-            json.object("o") { $0.member("x", [String]()); $0.member("y", ["1", "2"]) }
+            json.object("o") {
+                $0.member("x", [String]())
+                $0.member("y", ["1", "2"])
+            }
             json.endObject()
         }
         #expect(text == "{\n  \"o\": {\n    \"x\": [],\n    \"y\": [\n      \"1\",\n      \"2\"\n    ]\n  }\n}")

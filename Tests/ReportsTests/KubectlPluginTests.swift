@@ -20,16 +20,16 @@ struct KubectlPluginTests {
         let log = bin.appendingPathComponent("calls").path
         let kubectl = bin.appendingPathComponent("kubectl")
         try """
-            #!/bin/sh
-            echo "$*" >> '\(log)'
-            if [ "$1" = debug ]; then
-                node=${2#node/}
-                echo "Creating debugging pod node-debugger-$node-x7k2p with container debugger on node $node." >&2
-                echo "ctaudit output"
-                exit \(debugExit)
-            fi
-            exit 0
-            """.write(to: kubectl, atomically: true, encoding: .utf8)
+        #!/bin/sh
+        echo "$*" >> '\(log)'
+        if [ "$1" = debug ]; then
+            node=${2#node/}
+            echo "Creating debugging pod node-debugger-$node-x7k2p with container debugger on node $node." >&2
+            echo "ctaudit output"
+            exit \(debugExit)
+        fi
+        exit 0
+        """.write(to: kubectl, atomically: true, encoding: .utf8)
         #expect(chmod(kubectl.path, 0o755) == 0)
         var env = ["PATH=\(bin.path):/usr/bin:/bin"]
         env += environment.map { "\($0.key)=\($0.value)" }
@@ -41,7 +41,10 @@ struct KubectlPluginTests {
     @Test func auditsTheNodeThroughKubectlDebugAndDeletesThePod() throws {
         let (status, stderr, calls) = try Self.run(["--image", "registry.example/ctaudit:1.2", "node-7", "audit", "--format", "json"])
         #expect(status == 1, "ctaudit's exit code comes back: \(stderr)")
-        #expect(calls.first == "debug node/node-7 -i --image=registry.example/ctaudit:1.2 --profile=sysadmin -- ctaudit audit --root /host --format json")
+        #expect(
+            calls.first
+                == "debug node/node-7 -i --image=registry.example/ctaudit:1.2 --profile=sysadmin -- ctaudit audit --root /host --format json"
+        )
         #expect(calls.last == "delete pod node-debugger-node-7-x7k2p --wait=false")
         #expect(!stderr.contains("Creating debugging pod"))
     }
@@ -56,7 +59,8 @@ struct KubectlPluginTests {
     @Test func checkGetsNoRootAndKeepKeepsThePod() throws {
         let (status, stderr, calls) = try Self.run(["--keep", "-n", "ops", "n2", "check", "--pods"], debugExit: 0)
         #expect(status == 0)
-        #expect(calls == ["debug node/n2 -i --namespace=ops --image=ghcr.io/example/ctaudit:0.2.0 --profile=sysadmin -- ctaudit check --pods"])
+        #expect(
+            calls == ["debug node/n2 -i --namespace=ops --image=ghcr.io/example/ctaudit:0.2.0 --profile=sysadmin -- ctaudit check --pods"])
         #expect(stderr.contains("kept the debug pod node-debugger-n2-x7k2p"))
     }
 
@@ -84,8 +88,9 @@ struct KubectlPluginTests {
         let script = DeployFiles.directory.deletingLastPathComponent().appendingPathComponent("scripts/krew-archive.sh").path
         let built = try ExternalTool.run("/bin/sh", [script, out.path])
         #expect(built.status == 0, "\(built.stderr)")
-        #expect(platform["sha256"]?.string == built.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
-                "the manifest's sha256 is stale: rerun scripts/krew-archive.sh and update deploy/kubectl/ctaudit.krew.yaml")
+        #expect(
+            platform["sha256"]?.string == built.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+            "the manifest's sha256 is stale: rerun scripts/krew-archive.sh and update deploy/kubectl/ctaudit.krew.yaml")
         let listed = try ExternalTool.run("tar", ["-tvzf", out.appendingPathComponent("kubectl-ctaudit.tar.gz").path])
         #expect(listed.stdout.hasPrefix("-rwxr-xr-x 0/0") && listed.stdout.contains(" kubectl-ctaudit\n"), "\(listed.stdout)")
     }

@@ -1,20 +1,23 @@
-import Glibc
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Glibc
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// The live namespace scan reads every /proc/PID/ns/net. Root in the test
 /// run can read them all, so the counting is tested here on errno values;
 /// UnprivilegedNamespaceTests runs the scan as nobody for real.
 @Suite("Kubernetes: unreadable processes")
 struct KubernetesProcessAccessTests {
-    @Test("refused links count as denied; vanished processes count as nothing", arguments: [
-        (Int32?.none, 1, 0), (EACCES, 1, 1), (EPERM, 1, 1), (ENOENT, 0, 0), (ESRCH, 0, 0),
-    ])
+    @Test(
+        "refused links count as denied; vanished processes count as nothing",
+        arguments: [
+            (Int32?.none, 1, 0), (EACCES, 1, 1), (EPERM, 1, 1), (ENOENT, 0, 0), (ESRCH, 0, 0),
+        ])
     func oneOutcome(error: Int32?, processes: Int, denied: Int) {
         var denials = ProcessAccessDenials()
         denials.record(error)
@@ -51,14 +54,19 @@ struct KubernetesProcessNamesTests {
         denials.record(nil, pid: 1)
         for pid in Int32(100)..<107 { denials.record(EACCES, pid: pid, comm: "shim-\(pid)") }
         let warning = try #require(denials.warning)
-        #expect(warning.message.hasPrefix("permission denied for 7 of 8 processes: 100 (shim-100), 101 (shim-101), 102 (shim-102), 103 (shim-103), 104 (shim-104) and 2 more ("))
+        #expect(
+            warning.message.hasPrefix(
+                "permission denied for 7 of 8 processes: 100 (shim-100), 101 (shim-101), 102 (shim-102), 103 (shim-103), 104 (shim-104) and 2 more ("
+            ))
     }
 
     /// Printed once: on stderr when the text report goes to the terminal,
     /// in the report when it goes to a file.
     @Test func theTextReportRepeatsWarningsOnlyWhenAskedTo() {
         var report = KubernetesReportFixtures.report()
-        report.kubernetes.warnings = [KubernetesWarning(subject: "/proc/PID/ns/net", message: "permission denied for 1 of 2 processes: 9 (x)")]
+        report.kubernetes.warnings = [
+            KubernetesWarning(subject: "/proc/PID/ns/net", message: "permission denied for 1 of 2 processes: 9 (x)")
+        ]
         #expect(!TextReportWriter(listsWarnings: false).render(report).contains("could not be used"))
         let inFile = TextReportWriter(listsWarnings: true).render(report)
         #expect(inFile.contains("warning: /proc/PID/ns/net: permission denied for 1 of 2 processes: 9 (x)"))

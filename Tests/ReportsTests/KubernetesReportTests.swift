@@ -1,11 +1,12 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 @Suite("Kubernetes report fields")
 struct KubernetesReportTests {
@@ -20,7 +21,10 @@ struct KubernetesReportTests {
         // Unknown fields are null, not missing.
         let unknown = PodIdentity(ip: IPAddress("10.244.1.9")!)
         let anonymous = JSONWriter.text(.compact) { JSONReportWriter.encode(unknown, lookup: PodLookup(unknown), into: &$0) }
-        #expect(anonymous == #"{"ip":"10.244.1.9","lookup":"ip_only","container_id":null,"netns":null,"name":null,"namespace":null,"uid":null,"ipam_network":null,"other_netns":[],"evidence":[]}"#)
+        #expect(
+            anonymous
+                == #"{"ip":"10.244.1.9","lookup":"ip_only","container_id":null,"netns":null,"name":null,"namespace":null,"uid":null,"ipam_network":null,"other_netns":[],"evidence":[]}"#
+        )
         #expect(json.contains(#""ip_local_port_range": {"#))
         #expect(json.contains(#""kept_port_violations": 1"#))
         #expect(json.contains(#""subject": "/etc/cni/net.d/x.conf""#))
@@ -45,7 +49,10 @@ struct KubernetesReportTests {
         let object = JSONWriter.text(.compact) {
             JSONReportWriter.encode(PodIdentity(ip: IPAddress("10.244.1.9")!), lookup: .disabled, into: &$0)
         }
-        #expect(object == #"{"ip":"10.244.1.9","lookup":"disabled","container_id":null,"netns":null,"name":null,"namespace":null,"uid":null,"ipam_network":null,"other_netns":[],"evidence":[]}"#)
+        #expect(
+            object
+                == #"{"ip":"10.244.1.9","lookup":"disabled","container_id":null,"netns":null,"name":null,"namespace":null,"uid":null,"ipam_network":null,"other_netns":[],"evidence":[]}"#
+        )
         // The same field in NDJSON lines.
         let line = try #require(NDJSONWriter.render(report).split(separator: "\n").first)
         #expect(line.contains(#""lookup":"disabled""#))
@@ -67,7 +74,9 @@ struct KubernetesReportTests {
         #expect(text.contains("pod networks: discovered: 10.244.0.0/16 from /run/flannel/subnet.env (FLANNEL_NETWORK)"))
         #expect(text.contains("  pod 10.244.1.7 shop/web-1 (netns cni-1234): 1 flow(s), container 3f4e1d2c0b9a"))
         #expect(text.contains("  pod 10.244.1.9 (only the IP is known): 1 flow(s)"))
-        #expect(text.contains("10.244.1.7 shop/web-1 (netns cni-1234)  ip_local_port_range 1024-2047  blocked 1024-2047 (100%)  1 violation(s) now"))
+        #expect(
+            text.contains(
+                "10.244.1.7 shop/web-1 (netns cni-1234)  ip_local_port_range 1024-2047  blocked 1024-2047 (100%)  1 violation(s) now"))
         // Warnings go to stderr once; only a report written to a file repeats them.
         #expect(!text.contains("warning:"))
         #expect(TextReportWriter(listsWarnings: true).render(KubernetesReportFixtures.report()).contains("warning: "))

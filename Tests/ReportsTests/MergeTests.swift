@@ -1,15 +1,15 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 @Suite("Merge")
 struct MergeTests {
-
 
     @Test func combinesPerNodePerDestinationAndOffenders() throws {
         let merged = try ReportMerger.merge(MergeFixtures.inputs())

@@ -1,11 +1,12 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// Merge tells each node's story as the node's own audit did: its verdict,
 /// node-local count, dataplanes and unreadable maps, and a fleet verdict
@@ -13,8 +14,10 @@ import TestSupport
 @Suite("Merge: verdicts and dataplanes")
 struct MergeVerdictTests {
     /// A node's audit JSON as an object, edited, and back to bytes.
-    static func report(host: String, clean: Bool = true,
-                       _ edit: (inout [String: Any]) -> Void = { _ in }) throws -> (path: String, bytes: [UInt8]) {
+    static func report(
+        host: String, clean: Bool = true,
+        _ edit: (inout [String: Any]) -> Void = { _ in }
+    ) throws -> (path: String, bytes: [UInt8]) {
         let bytes = MergeFixtures.bytes(ReportsFixtures.report(host: host, netns: nil, clean: clean))
         var object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
         edit(&object)
@@ -23,14 +26,19 @@ struct MergeVerdictTests {
 
     /// A report that could not read a Cilium map (as `audit` writes it).
     static func unreadCilium(_ object: inout [String: Any]) {
-        object["dataplanes"] = [
-            "bpffs": "/sys/fs/bpf", "read": ["conntrack"],
-            "counts": ["conntrack": ["flows": 120, "snat": 40, "remapped": 39, "violations": 0]],
-            "maps": [["dataplane": "cilium", "path": "/sys/fs/bpf/tc/globals/cilium_snat_v4_external", "read": false,
-                      "entries": NSNull(), "translations": NSNull(), "malformed": NSNull(), "unpaired": NSNull(),
-                      "error": "unknown layout"]],
-            "warnings": ["cilium NAT map present but not read, its translations are not audited: unknown layout"],
-        ] as [String: Any]
+        object["dataplanes"] =
+            [
+                "bpffs": "/sys/fs/bpf", "read": ["conntrack"],
+                "counts": ["conntrack": ["flows": 120, "snat": 40, "remapped": 39, "violations": 0]],
+                "maps": [
+                    [
+                        "dataplane": "cilium", "path": "/sys/fs/bpf/tc/globals/cilium_snat_v4_external", "read": false,
+                        "entries": NSNull(), "translations": NSNull(), "malformed": NSNull(), "unpaired": NSNull(),
+                        "error": "unknown layout",
+                    ]
+                ],
+                "warnings": ["cilium NAT map present but not read, its translations are not audited: unknown layout"],
+            ] as [String: Any]
     }
 
     @Test func eachNodeCarriesItsOwnVerdict() throws {
@@ -59,7 +67,8 @@ struct MergeVerdictTests {
         let text = MergedReportWriter.text(merged, top: 20)
         #expect(!text.contains("no violations on any node"), "\(text)")
         #expect(text.contains("verdict: nothing-to-audit"))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(MergedReportWriter.json(merged, top: 20).utf8)) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(MergedReportWriter.json(merged, top: 20).utf8)) as? [String: Any])
         #expect(json["verdict"] as? String == "nothing-to-audit")
     }
 
@@ -76,7 +85,8 @@ struct MergeVerdictTests {
         #expect(text.contains("warning: b: cilium NAT map present but not read"))
         #expect(text.contains("incomplete on b:"))
         #expect(!text.contains("no violations on any node"))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(MergedReportWriter.json(merged, top: 20).utf8)) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(MergedReportWriter.json(merged, top: 20).utf8)) as? [String: Any])
         let nodes = try #require(json["nodes"] as? [[String: Any]])
         let b = try #require(nodes.first { $0["host"] as? String == "b" })
         #expect(b["verdict"] as? String == "incomplete" && b["reported_verdict"] as? String == "clean")
@@ -88,11 +98,13 @@ struct MergeVerdictTests {
     /// The kernel interrupted the node's dump: entries may be missing, so
     /// the node is incomplete and the merge says why.
     @Test func interruptedDumpMakesTheNodeIncomplete() throws {
-        let merged = try ReportMerger.merge([try Self.report(host: "a") { object in
-            var dump = object["dump"] as? [String: Any] ?? [:]
-            dump["interrupted"] = true
-            object["dump"] = dump
-        }])
+        let merged = try ReportMerger.merge([
+            try Self.report(host: "a") { object in
+                var dump = object["dump"] as? [String: Any] ?? [:]
+                dump["interrupted"] = true
+                object["dump"] = dump
+            }
+        ])
         #expect(merged.nodes.first?.dumpInterrupted == true)
         #expect(merged.verdict == .incomplete)
         let text = MergedReportWriter.text(merged, top: 20)
@@ -126,7 +138,8 @@ struct MergeVerdictTests {
         #expect(merged.verdict == .violations)
         let text = MergedReportWriter.text(merged, top: 20)
         #expect(text.contains("verdict unknown for old:"))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(MergedReportWriter.json(merged, top: 20).utf8)) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(MergedReportWriter.json(merged, top: 20).utf8)) as? [String: Any])
         let nodes = try #require(json["nodes"] as? [[String: Any]])
         let first = try #require(nodes.first { $0["host"] as? String == "old" })
         #expect(first["node_local"] is NSNull && first["dataplanes"] is NSNull && first["reported_verdict"] is NSNull)
@@ -142,12 +155,15 @@ struct MergeVerdictTests {
                 var summary = object["summary"] as? [String: Any] ?? [:]
                 summary["node_local"] = 7
                 object["summary"] = summary
-                object["dataplanes"] = [
-                    "bpffs": "/sys/fs/bpf", "read": ["conntrack", "cilium"],
-                    "counts": ["conntrack": ["flows": 120, "snat": 40, "remapped": 39, "violations": 0],
-                               "cilium": ["flows": 8, "snat": 6, "remapped": 4, "violations": 0]],
-                    "maps": [], "warnings": [],
-                ] as [String: Any]
+                object["dataplanes"] =
+                    [
+                        "bpffs": "/sys/fs/bpf", "read": ["conntrack", "cilium"],
+                        "counts": [
+                            "conntrack": ["flows": 120, "snat": 40, "remapped": 39, "violations": 0],
+                            "cilium": ["flows": 8, "snat": 6, "remapped": 4, "violations": 0],
+                        ],
+                        "maps": [], "warnings": [],
+                    ] as [String: Any]
             },
             try Self.report(host: "b"),
         ])

@@ -1,11 +1,11 @@
-import Foundation
-import Testing
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
 import TestSupport
+import Testing
 
 /// One metric scheme (issue 23.4): each command's textfile has names only it
 /// defines (`ctaudit_audit_`, `ctaudit_stats_`, `ctaudit_watch_`), so the
@@ -18,18 +18,22 @@ struct MetricSchemeTests {
 
     static var auditOnCilium: AuditReport {
         var report = ReportsFixtures.report()
-        report.dataplanes = DataplaneSurvey(bpffs: "/sys/fs/bpf", maps: [
-            DataplaneMapReading(dataplane: .cilium, path: "/sys/fs/bpf/tc/globals/cilium_snat_v4_external",
-                                outcome: .read(entries: 2, translations: 1, malformed: 0, unpaired: 0)),
-        ])
+        report.dataplanes = DataplaneSurvey(
+            bpffs: "/sys/fs/bpf",
+            maps: [
+                DataplaneMapReading(
+                    dataplane: .cilium, path: "/sys/fs/bpf/tc/globals/cilium_snat_v4_external",
+                    outcome: .read(entries: 2, translations: 1, malformed: 0, unpaired: 0))
+            ])
         return report
     }
 
     /// A live audit that looked for NodePort and listener overlap (issue 26.4).
     static var auditWithOverlap: AuditReport {
         var report = ReportsFixtures.report()
-        var overlap = PortOverlap(nodePortRange: .kubernetesDefault,
-                                  listeners: [ListeningSocket(proto: .tcp, address: IPAddress("0.0.0.0")!, port: 30005)])
+        var overlap = PortOverlap(
+            nodePortRange: .kubernetesDefault,
+            listeners: [ListeningSocket(proto: .tcp, address: IPAddress("0.0.0.0")!, port: 30005)])
         var tally = FlowOverlapTally(nodePortRange: overlap.nodePortRange.range, listeners: overlap.listeners ?? [])
         tally.add(FlowFactory.flow(translatedPort: 30005), ageSeconds: nil, dataplane: .conntrack)
         overlap.flows = tally
@@ -40,8 +44,9 @@ struct MetricSchemeTests {
     static func watch(_ target: WatchMetricsWriter.Target, running: Bool = true) -> String {
         var tracker = WatchTracker(policy: WatchFixtures.policy)
         _ = WatchFixtures.feed(&tracker, .new, WatchFixtures.violation(id: 1))
-        let context = WatchMetricsWriter.Context(startTimeSeconds: 1_700_000_000, allowed: WatchFixtures.policy.allowed,
-                                                 running: running, unwatchedDataplanes: [.cilium])
+        let context = WatchMetricsWriter.Context(
+            startTimeSeconds: 1_700_000_000, allowed: WatchFixtures.policy.allowed,
+            running: running, unwatchedDataplanes: [.cilium])
         return WatchMetricsWriter.render(tracker.counters, tracker.summary, context: context, target: target)
     }
 
@@ -49,8 +54,9 @@ struct MetricSchemeTests {
     static var watchWithRuleDrift: String {
         var context = WatchMetricsWriter.Context(startTimeSeconds: 1_700_000_000, allowed: WatchFixtures.policy.allowed)
         var drift = RuleDrift()
-        drift.record(try! NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("k3s-flannel").iptables).run(),
-                     atSeconds: 1_700_000_100)
+        drift.record(
+            try! NodeCheck(allowed: .defaultAllowed, iptablesSaveFiles: RuleFixtures.files("k3s-flannel").iptables).run(),
+            atSeconds: 1_700_000_100)
         context.rules = drift
         context.ruleCheckIntervalSeconds = 300
         return WatchMetricsWriter.render(WatchCounters(), WatchSummary(), context: context, target: .textfile)
@@ -58,13 +64,15 @@ struct MetricSchemeTests {
 
     /// Every file shape each command can write, keyed by command.
     static var textfiles: [(command: String, text: String)] {
-        [("audit", PrometheusWriter.render(auditOnCilium, timestamp: 1)),
-         ("audit", PrometheusWriter.render(ReportsFixtures.report(clean: true), timestamp: 1)),
-         ("audit", PrometheusWriter.render(auditWithOverlap, timestamp: 1)),
-         ("audit", PrometheusWriter.renderFailure(previousSuccess: 1)),
-         ("stats", StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: 1)),
-         ("stats", StatsPrometheusWriter.renderFailure(previousSuccess: 1)),
-         ("watch", watch(.textfile)), ("watch", watch(.textfile, running: false)), ("watch", watchWithRuleDrift)]
+        [
+            ("audit", PrometheusWriter.render(auditOnCilium, timestamp: 1)),
+            ("audit", PrometheusWriter.render(ReportsFixtures.report(clean: true), timestamp: 1)),
+            ("audit", PrometheusWriter.render(auditWithOverlap, timestamp: 1)),
+            ("audit", PrometheusWriter.renderFailure(previousSuccess: 1)),
+            ("stats", StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: 1)),
+            ("stats", StatsPrometheusWriter.renderFailure(previousSuccess: 1)),
+            ("watch", watch(.textfile)), ("watch", watch(.textfile, running: false)), ("watch", watchWithRuleDrift),
+        ]
     }
 
     static func names(_ text: String) -> Set<String> {
@@ -98,16 +106,20 @@ struct MetricSchemeTests {
         let audit = PrometheusWriter.render(Self.auditOnCilium, timestamp: 1)
         let watch = Self.watch(.textfile)
         func labelSets(_ text: String, _ prefix: String) -> Set<String> {
-            Set(text.split(separator: "\n").filter { $0.hasPrefix(prefix + "{") }.map { line in
-                let labels = line.split(separator: "{")[1].split(separator: "}")[0]
-                return labels.split(separator: ",").map { String($0.split(separator: "=")[0]) }.joined(separator: ",")
-            })
+            Set(
+                text.split(separator: "\n").filter { $0.hasPrefix(prefix + "{") }.map { line in
+                    let labels = line.split(separator: "{")[1].split(separator: "}")[0]
+                    return labels.split(separator: ",").map { String($0.split(separator: "=")[0]) }.joined(separator: ",")
+                })
         }
         #expect(labelSets(audit, "ctaudit_audit_violation_flows") == ["allowed,dataplane,family,proto"])
         #expect(labelSets(watch, "ctaudit_watch_violation_flows_total") == ["allowed,dataplane,family,proto"])
         #expect(labelSets(watch, "ctaudit_watch_violation_flows") == ["allowed,dataplane,family,proto"])
-        #expect(audit.contains("ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"cilium\",family=\"ipv4\",proto=\"tcp\"} 0\n"))
-        #expect(audit.contains("ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 2\n"))
+        #expect(
+            audit.contains("ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"cilium\",family=\"ipv4\",proto=\"tcp\"} 0\n"))
+        #expect(
+            audit.contains(
+                "ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 2\n"))
         #expect(audit.contains("ctaudit_audit_snat_flows{dataplane=\"cilium\"} 0\n"))
     }
 
@@ -116,9 +128,11 @@ struct MetricSchemeTests {
     /// "second HELP line for metric name").
     @Test(.enabled(if: ExternalTool.has("promtool"), "promtool missing: apt-get install prometheus (make deps does)"))
     func theTextfilesConcatenatedPassPromtool() throws {
-        let directory = [PrometheusWriter.render(Self.auditOnCilium, timestamp: 1),
-                         StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: 1),
-                         Self.watch(.textfile)].joined()
+        let directory = [
+            PrometheusWriter.render(Self.auditOnCilium, timestamp: 1),
+            StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: 1),
+            Self.watch(.textfile),
+        ].joined()
         let result = try ExternalTool.run("promtool", ["check", "metrics"], stdin: directory)
         #expect(result.status == 0 && result.stdout.isEmpty && result.stderr.isEmpty, "promtool: \(result.stdout)\(result.stderr)")
     }
@@ -129,8 +143,10 @@ struct MetricSchemeTests {
         var all = Self.textfiles.reduce(into: Set<String>()) { $0.formUnion(Self.names($1.text)) }
         all.formUnion(Self.names(Self.watch(.http)))
         for name in all.sorted() {
-            let row = name.range(of: #"_(found|invalid|insert|insert_failed|drop|early_drop|error|search_restart|clash_resolve|chaintoolong)_total$"#,
-                                 options: .regularExpression) != nil && name.hasPrefix("ctaudit_stats_conntrack_")
+            let row =
+                name.range(
+                    of: #"_(found|invalid|insert|insert_failed|drop|early_drop|error|search_restart|clash_resolve|chaintoolong)_total$"#,
+                    options: .regularExpression) != nil && name.hasPrefix("ctaudit_stats_conntrack_")
                 ? "`ctaudit_stats_conntrack_{" : "| `\(name)` |"
             #expect(doc.contains(row), "docs/METRICS.md has no row for \(name)")
         }

@@ -1,17 +1,20 @@
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
 import TestSupport
 import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// Library writers say that there is more (every row, each CPU, node-local
 /// flows); how to get it is the caller's to word. Without the caller's words
 /// they name no ctaudit flag; with them, they print those words.
 @Suite("Reader hints: the library names no CLI flag")
 struct ReaderHintTests {
-    static let cliFlags = ["--format", "--top", "--node-local", "--pod-cidr", "--per-cpu", "--max-probes", "--netns", "--receive-buffer", "--config"]
+    static let cliFlags = [
+        "--format", "--top", "--node-local", "--pod-cidr", "--per-cpu", "--max-probes", "--netns", "--receive-buffer", "--config",
+    ]
 
     static func namesNoFlag(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for flag in cliFlags {
@@ -37,7 +40,8 @@ struct ReaderHintTests {
     func auditWriters() {
         let text = TextReportWriter(flowLimit: 1, groupLimit: 1)
         let html = HTMLReportWriter(flowLimit: 1, groupLimit: 1)
-        var plain = "", flagged = ""
+        var plain = ""
+        var flagged = ""
         for var report in Self.auditReports() {
             plain += text.render(report) + html.render(report) + JSONReportWriter.render(report)
             report.hints = .marked
@@ -83,9 +87,11 @@ struct ReaderHintTests {
 
     @Test("the plain wording reads without a command line")
     func plainWording() {
-        let hints: [ReaderHint] = [.everyRow, .allRows, .moreRows, .nodeLocalFlows, .podNetworks, .perCPUCounters,
-                                   .probeLimit, .configFileUse, .receiveBuffer, .hostNamespace,
-                                   .dataplaneCheck(.cilium), .dataplaneCheck(.calico)]
+        let hints: [ReaderHint] = [
+            .everyRow, .allRows, .moreRows, .nodeLocalFlows, .podNetworks, .perCPUCounters,
+            .probeLimit, .configFileUse, .receiveBuffer, .hostNamespace,
+            .dataplaneCheck(.cilium), .dataplaneCheck(.calico),
+        ]
         for hint in hints {
             let phrase = ReaderHintWording.plain.phrase(hint)
             #expect(!phrase.isCommandLine)

@@ -1,11 +1,12 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// The JSON and text reports against golden files (an intended change:
 /// scripts/update-goldens.sh, then review the diff).
@@ -33,7 +34,10 @@ struct ReportWriterGoldenTests {
         #expect(perDataplane["conntrack"]?["violations"] == 4)
         let violations = try #require(object["violations"] as? [[String: Any]])
         let first = try #require(violations.first)
-        for key in ["id", "proto", "family", "original", "reply", "translated", "remapped", "state", "unreplied", "assured", "timeout", "mark", "zone", "dataplane"] {
+        for key in [
+            "id", "proto", "family", "original", "reply", "translated", "remapped", "state", "unreplied", "assured", "timeout", "mark",
+            "zone", "dataplane",
+        ] {
             #expect(first[key] != nil, "missing \(key)")
         }
         let ipv6 = try #require(violations.first { $0["family"] as? String == "ipv6" })

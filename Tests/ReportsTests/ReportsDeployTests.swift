@@ -1,12 +1,13 @@
+import Conntrack
 import Foundation
+import TestSupport
 import Testing
 import Yams
-import Conntrack
-@testable import Policy
-@testable import NodeState
+
 @testable import Engines
+@testable import NodeState
+@testable import Policy
 @testable import Reports
-import TestSupport
 
 /// deploy/ is validated offline: no cluster runs here, so the manifests go
 /// through kubernetes-validate's schemas and the rules through promtool.
@@ -20,7 +21,9 @@ struct ReportsDeployTests {
         return try Yams.compose_all(yaml: text).compactMap { $0 }
     }
 
-    @Test(.enabled(if: ExternalTool.has("kubernetes-validate"), "kubernetes-validate missing: pip install kubernetes-validate (make deps does)"))
+    @Test(
+        .enabled(
+            if: ExternalTool.has("kubernetes-validate"), "kubernetes-validate missing: pip install kubernetes-validate (make deps does)"))
     func manifestsPassKubernetesSchemas() throws {
         let result = try ExternalTool.run("kubernetes-validate", ["--strict"] + Self.manifests)
         #expect(result.status == 0, "kubernetes-validate: \(result.stdout)\(result.stderr)")
@@ -28,7 +31,9 @@ struct ReportsDeployTests {
         #expect(result.stdout.components(separatedBy: "passed for resource").count - 1 == 9)
     }
 
-    @Test(.enabled(if: ExternalTool.has("kubernetes-validate"), "kubernetes-validate missing: pip install kubernetes-validate (make deps does)"))
+    @Test(
+        .enabled(
+            if: ExternalTool.has("kubernetes-validate"), "kubernetes-validate missing: pip install kubernetes-validate (make deps does)"))
     func validatorRejectsABrokenManifest() throws {
         let directory = try ReportsFixtures.temporaryDirectory("deploy")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -77,7 +82,10 @@ struct ReportsDeployTests {
         #expect(pod["hostPID"]?.bool == true)
         let container = try #require(pod["containers"]?.array().first)
         let security = try #require(container["securityContext"])
-        #expect(security["capabilities"]?["add"]?.array().compactMap(\.string) == ["NET_ADMIN", "NET_RAW", "DAC_OVERRIDE", "SYS_ADMIN", "SYS_PTRACE"])
+        #expect(
+            security["capabilities"]?["add"]?.array().compactMap(\.string) == [
+                "NET_ADMIN", "NET_RAW", "DAC_OVERRIDE", "SYS_ADMIN", "SYS_PTRACE",
+            ])
         #expect(security["privileged"] == nil)
         #expect(security["readOnlyRootFilesystem"]?.bool == true)
         #expect(security["runAsNonRoot"]?.bool == true)
@@ -138,7 +146,8 @@ struct ReportsDeployTests {
         let keys = ["- name: ", "mountPath: ", "readOnly: ", "recursiveReadOnly: ", "hostPath:", "path: ", "type: "]
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             guard let hash = line.firstIndex(of: "#"), line[..<hash].allSatisfy({ $0 == " " }),
-                  line[hash...].hasPrefix("# ") else { return String(line) }
+                line[hash...].hasPrefix("# ")
+            else { return String(line) }
             let rest = line[line.index(hash, offsetBy: 2)...]
             guard keys.contains(where: { rest.drop { $0 == " " }.hasPrefix($0) }) else { return String(line) }
             return String(line[..<hash]) + rest
@@ -168,14 +177,17 @@ struct ReportsDeployTests {
         // With the distribution blocks uncommented: every path the code reads but
         // kube-flannel's net-conf.json (a ConfigMap inside flannel's pod, not a node file).
         let everything = try pod(Yams.compose_all(yaml: Self.withEveryOptionalMount(manifest)).compactMap { $0 })
-        let attribution = [HostLocalIPAMState.directory] + ContainerRuntimeState.bundleConfigPaths.map { $0.components(separatedBy: "/ID/").first ?? $0 }
+        let attribution =
+            [HostLocalIPAMState.directory] + ContainerRuntimeState.bundleConfigPaths.map { $0.components(separatedBy: "/ID/").first ?? $0 }
         for path in Self.nodePaths() where path != "/etc/kube-flannel/net-conf.json" {
             let wanted = names || !attribution.contains(path)
             #expect(Self.mounts(everything, path) == wanted, "\(path) mounted: \(!wanted), even commented")
         }
     }
 
-    @Test(.enabled(if: ExternalTool.has("kubernetes-validate"), "kubernetes-validate missing: pip install kubernetes-validate (make deps does)"))
+    @Test(
+        .enabled(
+            if: ExternalTool.has("kubernetes-validate"), "kubernetes-validate missing: pip install kubernetes-validate (make deps does)"))
     func optionalMountsStayValidWhenUncommented() throws {
         let directory = try ReportsFixtures.temporaryDirectory("deploy")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -197,30 +209,39 @@ struct ReportsDeployTests {
 
     @Test(.enabled(if: ExternalTool.has("promtool"), "promtool missing: apt-get install prometheus (make deps does)"))
     func alertRulesAreValid() throws {
-        let result = try ExternalTool.run("promtool", ["check", "rules", Self.deploy.appendingPathComponent("ctaudit-alerts.rules.yml").path])
+        let result = try ExternalTool.run(
+            "promtool", ["check", "rules", Self.deploy.appendingPathComponent("ctaudit-alerts.rules.yml").path])
         #expect(result.status == 0, "promtool: \(result.stdout)\(result.stderr)")
     }
 
     @Test(.enabled(if: ExternalTool.has("promtool"), "promtool missing: apt-get install prometheus (make deps does)"))
     func alertRulesPassTheirUnitTests() throws {
-        let result = try ExternalTool.run("promtool", ["test", "rules", Self.deploy.appendingPathComponent("ctaudit-alerts.test.yml").path])
+        let result = try ExternalTool.run(
+            "promtool", ["test", "rules", Self.deploy.appendingPathComponent("ctaudit-alerts.test.yml").path])
         #expect(result.status == 0, "promtool: \(result.stdout)\(result.stderr)")
     }
 
     @Test func alertRulesUseMetricsTheWritersExport() throws {
         let rules = try String(contentsOf: Self.deploy.appendingPathComponent("ctaudit-alerts.rules.yml"), encoding: .utf8)
-        let watch = WatchMetricsWriter.render(WatchCounters(), WatchSummary(),
-                                              context: .init(startTimeSeconds: 1, allowed: AuditPolicy().allowed), target: .http)
-        let exported = PrometheusWriter.render(ReportsFixtures.report(), timestamp: 1)
+        let watch = WatchMetricsWriter.render(
+            WatchCounters(), WatchSummary(),
+            context: .init(startTimeSeconds: 1, allowed: AuditPolicy().allowed), target: .http)
+        let exported =
+            PrometheusWriter.render(ReportsFixtures.report(), timestamp: 1)
             + StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: 1) + watch
             + MetricSchemeTests.watchWithRuleDrift  // counters mode once the rules were re-checked
         // Every ctaudit_ name in an expression, read off the rules file.
         let expressions = rules.split(separator: "\n").filter { $0.contains("expr:") }
-        let names = Set(expressions.flatMap { line in
-            line.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).filter { $0.hasPrefix("ctaudit_") }.map(String.init)
-        })
-        #expect(names.isSuperset(of: ["ctaudit_audit_violation_unreplied_flows", "ctaudit_audit_up", "ctaudit_stats_nat_pressed_port_spaces",
-                                      "ctaudit_watch_violation_flows_total", "ctaudit_watch_events_lost_total", "ctaudit_watch_up"]))
+        let names = Set(
+            expressions.flatMap { line in
+                line.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).filter { $0.hasPrefix("ctaudit_") }.map(
+                    String.init)
+            })
+        #expect(
+            names.isSuperset(of: [
+                "ctaudit_audit_violation_unreplied_flows", "ctaudit_audit_up", "ctaudit_stats_nat_pressed_port_spaces",
+                "ctaudit_watch_violation_flows_total", "ctaudit_watch_events_lost_total", "ctaudit_watch_up",
+            ]))
         for metric in names {
             #expect(exported.contains("# TYPE \(metric) "), "\(metric) is in an alert but no writer exports it")
         }
@@ -236,7 +257,8 @@ struct ReportsDeployTests {
         let text = try String(contentsOf: Self.deploy.appendingPathComponent("Containerfile"), encoding: .utf8)
         #expect(text.contains("USER 65532:65532"))
         #expect(text.contains("update-alternatives --set iptables /usr/sbin/iptables-wrapper"))
-        #expect(text.contains("setcap cap_net_admin,cap_net_raw,cap_sys_admin,cap_sys_ptrace,cap_bpf,cap_dac_read_search,cap_dac_override=p"))
+        #expect(
+            text.contains("setcap cap_net_admin,cap_net_raw,cap_sys_admin,cap_sys_ptrace,cap_bpf,cap_dac_read_search,cap_dac_override=p"))
     }
 
     @Test func containerfileCopiesPathsThatExist() throws {

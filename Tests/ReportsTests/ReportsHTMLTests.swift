@@ -1,11 +1,12 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 @Suite("Reports: HTML")
 struct ReportsHTMLTests {
@@ -67,10 +68,12 @@ struct ReportsHTMLTests {
         let directory = try ReportsFixtures.temporaryDirectory("html")
         let page = directory.appendingPathComponent("report.html")
         try html.write(to: page, atomically: true, encoding: .utf8)
-        let result = try ExternalTool.run("chromium", [
-            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-            "--user-data-dir=\(directory.path)/profile", "--force-color-profile=srgb", "--window-size=1200,900",
-        ] + arguments.map { $0.replacingOccurrences(of: "DIR", with: directory.path) } + [page.absoluteString])
+        let result = try ExternalTool.run(
+            "chromium",
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+                "--user-data-dir=\(directory.path)/profile", "--force-color-profile=srgb", "--window-size=1200,900",
+            ] + arguments.map { $0.replacingOccurrences(of: "DIR", with: directory.path) } + [page.absoluteString])
         return (result, directory)
     }
 
@@ -99,7 +102,9 @@ struct ReportsHTMLTests {
         let colours = try ExternalTool.run("python3", ["-c", Self.pngColourScript, shot.path])
         #expect(colours.status == 0, "decoding the screenshot failed: \(colours.stderr)")
         let found = try #require(try JSONSerialization.jsonObject(with: Data(colours.stdout.utf8)) as? [String: [Int]])
-        let band = try #require(found["band"]), red = try #require(found["red"]), blue = try #require(found["blue"])
+        let band = try #require(found["band"])
+        let red = try #require(found["red"])
+        let blue = try #require(found["blue"])
         // [count, minX, maxX, minY, maxY]
         #expect(band[0] > 10_000, "the allowed band is not shaded")
         #expect(red[0] > 20, "no violation bars drawn")
@@ -113,48 +118,48 @@ struct ReportsHTMLTests {
 
     /// A small PNG decoder (stdlib only) that reports where three exact colours are.
     static let pngColourScript = #"""
-    import json, struct, sys, zlib
-    data = open(sys.argv[1], 'rb').read()
-    assert data[:8] == b'\x89PNG\r\n\x1a\n'
-    pos, idat = 8, b''
-    while pos < len(data):
-        length, kind = struct.unpack('>I4s', data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b'IHDR':
-            width, height, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', body)
-        elif kind == b'IDAT':
-            idat += body
-        pos += 12 + length
-    assert depth == 8 and ctype in (2, 6) and interlace == 0, (depth, ctype, interlace)
-    bpp = 4 if ctype == 6 else 3
-    raw, stride = zlib.decompress(idat), width * bpp
-    previous, rows, i = bytearray(stride), [], 0
-    for _ in range(height):
-        f, line = raw[i], bytearray(raw[i + 1:i + 1 + stride]); i += 1 + stride
-        for x in range(stride):
-            a = line[x - bpp] if x >= bpp else 0
-            b = previous[x]
-            c = previous[x - bpp] if x >= bpp else 0
-            if f == 1: line[x] = (line[x] + a) & 255
-            elif f == 2: line[x] = (line[x] + b) & 255
-            elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(line); previous = line
-    want = {'band': (0xd9, 0xf2, 0xd9), 'red': (0xd6, 0x27, 0x28), 'blue': (0x3b, 0x6f, 0xb6)}
-    found = {k: [0, 10**9, -1, 10**9, -1] for k in want}
-    # The legend's swatches share the colours: only rows crossing the band (hundreds of its pixels) are the chart.
-    band = want['band']
-    for y, line in enumerate(rows):
-        pixels = [tuple(line[x * bpp:x * bpp + 3]) for x in range(width)]
-        if sum(1 for px in pixels if px == band) < 100:
-            continue
-        for x, px in enumerate(pixels):
-            for k, rgb in want.items():
-                if px == rgb:
-                    s = found[k]; s[0] += 1
-                    s[1] = min(s[1], x); s[2] = max(s[2], x); s[3] = min(s[3], y); s[4] = max(s[4], y)
-    print(json.dumps(found))
-    """#
+        import json, struct, sys, zlib
+        data = open(sys.argv[1], 'rb').read()
+        assert data[:8] == b'\x89PNG\r\n\x1a\n'
+        pos, idat = 8, b''
+        while pos < len(data):
+            length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+            body = data[pos + 8:pos + 8 + length]
+            if kind == b'IHDR':
+                width, height, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', body)
+            elif kind == b'IDAT':
+                idat += body
+            pos += 12 + length
+        assert depth == 8 and ctype in (2, 6) and interlace == 0, (depth, ctype, interlace)
+        bpp = 4 if ctype == 6 else 3
+        raw, stride = zlib.decompress(idat), width * bpp
+        previous, rows, i = bytearray(stride), [], 0
+        for _ in range(height):
+            f, line = raw[i], bytearray(raw[i + 1:i + 1 + stride]); i += 1 + stride
+            for x in range(stride):
+                a = line[x - bpp] if x >= bpp else 0
+                b = previous[x]
+                c = previous[x - bpp] if x >= bpp else 0
+                if f == 1: line[x] = (line[x] + a) & 255
+                elif f == 2: line[x] = (line[x] + b) & 255
+                elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
+                elif f == 4:
+                    p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                    line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+            rows.append(line); previous = line
+        want = {'band': (0xd9, 0xf2, 0xd9), 'red': (0xd6, 0x27, 0x28), 'blue': (0x3b, 0x6f, 0xb6)}
+        found = {k: [0, 10**9, -1, 10**9, -1] for k in want}
+        # The legend's swatches share the colours: only rows crossing the band (hundreds of its pixels) are the chart.
+        band = want['band']
+        for y, line in enumerate(rows):
+            pixels = [tuple(line[x * bpp:x * bpp + 3]) for x in range(width)]
+            if sum(1 for px in pixels if px == band) < 100:
+                continue
+            for x, px in enumerate(pixels):
+                for k, rgb in want.items():
+                    if px == rgb:
+                        s = found[k]; s[0] += 1
+                        s[1] = min(s[1], x); s[2] = max(s[2], x); s[3] = min(s[3], y); s[4] = max(s[4], y)
+        print(json.dumps(found))
+        """#
 }

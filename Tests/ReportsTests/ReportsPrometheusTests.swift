@@ -1,11 +1,12 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 @Suite("Reports: Prometheus textfile")
 struct ReportsPrometheusTests {
@@ -18,11 +19,23 @@ struct ReportsPrometheusTests {
 
     @Test func violationCountsAddUpByProtocolAndFamily() {
         let text = PrometheusWriter.render(ReportsFixtures.report(), timestamp: Self.timestamp)
-        #expect(text.contains("ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 2\n"))
-        #expect(text.contains("ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv6\",proto=\"tcp\"} 1\n"))
-        #expect(text.contains("ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1\n"))
-        #expect(text.contains("ctaudit_audit_violation_unreplied_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 0\n"))
-        #expect(text.contains("ctaudit_audit_violation_kept_port_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1\n"))
+        #expect(
+            text.contains(
+                "ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 2\n"))
+        #expect(
+            text.contains(
+                "ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv6\",proto=\"tcp\"} 1\n"))
+        #expect(
+            text.contains(
+                "ctaudit_audit_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1\n"))
+        #expect(
+            text.contains(
+                "ctaudit_audit_violation_unreplied_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 0\n"
+            ))
+        #expect(
+            text.contains(
+                "ctaudit_audit_violation_kept_port_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"udp\"} 1\n"
+            ))
         #expect(text.contains("ctaudit_audit_up 1\n"))
         #expect(text.contains("ctaudit_audit_last_success_timestamp_seconds 1795582580.5\n"))
     }
@@ -39,7 +52,8 @@ struct ReportsPrometheusTests {
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             #expect(!line.contains("10.244."), "per-flow label leaked: \(line)")
             #expect(!line.contains("203.0.113."), "per-flow label leaked: \(line)")
-            let labelNames = line.split(separator: "{").dropFirst().first?.split(separator: "}").first?
+            let labelNames =
+                line.split(separator: "{").dropFirst().first?.split(separator: "}").first?
                 .split(separator: ",").map { $0.split(separator: "=").first.map(String.init) ?? "" } ?? []
             // verdict takes one of four fixed values (AuditVerdict).
             #expect(Set(labelNames).isSubset(of: ["allowed", "dataplane", "family", "proto", "verdict"]), "unexpected label in \(line)")

@@ -1,11 +1,12 @@
 import Conntrack
 import Foundation
-import Testing
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// Issue 22, part 3: source-NATed flows from outside the pod networks are
 /// never hidden behind a plain "clean". A `--pod-cidr` naming the wrong
@@ -20,9 +21,10 @@ struct ScopeVerdictTests {
         let policy = AuditPolicy(podNetworks: pods, excludedDestinations: excluded)
         var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: 1_000_000_000_000)
         for flow in flows { accumulator.add(flow) }
-        var report = AuditReport(host: "node-1", netns: "node", generatedAt: "2026-12-04T00:00:00Z", policy: policy,
-                                 summary: accumulator.summary, violations: accumulator.sortedViolations(),
-                                 dump: DumpResult(), tableSize: nil)
+        var report = AuditReport(
+            host: "node-1", netns: "node", generatedAt: "2026-12-04T00:00:00Z", policy: policy,
+            summary: accumulator.summary, violations: accumulator.sortedViolations(),
+            dump: DumpResult(), tableSize: nil)
         report.natRulesSeen = 1
         return report
     }
@@ -32,8 +34,9 @@ struct ScopeVerdictTests {
         FlowFactory.flow(id: 1, pod: "10.244.0.2", sport: 40001, translatedPort: 40001),
         FlowFactory.flow(id: 2, pod: "10.244.0.3", sport: 40001, translatedPort: 2589),
         FlowFactory.flow(id: 3, proto: .udp, pod: "10.244.0.4", sport: 1100, dport: 5353, translatedPort: 1100),
-        FlowFactory.flow(id: 4, pod: "fd00:10:244::3", sport: 40001, server: "2001:db8:2::10", node: "2001:db8:1::2",
-                         translatedPort: 9000),
+        FlowFactory.flow(
+            id: 4, pod: "fd00:10:244::3", sport: 40001, server: "2001:db8:2::10", node: "2001:db8:1::2",
+            translatedPort: 9000),
     ]
 
     @Test func aWrongPodCIDRWhileFlowsFromElsewhereViolateIsNeverClean() throws {
@@ -94,14 +97,17 @@ struct ScopeVerdictTests {
         #expect(report.verdict == .nothingToAudit)
         #expect(!report.fails(toleratingViolations: 0))
         let text = TextReportWriter().render(report)
-        #expect(text.contains("nothing to audit: no pod flow was audited: the 1 source-NATed flow(s) here come from outside the pod networks"), "\(text)")
+        #expect(
+            text.contains("nothing to audit: no pod flow was audited: the 1 source-NATed flow(s) here come from outside the pod networks"),
+            "\(text)")
         #expect(text.contains("none would violate"), "\(text)")
         #expect(!text.contains("no violations:"), "\(text)")
         #expect(PrometheusWriter.render(report, timestamp: 1).contains("ctaudit_audit_verdict{verdict=\"nothing-to-audit\"} 1"))
     }
 
     @Test func cleanPodFlowsBesideOutsideFlowsAreCleanInScopeNotPlainClean() throws {
-        let flows = [FlowFactory.flow(id: 9, pod: "10.42.0.7", sport: 40009, translatedPort: 40009)]
+        let flows =
+            [FlowFactory.flow(id: 9, pod: "10.42.0.7", sport: 40009, translatedPort: 40009)]
             + Self.labFlows.filter { $0.translatedSourcePort >= 32768 }
         let report = Self.report(flows)
         #expect(report.summary.snat == 1)
@@ -109,7 +115,10 @@ struct ScopeVerdictTests {
         #expect(!report.verdict.isFailure)
         let text = TextReportWriter().render(report)
         #expect(text.contains("no violations among pod flows:"), "\(text)")
-        #expect(text.contains("1 source-NATed flow(s) from outside the pod networks were not audited as pod flows; none of them would violate either"), "\(text)")
+        #expect(
+            text.contains(
+                "1 source-NATed flow(s) from outside the pod networks were not audited as pod flows; none of them would violate either"),
+            "\(text)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(JSONReportWriter.render(report).utf8)) as? [String: Any])
         #expect(json["verdict"] as? String == "clean-in-scope")
         #expect(NDJSONWriter.render(report).split(separator: "\n").count == 1)
@@ -121,8 +130,9 @@ struct ScopeVerdictTests {
     /// neither is a flow "outside the pod networks" that could hide a problem.
     @Test func excludedDestinationsAndNodeLocalPeersAreNotOutsideFlows() {
         var hairpin = FlowFactory.flow(id: 5, pod: "10.244.0.2", server: "10.42.0.9", translatedPort: 700)
-        hairpin.reply = Tuple(source: IPAddress("10.42.0.9")!, destination: IPAddress("10.42.0.1")!, proto: .tcp,
-                              sourcePort: 8080, destinationPort: 700)
+        hairpin.reply = Tuple(
+            source: IPAddress("10.42.0.9")!, destination: IPAddress("10.42.0.1")!, proto: .tcp,
+            sourcePort: 8080, destinationPort: 700)
         let excluded = FlowFactory.flow(id: 6, pod: "10.244.0.3", server: "192.168.7.7", translatedPort: 1000)
         let pod = FlowFactory.flow(id: 7, pod: "10.42.0.7", translatedPort: 40000)
         let report = Self.report([hairpin, excluded, pod], excluded: [try! IPNetwork(parsing: "192.168.0.0/16")])
@@ -163,8 +173,9 @@ struct ScopeVerdictTests {
         var report = Self.report([FlowFactory.flow(id: 1, pod: "10.42.0.3"), FlowFactory.flow(id: 2, pod: "10.42.0.3", sport: 40002)])
         #expect(report.verdict == .violations)
         #expect(report.fails(toleratingViolations: 1) && !report.fails(toleratingViolations: 2))
-        var finding = PodPortRangeFinding(pod: PodIdentity(ip: IPAddress("10.42.0.4")!), range: PortRange(low: 1024, high: 2047)!,
-                                          outside: PortRangeSet([PortRange(low: 1024, high: 2047)!]))
+        var finding = PodPortRangeFinding(
+            pod: PodIdentity(ip: IPAddress("10.42.0.4")!), range: PortRange(low: 1024, high: 2047)!,
+            outside: PortRangeSet([PortRange(low: 1024, high: 2047)!]))
         finding.keepingProtocols = [.tcp, .udp]
         report.kubernetes.portRangeFindings = [finding]
         #expect(report.verdict == .violations, "violations still name the verdict")
@@ -184,8 +195,9 @@ struct ScopeVerdictTests {
         outside.host = "wrong-cidr"
         var blocked = Self.report([FlowFactory.flow(id: 1, pod: "10.42.0.3")])
         blocked.host = "blocked"
-        var finding = PodPortRangeFinding(pod: PodIdentity(ip: IPAddress("10.42.0.4")!), range: PortRange(low: 1024, high: 2047)!,
-                                          outside: PortRangeSet([PortRange(low: 1024, high: 2047)!]))
+        var finding = PodPortRangeFinding(
+            pod: PodIdentity(ip: IPAddress("10.42.0.4")!), range: PortRange(low: 1024, high: 2047)!,
+            outside: PortRangeSet([PortRange(low: 1024, high: 2047)!]))
         finding.keepingProtocols = [.tcp, .udp]
         blocked.kubernetes.portRangeFindings = [finding]
         let onlyOutside = try ReportMerger.merge([("a.json", MergeFixtures.bytes(outside))])
@@ -194,9 +206,13 @@ struct ScopeVerdictTests {
         #expect(onlyOutside.fails(toleratingViolations: 2) && !onlyOutside.fails(toleratingViolations: 3))
         let text = MergedReportWriter.text(onlyOutside, top: 20)
         #expect(text.contains("verdict: outside-violations"), "\(text)")
-        #expect(text.contains("outside the pod networks on wrong-cidr/node: 4 source-NATed flow(s), 3 would violate (10.244.0.0/24: 3 flow(s), 2 would violate; fd00:10:244::/64: 1 flow(s), 1 would violate)"), "\(text)")
+        #expect(
+            text.contains(
+                "outside the pod networks on wrong-cidr/node: 4 source-NATed flow(s), 3 would violate (10.244.0.0/24: 3 flow(s), 2 would violate; fd00:10:244::/64: 1 flow(s), 1 would violate)"
+            ), "\(text)")
         #expect(!text.contains("no violations on any node"))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(MergedReportWriter.json(onlyOutside, top: 20).utf8)) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(MergedReportWriter.json(onlyOutside, top: 20).utf8)) as? [String: Any])
         let node = try #require((json["nodes"] as? [[String: Any]])?.first)
         #expect((node["outside_pod_networks"] as? [String: Any])?["would_violate"] as? Int == 3)
 

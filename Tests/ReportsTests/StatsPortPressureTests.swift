@@ -1,10 +1,11 @@
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
 import TestSupport
 import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 @Suite("stats: NAT port pressure and writers")
 struct StatsPortPressureTests {
@@ -33,13 +34,14 @@ struct StatsPortPressureTests {
         #expect(groups[1].destinationPort == 443 && groups[1].portsInUse == 1)
     }
 
-
     @Test("JSON: totals, per CPU, table and pressure with conntrack -S names")
     func json() {
         let text = StatsJSONWriter.render(PortPressureFixtures.report())
-        for field in [#""schema": "ctaudit.stats/v1""#, #""entries": 41"#, #""max": 262144"#, #""found": 20"#,
-                      #""insert_failed": 2"#, #""cpu": 1"#, #""chaintoolong": 0"#, #""ports_in_use": 1"#,
-                      #""share": 0.000031"#, #""translated": "198.51.100.2""#, #""dport": 8080"#] {
+        for field in [
+            #""schema": "ctaudit.stats/v1""#, #""entries": 41"#, #""max": 262144"#, #""found": 20"#,
+            #""insert_failed": 2"#, #""cpu": 1"#, #""chaintoolong": 0"#, #""ports_in_use": 1"#,
+            #""share": 0.000031"#, #""translated": "198.51.100.2""#, #""dport": 8080"#,
+        ] {
             #expect(text.contains(field), "\(field)")
         }
     }
@@ -77,7 +79,8 @@ struct StatsPortPressureTests {
         #expect(steps.contains { $0.contains("1 source-NATed pod flow(s) use ports the upstream firewall drops") })
 
         let quiet = StatsReport(
-            host: "node1", netns: nil, generatedAt: "2026-11-25T04:58:07Z", policy: PortPressureFixtures.policy, cpus: [CPUStatistics(cpu: 0)],
+            host: "node1", netns: nil, generatedAt: "2026-11-25T04:58:07Z", policy: PortPressureFixtures.policy,
+            cpus: [CPUStatistics(cpu: 0)],
             tableSize: TableSize(entries: 0, maximum: 262144), pressures: [], flowsRead: 0, snat: 0, dump: DumpResult())
         #expect(!StatsTextWriter().render(quiet).contains("what to do next"))
     }

@@ -1,17 +1,16 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 @Suite("stats: Prometheus textfile")
 struct StatsPrometheusWriterTests {
     static let timestamp = 1_795_582_687.25
-
-
 
     /// Samples by series (`name{labels}`) and families by name with their TYPE.
     static func parse(_ text: String) -> (samples: [String: Double], types: [String: String]) {
@@ -56,7 +55,8 @@ struct StatsPrometheusWriterTests {
     @Test("port pressure as aggregates per protocol: highest share, spaces at least half and 90% full")
     func portPressureAggregates() {
         let (samples, _) = Self.parse(StatsPrometheusWriter.render(StatsFixtures.report(), timestamp: Self.timestamp))
-        let tcp = #"allowed="60000-60009",proto="tcp""#, udp = #"allowed="60000-60009",proto="udp""#
+        let tcp = #"allowed="60000-60009",proto="tcp""#
+        let udp = #"allowed="60000-60009",proto="udp""#
         let sctp = #"allowed="60000-60009",proto="sctp""#
         // Label names are sorted: min_share sits between allowed and proto.
         func pressed(_ proto: String, _ share: String) -> String {
@@ -95,7 +95,8 @@ struct StatsPrometheusWriterTests {
             for leak in ["10.244.", "203.0.113.", "198.51.100.", "443", "8080", "3868"] {
                 #expect(!line.contains(leak), "per-flow value leaked: \(line)")
             }
-            let labelNames = line.split(separator: "{").dropFirst().first?.split(separator: "}").first?
+            let labelNames =
+                line.split(separator: "{").dropFirst().first?.split(separator: "}").first?
                 .split(separator: ",").map { $0.split(separator: "=").first.map(String.init) ?? "" } ?? []
             #expect(Set(labelNames).isSubset(of: ["allowed", "cpu", "proto", "min_share"]), "unexpected label in \(line)")
         }

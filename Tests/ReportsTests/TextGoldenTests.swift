@@ -1,11 +1,12 @@
-import Foundation
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
+import Foundation
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// The text writers byte for byte, plain and coloured: what a person reads
 /// on a terminal must not change by accident either.
@@ -39,8 +40,10 @@ struct TextGoldenTests {
             let writer = WatchTextWriter(color: color)
             for (index, violation) in ReportsFixtures.report().violations.enumerated() {
                 let event: WatchRecord.Event = [.new, .update, .destroy, .resync][index % 4]
-                text += writer.line(WatchRecord(event: event, violation: violation, isViolation: index % 3 != 2,
-                                                timeNanoseconds: WatchFixtures.time))
+                text += writer.line(
+                    WatchRecord(
+                        event: event, violation: violation, isViolation: index % 3 != 2,
+                        timeNanoseconds: WatchFixtures.time))
             }
             var summary = WatchSummary()
             summary.events = 10

@@ -1,10 +1,11 @@
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
 import TestSupport
 import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// Issue 12: only traffic that leaves the node is an upstream violation,
 /// audit and check judge the node's rules the same way, and an audit with
@@ -12,11 +13,10 @@ import Testing
 @Suite("verdict: node-local scope, rules, nothing to audit")
 struct VerdictTests {
 
-
-
     @Test func aPeerOnTheNodeIsNodeLocalNeverAViolation() {
-        let policy = AuditPolicy(podNetworks: VerdictFixtures.pods, serviceNetworks: [try! IPNetwork(parsing: "10.96.0.0/12")],
-                                 localAddresses: [IPAddress("198.51.100.2")!])
+        let policy = AuditPolicy(
+            podNetworks: VerdictFixtures.pods, serviceNetworks: [try! IPNetwork(parsing: "10.96.0.0/12")],
+            localAddresses: [IPAddress("198.51.100.2")!])
         // Backend pod, loopback, the node's own address, a service VIP left un-DNATed.
         for peer in ["10.244.0.4", "127.0.0.1", "198.51.100.2", "10.96.0.10"] {
             #expect(policy.classify(VerdictFixtures.hairpin(translatedPort: 1000, backend: peer)) == .nodeLocal(remapped: false), "\(peer)")
@@ -36,8 +36,11 @@ struct VerdictTests {
         #expect(!counted.verdict.isFailure)
         var flagged = counted
         flagged.hints = .marked
-        #expect(TextReportWriter().render(flagged).contains("node-local 2 (peer on this node: never violations; «nodeLocalFlows» lists them)"))
-        #expect(TextReportWriter().render(counted).contains("node-local 2 (peer on this node: never violations; a report of every remap lists them)"))
+        #expect(
+            TextReportWriter().render(flagged).contains("node-local 2 (peer on this node: never violations; «nodeLocalFlows» lists them)"))
+        #expect(
+            TextReportWriter().render(counted).contains(
+                "node-local 2 (peer on this node: never violations; a report of every remap lists them)"))
         let listed = VerdictFixtures.report(flows, policy: policy, listsNodeLocal: true)
         #expect(listed.nodeLocalFlows.count == 2)
         let text = TextReportWriter().render(listed)
@@ -105,26 +108,32 @@ struct VerdictTests {
         let pod = IPAddress("10.244.0.4")!
         let blocked = PortRangeSet([PortRange(low: 1024, high: 2047)!])
         let twoPools = VerdictFixtures.pods + [try IPNetwork(parsing: "10.245.0.0/24")]
-        #expect(try Self.rules(Self.plainMasquerade).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
+        #expect(
+            try Self.rules(Self.plainMasquerade).protocolsKeeping(
+                blocked, from: pod, policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
                 == [.tcp, .udp, .sctp, .dccp, .udplite])
-        #expect(try Self.rules(Self.pinned, pods: twoPools).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: twoPools))
+        #expect(
+            try Self.rules(Self.pinned, pods: twoPools).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: twoPools))
                 == [.udplite])
         // The pin chain audit printed names the pod networks (10.245.0.0/24
         // too) even when this run was not told about them.
-        #expect(try Self.rules(Self.pinned).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
+        #expect(
+            try Self.rules(Self.pinned).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
                 == [.udplite])
         // A CNI's own chain with the same RETURN for an unknown network does
         // not: traffic to 10.245.0.0/24 really reaches the node's rule.
         let cniChain = Self.pinned.replacingOccurrences(of: "CTAUDIT-PIN", with: "CNI-NAT")
-        #expect(try Self.rules(cniChain).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
+        #expect(
+            try Self.rules(cniChain).protocolsKeeping(blocked, from: pod, policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
                 .contains(.tcp))
     }
 
     @Test func aPodBlockedEntirelyWithNoPinFailsTheAudit() throws {
         var report = VerdictFixtures.report([], policy: AuditPolicy(podNetworks: VerdictFixtures.pods))
         report.natRulesSeen = 1
-        var finding = PodPortRangeFinding(pod: PodIdentity(ip: IPAddress("10.244.0.4")!), range: PortRange(low: 1024, high: 2047)!,
-                                          outside: PortRangeSet([PortRange(low: 1024, high: 2047)!]))
+        var finding = PodPortRangeFinding(
+            pod: PodIdentity(ip: IPAddress("10.244.0.4")!), range: PortRange(low: 1024, high: 2047)!,
+            outside: PortRangeSet([PortRange(low: 1024, high: 2047)!]))
         finding.keepingProtocols = [.tcp, .udp, .sctp, .dccp, .udplite]
         report.kubernetes.portRangeFindings = [finding]
         #expect(report.verdict == .podsBlocked && report.verdict.isFailure)
@@ -141,11 +150,13 @@ struct VerdictTests {
     /// (10.244.0.0/16), the node's rule names its /24. The pin still takes
     /// all of the /24's TCP/UDP.
     @Test func aPinForAWiderPodNetworkShadowsTheNodesRuleForItsSubnet() throws {
-        let wide = Self.pinned.replacingOccurrences(of: "-A POSTROUTING -s 10.244.0.0/24 -j CTAUDIT-PIN",
-                                                    with: "-A POSTROUTING -s 10.244.0.0/16 -j CTAUDIT-PIN")
+        let wide = Self.pinned.replacingOccurrences(
+            of: "-A POSTROUTING -s 10.244.0.0/24 -j CTAUDIT-PIN",
+            with: "-A POSTROUTING -s 10.244.0.0/16 -j CTAUDIT-PIN")
         let pods = [try IPNetwork(parsing: "10.244.0.0/16")]
-        #expect(try Self.rules(wide, pods: pods).protocolsKeeping(
-            PortRangeSet([PortRange(low: 1024, high: 2047)!]), from: IPAddress("10.244.0.4")!, policy: AuditPolicy(podNetworks: pods))
+        #expect(
+            try Self.rules(wide, pods: pods).protocolsKeeping(
+                PortRangeSet([PortRange(low: 1024, high: 2047)!]), from: IPAddress("10.244.0.4")!, policy: AuditPolicy(podNetworks: pods))
                 == [.udplite])
         #expect(RuleChecker.covers(["-s 10.244.0.0/16"], ["-s 10.244.0.0/24", "! -d 10.244.0.0/24"]))
         #expect(!RuleChecker.covers(["-s 10.244.0.0/24"], ["-s 10.244.0.0/16"]))
@@ -155,8 +166,10 @@ struct VerdictTests {
     @Test func checkSeesThePinnedNodeAsSafeAndNamesWhatStillReachesTheOldRule() throws {
         let parsed = try IptablesSaveParser(origin: "test").parse(Self.pinned)
         let low = PortSource(range: PortRange(low: 1024, high: 2047)!, origin: .declared, users: ["pod3"])
-        let findings = RuleChecker(allowed: .defaultAllowed, podNetworks: VerdictFixtures.pods + [try IPNetwork(parsing: "10.245.0.0/24")],
-                                   sources: [low]).check([parsed.rules])
+        let findings = RuleChecker(
+            allowed: .defaultAllowed, podNetworks: VerdictFixtures.pods + [try IPNetwork(parsing: "10.245.0.0/24")],
+            sources: [low]
+        ).check([parsed.rules])
         #expect(findings.allSatisfy { $0.verdict == .safe }, "\(findings.map(\.reason))")
         let old = try #require(findings.first { $0.rule.chain == "POSTROUTING" })
         #expect(old.reason.contains("udplite still do"))

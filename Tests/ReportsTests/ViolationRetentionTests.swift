@@ -1,10 +1,11 @@
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
 import TestSupport
 import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 /// Text, HTML and Prometheus keep only the worst flows whole (and a 16-byte
 /// key of every violation); they must print exactly what they print when
@@ -67,14 +68,22 @@ struct ViolationRetentionTests {
         violations += ViolationSamples.all()
         violations.append(Violation(flow: FlowFactory.flow(id: 77), ageSeconds: .max))  // spilled, same group as a packed one
         let list = ViolationList(violations)
-        struct Key: Hashable { var source, destination: IPAddress; var port: UInt16; var proto: IPProtocol }
+        struct Key: Hashable {
+            var source, destination: IPAddress
+            var port: UInt16
+            var proto: IPProtocol
+        }
         var reference: [Key: OffenderGroup] = [:]
         var ports: [Key: Set<UInt16>] = [:]
         for violation in violations {
             let original = violation.flow.original
             let key = Key(source: original.source, destination: original.destination, port: original.destinationPort, proto: original.proto)
-            reference[key, default: OffenderGroup(podSource: key.source, destination: key.destination,
-                                                  destinationPort: key.port, proto: key.proto)].violations += 1
+            reference[
+                key,
+                default: OffenderGroup(
+                    podSource: key.source, destination: key.destination,
+                    destinationPort: key.port, proto: key.proto)
+            ].violations += 1
             if violation.isUnreplied { reference[key]!.unreplied += 1 }
             if violation.isRemapped { reference[key]!.remapped += 1 }
             ports[key, default: []].insert(violation.translatedPort)
@@ -93,7 +102,8 @@ struct ViolationRetentionTests {
         let htmlPage = html.render(Self.report(flows, policy: Self.policy, retention: .worst(40)))
         #expect(htmlPage == html.render(all))
         #expect(htmlPage.contains("more pod/destination pairs"))
-        #expect(PrometheusWriter.render(Self.report(flows, policy: Self.policy, retention: .worst(0)), timestamp: 1)
+        #expect(
+            PrometheusWriter.render(Self.report(flows, policy: Self.policy, retention: .worst(0)), timestamp: 1)
                 == PrometheusWriter.render(all, timestamp: 1))
     }
 

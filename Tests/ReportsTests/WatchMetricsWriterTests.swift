@@ -1,10 +1,11 @@
-import Testing
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
 import TestSupport
+import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 @Suite("watch metrics text")
 struct WatchMetricsWriterTests {
@@ -16,11 +17,22 @@ struct WatchMetricsWriterTests {
         tracker.noteSocket(eventsLost: 12, overruns: 1, malformed: 0)
         let context = WatchMetricsWriter.Context(startTimeSeconds: 1_700_000_000.25, allowed: WatchFixtures.policy.allowed)
         let http = WatchMetricsWriter.render(tracker.counters, tracker.summary, context: context, target: .http)
-        #expect(http.contains("ctaudit_watch_violation_flows_total{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 1\n"))
-        #expect(http.contains("ctaudit_watch_violation_unreplied_flows_total{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 1\n"))
-        #expect(http.contains("ctaudit_watch_violation_flows_total{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv6\",proto=\"udp\"} 0\n"))
-        #expect(http.contains("ctaudit_watch_snat_flows_total{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 1\n"))
-        #expect(http.contains("ctaudit_watch_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 0\n"))
+        #expect(
+            http.contains(
+                "ctaudit_watch_violation_flows_total{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 1\n"))
+        #expect(
+            http.contains(
+                "ctaudit_watch_violation_unreplied_flows_total{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 1\n"
+            ))
+        #expect(
+            http.contains(
+                "ctaudit_watch_violation_flows_total{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv6\",proto=\"udp\"} 0\n"))
+        #expect(
+            http.contains(
+                "ctaudit_watch_snat_flows_total{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 1\n"))
+        #expect(
+            http.contains(
+                "ctaudit_watch_violation_flows{allowed=\"32768-65535\",dataplane=\"conntrack\",family=\"ipv4\",proto=\"tcp\"} 0\n"))
         #expect(http.contains("ctaudit_watch_events_lost_total 12\n") && http.contains("ctaudit_watch_resyncs_total 0\n"))
         #expect(http.contains("ctaudit_watch_up 1\n") && http.contains("process_start_time_seconds 1700000000.25\n"))
         #expect(http.contains("# TYPE ctaudit_watch_violation_flows_total counter\n"))

@@ -1,17 +1,19 @@
 import Conntrack
-@testable import Policy
-@testable import NodeState
-@testable import Engines
-@testable import Reports
 import TestSupport
 import Testing
+
+@testable import Engines
+@testable import NodeState
+@testable import Policy
+@testable import Reports
 
 @Suite("watch: text and ndjson output")
 struct WatchWriterTests {
 
     static func record(_ event: WatchRecord.Event, status: FlowStatus = [.sourceNAT, .confirmed]) -> WatchRecord {
-        WatchRecord(event: event, violation: Violation(flow: FlowFactory.flow(id: 77, translatedPort: 1187, status: status)),
-                    isViolation: true, timeNanoseconds: WatchFixtures.time)
+        WatchRecord(
+            event: event, violation: Violation(flow: FlowFactory.flow(id: 77, translatedPort: 1187, status: status)),
+            isViolation: true, timeNanoseconds: WatchFixtures.time)
     }
 
     @Test("an ndjson line is event, time, exactly audit's violation fields, then violation")
@@ -19,7 +21,8 @@ struct WatchWriterTests {
         for event in [WatchRecord.Event.new, .update, .destroy, .resync] {
             let record = Self.record(event)
             let fields = JSONWriter.text(.compact) { JSONReportWriter.encode(record.violation, into: &$0) }.dropFirst().dropLast()
-            let expected = #"{"event":"\#(event.rawValue)","time":"2025-11-25T04:30:12.345Z","#
+            let expected =
+                #"{"event":"\#(event.rawValue)","time":"2025-11-25T04:30:12.345Z","#
                 + fields + #","violation":true}"# + "\n"
             #expect(WatchJSONWriter.line(record) == expected)
         }
@@ -38,7 +41,6 @@ struct WatchWriterTests {
         #expect(WatchTextWriter(color: true).line(Self.record(.new)).contains("\u{1B}["))
     }
 
-
     @Test("the summary names every count the issue asks for, in both formats")
     func summaries() {
         var summary = WatchSummary()
@@ -55,8 +57,10 @@ struct WatchWriterTests {
         #expect(text.contains("violations 2 (1 never got a reply, 1 ended without one)"))
         #expect(text.contains("events lost 7") && text.contains("stopped by signal"))
         let json = WatchJSONWriter.summary(summary, context: WatchFixtures.context)
-        for field in [#""event":"summary""#, #""events":10"#, #""snat":4"#, #""remapped":3"#, #""violations":2"#,
-                      #""violations_unreplied":1"#, #""violations_failed":1"#, #""events_lost":7"#, #""stopped_by":"signal""#] {
+        for field in [
+            #""event":"summary""#, #""events":10"#, #""snat":4"#, #""remapped":3"#, #""violations":2"#,
+            #""violations_unreplied":1"#, #""violations_failed":1"#, #""events_lost":7"#, #""stopped_by":"signal""#,
+        ] {
             #expect(json.contains(field), "\(field)")
         }
         #expect(json.hasSuffix("}\n") && !json.dropLast().contains("\n"))

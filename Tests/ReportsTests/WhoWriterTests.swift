@@ -1,11 +1,11 @@
-import Foundation
-import Testing
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
 import TestSupport
+import Testing
 
 /// `who`'s text and JSON (docs/WHO.md): what each flow says, per question,
 /// and the log and capture inputs.
@@ -23,8 +23,9 @@ import TestSupport
     }
 
     static func report(_ source: WhoReport.Source, _ answers: [WhoAnswer]) -> WhoReport {
-        WhoReport(host: "node-1", netns: "ctlab-node", generatedAt: "2026-12-06T00:00:00Z", source: source, policy: policy,
-                  answers: answers, snapshot: WhoSnapshot(), podsLookedUp: true)
+        WhoReport(
+            host: "node-1", netns: "ctlab-node", generatedAt: "2026-12-06T00:00:00Z", source: source, policy: policy,
+            answers: answers, snapshot: WhoSnapshot(), podsLookedUp: true)
     }
 
     @Test func anEndpointsFlowInText() throws {
@@ -42,13 +43,15 @@ import TestSupport
     }
 
     @Test func aLogInJSON() throws {
-        let packet = EdgePacket(proto: .tcp, source: try Endpoint(parsing: "203.0.113.10:8080"),
-                                destination: try Endpoint(parsing: "198.51.100.2:40000"), format: "log", flags: "ACK SYN")
+        let packet = EdgePacket(
+            proto: .tcp, source: try Endpoint(parsing: "203.0.113.10:8080"),
+            destination: try Endpoint(parsing: "198.51.100.2:40000"), format: "log", flags: "ACK SYN")
         let query = WhoQuery(endpoint: packet.destination, remoteAddress: packet.source.address, remotePort: 8080, proto: .tcp)
         let answers = [
             WhoAnswer(line: 1, text: "ARP, Request", unparsed: "no 'SRC > DST' packet"),
-            WhoAnswer(line: 2, text: "SRC=203.0.113.10 ...", packet: packet, query: query, nodeSide: "destination",
-                      flows: [Self.found(translatedPort: 40000)]),
+            WhoAnswer(
+                line: 2, text: "SRC=203.0.113.10 ...", packet: packet, query: query, nodeSide: "destination",
+                flows: [Self.found(translatedPort: 40000)]),
         ]
         let report = Self.report(.log(path: "-", lines: 2, cutLines: 0, stoppedAtLimit: false), answers)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(WhoJSONWriter.render(report).utf8)) as? [String: Any])
@@ -71,24 +74,30 @@ import TestSupport
         #expect((flow["pod"] as? [String: Any])?["name"] as? String == "web-0")
         #expect((flow["translated"] as? [String: Any])?["sport"] as? Int == 40000)
         // Every key is explained in docs/WHO.md.
-        let doc = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("docs/WHO.md"), encoding: .utf8)
-        for key in ["line", "text", "unparsed", "packet", "query", "node_side", "found", "flows", "verdict", "violates",
-                    "questions", "answered", "entries_read", "kernel_filtered", "flows_not_kept", "cut_lines", "stopped_at_limit"] {
+        let doc = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("docs/WHO.md"), encoding: .utf8)
+        for key in [
+            "line", "text", "unparsed", "packet", "query", "node_side", "found", "flows", "verdict", "violates",
+            "questions", "answered", "entries_read", "kernel_filtered", "flows_not_kept", "cut_lines", "stopped_at_limit",
+        ] {
             #expect(doc.contains("`\(key)`"), "docs/WHO.md does not explain \(key)")
         }
     }
 
     @Test func aCaptureSaysWhatWasUnanswered() throws {
-        let key = CaptureConversations.Key(proto: .udp, initiator: try Endpoint(parsing: "[2001:db8:1::2]:1516"),
-                                           responder: try Endpoint(parsing: "[2001:db8:2::10]:53"))
+        let key = CaptureConversations.Key(
+            proto: .udp, initiator: try Endpoint(parsing: "[2001:db8:1::2]:1516"),
+            responder: try Endpoint(parsing: "[2001:db8:2::10]:53"))
         var table = CaptureConversations()
         table.add(CapturedPacket(proto: .udp, source: key.initiator, destination: key.responder, timestampMicroseconds: 5))
         let unanswered = try #require(table.unanswered.first)
         let query = WhoQuery(endpoint: key.initiator, remoteAddress: key.responder.address, remotePort: 53, proto: .udp)
-        let report = Self.report(.capture(path: "edge.pcap", frames: 3, packets: 3, conversations: 2, answered: 1, untracked: 4,
-                                          truncated: false),
-                                 [WhoAnswer(query: query, nodeSide: "source", unanswered: unanswered)])
+        let report = Self.report(
+            .capture(
+                path: "edge.pcap", frames: 3, packets: 3, conversations: 2, answered: 1, untracked: 4,
+                truncated: false),
+            [WhoAnswer(query: query, nodeSide: "source", unanswered: unanswered)])
         let text = WhoTextWriter().render(report)
         #expect(text.contains("ctaudit who --pcap edge.pcap: 3 packets, 2 conversations, 1 answered, 1 unanswered"))
         #expect(text.contains("unanswered udp [2001:db8:1::2]:1516 > [2001:db8:2::10]:53 (1 datagram): no flow"))

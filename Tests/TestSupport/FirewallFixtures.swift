@@ -1,8 +1,8 @@
-import Foundation
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
 
 /// Shared fixtures (moved out of FirewallPolicyTests so that other suites need not reach into it).

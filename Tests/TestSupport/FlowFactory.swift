@@ -14,12 +14,14 @@ package enum FlowFactory {
         let ports = proto.carriesPorts
         return Flow(
             id: id, family: podAddress.family,
-            original: Tuple(source: podAddress, destination: serverAddress, proto: proto,
-                            sourcePort: ports ? sport : 0, destinationPort: ports ? dport : 0,
-                            icmp: ports ? nil : Tuple.ICMPKey(id: 7, type: 8, code: 0)),
-            reply: Tuple(source: serverAddress, destination: nodeAddress, proto: proto,
-                         sourcePort: ports ? dport : 0, destinationPort: ports ? translatedPort : 0,
-                         icmp: ports ? nil : Tuple.ICMPKey(id: 7, type: 0, code: 0)),
+            original: Tuple(
+                source: podAddress, destination: serverAddress, proto: proto,
+                sourcePort: ports ? sport : 0, destinationPort: ports ? dport : 0,
+                icmp: ports ? nil : Tuple.ICMPKey(id: 7, type: 8, code: 0)),
+            reply: Tuple(
+                source: serverAddress, destination: nodeAddress, proto: proto,
+                sourcePort: ports ? dport : 0, destinationPort: ports ? translatedPort : 0,
+                icmp: ports ? nil : Tuple.ICMPKey(id: 7, type: 0, code: 0)),
             status: status, protocolState: proto == .tcp ? state : nil, timeout: timeout
         )
     }

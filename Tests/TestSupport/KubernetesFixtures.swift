@@ -1,7 +1,7 @@
-import Foundation
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
 
 /// The node trees under Fixtures/nodes: real-looking files from kubeadm +

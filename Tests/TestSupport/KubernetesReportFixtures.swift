@@ -1,8 +1,8 @@
-import Foundation
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
 
 /// Shared fixtures (moved out of KubernetesReportTests so that other suites need not reach into it).
@@ -27,11 +27,14 @@ package enum KubernetesReportFixtures {
             summary: summary, violations: [named, anonymous],
             dump: DumpResult(), tableSize: nil)
         report.kubernetes.podCIDRsSource = .discovered
-        report.kubernetes.discoveredNetworks = [DiscoveredPodNetwork(
-            network: KubernetesFixtures.networks("10.244.0.0/16")[0], kind: .flannelSubnetEnv,
-            file: "/run/flannel/subnet.env", detail: "FLANNEL_NETWORK")]
-        var finding = PodPortRangeFinding(pod: pod, range: PortRange(low: 1024, high: 2047)!,
-                                          outside: PortRangeSet([PortRange(low: 1024, high: 2047)!]))
+        report.kubernetes.discoveredNetworks = [
+            DiscoveredPodNetwork(
+                network: KubernetesFixtures.networks("10.244.0.0/16")[0], kind: .flannelSubnetEnv,
+                file: "/run/flannel/subnet.env", detail: "FLANNEL_NETWORK")
+        ]
+        var finding = PodPortRangeFinding(
+            pod: pod, range: PortRange(low: 1024, high: 2047)!,
+            outside: PortRangeSet([PortRange(low: 1024, high: 2047)!]))
         finding.keptPortViolations = 1
         report.kubernetes.portRangeFindings = [finding]
         report.kubernetes.warnings = [KubernetesWarning(subject: "/etc/cni/net.d/x.conf", message: "invalid JSON at line 1: x; skipped")]

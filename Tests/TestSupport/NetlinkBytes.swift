@@ -42,7 +42,7 @@ package enum NetlinkBytes {
             + tuple(1, src: [10, 244, 0, 3], dst: [203, 0, 113, 10], proto: 6, sport: 40000, dport: 8080)
             + tuple(2, src: [203, 0, 113, 10], dst: [198, 51, 100, 2], proto: 6, sport: 8080, dport: 1500)
             + attribute(3, be32(0x10 | 0x08 | 0x80))  // SRC_NAT | CONFIRMED | SRC_NAT_DONE
-            + attribute(12, be32(42))                 // CTA_ID
+            + attribute(12, be32(42))  // CTA_ID
             + extra
     }
 

@@ -1,8 +1,8 @@
-import Foundation
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 
 /// Shared fixtures (moved out of StatsPortPressureTests so that other suites need not reach into it).
 package enum PortPressureFixtures {

@@ -1,8 +1,8 @@
-import Foundation
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
 
 /// Shared fixtures (moved out of StatsPrometheusWriterTests so that other suites need not reach into it).
@@ -19,8 +19,10 @@ package enum StatsFixtures {
         var id: UInt32 = 1
         func add(_ count: Int, proto: IPProtocol = .tcp, dport: UInt16, base: UInt16 = 60000) {
             for offset in 0..<count {
-                pressure.add(FlowFactory.flow(id: id, proto: proto, sport: 40000 + UInt16(offset), dport: dport,
-                                              translatedPort: base + UInt16(offset)))
+                pressure.add(
+                    FlowFactory.flow(
+                        id: id, proto: proto, sport: 40000 + UInt16(offset), dport: dport,
+                        translatedPort: base + UInt16(offset)))
                 id += 1
             }
         }

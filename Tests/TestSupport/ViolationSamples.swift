@@ -27,8 +27,10 @@ package enum ViolationSamples {
             Violation(flow: FlowFactory.flow(), ageSeconds: 42),
             Violation(flow: zoned, ageSeconds: nil, dataplane: .cilium),
             Violation(flow: FlowFactory.flow(id: 2, proto: .icmp), ageSeconds: 0, dataplane: .calico),
-            Violation(flow: FlowFactory.flow(id: 9, proto: .udp, pod: "fd00:10:244::3", server: "2001:db8:2::10",
-                                             node: "2001:db8:1::2", status: [.sourceNAT, .seenReply])),
+            Violation(
+                flow: FlowFactory.flow(
+                    id: 9, proto: .udp, pod: "fd00:10:244::3", server: "2001:db8:2::10",
+                    node: "2001:db8:1::2", status: [.sourceNAT, .seenReply])),
             Violation(flow: sctp, ageSeconds: UInt64(UInt32.max)),
             Violation(flow: dccp, ageSeconds: UInt64(UInt32.max) + 1),
             Violation(flow: odd),

@@ -1,8 +1,8 @@
-import Foundation
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import Foundation
+import NodeState
+import Policy
 import Reports
 
 /// Shared fixtures (moved out of WatchWriterTests so that other suites need not reach into it).
@@ -17,8 +17,9 @@ package enum WatchFixtures {
     package static let policy = AuditPolicy(podNetworks: [try! IPNetwork(parsing: "10.244.0.0/16")])
 
     package static func violation(id: UInt32, sport: UInt16 = 40000, replied: Bool = false) -> Flow {
-        FlowFactory.flow(id: id, sport: sport, translatedPort: 1500,
-                         status: replied ? [.sourceNAT, .confirmed, .seenReply] : [.sourceNAT, .confirmed])
+        FlowFactory.flow(
+            id: id, sport: sport, translatedPort: 1500,
+            status: replied ? [.sourceNAT, .confirmed, .seenReply] : [.sourceNAT, .confirmed])
     }
 
     package static func feed(_ tracker: inout WatchTracker, _ kind: ConntrackEvent.Kind, _ flow: Flow) -> WatchRecord? {

@@ -1,8 +1,7 @@
 internal import CConntrack
 internal import CConntrackShim
-import SystemPackage
-
 import Glibc
+import SystemPackage
 
 /// A read-only descriptor of one pinned BPF map. Opened with BPF_OBJ_GET and
 /// BPF_F_RDONLY: nothing here can change the map.
@@ -29,11 +28,12 @@ public final class BPFMap: @unchecked Sendable {
             try? descriptor.close()
             throw BPFError.from(error, operation: "BPF_OBJ_GET_INFO_BY_FD", path: path)
         }
-        let type: BPFMapFacts.MapType = switch raw.type {
-        case ctaudit_bpf_map_type_hash(): .hash
-        case ctaudit_bpf_map_type_lru_hash(): .lruHash
-        default: .other(raw.type)
-        }
+        let type: BPFMapFacts.MapType =
+            switch raw.type {
+            case ctaudit_bpf_map_type_hash(): .hash
+            case ctaudit_bpf_map_type_lru_hash(): .lruHash
+            default: .other(raw.type)
+            }
         let name = withUnsafeBytes(of: raw.name) { bytes in
             String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
@@ -98,8 +98,9 @@ public final class BPFMap: @unchecked Sendable {
                 tokenOut.withUnsafeMutableBytes { outBatch in
                     keys.withUnsafeMutableBytes { k in
                         values.withUnsafeMutableBytes { v in
-                            ctaudit_bpf_map_lookup_batch(descriptor.rawValue, first ? nil : inBatch.baseAddress, outBatch.baseAddress,
-                                                         k.baseAddress, v.baseAddress, &count)
+                            ctaudit_bpf_map_lookup_batch(
+                                descriptor.rawValue, first ? nil : inBatch.baseAddress, outBatch.baseAddress,
+                                k.baseAddress, v.baseAddress, &count)
                         }
                     }
                 }
@@ -120,8 +121,9 @@ public final class BPFMap: @unchecked Sendable {
             }
             let returned = min(Int(count), capacity)
             for index in 0..<returned {
-                try BPFKeyWalk.deliver(key: keys[index * keySize..<(index + 1) * keySize],
-                                       value: values[index * valueSize..<(index + 1) * valueSize], to: body)
+                try BPFKeyWalk.deliver(
+                    key: keys[index * keySize..<(index + 1) * keySize],
+                    value: values[index * valueSize..<(index + 1) * valueSize], to: body)
             }
             read += returned
             if error != nil { return read }  // ENOENT: that was the last batch

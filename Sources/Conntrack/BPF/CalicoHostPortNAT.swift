@@ -21,7 +21,7 @@ public enum CalicoHostPortNAT {
         let k = BPFEntryBytes(key, what: "calico ct key")
         let v = BPFEntryBytes(value, what: "calico ct value")
         guard try v.u8(CalicoConntrackLayout.typeOffset) == CalicoConntrackLayout.typeNATReverse,
-              try layout.flags(v) & CalicoConntrackLayout.flagHostPSNAT != 0
+            try layout.flags(v) & CalicoConntrackLayout.flagHostPSNAT != 0
         else { return nil }
 
         let family = layout.family
@@ -38,14 +38,16 @@ public enum CalicoHostPortNAT {
         // The key is ordered by address, not by direction: the leg flags say
         // which side opened the connection (the host, whose port was moved).
         let sourceIsB = openerBits & CalicoConntrackLayout.legOpener != 0
-        let (translated, translatedPort, peer, peerPort) = sourceIsB
+        let (translated, translatedPort, peer, peerPort) =
+            sourceIsB
             ? (addressB, portB, addressA, portA) : (addressA, portA, addressB, portB)
         let repliesLeg = sourceIsB ? layout.legAToB : layout.legBToA
         let repliedPackets = try v.le32(repliesLeg + 8)
 
         let originalSourcePort = try v.le16(layout.originalSourcePort)
         let sourcePort = originalSourcePort != 0 ? originalSourcePort : translatedPort
-        let source = try v.isZero(layout.originalSource, count: family.byteCount)
+        let source =
+            try v.isZero(layout.originalSource, count: family.byteCount)
             ? translated : try v.address(layout.originalSource, family: family)
         // Through a service the connection was also DNATed; the original
         // destination is the service address.
@@ -58,10 +60,12 @@ public enum CalicoHostPortNAT {
             if destination != peer || destinationPort != peerPort { status.insert(.destinationNAT) }
         }
         if repliedPackets > 0 { status.insert(.seenReply) }
-        let original = Tuple(source: source, destination: destination, proto: proto,
-                             sourcePort: sourcePort, destinationPort: destinationPort)
-        let reply = Tuple(source: peer, destination: translated, proto: proto,
-                          sourcePort: peerPort, destinationPort: translatedPort)
+        let original = Tuple(
+            source: source, destination: destination, proto: proto,
+            sourcePort: sourcePort, destinationPort: destinationPort)
+        let reply = Tuple(
+            source: peer, destination: translated, proto: proto,
+            sourcePort: peerPort, destinationPort: translatedPort)
         return Flow(family: family, original: original, reply: reply, status: status)
     }
 }

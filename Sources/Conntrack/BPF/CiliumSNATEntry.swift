@@ -41,17 +41,21 @@ public struct CiliumSNATEntry: Hashable, Sendable {
         let translatedAddress = try v.address(layout.valueAddress, family: family)
         let translatedPort = try v.be16(layout.valuePort)
 
-        var original = Tuple(source: source, destination: destination, proto: proto,
-                             sourcePort: sourcePort, destinationPort: destinationPort)
-        var reply = Tuple(source: destination, destination: translatedAddress, proto: proto,
-                          sourcePort: destinationPort, destinationPort: translatedPort)
+        var original = Tuple(
+            source: source, destination: destination, proto: proto,
+            sourcePort: sourcePort, destinationPort: destinationPort)
+        var reply = Tuple(
+            source: destination, destination: translatedAddress, proto: proto,
+            sourcePort: destinationPort, destinationPort: translatedPort)
         if !proto.carriesPorts {
             // ICMP echo: the identifier is in the source-port slot (dport 0).
             let request: UInt8 = family == .ipv4 ? 8 : 128
-            original = Tuple(source: source, destination: destination, proto: proto,
-                             icmp: .init(id: sourcePort, type: request, code: 0))
-            reply = Tuple(source: destination, destination: translatedAddress, proto: proto,
-                          icmp: .init(id: translatedPort, type: request &+ (family == .ipv4 ? 0 : 1), code: 0))
+            original = Tuple(
+                source: source, destination: destination, proto: proto,
+                icmp: .init(id: sourcePort, type: request, code: 0))
+            reply = Tuple(
+                source: destination, destination: translatedAddress, proto: proto,
+                icmp: .init(id: translatedPort, type: request &+ (family == .ipv4 ? 0 : 1), code: 0))
         }
         // Cilium's table says nothing about replies; a BPF flow is never
         // called unreplied (failing) on that evidence.
@@ -60,8 +64,9 @@ public struct CiliumSNATEntry: Hashable, Sendable {
         let flow = Flow(family: family, original: original, reply: reply, status: status)
 
         var reverse = [UInt8](repeating: 0, count: layout.keySize)
-        reverse.replaceSubrange(layout.keyDestination..<layout.keyDestination + family.byteCount,
-                                with: translatedAddress.bytes)
+        reverse.replaceSubrange(
+            layout.keyDestination..<layout.keyDestination + family.byteCount,
+            with: translatedAddress.bytes)
         reverse.replaceSubrange(layout.keySource..<layout.keySource + family.byteCount, with: destination.bytes)
         reverse[layout.keyDestinationPort] = UInt8(translatedPort >> 8)
         reverse[layout.keyDestinationPort + 1] = UInt8(translatedPort & 0xff)

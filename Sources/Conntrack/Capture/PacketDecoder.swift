@@ -36,7 +36,10 @@ public enum PacketDecoder {
             var offset = 12
             while true {
                 guard let type = u16(frame, offset) else { return nil }
-                if type == 0x8100 || type == 0x88A8 { offset += 4; continue }
+                if type == 0x8100 || type == 0x88A8 {
+                    offset += 4
+                    continue
+                }
                 return type == 0x0800 || type == 0x86DD ? offset + 2 : nil
             }
         case linuxCooked:
@@ -60,14 +63,16 @@ public enum PacketDecoder {
         guard headerLength >= 20, ip.count >= headerLength, let fragment = u16(ip, 6) else { return nil }
         // Only a first fragment carries the ports.
         guard fragment & 0x1FFF == 0, let source = u32(ip, 12), let destination = u32(ip, 16) else { return nil }
-        return transport(UnsafeRawBufferPointer(rebasing: ip[headerLength...]), proto: ip[9],
-                         source: IPAddress(ipv4: source), destination: IPAddress(ipv4: destination))
+        return transport(
+            UnsafeRawBufferPointer(rebasing: ip[headerLength...]), proto: ip[9],
+            source: IPAddress(ipv4: source), destination: IPAddress(ipv4: destination))
     }
 
     private static func decodeIPv6(_ ip: UnsafeRawBufferPointer) -> CapturedPacket? {
         guard ip.count >= 40,
-              let source = IPAddress(bytes: UnsafeRawBufferPointer(rebasing: ip[8..<24])),
-              let destination = IPAddress(bytes: UnsafeRawBufferPointer(rebasing: ip[24..<40])) else { return nil }
+            let source = IPAddress(bytes: UnsafeRawBufferPointer(rebasing: ip[8..<24])),
+            let destination = IPAddress(bytes: UnsafeRawBufferPointer(rebasing: ip[24..<40]))
+        else { return nil }
         var next = ip[6]
         var offset = 40
         // Extension headers before the transport header, a bounded number of them.
@@ -90,7 +95,9 @@ public enum PacketDecoder {
         return nil
     }
 
-    private static func transport(_ header: UnsafeRawBufferPointer, proto number: UInt8, source: IPAddress, destination: IPAddress) -> CapturedPacket? {
+    private static func transport(_ header: UnsafeRawBufferPointer, proto number: UInt8, source: IPAddress, destination: IPAddress)
+        -> CapturedPacket?
+    {
         let proto = IPProtocol(rawValue: number)
         guard proto.carriesPorts, let sourcePort = u16(header, 0), let destinationPort = u16(header, 2) else { return nil }
         var flags: UInt8 = 0
@@ -98,8 +105,9 @@ public enum PacketDecoder {
             guard header.count >= 14 else { return nil }
             flags = header[13]
         }
-        return CapturedPacket(proto: proto, source: Endpoint(address: source, port: sourcePort),
-                              destination: Endpoint(address: destination, port: destinationPort), tcpFlags: flags)
+        return CapturedPacket(
+            proto: proto, source: Endpoint(address: source, port: sourcePort),
+            destination: Endpoint(address: destination, port: destinationPort), tcpFlags: flags)
     }
 
     private static func u16(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt16? {

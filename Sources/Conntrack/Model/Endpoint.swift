@@ -29,8 +29,9 @@ public struct Endpoint: Hashable, Sendable, Comparable, CustomStringConvertible 
     public init(parsing text: String) throws(ParseError) {
         let trimmed = text.withoutSurroundingSpaces
         if let dot = trimmed.lastIndex(of: "."), !trimmed.hasPrefix("["),
-           trimmed.contains(":") ? trimmed.filter({ $0 == "." }).count == 1 : trimmed.filter({ $0 == "." }).count == 4,
-           let address = IPAddress(String(trimmed[..<dot])), let port = Self.port(trimmed[trimmed.index(after: dot)...]) {
+            trimmed.contains(":") ? trimmed.filter({ $0 == "." }).count == 1 : trimmed.filter({ $0 == "." }).count == 4,
+            let address = IPAddress(String(trimmed[..<dot])), let port = Self.port(trimmed[trimmed.index(after: dot)...])
+        {
             self.init(address: address, port: port)
             return
         }
@@ -48,9 +49,11 @@ public struct Endpoint: Hashable, Sendable, Comparable, CustomStringConvertible 
         } else {
             let colons = trimmed.filter { $0 == ":" }.count
             guard colons == 1, let colon = trimmed.firstIndex(of: ":") else {
-                throw ParseError(text: text, reason: colons == 0
-                    ? "no port (write ADDR:PORT, or [ADDR]:PORT for IPv6)"
-                    : "an IPv6 address needs brackets: [ADDR]:PORT")
+                throw ParseError(
+                    text: text,
+                    reason: colons == 0
+                        ? "no port (write ADDR:PORT, or [ADDR]:PORT for IPv6)"
+                        : "an IPv6 address needs brackets: [ADDR]:PORT")
             }
             addressText = trimmed[..<colon]
             portText = trimmed[trimmed.index(after: colon)...]
@@ -67,7 +70,8 @@ public struct Endpoint: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// A decimal port 1-65535, nothing else.
     public static func port(_ text: Substring) -> UInt16? {
         guard !text.isEmpty, text.count <= 5, text.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let value = Int(text), (1...65535).contains(value) else { return nil }
+            let value = Int(text), (1...65535).contains(value)
+        else { return nil }
         return UInt16(value)
     }
 

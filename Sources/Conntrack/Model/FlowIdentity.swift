@@ -43,7 +43,8 @@ public struct FlowIdentity: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         func address(_ high: UInt64, _ low: UInt64) -> IPAddress {
-            family == IPAddress.Family.ipv6.rawValue ? IPAddress(ipv6High: high, low: low) : IPAddress(ipv4: UInt32(truncatingIfNeeded: low))
+            family == IPAddress.Family.ipv6.rawValue
+                ? IPAddress(ipv6High: high, low: low) : IPAddress(ipv4: UInt32(truncatingIfNeeded: low))
         }
         return "id \(id.map(String.init) ?? "none") proto \(proto) zone \(zone) "
             + "\(address(sourceHigh, sourceLow)).\(sourceKey) -> \(address(destinationHigh, destinationLow)).\(destinationKey)"

@@ -40,12 +40,17 @@ extension IPAddress {
 
     private func writeIPv6(to out: UnsafeMutablePointer<UInt8>) -> Int {
         // The longest run of zero groups (length >= 2), the first on a tie.
-        var bestStart = -1, bestLength = 0, runStart = -1
+        var bestStart = -1
+        var bestLength = 0
+        var runStart = -1
         for index in 0...8 {
             if index < 8 && group(index) == 0 {
                 if runStart < 0 { runStart = index }
             } else if runStart >= 0 {
-                if index - runStart > bestLength { bestStart = runStart; bestLength = index - runStart }
+                if index - runStart > bestLength {
+                    bestStart = runStart
+                    bestLength = index - runStart
+                }
                 runStart = -1
             }
         }
@@ -92,8 +97,14 @@ extension IPAddress {
                 count += 1
             }
             let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
-            if octet >= 100 { out[count] = 0x30 + octet / 100; count += 1 }
-            if octet >= 10 { out[count] = 0x30 + octet / 10 % 10; count += 1 }
+            if octet >= 100 {
+                out[count] = 0x30 + octet / 100
+                count += 1
+            }
+            if octet >= 10 {
+                out[count] = 0x30 + octet / 10 % 10
+                count += 1
+            }
             out[count] = 0x30 + octet % 10
             count += 1
         }

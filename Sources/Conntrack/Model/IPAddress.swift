@@ -2,8 +2,8 @@
 /// costs nothing to create and compare on the dump's hot path.
 public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     public enum Family: UInt8, Sendable, Hashable, CustomStringConvertible {
-        case ipv4 = 2    // AF_INET
-        case ipv6 = 10   // AF_INET6
+        case ipv4 = 2  // AF_INET
+        case ipv6 = 10  // AF_INET6
 
         public var description: String { self == .ipv4 ? "ipv4" : "ipv6" }
         /// Address length in bytes.

@@ -20,11 +20,12 @@ public enum ProtocolState: Hashable, Sendable, CustomStringConvertible {
 
     /// The state's name, e.g. `SYN_SENT`; unknown values print as `UNKNOWN(n)`.
     public var name: String {
-        let (names, value): ([String], UInt8) = switch self {
-        case .tcp(let v): (Self.tcpNames, v)
-        case .sctp(let v): (Self.sctpNames, v)
-        case .dccp(let v): (Self.dccpNames, v)
-        }
+        let (names, value): ([String], UInt8) =
+            switch self {
+            case .tcp(let v): (Self.tcpNames, v)
+            case .sctp(let v): (Self.sctpNames, v)
+            case .dccp(let v): (Self.dccpNames, v)
+            }
         return Int(value) < names.count ? names[Int(value)] : "UNKNOWN(\(value))"
     }
 

@@ -62,7 +62,8 @@ public enum FlowDecoder {
 
     /// One tuple nest and its CTA_TUPLE_ZONE (nil when absent), read in one walk.
     static func decodeTupleAndZone(_ buffer: UnsafeRawBufferPointer, _ name: StaticString)
-        throws(DecodeError) -> (tuple: Tuple, zone: UInt16?) {
+        throws(DecodeError) -> (tuple: Tuple, zone: UInt16?)
+    {
         var zone: UInt16?
         var source: IPAddress?
         var destination: IPAddress?
@@ -135,12 +136,13 @@ public enum FlowDecoder {
     private static func decodeProtoInfo(_ buffer: UnsafeRawBufferPointer) throws(DecodeError) -> ProtocolState? {
         var cursor = NetlinkAttributeCursor(buffer)
         while let (type, nested) = try cursor.next() {
-            let (stateType, make): (UInt16, (UInt8) -> ProtocolState) = switch type {
-            case ConntrackAttribute.ProtoInfo.tcp: (ConntrackAttribute.ProtoInfo.tcpState, ProtocolState.tcp)
-            case ConntrackAttribute.ProtoInfo.sctp: (ConntrackAttribute.ProtoInfo.sctpState, ProtocolState.sctp)
-            case ConntrackAttribute.ProtoInfo.dccp: (ConntrackAttribute.ProtoInfo.dccpState, ProtocolState.dccp)
-            default: (0, { _ in .tcp(0) })
-            }
+            let (stateType, make): (UInt16, (UInt8) -> ProtocolState) =
+                switch type {
+                case ConntrackAttribute.ProtoInfo.tcp: (ConntrackAttribute.ProtoInfo.tcpState, ProtocolState.tcp)
+                case ConntrackAttribute.ProtoInfo.sctp: (ConntrackAttribute.ProtoInfo.sctpState, ProtocolState.sctp)
+                case ConntrackAttribute.ProtoInfo.dccp: (ConntrackAttribute.ProtoInfo.dccpState, ProtocolState.dccp)
+                default: (0, { _ in .tcp(0) })
+                }
             guard stateType != 0 else { continue }
             var inner = NetlinkAttributeCursor(nested)
             while let (innerType, value) = try inner.next() {

@@ -1,8 +1,7 @@
 import CConntrack
 import CConntrackShim
-public import SystemPackage
-
 import Glibc
+public import SystemPackage
 
 /// A netlink socket subscribed to conntrack events (new, update, destroy) in
 /// one namespace. Separate from `ConntrackSocket`: a dump's replies and a
@@ -196,8 +195,10 @@ public final class ConntrackEventSocket {
     public func wait(timeoutMilliseconds: Int32, other: Int32? = nil) throws(ConntrackError) -> Readiness {
         var descriptors = [pollfd(fd: descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
         if let other { descriptors.append(pollfd(fd: other, events: Int16(POLLIN), revents: 0)) }
-        if case .failure(let errno) = SystemCall.poll(&descriptors, timeoutMilliseconds: timeoutMilliseconds,
-                                                          onInterrupt: .returnNothingReady) {
+        if case .failure(let errno) = SystemCall.poll(
+            &descriptors, timeoutMilliseconds: timeoutMilliseconds,
+            onInterrupt: .returnNothingReady)
+        {
             throw .system(operation: "waiting for conntrack events", errno)
         }
         let ready = Int16(POLLIN) | Int16(POLLERR) | Int16(POLLHUP)
@@ -222,8 +223,9 @@ public final class ConntrackEventSocket {
     static func dropCount(inNetlinkTable text: String, inode: UInt64) -> UInt64? {
         let lines = text.split(separator: "\n")
         guard let header = lines.first?.split(separator: " ", omittingEmptySubsequences: true),
-              let dropsColumn = header.firstIndex(of: "Drops"),
-              let inodeColumn = header.firstIndex(of: "Inode") else { return nil }
+            let dropsColumn = header.firstIndex(of: "Drops"),
+            let inodeColumn = header.firstIndex(of: "Inode")
+        else { return nil }
         for line in lines.dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count > max(dropsColumn, inodeColumn), UInt64(fields[inodeColumn]) == inode else { continue }
@@ -248,8 +250,10 @@ public final class ConntrackEventSocket {
                 break
             }
             do {
-                guard let event = try ConntrackEvent.decode(
-                    messageType: message.type, flags: message.flags, payload: message.payload) else { continue }
+                guard
+                    let event = try ConntrackEvent.decode(
+                        messageType: message.type, flags: message.flags, payload: message.payload)
+                else { continue }
                 body(event)
                 delivered += 1
             } catch {

@@ -27,7 +27,8 @@ extension ConntrackSocket {
                     throw .receiveOverrun
                 default:
                     guard message.type >> 8 == ConntrackMessageType.subsystem,
-                          message.type & 0xff == UInt16(IPCTNL_MSG_CT_GET_STATS_CPU.rawValue) else { continue }
+                        message.type & 0xff == UInt16(IPCTNL_MSG_CT_GET_STATS_CPU.rawValue)
+                    else { continue }
                     cpus.append(try Self.decoded { () throws(DecodeError) in try Self.decodeCPUStatistics(message.payload) })
                 }
             }

@@ -1,8 +1,7 @@
 import CConntrack
 import CConntrackShim
-import SystemPackage
-
 import Glibc
+import SystemPackage
 
 /// A ctnetlink socket for requests (dumps, statistics). Owns the socket and
 /// its receive buffer; read-only: it never sends a message that changes the table.
@@ -68,7 +67,8 @@ public final class ConntrackSocket {
                 guard delivered == 0 && Self.isFilterRefusal(error) else { throw error }
                 // Before Linux 5.10 there is no tuple filter: the status filter alone.
                 var result = try dump(DumpRequest(requiredStatus: required), body)
-                result.kernelFilterFallback = result.kernelFilterFallback
+                result.kernelFilterFallback =
+                    result.kernelFilterFallback
                     ?? "kernel refused the reply-tuple filter (\(error)); status filter only, matched in user space"
                 return result
             }
@@ -151,23 +151,27 @@ public final class ConntrackSocket {
         }
     }
 
-    private func runDump(statusMask: UInt32, replyDestination: DumpRequest.ReplyDestination? = nil,
-                         _ body: (Flow) -> Void) throws(ConntrackError) -> DumpResult {
+    private func runDump(
+        statusMask: UInt32, replyDestination: DumpRequest.ReplyDestination? = nil,
+        _ body: (Flow) -> Void
+    ) throws(ConntrackError) -> DumpResult {
         sequence &+= 1
         let length: UInt32
         if let destination = replyDestination {
             let address = destination.endpoint.address
             length = address.bytes.withUnsafeBufferPointer { bytes in
-                ctaudit_build_reply_dump_request(buffer.baseAddress, buffer.count, sequence, statusMask,
-                                                 address.family == .ipv4 ? 4 : 6, bytes.baseAddress,
-                                                 destination.proto.rawValue, destination.endpoint.port)
+                ctaudit_build_reply_dump_request(
+                    buffer.baseAddress, buffer.count, sequence, statusMask,
+                    address.family == .ipv4 ? 4 : 6, bytes.baseAddress,
+                    destination.proto.rawValue, destination.endpoint.port)
             }
         } else {
             length = ctaudit_build_dump_request(buffer.baseAddress, buffer.count, sequence, statusMask)
         }
         try send(length: Int(length), operation: "conntrack dump request")
-        var reader = DumpReader(sequence: sequence, portID: portID, requiredStatus: FlowStatus(rawValue: statusMask),
-                                tupleFiltered: replyDestination != nil)
+        var reader = DumpReader(
+            sequence: sequence, portID: portID, requiredStatus: FlowStatus(rawValue: statusMask),
+            tupleFiltered: replyDestination != nil)
         // The kernel fills the next datagram inside recvmsg: a second thread
         // receives while this one decodes (DumpReceiver), so decoding and
         // classifying overlap the kernel's work instead of adding to it.

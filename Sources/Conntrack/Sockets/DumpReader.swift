@@ -53,7 +53,8 @@ public struct DumpReader {
                 continue
             default:
                 guard message.type >> 8 == ConntrackMessageType.subsystem,
-                      message.type & 0xff == ConntrackMessageType.new else { continue }
+                    message.type & 0xff == ConntrackMessageType.new
+                else { continue }
                 let flow: Flow
                 do {
                     flow = try FlowDecoder.decode(message.payload)

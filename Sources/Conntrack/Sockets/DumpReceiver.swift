@@ -1,7 +1,6 @@
 import CConntrack
-import SystemPackage
-
 import Glibc
+import SystemPackage
 
 /// Receives the datagrams of one dump on a second thread while the caller
 /// decodes the ones already received.
@@ -71,17 +70,19 @@ final class DumpReceiver: @unchecked Sendable {
         pthread_cond_init(receiverWake, nil)
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
-        let started = pthread_create(&thread, nil, { context in
-            let receiver = Unmanaged<DumpReceiver>.fromOpaque(context!).takeRetainedValue()
-            // Stop signals (watch's SIGINT/SIGTERM handlers) belong to the caller's thread.
-            var stopping = sigset_t()
-            sigemptyset(&stopping)
-            sigaddset(&stopping, SIGINT)
-            sigaddset(&stopping, SIGTERM)
-            pthread_sigmask(SIG_BLOCK, &stopping, nil)
-            receiver.receiveAll()
-            return nil
-        }, context)
+        let started = pthread_create(
+            &thread, nil,
+            { context in
+                let receiver = Unmanaged<DumpReceiver>.fromOpaque(context!).takeRetainedValue()
+                // Stop signals (watch's SIGINT/SIGTERM handlers) belong to the caller's thread.
+                var stopping = sigset_t()
+                sigemptyset(&stopping)
+                sigaddset(&stopping, SIGINT)
+                sigaddset(&stopping, SIGTERM)
+                pthread_sigmask(SIG_BLOCK, &stopping, nil)
+                receiver.receiveAll()
+                return nil
+            }, context)
         guard started == 0 else {
             Unmanaged<DumpReceiver>.fromOpaque(context).release()
             isFinished = true

@@ -1,8 +1,7 @@
 import CConntrack
 import CConntrackShim
-import SystemPackage
-
 import Glibc
+import SystemPackage
 
 /// Lists the sockets of a namespace that receive on a port (TCP LISTEN,
 /// unconnected bound UDP) over netlink sock_diag (NETLINK_SOCK_DIAG,
@@ -37,8 +36,10 @@ public enum ListeningSocketReader {
         for (proto, states) in [(IPProtocol.tcp, tcpListenStates), (IPProtocol.udp, udpBoundStates)] {
             for family in [AF_INET, AF_INET6] {
                 sequence &+= 1
-                let length = ctaudit_build_inet_diag_request(buffer.baseAddress, buffer.count, sequence, UInt8(family), proto.rawValue, states)
-                if case .failure(let errno) = SystemCall.retryingInterrupts({ mnl_socket_sendto(socket, buffer.baseAddress, Int(length)) }) {
+                let length = ctaudit_build_inet_diag_request(
+                    buffer.baseAddress, buffer.count, sequence, UInt8(family), proto.rawValue, states)
+                if case .failure(let errno) = SystemCall.retryingInterrupts({ mnl_socket_sendto(socket, buffer.baseAddress, Int(length)) })
+                {
                     throw .from(errno, operation: "sock_diag request")
                 }
                 var finished = false
@@ -48,8 +49,9 @@ public enum ListeningSocketReader {
                     case .success(let received): count = received
                     case .failure(let errno): throw .from(errno, operation: "sock_diag dump")
                     }
-                    finished = try read(datagram: UnsafeRawBufferPointer(rebasing: buffer[..<count]), sequence: sequence,
-                                        portID: portID, proto: proto, into: &found)
+                    finished = try read(
+                        datagram: UnsafeRawBufferPointer(rebasing: buffer[..<count]), sequence: sequence,
+                        portID: portID, proto: proto, into: &found)
                 }
             }
         }

@@ -1,7 +1,6 @@
 import CConntrack
-import SystemPackage
-
 import Glibc
+import SystemPackage
 
 /// What one reply probe saw.
 public enum ReplyProbeOutcome: Hashable, Sendable {
@@ -32,8 +31,10 @@ public struct ReplyProbeSocket: Sendable {
     public var payload: [UInt8]
     public var timeoutMilliseconds: Int32
 
-    public init(namespace: NetworkNamespace?, target: IPAddress, targetPort: UInt16, transport: Transport,
-                payload: [UInt8], timeoutMilliseconds: Int32) {
+    public init(
+        namespace: NetworkNamespace?, target: IPAddress, targetPort: UInt16, transport: Transport,
+        payload: [UInt8], timeoutMilliseconds: Int32
+    ) {
         self.namespace = namespace
         self.target = target
         self.targetPort = targetPort
@@ -98,7 +99,9 @@ public struct ReplyProbeSocket: Sendable {
             default: return .failed("connect: \(String(cString: strerror(error)))")
             }
         case .udp:
-            if case .failure(let error) = SystemCall.retryingInterrupts({ payload.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) } }) {
+            if case .failure(let error) = SystemCall.retryingInterrupts({
+                payload.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+            }) {
                 return .failed("send: \(error.description)")
             }
             guard wait(descriptor, events: Int16(POLLIN)) else { return .noReply }

@@ -1,6 +1,5 @@
-public import SystemPackage
-
 import Glibc
+public import SystemPackage
 
 /// The one way ctaudit reads a file or a pipe to its end: every config,
 /// rules dump, report, node file and procfs file goes through here. One

@@ -1,4 +1,3 @@
-
 /// Reads per-namespace kernel settings without starting a process.
 ///
 /// Files under /proc/sys/net and /proc/thread-self/net show the network
@@ -30,7 +29,9 @@ public enum NamespaceSysctl {
         do {
             text = try read("/proc/thread-self/net/\(file)", in: namespace)
         } catch ConntrackError.permissionDenied {
-            throw .permissionDenied(operation: "reading /proc/net/\(file) (which legacy iptables tables exist; mode 0440: as non-root it needs CAP_DAC_READ_SEARCH)")
+            throw .permissionDenied(
+                operation:
+                    "reading /proc/net/\(file) (which legacy iptables tables exist; mode 0440: as non-root it needs CAP_DAC_READ_SEARCH)")
         } catch {
             if case .system(_, let errno) = error, errno == .noSuchFileOrDirectory { return false }
             throw error

@@ -1,8 +1,7 @@
 import CConntrack
 import CConntrackShim
-import SystemPackage
-
 import Glibc
+import SystemPackage
 
 /// A network namespace to read, named the way `ip netns` and operators do:
 /// a name under /run/netns, a path to an nsfs file, or a process id.
@@ -44,7 +43,10 @@ public struct NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
     public func withEntered<Result>(_ body: () throws -> Result) throws -> Result {
         var failure: (any Error)?
         let result = try runInside { () -> Result? in
-            do { return try body() } catch { failure = error; return nil }
+            do { return try body() } catch {
+                failure = error
+                return nil
+            }
         }
         if let failure { throw failure }
         return result!

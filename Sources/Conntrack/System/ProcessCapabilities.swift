@@ -25,7 +25,8 @@ public enum ProcessCapabilities {
 
     /// The calling thread's effective and ambient sets.
     public static func current() -> (effective: UInt64, ambient: UInt64)? {
-        var effective: UInt64 = 0, ambient: UInt64 = 0
+        var effective: UInt64 = 0
+        var ambient: UInt64 = 0
         guard ctaudit_capabilities(&effective, &ambient) == 0 else { return nil }
         return (effective, ambient)
     }

@@ -1,6 +1,5 @@
-public import SystemPackage
-
 import Glibc
+public import SystemPackage
 
 /// The one place an interrupted system call (EINTR) is handled: `call` runs
 /// again while a signal interrupts it, and the outcome is its non-negative

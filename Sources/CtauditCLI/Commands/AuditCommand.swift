@@ -1,10 +1,8 @@
 import ArgumentParser
 import Conntrack
-
-
+import Engines
 import Glibc
 import NodeState
-import Engines
 import Reports
 
 struct AuditCommand: ParsableCommand {
@@ -79,7 +77,8 @@ struct AuditCommand: ParsableCommand {
         /// One self-contained HTML page with a port chart (use with --output).
         case html
 
-        static let formatHelp = "Output format: text, json, ndjson (one violation a line), prometheus (textfile format), or html (one self-contained page; use with --output)."
+        static let formatHelp =
+            "Output format: text, json, ndjson (one violation a line), prometheus (textfile format), or html (one self-contained page; use with --output)."
     }
 
     @OptionGroup var target: TargetOptions<KubernetesOptions, AuditWording>
@@ -90,14 +89,19 @@ struct AuditCommand: ParsableCommand {
 
     var format: Format { reportOutput.format }
 
-    @Flag(name: .customLong("no-kernel-filter"),
-          help: "Read the whole table and filter in ctaudit instead of asking the kernel for source-NATed entries only.")
+    @Flag(
+        name: .customLong("no-kernel-filter"),
+        help: "Read the whole table and filter in ctaudit instead of asking the kernel for source-NATed entries only.")
     var noKernelFilter = false
 
     @Flag(name: .shortAndLong, help: "Say on stderr how the table was read (kernel filter or not, entries read).")
     var verbose = false
 
-    @Flag(name: .customLong("node-local"), help: "Also list node-local flows (peer is a pod, a --service-cidr, the node itself or loopback: hairpin and pod-to-pod traffic). They are always counted (node_local) and never violations.")
+    @Flag(
+        name: .customLong("node-local"),
+        help:
+            "Also list node-local flows (peer is a pod, a --service-cidr, the node itself or loopback: hairpin and pod-to-pod traffic). They are always counted (node_local) and never violations."
+    )
     var listsNodeLocal = false
 
     @OptionGroup var removed: RemovedAllFlag
@@ -110,16 +114,19 @@ struct AuditCommand: ParsableCommand {
         var report: AuditReport
         do {
             let resolved = try target.resolve(printWarnings: false)
-            var auditor = Auditor(policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: listsNodeLocal,
-                                  bpffs: dataplane.directory(root: target.kubernetes.root),
-                                  bpfBatchLookup: DataplaneOptions.batchLookup, retention: retention)
+            var auditor = Auditor(
+                policy: resolved.policy, kernelFilter: !noKernelFilter, listsNodeLocal: listsNodeLocal,
+                bpffs: dataplane.directory(root: target.kubernetes.root),
+                bpfBatchLookup: DataplaneOptions.batchLookup, retention: retention)
             // Flows translated onto a NodePort or a listening port: their own finding (docs/AUDIT.md).
             let nodePorts = ServiceNodePortRange.discover(root: NodeRoot(target.kubernetes.root))
             KubernetesOptions.printWarnings(nodePorts.warnings)
             auditor.nodePortRange = nodePorts
             // The report's sentences (remedies, hints) name our flags.
-            report = try AuditRun(auditor: auditor, namespace: resolved.namespace, kubernetes: resolved.awareness,
-                                  context: resolved.kubernetes, hints: .flags).run()
+            report = try AuditRun(
+                auditor: auditor, namespace: resolved.namespace, kubernetes: resolved.awareness,
+                context: resolved.kubernetes, hints: .flags
+            ).run()
             // Discovery's and attribution's warnings, printed together after the dump.
             KubernetesOptions.printWarnings(report.kubernetes.warnings)
             for warning in report.dataplanes.warnings { Console.error("ctaudit: warning: \(warning)\n") }
@@ -130,7 +137,8 @@ struct AuditCommand: ParsableCommand {
         if verbose { describeDump(report) }
         if report.dump.interrupted {
             // Whatever the format, a verdict on an incomplete dump is said where a person sees it.
-            Console.error("ctaudit: warning: the kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again\n")
+            Console.error(
+                "ctaudit: warning: the kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again\n")
         }
         try textfile.write(report)
         if let path = textfile.textfile { reportOutput.wrote(path, what: "metrics") }
@@ -138,8 +146,12 @@ struct AuditCommand: ParsableCommand {
         switch format {
         case .json: try reportOutput.emit(byteChunks: { JSONReportWriter.write(report, toBytes: $0) })
         case .ndjson: try reportOutput.emit { NDJSONWriter.write(report, to: $0) }
-        case .text: try reportOutput.emit(TextReportWriter(color: reportOutput.wantsColor,
-                                                           listsWarnings: reportOutput.output != nil).render(report))
+        case .text:
+            try reportOutput.emit(
+                TextReportWriter(
+                    color: reportOutput.wantsColor,
+                    listsWarnings: reportOutput.output != nil
+                ).render(report))
         case .prometheus: try reportOutput.emit(PrometheusWriter.render(report, timestamp: SystemClock.unixSeconds()))
         case .html: try reportOutput.emit { HTMLReportWriter().write(report, to: $0) }
         }

@@ -28,7 +28,10 @@ struct CTAudit: ParsableCommand {
                  netlink or a namespace unavailable
             """,
         version: "0.2.0",
-        subcommands: [AuditCommand.self, MergeCommand.self, CheckCommand.self, WatchCommand.self, StatsCommand.self, ProbeCommand.self, WhoCommand.self],
+        subcommands: [
+            AuditCommand.self, MergeCommand.self, CheckCommand.self, WatchCommand.self, StatsCommand.self, ProbeCommand.self,
+            WhoCommand.self,
+        ],
         defaultSubcommand: AuditCommand.self
     )
 }

@@ -1,15 +1,15 @@
 import ArgumentParser
 import Conntrack
-
-import Policy
-import NodeState
 import Engines
+import NodeState
+import Policy
 import Reports
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check a node's NAT rules and port-range sysctls before it goes live: can pod traffic get source ports the upstream firewall drops?",
+        abstract:
+            "Check a node's NAT rules and port-range sysctls before it goes live: can pod traffic get source ports the upstream firewall drops?",
         discussion: """
             Reads the SNAT/MASQUERADE rules that traffic reaches from POSTROUTING (iptables and \
             ip6tables nat tables, legacy and nf_tables, following jumps into KUBE-POSTROUTING, \
@@ -82,7 +82,9 @@ struct CheckCommand: ParsableCommand {
 
     @Option(
         name: .customLong("iptables-save"),
-        help: ArgumentHelp("Read rules from this 'iptables-save -t nat' or 'ip6tables-save -t nat' output instead of the live node (repeatable).", valueName: "file"))
+        help: ArgumentHelp(
+            "Read rules from this 'iptables-save -t nat' or 'ip6tables-save -t nat' output instead of the live node (repeatable).",
+            valueName: "file"))
     var iptablesSaveFiles: [String] = []
 
     @Option(
@@ -92,18 +94,28 @@ struct CheckCommand: ParsableCommand {
 
     @Option(
         name: .customLong("port-range"),
-        help: ArgumentHelp("The pods' net.ipv4.ip_local_port_range, as LOW-HIGH, LOW:HIGH or 'LOW HIGH' (repeatable). Default: read with --pods, else 32768-60999 (the kernel's for a new namespace).", valueName: "low-high"),
+        help: ArgumentHelp(
+            "The pods' net.ipv4.ip_local_port_range, as LOW-HIGH, LOW:HIGH or 'LOW HIGH' (repeatable). Default: read with --pods, else 32768-60999 (the kernel's for a new namespace).",
+            valueName: "low-high"),
         transform: { try PortRange(parsing: $0) })
     var portRanges: [PortRange] = []
 
-    @Flag(name: .long, help: "Also read ip_local_port_range and the addresses of every network namespace found (/run/netns and /proc/*/ns/net); each rule is judged by the namespaces whose traffic reaches it (its own and its jumps' source matches, e.g. the CNI bridge plugin's chain per pod).")
+    @Flag(
+        name: .long,
+        help:
+            "Also read ip_local_port_range and the addresses of every network namespace found (/run/netns and /proc/*/ns/net); each rule is judged by the namespaces whose traffic reaches it (its own and its jumps' source matches, e.g. the CNI bridge plugin's chain per pod)."
+    )
     var pods = false
 
     @Option(
         name: .customLong("node-address"),
-        help: ArgumentHelp("With --firewall: the node's translated source address (its masquerade address), repeatable. Default: SNAT rules' addresses and, live, the node's own global addresses; offline masquerade leaves it unknown (the worst answer is judged).", valueName: "address"),
+        help: ArgumentHelp(
+            "With --firewall: the node's translated source address (its masquerade address), repeatable. Default: SNAT rules' addresses and, live, the node's own global addresses; offline masquerade leaves it unknown (the worst answer is judged).",
+            valueName: "address"),
         transform: { text in
-            guard let address = IPAddress(text) else { throw ValidationError("--node-address: expected an IPv4 or IPv6 address, got '\(text)'") }
+            guard let address = IPAddress(text) else {
+                throw ValidationError("--node-address: expected an IPv4 or IPv6 address, got '\(text)'")
+            }
             return address
         })
     var nodeAddresses: [IPAddress] = []
@@ -141,10 +153,11 @@ struct CheckCommand: ParsableCommand {
             live: iptablesSaveFiles.isEmpty && nftJSONFiles.isEmpty)
         var textWriter = CheckTextWriter(color: reportOutput.wantsColor)
         textWriter.hints = .flags
-        let text: String = switch reportOutput.format {
-        case .json: CheckJSONWriter.render(report)
-        case .text: textWriter.render(report)
-        }
+        let text: String =
+            switch reportOutput.format {
+            case .json: CheckJSONWriter.render(report)
+            case .text: textWriter.render(report)
+            }
         try reportOutput.emit(text)
         switch report.verdict {
         case .safe: break

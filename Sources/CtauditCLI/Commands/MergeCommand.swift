@@ -1,5 +1,4 @@
 import ArgumentParser
-
 import Engines
 import Reports
 
@@ -31,8 +30,9 @@ struct MergeCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Audit JSON reports; '-' reads one from stdin.", valueName: "file"),
-              completion: .file(extensions: ["json"]))
+    @Argument(
+        help: ArgumentHelp("Audit JSON reports; '-' reads one from stdin.", valueName: "file"),
+        completion: .file(extensions: ["json"]))
     var files: [String]
 
     enum Format: String, ReportFormat {
@@ -58,10 +58,11 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         let merged = try ReportMerger.load(paths: files, hints: .flags)
         let listed = top == 0 ? Int.max : top
-        let output = switch reportOutput.format {
-        case .text: MergedReportWriter.text(merged, top: listed, hints: .flags)
-        case .json: MergedReportWriter.json(merged, top: listed)
-        }
+        let output =
+            switch reportOutput.format {
+            case .text: MergedReportWriter.text(merged, top: listed, hints: .flags)
+            case .json: MergedReportWriter.json(merged, top: listed)
+            }
         try reportOutput.emit(output)
         try threshold.check(merged)
     }

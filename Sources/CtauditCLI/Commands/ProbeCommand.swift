@@ -1,9 +1,8 @@
 import ArgumentParser
 import Conntrack
-
-import Policy
-import NodeState
 import Engines
+import NodeState
+import Policy
 import Reports
 
 struct ProbeCommand: ParsableCommand {
@@ -31,7 +30,9 @@ struct ProbeCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The only host probes go to, as IPv4:PORT or [IPv6]:PORT (an address, not a name).", valueName: "host:port"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The only host probes go to, as IPv4:PORT or [IPv6]:PORT (an address, not a name).", valueName: "host:port"))
     var target: String
 
     @Option(name: .customLong("proto"), help: "tcp or udp.")
@@ -39,8 +40,10 @@ struct ProbeCommand: ParsableCommand {
 
     @OptionGroup var namespace: NamespaceOptions
 
-    @Option(name: .long, help: ArgumentHelp("Local source ports to measure, LOW-HIGH or LOW:HIGH (default: 1024-65535).", valueName: "low-high"),
-            transform: { try PortRange(parsing: $0) })
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Local source ports to measure, LOW-HIGH or LOW:HIGH (default: 1024-65535).", valueName: "low-high"),
+        transform: { try PortRange(parsing: $0) })
     var range: PortRange = PortRange(low: 1024, high: 65535)!
 
     @Option(name: .customLong("max-probes"), help: "Never send more probes than this (1-1000).")
@@ -50,7 +53,8 @@ struct ProbeCommand: ParsableCommand {
     var rateOption = DecimalArgument(5)
     var rate: Double { rateOption.value }
 
-    @Option(name: .customLong("timeout"), help: ArgumentHelp("How long to wait for a reply to one probe, in seconds.", valueName: "seconds"))
+    @Option(
+        name: .customLong("timeout"), help: ArgumentHelp("How long to wait for a reply to one probe, in seconds.", valueName: "seconds"))
     var timeoutOption = DecimalArgument(1)
     var timeout: Double { timeoutOption.value }
 
@@ -66,8 +70,9 @@ struct ProbeCommand: ParsableCommand {
 
     @OptionGroup var reportOutput: ReportOutputOptions<Format>
 
-    @Option(name: .customLong("save-profile"),
-            help: ArgumentHelp("Write a config file whose profile is the ports that came back (for 'audit --config').", valueName: "file"))
+    @Option(
+        name: .customLong("save-profile"),
+        help: ArgumentHelp("Write a config file whose profile is the ports that came back (for 'audit --config').", valueName: "file"))
     var saveProfile: String?
 
     @Option(name: .long, help: ArgumentHelp("Seed for the random confirmation samples (default: random).", valueName: "n"))
@@ -88,7 +93,8 @@ struct ProbeCommand: ParsableCommand {
     }
 
     func parsedTarget() throws -> (address: IPAddress, port: UInt16) {
-        var host = Substring(target), portText = Substring("")
+        var host = Substring(target)
+        var portText = Substring("")
         if target.hasPrefix("["), let close = target.firstIndex(of: "]") {
             host = target[target.index(after: target.startIndex)..<close]
             let rest = target[target.index(after: close)...]
@@ -101,7 +107,8 @@ struct ProbeCommand: ParsableCommand {
             throw ValidationError("--target '\(target)': expected IPv4:PORT or [IPv6]:PORT")
         }
         guard let address = IPAddress(String(host)) else {
-            throw ValidationError("--target '\(target)': '\(host)' is not an IP address (names are not resolved: probes go only where you say)")
+            throw ValidationError(
+                "--target '\(target)': '\(host)' is not an IP address (names are not resolved: probes go only where you say)")
         }
         guard let port = UInt16(portText), port > 0 else { throw ValidationError("--target '\(target)': port must be 1-65535") }
         return (address, port)
@@ -109,17 +116,21 @@ struct ProbeCommand: ParsableCommand {
 
     func run() throws {
         let (address, port) = try parsedTarget()
-        let probeRun = ReplyProbeRun(target: address, targetPort: port, transport: transport.socketTransport,
-                                     payload: payload.map { Array($0.utf8) }, timeoutMilliseconds: Int32(timeout * 1000),
-                                     rate: rate, range: range, maxProbes: maxProbes,
-                                     seed: seed ?? UInt64.random(in: 0...UInt64.max), namespace: try namespace.resolve())
+        let probeRun = ReplyProbeRun(
+            target: address, targetPort: port, transport: transport.socketTransport,
+            payload: payload.map { Array($0.utf8) }, timeoutMilliseconds: Int32(timeout * 1000),
+            rate: rate, range: range, maxProbes: maxProbes,
+            seed: seed ?? UInt64.random(in: 0...UInt64.max), namespace: try namespace.resolve())
         let result = try probeRun.run(label: target)
         try reportOutput.emit(reportOutput.format == .json ? ProbeWriters.json(result) : ProbeWriters.text(result, hints: .flags))
         if result.unreachable {
-            EntryPoint.fail("target \(target) (\(transport.rawValue)) answered on no port in \(result.probes) probe(s): unreachable, not a firewall verdict", .environment)
+            EntryPoint.fail(
+                "target \(target) (\(transport.rawValue)) answered on no port in \(result.probes) probe(s): unreachable, not a firewall verdict",
+                .environment)
         }
         if let saveProfile {
-            guard let text = ProbeWriters.profile(result, generatedAt: SystemClock.rfc3339(SystemClock.wallNanoseconds()), hints: .flags) else {
+            guard let text = ProbeWriters.profile(result, generatedAt: SystemClock.rfc3339(SystemClock.wallNanoseconds()), hints: .flags)
+            else {
                 EntryPoint.fail("no port came back: nothing to save in \(saveProfile)", .environment)
             }
             try AtomicFileWriter.write(text, to: saveProfile)

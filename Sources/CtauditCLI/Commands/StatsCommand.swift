@@ -1,8 +1,7 @@
 import ArgumentParser
 import Conntrack
-
-import NodeState
 import Engines
+import NodeState
 import Reports
 
 struct StatsCommand: ParsableCommand {

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Conntrack
-
-import Policy
-import NodeState
 import Engines
+import NodeState
+import Policy
 import Reports
 
 struct WatchCommand: ParsableCommand {
@@ -87,7 +86,9 @@ struct WatchCommand: ParsableCommand {
     )
     var receiveBuffer: Int = ConntrackEventSocket.defaultReceiveBufferBytes
 
-    @Flag(name: .shortAndLong, help: "Also say on stderr which receive buffer the kernel granted (what is watched is always said at the start).")
+    @Flag(
+        name: .shortAndLong,
+        help: "Also say on stderr which receive buffer the kernel granted (what is watched is always said at the start).")
     var verbose = false
 
     func validate() throws {
@@ -118,22 +119,29 @@ struct WatchCommand: ParsableCommand {
         let stream = try ReportStream(path: reportOutput.output, quiet: reportOutput.quiet)
         let text = WatchTextWriter(color: format == .text && reportOutput.wantsColor, firewall: watchPolicy.firewall)
         // Always say what is watched: a silent terminal must not look like a hang.
-        let pods = watchPolicy.podNetworks.isEmpty ? "every source-NATed flow (no pod network known)"
+        let pods =
+            watchPolicy.podNetworks.isEmpty
+            ? "every source-NATed flow (no pod network known)"
             : "source-NATed flows from " + watchPolicy.podNetworks.map(\.description).joined(separator: ", ")
-        var start = "ctaudit: watching conntrack events in \(netns.map { "netns \($0)" } ?? "the current netns"): "
+        var start =
+            "ctaudit: watching conntrack events in \(netns.map { "netns \($0)" } ?? "the current netns"): "
             + "\(pods), " + (watchPolicy.firewall.map { "firewall \($0.title); " } ?? "allowed ports \(watchPolicy.allowed); ")
-            + (counters.enabled ? "counting violations for Prometheus, printing none "
+            + (counters.enabled
+                ? "counting violations for Prometheus, printing none "
                 : "printing \(all ? "every remap" : "violations") as they happen ")
             + "(pods are not named; 'ctaudit audit' names them)"
         if let duration { start += "; for \(duration)s" } else { start += "; Ctrl-C stops" }
         if verbose {
-            start += "; receive buffer \(watcher.receiveBufferBytes) bytes (\(watcher.receiveBufferForced ? "SO_RCVBUFFORCE" : "SO_RCVBUF, capped by net.core.rmem_max"))"
+            start +=
+                "; receive buffer \(watcher.receiveBufferBytes) bytes (\(watcher.receiveBufferForced ? "SO_RCVBUFFORCE" : "SO_RCVBUF, capped by net.core.rmem_max"))"
         }
         Console.error(start + "\n")
         // Cilium's and Calico's BPF NAT send no conntrack events: say what
         // this watch cannot see rather than let its counts look complete.
         let bpf = BPFDataplaneReader(bpffs: NodeRoot(target.kubernetes.root).path("/sys/fs/bpf")).pinnedNATMaps()
-        var unwatched = bpf.maps.map { "\($0.dataplane) BPF NAT map \($0.path): its translations send no conntrack events; 'ctaudit audit' reads it" }
+        var unwatched = bpf.maps.map {
+            "\($0.dataplane) BPF NAT map \($0.path): its translations send no conntrack events; 'ctaudit audit' reads it"
+        }
         if let problem = bpf.problem { unwatched.append(problem + ": BPF NAT (Cilium, Calico eBPF) would not be seen") }
         for line in unwatched { Console.error("ctaudit: warning: not watched: \(line)\n") }
         let unwatchedDataplanes = Array(Set(bpf.maps.map(\.dataplane))).sorted()
@@ -180,15 +188,17 @@ struct WatchCommand: ParsableCommand {
         if summary.violations > 0 {
             // The fix, as audit and check print it for this node: read the
             // NAT rules now (read-only), the way audit does.
-            var hinted = NodeRemedies(watch: summary, counters: watcher.tracker.counters, policy: watchPolicy,
-                                      natRules: Self.natRules(netns, policy: watchPolicy, tools: &finished.natRuleTools))
+            var hinted = NodeRemedies(
+                watch: summary, counters: watcher.tracker.counters, policy: watchPolicy,
+                natRules: Self.natRules(netns, policy: watchPolicy, tools: &finished.natRuleTools))
             hinted.hints = .flags
             finished.remedies = hinted.remedies
         }
         flush()
-        stream.write(format == .ndjson
-            ? WatchJSONWriter.summary(summary, context: finished, firewall: watchPolicy.firewall)
-            : "\n" + text.summary(summary, context: finished))
+        stream.write(
+            format == .ndjson
+                ? WatchJSONWriter.summary(summary, context: finished, firewall: watchPolicy.firewall)
+                : "\n" + text.summary(summary, context: finished))
         if let output = reportOutput.output { reportOutput.wrote(output, what: "\(format.rawValue) records") }
         if summary.violations > 0 { throw ExitStatus.violations.exitCode }
         if summary.uncertain > 0 { throw ExitStatus.uncertain.exitCode }
@@ -208,9 +218,13 @@ struct WatchCommand: ParsableCommand {
                 var report = try check.run()
                 var config = DataplaneConfig()
                 let header = root.path(CheckDataplaneOptions.ciliumNodeConfig)
-                if let bytes = try? InputFile.read(header) { config.read(nodeConfigHeader: String(decoding: bytes, as: UTF8.self), file: header) }
-                report.dataplanes = DataplaneCheck(allowed: policy.allowed, bpffs: root.path("/sys/fs/bpf"), config: config,
-                                                   nodePortRange: report.nodePortRange).run()
+                if let bytes = try? InputFile.read(header) {
+                    config.read(nodeConfigHeader: String(decoding: bytes, as: UTF8.self), file: header)
+                }
+                report.dataplanes = DataplaneCheck(
+                    allowed: policy.allowed, bpffs: root.path("/sys/fs/bpf"), config: config,
+                    nodePortRange: report.nodePortRange
+                ).run()
                 drift.record(report, atSeconds: now)
             } catch {
                 drift.recordFailure("\(error)", atSeconds: now)
@@ -218,7 +232,8 @@ struct WatchCommand: ParsableCommand {
             if let error = drift.error, error != previous.error {
                 Console.error("ctaudit: re-checking the NAT rules failed: \(error) (verdict unknown until a check works)\n")
             } else if previous.checks > 0, drift.verdict != previous.verdict || drift.changes != previous.changes {
-                Console.error("ctaudit: the NAT rules changed: verdict \(previous.verdictLabel) -> \(drift.verdictLabel) (ctaudit check shows why)\n")
+                Console.error(
+                    "ctaudit: the NAT rules changed: verdict \(previous.verdictLabel) -> \(drift.verdictLabel) (ctaudit check shows why)\n")
             }
         }
     }
@@ -258,7 +273,8 @@ struct WatchCommand: ParsableCommand {
             digits = digits.dropLast()
         }
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(digits),
-              value <= Int(Int32.max) / multiplier else {
+            value <= Int(Int32.max) / multiplier
+        else {
             throw ValidationError("invalid size '\(text)': expected bytes, optionally with K, M or G (at most 2G)")
         }
         return value * multiplier

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Conntrack
-
-import NodeState
 import Engines
+import NodeState
 import Reports
 
 struct WhoCommand: ParsableCommand {
@@ -49,27 +48,36 @@ struct WhoCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The translated source seen upstream: ADDR:PORT, or [ADDR]:PORT for IPv6.", valueName: "endpoint"))
     var endpoint: String?
 
-    @Argument(help: ArgumentHelp("The remote end (ADDR:PORT, [ADDR]:PORT, or ADDR): only flows to it. Same as --remote.", valueName: "remote"))
+    @Argument(
+        help: ArgumentHelp("The remote end (ADDR:PORT, [ADDR]:PORT, or ADDR): only flows to it. Same as --remote.", valueName: "remote"))
     var remoteArgument: String?
 
     @Option(name: .long, help: ArgumentHelp("The remote end: ADDR:PORT, [ADDR]:PORT, or ADDR alone (any port).", valueName: "endpoint"))
     var remote: String?
 
-    @Option(name: .customLong("proto"), help: ArgumentHelp("Only flows of this protocol: tcp, udp, sctp, udplite, dccp, or a number.", valueName: "proto"))
+    @Option(
+        name: .customLong("proto"),
+        help: ArgumentHelp("Only flows of this protocol: tcp, udp, sctp, udplite, dccp, or a number.", valueName: "proto"))
     var protoName: String?
 
-    @Option(name: .customLong("from-log"),
-            help: ArgumentHelp("Answer each line of 'tcpdump -n' output or iptables/nft LOG lines in this file (- for stdin).", valueName: "file"),
-            completion: .file())
+    @Option(
+        name: .customLong("from-log"),
+        help: ArgumentHelp(
+            "Answer each line of 'tcpdump -n' output or iptables/nft LOG lines in this file (- for stdin).", valueName: "file"),
+        completion: .file())
     var fromLog: String?
 
-    @Option(name: .customLong("pcap"),
-            help: ArgumentHelp("List the unanswered SYNs and UDP datagrams of this capture (pcap/pcapng, taken upstream), each traced to its pod.", valueName: "file"),
-            completion: .file())
+    @Option(
+        name: .customLong("pcap"),
+        help: ArgumentHelp(
+            "List the unanswered SYNs and UDP datagrams of this capture (pcap/pcapng, taken upstream), each traced to its pod.",
+            valueName: "file"),
+        completion: .file())
     var pcap: String?
 
-    @Flag(name: .customLong("untranslated"),
-          help: "Also match flows source NAT did not change (the node's own, host-network pods, routed pod networks): reads the whole table.")
+    @Flag(
+        name: .customLong("untranslated"),
+        help: "Also match flows source NAT did not change (the node's own, host-network pods, routed pod networks): reads the whole table.")
     var untranslated = false
 
     @OptionGroup var target: TargetOptions<KubernetesOptions, WhoWording>
@@ -118,11 +126,13 @@ struct WhoCommand: ParsableCommand {
 
     func run() throws {
         let resolved = try target.resolve(printWarnings: false)
-        let search = WhoSearch(policy: resolved.policy, bpffs: dataplane.directory(root: target.kubernetes.root),
-                               bpfBatchLookup: DataplaneOptions.batchLookup, includesUntranslated: untranslated,
-                               kubernetes: resolved.awareness)
-        let run = WhoRun(search: search, namespace: resolved.namespace,
-                         lineReader: BoundedLineReader(maximumLines: Self.lineBound), captureCapacity: Self.conversationBound)
+        let search = WhoSearch(
+            policy: resolved.policy, bpffs: dataplane.directory(root: target.kubernetes.root),
+            bpfBatchLookup: DataplaneOptions.batchLookup, includesUntranslated: untranslated,
+            kubernetes: resolved.awareness)
+        let run = WhoRun(
+            search: search, namespace: resolved.namespace,
+            lineReader: BoundedLineReader(maximumLines: Self.lineBound), captureCapacity: Self.conversationBound)
         let report: WhoReport
         if let fromLog {
             report = try run.runLog(fromLog, proto: try proto())

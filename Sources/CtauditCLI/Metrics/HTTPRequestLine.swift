@@ -9,7 +9,8 @@ struct HTTPRequestLine: Equatable {
         guard parts.count == 3, parts[2].starts(with: Array("HTTP/1.".utf8)), parts[1].first == UInt8(ascii: "/") else { return nil }
         method = String(decoding: parts[0], as: UTF8.self)
         let target = parts[1]
-        path = String(decoding: target.split(separator: UInt8(ascii: "?"), maxSplits: 1, omittingEmptySubsequences: false)[0],
-                      as: UTF8.self)
+        path = String(
+            decoding: target.split(separator: UInt8(ascii: "?"), maxSplits: 1, omittingEmptySubsequences: false)[0],
+            as: UTF8.self)
     }
 }

@@ -1,7 +1,6 @@
 import Conntrack
-import Synchronization
-
 import Glibc
+import Synchronization
 
 /// `watch --listen`: serves the latest metrics text on GET /metrics over
 /// HTTP/1.1, one connection at a time, on a thread of its own.
@@ -82,17 +81,19 @@ final class MetricsServer: @unchecked Sendable {
     func start() {
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
-        pthread_create(&thread, nil, { context in
-            let server = Unmanaged<MetricsServer>.fromOpaque(context!).takeRetainedValue()
-            // The watch loop handles SIGINT/SIGTERM; keep them off this thread.
-            var stopping = sigset_t()
-            sigemptyset(&stopping)
-            sigaddset(&stopping, SIGINT)
-            sigaddset(&stopping, SIGTERM)
-            pthread_sigmask(SIG_BLOCK, &stopping, nil)
-            server.serve()
-            return nil
-        }, context)
+        pthread_create(
+            &thread, nil,
+            { context in
+                let server = Unmanaged<MetricsServer>.fromOpaque(context!).takeRetainedValue()
+                // The watch loop handles SIGINT/SIGTERM; keep them off this thread.
+                var stopping = sigset_t()
+                sigemptyset(&stopping)
+                sigaddset(&stopping, SIGINT)
+                sigaddset(&stopping, SIGTERM)
+                pthread_sigmask(SIG_BLOCK, &stopping, nil)
+                server.serve()
+                return nil
+            }, context)
         pthread_detach(thread)
     }
 
@@ -134,8 +135,9 @@ final class MetricsServer: @unchecked Sendable {
             return
         }
         guard request.method == "GET" || request.method == "HEAD" else {
-            send(client, status: "405 Method Not Allowed", body: Array("only GET and HEAD\n".utf8), head: false,
-                 extra: "Allow: GET, HEAD\r\n")
+            send(
+                client, status: "405 Method Not Allowed", body: Array("only GET and HEAD\n".utf8), head: false,
+                extra: "Allow: GET, HEAD\r\n")
             return
         }
         let isHead = request.method == "HEAD"
@@ -145,8 +147,9 @@ final class MetricsServer: @unchecked Sendable {
             if ready {
                 send(client, status: "200 OK", body: body, head: isHead, type: Self.contentType)
             } else {
-                send(client, status: "503 Service Unavailable",
-                     body: Array("ctaudit watch is starting: the initial table dump has not finished\n".utf8), head: isHead)
+                send(
+                    client, status: "503 Service Unavailable",
+                    body: Array("ctaudit watch is starting: the initial table dump has not finished\n".utf8), head: isHead)
             }
         case "/":
             send(client, status: "200 OK", body: Array("ctaudit watch: metrics at /metrics\n".utf8), head: isHead)
@@ -170,10 +173,13 @@ final class MetricsServer: @unchecked Sendable {
         return nil
     }
 
-    private func send(_ client: Int32, status: String, body: [UInt8], head: Bool,
-                      type: String = "text/plain; charset=utf-8", extra: String = "") {
-        var response = Array(("HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\n"
-            + "Cache-Control: no-store\r\n\(extra)Connection: close\r\n\r\n").utf8)
+    private func send(
+        _ client: Int32, status: String, body: [UInt8], head: Bool,
+        type: String = "text/plain; charset=utf-8", extra: String = ""
+    ) {
+        var response = Array(
+            ("HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\n"
+                + "Cache-Control: no-store\r\n\(extra)Connection: close\r\n\r\n").utf8)
         if !head { response += body }
         var offset = 0
         while offset < response.count {

@@ -1,8 +1,7 @@
 import ArgumentParser
-
-import Policy
-import NodeState
 import Engines
+import NodeState
+import Policy
 
 /// `check`'s view of the BPF dataplanes: where their maps are pinned and
 /// their exported configuration.

@@ -1,9 +1,7 @@
 import ArgumentParser
-
-
 import Glibc
-import Policy
 import NodeState
+import Policy
 
 /// The config file and upstream profile, layered under the policy flags:
 /// built-in default < config file < --profile < --allow/--pod-cidr/--exclude-dst.
@@ -59,9 +57,10 @@ struct ConfigOptions: ParsableArguments {
     /// The policy, and where its pod networks were given (`--pod-cidr` or
     /// the config file's path; nil when neither gave any).
     func policyAndOrigin<Wording>(flags: PolicyOptions<Wording>) throws -> (policy: AuditPolicy, podCIDRsFrom: String?) {
-        let layers = PolicyLayers(file: try load(), profile: profile, allowed: flags.allowFlag, firewallFiles: flags.firewallFiles,
-                                  podNetworks: flags.podCIDRs, excludedDestinations: flags.excludedDestinations,
-                                  serviceNetworks: flags.serviceCIDRs)
+        let layers = PolicyLayers(
+            file: try load(), profile: profile, allowed: flags.allowFlag, firewallFiles: flags.firewallFiles,
+            podNetworks: flags.podCIDRs, excludedDestinations: flags.excludedDestinations,
+            serviceNetworks: flags.serviceCIDRs)
         do {
             let files = try layers.firewallFilesInForce()
             var firewall: FirewallPolicy?

@@ -1,5 +1,4 @@
 import ArgumentParser
-
 import Glibc
 
 /// Where the BPF dataplanes' pinned maps are (Cilium, Calico eBPF).
@@ -13,8 +12,9 @@ struct DataplaneOptions: ParsableArguments {
     )
     var bpffs: String?
 
-    @Flag(name: .customLong("no-bpf"),
-          help: "Do not read BPF NAT maps: audit the conntrack table only (the maps are the node's, whatever --netns names).")
+    @Flag(
+        name: .customLong("no-bpf"),
+        help: "Do not read BPF NAT maps: audit the conntrack table only (the maps are the node's, whatever --netns names).")
     var noBPF = false
 
     func validate() throws {

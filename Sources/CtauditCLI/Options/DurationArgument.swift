@@ -17,7 +17,8 @@ struct DurationArgument: ExpressibleByArgument, Comparable, CustomStringConverti
             break
         }
         guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-              let value = Double(number), value.isFinite else { return nil }
+            let value = Double(number), value.isFinite
+        else { return nil }
         seconds = value * scale
     }
 

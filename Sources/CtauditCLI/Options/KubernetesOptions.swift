@@ -1,8 +1,7 @@
 import ArgumentParser
 import Conntrack
-
-import NodeState
 import Engines
+import NodeState
 
 /// Where the node's files are, and whether to look at its pods (`audit`).
 struct KubernetesOptions: NodeOptions {
@@ -15,8 +14,9 @@ struct KubernetesOptions: NodeOptions {
     )
     var root: String = "/"
 
-    @Flag(name: .customLong("no-pods"),
-          help: "Do not name the pods behind violations or read each pod namespace's ip_local_port_range.")
+    @Flag(
+        name: .customLong("no-pods"),
+        help: "Do not name the pods behind violations or read each pod namespace's ip_local_port_range.")
     var noPods = false
 
     func validate() throws { try Self.validateRoot(root) }

@@ -10,7 +10,11 @@ struct ListenAddress: CustomStringConvertible, Sendable {
     var ipv6 = in6_addr()
 
     init(parsing text: String) throws(MetricsServerError) {
-        let invalid = MetricsServerError(address: nil, operation: "invalid --listen '\(text)': expected ADDR:PORT, e.g. 0.0.0.0:9814, [::]:9814, localhost:9814 or :9814 (an address, not a host name)", errno: 0)
+        let invalid = MetricsServerError(
+            address: nil,
+            operation:
+                "invalid --listen '\(text)': expected ADDR:PORT, e.g. 0.0.0.0:9814, [::]:9814, localhost:9814 or :9814 (an address, not a host name)",
+            errno: 0)
         // Port 0: the kernel picks one (-v prints it).
         guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { throw invalid }
         var host = String(text[..<colon])

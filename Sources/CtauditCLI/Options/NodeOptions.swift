@@ -1,9 +1,7 @@
 import ArgumentParser
 import Conntrack
-
-
-import Glibc
 import Engines
+import Glibc
 
 /// What `TargetOptions` needs from the node options of a command: where the
 /// node's files are (`--root`) and how to be aware of its pods. `audit`

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Conntrack
-
-import NodeState
 import Engines
+import NodeState
 
 /// Where the node's files are, for `stats` and `watch`: pod networks are
 /// found there when none are given. Neither names pods (`watch` would need a
@@ -19,7 +18,8 @@ struct NodeRootOptions: NodeOptions {
     )
     var root: String = "/"
 
-    @Flag(name: .customLong("no-pods"), help: ArgumentHelp("Accepted for compatibility; this command never names pods.", visibility: .hidden))
+    @Flag(
+        name: .customLong("no-pods"), help: ArgumentHelp("Accepted for compatibility; this command never names pods.", visibility: .hidden))
     var noPods = false
 
     func validate() throws { try Self.validateRoot(root) }

@@ -1,5 +1,4 @@
 import ArgumentParser
-
 import Conntrack
 import Policy
 
@@ -53,7 +52,9 @@ struct PolicyOptions<Wording: PolicyWording>: ParsableArguments {
 
     @Option(
         name: .customLong("service-cidr"),
-        help: ArgumentHelp("Service (cluster IP) network, repeatable: a flow whose peer is there never leaves the node (node_local, never a violation).", valueName: "cidr"),
+        help: ArgumentHelp(
+            "Service (cluster IP) network, repeatable: a flow whose peer is there never leaves the node (node_local, never a violation).",
+            valueName: "cidr"),
         transform: { try IPNetwork(parsingCIDR: $0) }
     )
     var serviceCIDRs: [IPNetwork] = []

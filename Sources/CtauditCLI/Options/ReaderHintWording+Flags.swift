@@ -1,4 +1,3 @@
-
 import Policy
 
 extension ReaderHintWording {

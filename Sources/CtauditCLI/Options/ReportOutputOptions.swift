@@ -1,7 +1,6 @@
 import ArgumentParser
-
-import FoundationEssentials
 import Engines
+import FoundationEssentials
 import Reports
 
 /// The output flags of every subcommand that writes a report, the same
@@ -15,12 +14,16 @@ struct ReportOutputOptions<Format: ReportFormat>: ParsableArguments {
 
     @Option(
         name: .customLong("output"),
-        help: ArgumentHelp("Write the report to this file instead of stdout, atomically (temp file + rename); the file written is named on stderr.", valueName: "file"),
+        help: ArgumentHelp(
+            "Write the report to this file instead of stdout, atomically (temp file + rename); the file written is named on stderr.",
+            valueName: "file"),
         completion: .file()
     )
     var output: String?
 
-    @Flag(name: .shortAndLong, help: "Print nothing on stdout (nor which files were written): the exit code and the files tell; errors still go to stderr.")
+    @Flag(
+        name: .shortAndLong,
+        help: "Print nothing on stdout (nor which files were written): the exit code and the files tell; errors still go to stderr.")
     var quiet = false
 
     func validate() throws {

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Conntrack
-
-import Policy
-import NodeState
 import Engines
+import NodeState
+import Policy
 
 /// What audit, stats and watch look at, resolved once and in one order:
 /// the namespace (entered once, so a missing one fails before anything else

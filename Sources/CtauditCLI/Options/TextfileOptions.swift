@@ -1,9 +1,7 @@
 import ArgumentParser
-
-
+import Engines
 import Glibc
 import NodeState
-import Engines
 import Reports
 
 /// `--textfile`: Prometheus metrics for node_exporter's textfile collector,
@@ -38,8 +36,9 @@ struct TextfileOptions: ParsableArguments {
 
     /// The same after a failed `stats` run, with stats' own metric names.
     func writeStatsFailure() {
-        writeFailure(lastSuccess: StatsPrometheusWriter.lastSuccess(inTextfile:),
-                     render: StatsPrometheusWriter.renderFailure(previousSuccess:))
+        writeFailure(
+            lastSuccess: StatsPrometheusWriter.lastSuccess(inTextfile:),
+            render: StatsPrometheusWriter.renderFailure(previousSuccess:))
     }
 
     private func writeFailure(lastSuccess: (String) -> Double?, render: (Double?) -> String) {

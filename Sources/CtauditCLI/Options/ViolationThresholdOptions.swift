@@ -1,5 +1,4 @@
 import ArgumentParser
-
 import Engines
 
 /// `--max-violations N`: when a run with violations still counts as passed
@@ -10,7 +9,9 @@ struct ViolationThresholdOptions: ParsableArguments {
     @Option(
         name: .customLong("max-violations"),
         parsing: .unconditional,
-        help: ArgumentHelp("Exit 1 only when more than N flows violate (pod violations, and flows from outside the pod networks that would). Forgives flows only: a pod whose whole port range is blocked still exits 1.", valueName: "n")
+        help: ArgumentHelp(
+            "Exit 1 only when more than N flows violate (pod violations, and flows from outside the pod networks that would). Forgives flows only: a pod whose whole port range is blocked still exits 1.",
+            valueName: "n")
     )
     var maxViolations: Int = 0
 

@@ -1,10 +1,8 @@
 import ArgumentParser
-
-
-import Glibc
-import Policy
-import NodeState
 import Engines
+import Glibc
+import NodeState
+import Policy
 import Reports
 
 /// `watch --listen/--textfile`: the long-running counters mode. Instead of
@@ -75,8 +73,9 @@ struct WatchCountersOptions: ParsableArguments {
         recheck: ((inout RuleDrift) -> Void)? = nil
     ) throws -> WatchContext.StopReason {
         let startTime = Self.processStartTime()
-        var context = WatchMetricsWriter.Context(startTimeSeconds: startTime, allowed: allowed, running: false,
-                                                 unwatchedDataplanes: unwatchedDataplanes)
+        var context = WatchMetricsWriter.Context(
+            startTimeSeconds: startTime, allowed: allowed, running: false,
+            unwatchedDataplanes: unwatchedDataplanes)
         context.allowedByKey = allowedByKey
         if recheck != nil && checkInterval.seconds > 0 {
             context.rules = RuleDrift()
@@ -144,7 +143,8 @@ struct WatchCountersOptions: ParsableArguments {
         clock_gettime(CLOCK_REALTIME, &spec)
         let now = Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
         guard let stat = try? String(readingProcFile: "/proc/self/stat"),
-              let close = stat.lastIndex(of: ")") else { return now }
+            let close = stat.lastIndex(of: ")")
+        else { return now }
         // Fields after the command: state is field 3; starttime is field 22.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 19, let ticks = Double(fields[19]) else { return now }

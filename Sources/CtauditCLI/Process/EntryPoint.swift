@@ -1,7 +1,5 @@
 import ArgumentParser
 import Conntrack
-
-
 import Glibc
 
 /// Parses, runs, and turns every failure into one line on stderr and a

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Conntrack
-import Policy
-import NodeState
 import Engines
+import NodeState
+import Policy
 import Reports
 
 /// ctaudit's documented exit codes.
@@ -61,7 +61,8 @@ enum ExitStatus: Int32, CaseIterable {
         switch error {
         case .invalidNamespaceName: .usage
         case .permissionDenied, .conntrackUnavailable, .namespaceEntryDenied, .namespaceNotFound, .notANetworkNamespace,
-             .namespaceRestoreFailed, .system, .receiveOverrun, .malformedDatagram: .environment
+            .namespaceRestoreFailed, .system, .receiveOverrun, .malformedDatagram:
+            .environment
         }
     }
 }

@@ -1,6 +1,5 @@
-import Glibc
-
 import Engines
+import Glibc
 
 // The write end of the self-pipe, read by the handler. A plain global: the
 // handler may run on any thread at any time and can touch nothing else.

@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 import NodeState
+public import Policy
 
 /// Folds a stream of flows into counts and the violations to report,
 /// holding nothing else: memory grows with violations, not with the table.
@@ -55,7 +55,8 @@ public struct AuditAccumulator: Sendable {
     /// totals of what they are: SNAT, remapped, violation).
     public mutating func add(_ flow: Flow, dataplane: Dataplane = .conntrack) {
         if dataplane == .conntrack { summary.flowsRead += 1 } else { summary.dataplanes[dataplane, default: DataplaneCounts()].flows += 1 }
-        let flowClass = dataplane.auditsEverySource
+        let flowClass =
+            dataplane.auditsEverySource
             ? policy.auditingEverySource.classify(flow) : policy.classify(flow)
         switch flowClass {
         case .notSourceNATed:
@@ -138,7 +139,8 @@ public struct AuditAccumulator: Sendable {
     private mutating func noteTranslatedAddress(_ flow: Flow) {
         let address = flow.translatedSource
         guard translatedAddresses.count < Self.maximumTranslatedAddresses * 2, !translatedAddresses.contains(address),
-              translatedAddresses.lazy.filter({ $0.family == address.family }).count < Self.maximumTranslatedAddresses else { return }
+            translatedAddresses.lazy.filter({ $0.family == address.family }).count < Self.maximumTranslatedAddresses
+        else { return }
         translatedAddresses.append(address)
     }
 

@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 import NodeState
+public import Policy
 
 /// How reports name "the allowed ports" now that a firewall answers per
 /// protocol, family and node address: one range for `--allow` (as before),

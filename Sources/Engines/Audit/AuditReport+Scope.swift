@@ -49,7 +49,8 @@ extension AuditReport {
     public var outsidePodNetworksAdvice: String {
         let networks = outsideNetworksToAudit
         let phrase = hints.phrase(.podNetworks)
-        let given = phrase.isCommandLine
+        let given =
+            phrase.isCommandLine
             ? networks.map { "\(phrase.text) \($0)" }.joined(separator: " ")
             : "as pod networks: " + networks.map(\.description).joined(separator: ", ")
         let coarse = networks.contains { $0.prefixLength < ($0.address.family == .ipv4 ? 24 : 64) }

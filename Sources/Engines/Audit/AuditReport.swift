@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 public import NodeState
+public import Policy
 
 /// Everything one audit found, ready for a report writer.
 public struct AuditReport: Sendable {

@@ -16,8 +16,10 @@ public struct AuditRun: Sendable {
     /// The words the report's sentences use to point the reader somewhere.
     public var hints: ReaderHintWording
 
-    public init(auditor: Auditor, namespace: NetworkNamespace?, kubernetes: KubernetesAwareness?,
-                context: KubernetesContext, hints: ReaderHintWording = .plain) {
+    public init(
+        auditor: Auditor, namespace: NetworkNamespace?, kubernetes: KubernetesAwareness?,
+        context: KubernetesContext, hints: ReaderHintWording = .plain
+    ) {
         self.auditor = auditor
         self.namespace = namespace
         self.kubernetes = kubernetes

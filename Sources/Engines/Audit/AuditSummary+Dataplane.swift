@@ -1,5 +1,6 @@
 import NodeState
 public import Policy
+
 extension AuditSummary {
     /// One dataplane's counts. Conntrack's are the totals minus every BPF
     /// dataplane's, so they stay true for summaries built or merged elsewhere.

@@ -1,5 +1,6 @@
 import NodeState
 public import Policy
+
 /// Counts over one audit. All counts are of conntrack entries.
 public struct AuditSummary: Hashable, Sendable {
     /// Entries in the table (from the kernel's count when it filtered the

@@ -75,7 +75,8 @@ extension AuditReport {
         if netns != nil {
             text += "; pod traffic is usually source-NATed in the node's own (host) namespace: \(hints(.hostNamespace))"
         } else {
-            text += "; if pod traffic is NATed elsewhere (the node's host namespace when this is a pod's, a gateway, or an eBPF dataplane such as Cilium that conntrack does not see), audit it there"
+            text +=
+                "; if pod traffic is NATed elsewhere (the node's host namespace when this is a pod's, a gateway, or an eBPF dataplane such as Cilium that conntrack does not see), audit it there"
         }
         return text
     }

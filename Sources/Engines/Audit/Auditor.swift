@@ -1,8 +1,7 @@
 public import Conntrack
-
 import Glibc
-public import Policy
 public import NodeState
+public import Policy
 
 /// Runs an audit against a live conntrack table.
 public struct Auditor: Sendable {
@@ -45,7 +44,9 @@ public struct Auditor: Sendable {
         var accumulator = AuditAccumulator(policy: policy, nowNanoseconds: now, retention: retention)
         accumulator.keepsNodeLocal = listsNodeLocal
         let overlap = nodePortRange.map { PortOverlap.reading(nodePortRange: $0, namespace: namespace) }
-        if let overlap { accumulator.portOverlap = FlowOverlapTally(nodePortRange: overlap.nodePortRange.range, listeners: overlap.listeners ?? []) }
+        if let overlap {
+            accumulator.portOverlap = FlowOverlapTally(nodePortRange: overlap.nodePortRange.range, listeners: overlap.listeners ?? [])
+        }
         // The count is read first: with the kernel filter on, the dump alone
         // cannot say how big the table is.
         let size = try? socket.tableSize()

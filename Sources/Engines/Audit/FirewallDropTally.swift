@@ -13,8 +13,9 @@ public struct FirewallDropTally: Sendable {
         let key = "\(decision.origin ?? "")\u{0}\(decision.decidedBy)\u{0}\(flow.proto.rawValue)\u{0}\(flow.family)"
         if groups[key] == nil {
             order.append(key)
-            groups[key] = FirewallDrop(decidedBy: decision.decidedBy, origin: decision.origin,
-                                       proto: flow.proto, family: flow.family)
+            groups[key] = FirewallDrop(
+                decidedBy: decision.decidedBy, origin: decision.origin,
+                proto: flow.proto, family: flow.family)
         }
         groups[key]!.flows += 1
         if violation.isUnreplied { groups[key]!.unreplied += 1 }

@@ -1,7 +1,6 @@
 import Conntrack
-import NodeState
-
 import Glibc
+import NodeState
 
 /// Reads the audited namespace's NAT rules on a thread of its own while the
 /// table is dumped. The read runs `nft` and the `iptables-save` family as
@@ -24,17 +23,19 @@ final class NATRulesPrefetch: @unchecked Sendable {
         self.namespace = namespace
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
-        let started = pthread_create(&thread, nil, { context in
-            let prefetch = Unmanaged<NATRulesPrefetch>.fromOpaque(context!).takeRetainedValue()
-            // Stop signals belong to the caller's thread.
-            var stopping = sigset_t()
-            sigemptyset(&stopping)
-            sigaddset(&stopping, SIGINT)
-            sigaddset(&stopping, SIGTERM)
-            pthread_sigmask(SIG_BLOCK, &stopping, nil)
-            prefetch.outcome = Result { try RuleSetReader(namespace: prefetch.namespace).read() }
-            return nil
-        }, context)
+        let started = pthread_create(
+            &thread, nil,
+            { context in
+                let prefetch = Unmanaged<NATRulesPrefetch>.fromOpaque(context!).takeRetainedValue()
+                // Stop signals belong to the caller's thread.
+                var stopping = sigset_t()
+                sigemptyset(&stopping)
+                sigaddset(&stopping, SIGINT)
+                sigaddset(&stopping, SIGTERM)
+                pthread_sigmask(SIG_BLOCK, &stopping, nil)
+                prefetch.outcome = Result { try RuleSetReader(namespace: prefetch.namespace).read() }
+                return nil
+            }, context)
         if started == 0 {
             self.thread = thread
         } else {

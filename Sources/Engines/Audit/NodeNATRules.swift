@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 public import NodeState
+public import Policy
 
 /// The audited namespace's source-NAT rules, as far as `audit` needs them:
 /// whether there are any (else there was nothing to audit), and which
@@ -41,8 +41,9 @@ public struct NodeNATRules: Sendable {
     /// The rules of `groups` (each in evaluation order) with their effective protocols.
     public static func judge(_ groups: [[NATRule]], policy: AuditPolicy) -> NodeNATRules {
         // With --firewall each protocol is pinned to what its replies get through to (as check does).
-        let checker = RuleChecker(allowed: policy.allowed, podNetworks: policy.podNetworks, sources: [.assumedPods],
-                                  admissions: policy.firewall == nil ? nil : policy.admissions)
+        let checker = RuleChecker(
+            allowed: policy.allowed, podNetworks: policy.podNetworks, sources: [.assumedPods],
+            admissions: policy.firewall == nil ? nil : policy.admissions)
         return NodeNATRules(findings: checker.check(groups))
     }
 
@@ -58,8 +59,11 @@ public struct NodeNATRules: Sendable {
             // per pod); the portmap plugin's hairpin masquerade is never egress.
             guard rule.admitsSource(address), !rule.isHostPortHairpin else { continue }
             if let destination = rule.destination, !destination.hasPrefix("!"),
-               let network = try? IPNetwork(parsing: destination),
-               (policy.podNetworks + policy.serviceNetworks).contains(where: { $0.prefixLength <= network.prefixLength && $0.contains(network.address) }) {
+                let network = try? IPNetwork(parsing: destination),
+                (policy.podNetworks + policy.serviceNetworks).contains(where: {
+                    $0.prefixLength <= network.prefixLength && $0.contains(network.address)
+                })
+            {
                 continue
             }
             guard !rule.ports.remapsEveryFlow else { continue }
@@ -98,7 +102,8 @@ public struct NodeNATRules: Sendable {
         for index in report.kubernetes.portRangeFindings.indices {
             let finding = report.kubernetes.portRangeFindings[index]
             // Per protocol: a rule keeps ports that protocol's own answer leaves out.
-            let keeping = finding.exposures.isEmpty
+            let keeping =
+                finding.exposures.isEmpty
                 ? rules.protocolsKeeping(finding.outside, from: finding.pod.ip, policy: report.policy)
                 : portProtocols.filter { proto in
                     finding.exposures.contains { exposure in

@@ -42,8 +42,10 @@ public struct SourceNetworkSummary: Hashable, Sendable {
 
     /// Counts one flow from `source`.
     public mutating func add(_ source: IPAddress, wouldViolate: Bool) {
-        add(Entry(network: IPNetwork(unchecked: source, prefixLength: prefixLength(source.family)),
-                  flows: 1, wouldViolate: wouldViolate ? 1 : 0))
+        add(
+            Entry(
+                network: IPNetwork(unchecked: source, prefixLength: prefixLength(source.family)),
+                flows: 1, wouldViolate: wouldViolate ? 1 : 0))
     }
 
     /// Adds counts for a network (merging summaries, or reading a report).

@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 public import NodeState
+public import Policy
 
 /// Everything one `check` read and concluded, ready for a writer.
 public struct CheckReport: Sendable {

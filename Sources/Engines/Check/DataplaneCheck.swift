@@ -1,8 +1,7 @@
 import Conntrack
-
 import Glibc
-public import Policy
 public import NodeState
+public import Policy
 
 /// `check` for the BPF dataplanes: detects Cilium's BPF masquerading and
 /// Calico's eBPF dataplane (pinned maps under the bpffs, or their exported
@@ -63,8 +62,9 @@ public struct DataplaneCheck: Sendable {
         } else {
             let low = nodePorts.high == UInt16.max ? UInt16.max : nodePorts.high + 1
             ports = PortRange(low: low, high: UInt16.max)!
-            from = (config.ciliumNodePortRangeFrom.map { "NodePort range from \($0)" }
-                ?? "Cilium's default NodePort range 30000-32767") + ": NodePort max + 1 to 65535"
+            from =
+                (config.ciliumNodePortRangeFrom.map { "NodePort range from \($0)" }
+                    ?? "Cilium's default NodePort range 30000-32767") + ": NodePort max + 1 to 65535"
         }
         let outside = PortRangeSet(ports).subtracting(allowed)
         let verdict = Self.verdict(ports: ports, outside: outside)
@@ -75,14 +75,16 @@ public struct DataplaneCheck: Sendable {
             if let top = allowed.ranges.first(where: { $0.high == UInt16.max }), top.low > 1 {
                 let newMax = top.low - 1
                 let newMin = min(nodePorts.low, newMax)
-                fix = "set Cilium's NodePort range to \(newMin)-\(newMax) so that it masquerades into \(top.low)-65535 "
+                fix =
+                    "set Cilium's NodePort range to \(newMin)-\(newMax) so that it masquerades into \(top.low)-65535 "
                     + "(kube-apiserver --service-node-port-range must match; NodePort services outside it need new ports)"
                 commands = [
                     "helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set nodePort.range=\"\(newMin)\\,\(newMax)\"",
                     "# or: kubectl -n kube-system patch configmap cilium-config --type merge -p '{\"data\":{\"node-port-range\":\"\(newMin),\(newMax)\"}}' && kubectl -n kube-system rollout restart daemonset/cilium",
                 ]
             } else {
-                fix = "no NodePort range keeps Cilium inside \(allowed) (its masquerade range always ends at 65535): "
+                fix =
+                    "no NodePort range keeps Cilium inside \(allowed) (its masquerade range always ends at 65535): "
                     + "allow \(ports) upstream, or turn BPF masquerading off (enable-bpf-masquerade: false) so that iptables masquerades and ctaudit audits it in conntrack"
                 commands = ["helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set bpf.masquerade=false"]
             }
@@ -111,9 +113,12 @@ public struct DataplaneCheck: Sendable {
             let ephemeral = PortRangeSet(nodePortRange ?? Self.linuxEphemeral)
             let target = allowed.subtracting(ephemeral).widest ?? allowed.widest
             if let target {
-                fix = "set Calico's BPFPSNATPorts to \(target.low):\(target.high), inside the allowed ports"
+                fix =
+                    "set Calico's BPFPSNATPorts to \(target.low):\(target.high), inside the allowed ports"
                     + (allowed.subtracting(ephemeral).isEmpty ? "" : " and outside the node's ephemeral range")
-                commands = ["kubectl patch felixconfiguration default --type merge -p '{\"spec\":{\"bpfPSNATPorts\":\"\(target.low):\(target.high)\"}}'"]
+                commands = [
+                    "kubectl patch felixconfiguration default --type merge -p '{\"spec\":{\"bpfPSNATPorts\":\"\(target.low):\(target.high)\"}}'"
+                ]
             }
         }
         return DataplaneFinding(

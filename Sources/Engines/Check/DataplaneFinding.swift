@@ -1,5 +1,6 @@
-public import Policy
 import NodeState
+public import Policy
+
 /// `check`'s prediction for one BPF dataplane: the ports it can give, where
 /// that range came from, the verdict against the allowed ranges, and the
 /// configuration change that keeps its ports inside them.

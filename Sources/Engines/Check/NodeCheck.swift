@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 public import NodeState
+public import Policy
 
 /// One `ctaudit check`: where the rules and the port ranges come from, and
 /// the policy to judge them by. Reading is read-only throughout.
@@ -70,7 +70,8 @@ public struct NodeCheck: Sendable {
             }
         }
         if masquerades, let namespace {
-            let nonEgress = ["127.0.0.0/8", "169.254.0.0/16", "::1/128", "fe80::/10"].compactMap { try? IPNetwork(parsing: $0) } + podNetworks
+            let nonEgress =
+                ["127.0.0.0/8", "169.254.0.0/16", "::1/128", "fe80::/10"].compactMap { try? IPNetwork(parsing: $0) } + podNetworks
             for address in NamespaceAddresses.read(namespace) where !nonEgress.contains(where: { $0.contains(address) }) {
                 found.insert(address)
             }
@@ -111,20 +112,27 @@ public struct NodeCheck: Sendable {
         var admissions: ReplyAdmissionTable?
         var nodes = nodeAddresses
         if var policy = firewallPolicy {
-            if nodes.isEmpty { nodes = Self.translatedAddresses(rules, namespace: isOffline ? nil : .some(namespace), podNetworks: podNetworks) }
+            if nodes.isEmpty {
+                nodes = Self.translatedAddresses(rules, namespace: isOffline ? nil : .some(namespace), podNetworks: podNetworks)
+            }
             policy.nodeAddresses = nodes
             admissions = policy.admissions
             if nodes.isEmpty {
-                notes.append("the node's translated address is not known (masquerade, offline): the firewall was asked for every address it treats differently and the worst answer judged; give --node-address for this node's")
+                notes.append(
+                    "the node's translated address is not known (masquerade, offline): the firewall was asked for every address it treats differently and the worst answer judged; give --node-address for this node's"
+                )
             } else {
-                notes.append("the firewall was asked about the node's translated address(es): " + nodes.map(\.description).joined(separator: ", "))
+                notes.append(
+                    "the firewall was asked about the node's translated address(es): " + nodes.map(\.description).joined(separator: ", "))
             }
         }
         var checker = RuleChecker(allowed: allowed, podNetworks: podNetworks, sources: sources, offsetSpace: offsetSpace)
         checker.admissions = admissions
         let findings = checker.check(rules.groups)
         if findings.isEmpty {
-            notes.append("no SNAT/MASQUERADE rule found; a CNI that masquerades in eBPF (Cilium, Calico eBPF) is not visible here: use 'ctaudit audit'")
+            notes.append(
+                "no SNAT/MASQUERADE rule found; a CNI that masquerades in eBPF (Cilium, Calico eBPF) is not visible here: use 'ctaudit audit'"
+            )
         }
         if let firewall = firewallPolicy?.firewall {
             // "allowed" is what every TCP/UDP reply gets through to: where that came from goes first.
@@ -142,7 +150,9 @@ public struct NodeCheck: Sendable {
         report.remapOffsetBits = offsetSpace == 1 << 16 ? 16 : 32
         if let nodePortRange {
             // Offline there is no node to list sockets of: the range alone is judged.
-            var overlap = isOffline ? PortOverlap(nodePortRange: nodePortRange, listeners: nil)
+            var overlap =
+                isOffline
+                ? PortOverlap(nodePortRange: nodePortRange, listeners: nil)
                 : PortOverlap.reading(nodePortRange: nodePortRange, namespace: namespace)
             overlap.judge(findings)
             report.portOverlap = overlap

@@ -29,7 +29,8 @@ public struct RemapDistribution: Hashable, Sendable {
             hits += UInt64(ports.intersection(PortRangeSet(heavy)).count) * (base + 1)
         }
         if UInt64(range.low) + extra <= UInt64(range.high),
-           let light = PortRange(low: UInt16(UInt64(range.low) + extra), high: range.high) {
+            let light = PortRange(low: UInt16(UInt64(range.low) + extra), high: range.high)
+        {
             hits += UInt64(ports.intersection(PortRangeSet(light)).count) * base
         }
         return Double(hits) / Double(offsetSpace)

@@ -1,5 +1,6 @@
-public import Policy
 public import NodeState
+public import Policy
+
 /// What one NAT rule does to flows whose original source ports come from
 /// one port range, measured against the ports the upstream firewall allows.
 ///
@@ -53,10 +54,12 @@ public struct RemapPrediction: Hashable, Sendable {
 
         // The original ports fall into at most three remap classes; within a
         // class every port is remapped to the same range.
-        let classes: [PortRange] = ports.range != nil
+        let classes: [PortRange] =
+            ports.range != nil
             ? [PortRange(low: 0, high: 65535)!]
             : [PortRange(low: 0, high: 511)!, PortRange(low: 512, high: 1023)!, PortRange(low: 1024, high: 65535)!]
-        let kept = ports.remapsEveryFlow
+        let kept =
+            ports.remapsEveryFlow
             ? PortRangeSet.empty
             : ports.range.map { originals.intersection(PortRangeSet($0)) } ?? originals
 

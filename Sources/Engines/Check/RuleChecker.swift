@@ -1,6 +1,6 @@
 import Conntrack
-public import Policy
 public import NodeState
+public import Policy
 
 /// Judges NAT rules against the allowed ports and the pods' source ports.
 public struct RuleChecker: Sendable {
@@ -14,8 +14,10 @@ public struct RuleChecker: Sendable {
     /// The kernel's random offset space (RemapDistribution): 65536 from Linux 6.2 on.
     public var offsetSpace: UInt64
 
-    public init(allowed: PortRangeSet, podNetworks: [IPNetwork] = [], sources: [PortSource], offsetSpace: UInt64 = 1 << 16,
-                admissions: ReplyAdmissionTable? = nil) {
+    public init(
+        allowed: PortRangeSet, podNetworks: [IPNetwork] = [], sources: [PortSource], offsetSpace: UInt64 = 1 << 16,
+        admissions: ReplyAdmissionTable? = nil
+    ) {
         self.allowed = allowed
         self.admissions = admissions
         self.podNetworks = podNetworks
@@ -76,8 +78,10 @@ public struct RuleChecker: Sendable {
             if rule.controller == "calico", let common { remedies.append(.calico(range: common)) }
             remedies.append(.pin(rule, effective: effective, to: pin, shift: shift, per: pins))
             // Pods that keep low ports: only a sysctl (or a pinned range) helps.
-            for prediction in predictions where !rule.ports.remapsEveryFlow && rule.ports.range == nil
-                && !PortRangeSet(prediction.source.range).isSubset(of: prediction.allowed) {
+            for prediction in predictions
+            where !rule.ports.remapsEveryFlow && rule.ports.range == nil
+                && !PortRangeSet(prediction.source.range).isSubset(of: prediction.allowed)
+            {
                 if let common, let fix = Remedy.podPortRange(prediction.source, allowed: PortRangeSet(common)), !remedies.contains(fix) {
                     remedies.append(fix)
                 }
@@ -86,7 +90,8 @@ public struct RuleChecker: Sendable {
         if let widen = Remedy.widenFirewall(allowed: worst.allowed, outside: worst.possiblePortsOutside), verdict > .uncertain {
             remedies.append(widen)
         }
-        let unmatched = reaching.isEmpty
+        let unmatched =
+            reaching.isEmpty
             ? "; no namespace read has an address its source match (\(rule.source ?? "its chain's jumps")) admits: judged by the kernel default 32768-60999"
             : ""
         return RuleFinding(
@@ -95,7 +100,8 @@ public struct RuleChecker: Sendable {
     }
 
     /// Why the portmap plugin's masquerade of marked packets is never egress.
-    static let hostPortHairpinReason = "the CNI portmap plugin's hairpin masquerade: it translates only packets its hostPort DNAT marked (from the pod network or localhost to a hostPort), which go to a pod on this node and never cross the upstream firewall"
+    static let hostPortHairpinReason =
+        "the CNI portmap plugin's hairpin masquerade: it translates only packets its hostPort DNAT marked (from the pod network or localhost to a hostPort), which go to a pod on this node and never cross the upstream firewall"
     /// One prediction per port source and per distinct firewall answer:
     /// TCP and UDP in each family the rule covers are asked separately, and
     /// those answered alike share a prediction (with `--allow` there is one
@@ -103,17 +109,21 @@ public struct RuleChecker: Sendable {
     /// from is judged; ports a rule ctaudit cannot judge decides make a
     /// prediction uncertain, not outside.
     func predictions(_ rule: NATRule, effective: ProtocolMatch, sources: [PortSource]) -> [RemapPrediction] {
-        let families: [IPAddress.Family] = switch rule.family {
-        case .ipv4: [.ipv4]
-        case .ipv6: [.ipv6]
-        default: [.ipv4, .ipv6]
-        }
+        let families: [IPAddress.Family] =
+            switch rule.family {
+            case .ipv4: [.ipv4]
+            case .ipv6: [.ipv6]
+            default: [.ipv4, .ipv6]
+            }
         var buckets: [(groups: [ReplyAdmission.PeerGroup], keys: [String])] = []
         for proto in effective.portCarryingProtocols {
             for family in families {
                 let groups = admissions.map { $0[proto, family].judgedSets } ?? [.init(peers: "any peer", admitted: allowed)]
-                if let index = buckets.firstIndex(where: { $0.groups == groups }) { buckets[index].keys.append("\(proto.name)/\(family)") }
-                else { buckets.append((groups, ["\(proto.name)/\(family)"])) }
+                if let index = buckets.firstIndex(where: { $0.groups == groups }) {
+                    buckets[index].keys.append("\(proto.name)/\(family)")
+                } else {
+                    buckets.append((groups, ["\(proto.name)/\(family)"]))
+                }
             }
         }
         let perProtocol = buckets.count > 1
@@ -121,8 +131,9 @@ public struct RuleChecker: Sendable {
         for bucket in buckets {
             for group in bucket.groups {
                 for source in sources {
-                    var prediction = RemapPrediction(ports: rule.ports, source: source, allowed: group.admitted.union(group.uncertain),
-                                                     offsetSpace: offsetSpace)
+                    var prediction = RemapPrediction(
+                        ports: rule.ports, source: source, allowed: group.admitted.union(group.uncertain),
+                        offsetSpace: offsetSpace)
                     prediction.uncertainPorts = prediction.possiblePorts.intersection(group.uncertain).subtracting(group.admitted)
                     prediction.allowed = group.admitted
                     if perProtocol || admissions != nil { prediction.appliesTo = bucket.keys }
@@ -138,13 +149,18 @@ public struct RuleChecker: Sendable {
     /// every family the rule covers (for the peers the firewall admits it
     /// from). A protocol the firewall admits on no port has none.
     func pinRanges(_ rule: NATRule, effective: ProtocolMatch) -> [IPProtocol: PortRange] {
-        guard let admissions else { return allowed.widest.map { pin in Dictionary(uniqueKeysWithValues: effective.portCarryingProtocols.map { ($0, pin) }) } ?? [:] }
+        guard let admissions else {
+            return allowed.widest.map { pin in Dictionary(uniqueKeysWithValues: effective.portCarryingProtocols.map { ($0, pin) }) } ?? [:]
+        }
         let families: [IPAddress.Family] = rule.family == .ipv4 ? [.ipv4] : rule.family == .ipv6 ? [.ipv6] : [.ipv4, .ipv6]
         var ranges: [IPProtocol: PortRange] = [:]
         for proto in effective.portCarryingProtocols {
             var common = PortRangeSet(PortRange(low: 0, high: 65535)!)
             for family in families {
-                common = common.intersection(admissions[proto, family].judgedSets.reduce(PortRangeSet(PortRange(low: 0, high: 65535)!)) { $0.intersection($1.admitted) })
+                common = common.intersection(
+                    admissions[proto, family].judgedSets.reduce(PortRangeSet(PortRange(low: 0, high: 65535)!)) {
+                        $0.intersection($1.admitted)
+                    })
             }
             if let widest = common.widest { ranges[proto] = widest }
         }
@@ -161,16 +177,19 @@ public struct RuleChecker: Sendable {
         case .safe:
             return prefix + "every port it can pick (\(prediction.possiblePorts)) is allowed"
         case .uncertain:
-            return prefix + "no port it can pick is known to be dropped, but a firewall rule ctaudit cannot judge decides replies to \(prediction.uncertainPorts)"
+            return prefix
+                + "no port it can pick is known to be dropped, but a firewall rule ctaudit cannot judge decides replies to \(prediction.uncertainPorts)"
         case .atRisk:
             return prefix + "a flow that clashes (same pod port to the same server) is remapped into \(prediction.possiblePorts); "
                 + "\(Percent(prediction.shareOfRemappedOutside)) of remapped flows land outside \(allowed)"
         case .broken where prediction.allowed.isEmpty && prediction.uncertainPorts.isEmpty:
             return prefix + "the firewall admits these replies on no port: every flow fails whatever port NAT picks (change the firewall)"
         case .broken where prediction.everyFlowRemapped:
-            return prefix + "every flow is remapped (\(rule.ports.description)): \(Percent(prediction.shareOutsideWithoutClash)) of all flows from \(own) get a port outside \(allowed)"
+            return prefix
+                + "every flow is remapped (\(rule.ports.description)): \(Percent(prediction.shareOutsideWithoutClash)) of all flows from \(own) get a port outside \(allowed)"
         case .broken:
-            return prefix + "\(Percent(prediction.shareOutsideWithoutClash)) of flows from \(own) get a port outside \(allowed) without any clash"
+            return prefix
+                + "\(Percent(prediction.shareOutsideWithoutClash)) of flows from \(own) get a port outside \(allowed) without any clash"
                 + (rule.ports.range == nil ? " (masquerade keeps the pods' own ports)" : "")
         }
     }
@@ -184,14 +203,16 @@ public struct RuleChecker: Sendable {
             return "no TCP or UDP reaches this rule (\(effective)): nothing it translates has ports"
         }
         let names = others.map(\.name).joined(separator: ", ")
-        var reason = "no TCP or UDP reaches this rule (earlier rules take them); \(names) still do"
+        var reason =
+            "no TCP or UDP reaches this rule (earlier rules take them); \(names) still do"
             + " and it keeps their ports, so pods whose own ip_local_port_range is outside \(allowed) keep those ports for \(names)"
         let pinnable = others.filter { $0 != .udplite }
         if !pinnable.isEmpty {
             reason += "; pin them like TCP/UDP (-p \(pinnable.map(\.name).joined(separator: "/-p ")) ... --to-ports)"
         }
         if others.contains(.udplite) {
-            reason += "; iptables cannot pin UDP-Lite (--to-ports takes tcp, udp, sctp, dccp): use nft 'masquerade to :PORTS' for it if pods use UDP-Lite"
+            reason +=
+                "; iptables cannot pin UDP-Lite (--to-ports takes tcp, udp, sctp, dccp): use nft 'masquerade to :PORTS' for it if pods use UDP-Lite"
         }
         return reason + ". TCP and UDP decide the verdict"
     }
@@ -199,7 +220,8 @@ public struct RuleChecker: Sendable {
     /// What the owner of a well-known chain masquerades, so the reader can weigh the rule.
     private func controllerNote(_ rule: NATRule) -> String {
         guard rule.controller == "kube-proxy" else { return "" }
-        return "; kube-proxy masquerades only traffic marked 0x4000 (NodePort/LoadBalancer traffic to other nodes, hairpin, --masquerade-all): it matters where those replies cross the firewall"
+        return
+            "; kube-proxy masquerades only traffic marked 0x4000 (NodePort/LoadBalancer traffic to other nodes, hairpin, --masquerade-all): it matters where those replies cross the firewall"
     }
 
     /// A rule's conditions without the guards that only let traffic to
@@ -234,7 +256,8 @@ public struct RuleChecker: Sendable {
                 guard let outer = try? IPNetwork(parsing: String(atom.dropFirst(option.count))) else { return false }
                 return later.contains { other in
                     guard other.hasPrefix(option),
-                          let inner = try? IPNetwork(parsing: String(other.dropFirst(option.count))) else { return false }
+                        let inner = try? IPNetwork(parsing: String(other.dropFirst(option.count)))
+                    else { return false }
                     return outer.address.family == inner.address.family && outer.prefixLength <= inner.prefixLength
                         && outer.contains(inner.address)
                 }
@@ -256,7 +279,8 @@ public struct RuleChecker: Sendable {
 
     private func isInScope(_ rule: NATRule) -> Bool {
         guard !podNetworks.isEmpty, let source = rule.source, !source.hasPrefix("!"),
-              let network = try? IPNetwork(parsing: source) else { return true }
+            let network = try? IPNetwork(parsing: source)
+        else { return true }
         return podNetworks.contains { pod in
             pod.address.family == network.address.family
                 && (pod.contains(network.address) || network.contains(pod.address))

@@ -1,5 +1,6 @@
 public import NodeState
 public import Policy
+
 /// What `check` found about one NAT rule.
 public struct RuleFinding: Hashable, Sendable {
     public var rule: NATRule

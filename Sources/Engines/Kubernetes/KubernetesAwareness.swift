@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 public import NodeState
+public import Policy
 
 /// The two steps an audit takes on a Kubernetes node, around the dump:
 /// before it, find the pod networks when none were given; after it, name
@@ -44,8 +44,9 @@ public struct KubernetesAwareness: Sendable {
         var attribution = PodAttribution.load(root: root, excluding: namespace.map { [$0] } ?? [])
         // One identity per pod address, however many violations it has.
         report.violations.attributePods(attribution.identify(report.violations.podSources))
-        let scan = PodPortRangeScan.scan(attribution: &attribution, admissions: report.policy.admissions,
-                                         podNetworks: report.policy.podNetworks, violations: report.violations)
+        let scan = PodPortRangeScan.scan(
+            attribution: &attribution, admissions: report.policy.admissions,
+            podNetworks: report.policy.podNetworks, violations: report.violations)
         context.portRangeFindings = scan.findings
         context.podNamespacesScanned = scan.scanned
         context.warnings += attribution.warnings + scan.warnings

@@ -1,4 +1,5 @@
 public import NodeState
+
 /// What an audit learnt from the node about Kubernetes: where the pod
 /// networks came from, pods whose own port range is a cause, and what could
 /// not be read.

@@ -22,8 +22,9 @@ public struct PodAttribution: Sendable {
     /// Reads the node's IPAM and runtime files under `root` and the live
     /// namespaces, leaving out the node's own (`excluding`: the audited one).
     public static func load(root: NodeRoot, excluding excluded: [NetworkNamespace] = []) -> PodAttribution {
-        PodAttribution(ipam: HostLocalIPAMState(root: root), runtime: ContainerRuntimeState(root: root),
-                       live: LiveNamespaceIndex.scan(excluding: excluded))
+        PodAttribution(
+            ipam: HostLocalIPAMState(root: root), runtime: ContainerRuntimeState(root: root),
+            live: LiveNamespaceIndex.scan(excluding: excluded))
     }
 
     /// Identifies each distinct address once.
@@ -73,15 +74,19 @@ public struct PodAttribution: Sendable {
         if let chosen {
             pod.netns = chosen.label
             pod.uid = chosen.podUID
-            pod.evidence.append("live netns \(chosen.label) holds \(address)"
-                + (chosen.pids.isEmpty ? "" : " (pid \(chosen.pids[0]))"))
+            pod.evidence.append(
+                "live netns \(chosen.label) holds \(address)"
+                    + (chosen.pids.isEmpty ? "" : " (pid \(chosen.pids[0]))"))
             if pod.containerID == nil, let id = chosen.containerIDs.first {
                 pod.containerID = id
                 pod.evidence.append("cgroup of pid " + (chosen.pids.first.map(String.init) ?? "?"))
             }
             if sandbox == nil {
                 for id in chosen.containerIDs {
-                    if let found = runtime.sandbox(id, warnings: &warnings) { sandbox = found; break }
+                    if let found = runtime.sandbox(id, warnings: &warnings) {
+                        sandbox = found
+                        break
+                    }
                 }
             }
         } else if candidates.count > 1 {

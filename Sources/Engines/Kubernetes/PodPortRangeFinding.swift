@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 public import NodeState
+public import Policy
 
 /// A pod whose own `net.ipv4.ip_local_port_range` reaches outside the ports
 /// the upstream firewall allows: masquerade keeps a pod's port when it can,
@@ -26,8 +26,10 @@ public struct PodPortRangeFinding: Hashable, Sendable {
         /// the range's doing (no port range fixes it).
         public var closed = false
 
-        public init(proto: IPProtocol, family: IPAddress.Family, outside: PortRangeSet, blocked: PortRangeSet,
-                    uncertain: PortRangeSet = .empty, peers: String? = nil) {
+        public init(
+            proto: IPProtocol, family: IPAddress.Family, outside: PortRangeSet, blocked: PortRangeSet,
+            uncertain: PortRangeSet = .empty, peers: String? = nil
+        ) {
             self.proto = proto
             self.family = family
             self.outside = outside

@@ -1,7 +1,6 @@
 public import Conntrack
-public import Policy
 public import NodeState
-
+public import Policy
 
 /// Reads `ip_local_port_range` inside every live pod namespace and keeps the
 /// pods whose range reaches outside the allowed ports. Read-only.
@@ -40,8 +39,10 @@ public enum PodPortRangeScan {
                 // churn, not a problem anyone can act on.
                 continue
             } catch {
-                result.warnings.append(KubernetesWarning(subject: "netns \(namespace.label)",
-                                                         message: "\(error); its port range was not checked"))
+                result.warnings.append(
+                    KubernetesWarning(
+                        subject: "netns \(namespace.label)",
+                        message: "\(error); its port range was not checked"))
                 continue
             }
             result.scanned += 1
@@ -63,8 +64,10 @@ public enum PodPortRangeScan {
 
     /// What each port-carrying protocol's replies in each of the pod's
     /// families do to `range`: the answers that leave some of it out.
-    public static func exposures(_ range: PortRange, families: Set<IPAddress.Family>,
-                                 admissions: ReplyAdmissionTable) -> [PodPortRangeFinding.Exposure] {
+    public static func exposures(
+        _ range: PortRange, families: Set<IPAddress.Family>,
+        admissions: ReplyAdmissionTable
+    ) -> [PodPortRangeFinding.Exposure] {
         var result: [PodPortRangeFinding.Exposure] = []
         for family in [IPAddress.Family.ipv4, .ipv6] where families.contains(family) {
             for proto in ReplyAdmissionTable.protocols {
@@ -72,11 +75,12 @@ public enum PodPortRangeScan {
                 let outside = Self.outside(range, allowed: admission.admittedForEveryPeer)
                 guard !outside.isEmpty else { continue }
                 let span = PortRangeSet(range)
-                result.append(.init(
-                    proto: proto, family: family, outside: outside,
-                    blocked: span.subtracting(admission.possiblyAdmitted),
-                    uncertain: span.intersection(admission.uncertainPorts).subtracting(admission.admittedForEveryPeer),
-                    peers: admission.dependsOnPeer && !admission.isClosed ? admission.peerSentence : nil))
+                result.append(
+                    .init(
+                        proto: proto, family: family, outside: outside,
+                        blocked: span.subtracting(admission.possiblyAdmitted),
+                        uncertain: span.intersection(admission.uncertainPorts).subtracting(admission.admittedForEveryPeer),
+                        peers: admission.dependsOnPeer && !admission.isClosed ? admission.peerSentence : nil))
                 result[result.count - 1].closed = admission.isClosed
             }
         }

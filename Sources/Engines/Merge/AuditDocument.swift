@@ -1,11 +1,15 @@
 import Conntrack
-import Policy
 import NodeState
+import Policy
+
 /// The parts of a `ctaudit.audit/v1` JSON report that `merge` reads
 /// (see JSONReportWriter). Unknown fields are ignored, so reports from newer
 /// ctaudit versions that only add fields still merge.
 struct AuditDocument: Sendable {
-    struct Range: Sendable { var low: Int; var high: Int }
+    struct Range: Sendable {
+        var low: Int
+        var high: Int
+    }
     struct Summary: Sendable {
         var flows: Int
         var snat: Int
@@ -22,10 +26,19 @@ struct AuditDocument: Sendable {
         var uncertain: Int?
     }
     /// One source network of `outside_pod_networks.sources`.
-    struct OutsideSource: Sendable { var network: String; var flows: Int; var wouldViolate: Int }
+    struct OutsideSource: Sendable {
+        var network: String
+        var flows: Int
+        var wouldViolate: Int
+    }
     /// What the report's `dataplanes` object says (absent in older reports).
     struct Dataplanes: Sendable {
-        struct Counts: Hashable, Sendable { var flows = 0; var snat = 0; var remapped = 0; var violations = 0 }
+        struct Counts: Hashable, Sendable {
+            var flows = 0
+            var snat = 0
+            var remapped = 0
+            var violations = 0
+        }
         /// Dataplanes read, in the report's order, with the summary's counts for each.
         var read: [(name: String, counts: Counts)]
         /// BPF NAT maps found but not read: `path: why`.
@@ -35,7 +48,12 @@ struct AuditDocument: Sendable {
         /// Something the node had could not be read: its verdict covers only part of it.
         var isIncomplete: Bool { !unreadMaps.isEmpty || !warnings.isEmpty }
     }
-    struct Endpoints: Sendable { var src: String; var sport: Int?; var dst: String; var dport: Int? }
+    struct Endpoints: Sendable {
+        var src: String
+        var sport: Int?
+        var dst: String
+        var dport: Int?
+    }
     struct Flow: Sendable {
         var proto: String
         var original: Endpoints
@@ -73,7 +91,8 @@ struct AuditDocument: Sendable {
         }
         let schema = root["schema"]?.stringValue
         guard schema == AuditReport.jsonSchema else {
-            throw InputFileError(path: path, reason: "schema is \(schema.map { "'\($0)'" } ?? "missing"), expected '\(AuditReport.jsonSchema)'")
+            throw InputFileError(
+                path: path, reason: "schema is \(schema.map { "'\($0)'" } ?? "missing"), expected '\(AuditReport.jsonSchema)'")
         }
         do {
             return try AuditDocument(Field(value: root, path: ""))
@@ -101,8 +120,9 @@ struct AuditDocument: Sendable {
             podsBlocked: try summary.optional("pods_blocked")?.int(),
             uncertain: try summary.optional("uncertain")?.int())
         outsideSources = try root.optional("outside_pod_networks")?.optional("sources")?.array { source throws(Field.Failure) in
-            OutsideSource(network: try source["network"].string(), flows: try source["flows"].int(),
-                          wouldViolate: try source["would_violate"].int())
+            OutsideSource(
+                network: try source["network"].string(), flows: try source["flows"].int(),
+                wouldViolate: try source["would_violate"].int())
         }
         dumpInterrupted = try root.optional("dump")?.optional("interrupted")?.bool()
         dataplanes = try root.optional("dataplanes").map { dataplanes throws(Field.Failure) in
@@ -110,14 +130,19 @@ struct AuditDocument: Sendable {
             let read = try dataplanes["read"].array { name throws(Field.Failure) in
                 let name = try name.string()
                 guard let plane = counts?.optional(name) else { return (name, Dataplanes.Counts()) }
-                return (name, Dataplanes.Counts(flows: try plane["flows"].int(), snat: try plane["snat"].int(),
-                                                remapped: try plane["remapped"].int(), violations: try plane["violations"].int()))
+                return (
+                    name,
+                    Dataplanes.Counts(
+                        flows: try plane["flows"].int(), snat: try plane["snat"].int(),
+                        remapped: try plane["remapped"].int(), violations: try plane["violations"].int())
+                )
             }
-            let maps = try dataplanes.optional("maps")?.array { map throws(Field.Failure) -> String? in
-                guard try !map["read"].bool() else { return nil }
-                let error = try map.optional("error")?.string()
-                return try map["path"].string() + (error.map { ": \($0)" } ?? "")
-            } ?? []
+            let maps =
+                try dataplanes.optional("maps")?.array { map throws(Field.Failure) -> String? in
+                    guard try !map["read"].bool() else { return nil }
+                    let error = try map.optional("error")?.string()
+                    return try map["path"].string() + (error.map { ": \($0)" } ?? "")
+                } ?? []
             let warnings = try dataplanes.optional("warnings")?.array { warning throws(Field.Failure) in try warning.string() } ?? []
             return Dataplanes(read: read, unreadMaps: maps.compactMap { $0 }, warnings: warnings)
         }
@@ -128,8 +153,9 @@ struct AuditDocument: Sendable {
             let namespace = try pod?.optional("namespace")?.optionalString()
             return Flow(
                 proto: try flow["proto"].string(),
-                original: Endpoints(src: try original["src"].string(), sport: try original["sport"].optionalInt(),
-                                    dst: try original["dst"].string(), dport: try original["dport"].optionalInt()),
+                original: Endpoints(
+                    src: try original["src"].string(), sport: try original["sport"].optionalInt(),
+                    dst: try original["dst"].string(), dport: try original["dport"].optionalInt()),
                 translatedSource: try flow["translated"]["src"].string(),
                 translatedPort: try flow["translated"]["sport"].int(),
                 remapped: try flow["remapped"].bool(), unreplied: try flow["unreplied"].bool(),

@@ -1,5 +1,6 @@
 import NodeState
 import Policy
+
 /// Audit reports from many nodes combined into one view: which nodes are
 /// affected, which destinations, and the worst pod flows across the fleet.
 public struct MergedReport: Hashable, Sendable {

@@ -32,7 +32,10 @@ public enum MergedVerdict: String, Hashable, Sendable, CaseIterable {
         if violations > 0 { return .violations }
         // A report that counts uncertain flows is never clean, whatever word it carries.
         if uncertain > 0, reported != AuditVerdict.podsBlocked.rawValue, reported != AuditVerdict.outsideViolations.rawValue,
-           outsideWouldViolate == 0 { return .uncertain }
+            outsideWouldViolate == 0
+        {
+            return .uncertain
+        }
         switch reported.flatMap(AuditVerdict.init(rawValue:)) {
         case .violations?: return .violations
         case .podsBlocked?: return .podsBlocked

@@ -1,6 +1,6 @@
 import FoundationEssentials
-public import Policy
 public import NodeState
+public import Policy
 
 /// Combines `ctaudit.audit/v1` JSON reports (`ctaudit audit --format json`
 /// from each node) into a `MergedReport`.
@@ -17,7 +17,7 @@ public enum ReportMerger {
             // Bounded, and refuses devices (InputFile): /dev/zero must not eat the node.
             do {
                 inputs.append((path, path == "-" ? try InputFile.read(descriptor: 0, name: "-") : try InputFile.read(path)))
-            } catch where error.reason == "is a directory" {
+            } catch  where error.reason == "is a directory" {
                 throw InputFileError(path: path, reason: "is a directory; pass the files, e.g. \(path)/*.json")
             }
         }
@@ -53,35 +53,40 @@ public enum ReportMerger {
             let (path, document) = newest[key]!
             let host = document.netns.map { "\(document.host)/\($0)" } ?? document.host
             if !allowedSets.contains(document.allowedDescription) { allowedSets.append(document.allowedDescription) }
-            merged.nodes.append(MergedReport.Node(
-                host: document.host, netns: document.netns, generatedAt: document.generatedAt, file: path,
-                allowed: document.allowedDescription, flows: document.summary.flows, snat: document.summary.snat,
-                remapped: document.summary.remapped, violations: document.summary.violations,
-                unreplied: document.summary.violationsUnreplied,
-                verdict: .of(reported: document.verdict, violations: document.summary.violations,
-                             outsideWouldViolate: document.summary.outsidePodNetworksWouldViolate ?? 0,
-                             uncertain: document.summary.uncertain ?? 0,
-                             incomplete: (document.dataplanes?.isIncomplete ?? false) || document.dumpInterrupted == true),
-                reportedVerdict: document.verdict, nodeLocal: document.summary.nodeLocal,
-                uncertain: document.summary.uncertain,
-                dataplanes: document.dataplanes?.read.map { plane in
-                    MergedReport.DataplaneCounts(dataplane: plane.name, flows: plane.counts.flows, snat: plane.counts.snat,
-                                                 remapped: plane.counts.remapped, violations: plane.counts.violations)
-                },
-                unreadMaps: document.dataplanes?.unreadMaps ?? [], warnings: document.dataplanes?.warnings ?? [],
-                dumpInterrupted: document.dumpInterrupted,
-                outside: document.summary.outsidePodNetworks.map { flows in
-                    MergedReport.OutsideFlows(
-                        flows: flows, wouldViolate: document.summary.outsidePodNetworksWouldViolate ?? 0,
-                        sources: (document.outsideSources ?? []).map {
-                            MergedReport.OutsideFlows.Source(network: $0.network, flows: $0.flows, wouldViolate: $0.wouldViolate)
-                        })
-                },
-                podsBlocked: document.summary.podsBlocked))
+            merged.nodes.append(
+                MergedReport.Node(
+                    host: document.host, netns: document.netns, generatedAt: document.generatedAt, file: path,
+                    allowed: document.allowedDescription, flows: document.summary.flows, snat: document.summary.snat,
+                    remapped: document.summary.remapped, violations: document.summary.violations,
+                    unreplied: document.summary.violationsUnreplied,
+                    verdict: .of(
+                        reported: document.verdict, violations: document.summary.violations,
+                        outsideWouldViolate: document.summary.outsidePodNetworksWouldViolate ?? 0,
+                        uncertain: document.summary.uncertain ?? 0,
+                        incomplete: (document.dataplanes?.isIncomplete ?? false) || document.dumpInterrupted == true),
+                    reportedVerdict: document.verdict, nodeLocal: document.summary.nodeLocal,
+                    uncertain: document.summary.uncertain,
+                    dataplanes: document.dataplanes?.read.map { plane in
+                        MergedReport.DataplaneCounts(
+                            dataplane: plane.name, flows: plane.counts.flows, snat: plane.counts.snat,
+                            remapped: plane.counts.remapped, violations: plane.counts.violations)
+                    },
+                    unreadMaps: document.dataplanes?.unreadMaps ?? [], warnings: document.dataplanes?.warnings ?? [],
+                    dumpInterrupted: document.dumpInterrupted,
+                    outside: document.summary.outsidePodNetworks.map { flows in
+                        MergedReport.OutsideFlows(
+                            flows: flows, wouldViolate: document.summary.outsidePodNetworksWouldViolate ?? 0,
+                            sources: (document.outsideSources ?? []).map {
+                                MergedReport.OutsideFlows.Source(network: $0.network, flows: $0.flows, wouldViolate: $0.wouldViolate)
+                            })
+                    },
+                    podsBlocked: document.summary.podsBlocked))
             for flow in document.violations {
                 let destinationKey = "\(flow.original.dst)\u{0}\(flow.original.dport ?? -1)\u{0}\(flow.proto)"
-                var destination = destinations[destinationKey] ?? MergedReport.Destination(
-                    address: flow.original.dst, port: flow.original.dport, proto: flow.proto)
+                var destination =
+                    destinations[destinationKey]
+                    ?? MergedReport.Destination(
+                        address: flow.original.dst, port: flow.original.dport, proto: flow.proto)
                 destination.violations += 1
                 if flow.unreplied { destination.unreplied += 1 }
                 destination.nodes.insert(host)
@@ -89,8 +94,10 @@ public enum ReportMerger {
                 destinations[destinationKey] = destination
 
                 let offenderKey = "\(host)\u{0}\(flow.original.src)\u{0}" + destinationKey
-                var offender = offenders[offenderKey] ?? MergedReport.Offender(
-                    host: host, pod: flow.original.src, address: flow.original.dst, port: flow.original.dport, proto: flow.proto)
+                var offender =
+                    offenders[offenderKey]
+                    ?? MergedReport.Offender(
+                        host: host, pod: flow.original.src, address: flow.original.dst, port: flow.original.dport, proto: flow.proto)
                 offender.violations += 1
                 if offender.podName == nil { offender.podName = flow.podName }
                 if flow.unreplied { offender.unreplied += 1 }
@@ -103,7 +110,9 @@ public enum ReportMerger {
             ($1.violations, $0.verdict.rank, $0.host, $0.netns ?? "") < ($0.violations, $1.verdict.rank, $1.host, $1.netns ?? "")
         }
         merged.destinations = destinations.values.sorted {
-            ($1.unreplied, $1.violations, $0.address, $0.port ?? -1, $0.proto) < ($0.unreplied, $0.violations, $1.address, $1.port ?? -1, $1.proto)
+            ($1.unreplied, $1.violations, $0.address, $0.port ?? -1, $0.proto) < (
+                $0.unreplied, $0.violations, $1.address, $1.port ?? -1, $1.proto
+            )
         }
         merged.offenders = offenders.values.sorted {
             ($1.unreplied, $1.violations, $0.host, $0.pod, $0.address) < ($0.unreplied, $0.violations, $1.host, $1.pod, $1.address)

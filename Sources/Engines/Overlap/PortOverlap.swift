@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 public import NodeState
+public import Policy
 
 /// Where the ports NAT gives pod traffic meet ports the node itself serves:
 /// the Kubernetes NodePort range (kube-proxy DNATs every one of those ports
@@ -66,7 +66,9 @@ public struct PortOverlap: Hashable, Sendable {
     public var summary: String {
         var parts: [String] = []
         if let flows, flows.total > 0 {
-            if flows.nodePortFlows > 0 { parts.append("\(flows.nodePortFlows) flow(s) translated onto the NodePort range \(nodePortRange.range)") }
+            if flows.nodePortFlows > 0 {
+                parts.append("\(flows.nodePortFlows) flow(s) translated onto the NodePort range \(nodePortRange.range)")
+            }
             if flows.listenerFlows > 0 { parts.append("\(flows.listenerFlows) flow(s) translated onto a port the node listens on") }
         }
         for rule in rules {

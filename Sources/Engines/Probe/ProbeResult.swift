@@ -1,4 +1,5 @@
 public import Policy
+
 /// What `ctaudit probe` measured: which local ports replies came back to.
 public struct ProbeResult: Hashable, Sendable {
     public var target: String
@@ -18,8 +19,10 @@ public struct ProbeResult: Hashable, Sendable {
     /// Ports skipped because they were in use on the node.
     public var skipped: [UInt16]
 
-    public init(target: String, proto: String, netns: String?, range: PortRange, allowed: PortRangeSet, blocked: PortRangeSet,
-                unknown: PortRangeSet, probes: Int, maxProbes: Int, evidence: [ProbeEvidence], skipped: [UInt16]) {
+    public init(
+        target: String, proto: String, netns: String?, range: PortRange, allowed: PortRangeSet, blocked: PortRangeSet,
+        unknown: PortRangeSet, probes: Int, maxProbes: Int, evidence: [ProbeEvidence], skipped: [UInt16]
+    ) {
         self.target = target
         self.proto = proto
         self.netns = netns

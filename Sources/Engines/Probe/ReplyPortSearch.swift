@@ -1,4 +1,5 @@
 public import Policy
+
 /// Finds which local ports replies come back to with few probes: a control
 /// probe in the middle of the range, the two ends, then bisection between
 /// every pair of neighbouring probes that disagree, then a few random
@@ -32,7 +33,8 @@ public struct ReplyPortSearch<Prober: ReplyProber> {
     }
 
     public mutating func run(target: String, proto: String, netns: String?) throws -> ProbeResult {
-        let low = Int(range.low), high = Int(range.high)
+        let low = Int(range.low)
+        let high = Int(range.high)
         let middle = (low + high) / 2
         _ = try probe(near: middle, within: low...high, phase: .control)
         // A control probe that got nothing back anywhere near the middle, and
@@ -76,7 +78,12 @@ public struct ReplyPortSearch<Prober: ReplyProber> {
         return sampledAny
     }
 
-    private struct Band { var low: Int; var high: Int; var cameBack: Bool; var samples: Int }
+    private struct Band {
+        var low: Int
+        var high: Int
+        var cameBack: Bool
+        var samples: Int
+    }
 
     /// Maximal runs of agreeing probes, with the samples already inside each.
     private func bands() -> [Band] {
@@ -138,7 +145,9 @@ public struct ReplyPortSearch<Prober: ReplyProber> {
     }
 
     private func result(target: String, proto: String, netns: String?) -> ProbeResult {
-        var allowed: [PortRange] = [], blocked: [PortRange] = [], unknown: [PortRange] = []
+        var allowed: [PortRange] = []
+        var blocked: [PortRange] = []
+        var unknown: [PortRange] = []
         let ports = results.keys.sorted()
         func add(_ low: Int, _ high: Int, _ cameBack: Bool?) {
             guard low <= high, let range = PortRange(low: UInt16(low), high: UInt16(high)) else { return }
@@ -160,9 +169,10 @@ public struct ReplyPortSearch<Prober: ReplyProber> {
         } else {
             add(Int(range.low), Int(range.high), nil)
         }
-        return ProbeResult(target: target, proto: proto, netns: netns, range: range, allowed: PortRangeSet(allowed),
-                           blocked: PortRangeSet(blocked), unknown: PortRangeSet(unknown), probes: sent,
-                           maxProbes: maxProbes, evidence: evidence, skipped: skipped)
+        return ProbeResult(
+            target: target, proto: proto, netns: netns, range: range, allowed: PortRangeSet(allowed),
+            blocked: PortRangeSet(blocked), unknown: PortRangeSet(unknown), probes: sent,
+            maxProbes: maxProbes, evidence: evidence, skipped: skipped)
     }
 }
 

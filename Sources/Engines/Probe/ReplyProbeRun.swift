@@ -1,7 +1,6 @@
 public import Conntrack
-public import Policy
-
 import NodeState
+public import Policy
 
 /// One `ctaudit probe`: what to measure, run against the real network with
 /// a `ReplyProbeSocket` (the only place that socket is made), paced.
@@ -19,9 +18,11 @@ public struct ReplyProbeRun: Sendable {
     public var seed: UInt64
     public var namespace: NetworkNamespace?
 
-    public init(target: IPAddress, targetPort: UInt16, transport: ReplyProbeSocket.Transport, payload: [UInt8]?,
-                timeoutMilliseconds: Int32, rate: Double, range: PortRange, maxProbes: Int, seed: UInt64,
-                namespace: NetworkNamespace?) {
+    public init(
+        target: IPAddress, targetPort: UInt16, transport: ReplyProbeSocket.Transport, payload: [UInt8]?,
+        timeoutMilliseconds: Int32, rate: Double, range: PortRange, maxProbes: Int, seed: UInt64,
+        namespace: NetworkNamespace?
+    ) {
         self.target = target
         self.targetPort = targetPort
         self.transport = transport
@@ -45,10 +46,12 @@ public struct ReplyProbeRun: Sendable {
     /// the target as the user wrote it, for the report.
     public func run(label: String) throws -> ProbeResult {
         if let namespace { try namespace.withEntered {} }  // a missing namespace fails before any probe
-        let socket = ReplyProbeSocket(namespace: namespace, target: target, targetPort: targetPort, transport: transport,
-                                      payload: datagram, timeoutMilliseconds: timeoutMilliseconds)
-        var search = ReplyPortSearch(range: range, maxProbes: maxProbes,
-                                     prober: PacedProber(inner: socket, spacingNanoseconds: UInt64(1e9 / rate)), seed: seed)
+        let socket = ReplyProbeSocket(
+            namespace: namespace, target: target, targetPort: targetPort, transport: transport,
+            payload: datagram, timeoutMilliseconds: timeoutMilliseconds)
+        var search = ReplyPortSearch(
+            range: range, maxProbes: maxProbes,
+            prober: PacedProber(inner: socket, spacingNanoseconds: UInt64(1e9 / rate)), seed: seed)
         search.clock = { Int(SystemClock.monotonicNanoseconds() / 1_000_000) }
         return try search.run(target: label, proto: transport.rawValue, netns: namespace?.name)
     }

@@ -1,6 +1,6 @@
 import Conntrack
-import Policy
 import NodeState
+import Policy
 
 /// The upstream side of `NodeRemedies` with `--firewall`: the firewall rule
 /// to widen (or the rule to add), in the vendor's terms. The NAT side (pin
@@ -82,7 +82,8 @@ enum FirewallRemedy {
         if let decidingRule, decidingRule.action == .drop {
             return Remedy(
                 kind: .widenFirewall,
-                summary: "in \(file), \(decidingRule.label) drops \(drop.flowSummary): change it so it no longer matches \(proto) replies to destination ports \(ports) (the ports masquerade uses), or put an accept rule for them before it",
+                summary:
+                    "in \(file), \(decidingRule.label) drops \(drop.flowSummary): change it so it no longer matches \(proto) replies to destination ports \(ports) (the ports masquerade uses), or put an accept rule for them before it",
                 commands: command(format: format, proto: proto, family: drop.family, ports: used, list: stage?.entry))
         }
         // Nothing admitted the reply: widen the rule that admits this protocol's replies, or add one.
@@ -97,28 +98,38 @@ enum FirewallRemedy {
                 kind: .widenFirewall,
                 summary: "in \(file), \(what): widen \(candidate.label) (\(candidate.summary)) to destination ports \(ports)",
                 commands: format == .hetznerRobot
-                    ? ["Robot: in \(candidate.label), set dst_port to \"\(ports)\"   # Firewall tab, or POST /firewall/{server-number} with the whole rule list"]
+                    ? [
+                        "Robot: in \(candidate.label), set dst_port to \"\(ports)\"   # Firewall tab, or POST /firewall/{server-number} with the whole rule list"
+                    ]
                     : command(format: format, proto: proto, family: drop.family, ports: used, list: stage?.entry))
         }
         return Remedy(
             kind: .widenFirewall,
-            summary: "in \(file), \(what): no rule admits \(proto) replies; add one that accepts \(proto) to destination ports \(ports) before the rules that drop",
+            summary:
+                "in \(file), \(what): no rule admits \(proto) replies; add one that accepts \(proto) to destination ports \(ports) before the rules that drop",
             commands: command(format: format, proto: proto, family: drop.family, ports: used, list: stage?.entry))
     }
 
     /// The rule to write, where a line can be given without guessing names.
     /// `list`: the stage's entry chain (a Cisco access list's name).
-    static func command(format: FirewallFormat?, proto: String, family: IPAddress.Family, ports: PortRange, list: String? = nil) -> [String] {
+    static func command(format: FirewallFormat?, proto: String, family: IPAddress.Family, ports: PortRange, list: String? = nil) -> [String]
+    {
         switch format {
         case .hetznerRobot?:
             let flags = proto == "tcp" ? "\"ack\"" : "null"
-            return ["Robot input rule: {\"name\": \"\(proto) replies\", \"ip_version\": \"\(family)\", \"protocol\": \"\(proto)\", \"dst_port\": \"\(ports.low)-\(ports.high)\", \"tcp_flags\": \(flags), \"action\": \"accept\"}   # Robot: Firewall tab, or POST /firewall/{server-number}"]
+            return [
+                "Robot input rule: {\"name\": \"\(proto) replies\", \"ip_version\": \"\(family)\", \"protocol\": \"\(proto)\", \"dst_port\": \"\(ports.low)-\(ports.high)\", \"tcp_flags\": \(flags), \"action\": \"accept\"}   # Robot: Firewall tab, or POST /firewall/{server-number}"
+            ]
         case .awsNetworkACL?:
             let number = proto == "tcp" ? "6" : proto == "udp" ? "17" : proto
-            return ["aws ec2 create-network-acl-entry --network-acl-id ACL_ID --ingress --rule-number RULE_NUMBER --protocol \(number) --port-range From=\(ports.low),To=\(ports.high) --\(family == .ipv4 ? "cidr-block 0.0.0.0/0" : "ipv6-cidr-block ::/0") --rule-action allow   # a rule number below the one that denies"]
+            return [
+                "aws ec2 create-network-acl-entry --network-acl-id ACL_ID --ingress --rule-number RULE_NUMBER --protocol \(number) --port-range From=\(ports.low),To=\(ports.high) --\(family == .ipv4 ? "cidr-block 0.0.0.0/0" : "ipv6-cidr-block ::/0") --rule-action allow   # a rule number below the one that denies"
+            ]
         case .iptables?:
             let tool = family == .ipv4 ? "iptables" : "ip6tables"
-            return ["\(tool) -I FORWARD 1 -p \(proto) --dport \(ports.low):\(ports.high) -j ACCEPT   # on the gateway; narrow with -d NODE_ADDRESS"]
+            return [
+                "\(tool) -I FORWARD 1 -p \(proto) --dport \(ports.low):\(ports.high) -j ACCEPT   # on the gateway; narrow with -d NODE_ADDRESS"
+            ]
         case .ociSecurityList?, .ociNetworkSecurityGroup?, .ovhEdgeFirewall?, .scalewaySecurityGroup?, .ciscoACL?:
             return CloudFirewallRemedy.command(format: format!, proto: proto, family: family, ports: ports, list: list)
         default:

@@ -1,6 +1,6 @@
 import Conntrack
-import Policy
 import NodeState
+import Policy
 
 extension NodeRemedies {
     /// The fixes for what one audit saw: its violations, the pods blocked
@@ -8,7 +8,9 @@ extension NodeRemedies {
     /// (`NodeNATRules.annotate`, the same reader and judge as `check`).
     public init(audit report: AuditReport) {
         // With --firewall: the range good for TCP and UDP alike (none when a protocol is closed).
-        let allowed = report.policy.firewall == nil ? report.policy.allowed
+        let allowed =
+            report.policy.firewall == nil
+            ? report.policy.allowed
             : report.commonAllowedRange.map { PortRangeSet($0) } ?? .empty
         let allowedWords = report.allowedWords
         let blocked = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection)
@@ -24,7 +26,8 @@ extension NodeRemedies {
         var what: [String] = []
         if remapped > 0 { what.append("remapped \(remapped) flow(s)") }
         if kept > 0 { what.append("kept \(kept) pod port(s)") }
-        cause = what.isEmpty
+        cause =
+            what.isEmpty
             ? "\(blocked.count) pod(s) use only ports outside \(allowedWords) and masquerade keeps them: "
             : "masquerade \(what.joined(separator: " and ")) outside \(allowedWords): "
         let blocking = report.kubernetes.portRangeFindings.filter(\.isBlocking)
@@ -41,8 +44,9 @@ extension NodeRemedies {
         // What widening must admit: what masquerade picks from (1024-65535,
         // lower when a pod's own lower port was kept), the pods' ranges, and
         // what the node's rules can give.
-        let lowest = min(report.violations.allFacts.lazy.map(\.translatedPort).min() ?? 1024,
-                         blocking.map(\.range.low).min() ?? 1024, 1024)
+        let lowest = min(
+            report.violations.allFacts.lazy.map(\.translatedPort).min() ?? 1024,
+            blocking.map(\.range.low).min() ?? 1024, 1024)
         var outside = PortRangeSet(PortRange(low: lowest, high: 65535)!)
         if case .read(let findings) = rules {
             for finding in findings where finding.inScope && finding.verdict != .safe {

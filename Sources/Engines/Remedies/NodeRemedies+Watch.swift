@@ -1,6 +1,6 @@
 import Conntrack
-public import Policy
 import NodeState
+public import Policy
 
 extension NodeRemedies {
     /// The fixes for what one watch saw, built like audit's: the node's NAT
@@ -8,7 +8,9 @@ extension NodeRemedies {
     /// pods' own range for kept ports, the upstream firewall widened.
     public init(watch summary: WatchSummary, counters: WatchCounters, policy: AuditPolicy, natRules: NATRules) {
         // With --firewall: the range good for TCP and UDP alike (none when a protocol is closed).
-        let allowed = policy.firewall == nil ? policy.allowed
+        let allowed =
+            policy.firewall == nil
+            ? policy.allowed
             : FirewallRemedy.commonRange(policy.admissions).map { PortRangeSet($0) } ?? .empty
         let remapped = summary.violations - summary.violationsKeptPort
         self.init(allowed: allowed, natRules: natRules, natNeedsFix: summary.violations > 0)
@@ -33,8 +35,9 @@ extension NodeRemedies {
             pinning(to: policy.admissions, nodes: policy.nodeAddresses, firewall: firewall)
         }
         if let firewall = policy.firewall, summary.violations > 0 {
-            let drops = FirewallRemedy.predictedDrops(outside: portsOutside, firewall: firewall,
-                                                      families: [IPAddress.Family.ipv4, .ipv6].filter(violatingFamilies.contains))
+            let drops = FirewallRemedy.predictedDrops(
+                outside: portsOutside, firewall: firewall,
+                families: [IPAddress.Family.ipv4, .ipv6].filter(violatingFamilies.contains))
             upstream = FirewallRemedy.widen(drops, firewall: firewall, used: PortRange(low: lowest, high: 65535)!)
         }
     }

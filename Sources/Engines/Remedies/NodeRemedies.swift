@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 public import NodeState
+public import Policy
 
 /// The one remedy engine: audit, check, the watch summary and the HTML page
 /// ask it for the fixes of one node, so the same node gets the same fix
@@ -72,13 +72,15 @@ public struct NodeRemedies: Sendable {
         if natNeedsFix, closedProtocols.isEmpty, let pin = allowed.widest {
             out += natFixes(pin)
         } else if natNeedsFix {
-            let why = closedProtocols.isEmpty
+            let why =
+                closedProtocols.isEmpty
                 ? "no port is allowed for every TCP/UDP reply"
                 : "the firewall admits \(closedProtocols.map(\.name).joined(separator: " and ")) replies on no port (\(closedWords))"
-            out.append(Remedy(
-                kind: .pinNATRange,
-                summary: "no NAT port range can fix this alone: \(why); change the upstream firewall (below)",
-                commands: []))
+            out.append(
+                Remedy(
+                    kind: .pinNATRange,
+                    summary: "no NAT port range can fix this alone: \(why); change the upstream firewall (below)",
+                    commands: []))
         }
         if natNeedsFix, let pods = Remedy.podPortRange(podSources, keptFlows: keptPortFlows, allowed: allowed) {
             out.append(pods)
@@ -91,18 +93,23 @@ public struct NodeRemedies: Sendable {
         if let upstream, !upstream.isEmpty {
             // Every rule of the firewall that must change is one fix, as
             // every NAT rule that must change is one.
-            out.append(Remedy(
-                kind: .widenFirewall, summary: "or change the upstream firewall: " + upstream.map(\.summary).joined(separator: "; and "),
-                commands: upstream.flatMap(\.commands)))
+            out.append(
+                Remedy(
+                    kind: .widenFirewall,
+                    summary: "or change the upstream firewall: " + upstream.map(\.summary).joined(separator: "; and "),
+                    commands: upstream.flatMap(\.commands)))
         } else if !portsOutside.ranges.isEmpty {
-            out.append(Remedy.widenFirewall(allowed: allowed, to: allowed.union(portsOutside),
-                                            because: "the ports NAT and the pods use here"))
+            out.append(
+                Remedy.widenFirewall(
+                    allowed: allowed, to: allowed.union(portsOutside),
+                    because: "the ports NAT and the pods use here"))
         }
         // One marked fix whenever one fits: the NAT change, else (nothing
         // to pin here) the first alternative. With the rules unread the
         // NAT change is one of the generic forms: none is marked.
         if !out.contains(where: { $0.role == .appliesHere || $0.role == .generic }),
-           let first = out.firstIndex(where: { $0.role == .alternative && ($0.kind != .pinNATRange || !$0.commands.isEmpty) }) {
+            let first = out.firstIndex(where: { $0.role == .alternative && ($0.kind != .pinNATRange || !$0.commands.isEmpty) })
+        {
             out[first].role = .appliesHere
             out[first].summary = Self.droppingLeadingOr(out[first].summary)
         }
@@ -139,9 +146,11 @@ public struct NodeRemedies: Sendable {
 
     private func generic(_ pin: PortRange, cause: String) -> [Remedy] {
         let facts = GenericPinFacts(podNetworks: podNetworks, violatingFamilies: violatingFamilies, seenProtocols: seenProtocols)
-        return [Remedy.pinWithIptables(facts, range: pin, cause: cause, hints: hints, ranges: perProtocol),
-                Remedy.pinWithNft(facts, range: pin, ranges: perProtocol),
-                Remedy.calicoOnAuditedNode(range: pin, role: .generic)]
+        return [
+            Remedy.pinWithIptables(facts, range: pin, cause: cause, hints: hints, ranges: perProtocol),
+            Remedy.pinWithNft(facts, range: pin, ranges: perProtocol),
+            Remedy.calicoOnAuditedNode(range: pin, role: .generic),
+        ]
     }
 
     /// Every rule's pin (`Remedy.pin`, with the rule numbers earlier fixes
@@ -165,13 +174,16 @@ public struct NodeRemedies: Sendable {
         let what = pins.count == 1 ? "the source-NAT rule pod traffic reaches" : "the \(pins.count) source-NAT rules pod traffic reaches"
         let changes = order.map { change in
             let rules = rulesBy[change]!
-            let text = rules.count == 1 ? change
+            let text =
+                rules.count == 1
+                ? change
                 : change.replacing(" before it", with: " before each").replacing("replace it with", with: "replace each with")
             return rules.joined(separator: ", ") + ": " + text
         }
         let summary = (calicoFirst ? "or " : cause) + "pin the NAT port range to \(ports) in \(what); " + changes.joined(separator: "; ")
-        return Remedy(kind: .pinNATRange, summary: summary, commands: pins.flatMap(\.1.commands),
-                      role: calicoFirst ? .alternative : .appliesHere)
+        return Remedy(
+            kind: .pinNATRange, summary: summary, commands: pins.flatMap(\.1.commands),
+            role: calicoFirst ? .alternative : .appliesHere)
     }
 
     /// With `--firewall`: pin to what the firewall admits for each protocol.

@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 public import NodeState
+public import Policy
 
 /// The fixes for one NAT rule, in the syntax of the tool that owns it: what
 /// `NodeRemedies` puts together into the node's fix for audit, check and
@@ -18,15 +18,19 @@ extension Remedy {
     /// must count them (the summary says it assumes they were applied).
     /// `per`: a range per protocol when the firewall admits them differently
     /// (a protocol missing from it is pinned to `range`).
-    public static func pin(_ rule: NATRule, effective: ProtocolMatch, to range: PortRange, shift: Int = 0,
-                           per: [IPProtocol: PortRange] = [:]) -> Remedy {
+    public static func pin(
+        _ rule: NATRule, effective: ProtocolMatch, to range: PortRange, shift: Int = 0,
+        per: [IPProtocol: PortRange] = [:]
+    ) -> Remedy {
         func portsFor(_ proto: IPProtocol) -> String {
             let own = per[proto] ?? range
             return "\(own.low)-\(own.high)"
         }
         let protocols = (rule.tool == .nft ? Self.nftPinnable : Self.iptablesPinnable).filter(effective.contains)
         let distinct = Set(protocols.map(portsFor))
-        let ports = distinct.count > 1 ? protocols.map { "\($0.name) \(portsFor($0))" }.joined(separator: ", ")
+        let ports =
+            distinct.count > 1
+            ? protocols.map { "\($0.name) \(portsFor($0))" }.joined(separator: ", ")
             : protocols.first.map(portsFor) ?? "\(range.low)-\(range.high)"
         let position = rule.position + (rule.tool == .nft ? 0 : shift)
         var commands: [String] = []
@@ -36,20 +40,25 @@ extension Remedy {
             let match = rule.matchText.isEmpty ? "" : " " + rule.matchText
             let base = "\(rule.tool.rawValue) -t nat"
             if case .only(let own) = rule.protocols, own.count == 1, let proto = own.first, proto.carriesPorts {
-                commands.append("\(base) -R \(rule.chain) \(position) -p \(proto.name)\(match) \(iptablesTarget(rule, ports: portsFor(proto)))")
+                commands.append(
+                    "\(base) -R \(rule.chain) \(position) -p \(proto.name)\(match) \(iptablesTarget(rule, ports: portsFor(proto)))")
                 summary = "replace \(rule.location) with the same rule pinned to \(ports)"
             } else {
                 for (offset, proto) in protocols.enumerated() {
-                    commands.append("\(base) -I \(rule.chain) \(position + offset) -p \(proto.name)\(match) \(iptablesTarget(rule, ports: portsFor(proto)))")
+                    commands.append(
+                        "\(base) -I \(rule.chain) \(position + offset) -p \(proto.name)\(match) \(iptablesTarget(rule, ports: portsFor(proto)))"
+                    )
                 }
-                summary = "insert \(protocols.map { "-p \($0.name)" }.joined(separator: "/")) copies of \(rule.location) pinned to \(ports) before it (a rule without -p cannot carry --to-ports; the original stays for other protocols)"
+                summary =
+                    "insert \(protocols.map { "-p \($0.name)" }.joined(separator: "/")) copies of \(rule.location) pinned to \(ports) before it (a rule without -p cannot carry --to-ports; the original stays for other protocols)"
             }
         case .nft:
             let family = rule.family.nftName
             let match = rule.matchText.isEmpty ? "" : rule.matchText + " "
             let ruleAddress = "\(family) \(rule.table) \(rule.chain) handle \(rule.position)"
             if rule.protocols.canCarryPortRange, case .only(let own) = rule.protocols, Set(own.map(portsFor)).count == 1 {
-                commands.append("nft replace rule \(ruleAddress) \(match)\(l4proto(Array(own))) \(nftStatement(rule, ports: portsFor(own.min()!)))")
+                commands.append(
+                    "nft replace rule \(ruleAddress) \(match)\(l4proto(Array(own))) \(nftStatement(rule, ports: portsFor(own.min()!)))")
                 summary = "replace \(rule.location) with the same rule pinned to \(ports)"
             } else {
                 // One inserted copy per distinct range.
@@ -57,7 +66,8 @@ extension Remedy {
                     let members = protocols.filter { portsFor($0) == group }
                     commands.append("nft insert rule \(ruleAddress) \(match)\(l4proto(members)) \(nftStatement(rule, ports: group))")
                 }
-                summary = "insert a copy of \(rule.location) for \(protocols.map(\.name).joined(separator: " and ")) pinned to \(ports) before it (nft needs an l4proto match before a port range; the original stays for other protocols)"
+                summary =
+                    "insert a copy of \(rule.location) for \(protocols.map(\.name).joined(separator: " and ")) pinned to \(ports) before it (nft needs an l4proto match before a port range; the original stays for other protocols)"
             }
         }
         if shift > 0 && rule.tool != .nft {
@@ -77,7 +87,8 @@ extension Remedy {
         let value = "\(range.low):\(range.high)"
         return Remedy(
             kind: .calicoNATPortRange,
-            summary: "Calico writes cali-nat-outgoing itself: set natPortRange \(value) in FelixConfiguration (Felix then adds -p tcp/-p udp rules with --to-ports)",
+            summary:
+                "Calico writes cali-nat-outgoing itself: set natPortRange \(value) in FelixConfiguration (Felix then adds -p tcp/-p udp rules with --to-ports)",
             commands: [
                 "calicoctl patch felixconfiguration default --patch '{\"spec\":{\"natPortRange\":\"\(value)\"}}'",
                 "kubectl patch felixconfiguration default --type merge -p '{\"spec\":{\"natPortRange\":\"\(value)\"}}'",
@@ -90,7 +101,8 @@ extension Remedy {
     /// nodes FelixConfiguration is the place to pin the range.
     static func calicoOnAuditedNode(range: PortRange, role: Role) -> Remedy {
         var remedy = calico(range: range)
-        remedy.summary = "on Calico nodes, Felix moves its own rules back in front of inserted ones: set natPortRange \(range.low):\(range.high) in FelixConfiguration instead"
+        remedy.summary =
+            "on Calico nodes, Felix moves its own rules back in front of inserted ones: set natPortRange \(range.low):\(range.high) in FelixConfiguration instead"
         remedy.role = role
         return remedy
     }
@@ -119,7 +131,8 @@ extension Remedy {
         let whom = who.isEmpty ? "\(keptFlows) flow(s) kept the pod's own port" : who.joined(separator: "; ")
         return Remedy(
             kind: .podPortRange,
-            summary: "or, for pods that keep their own ports outside \(allowed) through NAT (\(whom)): set their net.ipv4.ip_local_port_range to \(value)",
+            summary:
+                "or, for pods that keep their own ports outside \(allowed) through NAT (\(whom)): set their net.ipv4.ip_local_port_range to \(value)",
             commands: [
                 "sysctl -w net.ipv4.ip_local_port_range=\"\(value)\"   # inside the pod's network namespace",
                 "pod spec: securityContext.sysctls: [{name: net.ipv4.ip_local_port_range, value: \"\(value)\"}]",
@@ -157,8 +170,10 @@ extension Remedy {
             let ipv6 = address.contains(":")
             statement = "snat \(ipv6 ? "ip6" : "ip") to \(ipv6 ? "[\(address)]" : address):\(ports)"
         }
-        let flags = [rule.ports.random ? "random" : nil, rule.ports.randomFully ? "fully-random" : nil,
-                     rule.ports.persistent ? "persistent" : nil].compactMap { $0 }
+        let flags = [
+            rule.ports.random ? "random" : nil, rule.ports.randomFully ? "fully-random" : nil,
+            rule.ports.persistent ? "persistent" : nil,
+        ].compactMap { $0 }
         if !flags.isEmpty { statement += " " + flags.joined(separator: ",") }
         return statement
     }

@@ -67,12 +67,15 @@ public struct Remedy: Hashable, Sendable {
     /// The one phrasing every command uses. The firewall rule matches inbound
     /// replies by their *destination* port (the node's translated port), so
     /// say that, not "from A to B", which reads like source ports.
-    static func widenFirewall(allowed: PortRangeSet, to widened: PortRangeSet, because reason: String,
-                              allowedWords: String? = nil) -> Remedy {
+    static func widenFirewall(
+        allowed: PortRangeSet, to widened: PortRangeSet, because reason: String,
+        allowedWords: String? = nil
+    ) -> Remedy {
         let now = allowedWords ?? (allowed.isEmpty ? "no port" : allowed.description)
         return Remedy(
             kind: .widenFirewall,
-            summary: "or widen the upstream firewall rule that lets replies in: allow destination ports \(widened), not only \(now) (\(reason))",
+            summary:
+                "or widen the upstream firewall rule that lets replies in: allow destination ports \(widened), not only \(now) (\(reason))",
             commands: []
         )
     }
@@ -92,8 +95,10 @@ public struct Remedy: Hashable, Sendable {
     /// network would NAT traffic between two pod networks, which CNIs never NAT.
     /// `ranges`: a range per protocol when the firewall admits them
     /// differently (a protocol without one cannot be pinned and is left out).
-    static func pinWithIptables(_ facts: GenericPinFacts, range: PortRange, cause: String, hints: ReaderHintWording,
-                                ranges: [IPProtocol: PortRange]? = nil) -> Remedy {
+    static func pinWithIptables(
+        _ facts: GenericPinFacts, range: PortRange, cause: String, hints: ReaderHintWording,
+        ranges: [IPProtocol: PortRange]? = nil
+    ) -> Remedy {
         let ports = "\(range.low)-\(range.high)"
         // Per protocol when the firewall admits them differently; a protocol without a range cannot be pinned.
         func portsFor(_ proto: IPProtocol) -> String {
@@ -130,14 +135,18 @@ public struct Remedy: Hashable, Sendable {
                 commands.append("\(base) -I POSTROUTING \(offset + 1) -s \(source) -j \(pinChain)")
             }
         }
-        let pinned = ranges == nil || Set(protocols.map(portsFor)).count == 1
+        let pinned =
+            ranges == nil || Set(protocols.map(portsFor)).count == 1
             ? (protocols.first.map(portsFor) ?? ports)
             : protocols.map { "\($0.name) \(portsFor($0))" }.joined(separator: ", ")
-        var summary = "\(cause)with iptables, pin the NAT port range to \(pinned): a chain \(pinChain) that masquerades \(protocols.map(\.name).joined(separator: "/")) from the pod networks into \(ranges == nil ? ports : "those ports"), jumped to before the node's MASQUERADE rule (-I: an appended rule comes after it and is never reached); pod-to-pod and other protocols are left to the node's rules"
-        summary += facts.pinnedProtocols.contains(.udplite)
+        var summary =
+            "\(cause)with iptables, pin the NAT port range to \(pinned): a chain \(pinChain) that masquerades \(protocols.map(\.name).joined(separator: "/")) from the pod networks into \(ranges == nil ? ports : "those ports"), jumped to before the node's MASQUERADE rule (-I: an appended rule comes after it and is never reached); pod-to-pod and other protocols are left to the node's rules"
+        summary +=
+            facts.pinnedProtocols.contains(.udplite)
             ? "; UDP-Lite cannot be pinned with iptables (--to-ports takes tcp, udp, sctp, dccp): use the nft statement"
             : "; UDP-Lite cannot be pinned with iptables and still reaches the node's rule (no UDP-Lite flow was seen)"
-        summary += "; `ctaudit check` prints the exact change once it can read the node's rules (live, or from an iptables-save or nft -j export)"
+        summary +=
+            "; `ctaudit check` prints the exact change once it can read the node's rules (live, or from an iptables-save or nft -j export)"
         if !placeholders.isEmpty {
             summary += "; replace \(placeholders.joined(separator: " and ")) with your pod network (no \(hints(.podNetworks)) was given)"
         }
@@ -152,14 +161,19 @@ public struct Remedy: Hashable, Sendable {
         var byRange: [(PortRange, [String])] = []
         for proto in facts.pinnedProtocols {
             guard let own = ranges == nil ? range : ranges?[proto] else { continue }
-            if let index = byRange.firstIndex(where: { $0.0 == own }) { byRange[index].1.append(proto.name) } else { byRange.append((own, [proto.name])) }
+            if let index = byRange.firstIndex(where: { $0.0 == own }) {
+                byRange[index].1.append(proto.name)
+            } else {
+                byRange.append((own, [proto.name]))
+            }
         }
         let statements = byRange.map { own, names in
             "meta l4proto \(names.count == 1 ? names[0] : "{ \(names.joined(separator: ", ")) }") masquerade to :\(own.low)-\(own.high)"
         }.joined(separator: "; and ")
         return Remedy(
             kind: .pinNATRange,
-            summary: "or, with nftables, make the nft masquerade rule read: \(statements) (nft needs the l4proto match before a port range; `nft -a list ruleset` shows the rule's table, chain and handle)",
+            summary:
+                "or, with nftables, make the nft masquerade rule read: \(statements) (nft needs the l4proto match before a port range; `nft -a list ruleset` shows the rule's table, chain and handle)",
             commands: [], role: .generic
         )
     }

@@ -23,7 +23,9 @@ public struct RemedyAdvice: Sendable {
         // firewall's, not a BPF dataplane's setting).
         guard remedies.contains(where: { $0.role == .appliesHere && ($0.kind == .pinNATRange || $0.kind == .calicoNATPortRange) })
         else { return nil }
-        if let ruleTools { return "this node's source-NAT rules are written with \(ruleTools): the fix marked \"applies here\" is for them" }
+        if let ruleTools {
+            return "this node's source-NAT rules are written with \(ruleTools): the fix marked \"applies here\" is for them"
+        }
         return nil
     }
 

@@ -34,13 +34,18 @@ public struct PortPressureAccumulator: Sendable {
         flowsRead += 1
         guard flow.proto.carriesPorts else { return }
         let reply = flow.reply
-        let key = Key(translated: reply.destination, destination: reply.source,
-                      destinationPort: reply.sourcePort, proto: flow.proto)
+        let key = Key(
+            translated: reply.destination, destination: reply.source,
+            destinationPort: reply.sourcePort, proto: flow.proto)
         let allowedPorts = self.allowedPorts
         // One in-place update: the default is built only for a new group.
-        let isSNAT = Self.fold(flow, policy: policy, into: &groups[key, default: PortPressure(
-            translated: key.translated, destination: key.destination, destinationPort: key.destinationPort,
-            proto: key.proto, allowedPorts: allowedPorts)])
+        let isSNAT = Self.fold(
+            flow, policy: policy,
+            into: &groups[
+                key,
+                default: PortPressure(
+                    translated: key.translated, destination: key.destination, destinationPort: key.destinationPort,
+                    proto: key.proto, allowedPorts: allowedPorts)])
         if isSNAT { snat += 1 }
     }
 

@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 import NodeState
+public import Policy
 
 /// Reads `stats` from a live namespace: per-CPU counters, table size, and a
 /// full dump for NAT port pressure. Read-only.
@@ -23,7 +23,8 @@ public struct StatsCollector: Sendable {
         // connections from a translated address hold ports in the same space.
         let dump = try socket.dump(.everything) { flow in pressure.add(flow) }
         return StatsReport(
-            host: SystemClock.hostName(), netns: namespace?.name, generatedAt: SystemClock.rfc3339(now, milliseconds: false), policy: policy,
+            host: SystemClock.hostName(), netns: namespace?.name, generatedAt: SystemClock.rfc3339(now, milliseconds: false),
+            policy: policy,
             cpus: cpus, tableSize: size, pressures: pressure.pressures(), flowsRead: pressure.flowsRead,
             snat: pressure.snat, dump: dump)
     }

@@ -1,5 +1,5 @@
-import Policy
 public import NodeState
+import Policy
 
 /// What watch's periodic re-check (`--check-interval`, counters mode) last
 /// saw of the node's NAT rules and dataplane settings: check's verdict, the
@@ -54,7 +54,8 @@ public struct RuleDrift: Hashable, Sendable {
             shares[dataplane.dataplane.rawValue] = max(shares[dataplane.dataplane.rawValue] ?? 0, share)
         }
         riskyShare = shares
-        let now = report.findings.map { "\($0.rule.location) \($0.rule.text) \($0.inScope)" }
+        let now =
+            report.findings.map { "\($0.rule.location) \($0.rule.text) \($0.inScope)" }
             + report.dataplanes.map { "\($0.dataplane.rawValue) \($0.ports) \($0.portsFrom)" }
         if let fingerprint, fingerprint != now { changes += 1 }
         fingerprint = now

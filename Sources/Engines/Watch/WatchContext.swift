@@ -1,4 +1,5 @@
 public import Policy
+
 /// Facts about a finished watch that the summary prints besides the counts.
 public struct WatchContext: Hashable, Sendable {
     public enum StopReason: String, Hashable, Sendable {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Failures of `watch` outside the kernel's conntrack interface.
 public enum WatchError: Error, Hashable, Sendable, CustomStringConvertible {
     case system(String, Int32)
@@ -9,5 +11,3 @@ public enum WatchError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
-
-import Glibc

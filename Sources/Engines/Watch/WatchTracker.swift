@@ -275,8 +275,9 @@ public struct WatchTracker: Sendable {
             counters.add(\.snat, key)
             counters.add(\.violating, key)
         }
-        return Tracked(key: key, isViolation: isViolation, isReported: isReported, replied: !flow.isUnreplied,
-                       followedByDumps: followed && isViolation && flow.isUnreplied, generation: generation)
+        return Tracked(
+            key: key, isViolation: isViolation, isReported: isReported, replied: !flow.isUnreplied,
+            followedByDumps: followed && isViolation && flow.isUnreplied, generation: generation)
     }
 
     private mutating func remember(_ identity: FlowIdentity, _ tracked: Tracked) {
@@ -312,8 +313,9 @@ public struct WatchTracker: Sendable {
         var flow = flow
         // A destroyed entry has no time left; "expires 0s" would only confuse.
         if event == .destroy { flow.timeout = nil }
-        var record = WatchRecord(event: event, violation: Violation(flow: flow, ageSeconds: age),
-                                 isViolation: isViolation, timeNanoseconds: now)
+        var record = WatchRecord(
+            event: event, violation: Violation(flow: flow, ageSeconds: age),
+            isViolation: isViolation, timeNanoseconds: now)
         if !isViolation, case .uncertain = policy.classify(flow) { record.isUncertain = true }
         if isViolation || record.isUncertain, let firewall = policy.firewall { record.firewallDecision = firewall.decide(flow) }
         return record

@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 import NodeState
+public import Policy
 
 /// Runs `watch`: a single-threaded loop over the event socket that hands
 /// records to the caller as flows appear, change and end.
@@ -109,8 +109,9 @@ public final class Watcher {
         func dump(_ reason: WatchTracker.DumpReason) throws {
             // Repeating a dump that was cut short: the loss was already said
             // (unless more events were dropped meanwhile).
-            let outcome = try dumpNow(reason, lostReported: lostReported, repeating: dumpCutShort,
-                                      report: report, notice: notice, handleEvents: { _ = try handleEvents(maxDatagrams: 256) })
+            let outcome = try dumpNow(
+                reason, lostReported: lostReported, repeating: dumpCutShort,
+                report: report, notice: notice, handleEvents: { _ = try handleEvents(maxDatagrams: 256) })
             lostReported = outcome.lostReported
             lastDump = SystemClock.monotonicNanoseconds()
             if reason == .resync { lastResync = lastDump }
@@ -133,11 +134,17 @@ public final class Watcher {
 
         var reason: WatchContext.StopReason
         loop: while true {
-            if let count, tracker.summary.reported >= count { reason = .count; break }
+            if let count, tracker.summary.reported >= count {
+                reason = .count
+                break
+            }
             let now = SystemClock.monotonicNanoseconds()
             var remaining: UInt64?
             if let durationNanoseconds {
-                guard now - start < durationNanoseconds else { reason = .duration; break }
+                guard now - start < durationNanoseconds else {
+                    reason = .duration
+                    break
+                }
                 remaining = durationNanoseconds - (now - start)
             }
             let outcome = try handleEvents()
@@ -156,7 +163,10 @@ public final class Watcher {
                 let since = now - lastPublish
                 if since >= publishIntervalNanoseconds || (outcome.drained && since >= 100_000_000) { publishNow(now) }
             }
-            if let count, tracker.summary.reported >= count { reason = .count; break }
+            if let count, tracker.summary.reported >= count {
+                reason = .count
+                break
+            }
             var timeout: Int32 = 0
             if outcome.drained {
                 idle()
@@ -174,7 +184,10 @@ public final class Watcher {
                 timeout = Int32(clamping: wait)
             }
             let ready = try events.wait(timeoutMilliseconds: timeout, other: stopDescriptor)
-            if ready.other { reason = .signal; break loop }
+            if ready.other {
+                reason = .signal
+                break loop
+            }
         }
 
         // Events already queued happened before the stop: read them (bounded,
@@ -218,8 +231,9 @@ public final class Watcher {
                 // ENOBUFS can come without a counted drop (an event the kernel
                 // failed to build): say "events" then, never stay silent.
                 let lost = newlyLost > 0 ? "\(newlyLost) conntrack events" : "conntrack events"
-                notice("ctaudit: the kernel dropped \(lost): the receive queue (\(events.receiveBufferBytes) bytes) overflowed; "
-                    + "resyncing from a table dump (a larger \(hints(.receiveBuffer)) helps)")
+                notice(
+                    "ctaudit: the kernel dropped \(lost): the receive queue (\(events.receiveBufferBytes) bytes) overflowed; "
+                        + "resyncing from a table dump (a larger \(hints(.receiveBuffer)) helps)")
             }
         }
         let overrunsBefore = events.overruns

@@ -90,8 +90,11 @@ public struct CaptureConversations: Sendable {
     public var unanswered: [Unanswered] {
         states.filter { !$0.value.answered }
             .sorted { ($0.value.first, $0.value.order) < ($1.value.first, $1.value.order) }
-            .map { Unanswered(key: $0.key, packets: $0.value.packets, firstSeenMicroseconds: $0.value.first,
-                              lastSeenMicroseconds: $0.value.last) }
+            .map {
+                Unanswered(
+                    key: $0.key, packets: $0.value.packets, firstSeenMicroseconds: $0.value.first,
+                    lastSeenMicroseconds: $0.value.last)
+            }
     }
 
     public var answeredCount: Int { states.values.filter(\.answered).count }

@@ -20,9 +20,11 @@ public struct WhoAnswer: Hashable, Sendable {
     public var unanswered: CaptureConversations.Unanswered?
     public var flows: [WhoFlow]
 
-    public init(line: Int? = nil, text: String? = nil, unparsed: String? = nil, packet: EdgePacket? = nil,
-                query: WhoQuery? = nil, nodeSide: String? = nil, unanswered: CaptureConversations.Unanswered? = nil,
-                flows: [WhoFlow] = []) {
+    public init(
+        line: Int? = nil, text: String? = nil, unparsed: String? = nil, packet: EdgePacket? = nil,
+        query: WhoQuery? = nil, nodeSide: String? = nil, unanswered: CaptureConversations.Unanswered? = nil,
+        flows: [WhoFlow] = []
+    ) {
         self.line = line
         self.text = text
         self.unparsed = unparsed

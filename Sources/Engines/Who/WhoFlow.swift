@@ -16,8 +16,10 @@ public struct WhoFlow: Hashable, Sendable {
     /// The firewall rule that decides the flow's replies (`--firewall` only).
     public var decision: FirewallDecision?
 
-    public init(flow: Flow, dataplane: Dataplane, ageSeconds: UInt64? = nil, pod: PodIdentity? = nil,
-                verdict: WhoVerdict, decision: FirewallDecision? = nil) {
+    public init(
+        flow: Flow, dataplane: Dataplane, ageSeconds: UInt64? = nil, pod: PodIdentity? = nil,
+        verdict: WhoVerdict, decision: FirewallDecision? = nil
+    ) {
         self.flow = flow
         self.dataplane = dataplane
         self.ageSeconds = ageSeconds

@@ -22,7 +22,8 @@ public struct WhoQuery: Hashable, Sendable, CustomStringConvertible {
     /// (the peer that answers, after any DNAT) or the original destination.
     public func matches(_ flow: Flow) -> Bool {
         guard flow.proto.carriesPorts, flow.reply.destination == endpoint.address,
-              flow.reply.destinationPort == endpoint.port else { return false }
+            flow.reply.destinationPort == endpoint.port
+        else { return false }
         if let proto, proto != flow.proto { return false }
         if let remoteAddress, remoteAddress != flow.reply.source && remoteAddress != flow.original.destination { return false }
         if let remotePort, remotePort != flow.reply.sourcePort && remotePort != flow.original.destinationPort { return false }
@@ -33,8 +34,10 @@ public struct WhoQuery: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         var text = endpoint.description
         if let remoteAddress {
-            text += " -> " + (remotePort.map { Endpoint(address: remoteAddress, port: $0).description }
-                ?? remoteAddress.description)
+            text +=
+                " -> "
+                + (remotePort.map { Endpoint(address: remoteAddress, port: $0).description }
+                    ?? remoteAddress.description)
         } else if let remotePort {
             text += " -> port \(remotePort)"
         }

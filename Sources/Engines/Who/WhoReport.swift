@@ -15,8 +15,9 @@ public struct WhoReport: Sendable {
         case log(path: String, lines: Int, cutLines: Int, stoppedAtLimit: Bool)
         /// `--pcap`: the file, packets read, conversations tracked and answered,
         /// and packets of conversations not tracked (capped).
-        case capture(path: String, frames: Int, packets: Int, conversations: Int, answered: Int,
-                     untracked: Int, truncated: Bool)
+        case capture(
+            path: String, frames: Int, packets: Int, conversations: Int, answered: Int,
+            untracked: Int, truncated: Bool)
     }
 
     public var host: String
@@ -32,8 +33,10 @@ public struct WhoReport: Sendable {
     public var podsLookedUp: Bool
     public var kubernetesWarnings: [KubernetesWarning]
 
-    public init(host: String, netns: String?, generatedAt: String, source: Source, policy: AuditPolicy,
-                answers: [WhoAnswer], snapshot: WhoSnapshot, podsLookedUp: Bool) {
+    public init(
+        host: String, netns: String?, generatedAt: String, source: Source, policy: AuditPolicy,
+        answers: [WhoAnswer], snapshot: WhoSnapshot, podsLookedUp: Bool
+    ) {
         self.host = host
         self.netns = netns
         self.generatedAt = generatedAt
@@ -61,7 +64,8 @@ public struct WhoReport: Sendable {
         }
         if let fallback = dump.kernelFilterFallback { lines.append(fallback) }
         if flowsNotKept > 0 {
-            lines.append("\(flowsNotKept) more matching flows were not kept (memory is bounded): narrow the question with --remote or --proto")
+            lines.append(
+                "\(flowsNotKept) more matching flows were not kept (memory is bounded): narrow the question with --remote or --proto")
         }
         switch source {
         case .endpoint: break
@@ -70,7 +74,9 @@ public struct WhoReport: Sendable {
             if stopped { lines.append("stopped reading \(path) at the line bound: later lines are not answered") }
         case .capture(let path, _, _, let conversations, _, let untracked, let truncated):
             if untracked > 0 {
-                lines.append("capped: \(conversations) conversations tracked; \(untracked) packets of further ones in \(path) were not (some unanswered ones may be missing)")
+                lines.append(
+                    "capped: \(conversations) conversations tracked; \(untracked) packets of further ones in \(path) were not (some unanswered ones may be missing)"
+                )
             }
             if truncated { lines.append("\(path) ends mid-packet: read up to there") }
         }

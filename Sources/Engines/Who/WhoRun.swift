@@ -14,8 +14,10 @@ public struct WhoRun: Sendable {
     /// Conversations tracked from a capture (`--pcap`).
     public var captureCapacity: Int
 
-    public init(search: WhoSearch, namespace: NetworkNamespace?, lineReader: BoundedLineReader = BoundedLineReader(),
-                captureCapacity: Int = 100_000) {
+    public init(
+        search: WhoSearch, namespace: NetworkNamespace?, lineReader: BoundedLineReader = BoundedLineReader(),
+        captureCapacity: Int = 100_000
+    ) {
         self.search = search
         self.namespace = namespace
         self.lineReader = lineReader
@@ -53,23 +55,27 @@ public struct WhoRun: Sendable {
                 return WhoAnswer(line: line.number, text: line.text, unparsed: reason)
             case .packet(let packet):
                 let narrowed = proto ?? packet.proto
-                let outbound = WhoQuery(endpoint: packet.source, remoteAddress: packet.destination.address,
-                                        remotePort: packet.destination.port, proto: narrowed)
-                let inbound = WhoQuery(endpoint: packet.destination, remoteAddress: packet.source.address,
-                                       remotePort: packet.source.port, proto: narrowed)
+                let outbound = WhoQuery(
+                    endpoint: packet.source, remoteAddress: packet.destination.address,
+                    remotePort: packet.destination.port, proto: narrowed)
+                let inbound = WhoQuery(
+                    endpoint: packet.destination, remoteAddress: packet.source.address,
+                    remotePort: packet.source.port, proto: narrowed)
                 let out = snapshot.answer(outbound)
                 if !out.isEmpty {
                     return WhoAnswer(line: line.number, text: line.text, packet: packet, query: outbound, nodeSide: "source", flows: out)
                 }
                 let back = snapshot.answer(inbound)
                 if !back.isEmpty {
-                    return WhoAnswer(line: line.number, text: line.text, packet: packet, query: inbound, nodeSide: "destination", flows: back)
+                    return WhoAnswer(
+                        line: line.number, text: line.text, packet: packet, query: inbound, nodeSide: "destination", flows: back)
                 }
                 return WhoAnswer(line: line.number, text: line.text, packet: packet, query: outbound)
             }
         }
-        return report(.log(path: path, lines: outcome.lines, cutLines: outcome.cutLines, stoppedAtLimit: outcome.stoppedAtLimit),
-                      answers, snapshot)
+        return report(
+            .log(path: path, lines: outcome.lines, cutLines: outcome.cutLines, stoppedAtLimit: outcome.stoppedAtLimit),
+            answers, snapshot)
     }
 
     /// `--pcap`: the capture's unanswered conversations, each traced to its flow.
@@ -84,21 +90,27 @@ public struct WhoRun: Sendable {
         let snapshot = try search.snapshot(of: Set(unanswered.map(\.key.initiator)), namespace: namespace)
         let answers = unanswered.map { conversation in
             let key = conversation.key
-            let query = WhoQuery(endpoint: key.initiator, remoteAddress: key.responder.address,
-                                 remotePort: key.responder.port, proto: key.proto)
-            return WhoAnswer(packet: EdgePacket(proto: key.proto, source: key.initiator, destination: key.responder,
-                                                format: "pcap", flags: key.proto == .tcp ? "S" : nil),
-                             query: query, nodeSide: "source", unanswered: conversation, flows: snapshot.answer(query))
+            let query = WhoQuery(
+                endpoint: key.initiator, remoteAddress: key.responder.address,
+                remotePort: key.responder.port, proto: key.proto)
+            return WhoAnswer(
+                packet: EdgePacket(
+                    proto: key.proto, source: key.initiator, destination: key.responder,
+                    format: "pcap", flags: key.proto == .tcp ? "S" : nil),
+                query: query, nodeSide: "source", unanswered: conversation, flows: snapshot.answer(query))
         }
-        return report(.capture(path: path, frames: walk.frames, packets: walk.packets, conversations: conversations.tracked,
-                               answered: conversations.answeredCount, untracked: conversations.untracked, truncated: walk.truncated),
-                      answers, snapshot)
+        return report(
+            .capture(
+                path: path, frames: walk.frames, packets: walk.packets, conversations: conversations.tracked,
+                answered: conversations.answeredCount, untracked: conversations.untracked, truncated: walk.truncated),
+            answers, snapshot)
     }
 
     private func report(_ source: WhoReport.Source, _ answers: [WhoAnswer], _ snapshot: WhoSnapshot) -> WhoReport {
         let now = SystemClock.wallNanoseconds()
-        return WhoReport(host: SystemClock.hostName(), netns: namespace?.name, generatedAt: SystemClock.rfc3339(now, milliseconds: false),
-                         source: source, policy: search.policy, answers: answers, snapshot: snapshot,
-                         podsLookedUp: search.kubernetes?.attributePods == true)
+        return WhoReport(
+            host: SystemClock.hostName(), netns: namespace?.name, generatedAt: SystemClock.rfc3339(now, milliseconds: false),
+            source: source, policy: search.policy, answers: answers, snapshot: snapshot,
+            podsLookedUp: search.kubernetes?.attributePods == true)
     }
 }

@@ -1,6 +1,6 @@
 public import Conntrack
-public import Policy
 import NodeState
+public import Policy
 
 /// Finds the flows behind translated endpoints: the conntrack table (for one
 /// endpoint, the kernel filters on the reply tuple itself, CTA_FILTER; for
@@ -22,8 +22,10 @@ public struct WhoSearch: Sendable {
     /// At most this many matching flows are kept (the rest counted).
     public var maximumFlows: Int
 
-    public init(policy: AuditPolicy, bpffs: String? = nil, bpfBatchLookup: Bool = true, includesUntranslated: Bool = false,
-                kubernetes: KubernetesAwareness? = nil, maximumFlows: Int = 10_000) {
+    public init(
+        policy: AuditPolicy, bpffs: String? = nil, bpfBatchLookup: Bool = true, includesUntranslated: Bool = false,
+        kubernetes: KubernetesAwareness? = nil, maximumFlows: Int = 10_000
+    ) {
         self.policy = policy
         self.bpffs = bpffs
         self.bpfBatchLookup = bpfBatchLookup
@@ -37,12 +39,15 @@ public struct WhoSearch: Sendable {
     /// `kernelFilter`: one endpoint, asked of the kernel itself (CTA_FILTER on
     /// the reply tuple), one dump per protocol with ports (or only `proto`);
     /// a kernel without the filter is asked for source-NATed entries instead.
-    public func snapshot(of endpoints: Set<Endpoint>, namespace: NetworkNamespace?,
-                         kernelFilter endpoint: Endpoint? = nil, proto: IPProtocol? = nil) throws -> WhoSnapshot {
+    public func snapshot(
+        of endpoints: Set<Endpoint>, namespace: NetworkNamespace?,
+        kernelFilter endpoint: Endpoint? = nil, proto: IPProtocol? = nil
+    ) throws -> WhoSnapshot {
         var policy = policy
         policy.localAddresses.formUnion(NamespaceAddresses.read(namespace))
-        var collector = Collector(policy: policy, endpoints: endpoints, includesUntranslated: includesUntranslated,
-                                  maximumFlows: maximumFlows)
+        var collector = Collector(
+            policy: policy, endpoints: endpoints, includesUntranslated: includesUntranslated,
+            maximumFlows: maximumFlows)
         var snapshot = WhoSnapshot()
         if !endpoints.isEmpty {
             let socket = try ConntrackSocket(namespace: namespace)
@@ -85,10 +90,11 @@ public struct WhoSearch: Sendable {
             snapshot.flows[endpoint] = found.map { entry in
                 let flow = entry.flow
                 let age = flow.startedAtNanoseconds.flatMap { start in now >= start ? (now - start) / 1_000_000_000 : nil }
-                return WhoFlow(flow: flow, dataplane: entry.dataplane, ageSeconds: age,
-                               pod: kubernetes?.attributePods == true ? identities[flow.original.source] : nil,
-                               verdict: WhoVerdict(flow, policy: policy),
-                               decision: policy.firewall == nil ? nil : policy.decide(flow))
+                return WhoFlow(
+                    flow: flow, dataplane: entry.dataplane, ageSeconds: age,
+                    pod: kubernetes?.attributePods == true ? identities[flow.original.source] : nil,
+                    verdict: WhoVerdict(flow, policy: policy),
+                    decision: policy.firewall == nil ? nil : policy.decide(flow))
             }.sorted { ($0.ageSeconds ?? 0, $0.flow.id ?? 0) > ($1.ageSeconds ?? 0, $1.flow.id ?? 0) }
         }
         return snapshot
@@ -99,15 +105,19 @@ public struct WhoSearch: Sendable {
     /// the node whose table holds the flow: the one a veth of the node's
     /// namespace reaches. Audit leaves such an address ambiguous; who knows
     /// which node it asks.
-    static func pinAmbiguous(_ identities: inout [IPAddress: PodIdentity], attribution: inout PodAttribution,
-                             node: NetworkNamespace?) {
+    static func pinAmbiguous(
+        _ identities: inout [IPAddress: PodIdentity], attribution: inout PodAttribution,
+        node: NetworkNamespace?
+    ) {
         for (address, identity) in identities where identity.netns == nil && !identity.otherNetns.isEmpty {
             let candidates = attribution.live.holding(address)
             guard let reached = NamespaceLinks.reached(from: node, candidates: candidates.map(\.path)) else { continue }
             let linked = candidates.filter { reached.contains($0.path) }
             guard linked.count == 1 else { continue }
             var pinned = attribution.identify(address, in: linked[0])
-            pinned.evidence.append("of \(candidates.count) live namespaces holding \(address), only \(linked[0].label) is linked to the node's namespace (veth)")
+            pinned.evidence.append(
+                "of \(candidates.count) live namespaces holding \(address), only \(linked[0].label) is linked to the node's namespace (veth)"
+            )
             identities[address] = pinned
         }
     }

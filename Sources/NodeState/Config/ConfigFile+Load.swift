@@ -1,6 +1,5 @@
-public import Policy
-
 import Conntrack
+public import Policy
 
 extension ConfigFile {
     /// Reads (through the one bounded reader) and parses a config file.

@@ -1,5 +1,4 @@
 import Conntrack
-
 import Glibc
 public import Policy
 
@@ -33,9 +32,10 @@ public struct BPFDataplaneReader: Sendable {
         for layout in [CiliumSNATLayout.ipv4, .ipv6] {
             let path = globals + "/" + layout.pinnedName
             guard exists(path) else { continue }
-            survey.maps.append(DataplaneMapReading(
-                dataplane: .cilium, path: path,
-                outcome: readCilium(path: path, layout: layout, into: &accumulator, problems: &survey.problems)))
+            survey.maps.append(
+                DataplaneMapReading(
+                    dataplane: .cilium, path: path,
+                    outcome: readCilium(path: path, layout: layout, into: &accumulator, problems: &survey.problems)))
         }
         for name in NodeFiles.list(globals) {
             guard let (family, version) = CalicoConntrackLayout.parse(pinnedName: name) else { continue }
@@ -45,7 +45,10 @@ public struct BPFDataplaneReader: Sendable {
                 outcome = readCalico(path: path, layout: layout, into: &accumulator, problems: &survey.problems)
             } else {
                 let known = CalicoConntrackLayout.supportedVersions.map { "cali_\(family == .ipv4 ? "v4" : "v6")_ct\($0)" }
-                outcome = .unreadable(reason: "\(path): conntrack map version \(version) has an unknown layout (ctaudit decodes \(known.joined(separator: ", ")))")
+                outcome = .unreadable(
+                    reason:
+                        "\(path): conntrack map version \(version) has an unknown layout (ctaudit decodes \(known.joined(separator: ", ")))"
+                )
             }
             survey.maps.append(DataplaneMapReading(dataplane: .calico, path: path, outcome: outcome))
         }
@@ -75,7 +78,8 @@ public struct BPFDataplaneReader: Sendable {
         var info = stat()
         if lstat(globals, &info) != 0 {
             let error = errno
-            return error == ENOENT || error == ENOTDIR ? "" : "cannot look for BPF NAT maps in \(globals): \(String(cString: strerror(error)))"
+            return error == ENOENT || error == ENOTDIR
+                ? "" : "cannot look for BPF NAT maps in \(globals): \(String(cString: strerror(error)))"
         }
         if access(globals, R_OK | X_OK) != 0 {
             return "cannot look for BPF NAT maps in \(globals): \(String(cString: strerror(errno))) (needs root)"
@@ -86,9 +90,13 @@ public struct BPFDataplaneReader: Sendable {
     private func readCilium(
         path: String, layout: CiliumSNATLayout, into accumulator: inout some DataplaneFlowSink, problems: inout [String]
     ) -> DataplaneMapReading.Outcome {
-        var translations = 0, malformed = 0, unpaired = 0
-        return walk(path: path, matches: layout.matches, expectation: layout.expectation, problems: &problems,
-                    counts: { (translations, malformed, unpaired) }) { map, key, value throws(BPFError) in
+        var translations = 0
+        var malformed = 0
+        var unpaired = 0
+        return walk(
+            path: path, matches: layout.matches, expectation: layout.expectation, problems: &problems,
+            counts: { (translations, malformed, unpaired) }
+        ) { map, key, value throws(BPFError) in
             guard let entry = try? CiliumSNATEntry.decode(key: key, value: value, layout: layout) else {
                 malformed += 1
                 return
@@ -109,9 +117,12 @@ public struct BPFDataplaneReader: Sendable {
     private func readCalico(
         path: String, layout: CalicoConntrackLayout, into accumulator: inout some DataplaneFlowSink, problems: inout [String]
     ) -> DataplaneMapReading.Outcome {
-        var translations = 0, malformed = 0
-        return walk(path: path, matches: layout.matches, expectation: layout.expectation, problems: &problems,
-                    counts: { (translations, malformed, 0) }) { _, key, value throws(BPFError) in
+        var translations = 0
+        var malformed = 0
+        return walk(
+            path: path, matches: layout.matches, expectation: layout.expectation, problems: &problems,
+            counts: { (translations, malformed, 0) }
+        ) { _, key, value throws(BPFError) in
             let flow: Flow?
             do { flow = try CalicoHostPortNAT.decode(key: key, value: value, layout: layout) } catch {
                 malformed += 1

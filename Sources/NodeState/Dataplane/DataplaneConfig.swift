@@ -82,7 +82,7 @@ public struct DataplaneConfig: Hashable, Sendable {
     static func range(_ text: String, file: String, key: String) throws(ParseError) -> PortRange {
         let parts = text.filter { $0 != " " && $0 != "\t" }.split(whereSeparator: { $0 == "," || $0 == "-" || $0 == ":" })
         guard parts.count == 2, let low = UInt16(parts[0]), let high = UInt16(parts[1]),
-              let range = PortRange(low: low, high: high)
+            let range = PortRange(low: low, high: high)
         else { throw ParseError(description: "\(file): \(key) '\(text)' is not a port range LOW,HIGH") }
         return range
     }

@@ -1,5 +1,6 @@
 import Conntrack
 public import Policy
+
 /// What happened to one BPF map ctaudit looked for: read, or present but not
 /// readable (and why). Absent maps are not listed.
 public struct DataplaneMapReading: Hashable, Sendable {
@@ -47,9 +48,10 @@ public struct DataplaneSurvey: Hashable, Sendable {
 
     /// Dataplanes with at least one map read, conntrack first.
     public var read: [Dataplane] {
-        [.conntrack] + Dataplane.allCases.filter { plane in
-            plane != .conntrack && maps.contains { $0.dataplane == plane && $0.isRead }
-        }
+        [.conntrack]
+            + Dataplane.allCases.filter { plane in
+                plane != .conntrack && maps.contains { $0.dataplane == plane && $0.isRead }
+            }
     }
 
     /// BPF NAT dataplanes present on the node (a map was found).
@@ -60,9 +62,10 @@ public struct DataplaneSurvey: Hashable, Sendable {
     /// One line per map that exists but could not be read: the audit cannot
     /// vouch for what that dataplane translated.
     public var warnings: [String] {
-        problems + maps.compactMap { reading in
-            guard case .unreadable(let reason) = reading.outcome else { return nil }
-            return "\(reading.dataplane) NAT map present but not read, its translations are not audited: \(reason)"
-        }
+        problems
+            + maps.compactMap { reading in
+                guard case .unreadable(let reason) = reading.outcome else { return nil }
+                return "\(reading.dataplane) NAT map present but not read, its translations are not audited: \(reason)"
+            }
     }
 }

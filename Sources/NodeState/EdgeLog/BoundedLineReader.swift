@@ -38,7 +38,10 @@ public struct BoundedLineReader: Sendable {
         var cut = false
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         func finish() -> Bool {
-            if outcome.lines >= maximumLines { outcome.stoppedAtLimit = true; return false }
+            if outcome.lines >= maximumLines {
+                outcome.stoppedAtLimit = true
+                return false
+            }
             outcome.lines += 1
             if cut { outcome.cutLines += 1 }
             body(Substring(String(decoding: line, as: UTF8.self)))

@@ -23,7 +23,9 @@ public enum EdgeLogParser {
         let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
         let arrows = tokens.indices.filter { tokens[$0] == ">" && $0 > 0 && $0 + 1 < tokens.count }
         guard !arrows.isEmpty else {
-            return .unparsed(reason: line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) ? "empty line" : "no 'SRC > DST' packet (tcpdump -n) nor SRC=/DST= (LOG)")
+            return .unparsed(
+                reason: line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" })
+                    ? "empty line" : "no 'SRC > DST' packet (tcpdump -n) nor SRC=/DST= (LOG)")
         }
         // `-e` puts the MAC addresses first: the packet is the first arrow between two ADDR.PORTs.
         var reason = ""
@@ -75,8 +77,9 @@ public enum EdgeLogParser {
     /// tcpdump's `ADDR.PORT`: the port after the last dot (IPv4 and IPv6 alike).
     static func dottedEndpoint(_ token: Substring) -> Endpoint? {
         guard let dot = token.lastIndex(of: "."),
-              let address = IPAddress(String(token[..<dot])),
-              let port = Endpoint.port(token[token.index(after: dot)...]) else { return nil }
+            let address = IPAddress(String(token[..<dot])),
+            let port = Endpoint.port(token[token.index(after: dot)...])
+        else { return nil }
         return Endpoint(address: address, port: port)
     }
 
@@ -107,9 +110,11 @@ public enum EdgeLogParser {
             return .unparsed(reason: "no SPT=/DPT= ports")
         }
         let flagWords = words.filter { ["SYN", "ACK", "FIN", "RST", "PSH", "URG"].contains($0) }
-        return .packet(EdgePacket(proto: proto, source: Endpoint(address: source, port: sport),
-                                  destination: Endpoint(address: destination, port: dport), format: "log",
-                                  flags: flagWords.isEmpty ? nil : flagWords.joined(separator: " ")))
+        return .packet(
+            EdgePacket(
+                proto: proto, source: Endpoint(address: source, port: sport),
+                destination: Endpoint(address: destination, port: dport), format: "log",
+                flags: flagWords.isEmpty ? nil : flagWords.joined(separator: " ")))
     }
 
     /// TCP, tcp, UDP, SCTP, UDPLITE, DCCP, or a number (`PROTO=132`).

@@ -12,7 +12,8 @@ struct AWSNetworkACLReader {
         let acls = try root.required("NetworkAcls", "the list of network ACLs").array("the list of network ACLs")
         guard acls.count == 1 else {
             throw root.member("NetworkAcls")!.fail(
-                "expected exactly one network ACL (the one of the node's subnet: aws ec2 describe-network-acls --filters Name=association.subnet-id,Values=SUBNET), got \(acls.count)")
+                "expected exactly one network ACL (the one of the node's subnet: aws ec2 describe-network-acls --filters Name=association.subnet-id,Values=SUBNET), got \(acls.count)"
+            )
         }
         let acl = acls[0]
         _ = try acl.object("a network ACL object")
@@ -26,17 +27,21 @@ struct AWSNetworkACLReader {
             inbound.append(try rule(entry, acl: id))
         }
         inbound.sort { $0.number < $1.number }
-        let source = FirewallPolicy.Source(path: file, format: .awsNetworkACL, rules: entries.count,
-                                           notes: ["\(id): \(inbound.count) inbound entries, in rule-number order"])
-        let chain = FirewallChain(name: "inbound", rules: inbound.map(\.rule),
-                                  noMatch: .init(accepts: false, label: "no rule matches: denied (rule *)"))
+        let source = FirewallPolicy.Source(
+            path: file, format: .awsNetworkACL, rules: entries.count,
+            notes: ["\(id): \(inbound.count) inbound entries, in rule-number order"])
+        let chain = FirewallChain(
+            name: "inbound", rules: inbound.map(\.rule),
+            noMatch: .init(accepts: false, label: "no rule matches: denied (rule *)"))
         return (source, [FirewallStage(origin: file, family: nil, entry: chain)])
     }
 
     private func rule(_ entry: JSONPathCursor, acl: String) throws(FirewallFileError) -> (number: Int, rule: FirewallRule) {
         let number = try entry.required("RuleNumber", "a rule number").int("a rule number (1-32767)")
         // 32767 (IPv4) and 32768 (IPv6) are the `*` entries that deny the rest.
-        guard (1...32768).contains(number) else { throw entry.member("RuleNumber")!.fail("expected 1-32766, or 32767/32768 for rule *, got \(number)") }
+        guard (1...32768).contains(number) else {
+            throw entry.member("RuleNumber")!.fail("expected 1-32766, or 32767/32768 for rule *, got \(number)")
+        }
         let actionText = try entry.required("RuleAction", "\"allow\" or \"deny\"").string("\"allow\" or \"deny\"")
         let action: FirewallRule.Action
         switch actionText.lowercased() {
@@ -48,7 +53,9 @@ struct AWSNetworkACLReader {
         var rule = FirewallRule(label: label, action: action)
         let protoCursor = try entry.required("Protocol", "\"-1\" (all) or a protocol number")
         let protoText: String
-        if let number = try? protoCursor.int("a protocol number") { protoText = String(number) } else {
+        if let number = try? protoCursor.int("a protocol number") {
+            protoText = String(number)
+        } else {
             protoText = try protoCursor.string("\"-1\" (all) or a protocol number")
         }
         if protoText != "-1" && protoText.lowercased() != "all" {

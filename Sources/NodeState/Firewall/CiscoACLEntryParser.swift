@@ -181,7 +181,9 @@ struct CiscoACLEntryParser {
         default:
             let low = try port(next())
             let high = try port(next())
-            guard let range = PortRange(low: low, high: high) else { throw fail("expected range LOW HIGH with LOW <= HIGH, got \(low) \(high)") }
+            guard let range = PortRange(low: low, high: high) else {
+                throw fail("expected range LOW HIGH with LOW <= HIGH, got \(low) \(high)")
+            }
             return PortRangeSet([range])
         }
     }
@@ -211,7 +213,8 @@ struct CiscoACLEntryParser {
                 flagTerms = word == "match-all" ? [terms] : terms.map { [$0] }
             case "ack", "fin", "psh", "rst", "syn", "urg":
                 guard proto == .tcp, let flag = TCPFlags.named(word) else { throw fail("\(word) applies to tcp entries only") }
-                flagTerms = flagTerms.isEmpty ? [[.init(flag: flag, negated: false)]] : flagTerms.map { $0 + [.init(flag: flag, negated: false)] }
+                flagTerms =
+                    flagTerms.isEmpty ? [[.init(flag: flag, negated: false)]] : flagTerms.map { $0 + [.init(flag: flag, negated: false)] }
             case "dscp", "precedence", "tos", "time-range", "option", "ttl", "flow-label", "routing-type", "dest-option-type":
                 var value = next() ?? ""
                 if word == "ttl", ["eq", "neq", "lt", "gt"].contains(value) { value += " " + (next() ?? "") }

@@ -85,14 +85,21 @@ struct CiscoACLReader {
                 var rest = Array(words.dropFirst(2))
                 if rest.first == "remark" { continue }
                 if rest.first == "dynamic" {
-                    throw FirewallFileError(path: file, location: "line \(number)", message: "dynamic (lock-and-key) access-list entries are not supported")
+                    throw FirewallFileError(
+                        path: file, location: "line \(number)", message: "dynamic (lock-and-key) access-list entries are not supported")
                 }
                 guard let numbered = Int(name) else {
-                    throw FirewallFileError(path: file, location: "line \(number)", message: "expected a numbered access list (access-list 101 permit ...), got '\(name)'; named lists are written 'ip access-list extended NAME'")
+                    throw FirewallFileError(
+                        path: file, location: "line \(number)",
+                        message:
+                            "expected a numbered access list (access-list 101 permit ...), got '\(name)'; named lists are written 'ip access-list extended NAME'"
+                    )
                 }
                 let standard = (1...99).contains(numbered) || (1300...1999).contains(numbered)
                 guard standard || (100...199).contains(numbered) || (2000...2699).contains(numbered) else {
-                    throw FirewallFileError(path: file, location: "line \(number)", message: "access list \(numbered) is not an IP access list (1-199, 1300-2699)")
+                    throw FirewallFileError(
+                        path: file, location: "line \(number)",
+                        message: "access list \(numbered) is not an IP access list (1-199, 1300-2699)")
                 }
                 open(name, family: .ipv4, standard: standard, line: number)
                 if rest.first == "seq" || rest.first == "sequence" { rest.removeFirst(min(2, rest.count)) }
@@ -100,7 +107,10 @@ struct CiscoACLReader {
                 entries += 1
                 continue
             }
-            if first == "interface" { current = nil; continue }
+            if first == "interface" {
+                current = nil
+                continue
+            }
             if words.count >= 3, (first == "ip" && words[1] == "access-group") || (first == "ipv6" && words[1] == "traffic-filter") {
                 if words.last == "in" { inbound.append((words[2], first == "ip" ? .ipv4 : .ipv6)) }
                 continue
@@ -118,7 +128,8 @@ struct CiscoACLReader {
                     continue
                 case "evaluate"?:
                     // A reflexive list: admits the replies of sessions an outbound `reflect` entry saw.
-                    var rule = FirewallRule(label: "access list \(name) evaluate \(rest.dropFirst().first ?? "") (line \(number))", action: .accept)
+                    var rule = FirewallRule(
+                        label: "access list \(name) evaluate \(rest.dropFirst().first ?? "") (line \(number))", action: .accept)
                     rule.family = lists[name]!.family
                     rule.unevaluated = ["evaluate \(rest.dropFirst().first ?? "") (a reflexive list: its sessions are not in the file)"]
                     lists[name]!.rules.append(rule)
@@ -126,7 +137,9 @@ struct CiscoACLReader {
                     continue
                 default:
                     if indented {
-                        throw FirewallFileError(path: file, location: "line \(number)", message: "expected permit, deny or remark in access list \(name), got '\(line)'")
+                        throw FirewallFileError(
+                            path: file, location: "line \(number)",
+                            message: "expected permit, deny or remark in access list \(name), got '\(line)'")
                     }
                     current = nil
                 }
@@ -142,11 +155,17 @@ struct CiscoACLReader {
             for family in [IPAddress.Family.ipv4, .ipv6] {
                 let candidates = order.compactMap { lists[$0] }.filter { $0.family == family }
                 guard candidates.count <= 1 else {
-                    throw FirewallFileError(path: file, message: "several \(family) access lists (\(candidates.map(\.name).joined(separator: ", "))) and no '\(family == .ipv4 ? "ip access-group NAME in" : "ipv6 traffic-filter NAME in")': keep the one applied inbound on the interface replies arrive on, or its access-group line")
+                    throw FirewallFileError(
+                        path: file,
+                        message:
+                            "several \(family) access lists (\(candidates.map(\.name).joined(separator: ", "))) and no '\(family == .ipv4 ? "ip access-group NAME in" : "ipv6 traffic-filter NAME in")': keep the one applied inbound on the interface replies arrive on, or its access-group line"
+                    )
                 }
                 judged += candidates
             }
-            notes.append("judged: \(judged.map { "access list \($0.name)" }.joined(separator: ", ")) (the file's only list per family, taken as applied inbound)")
+            notes.append(
+                "judged: \(judged.map { "access list \($0.name)" }.joined(separator: ", ")) (the file's only list per family, taken as applied inbound)"
+            )
         } else {
             for (name, family) in inbound {
                 guard let list = lists[name] else {
@@ -154,18 +173,22 @@ struct CiscoACLReader {
                     continue
                 }
                 guard list.family == family else {
-                    throw FirewallFileError(path: file, message: "access list \(name) is applied to \(family) traffic but is an \(list.family) list")
+                    throw FirewallFileError(
+                        path: file, message: "access list \(name) is applied to \(family) traffic but is an \(list.family) list")
                 }
                 if !judged.contains(where: { $0.name == name }) { judged.append(list) }
             }
             if judged.count > 1 {
-                notes.append("\(judged.count) access lists applied inbound: each is judged as one a reply must pass (keep only the upstream interface's list for a closer verdict)")
+                notes.append(
+                    "\(judged.count) access lists applied inbound: each is judged as one a reply must pass (keep only the upstream interface's list for a closer verdict)"
+                )
             }
         }
         var stages: [FirewallStage] = []
         for list in judged {
             // An empty list permits everything; otherwise the implicit deny ends it.
-            let noMatch: FirewallChain.NoMatch = list.rules.isEmpty
+            let noMatch: FirewallChain.NoMatch =
+                list.rules.isEmpty
                 ? .init(accepts: true, label: "access list \(list.name) has no entries: permits everything")
                 : .init(accepts: false, label: "access list \(list.name): no entry matches: denied (implicit deny at the end)")
             let chain = FirewallChain(name: list.name, rules: list.rules, noMatch: noMatch)

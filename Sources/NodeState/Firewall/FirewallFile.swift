@@ -1,4 +1,5 @@
 public import Policy
+
 /// Reads `--firewall FILE`: detects which firewall definition the file is
 /// from its content (never from its name) and turns it into policy stages.
 public enum FirewallFile {
@@ -34,7 +35,10 @@ public enum FirewallFile {
         var stages: [FirewallStage] = []
         var merged: (index: Int, program: OCIReplyProgram)?
         for stage in policy.stages {
-            guard oci.contains(stage.origin), let program = OCIReplyProgram(stage: stage) else { stages.append(stage); continue }
+            guard oci.contains(stage.origin), let program = OCIReplyProgram(stage: stage) else {
+                stages.append(stage)
+                continue
+            }
             if var united = merged {
                 united.program += program
                 stages[united.index] = united.program.stage(origin: stages[united.index].origin)
@@ -46,12 +50,15 @@ public enum FirewallFile {
         }
         var result = FirewallPolicy(sources: policy.sources, stages: stages)
         if let first = result.sources.firstIndex(where: { $0.path == oci[0] }) {
-            result.sources[first].notes.append("judged together with \(oci.dropFirst().joined(separator: ", ")): OCI admits what any security list or NSG allows, and tracks a connection unless a stateless egress rule in any of them matches it")
+            result.sources[first].notes.append(
+                "judged together with \(oci.dropFirst().joined(separator: ", ")): OCI admits what any security list or NSG allows, and tracks a connection unless a stateless egress rule in any of them matches it"
+            )
         }
         return result
     }
 
-    static let expected = "expected one of: Hetzner Robot firewall JSON, AWS network ACL or security groups JSON, "
+    static let expected =
+        "expected one of: Hetzner Robot firewall JSON, AWS network ACL or security groups JSON, "
         + "Hetzner Cloud or GCP firewall JSON, OCI security list or NSG rules JSON, OVHcloud Edge Network Firewall rules JSON, "
         + "Scaleway security group JSON, Cisco IOS access lists, 'nft -j list ruleset' or 'iptables-save' output (docs/FIREWALL.md)"
 
@@ -75,7 +82,9 @@ public enum FirewallFile {
             return FirewallPolicy(sources: [source], stages: stages)
         }
         let preview = String(trimmed.prefix { $0 != "\n" }.prefix(60))
-        throw FirewallFileError(path: path, location: "line 1", message: "not JSON, not iptables-save output and no Cisco access list ('\(preview)'); \(expected)")
+        throw FirewallFileError(
+            path: path, location: "line 1",
+            message: "not JSON, not iptables-save output and no Cisco access list ('\(preview)'); \(expected)")
     }
 
     static func parseJSON(_ root: JSONPathCursor, path: String) throws(FirewallFileError) -> FirewallPolicy {
@@ -109,13 +118,17 @@ public enum FirewallFile {
             return FirewallPolicy(sources: [source], stages: stages)
         }
         if case .array(let items) = root.value, let first = items.first?.objectValue,
-           first["kind"]?.stringValue == "compute#firewall" || (first["direction"] != nil && (first["allowed"] != nil || first["denied"] != nil)) {
+            first["kind"]?.stringValue == "compute#firewall"
+                || (first["direction"] != nil && (first["allowed"] != nil || first["denied"] != nil))
+        {
             return try statefulChecked(root, .gcpFirewall, path)
         }
         throw FirewallFileError(path: path, location: "$", message: "JSON, but no firewall definition ctaudit knows; \(expected)")
     }
 
-    private static func statefulChecked(_ root: JSONPathCursor, _ format: FirewallFormat, _ path: String) throws(FirewallFileError) -> FirewallPolicy {
+    private static func statefulChecked(_ root: JSONPathCursor, _ format: FirewallFormat, _ path: String) throws(FirewallFileError)
+        -> FirewallPolicy
+    {
         FirewallPolicy(sources: [try StatefulFirewallReader(file: path).read(root, format: format)], stages: [])
     }
 }

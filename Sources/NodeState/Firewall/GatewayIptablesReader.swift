@@ -89,8 +89,9 @@ struct GatewayIptablesReader {
                 }
                 let position = current.tables[table]!.chains[chain]!.count + 1
                 let prefix = table == "filter" ? "" : "\(table) "
-                let rule = try parseRule(parsed, tokens: Array(tokens.dropFirst(2)), label: "\(prefix)\(chain) rule #\(position) (line \(number))",
-                                         family: current.family, line: number)
+                let rule = try parseRule(
+                    parsed, tokens: Array(tokens.dropFirst(2)), label: "\(prefix)\(chain) rule #\(position) (line \(number))",
+                    family: current.family, line: number)
                 current.tables[table]!.chains[chain]!.append(rule)
                 continue
             }
@@ -109,10 +110,13 @@ struct GatewayIptablesReader {
             if delivered { notes.append("\(family): FORWARD is open, so INPUT (a host firewall) is judged") }
             var stageFacts = facts
             stageFacts.delivered = delivered
-            let path: [(String, String)] = delivered
+            let path: [(String, String)] =
+                delivered
                 ? [("raw", "PREROUTING"), ("mangle", "PREROUTING"), ("mangle", "INPUT"), ("filter", "INPUT"), ("security", "INPUT")]
-                : [("raw", "PREROUTING"), ("mangle", "PREROUTING"), ("mangle", "FORWARD"), ("filter", "FORWARD"),
-                   ("security", "FORWARD"), ("mangle", "POSTROUTING")]
+                : [
+                    ("raw", "PREROUTING"), ("mangle", "PREROUTING"), ("mangle", "FORWARD"), ("filter", "FORWARD"),
+                    ("security", "FORWARD"), ("mangle", "POSTROUTING"),
+                ]
             for (name, base) in path {
                 guard let table = dump.tables[name] else { continue }
                 let policy = table.policies[base] ?? "ACCEPT"
@@ -122,7 +126,8 @@ struct GatewayIptablesReader {
                 let chains = table.order.map { chain in
                     let builtIn = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"].contains(chain)
                     let policy = table.policies[chain]
-                    let noMatch: FirewallChain.NoMatch? = builtIn
+                    let noMatch: FirewallChain.NoMatch? =
+                        builtIn
                         ? .init(accepts: (policy ?? "ACCEPT") == "ACCEPT", label: "chain \(prefix)\(chain) policy \(policy ?? "ACCEPT")")
                         : nil
                     return FirewallChain(name: chain, rules: table.chains[chain] ?? [], noMatch: noMatch)
@@ -132,7 +137,9 @@ struct GatewayIptablesReader {
             }
         }
         guard !stages.isEmpty else {
-            throw FirewallFileError(path: file, message: "no filter table; expected the output of 'iptables-save' (or 'iptables-save -t filter') on the gateway")
+            throw FirewallFileError(
+                path: file, message: "no filter table; expected the output of 'iptables-save' (or 'iptables-save -t filter') on the gateway"
+            )
         }
         return (FirewallPolicy.Source(path: file, format: .iptables, rules: rules, notes: notes), stages)
     }
@@ -162,15 +169,19 @@ struct GatewayIptablesReader {
     }
 
     /// Targets that do something and go on with the next rule.
-    static let nonTerminating: Set = ["LOG", "NFLOG", "ULOG", "MARK", "CONNMARK", "CT", "TRACE", "AUDIT", "TCPMSS", "CLASSIFY",
-                                      "DSCP", "TOS", "NOTRACK", "TTL", "HL", "SET", "CONNSECMARK", "SECMARK", "TEE", "IDLETIMER"]
+    static let nonTerminating: Set = [
+        "LOG", "NFLOG", "ULOG", "MARK", "CONNMARK", "CT", "TRACE", "AUDIT", "TCPMSS", "CLASSIFY",
+        "DSCP", "TOS", "NOTRACK", "TTL", "HL", "SET", "CONNSECMARK", "SECMARK", "TEE", "IDLETIMER",
+    ]
 
     /// One rule's options: addresses, ports, states, flags and the modules
     /// IptablesMatchReader models become conditions; interface matches are
     /// noted (the reply leaves towards the node, so they are taken to match);
     /// anything else cannot be judged.
-    private func parseRule(_ parsed: IptablesRuleTokens, tokens: [String], label: String, family: IPAddress.Family?,
-                           line: Int) throws(FirewallFileError) -> FirewallRule {
+    private func parseRule(
+        _ parsed: IptablesRuleTokens, tokens: [String], label: String, family: IPAddress.Family?,
+        line: Int
+    ) throws(FirewallFileError) -> FirewallRule {
         let action: FirewallRule.Action
         let isGoto = tokens.contains("-g") || tokens.contains("--goto")
         switch parsed.target {
@@ -186,7 +197,9 @@ struct GatewayIptablesReader {
         if parsed.scope.protocols != .all {
             switch parsed.scope.protocols {
             case .only(let set): rule.protocols = set
-            case .any(let except): rule.protocols = except; rule.protocolsNegated = true
+            case .any(let except):
+                rule.protocols = except
+                rule.protocolsNegated = true
             }
         }
         let reader = IptablesMatchReader(file: file, line: line)

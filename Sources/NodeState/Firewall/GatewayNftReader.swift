@@ -35,7 +35,8 @@ struct GatewayNftReader {
         var sets: [String: [String: [JSONDocument]]] = [:]
         for item in items {
             guard let set = item.value["set"]?.objectValue, let family = set["family"]?.stringValue,
-                  let table = set["table"]?.stringValue, let name = set["name"]?.stringValue else { continue }
+                let table = set["table"]?.stringValue, let name = set["name"]?.stringValue
+            else { continue }
             // A set filled at run time (timeouts, `dynamic`) holds what the export saw, not what is to come.
             let flags = set["flags"]?.arrayValue.compactMap(\.stringValue) ?? []
             guard !flags.contains("dynamic"), set["timeout"] == nil else { continue }
@@ -45,18 +46,22 @@ struct GatewayNftReader {
             let object = try item.object("an nftables item")
             if let chain = item.member("chain") {
                 let body = try chain.object("a chain object")
-                guard let family = body["family"]?.stringValue, let table = body["table"]?.stringValue, let name = body["name"]?.stringValue else {
+                guard let family = body["family"]?.stringValue, let table = body["table"]?.stringValue, let name = body["name"]?.stringValue
+                else {
                     throw chain.fail("expected a chain with family, table and name")
                 }
                 let key = "\(family) \(table) \(name)"
                 if chains[key] == nil { order.append(key) }
-                chains[key] = Chain(family: family, table: table, name: name,
-                                    hook: body["type"]?.stringValue == "filter" ? body["hook"]?.stringValue : nil,
-                                    priority: Self.int(body["prio"]) ?? 0, policy: body["policy"]?.stringValue,
-                                    rules: chains[key]?.rules ?? [])
+                chains[key] = Chain(
+                    family: family, table: table, name: name,
+                    hook: body["type"]?.stringValue == "filter" ? body["hook"]?.stringValue : nil,
+                    priority: Self.int(body["prio"]) ?? 0, policy: body["policy"]?.stringValue,
+                    rules: chains[key]?.rules ?? [])
             } else if let rule = item.member("rule") {
                 let body = try rule.object("a rule object")
-                guard let family = body["family"]?.stringValue, let table = body["table"]?.stringValue, let name = body["chain"]?.stringValue else {
+                guard let family = body["family"]?.stringValue, let table = body["table"]?.stringValue,
+                    let name = body["chain"]?.stringValue
+                else {
                     throw rule.fail("expected a rule with family, table and chain")
                 }
                 let key = "\(family) \(table) \(name)"
@@ -85,15 +90,20 @@ struct GatewayNftReader {
         if !all.contains(where: { $0.hook == "forward" }) {
             hooks = ["prerouting", "input"]
             facts.delivered = true
-            if all.contains(where: { $0.hook == "input" }) { notes.append("no forward filter chain: the input chains (a host firewall) are judged") }
+            if all.contains(where: { $0.hook == "input" }) {
+                notes.append("no forward filter chain: the input chains (a host firewall) are judged")
+            }
         }
         var bases = all.filter { hooks.contains($0.hook!) }
         guard bases.contains(where: { $0.hook == "forward" || $0.hook == "input" }) else {
-            throw FirewallFileError(path: file, location: "$.nftables",
-                                    message: "no filter chain on the forward or input hook; expected the gateway's 'nft -j list ruleset'")
+            throw FirewallFileError(
+                path: file, location: "$.nftables",
+                message: "no filter chain on the forward or input hook; expected the gateway's 'nft -j list ruleset'")
         }
         if all.contains(where: { chain in chain.rules.contains { $0.unevaluated.contains { $0.hasPrefix("xt ") } } }) {
-            notes.append("tables written by iptables-nft hold xt matches whose options 'nft -j' does not export: each is judged by its name where that decides, else not evaluated; 'iptables-save' output of the same rules is judged in full")
+            notes.append(
+                "tables written by iptables-nft hold xt matches whose options 'nft -j' does not export: each is judged by its name where that decides, else not evaluated; 'iptables-save' output of the same rules is judged in full"
+            )
         }
         bases.sort { (Self.hookOrder[$0.hook!] ?? 1, $0.priority) < (Self.hookOrder[$1.hook!] ?? 1, $1.priority) }
         var stages: [FirewallStage] = []
@@ -102,9 +112,11 @@ struct GatewayNftReader {
             let converted = sameTable.map { chain in
                 FirewallChain(
                     name: chain.name, rules: chain.rules,
-                    noMatch: chain.hook == nil ? nil
-                        : .init(accepts: (chain.policy ?? "accept") == "accept",
-                                label: "\(chain.family) \(chain.table) \(chain.name) policy \(chain.policy ?? "accept")"))
+                    noMatch: chain.hook == nil
+                        ? nil
+                        : .init(
+                            accepts: (chain.policy ?? "accept") == "accept",
+                            label: "\(chain.family) \(chain.table) \(chain.name) policy \(chain.policy ?? "accept")"))
             }
             let entry = converted.first { $0.name == base.name }!
             stages.append(FirewallStage(origin: file, family: Self.family(base.family), entry: entry, others: converted, facts: facts))
@@ -127,8 +139,10 @@ struct GatewayNftReader {
 
     /// One nft rule; a verdict map makes it one rule per element (in the map's
     /// order: an element matches, or the packet goes on to the next rule).
-    private func parseRule(_ statements: [JSONPathCursor], label: String, reader: NftMatchReader,
-                           facts: inout GatewayFacts) throws(FirewallFileError) -> [FirewallRule] {
+    private func parseRule(
+        _ statements: [JSONPathCursor], label: String, reader: NftMatchReader,
+        facts: inout GatewayFacts
+    ) throws(FirewallFileError) -> [FirewallRule] {
         var rule = FirewallRule(label: label, action: .jump(""))
         var verdictMap: JSONDocument?
         for statement in statements {
@@ -157,7 +171,8 @@ struct GatewayNftReader {
             case "limit":
                 let limit = body["limit"]
                 let unit = limit?["rate_unit"]?.stringValue.map { " \($0)" } ?? ""
-                let text = "limit rate \(limit?["rate"].flatMap(NftExpression.render) ?? "?")\(unit)/\(limit?["per"]?.stringValue ?? "second")"
+                let text =
+                    "limit rate \(limit?["rate"].flatMap(NftExpression.render) ?? "?")\(unit)/\(limit?["per"]?.stringValue ?? "second")"
                 rule.rateLimit = .init(text: text, over: limit?["inv"] == .bool(true))
             case "match":
                 guard let match = body["match"]?.objectValue else { throw statement.fail("expected a match object") }
@@ -209,19 +224,28 @@ struct GatewayNftReader {
             var one = rule
             one.label += " element \(offset + 1)"
             guard case .array(let pair) = element, pair.count == 2,
-                  reader.apply(["op": .string("=="), "left": key, "right": pair[0]], to: &one) else {
+                reader.apply(["op": .string("=="), "left": key, "right": pair[0]], to: &one)
+            else {
                 one.unevaluated.append("vmap element \(offset + 1)")
                 one.action = .drop
                 rules.append(one)
                 continue
             }
             let verdict = pair[1]
-            if verdict["accept"] != nil { one.action = .accept }
-            else if verdict["drop"] != nil || verdict["reject"] != nil { one.action = .drop }
-            else if verdict["return"] != nil { one.action = .leave }
-            else if let target = verdict["jump"]?["target"]?.stringValue { one.action = .jump(target) }
-            else if let target = verdict["goto"]?["target"]?.stringValue { one.action = .goto(target) }
-            else { one.unevaluated.append("vmap verdict"); one.action = .drop }
+            if verdict["accept"] != nil {
+                one.action = .accept
+            } else if verdict["drop"] != nil || verdict["reject"] != nil {
+                one.action = .drop
+            } else if verdict["return"] != nil {
+                one.action = .leave
+            } else if let target = verdict["jump"]?["target"]?.stringValue {
+                one.action = .jump(target)
+            } else if let target = verdict["goto"]?["target"]?.stringValue {
+                one.action = .goto(target)
+            } else {
+                one.unevaluated.append("vmap verdict")
+                one.action = .drop
+            }
             rules.append(one)
         }
         return rules

@@ -18,9 +18,10 @@ struct HetznerRobotFirewallReader {
         let firewall = try root.required("firewall", "the Robot firewall object")
         _ = try firewall.object("the Robot firewall object")
         let status = try firewall.member("status")?.optionalString("\"active\", \"disabled\" or \"in process\"") ?? "active"
-        let filterIPv6 = try firewall.member("filter_ipv6").map { cursor throws(FirewallFileError) -> Bool in
-            cursor.isNull ? false : try cursor.bool("true or false")
-        } ?? false
+        let filterIPv6 =
+            try firewall.member("filter_ipv6").map { cursor throws(FirewallFileError) -> Bool in
+                cursor.isNull ? false : try cursor.bool("true or false")
+            } ?? false
         let rules = try firewall.required("rules", "an object with an \"input\" list")
         _ = try rules.object("an object with an \"input\" list")
         let inputs = try rules.required("input", "the list of input rules").array("the list of input rules")
@@ -43,8 +44,9 @@ struct HetznerRobotFirewallReader {
             throw firewall.member("status")!.fail("expected \"active\", \"disabled\" or \"in process\", got \"\(status)\"")
         }
         source.notes = notes
-        let chain = FirewallChain(name: "input", rules: parsed,
-                                  noMatch: .init(accepts: false, label: "no rule matches: discarded"))
+        let chain = FirewallChain(
+            name: "input", rules: parsed,
+            noMatch: .init(accepts: false, label: "no rule matches: discarded"))
         return (source, [FirewallStage(origin: file, family: filterIPv6 ? nil : .ipv4, entry: chain)])
     }
 
@@ -69,7 +71,8 @@ struct HetznerRobotFirewallReader {
         }
         if let proto = try cursor.member("protocol")?.optionalString("a protocol name") {
             guard let known = Self.protocols[proto.lowercased()] else {
-                throw cursor.member("protocol")!.fail("expected one of \(Self.protocols.keys.sorted().joined(separator: ", ")) or null, got \"\(proto)\"")
+                throw cursor.member("protocol")!.fail(
+                    "expected one of \(Self.protocols.keys.sorted().joined(separator: ", ")) or null, got \"\(proto)\"")
             }
             rule.protocols = [known]
         }

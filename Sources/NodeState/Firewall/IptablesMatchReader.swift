@@ -36,9 +36,11 @@ struct IptablesMatchReader {
         let value = words.count > (negated ? 2 : 1) ? words[negated ? 2 : 1] : ""
         switch option {
         case "-s", "--source":
-            rule.remoteNetworks = try networks(value); rule.remoteNegated = negated
+            rule.remoteNetworks = try networks(value)
+            rule.remoteNegated = negated
         case "-d", "--destination":
-            rule.localNetworks = try networks(value); rule.localNegated = negated
+            rule.localNetworks = try networks(value)
+            rule.localNegated = negated
         case "-i", "--in-interface", "-o", "--out-interface":
             let direction = option == "-i" || option == "--in-interface" ? "in" : "out"
             rule.interfaces.append("\(direction) \(negated ? "not " : "")\(value)")
@@ -53,7 +55,10 @@ struct IptablesMatchReader {
         var options: [Option] = []
         var negateNext = false
         for word in words {
-            if word == "!" { negateNext = true; continue }
+            if word == "!" {
+                negateNext = true
+                continue
+            }
             if word.hasPrefix("--") {
                 options.append(Option(negated: negateNext, name: word, values: []))
                 negateNext = false
@@ -84,7 +89,8 @@ struct IptablesMatchReader {
                     if option.negated { understood = false } else { rule.eitherPorts = set }
                 case "--tcp-flags" where name == "tcp":
                     guard option.values.count == 2, let match = TCPFlagMatch(iptablesMask: option.values[0], set: option.values[1]) else {
-                        understood = false; continue
+                        understood = false
+                        continue
                     }
                     rule.tcpFlags = option.negated ? match.negated : match
                 case "--syn" where name == "tcp":
@@ -100,13 +106,20 @@ struct IptablesMatchReader {
                 case "--ctstate", "--state":
                     rule.conditions.append(.connectionState(items, negated: option.negated))
                 case "--ctstatus":
-                    rule.conditions.append(.connectionStatus(Set(items.map { $0.replacingAll("_", with: "-") }),
-                                                             negated: option.negated, all: false))
+                    rule.conditions.append(
+                        .connectionStatus(
+                            Set(items.map { $0.replacingAll("_", with: "-") }),
+                            negated: option.negated, all: false))
                 case "--ctdir":
                     // A reply travels in the connection's REPLY direction.
-                    if (value(option).uppercased() == "REPLY") == option.negated { rule.conditions.append(.never("\(atom): a reply travels in the REPLY direction")) }
+                    if (value(option).uppercased() == "REPLY") == option.negated {
+                        rule.conditions.append(.never("\(atom): a reply travels in the REPLY direction"))
+                    }
                 case "--ctproto":
-                    guard let proto = ProtocolMatch.parseProtocol(value(option)) else { understood = false; continue }
+                    guard let proto = ProtocolMatch.parseProtocol(value(option)) else {
+                        understood = false
+                        continue
+                    }
                     rule.conditions.append(.protocolIs(proto, negated: option.negated))
                 default: understood = false
                 }
@@ -140,20 +153,33 @@ struct IptablesMatchReader {
         case "iprange":
             for option in options {
                 guard let networks = Self.range(value(option)) else {
-                    throw FirewallFileError(path: file, location: "line \(line)", message: "expected an address range like 10.0.0.1-10.0.0.9, got '\(value(option))'")
+                    throw FirewallFileError(
+                        path: file, location: "line \(line)",
+                        message: "expected an address range like 10.0.0.1-10.0.0.9, got '\(value(option))'")
                 }
                 switch option.name {
-                case "--src-range": rule.remoteNetworks = networks; rule.remoteNegated = option.negated
-                case "--dst-range": rule.localNetworks = networks; rule.localNegated = option.negated
+                case "--src-range":
+                    rule.remoteNetworks = networks
+                    rule.remoteNegated = option.negated
+                case "--dst-range":
+                    rule.localNetworks = networks
+                    rule.localNegated = option.negated
                 default: understood = false
                 }
             }
         case "mark", "connmark":
             guard let option = options.first(where: { $0.name == "--mark" }), options.count == 1,
-                  let (mark, mask) = Self.mark(value(option)) else { understood = false; break }
+                let (mark, mask) = Self.mark(value(option))
+            else {
+                understood = false
+                break
+            }
             rule.conditions.append(.mark(value: mark, mask: mask, negated: option.negated, text: atom))
         case "pkttype":
-            guard let option = options.first(where: { $0.name == "--pkt-type" }) else { understood = false; break }
+            guard let option = options.first(where: { $0.name == "--pkt-type" }) else {
+                understood = false
+                break
+            }
             rule.conditions.append(.packetType([value(option).lowercased()], negated: option.negated))
         case "rt":
             // ip6t_rt matches only packets that carry a routing header; a reply carries none.
@@ -199,7 +225,8 @@ struct IptablesMatchReader {
             let low = bounds[0].isEmpty ? 0 : UInt16(bounds[0])
             let high = bounds.count > 1 ? (bounds[1].isEmpty ? 65535 : UInt16(bounds[1])) : low
             guard bounds.count <= 2, let low, let high, let range = PortRange(low: min(low, high), high: max(low, high)) else {
-                throw FirewallFileError(path: file, location: "line \(line)", message: "expected ports like 80, 1024:65535 or 80,443, got '\(text)'")
+                throw FirewallFileError(
+                    path: file, location: "line \(line)", message: "expected ports like 80, 1024:65535 or 80,443, got '\(text)'")
             }
             ranges.append(range)
         }

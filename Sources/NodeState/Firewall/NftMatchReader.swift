@@ -21,7 +21,9 @@ struct NftMatchReader {
         if let proto = NftExpression.protocolMatch(match), !proto.alsoCondition {
             switch proto.match {
             case .only(let set): rule.protocols = set
-            case .any(let except): rule.protocols = except; rule.protocolsNegated = true
+            case .any(let except):
+                rule.protocols = except
+                rule.protocolsNegated = true
             }
             return true
         }
@@ -37,7 +39,8 @@ struct NftMatchReader {
                 rule.interfaces.append("\(key.hasPrefix("i") ? "in" : "out") \(negated ? "not " : "")\(name)")
                 return true
             case "nfproto":
-                guard let name = right?.stringValue, let family = name == "ipv4" ? IPAddress.Family.ipv4 : name == "ipv6" ? .ipv6 : nil else {
+                guard let name = right?.stringValue, let family = name == "ipv4" ? IPAddress.Family.ipv4 : name == "ipv6" ? .ipv6 : nil
+                else {
                     return false
                 }
                 rule.family = negated ? (family == .ipv4 ? .ipv6 : .ipv4) : family
@@ -81,7 +84,8 @@ struct NftMatchReader {
             switch result {
             case "type":
                 guard let types = strings(right), flags.contains("saddr") != flags.contains("daddr") else { return false }
-                rule.conditions.append(.addressType(ofDestination: flags.contains("daddr"), types: Set(types.map { $0.uppercased() }), negated: negated))
+                rule.conditions.append(
+                    .addressType(ofDestination: flags.contains("daddr"), types: Set(types.map { $0.uppercased() }), negated: negated))
                 return true
             case "oif", "oifname":
                 // `fib saddr . iif oif missing`: the reverse-path check. The reply
@@ -113,8 +117,13 @@ struct NftMatchReader {
             }
             if field == "saddr" || field == "daddr", proto == "ip" || proto == "ip6" {
                 guard let networks = networks(right) else { return false }
-                if field == "saddr" { rule.remoteNetworks = networks; rule.remoteNegated = negated }
-                else { rule.localNetworks = networks; rule.localNegated = negated }
+                if field == "saddr" {
+                    rule.remoteNetworks = networks
+                    rule.remoteNegated = negated
+                } else {
+                    rule.localNetworks = networks
+                    rule.localNegated = negated
+                }
                 if rule.family == nil { rule.family = proto == "ip" ? .ipv4 : .ipv6 }
                 return true
             }
@@ -132,13 +141,17 @@ struct NftMatchReader {
     }
 
     /// `{"&": [X, MASK]}` compared with a value.
-    private func masked(_ subject: JSONDocument, mask: JSONDocument, op: String, right: JSONDocument?, text: String,
-                        into rule: inout FirewallRule) -> Bool {
+    private func masked(
+        _ subject: JSONDocument, mask: JSONDocument, op: String, right: JSONDocument?, text: String,
+        into rule: inout FirewallRule
+    ) -> Bool {
         let negated = op == "!="
         if subject["payload"]?["protocol"]?.stringValue == "tcp", subject["payload"]?["field"]?.stringValue == "flags" {
             return flags(mask: mask, op: op, right: right, into: &rule)
         }
-        if subject["ct"]?["key"]?.stringValue == "status", let bits = strings(mask), let wanted = strings(right) ?? (number(right) == 0 ? [] : nil) {
+        if subject["ct"]?["key"]?.stringValue == "status", let bits = strings(mask),
+            let wanted = strings(right) ?? (number(right) == 0 ? [] : nil)
+        {
             // `ct status & X == X`: all of X set; `== 0` / `!= 0`: none / some.
             if Set(wanted) == Set(bits) {
                 rule.conditions.append(.connectionStatus(Set(bits), negated: negated, all: true))
@@ -150,7 +163,8 @@ struct NftMatchReader {
             return true
         }
         if subject["meta"]?["key"]?.stringValue == "mark" || subject["ct"]?["key"]?.stringValue == "mark",
-           let maskValue = number(mask), let value = number(right) {
+            let maskValue = number(mask), let value = number(right)
+        {
             rule.conditions.append(.mark(value: value, mask: maskValue, negated: negated, text: text))
             return true
         }
@@ -164,7 +178,9 @@ struct NftMatchReader {
             if let names = strings(value) {
                 var flags: TCPFlags = []
                 for name in names {
-                    guard let flag = TCPFlags.named(name) ?? (["ecn", "cwr"].contains(name) ? TCPFlags(rawValue: 0) : nil) else { return nil }
+                    guard let flag = TCPFlags.named(name) ?? (["ecn", "cwr"].contains(name) ? TCPFlags(rawValue: 0) : nil) else {
+                        return nil
+                    }
                     flags.insert(flag)
                 }
                 return flags
@@ -226,8 +242,9 @@ struct NftMatchReader {
                 return true
             }
             if case .array(let bounds)? = item["range"], bounds.count == 2,
-               let low = GatewayNftReader.int(bounds[0]), let high = GatewayNftReader.int(bounds[1]),
-               (0...65535).contains(low), (0...65535).contains(high) {
+                let low = GatewayNftReader.int(bounds[0]), let high = GatewayNftReader.int(bounds[1]),
+                (0...65535).contains(low), (0...65535).contains(high)
+            {
                 ranges.append(PortRange(low: UInt16(min(low, high)), high: UInt16(max(low, high)))!)
                 return true
             }
@@ -246,12 +263,13 @@ struct NftMatchReader {
         case "<", "<=", ">", ">=":
             guard ranges.count == 1, ranges[0].low == ranges[0].high else { return nil }
             let bound = Int(ranges[0].low)
-            let (low, high) = switch op {
-            case "<": (0, bound - 1)
-            case "<=": (0, bound)
-            case ">": (bound + 1, 65535)
-            default: (bound, 65535)
-            }
+            let (low, high) =
+                switch op {
+                case "<": (0, bound - 1)
+                case "<=": (0, bound)
+                case ">": (bound + 1, 65535)
+                default: (bound, 65535)
+                }
             guard low <= high, low >= 0, high <= 65535 else { return PortRangeSet([]) }
             return PortRangeSet([PortRange(low: UInt16(low), high: UInt16(high))!])
         default: return nil
@@ -265,7 +283,8 @@ struct NftMatchReader {
                 return IPNetwork.lenient("\(address)/\(length)").map { [$0] }
             }
             if case .array(let bounds)? = item["range"], bounds.count == 2,
-               let low = bounds[0].stringValue, let high = bounds[1].stringValue {
+                let low = bounds[0].stringValue, let high = bounds[1].stringValue
+            {
                 return IptablesMatchReader.range("\(low)-\(high)")
             }
             return nil

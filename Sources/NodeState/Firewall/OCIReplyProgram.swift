@@ -32,7 +32,8 @@ struct OCIReplyProgram {
     /// Takes apart a stage `stage(origin:)` built; nil for any other stage.
     init?(stage: FirewallStage) {
         guard stage.entry == Self.entry, let entry = stage.chains[Self.entry], let ingress = stage.chains[Self.ingressChain],
-              entry.rules.last?.action == .goto(Self.ingressChain) else { return nil }
+            entry.rules.last?.action == .goto(Self.ingressChain)
+        else { return nil }
         self.ingress = ingress.rules
         for rule in entry.rules.dropLast() {
             if rule.action == .accept { statefulEgress.append(rule) } else { statelessEgress.append(rule) }
@@ -46,13 +47,17 @@ struct OCIReplyProgram {
     }
 
     func stage(origin: String) -> FirewallStage {
-        var rest = FirewallRule(label: "not tracked by a stateful egress rule: judged by the ingress rules", action: .goto(Self.ingressChain))
-        rest.label = statelessEgress.isEmpty && statefulEgress.isEmpty
+        var rest = FirewallRule(
+            label: "not tracked by a stateful egress rule: judged by the ingress rules", action: .goto(Self.ingressChain))
+        rest.label =
+            statelessEgress.isEmpty && statefulEgress.isEmpty
             ? "no egress rules in the file: judged by the ingress rules" : rest.label
-        let entry = FirewallChain(name: Self.entry, rules: statelessEgress + statefulEgress + [rest],
-                                  noMatch: .init(accepts: false, label: "no ingress rule allows it: dropped"))
-        let ingressChain = FirewallChain(name: Self.ingressChain, rules: ingress,
-                                         noMatch: .init(accepts: false, label: "no ingress rule allows it: dropped"))
+        let entry = FirewallChain(
+            name: Self.entry, rules: statelessEgress + statefulEgress + [rest],
+            noMatch: .init(accepts: false, label: "no ingress rule allows it: dropped"))
+        let ingressChain = FirewallChain(
+            name: Self.ingressChain, rules: ingress,
+            noMatch: .init(accepts: false, label: "no ingress rule allows it: dropped"))
         return FirewallStage(origin: origin, family: nil, entry: entry, others: [ingressChain])
     }
 
@@ -61,7 +66,8 @@ struct OCIReplyProgram {
     /// destination ports, the node's port in its source ports.
     static func replyMatch(of egress: FirewallRule, stateless: Bool) -> FirewallRule {
         var rule = egress
-        rule.label += stateless
+        rule.label +=
+            stateless
             ? " (stateless): its replies are not tracked, only ingress rules admit them"
             : " (stateful): replies of connections it lets out are tracked"
         rule.action = stateless ? .goto(ingressChain) : .accept

@@ -47,7 +47,8 @@ struct OCISecurityRulesReader {
 
     private static func isSecurityRule(_ cursor: JSONPathCursor) -> Bool {
         guard cursor.member("direction")?.value.stringValue != nil else { return false }
-        return field(cursor, "is-stateless") != nil || cursor.member("protocol") != nil && (cursor.member("source") != nil || cursor.member("destination") != nil)
+        return field(cursor, "is-stateless") != nil
+            || cursor.member("protocol") != nil && (cursor.member("source") != nil || cursor.member("destination") != nil)
     }
 
     /// A member by its CLI name (`tcp-options`) or the API's (`tcpOptions`).
@@ -56,7 +57,10 @@ struct OCISecurityRulesReader {
         var camel = ""
         var upper = false
         for character in kebab {
-            if character == "-" { upper = true; continue }
+            if character == "-" {
+                upper = true
+                continue
+            }
             camel += upper ? character.uppercased() : String(character)
             upper = false
         }
@@ -77,7 +81,9 @@ struct OCISecurityRulesReader {
                 format = .ociSecurityList
             } else if let first = items.first, Self.isBareIngressRule(first) {
                 var set = RuleSet(name: "security list ingress rules")
-                for (index, item) in items.enumerated() { set.program.ingress.append(try ingressRule(item, label: "ingress rule #\(index + 1)")) }
+                for (index, item) in items.enumerated() {
+                    set.program.ingress.append(try ingressRule(item, label: "ingress rule #\(index + 1)"))
+                }
                 sets.append(set)
                 format = .ociSecurityList
             } else {
@@ -89,25 +95,36 @@ struct OCISecurityRulesReader {
         }
         var program = OCIReplyProgram()
         for set in sets { program += set.program }
-        let source = FirewallPolicy.Source(path: file, format: format, rules: program.ingress.count + sets.reduce(0) { $0 + $1.egress },
-                                           notes: Self.notes(sets.map(\.name), program))
+        let source = FirewallPolicy.Source(
+            path: file, format: format, rules: program.ingress.count + sets.reduce(0) { $0 + $1.egress },
+            notes: Self.notes(sets.map(\.name), program))
         return (source, [program.stage(origin: file)], format)
     }
 
     static func notes(_ names: [String], _ program: OCIReplyProgram) -> [String] {
-        var notes = ["\(names.joined(separator: ", ")): \(program.ingress.count) ingress rule(s), any of which may allow a reply (OCI rules only allow)"]
-        let stateful = program.statefulEgress.count, stateless = program.statelessEgress.count
+        var notes = [
+            "\(names.joined(separator: ", ")): \(program.ingress.count) ingress rule(s), any of which may allow a reply (OCI rules only allow)"
+        ]
+        let stateful = program.statefulEgress.count
+        let stateless = program.statelessEgress.count
         if stateful + stateless > 0 {
-            notes.append("\(stateful + stateless) egress rule(s), \(stateful) stateful and \(stateless) stateless: "
-                + "the replies of a connection a stateful egress rule lets out (and no stateless one matches) are tracked and admitted on any port; "
-                + "other replies only by the ingress rules")
+            notes.append(
+                "\(stateful + stateless) egress rule(s), \(stateful) stateful and \(stateless) stateless: "
+                    + "the replies of a connection a stateful egress rule lets out (and no stateless one matches) are tracked and admitted on any port; "
+                    + "other replies only by the ingress rules")
         } else {
-            notes.append("egress rules were not in the file: judged by the ingress rules alone; "
-                + "replies OCI admits because a stateful egress rule tracked their connection cannot be seen, so some flows reported may be admitted")
+            notes.append(
+                "egress rules were not in the file: judged by the ingress rules alone; "
+                    + "replies OCI admits because a stateful egress rule tracked their connection cannot be seen, so some flows reported may be admitted"
+            )
         }
-        for family in [IPAddress.Family.ipv4, .ipv6] where !program.ingress.contains(where: { $0.family == family })
-            && !program.statefulEgress.contains(where: { $0.family == family || $0.family == nil }) {
-            notes.append("no ingress rule for \(family) sources and no stateful egress rule for \(family) destinations: \(family) replies are dropped")
+        for family in [IPAddress.Family.ipv4, .ipv6]
+        where !program.ingress.contains(where: { $0.family == family })
+            && !program.statefulEgress.contains(where: { $0.family == family || $0.family == nil })
+        {
+            notes.append(
+                "no ingress rule for \(family) sources and no stateful egress rule for \(family) destinations: \(family) replies are dropped"
+            )
         }
         return notes
     }
@@ -159,13 +176,16 @@ struct OCISecurityRulesReader {
     private func egressRule(_ cursor: JSONPathCursor, label: String, into program: inout OCIReplyProgram) throws(FirewallFileError) {
         _ = try cursor.object("an egress rule object")
         let isStateless = try stateless(cursor)
-        let reply = OCIReplyProgram.replyMatch(of: try matching(cursor, label: label, peer: "destination", ingress: false), stateless: isStateless)
+        let reply = OCIReplyProgram.replyMatch(
+            of: try matching(cursor, label: label, peer: "destination", ingress: false), stateless: isStateless)
         if isStateless { program.statelessEgress.append(reply) } else { program.statefulEgress.append(reply) }
     }
 
     /// What a rule matches, seen from a reply: `peer` is the remote's field
     /// (`source` of an ingress rule, `destination` of an egress rule).
-    private func matching(_ cursor: JSONPathCursor, label base: String, peer: String, ingress: Bool) throws(FirewallFileError) -> FirewallRule {
+    private func matching(_ cursor: JSONPathCursor, label base: String, peer: String, ingress: Bool) throws(FirewallFileError)
+        -> FirewallRule
+    {
         var label = base
         if let description = try cursor.member("description")?.optionalString("the rule's description"), !description.isEmpty {
             label += " \"\(description)\""
@@ -174,14 +194,18 @@ struct OCISecurityRulesReader {
 
         let protoCursor = try cursor.required("protocol", "\"all\" or a protocol number such as \"6\"")
         let protoText: String
-        if let number = JSONPathCursor.wholeNumber(protoCursor.value) { protoText = String(number) } else {
+        if let number = JSONPathCursor.wholeNumber(protoCursor.value) {
+            protoText = String(number)
+        } else {
             protoText = try protoCursor.string("\"all\" or a protocol number such as \"6\"")
         }
         var proto: IPProtocol?
         if protoText.lowercased() != "all" {
             // OCI writes numbers; a name (tcp, udp, icmp) in a hand-written file means the same.
             guard let number = UInt8(protoText) ?? ProtocolMatch.parseProtocol(protoText)?.rawValue else {
-                throw protoCursor.fail("expected \"all\" or a protocol number such as \"6\" (tcp), \"17\" (udp), \"1\" (icmp), \"58\" (icmpv6), got \"\(protoText)\"")
+                throw protoCursor.fail(
+                    "expected \"all\" or a protocol number such as \"6\" (tcp), \"17\" (udp), \"1\" (icmp), \"58\" (icmpv6), got \"\(protoText)\""
+                )
             }
             proto = IPProtocol(rawValue: number)
             rule.protocols = [proto!]
@@ -189,7 +213,9 @@ struct OCISecurityRulesReader {
 
         let peerCursor = try cursor.required(peer, "a CIDR such as 0.0.0.0/0")
         let address = try peerCursor.string("a CIDR such as 0.0.0.0/0")
-        let peerType = try Self.field(cursor, "\(peer)-type")?.optionalString("CIDR_BLOCK, SERVICE_CIDR_BLOCK or NETWORK_SECURITY_GROUP") ?? "CIDR_BLOCK"
+        let peerType =
+            try Self.field(cursor, "\(peer)-type")?.optionalString("CIDR_BLOCK, SERVICE_CIDR_BLOCK or NETWORK_SECURITY_GROUP")
+            ?? "CIDR_BLOCK"
         if peerType == "CIDR_BLOCK", let network = IPNetwork.lenient(address) {
             rule.family = network.address.family
             if network.prefixLength > 0 { rule.remoteNetworks = [network] }

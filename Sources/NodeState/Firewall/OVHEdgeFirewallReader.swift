@@ -26,7 +26,8 @@ struct OVHEdgeFirewallReader {
     static func recognizes(_ root: JSONPathCursor) -> Bool {
         func isRule(_ value: JSONDocument?) -> Bool {
             guard let object = value?.objectValue, object["sequence"] != nil,
-                  let action = object["action"]?.stringValue else { return false }
+                let action = object["action"]?.stringValue
+            else { return false }
             return action == "permit" || action == "deny"
         }
         if isRule(root.value) { return true }
@@ -47,7 +48,9 @@ struct OVHEdgeFirewallReader {
             items = try rules.array("the list of rules")
             ipOnFirewall = try root.member("ipOnFirewall")?.optionalString("the firewalled IPv4 address")
             if let enabled = root.member("enabled"), !enabled.isNull, try !enabled.bool("true or false") {
-                notes.append("the firewall is disabled (enabled: false), but OVHcloud enables it by itself during a DDoS attack: judged as it filters then")
+                notes.append(
+                    "the firewall is disabled (enabled: false), but OVHcloud enables it by itself during a DDoS attack: judged as it filters then"
+                )
             }
         } else {
             items = [root]
@@ -64,12 +67,15 @@ struct OVHEdgeFirewallReader {
         if items.count > 20 { notes.append("\(items.count) rules; the Edge Network Firewall holds at most 20 per IP") }
         notes.append("IPv4 only: the Edge Network Firewall does not filter IPv6, IPv6 replies pass on any port")
         let source = FirewallPolicy.Source(path: file, format: .ovhEdgeFirewall, rules: items.count, notes: notes)
-        let chain = FirewallChain(name: "edge", rules: parsed.map(\.rule),
-                                  noMatch: .init(accepts: true, label: "no rule matches: let through (no default deny)"))
+        let chain = FirewallChain(
+            name: "edge", rules: parsed.map(\.rule),
+            noMatch: .init(accepts: true, label: "no rule matches: let through (no default deny)"))
         return (source, [FirewallStage(origin: file, family: .ipv4, entry: chain)])
     }
 
-    private func rule(_ cursor: JSONPathCursor, defaultDestination: String?) throws(FirewallFileError) -> (sequence: Int, rule: FirewallRule) {
+    private func rule(_ cursor: JSONPathCursor, defaultDestination: String?) throws(FirewallFileError) -> (
+        sequence: Int, rule: FirewallRule
+    ) {
         _ = try cursor.object("a rule object")
         let sequence = try cursor.required("sequence", "the rule's sequence (0-19)").int("a sequence number (0-19)")
         guard (0...19).contains(sequence) else { throw cursor.member("sequence")!.fail("expected a sequence 0-19, got \(sequence)") }
@@ -84,7 +90,8 @@ struct OVHEdgeFirewallReader {
         rule.family = .ipv4
         let protoText = try cursor.required("protocol", "tcp, udp, icmp, gre, esp, ah or ipv4").string("a protocol name")
         guard let proto = Self.protocols[protoText.lowercased()] else {
-            throw cursor.member("protocol")!.fail("expected one of \(Self.protocols.keys.sorted().joined(separator: ", ")), got \"\(protoText)\"")
+            throw cursor.member("protocol")!.fail(
+                "expected one of \(Self.protocols.keys.sorted().joined(separator: ", ")), got \"\(protoText)\"")
         }
         if let proto { rule.protocols = [proto] }
         if let text = try cursor.member("source")?.optionalString("an IPv4 CIDR or \"any\""), !text.isEmpty, text != "any" {
@@ -150,11 +157,14 @@ struct OVHEdgeFirewallReader {
         case "eq" where words.count == 2: range = port(words[1]).flatMap { PortRange(low: $0, high: $0) }
         case "gt" where words.count == 2: range = port(words[1]).flatMap { $0 < 65535 ? PortRange(low: $0 + 1, high: 65535) : nil }
         case "lt" where words.count == 2: range = port(words[1]).flatMap { $0 > 0 ? PortRange(low: 0, high: $0 - 1) : nil }
-        case "range" where words.count == 3: range = port(words[1]).flatMap { low in port(words[2]).flatMap { PortRange(low: low, high: $0) } }
+        case "range" where words.count == 3:
+            range = port(words[1]).flatMap { low in port(words[2]).flatMap { PortRange(low: low, high: $0) } }
         case "range" where words.count == 2: range = (try? PortRangeSet(parsing: words[1]))?.widest
         default: if words.count == 1, let set = try? PortRangeSet(parsing: words[0]) { return set }
         }
-        guard let range else { throw cursor.fail("expected a port such as 22, \"eq 22\", \"gt 1023\" or \"range 1024 65535\", got \"\(text)\"") }
+        guard let range else {
+            throw cursor.fail("expected a port such as 22, \"eq 22\", \"gt 1023\" or \"range 1024 65535\", got \"\(text)\"")
+        }
         return PortRangeSet([range])
     }
 }

@@ -29,9 +29,10 @@ struct ScalewaySecurityGroupReader {
         let givenName = try group.member("name")?.optionalString("the group's name")
         let id = try group.member("id")?.optionalString("the group's id")
         let name = givenName ?? id ?? "security group"
-        let stateful = try group.member("stateful").map { cursor throws(FirewallFileError) -> Bool in
-            cursor.isNull ? true : try cursor.bool("true or false")
-        } ?? true
+        let stateful =
+            try group.member("stateful").map { cursor throws(FirewallFileError) -> Bool in
+                cursor.isNull ? true : try cursor.bool("true or false")
+            } ?? true
         let policyText = try group.member("inbound_default_policy")?.optionalString("\"accept\" or \"drop\"") ?? "accept"
         let defaultAccepts: Bool
         switch policyText {
@@ -40,16 +41,22 @@ struct ScalewaySecurityGroupReader {
         default: throw group.member("inbound_default_policy")!.fail("expected \"accept\" or \"drop\", got \"\(policyText)\"")
         }
         let rulesCursor = root.member("rules") ?? group.member("rules")  // the same member when the group is the root
-        let rules = try rulesCursor.map { cursor throws(FirewallFileError) -> [JSONPathCursor] in
-            cursor.isNull ? [] : try cursor.array("the list of rules")
-        } ?? []
+        let rules =
+            try rulesCursor.map { cursor throws(FirewallFileError) -> [JSONPathCursor] in
+                cursor.isNull ? [] : try cursor.array("the list of rules")
+            } ?? []
 
         var inbound: [(position: Int, index: Int, rule: FirewallRule)] = []
         for (index, cursor) in rules.enumerated() {
             _ = try cursor.object("a rule object")
             let direction = try cursor.required("direction", "\"inbound\" or \"outbound\"").string("\"inbound\" or \"outbound\"")
             switch direction {
-            case "inbound": inbound.append((try cursor.member("position").map { c throws(FirewallFileError) in try c.int("a position") } ?? index + 1, index, try rule(cursor)))
+            case "inbound":
+                inbound.append(
+                    (
+                        try cursor.member("position").map { c throws(FirewallFileError) in try c.int("a position") } ?? index + 1, index,
+                        try rule(cursor)
+                    ))
             case "outbound": continue
             default: throw cursor.member("direction")!.fail("expected \"inbound\" or \"outbound\", got \"\(direction)\"")
             }
@@ -58,14 +65,19 @@ struct ScalewaySecurityGroupReader {
         if stateful {
             let source = FirewallPolicy.Source(
                 path: file, format: .scalewaySecurityGroup, rules: rules.count,
-                statefulReason: "\(FirewallFormat.scalewaySecurityGroup.title) \"\(name)\" is stateful (stateful: true): it admits the replies of connections it let out on any port, so it imposes no reply-port range")
+                statefulReason:
+                    "\(FirewallFormat.scalewaySecurityGroup.title) \"\(name)\" is stateful (stateful: true): it admits the replies of connections it let out on any port, so it imposes no reply-port range"
+            )
             return (source, [])
         }
         let source = FirewallPolicy.Source(
             path: file, format: .scalewaySecurityGroup, rules: rules.count,
-            notes: ["\"\(name)\" is stateless (stateful: false): \(inbound.count) inbound rule(s) in position order, then inbound_default_policy \(policyText)"])
-        let chain = FirewallChain(name: "inbound", rules: inbound.map(\.rule),
-                                  noMatch: .init(accepts: defaultAccepts, label: "no rule matches: inbound_default_policy \(policyText)"))
+            notes: [
+                "\"\(name)\" is stateless (stateful: false): \(inbound.count) inbound rule(s) in position order, then inbound_default_policy \(policyText)"
+            ])
+        let chain = FirewallChain(
+            name: "inbound", rules: inbound.map(\.rule),
+            noMatch: .init(accepts: defaultAccepts, label: "no rule matches: inbound_default_policy \(policyText)"))
         return (source, [FirewallStage(origin: file, family: nil, entry: chain)])
     }
 
@@ -95,8 +107,11 @@ struct ScalewaySecurityGroupReader {
             if network.prefixLength > 0 { rule.remoteNetworks = [network] }
         }
         if proto == .tcp || proto == .udp {
-            let from = try cursor.member("dest_port_from").flatMap { c throws(FirewallFileError) -> Int? in c.isNull ? nil : try c.int("a port") }
-            let to = try cursor.member("dest_port_to").flatMap { c throws(FirewallFileError) -> Int? in c.isNull ? nil : try c.int("a port") }
+            let from = try cursor.member("dest_port_from").flatMap { c throws(FirewallFileError) -> Int? in
+                c.isNull ? nil : try c.int("a port")
+            }
+            let to = try cursor.member("dest_port_to").flatMap { c throws(FirewallFileError) -> Int? in c.isNull ? nil : try c.int("a port")
+            }
             if let from {
                 let high = to ?? from
                 guard let low = UInt16(exactly: from), let last = UInt16(exactly: high), let range = PortRange(low: low, high: last) else {

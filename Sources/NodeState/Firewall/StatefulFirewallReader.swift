@@ -1,4 +1,5 @@
 import Policy
+
 /// Reads stateful cloud firewalls: Hetzner Cloud firewalls, AWS security
 /// groups and GCP VPC firewall rules. Each tracks connections and admits the
 /// replies of a connection it let out whatever their port, so it imposes no
@@ -57,7 +58,8 @@ struct StatefulFirewallReader {
         }
         return FirewallPolicy.Source(
             path: file, format: format, rules: rules,
-            statefulReason: "\(format.title) is stateful: it admits the replies of connections it let out on any port, so it imposes no reply-port range",
+            statefulReason:
+                "\(format.title) is stateful: it admits the replies of connections it let out on any port, so it imposes no reply-port range",
             notes: notes)
     }
 }

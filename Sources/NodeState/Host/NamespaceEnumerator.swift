@@ -1,6 +1,5 @@
-import FoundationEssentials
 public import Conntrack
-
+import FoundationEssentials
 import Glibc
 import Policy
 
@@ -62,7 +61,8 @@ public enum NamespaceEnumerator {
         var skipped = 0
         for entry in namespaces {
             guard let (low, high) = try? NamespaceSysctl.localPortRange(in: entry.namespace),
-                  let range = PortRange(low: low, high: high) else {
+                let range = PortRange(low: low, high: high)
+            else {
                 skipped += 1
                 continue
             }

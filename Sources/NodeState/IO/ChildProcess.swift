@@ -34,7 +34,8 @@ enum ChildProcess {
         var errPipe: [Int32] = [-1, -1]
         guard pipe(&outPipe) == 0 else { throw Failure.spawn(errno: errno) }
         guard pipe(&errPipe) == 0 else {
-            close(outPipe[0]); close(outPipe[1])
+            close(outPipe[0])
+            close(outPipe[1])
             throw Failure.spawn(errno: errno)
         }
         // The child gets them as 1 and 2 (dup2 clears the flag there); no
@@ -53,13 +54,16 @@ enum ChildProcess {
         close(outPipe[1])
         close(errPipe[1])
         guard spawned == 0 else {
-            close(outPipe[0]); close(errPipe[0])
+            close(outPipe[0])
+            close(errPipe[0])
             throw Failure.spawn(errno: spawned)
         }
         var result = Result(status: -1, stdout: [], stderr: [])
         // Read both pipes until both are closed, so neither can fill up and block the child.
-        var fds = [pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0)]
+        var fds = [
+            pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
+            pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0),
+        ]
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var overflowed = false
         while !overflowed && fds.contains(where: { $0.fd >= 0 }) {

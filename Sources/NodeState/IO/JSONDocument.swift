@@ -105,7 +105,10 @@ public indirect enum JSONDocument: Hashable, Sendable {
                 index += 1
                 var members: [String: JSONDocument] = [:]
                 skipSpace()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return .object(members)
+                }
                 while true {
                     skipSpace()
                     guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -117,22 +120,37 @@ public indirect enum JSONDocument: Hashable, Sendable {
                     members[key] = try value(depth: depth + 1)
                     skipSpace()
                     guard index < bytes.count else { throw error("unexpected end of file in an object") }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
+                    if bytes[index] == UInt8(ascii: "}") {
+                        index += 1
+                        return .object(members)
+                    }
                     throw error("expected ',' or '}'")
                 }
             case UInt8(ascii: "["):
                 index += 1
                 var items: [JSONDocument] = []
                 skipSpace()
-                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return .array(items)
+                }
                 while true {
                     skipSpace()
                     items.append(try value(depth: depth + 1))
                     skipSpace()
                     guard index < bytes.count else { throw error("unexpected end of file in an array") }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
+                    if bytes[index] == UInt8(ascii: "]") {
+                        index += 1
+                        return .array(items)
+                    }
                     throw error("expected ',' or ']'")
                 }
             case UInt8(ascii: "\""):
@@ -172,7 +190,7 @@ public indirect enum JSONDocument: Hashable, Sendable {
                     case UInt8(ascii: "f"): out.append(0x0C)
                     case UInt8(ascii: "u"):
                         guard index + 4 <= bytes.count,
-                              let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+                            let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
                         else { throw error("bad \\u escape") }
                         index += 4
                         // Surrogate halves are not needed by any file read here; keep a replacement.

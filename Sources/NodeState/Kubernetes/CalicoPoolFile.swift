@@ -26,16 +26,19 @@ enum CalicoPoolFile {
 
     private static func collect(_ document: StrictYAML.Node, file: String, into found: inout [DiscoveredPodNetwork]) {
         if document["kind"]?.string == "IPPool", let spec = document["spec"],
-           let cidr = spec["cidr"]?.string, spec["disabled"]?.bool != true,
-           let network = DiscoveredPodNetwork.network(cidr) {
+            let cidr = spec["cidr"]?.string, spec["disabled"]?.bool != true,
+            let network = DiscoveredPodNetwork.network(cidr)
+        {
             let name = document["metadata"]?["name"]?.string
-            found.append(DiscoveredPodNetwork(network: network, kind: .calicoIPPool, file: file,
-                                              detail: "IPPool" + (name.map { " \($0)" } ?? "")))
+            found.append(
+                DiscoveredPodNetwork(
+                    network: network, kind: .calicoIPPool, file: file,
+                    detail: "IPPool" + (name.map { " \($0)" } ?? "")))
         }
         walk(document) { node in
             guard let name = node["name"]?.string,
-                  name == "CALICO_IPV4POOL_CIDR" || name == "CALICO_IPV6POOL_CIDR",
-                  let value = node["value"]?.string, let network = DiscoveredPodNetwork.network(value)
+                name == "CALICO_IPV4POOL_CIDR" || name == "CALICO_IPV6POOL_CIDR",
+                let value = node["value"]?.string, let network = DiscoveredPodNetwork.network(value)
             else { return }
             found.append(DiscoveredPodNetwork(network: network, kind: .calicoIPPool, file: file, detail: name))
         }

@@ -43,10 +43,10 @@ public struct DiscoveredPodNetwork: Hashable, Sendable, CustomStringConvertible 
         let trimmed = text.trimmingSpaces.trimmingQuotes
         let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let address = IPAddress(String(parts[0])),
-              parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let prefix = Int(parts[1]),
-              prefix <= address.family.bitCount,
-              // k3s writes "IPv6Network": "::/0" when IPv6 is off; /0 is never a pod network.
-              prefix > 0
+            parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let prefix = Int(parts[1]),
+            prefix <= address.family.bitCount,
+            // k3s writes "IPv6Network": "::/0" when IPv6 is off; /0 is never a pod network.
+            prefix > 0
         else { return nil }
         return IPNetwork(unchecked: address, prefixLength: prefix)
     }

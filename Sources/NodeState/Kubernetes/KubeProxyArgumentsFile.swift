@@ -7,8 +7,10 @@ enum KubeProxyArgumentsFile {
             guard token.hasPrefix("--cluster-cidr=") else { continue }
             for value in token.dropFirst("--cluster-cidr=".count).split(separator: ",") {
                 if let network = DiscoveredPodNetwork.network(String(value)) {
-                    found.append(DiscoveredPodNetwork(network: network, kind: .kubeProxyArguments, file: file,
-                                                      detail: "--cluster-cidr"))
+                    found.append(
+                        DiscoveredPodNetwork(
+                            network: network, kind: .kubeProxyArguments, file: file,
+                            detail: "--cluster-cidr"))
                 }
             }
         }

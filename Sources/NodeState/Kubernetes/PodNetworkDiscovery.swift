@@ -137,8 +137,10 @@ public struct PodNetworkDiscovery: Sendable {
             }
             guard let text else { continue }
             for route in parse(text) where RouteTable.isPodDevice(route.device) {
-                found.append(DiscoveredPodNetwork(network: route.network, kind: .route, file: shown,
-                                                  detail: "dev \(route.device)"))
+                found.append(
+                    DiscoveredPodNetwork(
+                        network: route.network, kind: .route, file: shown,
+                        detail: "dev \(route.device)"))
             }
         }
         return found

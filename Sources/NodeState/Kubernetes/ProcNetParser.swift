@@ -27,8 +27,8 @@ enum ProcNetParser {
         for line in text.split(whereSeparator: \.isNewline) {
             let fields = line.split(separator: " ")
             guard fields.count >= 6, fields[0].count == 32,
-                  let high = UInt64(fields[0].prefix(16), radix: 16), let low = UInt64(fields[0].suffix(16), radix: 16),
-                  let scope = UInt8(fields[3], radix: 16), scope == 0
+                let high = UInt64(fields[0].prefix(16), radix: 16), let low = UInt64(fields[0].suffix(16), radix: 16),
+                let scope = UInt8(fields[3], radix: 16), scope == 0
             else { continue }
             addresses.insert(IPAddress(ipv6High: high, low: low))
         }

@@ -46,7 +46,8 @@ struct ProcessAccessDenials: Hashable, Sendable {
         guard denied > 0 else { return nil }
         var which = ""
         if !deniedProcesses.isEmpty {
-            which = ": " + deniedProcesses.joined(separator: ", ")
+            which =
+                ": " + deniedProcesses.joined(separator: ", ")
                 + (denied > deniedProcesses.count ? " and \(denied - deniedProcesses.count) more" : "")
         }
         return KubernetesWarning(

@@ -16,8 +16,10 @@ enum RouteTable {
     /// overlays (flannel.1, flannel-v6.1, flannel-wg, vxlan.calico, cilium_host,
     /// weave) and per-pod links (cali*, veth*, lxc*).
     static func isPodDevice(_ device: String) -> Bool {
-        let exact: Set = ["cni0", "cbr0", "kube-bridge", "flannel.1", "flannel-v6.1", "flannel-wg", "flannel-wg-v6",
-                          "vxlan.calico", "vxlan-v6.calico", "cilium_host", "weave"]
+        let exact: Set = [
+            "cni0", "cbr0", "kube-bridge", "flannel.1", "flannel-v6.1", "flannel-wg", "flannel-wg-v6",
+            "vxlan.calico", "vxlan-v6.calico", "cilium_host", "weave",
+        ]
         return exact.contains(device) || device.hasPrefix("cali") || device.hasPrefix("veth") || device.hasPrefix("lxc")
     }
 
@@ -29,7 +31,7 @@ enum RouteTable {
         for line in text.split(whereSeparator: \.isNewline).dropFirst() {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 8, let destination = UInt32(fields[1], radix: 16),
-                  let mask = UInt32(fields[7], radix: 16), let flags = UInt32(fields[3], radix: 16)
+                let mask = UInt32(fields[7], radix: 16), let flags = UInt32(fields[3], radix: 16)
             else { continue }
             // RTF_UP (0x1); RTF_REJECT (0x200) marks unreachable/blackhole routes;
             // RTF_HOST (0x4) a route to one address (Calico's per-pod /32s).
@@ -49,8 +51,8 @@ enum RouteTable {
         for line in text.split(whereSeparator: \.isNewline) {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 10, fields[0].count == 32, let prefix = Int(fields[1], radix: 16),
-                  let high = UInt64(fields[0].prefix(16), radix: 16), let low = UInt64(fields[0].suffix(16), radix: 16),
-                  let flags = UInt32(fields[8], radix: 16)
+                let high = UInt64(fields[0].prefix(16), radix: 16), let low = UInt64(fields[0].suffix(16), radix: 16),
+                let flags = UInt32(fields[8], radix: 16)
             else { continue }
             // RTF_LOCAL (0x80000000) and RTF_ANYCAST (0x100000) are the kernel's
             // routes for the bridge's own address and its subnet-router anycast

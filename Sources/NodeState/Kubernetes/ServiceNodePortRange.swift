@@ -62,12 +62,17 @@ public struct ServiceNodePortRange: Hashable, Sendable, CustomStringConvertible 
             }
             guard let value = setting(in: text) else { continue }
             guard let range = parse(value) else {
-                warnings.append(KubernetesWarning(subject: file, message: "service-node-port-range '\(value)' is not LOW-HIGH or BASE+SIZE; skipped"))
+                warnings.append(
+                    KubernetesWarning(subject: file, message: "service-node-port-range '\(value)' is not LOW-HIGH or BASE+SIZE; skipped"))
                 continue
             }
             if let first = found {
                 if first.range != range {
-                    warnings.append(KubernetesWarning(subject: file, message: "service-node-port-range \(range) differs from \(first.range) in \(first.file ?? "?"); the first is used"))
+                    warnings.append(
+                        KubernetesWarning(
+                            subject: file,
+                            message:
+                                "service-node-port-range \(range) differs from \(first.range) in \(first.file ?? "?"); the first is used"))
                 }
             } else {
                 found = ServiceNodePortRange(range: range, file: file)
@@ -92,7 +97,8 @@ public struct ServiceNodePortRange: Hashable, Sendable, CustomStringConvertible 
             while let found = rest.range(of: key) {
                 var value = rest[found.upperBound...]
                 // A longer key that merely starts with this one is not it.
-                guard let next = value.first, next == "=" || next == ":" || next == " " || next == "\"" || next == "'" || next == "\t" else {
+                guard let next = value.first, next == "=" || next == ":" || next == " " || next == "\"" || next == "'" || next == "\t"
+                else {
                     rest = value
                     continue
                 }

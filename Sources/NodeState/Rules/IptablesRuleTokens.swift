@@ -66,8 +66,15 @@ struct IptablesRuleTokens: Sendable {
                 var moduleComment: String?
                 while index < tokens.count, tokens[index].hasPrefix("--") || tokens[index] == "!" {
                     var optionNegated = false
-                    if tokens[index] == "!" { optionNegated = true; index += 1; if index >= tokens.count { break } }
-                    guard tokens[index].hasPrefix("--") else { index -= optionNegated ? 1 : 0; break }
+                    if tokens[index] == "!" {
+                        optionNegated = true
+                        index += 1
+                        if index >= tokens.count { break }
+                    }
+                    guard tokens[index].hasPrefix("--") else {
+                        index -= optionNegated ? 1 : 0
+                        break
+                    }
                     let moduleOption = tokens[index]
                     let moduleArgs = values(from: index + 1)
                     index += 1 + moduleArgs.count
@@ -78,7 +85,8 @@ struct IptablesRuleTokens: Sendable {
                     if value == "mark", moduleOption == "--mark" {
                         scope.mark = (optionNegated ? "! " : "") + moduleArgs.joined(separator: " ")
                     }
-                    atom += (optionNegated ? " ! " : " ") + ([moduleOption] + moduleArgs.map(IptablesRuleTokens.quoted)).joined(separator: " ")
+                    atom +=
+                        (optionNegated ? " ! " : " ") + ([moduleOption] + moduleArgs.map(IptablesRuleTokens.quoted)).joined(separator: " ")
                 }
                 if let moduleComment {
                     comment = moduleComment
@@ -127,7 +135,8 @@ struct IptablesRuleTokens: Sendable {
     /// The address part of SNAT `--to-source`.
     var snatAddress: String? {
         guard let index = targetOptions.firstIndex(where: { $0 == "--to-source" || $0 == "--to" }),
-              index + 1 < targetOptions.count else { return nil }
+            index + 1 < targetOptions.count
+        else { return nil }
         let value = targetOptions[index + 1]
         if value.hasPrefix("["), let close = value.firstIndex(of: "]") {
             return String(value[value.index(after: value.startIndex)..<close])
@@ -172,7 +181,11 @@ struct IptablesRuleTokens: Sendable {
         var hasToken = false
         var escaping = false
         for character in line {
-            if escaping { current.append(character); escaping = false; continue }
+            if escaping {
+                current.append(character)
+                escaping = false
+                continue
+            }
             if inQuotes {
                 switch character {
                 case "\\": escaping = true
@@ -182,10 +195,18 @@ struct IptablesRuleTokens: Sendable {
                 continue
             }
             switch character {
-            case "\"": inQuotes = true; hasToken = true
+            case "\"":
+                inQuotes = true
+                hasToken = true
             case " ", "\t":
-                if hasToken { tokens.append(current); current = ""; hasToken = false }
-            default: current.append(character); hasToken = true
+                if hasToken {
+                    tokens.append(current)
+                    current = ""
+                    hasToken = false
+                }
+            default:
+                current.append(character)
+                hasToken = true
             }
         }
         if inQuotes { throw SplitError(reason: "unterminated quote") }

@@ -103,11 +103,11 @@ public struct IptablesSaveParser: Sendable {
         let resolvedFamily = family ?? defaultFamily
         let tool: NATTool = resolvedFamily == .ipv6 ? .ip6tables : .iptables
         var rules: [NATRule] = []
-        walk(chain: "POSTROUTING", chains: natChains, path: [], inherited: RuleScope(), tool: tool,
-             family: resolvedFamily, into: &rules)
+        walk(
+            chain: "POSTROUTING", chains: natChains, path: [], inherited: RuleScope(), tool: tool,
+            family: resolvedFamily, into: &rules)
         return Result(family: resolvedFamily, rules: rules, hasNatTable: hasNat, backend: backend)
     }
-
 
     private func walk(
         chain: String, chains: [String: [RuleLine]], path: [String], inherited: RuleScope,
@@ -130,16 +130,18 @@ public struct IptablesSaveParser: Sendable {
             }
             switch target {
             case "MASQUERADE", "SNAT":
-                let action: NATAction = target == "SNAT"
+                let action: NATAction =
+                    target == "SNAT"
                     ? .snat(address: rule.snatAddress ?? "")
                     : .masquerade
-                rules.append(NATRule(
-                    tool: tool, family: RuleFamily(family), table: "nat", chain: chain, chainPath: path,
-                    position: line.position, action: action, protocols: here.protocols, conditions: here.conditions,
-                    matchText: rule.matchText, source: here.source, destination: here.destination, mark: here.mark,
-                    outInterface: here.outInterface, comment: rule.comment, ports: rule.ports, text: line.text,
-                    origin: origin
-                ))
+                rules.append(
+                    NATRule(
+                        tool: tool, family: RuleFamily(family), table: "nat", chain: chain, chainPath: path,
+                        position: line.position, action: action, protocols: here.protocols, conditions: here.conditions,
+                        matchText: rule.matchText, source: here.source, destination: here.destination, mark: here.mark,
+                        outInterface: here.outInterface, comment: rule.comment, ports: rule.ports, text: line.text,
+                        origin: origin
+                    ))
             default:
                 if chains[target] != nil {
                     walk(chain: target, chains: chains, path: path, inherited: here, tool: tool, family: family, into: &rules)

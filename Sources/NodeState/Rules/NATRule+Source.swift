@@ -59,7 +59,8 @@ extension NATRule {
         guard atom.hasPrefix("not("), atom.hasSuffix(")") else { return nil }
         // The value must parse whole: `not(-s X -p tcp)` leaves a word over and excludes nothing.
         guard let match = sourceMatch(String(atom.dropFirst(4).dropLast())), !match.negated,
-              match.networks.networks != nil else { return nil }
+            match.networks.networks != nil
+        else { return nil }
         return match.networks
     }
 }

@@ -35,7 +35,10 @@ enum NftExpression {
                         scope.protocols = scope.protocols.intersecting(proto.match)
                         if !proto.alsoCondition { continue }
                     }
-                    guard let rendered else { renderable = false; continue }
+                    guard let rendered else {
+                        renderable = false
+                        continue
+                    }
                     scope.conditions.append(rendered)
                     matchParts.append(rendered)
                     NftExpression.note(match, rendered: rendered, into: &scope)
@@ -83,7 +86,8 @@ enum NftExpression {
             return (protocols(match["right"], negated: op == "!="), false)
         }
         if let payload = left["payload"], let field = payload["field"]?.stringValue,
-           let proto = payload["protocol"]?.stringValue {
+            let proto = payload["protocol"]?.stringValue
+        {
             if field == "protocol" && proto == "ip" || field == "nexthdr" && proto == "ip6" {
                 return (protocols(match["right"], negated: op == "!="), false)
             }
@@ -203,7 +207,8 @@ enum NftExpression {
         var behaviour = PortBehaviour()
         if let port = options["port"] {
             if let bounds = port["range"]?.arrayValue, bounds.count == 2,
-               let low = bounds[0].intValue, let high = bounds[1].intValue {
+                let low = bounds[0].intValue, let high = bounds[1].intValue
+            {
                 behaviour.range = PortRange(low: UInt16(clamping: min(low, high)), high: UInt16(clamping: max(low, high)))
             } else if let single = port.intValue {
                 behaviour.range = PortRange(low: UInt16(clamping: single), high: UInt16(clamping: single))

@@ -52,14 +52,17 @@ public struct NftRulesetParser: Sendable {
                 tables.append("\(table["family"]?.stringValue ?? "?") \(table["name"]?.stringValue ?? "?")")
             } else if let chain = item["chain"]?.objectValue {
                 guard let family = chain["family"]?.stringValue, let table = chain["table"]?.stringValue,
-                      let name = chain["name"]?.stringValue else { throw bad("chain without family, table or name") }
+                    let name = chain["name"]?.stringValue
+                else { throw bad("chain without family, table or name") }
                 let key = Self.key(family, table, name)
-                chains[key] = Chain(family: family, table: table, name: name, hook: chain["hook"]?.stringValue,
-                                    type: chain["type"]?.stringValue, priority: chain["prio"]?.intValue ?? 0)
+                chains[key] = Chain(
+                    family: family, table: table, name: name, hook: chain["hook"]?.stringValue,
+                    type: chain["type"]?.stringValue, priority: chain["prio"]?.intValue ?? 0)
                 order.append(key)
             } else if let rule = item["rule"]?.objectValue {
                 guard let family = rule["family"]?.stringValue, let table = rule["table"]?.stringValue,
-                      let name = rule["chain"]?.stringValue else { throw bad("rule without family, table or chain") }
+                    let name = rule["chain"]?.stringValue
+                else { throw bad("rule without family, table or chain") }
                 let key = Self.key(family, table, name)
                 if chains[key] == nil {
                     chains[key] = Chain(family: family, table: table, name: name, hook: nil, type: nil, priority: 0)
@@ -101,13 +104,14 @@ public struct NftRulesetParser: Sendable {
             let parsed = NftExpression.RuleMatch(expressions: expressions.compactMap(\.objectValue))
             let here = inherited.narrowed(guards: guards, by: parsed.scope)
             if let nat = parsed.nat {
-                rules.append(NATRule(
-                    tool: .nft, family: RuleFamily(nft: chain.family), table: chain.table, chain: chain.name, chainPath: path,
-                    position: handle, action: nat.action, protocols: here.protocols, conditions: here.conditions,
-                    matchText: parsed.matchText ?? "", source: here.source, destination: here.destination,
-                    mark: here.mark, outInterface: here.outInterface, comment: rule["comment"]?.stringValue,
-                    ports: nat.ports, text: parsed.text, origin: origin
-                ))
+                rules.append(
+                    NATRule(
+                        tool: .nft, family: RuleFamily(nft: chain.family), table: chain.table, chain: chain.name, chainPath: path,
+                        position: handle, action: nat.action, protocols: here.protocols, conditions: here.conditions,
+                        matchText: parsed.matchText ?? "", source: here.source, destination: here.destination,
+                        mark: here.mark, outInterface: here.outInterface, comment: rule["comment"]?.stringValue,
+                        ports: nat.ports, text: parsed.text, origin: origin
+                    ))
             }
             if parsed.leaves {
                 let atoms = parsed.scope.atoms { "meta l4proto \($0)" }

@@ -1,4 +1,5 @@
 public import Policy
+
 /// How a SNAT/MASQUERADE rule picks the translated source port
 /// (nf_nat_l4proto_unique_tuple in net/netfilter/nf_nat_proto.c; see docs/CHECK.md).
 public struct PortBehaviour: Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Policy
+
 /// What a rule matches, or what the rules and jumps that led to a NAT rule
 /// already matched: the packets it can see. Both rule readers
 /// (iptables-save, nft) sort each rule's matches into one of these, walk

@@ -1,5 +1,5 @@
-import FoundationEssentials
 public import Conntrack
+import FoundationEssentials
 public import Policy
 
 /// NAT rules read from files or from a live namespace, grouped the way the
@@ -41,7 +41,11 @@ public struct RuleSetReader: Sendable {
             set.groups.append(result.rules)
             set.inputs.append("file \(path) (\(result.family == .ipv6 ? "ip6tables" : "iptables")-save, \(result.rules.count) NAT rule(s))")
             if result.nftOwnedTable && nftJSON.isEmpty {
-                throw CheckInputError(origin: path, reason: "iptables-nft-save says the nat table belongs to nft, so its rules are not in this file: add the node's 'nft -j list ruleset' output (\(hints(.nftJSONFiles)))")
+                throw CheckInputError(
+                    origin: path,
+                    reason:
+                        "iptables-nft-save says the nat table belongs to nft, so its rules are not in this file: add the node's 'nft -j list ruleset' output (\(hints(.nftJSONFiles)))"
+                )
             }
             if result.nftOwnedTable {
                 // Only reached with nft JSON beside it (refused above otherwise).
@@ -56,12 +60,17 @@ public struct RuleSetReader: Sendable {
             set.groups.append(result.rules)
             set.inputs.append("file \(path) (nft, \(result.tables.count) table(s), \(result.rules.count) NAT rule(s))")
             if let table = result.hiddenNATTables.first, iptablesSave.isEmpty {
-                throw CheckInputError(origin: path, reason: "table \(table) was written by iptables-nft and nft JSON does not show its NAT options (--to-ports, --random-fully): add the node's 'iptables-save -t nat' output (\(hints(.iptablesSaveFiles)))")
+                throw CheckInputError(
+                    origin: path,
+                    reason:
+                        "table \(table) was written by iptables-nft and nft JSON does not show its NAT options (--to-ports, --random-fully): add the node's 'iptables-save -t nat' output (\(hints(.iptablesSaveFiles)))"
+                )
             }
             for table in result.iptablesNftTables {
                 // A nat table only gets here with iptables-save output beside
                 // it (refused above otherwise); other tables have no postrouting NAT chain.
-                let source = result.hiddenNATTables.contains(table)
+                let source =
+                    result.hiddenNATTables.contains(table)
                     ? "its NAT rules are read from the iptables-save output"
                     : "it has no postrouting NAT chain"
                 set.notes.append("\(path): table \(table) was written by iptables-nft (nft JSON hides its options); \(source)")
@@ -80,7 +89,8 @@ public struct RuleSetReader: Sendable {
             ranAny = true
             let result = try NftRulesetParser(origin: "nft -j list ruleset").parse(Array(output.utf8))
             set.groups.append(result.rules)
-            set.inputs.append("nft -j list ruleset (\(result.tables.count) table(s), \(result.rules.count) NAT rule(s) outside iptables-nft tables)")
+            set.inputs.append(
+                "nft -j list ruleset (\(result.tables.count) table(s), \(result.rules.count) NAT rule(s) outside iptables-nft tables)")
         }
         for ipv6 in [false, true] {
             let prefix = ipv6 ? "ip6tables" : "iptables"
@@ -96,7 +106,9 @@ public struct RuleSetReader: Sendable {
             }
         }
         guard ranAny else {
-            throw CheckEnvironmentError("neither nft nor iptables-save is installed: install nftables or iptables, or give \(hints(.iptablesSaveFiles))/\(hints(.nftJSONFiles)) files")
+            throw CheckEnvironmentError(
+                "neither nft nor iptables-save is installed: install nftables or iptables, or give \(hints(.iptablesSaveFiles))/\(hints(.nftJSONFiles)) files"
+            )
         }
         return set
     }

@@ -51,7 +51,8 @@ public struct ConfigFile: Hashable, Sendable {
         }
         guard let root else { return config }  // an empty file is an empty config
         guard let mapping = root.mapping else {
-            throw ConfigError(path: path, line: root.line, message: "expected a mapping of settings (\(topLevelKeys.joined(separator: ", ")))")
+            throw ConfigError(
+                path: path, line: root.line, message: "expected a mapping of settings (\(topLevelKeys.joined(separator: ", ")))")
         }
         let reader = NodeReader(path: path)
         for (key, value) in try reader.entries(mapping, allowed: topLevelKeys, what: "setting") {
@@ -75,16 +76,19 @@ public struct ConfigFile: Hashable, Sendable {
             }
         }
         if config.profileName != nil && config.allowed != nil {
-            throw ConfigError(path: path, line: reader.line(of: "allow", in: mapping),
-                              message: "set either 'profile' or 'allow', not both")
+            throw ConfigError(
+                path: path, line: reader.line(of: "allow", in: mapping),
+                message: "set either 'profile' or 'allow', not both")
         }
         if config.firewallFiles != nil && (config.profileName != nil || config.allowed != nil) {
-            throw ConfigError(path: path, line: reader.line(of: "firewall", in: mapping),
-                              message: "set either 'firewall' or '\(config.allowed != nil ? "allow" : "profile")', not both")
+            throw ConfigError(
+                path: path, line: reader.line(of: "firewall", in: mapping),
+                message: "set either 'firewall' or '\(config.allowed != nil ? "allow" : "profile")', not both")
         }
         if let name = config.profileName, config.profile(named: name) == nil {
-            throw ConfigError(path: path, line: reader.line(of: "profile", in: mapping),
-                              message: "unknown profile '\(name)' (known: \(config.knownProfileNames.joined(separator: ", ")))")
+            throw ConfigError(
+                path: path, line: reader.line(of: "profile", in: mapping),
+                message: "unknown profile '\(name)' (known: \(config.knownProfileNames.joined(separator: ", ")))")
         }
         return config
     }
@@ -189,7 +193,8 @@ struct NodeReader {
         for entry in mapping {
             let (nameNode, body) = (entry.key, entry.value)
             guard let name = nameNode.scalar, !name.isEmpty,
-                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+                name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+            else {
                 throw fail(nameNode, "profile names may use letters, digits, '-', '_' and '.'")
             }
             if UpstreamProfile.builtIn(named: name) != nil {

@@ -15,8 +15,10 @@ public struct PolicyLayers: Sendable {
     public var excludedDestinations: [IPNetwork] = []
     public var serviceNetworks: [IPNetwork] = []
 
-    public init(file: ConfigFile? = nil, profile: String? = nil, allowed: PortRangeSet? = nil, firewallFiles: [String] = [],
-                podNetworks: [IPNetwork] = [], excludedDestinations: [IPNetwork] = [], serviceNetworks: [IPNetwork] = []) {
+    public init(
+        file: ConfigFile? = nil, profile: String? = nil, allowed: PortRangeSet? = nil, firewallFiles: [String] = [],
+        podNetworks: [IPNetwork] = [], excludedDestinations: [IPNetwork] = [], serviceNetworks: [IPNetwork] = []
+    ) {
         self.file = file
         self.profile = profile
         self.allowed = allowed
@@ -62,11 +64,13 @@ public struct PolicyLayers: Sendable {
         let excluded = excludedDestinations.isEmpty ? file?.excludedDestinations ?? [] : excludedDestinations
         let services = serviceNetworks.isEmpty ? file?.serviceNetworks ?? [] : serviceNetworks
         if let firewall {
-            return AuditPolicy(firewall: firewall, podNetworks: podNetworks, excludedDestinations: excluded,
-                               serviceNetworks: services)
+            return AuditPolicy(
+                firewall: firewall, podNetworks: podNetworks, excludedDestinations: excluded,
+                serviceNetworks: services)
         }
-        return AuditPolicy(allowed: try allowedPorts(), podNetworks: podNetworks, excludedDestinations: excluded,
-                           serviceNetworks: services)
+        return AuditPolicy(
+            allowed: try allowedPorts(), podNetworks: podNetworks, excludedDestinations: excluded,
+            serviceNetworks: services)
     }
 
     /// The allowed ports: the top layer's, else the profile's, else the

@@ -44,8 +44,10 @@ public struct FirewallStage: Hashable, Sendable {
     /// The chains compiled for judging packets, kept in step with them.
     private(set) var program = FirewallProgram(stages: [])
 
-    public init(origin: String, family: IPAddress.Family?, entry: FirewallChain, others: [FirewallChain] = [],
-                facts: GatewayFacts = GatewayFacts()) {
+    public init(
+        origin: String, family: IPAddress.Family?, entry: FirewallChain, others: [FirewallChain] = [],
+        facts: GatewayFacts = GatewayFacts()
+    ) {
         self.origin = origin
         self.family = family
         self.entry = entry.name
@@ -108,18 +110,21 @@ public struct FirewallStage: Hashable, Sendable {
         func rule(_ chain: Int32, _ index: Int32) -> Decider? {
             chain < 0 ? nil : .rule(chain: program.chainNames[Int(chain)], index: Int(index))
         }
-        let decider: Decider = switch found.kind {
-        case .rule: .rule(chain: program.chainNames[Int(found.chain)], index: Int(found.rule))
-        case .noMatch: .noMatch(chain: program.chainNames[Int(found.chain)])
-        case .entryWithoutPolicy: .entryWithoutPolicy
-        }
-        let outcome: ReplyOutcome = switch found.outcome {
-        case .accept: .accepted
-        case .drop: .dropped
-        case .uncertain: .uncertain
-        }
-        return Verdict(outcome: outcome, decider: decider, pastUnknown: rule(found.unknownChain, found.unknownRule),
-                       rateLimitedBy: rule(found.rateLimitChain, found.rateLimitRule))
+        let decider: Decider =
+            switch found.kind {
+            case .rule: .rule(chain: program.chainNames[Int(found.chain)], index: Int(found.rule))
+            case .noMatch: .noMatch(chain: program.chainNames[Int(found.chain)])
+            case .entryWithoutPolicy: .entryWithoutPolicy
+            }
+        let outcome: ReplyOutcome =
+            switch found.outcome {
+            case .accept: .accepted
+            case .drop: .dropped
+            case .uncertain: .uncertain
+            }
+        return Verdict(
+            outcome: outcome, decider: decider, pastUnknown: rule(found.unknownChain, found.unknownRule),
+            rateLimitedBy: rule(found.rateLimitChain, found.rateLimitRule))
     }
 
     /// How a verdict reads: the deciding rule, what ctaudit could not judge
@@ -128,11 +133,14 @@ public struct FirewallStage: Hashable, Sendable {
         var text = describe(verdict.decider)
         if verdict.outcome == .uncertain, case let .rule(chain, index) = verdict.decider {
             let rule = chains[chain]!.rules[index]
-            text += " [uncertain: ctaudit cannot judge " + rule.unjudgedParts(facts: facts).joined(separator: " ") + "; the reply is accepted one way and dropped the other]"
+            text +=
+                " [uncertain: ctaudit cannot judge " + rule.unjudgedParts(facts: facts).joined(separator: " ")
+                + "; the reply is accepted one way and dropped the other]"
         }
         if let past = verdict.pastUnknown, case let .rule(chain, index) = past {
             let rule = chains[chain]!.rules[index]
-            text += " [whether or not \(rule.label) matches (ctaudit cannot judge \(rule.unjudgedParts(facts: facts).joined(separator: " ")))]"
+            text +=
+                " [whether or not \(rule.label) matches (ctaudit cannot judge \(rule.unjudgedParts(facts: facts).joined(separator: " ")))]"
         }
         if let limited = verdict.rateLimitedBy, case let .rule(chain, index) = limited {
             let rule = chains[chain]!.rules[index]

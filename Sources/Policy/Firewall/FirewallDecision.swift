@@ -26,11 +26,12 @@ public struct FirewallDecision: Hashable, Sendable, CustomStringConvertible {
     public var isUncertain: Bool { outcome == .uncertain }
 
     public var description: String {
-        var text: String = switch outcome {
-        case .accepted: "accepted by "
-        case .dropped: "dropped by "
-        case .uncertain: "uncertain: "
-        }
+        var text: String =
+            switch outcome {
+            case .accepted: "accepted by "
+            case .dropped: "dropped by "
+            case .uncertain: "uncertain: "
+            }
         text += decidedBy
         if let packet, !accepts { text += " [\(packet) reply]" }
         return text

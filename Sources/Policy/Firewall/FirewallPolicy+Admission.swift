@@ -15,8 +15,9 @@ extension FirewallPolicy {
     public func admission(_ proto: IPProtocol, family: IPAddress.Family, node: IPAddress?) -> ReplyAdmission {
         let applying = stages.filter { $0.applies(to: family) }
         guard !applying.isEmpty else {
-            return ReplyAdmission(proto: proto, family: family, node: node,
-                                  groups: [.init(peers: "any peer", admitted: PortRangeSet(PortRange(low: 0, high: 65535)!))])
+            return ReplyAdmission(
+                proto: proto, family: family, node: node,
+                groups: [.init(peers: "any peer", admitted: PortRangeSet(PortRange(low: 0, high: 65535)!))])
         }
         let rules = applying.flatMap { $0.chains.values.flatMap(\.rules) }.filter { $0.family == nil || $0.family == family }
         if node == nil {
@@ -25,8 +26,11 @@ extension FirewallPolicy {
                 var answers: [(indices: [Int], groups: [ReplyAdmission.PeerGroup])] = []
                 for index in 0..<nodes.count {
                     let groups = peerGroups(proto, family: family, node: nodes.starts[index], stages: applying, rules: rules)
-                    if let same = answers.firstIndex(where: { $0.groups == groups }) { answers[same].indices.append(index) }
-                    else { answers.append(([index], groups)) }
+                    if let same = answers.firstIndex(where: { $0.groups == groups }) {
+                        answers[same].indices.append(index)
+                    } else {
+                        answers.append(([index], groups))
+                    }
                 }
                 if answers.count > 1 {
                     var admission = ReplyAdmission(proto: proto, family: family, groups: Self.worst(answers.map(\.groups)))
@@ -42,8 +46,9 @@ extension FirewallPolicy {
                 return ReplyAdmission(proto: proto, family: family, groups: answers[0].groups)
             }
         }
-        return ReplyAdmission(proto: proto, family: family, node: node,
-                              groups: peerGroups(proto, family: family, node: node, stages: applying, rules: rules))
+        return ReplyAdmission(
+            proto: proto, family: family, node: node,
+            groups: peerGroups(proto, family: family, node: node, stages: applying, rules: rules))
     }
 
     /// One admission per family for the node addresses given (none known: asked for every address).
@@ -53,8 +58,10 @@ extension FirewallPolicy {
         return mine.map { admission(proto, family: family, node: $0) }
     }
 
-    private func peerGroups(_ proto: IPProtocol, family: IPAddress.Family, node: IPAddress?, stages: [FirewallStage],
-                            rules: [FirewallRule]) -> [ReplyAdmission.PeerGroup] {
+    private func peerGroups(
+        _ proto: IPProtocol, family: IPAddress.Family, node: IPAddress?, stages: [FirewallStage],
+        rules: [FirewallRule]
+    ) -> [ReplyAdmission.PeerGroup] {
         let localCuts = Self.segments(rules.flatMap { ($0.localPorts?.ranges ?? []) + ($0.eitherPorts?.ranges ?? []) })
         var remoteCuts = Self.segments(rules.flatMap { ($0.remotePorts?.ranges ?? []) + ($0.eitherPorts?.ranges ?? []) })
         var peers = AddressSegments(family: family, networks: rules.flatMap { $0.remoteNetworks ?? [] })
@@ -63,16 +70,21 @@ extension FirewallPolicy {
             remoteCuts = [PortRange(low: 0, high: 65535)!]
             peers = AddressSegments(family: family, networks: [])
         }
-        struct Fate: Hashable { var admitted: [PortRange] = []; var uncertain: [PortRange] = []; var limited: [PortRange] = [] }
+        struct Fate: Hashable {
+            var admitted: [PortRange] = []
+            var uncertain: [PortRange] = []
+            var limited: [PortRange] = []
+        }
         var classes: [Fate: [(port: Int, peer: Int)]] = [:]
         var order: [Fate] = []
         for port in remoteCuts.indices {
             for peer in 0..<peers.count {
                 var fate = Fate()
                 for segment in localCuts {
-                    let base = ReplyPacket(family: family, proto: proto,
-                                           remote: enumerate ? peers.starts[peer] : nil, remotePort: enumerate ? remoteCuts[port].low : nil,
-                                           local: node, localPort: segment.low)
+                    let base = ReplyPacket(
+                        family: family, proto: proto,
+                        remote: enumerate ? peers.starts[peer] : nil, remotePort: enumerate ? remoteCuts[port].low : nil,
+                        local: node, localPort: segment.low)
                     switch Self.outcome(ReplyPacket.variants(of: base), stages: stages) {
                     case (.accepted, let limited):
                         fate.admitted.append(segment)
@@ -92,13 +104,17 @@ extension FirewallPolicy {
         let total = remoteCuts.count * peers.count
         var groups: [ReplyAdmission.PeerGroup] = []
         for fate in order where fate != widest {
-            groups.append(.init(peers: Self.describe(classes[fate]!, ports: remoteCuts, peers: peers),
-                                admitted: PortRangeSet(fate.admitted), uncertain: PortRangeSet(fate.uncertain),
-                                rateLimited: PortRangeSet(fate.limited)))
+            groups.append(
+                .init(
+                    peers: Self.describe(classes[fate]!, ports: remoteCuts, peers: peers),
+                    admitted: PortRangeSet(fate.admitted), uncertain: PortRangeSet(fate.uncertain),
+                    rateLimited: PortRangeSet(fate.limited)))
         }
-        groups.append(.init(peers: classes[widest]!.count == total ? "any peer" : "other peers",
-                            admitted: PortRangeSet(widest.admitted), uncertain: PortRangeSet(widest.uncertain),
-                            rateLimited: PortRangeSet(widest.limited)))
+        groups.append(
+            .init(
+                peers: classes[widest]!.count == total ? "any peer" : "other peers",
+                admitted: PortRangeSet(widest.admitted), uncertain: PortRangeSet(widest.uncertain),
+                rateLimited: PortRangeSet(widest.limited)))
         return groups
     }
 
@@ -165,8 +181,10 @@ extension FirewallPolicy {
     /// How many addresses the segments hold, as a Double (IPv6 is big).
     static func size(_ indices: [Int], _ segments: AddressSegments) -> Double {
         indices.reduce(0) { total, index in
-            let first = segments.starts[index], last = segments.end(index)
-            let high = Double(last.high) - Double(first.high), low = Double(last.low) - Double(first.low)
+            let first = segments.starts[index]
+            let last = segments.end(index)
+            let high = Double(last.high) - Double(first.high)
+            let low = Double(last.low) - Double(first.low)
             return total + high * 18_446_744_073_709_551_616 + low + 1
         }
     }
@@ -182,6 +200,10 @@ extension FirewallPolicy {
             uncertain = uncertain.union(single.uncertainPorts)
             limited = limited.union(groups.reduce(PortRangeSet.empty) { $0.union($1.rateLimited) })
         }
-        return [.init(peers: "any peer", admitted: admitted, uncertain: uncertain.subtracting(admitted), rateLimited: limited.intersection(admitted))]
+        return [
+            .init(
+                peers: "any peer", admitted: admitted, uncertain: uncertain.subtracting(admitted),
+                rateLimited: limited.intersection(admitted))
+        ]
     }
 }

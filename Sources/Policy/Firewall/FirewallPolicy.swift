@@ -104,12 +104,14 @@ public struct FirewallPolicy: Hashable, Sendable {
                 let text = stage.describe(verdict)
                 switch verdict.outcome {
                 case .dropped:
-                    return FirewallDecision(outcome: .dropped, decidedBy: text, origin: stage.origin,
-                                            packet: packets.count > 1 ? packet.kind : nil)
+                    return FirewallDecision(
+                        outcome: .dropped, decidedBy: text, origin: stage.origin,
+                        packet: packets.count > 1 ? packet.kind : nil)
                 case .uncertain:
                     if uncertain == nil {
-                        uncertain = FirewallDecision(outcome: .uncertain, decidedBy: text, origin: stage.origin,
-                                                     packet: packets.count > 1 ? packet.kind : nil)
+                        uncertain = FirewallDecision(
+                            outcome: .uncertain, decidedBy: text, origin: stage.origin,
+                            packet: packets.count > 1 ? packet.kind : nil)
                     }
                 case .accepted:
                     // Name a rule that accepted over a stage that let the packet pass by policy.
@@ -175,7 +177,9 @@ extension FirewallPolicy {
     /// every TCP and UDP reply gets through to, per the firewall's rules.
     /// How firewall files are given is the caller's to word (`hints`).
     public func checkNotes(hints: ReaderHintWording = .plain, nodes: [IPAddress] = []) -> [String] {
-        var notes = ["allowed ports come from \(hints(.firewallFiles)) \(title): each rule is judged against the ports its protocol's replies get through to in its family"]
+        var notes = [
+            "allowed ports come from \(hints(.firewallFiles)) \(title): each rule is judged against the ports its protocol's replies get through to in its family"
+        ]
         if isStateful {
             notes += sources.compactMap(\.statefulReason)
         } else {

@@ -74,8 +74,10 @@ extension FirewallProgram {
     }
 
     /// The fast path, then the slow one when an unknown match was met.
-    private func settle(_ entry: Int, _ packet: ReplyPacket, facts: GatewayFacts, underLoad: Bool,
-                        limit: inout (Int32, Int32)?) -> Verdict {
+    private func settle(
+        _ entry: Int, _ packet: ReplyPacket, facts: GatewayFacts, underLoad: Bool,
+        limit: inout (Int32, Int32)?
+    ) -> Verdict {
         switch walk(entry, packet, facts: facts, underLoad: underLoad, depth: 0, unknownAsNo: false, limit: &limit) {
         case .verdict(let verdict): return verdict
         case .returned: return Self.withoutPolicy(entry)
@@ -108,11 +110,15 @@ extension FirewallProgram {
 
     /// First match wins, as the kernel runs it. `unknownAsNo`: take an
     /// unknown match as no match instead of stopping.
-    private func walk(_ chainIndex: Int, _ packet: ReplyPacket, facts: GatewayFacts, underLoad: Bool, depth: Int,
-                      unknownAsNo: Bool, limit: inout (Int32, Int32)?) -> Walk {
+    private func walk(
+        _ chainIndex: Int, _ packet: ReplyPacket, facts: GatewayFacts, underLoad: Bool, depth: Int,
+        unknownAsNo: Bool, limit: inout (Int32, Int32)?
+    ) -> Walk {
         guard chainIndex >= 0, depth < Self.maximumDepth else { return .returned }
         let chain = chains[chainIndex]
-        let fallOff: Walk = chain.noMatch < 0 ? .returned
+        let fallOff: Walk =
+            chain.noMatch < 0
+            ? .returned
             : .verdict(Verdict(outcome: chain.noMatch == 1 ? .accept : .drop, kind: .noMatch, chain: Int32(chainIndex), rule: -1))
         var index = Int(chain.firstRule)
         let end = Int(chain.endRule)
@@ -133,13 +139,15 @@ extension FirewallProgram {
             case .drop:
                 return .verdict(Verdict(outcome: .drop, kind: .rule, chain: Int32(chainIndex), rule: position))
             case .jump:
-                let inner = walk(Int(rule.target), packet, facts: facts, underLoad: underLoad, depth: depth + 1,
-                                 unknownAsNo: unknownAsNo, limit: &limit)
+                let inner = walk(
+                    Int(rule.target), packet, facts: facts, underLoad: underLoad, depth: depth + 1,
+                    unknownAsNo: unknownAsNo, limit: &limit)
                 if case .returned = inner { continue }
                 return inner
             case .goto:
-                let inner = walk(Int(rule.target), packet, facts: facts, underLoad: underLoad, depth: depth + 1,
-                                 unknownAsNo: unknownAsNo, limit: &limit)
+                let inner = walk(
+                    Int(rule.target), packet, facts: facts, underLoad: underLoad, depth: depth + 1,
+                    unknownAsNo: unknownAsNo, limit: &limit)
                 if case .returned = inner { return fallOff }
                 return inner
             case .leave:
@@ -152,8 +160,10 @@ extension FirewallProgram {
     /// Every outcome the packet can have from rule `from` of a chain on,
     /// following both ways at each unknown match. Bits: accept, drop,
     /// return (a user chain ran off its end or returned).
-    private func outcomes(_ chainIndex: Int, from start: Int, _ packet: ReplyPacket, facts: GatewayFacts, underLoad: Bool,
-                          depth: Int, memo: inout [UInt8]) -> UInt8 {
+    private func outcomes(
+        _ chainIndex: Int, from start: Int, _ packet: ReplyPacket, facts: GatewayFacts, underLoad: Bool,
+        depth: Int, memo: inout [UInt8]
+    ) -> UInt8 {
         guard chainIndex >= 0, depth < Self.maximumDepth else { return Self.returnBit }
         let chain = chains[chainIndex]
         let slot = Int(chain.firstRule) + start + chainIndex
@@ -181,8 +191,9 @@ extension FirewallProgram {
                 case .drop: taken = Self.dropBit
                 case .leave: taken = fallOff
                 case .jump, .goto:
-                    let inner = outcomes(Int(rule.target), from: 0, packet, facts: facts, underLoad: underLoad,
-                                         depth: depth + 1, memo: &memo)
+                    let inner = outcomes(
+                        Int(rule.target), from: 0, packet, facts: facts, underLoad: underLoad,
+                        depth: depth + 1, memo: &memo)
                     taken = inner & ~Self.returnBit
                     if inner & Self.returnBit != 0 {
                         taken |= rule.action == .jump ? next(&memo) : fallOff

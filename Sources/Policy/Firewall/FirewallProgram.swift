@@ -128,8 +128,12 @@ struct FirewallProgram: Sendable {
         switch rule.action {
         case .accept: action = .accept
         case .drop: action = .drop
-        case .jump(let name): action = .jump; target = chainIndex[name] ?? -1
-        case .goto(let name): action = .goto; target = chainIndex[name] ?? -1
+        case .jump(let name):
+            action = .jump
+            target = chainIndex[name] ?? -1
+        case .goto(let name):
+            action = .goto
+            target = chainIndex[name] ?? -1
         case .leave: action = .leave
         }
         // The file-level part of the match, folded into one value.
@@ -137,11 +141,16 @@ struct FirewallProgram: Sendable {
         var fixed: FirewallRule.Match = rule.unevaluated.isEmpty ? .yes : .unknown
         if rule.interfaces.contains(where: FirewallRule.isLoopback) { fixed = .no }
         if let states = rule.connectionStates {
-            fixed = fixed.and(ReplyCondition.connectionState(states, negated: rule.connectionStatesNegated).evaluate(anyPacket, facts: facts))
+            fixed = fixed.and(
+                ReplyCondition.connectionState(states, negated: rule.connectionStatesNegated).evaluate(anyPacket, facts: facts))
         }
         var perPacket: [ReplyCondition] = []
         for condition in rule.conditions {
-            if condition.dependsOnPacket { perPacket.append(condition) } else { fixed = fixed.and(condition.evaluate(anyPacket, facts: facts)) }
+            if condition.dependsOnPacket {
+                perPacket.append(condition)
+            } else {
+                fixed = fixed.and(condition.evaluate(anyPacket, facts: facts))
+            }
         }
         return Rule(
             family: rule.family?.rawValue ?? 0,
@@ -186,12 +195,13 @@ struct FirewallProgram: Sendable {
         if rule.fixed == .never { return .no }
         if rule.family != 0, rule.family != packet.family.rawValue { return .no }
         let proto = packet.proto.rawValue
-        let word: UInt64 = switch proto >> 6 {
-        case 0: rule.protocols.0
-        case 1: rule.protocols.1
-        case 2: rule.protocols.2
-        default: rule.protocols.3
-        }
+        let word: UInt64 =
+            switch proto >> 6 {
+            case 0: rule.protocols.0
+            case 1: rule.protocols.1
+            case 2: rule.protocols.2
+            default: rule.protocols.3
+            }
         if word & (1 << UInt64(proto & 63)) == 0 { return .no }
         if rule.needsPorts, !packet.proto.carriesPorts { return .no }
         if rule.localPorts.isPresent, !contains(rule.localPorts, packet.localPort) { return .no }
@@ -217,12 +227,16 @@ struct FirewallProgram: Sendable {
         if rule.remoteNetworks.isPresent {
             if let remote = packet.remote {
                 if contains(rule.remoteNetworks, remote) == rule.remoteNegated { return .no }
-            } else { result = result.and(.unknown) }
+            } else {
+                result = result.and(.unknown)
+            }
         }
         if rule.localNetworks.isPresent {
             if let local = packet.local {
                 if contains(rule.localNetworks, local) == rule.localNegated { return .no }
-            } else { result = result.and(.unknown) }
+            } else {
+                result = result.and(.unknown)
+            }
         }
         return result
     }
@@ -254,7 +268,10 @@ struct FirewallProgram: Sendable {
             var term = Int(terms.start)
             while term < Int(terms.end) {
                 let condition = flagTerms[term]
-                if (flags & condition.flag == condition.flag) == condition.negated { all = false; break }
+                if (flags & condition.flag == condition.flag) == condition.negated {
+                    all = false
+                    break
+                }
                 term += 1
             }
             if all { return true }

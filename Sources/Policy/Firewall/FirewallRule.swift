@@ -92,8 +92,9 @@ public struct FirewallRule: Hashable, Sendable {
         if interfaces.contains(where: Self.isLoopback) { return .no }
         var result: Match = unevaluated.isEmpty ? .yes : .unknown
         if let connectionStates {
-            result = result.and(ReplyCondition.connectionState(connectionStates, negated: connectionStatesNegated)
-                .evaluate(packet, facts: facts))
+            result = result.and(
+                ReplyCondition.connectionState(connectionStates, negated: connectionStatesNegated)
+                    .evaluate(packet, facts: facts))
         }
         for condition in conditions {
             result = result.and(condition.evaluate(packet, facts: facts))
@@ -111,12 +112,16 @@ public struct FirewallRule: Hashable, Sendable {
         if let remoteNetworks {
             if let remote = packet.remote {
                 if remoteNetworks.contains(where: { $0.contains(remote) }) == remoteNegated { return .no }
-            } else { result = result.and(.unknown) }
+            } else {
+                result = result.and(.unknown)
+            }
         }
         if let localNetworks {
             if let local = packet.local {
                 if localNetworks.contains(where: { $0.contains(local) }) == localNegated { return .no }
-            } else { result = result.and(.unknown) }
+            } else {
+                result = result.and(.unknown)
+            }
         }
         return result
     }
@@ -171,13 +176,14 @@ public struct FirewallRule: Hashable, Sendable {
         parts += conditions.map(\.description)
         if let rateLimit { parts.append(rateLimit.over ? "over \(rateLimit.text)" : rateLimit.text) }
         if !unevaluated.isEmpty { parts.append("not evaluated: " + unevaluated.joined(separator: " ")) }
-        let action: String = switch self.action {
-        case .accept: "accept"
-        case .drop: "discard"
-        case .jump(let chain): "jump \(chain)"
-        case .goto(let chain): "goto \(chain)"
-        case .leave: "return"
-        }
+        let action: String =
+            switch self.action {
+            case .accept: "accept"
+            case .drop: "discard"
+            case .jump(let chain): "jump \(chain)"
+            case .goto(let chain): "goto \(chain)"
+            case .leave: "return"
+            }
         return parts.joined(separator: ", ") + " (" + action + ")"
     }
 

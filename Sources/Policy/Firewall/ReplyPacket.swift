@@ -13,8 +13,10 @@ public struct ReplyPacket: Hashable, Sendable {
     public var localPort: UInt16
     public var tcpFlags: TCPFlags
 
-    public init(family: IPAddress.Family, proto: IPProtocol, remote: IPAddress?, remotePort: UInt16?,
-                local: IPAddress?, localPort: UInt16, tcpFlags: TCPFlags = []) {
+    public init(
+        family: IPAddress.Family, proto: IPProtocol, remote: IPAddress?, remotePort: UInt16?,
+        local: IPAddress?, localPort: UInt16, tcpFlags: TCPFlags = []
+    ) {
         self.family = family
         self.proto = proto
         self.remote = remote

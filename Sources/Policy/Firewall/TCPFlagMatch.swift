@@ -44,7 +44,10 @@ public struct TCPFlagMatch: Hashable, Sendable, CustomStringConvertible {
             for piece in alternative.split(separator: "&", omittingEmptySubsequences: false) {
                 var name = piece.trimmingSpaces
                 var negated = false
-                if name.hasPrefix("!") { negated = true; name = String(name.dropFirst()).trimmingSpaces }
+                if name.hasPrefix("!") {
+                    negated = true
+                    name = String(name.dropFirst()).trimmingSpaces
+                }
                 guard let flag = TCPFlags.named(name) else { return nil }
                 terms.append(Term(flag: flag, negated: negated))
             }

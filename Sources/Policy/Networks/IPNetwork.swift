@@ -56,7 +56,8 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
             let typical = IPNetwork(unchecked: address, prefixLength: address.family == .ipv4 ? 16 : 64)
             return "no prefix length; write \(address)/\(bits) for this one address, or the network it is in (e.g. \(typical))"
         }
-        return "no prefix length; write \(IPNetwork(unchecked: address, prefixLength: prefix)) for the network (a bare address would be one host, \(address)/\(bits))"
+        return
+            "no prefix length; write \(IPNetwork(unchecked: address, prefixLength: prefix)) for the network (a bare address would be one host, \(address)/\(bits))"
     }
 
     /// A network from an address, masking off host bits.

@@ -21,7 +21,8 @@ public struct PortRange: Hashable, Sendable, Comparable, CustomStringConvertible
             throw .invalidPortRange(trimmed, reason: "expected PORT, LOW-HIGH or LOW:HIGH")
         }
         var separator = separators.first
-        var parts = separator.map { sep in trimmed.split(separator: sep, omittingEmptySubsequences: false) }
+        var parts =
+            separator.map { sep in trimmed.split(separator: sep, omittingEmptySubsequences: false) }
             ?? [Substring(trimmed)]
         let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" })
         if separator == nil && words.count == 2 {
@@ -45,7 +46,8 @@ public struct PortRange: Hashable, Sendable, Comparable, CustomStringConvertible
         let low = openLow ? 0 : try port(parts[0])
         let high = parts.count == 2 ? (openHigh ? 65535 : try port(parts[1])) : low
         guard low <= high else {
-            throw .invalidPortRange(trimmed, reason: "reversed range (\(low) > \(high)); write \(high)\(separator == ":" ? ":" : "-")\(low)")
+            throw .invalidPortRange(
+                trimmed, reason: "reversed range (\(low) > \(high)); write \(high)\(separator == ":" ? ":" : "-")\(low)")
         }
         self.low = low
         self.high = high

@@ -10,7 +10,8 @@ extension PortRangeSet {
         var out: [PortRange] = []
         for a in ranges {
             for b in other.ranges {
-                let low = max(a.low, b.low), high = min(a.high, b.high)
+                let low = max(a.low, b.low)
+                let high = min(a.high, b.high)
                 if let range = PortRange(low: low, high: high) { out.append(range) }
             }
         }

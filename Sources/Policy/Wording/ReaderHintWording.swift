@@ -48,7 +48,10 @@ public struct ReaderHintWording: Sendable {
         case .declaredPortRanges: Phrase("declared", isCommandLine: false)
         case .podPortRanges: Phrase("", isCommandLine: false)
         case .auditJSONReport: Phrase("in JSON", isCommandLine: false)
-        case .dataplaneCheck(let dataplane): Phrase("a check with the cluster's \(dataplane.description.prefix(1).uppercased() + dataplane.description.dropFirst()) configuration", isCommandLine: false)
+        case .dataplaneCheck(let dataplane):
+            Phrase(
+                "a check with the cluster's \(dataplane.description.prefix(1).uppercased() + dataplane.description.dropFirst()) configuration",
+                isCommandLine: false)
         }
     }
 }

@@ -25,10 +25,14 @@ struct FlowScanner {
         while position < bytes.count {
             let byte = bytes[position]
             if let open = quote {
-                if open == UInt8(ascii: "\"") && byte == UInt8(ascii: "\\") { position += 2; continue }
+                if open == UInt8(ascii: "\"") && byte == UInt8(ascii: "\\") {
+                    position += 2
+                    continue
+                }
                 if byte == open { quote = nil }
             } else if (byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'"))
-                        && (position == 0 || " \t[{,:".utf8.contains(bytes[position - 1])) {
+                && (position == 0 || " \t[{,:".utf8.contains(bytes[position - 1]))
+            {
                 // A quote opens a quoted scalar only where one can start (`it's` is plain).
                 quote = byte
             } else if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
@@ -43,8 +47,10 @@ struct FlowScanner {
     }
 
     mutating func skipSpaces() {
-        while index < bytes.count && (bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t")
-                                      || bytes[index] == 0x0A) { index += 1 }
+        while index < bytes.count
+            && (bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t")
+                || bytes[index] == 0x0A)
+        { index += 1 }
     }
 
     mutating func consume(_ character: Character) -> Bool {
@@ -91,7 +97,8 @@ struct FlowScanner {
                 if consume(":") {
                     skipSpaces()
                     let empty = index < bytes.count && (bytes[index] == UInt8(ascii: ",") || bytes[index] == UInt8(ascii: "}"))
-                    entry = .init(key: key, value: empty ? .init(value: .scalar("", plain: true), line: currentLine) : try value(inFlow: true))
+                    entry = .init(
+                        key: key, value: empty ? .init(value: .scalar("", plain: true), line: currentLine) : try value(inFlow: true))
                 } else {
                     entry = .init(key: key, value: .init(value: .scalar("", plain: true), line: currentLine))
                 }
@@ -114,9 +121,18 @@ struct FlowScanner {
             while index < bytes.count {
                 let byte = bytes[index]
                 if inFlow && (byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}")) { break }
-                if inFlow && byte == UInt8(ascii: ":") && (index + 1 == bytes.count || [UInt8(ascii: " "), UInt8(ascii: ","),
-                    UInt8(ascii: "}"), UInt8(ascii: "]")].contains(bytes[index + 1])) { break }
-                if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") { throw fail("'\(Character(UnicodeScalar(byte)))' inside a plain value; quote it") }
+                if inFlow && byte == UInt8(ascii: ":")
+                    && (index + 1 == bytes.count
+                        || [
+                            UInt8(ascii: " "), UInt8(ascii: ","),
+                            UInt8(ascii: "}"), UInt8(ascii: "]"),
+                        ].contains(bytes[index + 1]))
+                {
+                    break
+                }
+                if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
+                    throw fail("'\(Character(UnicodeScalar(byte)))' inside a plain value; quote it")
+                }
                 index += 1
             }
             var text = String(decoding: bytes[start..<index], as: UTF8.self)
@@ -124,7 +140,8 @@ struct FlowScanner {
             // A plain value over several lines folds each line break (and the
             // spaces around it) into one space.
             if text.contains("\n") {
-                text = text.split(separator: "\n").map { String($0.drop { $0 == " " || $0 == "\t" }.trimmingTrailingSpaces) }.joined(separator: " ")
+                text = text.split(separator: "\n").map { String($0.drop { $0 == " " || $0 == "\t" }.trimmingTrailingSpaces) }.joined(
+                    separator: " ")
                 isMultiline = true
             } else {
                 isMultiline = false
@@ -178,8 +195,9 @@ struct FlowScanner {
             case UInt8(ascii: "u"), UInt8(ascii: "x"), UInt8(ascii: "U"):
                 let digits = escape == UInt8(ascii: "x") ? 2 : escape == UInt8(ascii: "u") ? 4 : 8
                 guard index + digits <= bytes.count,
-                      let value = UInt32(String(decoding: bytes[index..<index + digits], as: UTF8.self), radix: 16),
-                      let scalar = UnicodeScalar(value) else { throw fail("a bad \\\(Character(UnicodeScalar(escape))) escape") }
+                    let value = UInt32(String(decoding: bytes[index..<index + digits], as: UTF8.self), radix: 16),
+                    let scalar = UnicodeScalar(value)
+                else { throw fail("a bad \\\(Character(UnicodeScalar(escape))) escape") }
                 index += digits
                 text += Array(String(Character(scalar)).utf8)
             default:

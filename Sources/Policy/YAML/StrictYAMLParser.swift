@@ -81,7 +81,8 @@ struct StrictYAMLParser {
         }
         if blockScalarHeader(text) != nil { return dashColumn ?? column - 1 }
         guard let (_, rest) = try? mappingKey(Line(number: 0, indent: column, text: text)),
-              blockScalarHeader(rest) != nil else { return nil }
+            blockScalarHeader(rest) != nil
+        else { return nil }
         return column
     }
 
@@ -143,8 +144,10 @@ struct StrictYAMLParser {
         while position < lines.count, lines[position].indent == indent {
             let line = lines[position]
             guard let (key, rest) = try Self.mappingKey(line) else {
-                throw Self.fail(line.number, Self.isSequenceItem(line.text)
-                    ? "a list item where a 'key: value' was expected" : "expected 'key: value'")
+                throw Self.fail(
+                    line.number,
+                    Self.isSequenceItem(line.text)
+                        ? "a list item where a 'key: value' was expected" : "expected 'key: value'")
             }
             if entries.contains(where: { $0.key.scalar == key.scalar }) {
                 throw Self.fail(line.number, "'\(key.scalar ?? "")' is set twice")
@@ -192,7 +195,8 @@ struct StrictYAMLParser {
         var node = try Self.scalar(text, line: line)
         // A plain scalar continued on more indented lines (folded to spaces).
         while position < lines.count, lines[position].indent > parentIndent, !Self.isSequenceItem(lines[position].text),
-              try Self.mappingKey(lines[position]) == nil {
+            try Self.mappingKey(lines[position]) == nil
+        {
             node.value = .scalar((node.scalar ?? "") + " " + lines[position].text, plain: true)
             position += 1
         }
@@ -225,8 +229,15 @@ struct StrictYAMLParser {
         var chomp: Character?
         var indent: Int?
         for character in text.dropFirst() {
-            if character == "-" || character == "+", chomp == nil { chomp = character } else if let digit = character.wholeNumberValue,
-                digit > 0, indent == nil { indent = digit } else { return nil }
+            if character == "-" || character == "+", chomp == nil {
+                chomp = character
+            } else if let digit = character.wholeNumberValue,
+                digit > 0, indent == nil
+            {
+                indent = digit
+            } else {
+                return nil
+            }
         }
         return (first == ">", chomp, indent)
     }
@@ -250,7 +261,8 @@ struct StrictYAMLParser {
         }
         // Skip the content lines that came from the block (none: they were kept out).
         while position < lines.count, lines[position].number <= number { position += 1 }
-        let contentIndent = explicitIndent.map { parentIndent + $0 }
+        let contentIndent =
+            explicitIndent.map { parentIndent + $0 }
             ?? body.first { !$0.allSatisfy { $0 == " " } }.map { $0.prefix { $0 == " " }.count } ?? 0
         var textLines: [String] = []
         for (offset, text) in body.enumerated() {
@@ -265,7 +277,10 @@ struct StrictYAMLParser {
         }
         // Trailing blank lines belong to the chomping, not the text.
         var trailing = 0
-        while let last = textLines.last, last.allSatisfy({ $0 == " " }) { textLines.removeLast(); trailing += 1 }
+        while let last = textLines.last, last.allSatisfy({ $0 == " " }) {
+            textLines.removeLast()
+            trailing += 1
+        }
         var result = ""
         if folded {
             // Line breaks between text lines fold to spaces; an empty line is a
@@ -273,7 +288,10 @@ struct StrictYAMLParser {
             var pendingBreaks = 0
             var last: String?
             for text in textLines {
-                if text.isEmpty { pendingBreaks += 1; continue }
+                if text.isEmpty {
+                    pendingBreaks += 1
+                    continue
+                }
                 let spaced = text.first == " " || text.first == "\t" || last?.first == " " || last?.first == "\t"
                 if last != nil {
                     result += pendingBreaks == 0 ? (spaced ? "\n" : " ") : String(repeating: "\n", count: pendingBreaks + (spaced ? 1 : 0))
@@ -362,7 +380,9 @@ struct StrictYAMLParser {
                 if after == text.endIndex || text[after] == " " || text[after] == "\t" {
                     let key = text[..<index].trimmingTrailingSpaces
                     guard !key.isEmpty else { throw fail(line.number, "a mapping entry without a key") }
-                    return (.init(value: .scalar(String(key), plain: true), line: line.number), text[after...].drop { $0 == " " || $0 == "\t" })
+                    return (
+                        .init(value: .scalar(String(key), plain: true), line: line.number), text[after...].drop { $0 == " " || $0 == "\t" }
+                    )
                 }
             }
             index = text.index(after: index)
@@ -396,7 +416,8 @@ struct StrictYAMLParser {
             } else if character == "#" && (previous == " " || previous == "\t") {
                 return text[..<index].trimmingTrailingSpaces
             } else if (character == "\"" || character == "'")
-                        && (" \t".contains(previous) || depth > 0 && "[{,:".contains(previous)) {
+                && (" \t".contains(previous) || depth > 0 && "[{,:".contains(previous))
+            {
                 // A quote opens a quoted scalar only where one can start: `it's` and `-"x` are plain.
                 quote = character
             } else if (character == "[" || character == "{") && (" \t[{,:".contains(previous) || depth > 0) {

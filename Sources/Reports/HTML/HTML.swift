@@ -28,8 +28,10 @@ enum HTML {
 
     /// The same table written to `sink` in pieces of about 64 KiB, rows made
     /// one at a time: a table of a thousand flows is never held whole.
-    static func table(id: String, header: [String], rows: some Sequence<[String]>, numeric: Set<Int> = [],
-                      to sink: (String) -> Void) {
+    static func table(
+        id: String, header: [String], rows: some Sequence<[String]>, numeric: Set<Int> = [],
+        to sink: (String) -> Void
+    ) {
         var out = "<table id=\"\(escape(id))\">\n<thead><tr>"
         for (index, cell) in header.enumerated() {
             out += "<th\(numeric.contains(index) ? " class=\"num\"" : "")>\(escape(cell))</th>"

@@ -1,9 +1,11 @@
 import Engines
+
 extension HTMLReportWriter {
     /// Which dataplanes were read, each BPF map found, and why one was not read.
     func dataplaneSection(_ report: AuditReport) -> String {
         let survey = report.dataplanes
-        var out = "<p id=\"dataplanes\" class=\"note\">Dataplanes read: <b>"
+        var out =
+            "<p id=\"dataplanes\" class=\"note\">Dataplanes read: <b>"
             + HTML.escape(survey.read.map(\.rawValue).joined(separator: ", ")) + "</b></p>\n"
         if !survey.maps.isEmpty {
             out += HTML.table(

@@ -1,6 +1,6 @@
 import Conntrack
-import Policy
 import Engines
+import Policy
 
 /// The HTML page's parts about flows from outside the pod networks
 /// (`OutsidePodFlows`), as the text report tells them.
@@ -27,17 +27,22 @@ extension HTMLReportWriter {
         guard outside.flows > 0 else { return "" }
         let pods = report.policy.podNetworks.map(\.description).joined(separator: ", ")
         var out = "<section id=\"outside-pod-networks\"><h2>Source-NATed flows from outside the pod networks</h2>\n"
-        out += "<p class=\"legend\">\(outside.flows) flow(s) from sources outside the pod networks (\(HTML.escape(pods))) whose replies "
+        out +=
+            "<p class=\"legend\">\(outside.flows) flow(s) from sources outside the pod networks (\(HTML.escape(pods))) whose replies "
             + "cross the upstream firewall: not audited as pod flows. \(outside.wouldViolate) would violate "
             + "(\(outside.wouldViolateUnreplied) unreplied). Sources summarized per /\(outside.sources.prefixLength(.ipv4)) (IPv4) "
             + "and /\(outside.sources.prefixLength(.ipv6)) (IPv6).</p>\n"
-        out += HTML.table(id: "outside-pod-networks-table", header: ["source network", "flows", "would violate"],
-                          rows: outside.sources.entries.map { [$0.network.description, String($0.flows), String($0.wouldViolate)] },
-                          numeric: [1, 2])
+        out += HTML.table(
+            id: "outside-pod-networks-table", header: ["source network", "flows", "would violate"],
+            rows: outside.sources.entries.map { [$0.network.description, String($0.flows), String($0.wouldViolate)] },
+            numeric: [1, 2])
         if !outside.examples.isEmpty {
             out += HTML.table(
                 id: "outside-pod-networks-examples",
-                header: ["source", "proto", "original (source → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
+                header: [
+                    "source", "proto", "original (source → server)", "translated source", "state", "reply", "NAT", "expires", "age",
+                    "conntrack reply tuple",
+                ],
                 rows: outside.examples.map { [$0.podSource.description] + evidenceRow($0) }, numeric: [7, 8])
         }
         return out + "</section>\n"

@@ -1,6 +1,6 @@
 import Conntrack
-import Policy
 public import Engines
+import Policy
 
 /// Writes an audit as one self-contained HTML file: no scripts, no external
 /// fonts, styles or images, so it can be mailed, attached to a ticket or
@@ -59,39 +59,55 @@ public struct HTMLReportWriter: Sendable {
         if let firewall = report.policy.firewall, verdict == .violations || verdict == .clean || verdict == .uncertain {
             out += Self.firewallVerdict(report, firewall)
         } else {
-        switch verdict {
-        case .violations:
-            out += "<p id=\"verdict\" class=\"verdict bad\" data-verdict=\"\(verdict.rawValue)\">\(summary.violations) violation(s): "
-                + "\(summary.violationsUnreplied) never got a reply. Replies to translated ports outside "
-                + "\(HTML.escape(report.policy.allowed.description)) are dropped upstream.</p>\n"
-        case .podsBlocked:
-            let pods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection).count
-            out += "<p id=\"verdict\" class=\"verdict bad\" data-verdict=\"\(verdict.rawValue)\">Pods blocked: no violation in the table now, but "
-                + "\(pods) pod(s) have every port of their ip_local_port_range outside \(HTML.escape(report.allowedWords)) "
-                + "and a NAT rule keeps them: each of their connections through it fails.</p>\n"
-        case .uncertain:
-            out += "<p id=\"verdict\" class=\"verdict warn\" data-verdict=\"\(verdict.rawValue)\">Uncertain: \(summary.uncertain) flow(s) "
-                + "decided by a firewall rule ctaudit cannot judge.</p>\n"
-        case .nothingToAudit:
-            out += "<p id=\"verdict\" class=\"verdict none\" data-verdict=\"\(verdict.rawValue)\">Nothing to audit: "
-                + HTML.escape(report.nothingToAuditExplanation) + ".</p>\n"
-        case .outsideViolations, .cleanInScope:
-            out += outsideVerdict(report)
-        case .clean where !report.dataplanes.warnings.isEmpty:
-            out += "<p id=\"verdict\" class=\"verdict warn\" data-verdict=\"\(verdict.rawValue)\">No violations in what was read, but "
-                + "BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited.</p>\n"
-        case .clean:
-            out += "<p id=\"verdict\" class=\"verdict good\" data-verdict=\"\(verdict.rawValue)\">No violations: every audited source-NATed flow uses an allowed port.</p>\n"
+            switch verdict {
+            case .violations:
+                out +=
+                    "<p id=\"verdict\" class=\"verdict bad\" data-verdict=\"\(verdict.rawValue)\">\(summary.violations) violation(s): "
+                    + "\(summary.violationsUnreplied) never got a reply. Replies to translated ports outside "
+                    + "\(HTML.escape(report.policy.allowed.description)) are dropped upstream.</p>\n"
+            case .podsBlocked:
+                let pods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection).count
+                out +=
+                    "<p id=\"verdict\" class=\"verdict bad\" data-verdict=\"\(verdict.rawValue)\">Pods blocked: no violation in the table now, but "
+                    + "\(pods) pod(s) have every port of their ip_local_port_range outside \(HTML.escape(report.allowedWords)) "
+                    + "and a NAT rule keeps them: each of their connections through it fails.</p>\n"
+            case .uncertain:
+                out +=
+                    "<p id=\"verdict\" class=\"verdict warn\" data-verdict=\"\(verdict.rawValue)\">Uncertain: \(summary.uncertain) flow(s) "
+                    + "decided by a firewall rule ctaudit cannot judge.</p>\n"
+            case .nothingToAudit:
+                out +=
+                    "<p id=\"verdict\" class=\"verdict none\" data-verdict=\"\(verdict.rawValue)\">Nothing to audit: "
+                    + HTML.escape(report.nothingToAuditExplanation) + ".</p>\n"
+            case .outsideViolations, .cleanInScope:
+                out += outsideVerdict(report)
+            case .clean where !report.dataplanes.warnings.isEmpty:
+                out +=
+                    "<p id=\"verdict\" class=\"verdict warn\" data-verdict=\"\(verdict.rawValue)\">No violations in what was read, but "
+                    + "BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited.</p>\n"
+            case .clean:
+                out +=
+                    "<p id=\"verdict\" class=\"verdict good\" data-verdict=\"\(verdict.rawValue)\">No violations: every audited source-NATed flow uses an allowed port.</p>\n"
+            }
         }
-        }
-        out += "<section id=\"summary\"><h2>Summary</h2>\n" + HTML.table(
-            id: "summary-table",
-            header: ["flows", "source-NATed", "remapped", "violations", "unreplied", "kept pod port", "out of scope", "without ports", "node-local"],
-            rows: [[summary.flows, summary.snat, summary.remapped, summary.violations, summary.violationsUnreplied,
-                    summary.violationsKeptPort, summary.outOfScope, summary.withoutPorts, summary.nodeLocal].map(String.init)],
-            numeric: Set(0..<9))
+        out +=
+            "<section id=\"summary\"><h2>Summary</h2>\n"
+            + HTML.table(
+                id: "summary-table",
+                header: [
+                    "flows", "source-NATed", "remapped", "violations", "unreplied", "kept pod port", "out of scope", "without ports",
+                    "node-local",
+                ],
+                rows: [
+                    [
+                        summary.flows, summary.snat, summary.remapped, summary.violations, summary.violationsUnreplied,
+                        summary.violationsKeptPort, summary.outOfScope, summary.withoutPorts, summary.nodeLocal,
+                    ].map(String.init)
+                ],
+                numeric: Set(0..<9))
         if summary.nodeLocal > 0 {
-            out += "<p class=\"legend\">node-local: source-NATed pod flows whose peer is on this node (a pod, a service network, "
+            out +=
+                "<p class=\"legend\">node-local: source-NATed pod flows whose peer is on this node (a pod, a service network, "
                 + "the node itself, loopback): hairpin and pod-to-pod traffic the upstream firewall never sees; never violations"
                 + (report.listsNodeLocal ? ", listed below." : " (\(hint(.nodeLocalFlows, report)) lists them).") + "</p>\n"
         }
@@ -99,10 +115,13 @@ public struct HTMLReportWriter: Sendable {
         out += outsidePodNetworksSection(report)
 
         out += "<section id=\"ports\"><h2>Translated source ports</h2>\n"
-        out += "<p class=\"legend\"><span class=\"swatch band\"></span>allowed by the upstream firewall "
+        out +=
+            "<p class=\"legend\"><span class=\"swatch band\"></span>allowed by the upstream firewall "
             + "<span class=\"swatch ok\"></span>flows on allowed ports <span class=\"swatch bad\"></span>violations</p>\n"
-        out += PortHistogramSVG(histogram: report.translatedPorts ?? Self.histogram(of: report.violations),
-                                allowed: report.policy.allowed).render()
+        out += PortHistogramSVG(
+            histogram: report.translatedPorts ?? Self.histogram(of: report.violations),
+            allowed: report.policy.allowed
+        ).render()
         if report.translatedPorts == nil {
             out += "<p class=\"note\">Only violations are charted: this report did not keep the ports of allowed flows.</p>\n"
         }
@@ -125,13 +144,17 @@ public struct HTMLReportWriter: Sendable {
                 id: "offender-table",
                 header: ["pod", "destination", "proto", "violations", "unreplied", "remapped", "translated ports"],
                 rows: offenders.groups.lazy.map { group in
-                    [TextReportWriter().podCell(group.podSource, pods: pods), endpoint(group.destination, group.destinationPort), group.proto.name,
-                     String(group.violations), String(group.unreplied), String(group.remapped),
-                     ports(group.translatedPorts)]
+                    [
+                        TextReportWriter().podCell(group.podSource, pods: pods), endpoint(group.destination, group.destinationPort),
+                        group.proto.name,
+                        String(group.violations), String(group.unreplied), String(group.remapped),
+                        ports(group.translatedPorts),
+                    ]
                 },
                 numeric: [3, 4, 5], to: sink)
             if offenders.count > groupLimit {
-                out += "<p class=\"note\">… and \(offenders.count - groupLimit) more pod/destination pairs; \(hint(.everyRow, report)) lists all.</p>\n"
+                out +=
+                    "<p class=\"note\">… and \(offenders.count - groupLimit) more pod/destination pairs; \(hint(.everyRow, report)) lists all.</p>\n"
             }
             out += "</section>\n"
             out += Self.firewallDropsSection(report)
@@ -140,8 +163,13 @@ public struct HTMLReportWriter: Sendable {
             out = ""
             HTML.table(
                 id: "violation-table",
-                header: ["pod", "proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
-                rows: report.violations.prefix(flowLimit).lazy.map { [TextReportWriter().podCell($0.podSource, pods: pods)] + evidenceRow($0) },
+                header: [
+                    "pod", "proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age",
+                    "conntrack reply tuple",
+                ],
+                rows: report.violations.prefix(flowLimit).lazy.map {
+                    [TextReportWriter().podCell($0.podSource, pods: pods)] + evidenceRow($0)
+                },
                 numeric: [7, 8], to: sink)
             if report.violations.total > flowLimit {
                 out += "<p class=\"note\">… and \(report.violations.total - flowLimit) more; \(hint(.everyRow, report)) lists all.</p>\n"
@@ -149,11 +177,16 @@ public struct HTMLReportWriter: Sendable {
             out += "</section>\n"
         }
         if report.listsNodeLocal && !report.nodeLocalFlows.isEmpty {
-            out += "<section id=\"node-local\"><h2>Node-local flows (not violations)</h2>\n" + HTML.table(
-                id: "node-local-table",
-                header: ["proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age", "conntrack reply tuple"],
-                rows: report.nodeLocalFlows.prefix(flowLimit).map(evidenceRow),
-                numeric: [6, 7]) + "</section>\n"
+            out +=
+                "<section id=\"node-local\"><h2>Node-local flows (not violations)</h2>\n"
+                + HTML.table(
+                    id: "node-local-table",
+                    header: [
+                        "proto", "original (pod → server)", "translated source", "state", "reply", "NAT", "expires", "age",
+                        "conntrack reply tuple",
+                    ],
+                    rows: report.nodeLocalFlows.prefix(flowLimit).map(evidenceRow),
+                    numeric: [6, 7]) + "</section>\n"
         }
         out += "<footer>ctaudit · read-only conntrack audit · schema of the JSON equivalent: \(JSONReportWriter.schema)</footer>\n"
         sink(out + "</body>\n</html>\n")
@@ -178,7 +211,8 @@ public struct HTMLReportWriter: Sendable {
         let flow = violation.flow
         return [
             flow.proto.name,
-            endpoint(flow.original.source, flow.original.sourcePort) + " → " + endpoint(flow.original.destination, flow.original.destinationPort),
+            endpoint(flow.original.source, flow.original.sourcePort) + " → "
+                + endpoint(flow.original.destination, flow.original.destinationPort),
             endpoint(flow.translatedSource, flow.translatedSourcePort),
             flow.protocolState?.name ?? "",
             flow.isUnreplied ? "UNREPLIED" : (flow.isAssured ? "ASSURED" : "replied"),
@@ -195,7 +229,8 @@ public struct HTMLReportWriter: Sendable {
 
     private func excluded(_ report: AuditReport) -> String {
         guard !report.policy.excludedDestinations.isEmpty else { return "" }
-        return " · excluded destinations <b>" + HTML.escape(report.policy.excludedDestinations.map(\.description).joined(separator: ", ")) + "</b>"
+        return " · excluded destinations <b>" + HTML.escape(report.policy.excludedDestinations.map(\.description).joined(separator: ", "))
+            + "</b>"
     }
 
     private func remediesSection(_ report: AuditReport) -> String {
@@ -208,7 +243,8 @@ public struct HTMLReportWriter: Sendable {
         }
         for remedy in remedies {
             let applies = remedy.appliesHere == true
-            out += "<div class=\"remedy\(applies ? " applies" : "")\" data-kind=\"\(HTML.escape(remedy.kind.rawValue))\"><p>"
+            out +=
+                "<div class=\"remedy\(applies ? " applies" : "")\" data-kind=\"\(HTML.escape(remedy.kind.rawValue))\"><p>"
                 + (applies ? "<b>applies here:</b> " : "") + Self.codeSpans(remedy.summary) + "</p>\n"
             if !remedy.commands.isEmpty {
                 out += "<pre>" + remedy.commands.map(HTML.escape).joined(separator: "\n") + "</pre>\n"
@@ -243,16 +279,19 @@ public struct HTMLReportWriter: Sendable {
                 header: ["pod", "netns", "ip_local_port_range", "blocked", "share", "kept by NAT for", "violations now"],
                 rows: context.portRangeFindings.map { finding -> [String] in
                     let blocked: String = Self.blockedCell(finding)
-                    return [finding.pod.ip.description + (finding.pod.isOnlyAddress ? "" : " \(finding.pod)"), finding.pod.netns ?? "",
-                     finding.range.description,
-                     blocked,
-                     "\(Int((finding.blockedShare * 100).rounded()))%",
-                     finding.keepingProtocols.map { $0.isEmpty ? "none" : $0.map(\.name).joined(separator: ", ") } ?? "rules not read",
-                     String(finding.keptPortViolations)]
+                    return [
+                        finding.pod.ip.description + (finding.pod.isOnlyAddress ? "" : " \(finding.pod)"), finding.pod.netns ?? "",
+                        finding.range.description,
+                        blocked,
+                        "\(Int((finding.blockedShare * 100).rounded()))%",
+                        finding.keepingProtocols.map { $0.isEmpty ? "none" : $0.map(\.name).joined(separator: ", ") } ?? "rules not read",
+                        String(finding.keptPortViolations),
+                    ]
                 }, numeric: [4, 6])
         }
         if !context.warnings.isEmpty {
-            out += "<p class=\"note\">Could not be used on the node:</p>\n<ul class=\"note\">"
+            out +=
+                "<p class=\"note\">Could not be used on the node:</p>\n<ul class=\"note\">"
                 + context.warnings.map { "<li>\(HTML.escape($0.description))</li>" }.joined() + "</ul>\n"
         }
         return out + "</section>\n"
@@ -261,10 +300,12 @@ public struct HTMLReportWriter: Sendable {
     private func notes(_ report: AuditReport) -> String {
         var out = ""
         if report.dump.interrupted {
-            out += "<p class=\"note\">The kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again.</p>\n"
+            out +=
+                "<p class=\"note\">The kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again.</p>\n"
         }
         if report.dump.duplicates > 0 {
-            out += "<p class=\"note\">The kernel sent \(report.dump.duplicates) entr\(report.dump.duplicates == 1 ? "y" : "ies") twice (the table changed during the dump); each was counted once.</p>\n"
+            out +=
+                "<p class=\"note\">The kernel sent \(report.dump.duplicates) entr\(report.dump.duplicates == 1 ? "y" : "ies") twice (the table changed during the dump); each was counted once.</p>\n"
         }
         if report.dump.malformed > 0 {
             out += "<p class=\"note\">\(report.dump.malformed) malformed message(s) from the kernel were skipped.</p>\n"

@@ -1,6 +1,6 @@
+import Engines
 import Glibc
 import Policy
-import Engines
 
 /// The inline SVG chart of an HTML report: translated source ports over
 /// 0-65535, the allowed ranges shaded, allowed flows in blue and violations
@@ -35,30 +35,36 @@ struct PortHistogramSVG {
             <title id="port-histogram-title">Translated source ports, 0-65535: allowed \(HTML.escape(allowed.description)) shaded, violations red</title>
 
             """
-        out += "<rect class=\"plot\" x=\"\(Self.left)\" y=\"\(Self.top)\" width=\"\(Self.plotWidth)\" height=\"\(Self.plotHeight)\" fill=\"#ffffff\" stroke=\"#999999\"/>\n"
+        out +=
+            "<rect class=\"plot\" x=\"\(Self.left)\" y=\"\(Self.top)\" width=\"\(Self.plotWidth)\" height=\"\(Self.plotHeight)\" fill=\"#ffffff\" stroke=\"#999999\"/>\n"
         for range in allowed.ranges {
             let start = x(ofPort: Int(range.low))
             let end = x(ofPort: Int(range.high) + 1)
-            out += "<rect class=\"allowed-band\" data-low=\"\(range.low)\" data-high=\"\(range.high)\" x=\"\(fmt(start))\" y=\"\(Self.top)\" "
+            out +=
+                "<rect class=\"allowed-band\" data-low=\"\(range.low)\" data-high=\"\(range.high)\" x=\"\(fmt(start))\" y=\"\(Self.top)\" "
                 + "width=\"\(fmt(max(end - start, 1)))\" height=\"\(Self.plotHeight)\" fill=\"\(Self.bandColor)\"/>\n"
         }
         for bin in 0..<Self.bins where allowedCounts[bin] + violatingCounts[bin] > 0 {
-            let allowedCount = allowedCounts[bin], violating = violatingCounts[bin]
+            let allowedCount = allowedCounts[bin]
+            let violating = violatingCounts[bin]
             let total = allowedCount + violating
             let height = scaled(total, tallest: tallest)
             let barX = Double(Self.left) + Double(bin) * barWidth
-            let low = bin * portsPerBin, high = low + portsPerBin - 1
+            let low = bin * portsPerBin
+            let high = low + portsPerBin - 1
             let tip = "ports \(low)-\(high): \(violating) violating, \(allowedCount) allowed"
             // Violations at the foot of the bar, at least 3 px so one flow shows.
             let violationHeight = violating == 0 ? 0 : min(height, max(3, height * Double(violating) / Double(total)))
             if violating > 0 {
-                out += "<rect class=\"bar violation\" data-low=\"\(low)\" data-high=\"\(high)\" data-count=\"\(violating)\" "
+                out +=
+                    "<rect class=\"bar violation\" data-low=\"\(low)\" data-high=\"\(high)\" data-count=\"\(violating)\" "
                     + "x=\"\(fmt(barX))\" y=\"\(fmt(Double(bottom) - violationHeight))\" width=\"\(fmt(barWidth))\" "
                     + "height=\"\(fmt(violationHeight))\" fill=\"\(Self.violationColor)\"><title>\(HTML.escape(tip))</title></rect>\n"
             }
             if allowedCount > 0 {
                 let allowedHeight = max(1, height - violationHeight)
-                out += "<rect class=\"bar allowed\" data-low=\"\(low)\" data-high=\"\(high)\" data-count=\"\(allowedCount)\" "
+                out +=
+                    "<rect class=\"bar allowed\" data-low=\"\(low)\" data-high=\"\(high)\" data-count=\"\(allowedCount)\" "
                     + "x=\"\(fmt(barX))\" y=\"\(fmt(Double(bottom) - violationHeight - allowedHeight))\" width=\"\(fmt(barWidth))\" "
                     + "height=\"\(fmt(allowedHeight))\" fill=\"\(Self.allowedColor)\"><title>\(HTML.escape(tip))</title></rect>\n"
             }
@@ -74,11 +80,13 @@ struct PortHistogramSVG {
             out += "<line x1=\"\(fmt(tickX))\" y1=\"\(bottom)\" x2=\"\(fmt(tickX))\" y2=\"\(bottom + 5)\" stroke=\"#555555\"/>"
             out += "<text class=\"tick\" x=\"\(fmt(tickX))\" y=\"\(bottom + 18)\" text-anchor=\"middle\">\(port)</text>\n"
         }
-        out += "<text class=\"axis-label\" x=\"\(Self.left + Self.plotWidth / 2)\" y=\"\(bottom + 38)\" text-anchor=\"middle\">"
+        out +=
+            "<text class=\"axis-label\" x=\"\(Self.left + Self.plotWidth / 2)\" y=\"\(bottom + 38)\" text-anchor=\"middle\">"
             + "translated source port (\(65536 / Self.bins) ports per bar)</text>\n"
         out += "<text class=\"tick\" x=\"\(Self.left - 6)\" y=\"\(Self.top + 10)\" text-anchor=\"end\">\(tallest)</text>"
         out += "<text class=\"tick\" x=\"\(Self.left - 6)\" y=\"\(bottom)\" text-anchor=\"end\">0</text>\n"
-        out += "<text class=\"axis-label\" transform=\"rotate(-90)\" x=\"\(-(Self.top + Self.plotHeight / 2))\" y=\"14\" "
+        out +=
+            "<text class=\"axis-label\" transform=\"rotate(-90)\" x=\"\(-(Self.top + Self.plotHeight / 2))\" y=\"14\" "
             + "text-anchor=\"middle\">flows (log)</text>\n"
         return out
     }

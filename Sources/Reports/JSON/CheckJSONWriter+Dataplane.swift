@@ -1,4 +1,5 @@
 import Engines
+
 extension CheckJSONWriter {
     /// One BPF dataplane finding of `check`.
     static func encode(_ finding: DataplaneFinding, into json: inout JSONWriter) {

@@ -1,6 +1,7 @@
-import Policy
-import NodeState
 public import Engines
+import NodeState
+import Policy
+
 /// Writes a check as the documented `ctaudit.check/v1` JSON (docs/CHECK.md).
 /// Field names are stable; new fields may be added, none renamed or removed.
 public enum CheckJSONWriter {
@@ -14,8 +15,9 @@ public enum CheckJSONWriter {
     }
 
     public static func encode(_ report: CheckReport, into json: inout JSONWriter) {
-        json.beginDocument(schema: schema, host: report.host, netns: report.netns, generatedAt: report.generatedAt,
-                           verdict: report.verdict.rawValue)
+        json.beginDocument(
+            schema: schema, host: report.host, netns: report.netns, generatedAt: report.generatedAt,
+            verdict: report.verdict.rawValue)
         json.object("policy") { json in
             json.key("allowed")
             encode(report.allowed, into: &json)

@@ -1,6 +1,6 @@
 import Conntrack
-import Policy
 import Engines
+import Policy
 
 /// The `--firewall` parts of `ctaudit.audit/v1` (docs/FIREWALL.md): present
 /// only when a firewall file judged the flows, so `--allow` reports keep their shape.

@@ -81,7 +81,10 @@ final class JSONByteBuffer {
     func appendLineBreak(comma: Bool, indent: Int) {
         reserve(indent + 2 + 8)
         var position = count
-        if comma { base[position] = 0x2C; position += 1 }
+        if comma {
+            base[position] = 0x2C
+            position += 1
+        }
         base[position] = 0x0A
         position += 1
         let spaces = UnsafeMutableRawPointer(base + position)

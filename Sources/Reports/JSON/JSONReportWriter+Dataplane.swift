@@ -1,5 +1,6 @@
-import NodeState
 import Engines
+import NodeState
+
 extension JSONReportWriter {
     /// The top-level `dataplanes` object: the bpffs searched, what was read,
     /// the summary's counts per dataplane read (kept out of `summary`, whose

@@ -1,6 +1,6 @@
 import Conntrack
-public import NodeState
 import Engines
+public import NodeState
 
 /// The Kubernetes parts of `ctaudit.audit/v1` (docs/JSON.md, docs/KUBERNETES.md).
 extension JSONReportWriter {

@@ -1,6 +1,6 @@
 import Conntrack
-import Policy
 public import Engines
+import Policy
 
 /// `outside_pod_networks` in `ctaudit.audit/v1` (docs/JSON.md): the source-NATed
 /// flows from outside the pod networks, summarized; NDJSON's scope line reuses it.

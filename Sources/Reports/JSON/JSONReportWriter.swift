@@ -1,7 +1,7 @@
 public import Conntrack
-public import Policy
-import NodeState
 public import Engines
+import NodeState
+public import Policy
 
 /// Writes an audit as the documented `ctaudit.audit/v1` JSON (docs/JSON.md).
 /// Field names are stable; new fields may be added, none renamed or removed.
@@ -35,8 +35,9 @@ public enum JSONReportWriter {
 
     public static func encode(_ report: AuditReport, into json: inout JSONWriter) {
         let summary = report.summary
-        json.beginDocument(schema: schema, host: report.host, netns: report.netns, generatedAt: report.generatedAt,
-                           verdict: report.verdict.rawValue)
+        json.beginDocument(
+            schema: schema, host: report.host, netns: report.netns, generatedAt: report.generatedAt,
+            verdict: report.verdict.rawValue)
         json.object("policy") { json in
             json.array("allowed", report.policy.allowed.ranges) { encode($1, into: &$0) }
             json.array("pod_cidrs", report.policy.podNetworks) { $0.string($1.description) }

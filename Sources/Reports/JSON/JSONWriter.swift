@@ -51,15 +51,19 @@ public struct JSONWriter {
 
     /// Runs `body`, handing `sink` the text in chunks of about `chunkSize`
     /// bytes (each ends where a container closed), then the rest.
-    public static func stream(_ style: Style, chunkSize: Int = 64 * 1024, to sink: (String) -> Void,
-                              _ body: (inout JSONWriter) -> Void) {
+    public static func stream(
+        _ style: Style, chunkSize: Int = 64 * 1024, to sink: (String) -> Void,
+        _ body: (inout JSONWriter) -> Void
+    ) {
         stream(style, chunkSize: chunkSize, toBytes: { sink(String(decoding: $0, as: UTF8.self)) }, body)
     }
 
     /// As `stream(_:chunkSize:to:_:)`, handing `sink` the UTF-8 bytes
     /// themselves (valid only during the call): no String made per chunk.
-    public static func stream(_ style: Style, chunkSize: Int = 64 * 1024, toBytes sink: (UnsafeBufferPointer<UInt8>) -> Void,
-                              _ body: (inout JSONWriter) -> Void) {
+    public static func stream(
+        _ style: Style, chunkSize: Int = 64 * 1024, toBytes sink: (UnsafeBufferPointer<UInt8>) -> Void,
+        _ body: (inout JSONWriter) -> Void
+    ) {
         withoutActuallyEscaping(sink) { sink in
             var writer = JSONWriter(style: style, capacity: chunkSize + 16 * 1024)
             writer.sink = sink
@@ -198,12 +202,18 @@ public struct JSONWriter {
         valuePrefix()
         storage().append(atMost: 21) { out in
             var count = 0
-            if value < 0 { out[0] = 0x2D; count = 1 }
+            if value < 0 {
+                out[0] = 0x2D
+                count = 1
+            }
             var magnitude = value.magnitude
             // Digits counted first, then written from the last one back.
             var digits = 1
             var rest = magnitude / 10
-            while rest > 0 { digits += 1; rest /= 10 }
+            while rest > 0 {
+                digits += 1
+                rest /= 10
+            }
             var position = count + digits - 1
             repeat {
                 out[position] = 0x30 + UInt8(truncatingIfNeeded: magnitude % 10)
@@ -229,7 +239,10 @@ public struct JSONWriter {
         appendDigits(whole)
         guard fraction > 0 else { return }
         var width = 6
-        while fraction % 10 == 0 { fraction /= 10; width -= 1 }
+        while fraction % 10 == 0 {
+            fraction /= 10
+            width -= 1
+        }
         storage().append(0x2E)
         var divisor = 1
         for _ in 1..<width { divisor *= 10 }
@@ -283,11 +296,21 @@ public struct JSONWriter {
             }
             for byte in utf8 {
                 switch byte {
-                case 0x22: bytes.append(0x5C); bytes.append(0x22)
-                case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-                case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
-                case 0x0D: bytes.append(0x5C); bytes.append(0x72)
-                case 0x09: bytes.append(0x5C); bytes.append(0x74)
+                case 0x22:
+                    bytes.append(0x5C)
+                    bytes.append(0x22)
+                case 0x5C:
+                    bytes.append(0x5C)
+                    bytes.append(0x5C)
+                case 0x0A:
+                    bytes.append(0x5C)
+                    bytes.append(0x6E)
+                case 0x0D:
+                    bytes.append(0x5C)
+                    bytes.append(0x72)
+                case 0x09:
+                    bytes.append(0x5C)
+                    bytes.append(0x74)
                 case ..<0x20:
                     let hex: [UInt8] = Array("0123456789abcdef".utf8)
                     for escaped in [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]] { bytes.append(escaped) }
@@ -300,13 +323,34 @@ public struct JSONWriter {
 
     // MARK: Members: a key and its value in one call
 
-    public mutating func member(_ name: StaticString, _ value: String) { key(name); string(value) }
-    public mutating func member(_ name: StaticString, _ value: String?) { key(name); string(value) }
-    public mutating func member(_ name: StaticString, _ value: Int) { key(name); int(value) }
-    public mutating func member(_ name: StaticString, _ value: Int?) { key(name); int(value) }
-    public mutating func member(_ name: StaticString, _ value: Bool) { key(name); bool(value) }
-    public mutating func member(_ name: StaticString, _ value: IPAddress) { key(name); address(value) }
-    public mutating func member(_ name: StaticString, number value: Double) { key(name); number(value) }
+    public mutating func member(_ name: StaticString, _ value: String) {
+        key(name)
+        string(value)
+    }
+    public mutating func member(_ name: StaticString, _ value: String?) {
+        key(name)
+        string(value)
+    }
+    public mutating func member(_ name: StaticString, _ value: Int) {
+        key(name)
+        int(value)
+    }
+    public mutating func member(_ name: StaticString, _ value: Int?) {
+        key(name)
+        int(value)
+    }
+    public mutating func member(_ name: StaticString, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+    public mutating func member(_ name: StaticString, _ value: IPAddress) {
+        key(name)
+        address(value)
+    }
+    public mutating func member(_ name: StaticString, number value: Double) {
+        key(name)
+        number(value)
+    }
 
     /// An array of strings.
     public mutating func member(_ name: StaticString, _ values: [String]) {
@@ -323,8 +367,10 @@ public struct JSONWriter {
     }
 
     /// `"name": [ ... ]`, one `item` call per element.
-    public mutating func array<Items: Sequence>(_ name: StaticString, _ items: Items,
-                                                _ item: (inout JSONWriter, Items.Element) -> Void) {
+    public mutating func array<Items: Sequence>(
+        _ name: StaticString, _ items: Items,
+        _ item: (inout JSONWriter, Items.Element) -> Void
+    ) {
         key(name)
         array(items, item)
     }

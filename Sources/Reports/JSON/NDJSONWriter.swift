@@ -1,4 +1,5 @@
 public import Engines
+
 /// Writes an audit as newline-delimited JSON: one violation per line, for
 /// log shippers (Fluent Bit, Vector, Promtail) that index each line as an
 /// event. A clean audit writes nothing. With `--firewall`, flows a rule

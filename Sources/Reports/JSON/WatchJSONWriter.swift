@@ -1,6 +1,7 @@
-public import Policy
-import NodeState
 public import Engines
+import NodeState
+public import Policy
+
 /// `watch --format ndjson`: one JSON object per line. Records carry `event`
 /// and `time`, then exactly the fields of a `violations[]` entry of
 /// `ctaudit.audit/v1` (`JSONReportWriter.encodeMembers`), then `violation`;

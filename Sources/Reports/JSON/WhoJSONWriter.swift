@@ -1,7 +1,7 @@
 import Conntrack
-import Policy
-import NodeState
 public import Engines
+import NodeState
+import Policy
 
 /// Writes `who` as `ctaudit.who/v1` JSON (docs/WHO.md). A flow's members
 /// are those of an audit violation (`original`, `reply`, `translated`,
@@ -23,8 +23,9 @@ public enum WhoJSONWriter {
     }
 
     static func encode(_ report: WhoReport, into json: inout JSONWriter) {
-        json.beginDocument(schema: schema, host: report.host, netns: report.netns, generatedAt: report.generatedAt,
-                           verdict: report.found ? "found" : "none")
+        json.beginDocument(
+            schema: schema, host: report.host, netns: report.netns, generatedAt: report.generatedAt,
+            verdict: report.found ? "found" : "none")
         json.object("input") { json in
             switch report.source {
             case .endpoint:

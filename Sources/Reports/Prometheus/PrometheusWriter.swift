@@ -1,6 +1,6 @@
 import Conntrack
-import Policy
 public import Engines
+import Policy
 
 /// Writes an audit in the Prometheus text exposition format for
 /// node_exporter's textfile collector (docs/METRICS.md lists every metric).
@@ -56,26 +56,45 @@ public enum PrometheusWriter {
         if let maximum = report.tableSize?.maximum {
             out.gauge("ctaudit_audit_conntrack_entries_limit", "nf_conntrack_max, the host-wide conntrack table limit.", Double(maximum))
         }
-        out.gauge("ctaudit_audit_allowed_ports", "Translated source ports the upstream firewall lets replies back to, per protocol and family (for every peer).",
-                  baselineKeys.sorted().map { key in
-                      (["allowed": allowedLabel(key), "family": key.family.description, "proto": key.proto.name],
-                       Double(report.policy.firewall == nil ? report.policy.allowed.count
-                              : admissions[key.proto, key.family].admittedForEveryPeer.count))
-                  })
+        out.gauge(
+            "ctaudit_audit_allowed_ports",
+            "Translated source ports the upstream firewall lets replies back to, per protocol and family (for every peer).",
+            baselineKeys.sorted().map { key in
+                (
+                    ["allowed": allowedLabel(key), "family": key.family.description, "proto": key.proto.name],
+                    Double(
+                        report.policy.firewall == nil
+                            ? report.policy.allowed.count
+                            : admissions[key.proto, key.family].admittedForEveryPeer.count)
+                )
+            })
         let planes = report.dataplanes.read
-        out.gauge("ctaudit_audit_snat_flows", "Source-NATed pod flows in the audit's scope, per dataplane that recorded them.",
-                  planes.map { (["dataplane": $0.rawValue], Double(summary.counts(for: $0).snat)) })
-        out.gauge("ctaudit_audit_remapped_flows", "Source-NATed pod flows whose source port NAT changed, per dataplane.",
-                  planes.map { (["dataplane": $0.rawValue], Double(summary.counts(for: $0).remapped)) })
-        out.gauge("ctaudit_audit_out_of_scope_flows", "Source-NATed flows not from a pod network or to an excluded destination.", Double(summary.outOfScope))
-        out.gauge("ctaudit_audit_node_local_flows", "Source-NATed pod flows whose peer is on this node (pod, service network, node address, loopback): never violations.", Double(summary.nodeLocal))
-        out.gauge("ctaudit_audit_uncertain_flows", "Source-NATed pod flows whose replies a firewall rule ctaudit cannot judge decides (--firewall): neither violations nor clean.",
-                  Double(report.summary.uncertain))
-        out.gauge("ctaudit_audit_verdict", "1 for the audit's verdict: violations, pods-blocked, outside-violations (flows from outside the pod networks would violate), uncertain (a firewall rule ctaudit cannot judge decides some flows), clean-in-scope (pod flows clean, flows from outside the pod networks exist), clean, or nothing-to-audit (no pod flow to judge).",
-                  AuditVerdict.allCases.map { (["verdict": $0.rawValue], $0 == report.verdict ? 1 : 0) })
+        out.gauge(
+            "ctaudit_audit_snat_flows", "Source-NATed pod flows in the audit's scope, per dataplane that recorded them.",
+            planes.map { (["dataplane": $0.rawValue], Double(summary.counts(for: $0).snat)) })
+        out.gauge(
+            "ctaudit_audit_remapped_flows", "Source-NATed pod flows whose source port NAT changed, per dataplane.",
+            planes.map { (["dataplane": $0.rawValue], Double(summary.counts(for: $0).remapped)) })
+        out.gauge(
+            "ctaudit_audit_out_of_scope_flows", "Source-NATed flows not from a pod network or to an excluded destination.",
+            Double(summary.outOfScope))
+        out.gauge(
+            "ctaudit_audit_node_local_flows",
+            "Source-NATed pod flows whose peer is on this node (pod, service network, node address, loopback): never violations.",
+            Double(summary.nodeLocal))
+        out.gauge(
+            "ctaudit_audit_uncertain_flows",
+            "Source-NATed pod flows whose replies a firewall rule ctaudit cannot judge decides (--firewall): neither violations nor clean.",
+            Double(report.summary.uncertain))
+        out.gauge(
+            "ctaudit_audit_verdict",
+            "1 for the audit's verdict: violations, pods-blocked, outside-violations (flows from outside the pod networks would violate), uncertain (a firewall rule ctaudit cannot judge decides some flows), clean-in-scope (pod flows clean, flows from outside the pod networks exist), clean, or nothing-to-audit (no pod flow to judge).",
+            AuditVerdict.allCases.map { (["verdict": $0.rawValue], $0 == report.verdict ? 1 : 0) })
         out.outsidePodNetworks(report.summary.outsidePodNetworks)
         out.portOverlap(report.portOverlap)
-        out.gauge("ctaudit_audit_portless_flows", "Source-NATed pod flows of protocols without ports (ICMP, GRE): never violations.", Double(summary.withoutPorts))
+        out.gauge(
+            "ctaudit_audit_portless_flows", "Source-NATed pod flows of protocols without ports (ICMP, GRE): never violations.",
+            Double(summary.withoutPorts))
 
         var violations: [ViolationKey: (all: Int, unreplied: Int, kept: Int)] = [:]
         for key in baselineKeys { violations[key] = (0, 0, 0) }
@@ -95,15 +114,19 @@ public enum PrometheusWriter {
         func samples(_ pick: ((all: Int, unreplied: Int, kept: Int)) -> Int) -> [([String: String], Double)] {
             keys.map { key in (key.labels(allowed: allowedLabel(key)), Double(pick(violations[key]!))) }
         }
-        out.gauge("ctaudit_audit_violation_flows",
-                  "Source-NATed pod flows in the table whose translated source port is outside the allowed ranges: replies to them are dropped upstream.",
-                  samples(\.all))
-        out.gauge("ctaudit_audit_violation_unreplied_flows",
-                  "Violations that never saw a reply ([UNREPLIED]): connections failing now.", samples(\.unreplied))
-        out.gauge("ctaudit_audit_violation_kept_port_flows",
-                  "Violations where NAT kept the pod's own low port: the pod's ip_local_port_range is the cause.", samples(\.kept))
-        out.gauge("ctaudit_audit_dump_kernel_filtered", "1 if the kernel filtered the dump to source-NATed entries (Linux 5.15+).",
-                  report.dump.kernelFiltered ? 1 : 0)
+        out.gauge(
+            "ctaudit_audit_violation_flows",
+            "Source-NATed pod flows in the table whose translated source port is outside the allowed ranges: replies to them are dropped upstream.",
+            samples(\.all))
+        out.gauge(
+            "ctaudit_audit_violation_unreplied_flows",
+            "Violations that never saw a reply ([UNREPLIED]): connections failing now.", samples(\.unreplied))
+        out.gauge(
+            "ctaudit_audit_violation_kept_port_flows",
+            "Violations where NAT kept the pod's own low port: the pod's ip_local_port_range is the cause.", samples(\.kept))
+        out.gauge(
+            "ctaudit_audit_dump_kernel_filtered", "1 if the kernel filtered the dump to source-NATed entries (Linux 5.15+).",
+            report.dump.kernelFiltered ? 1 : 0)
         out.dumpHealth(prefix: "ctaudit_audit_dump", dump: report.dump, which: "the dump")
         return out.text
     }
@@ -187,12 +210,15 @@ public enum PrometheusWriter {
 
         /// What every report that dumps the table says about the dump itself.
         mutating func dumpHealth(prefix: String, dump: DumpResult, which: String) {
-            gauge("\(prefix)_interrupted", "1 if the kernel flagged \(which) as interrupted (NLM_F_DUMP_INTR): entries may be missing.",
-                  dump.interrupted ? 1 : 0)
-            gauge("\(prefix)_duplicates", "Entries the kernel sent twice during \(which) (same id, original tuple and zone), counted once.",
-                  Double(dump.duplicates))
-            gauge("\(prefix)_malformed_messages", "Conntrack messages from the kernel that failed to decode and were skipped.",
-                  Double(dump.malformed))
+            gauge(
+                "\(prefix)_interrupted", "1 if the kernel flagged \(which) as interrupted (NLM_F_DUMP_INTR): entries may be missing.",
+                dump.interrupted ? 1 : 0)
+            gauge(
+                "\(prefix)_duplicates", "Entries the kernel sent twice during \(which) (same id, original tuple and zone), counted once.",
+                Double(dump.duplicates))
+            gauge(
+                "\(prefix)_malformed_messages", "Conntrack messages from the kernel that failed to decode and were skipped.",
+                Double(dump.malformed))
         }
 
         mutating func gauge(_ name: String, _ help: String, _ value: Double) {

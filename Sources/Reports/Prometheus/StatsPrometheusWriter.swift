@@ -43,8 +43,9 @@ public enum StatsPrometheusWriter {
         var out = PrometheusWriter.MetricText()
         out.gauge(health.up, health.upHelp, 1)
         out.gauge(health.lastSuccess, health.lastSuccessHelp, timestamp)
-        out.gauge("ctaudit_stats_conntrack_entries", "Entries in the read namespace's conntrack table.",
-                  Double(report.tableSize.entries))
+        out.gauge(
+            "ctaudit_stats_conntrack_entries", "Entries in the read namespace's conntrack table.",
+            Double(report.tableSize.entries))
         if let maximum = report.tableSize.maximum {
             out.gauge("ctaudit_stats_conntrack_entries_limit", "nf_conntrack_max, the host-wide conntrack table limit.", Double(maximum))
         }
@@ -56,17 +57,20 @@ public enum StatsPrometheusWriter {
                 let samples = report.cpus.enumerated().map { index, cpu in
                     (["cpu": String(cpu.cpu ?? index)], Double(cpu.counters[position].value))
                 }
-                out.counter("ctaudit_stats_conntrack_\(counter.name)_total",
-                            (counterHelp[counter.name] ?? "conntrack -S \(counter.name).") + " Per CPU; 32-bit in the kernel, wraps.",
-                            samples)
+                out.counter(
+                    "ctaudit_stats_conntrack_\(counter.name)_total",
+                    (counterHelp[counter.name] ?? "conntrack -S \(counter.name).") + " Per CPU; 32-bit in the kernel, wraps.",
+                    samples)
             }
         }
 
         let allowed = report.policy.allowed.description
-        out.gauge("ctaudit_stats_allowed_ports", "Translated source ports the upstream firewall lets replies back to.",
-                  [(["allowed": allowed], Double(report.policy.allowed.count))])
-        out.gauge("ctaudit_stats_snat_flows", "Source-NATed pod flows (in the policy's scope) in the read conntrack table.",
-                  Double(report.snat))
+        out.gauge(
+            "ctaudit_stats_allowed_ports", "Translated source ports the upstream firewall lets replies back to.",
+            [(["allowed": allowed], Double(report.policy.allowed.count))])
+        out.gauge(
+            "ctaudit_stats_snat_flows", "Source-NATed pod flows (in the policy's scope) in the read conntrack table.",
+            Double(report.snat))
 
         var byProtocol: [IPProtocol: (spaces: Int, maxPPM: Int, pressed: [Int])] = [:]
         for proto in baselineProtocols { byProtocol[proto] = (0, 0, thresholds.map { _ in 0 }) }
@@ -81,20 +85,25 @@ public enum StatsPrometheusWriter {
         }
         let protocols = byProtocol.keys.sorted()
         func labels(_ proto: IPProtocol) -> [String: String] { ["allowed": allowed, "proto": proto.name] }
-        out.gauge("ctaudit_stats_nat_port_spaces",
-                  "NAT port spaces (translated address, destination, destination port, protocol) holding a source-NATed pod flow.",
-                  protocols.map { (labels($0), Double(byProtocol[$0]!.spaces)) })
-        out.gauge("ctaudit_stats_nat_port_pressure_max_ratio",
-                  "Highest share (0-1) of the allowed port range in use in any one NAT port space.",
-                  protocols.map { (labels($0), Double(byProtocol[$0]!.maxPPM) / 1_000_000) })
-        out.gauge("ctaudit_stats_nat_pressed_port_spaces",
-                  "NAT port spaces using at least min_share of the allowed port range.",
-                  protocols.flatMap { proto in
-                      thresholds.indices.map { index in
-                          (labels(proto).merging(["min_share": thresholds[index].label]) { $1 },
-                           Double(byProtocol[proto]!.pressed[index]))
-                      }
-                  })
+        out.gauge(
+            "ctaudit_stats_nat_port_spaces",
+            "NAT port spaces (translated address, destination, destination port, protocol) holding a source-NATed pod flow.",
+            protocols.map { (labels($0), Double(byProtocol[$0]!.spaces)) })
+        out.gauge(
+            "ctaudit_stats_nat_port_pressure_max_ratio",
+            "Highest share (0-1) of the allowed port range in use in any one NAT port space.",
+            protocols.map { (labels($0), Double(byProtocol[$0]!.maxPPM) / 1_000_000) })
+        out.gauge(
+            "ctaudit_stats_nat_pressed_port_spaces",
+            "NAT port spaces using at least min_share of the allowed port range.",
+            protocols.flatMap { proto in
+                thresholds.indices.map { index in
+                    (
+                        labels(proto).merging(["min_share": thresholds[index].label]) { $1 },
+                        Double(byProtocol[proto]!.pressed[index])
+                    )
+                }
+            })
         out.dumpHealth(prefix: "ctaudit_stats_dump", dump: report.dump, which: "the port-pressure dump")
         return out.text
     }

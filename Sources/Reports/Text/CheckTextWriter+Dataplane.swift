@@ -1,4 +1,5 @@
 import Engines
+
 extension CheckTextWriter {
     /// One block per BPF dataplane found, like a NAT rule's.
     func dataplaneLines(_ report: CheckReport) -> [String] {

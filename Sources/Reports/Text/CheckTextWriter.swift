@@ -1,6 +1,7 @@
-public import Policy
-import NodeState
 public import Engines
+import NodeState
+public import Policy
+
 /// Writes a check for a person: what was read, each NAT rule with its
 /// verdict and why, the overall verdict, and what to change.
 public struct CheckTextWriter: Sendable, TerminalStyled {
@@ -49,10 +50,11 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
                 let source = prediction.source.range
                 let applies = prediction.appliesTo.isEmpty ? "" : prediction.appliesTo.joined(separator: ", ") + " "
                 let peers = prediction.peers.map { "(replies from \($0)) " } ?? ""
-                lines.append("      \(applies)\(peers)from \(source.low)-\(source.high): \(prediction.verdict.label.lowercased()), "
-                    + "\(Percent(prediction.shareOutsideWithoutClash)) of all flows outside, "
-                    + "\(Percent(prediction.shareOfRemappedOutside)) of remapped flows outside, "
-                    + "possible ports \(prediction.possiblePorts)")
+                lines.append(
+                    "      \(applies)\(peers)from \(source.low)-\(source.high): \(prediction.verdict.label.lowercased()), "
+                        + "\(Percent(prediction.shareOutsideWithoutClash)) of all flows outside, "
+                        + "\(Percent(prediction.shareOfRemappedOutside)) of remapped flows outside, "
+                        + "possible ports \(prediction.possiblePorts)")
             }
             lines.append("")
         }
@@ -75,11 +77,14 @@ public struct CheckTextWriter: Sendable, TerminalStyled {
         }
         var rules = scoped.isEmpty ? "no NAT rule pod traffic reaches" : "\(scoped.count) NAT rule(s): " + counts.joined(separator: ", ")
         if !report.dataplanes.isEmpty {
-            rules += "; BPF dataplane(s): " + report.dataplanes.map { "\($0.dataplane) \($0.verdict.label.lowercased())" }.joined(separator: ", ")
+            rules +=
+                "; BPF dataplane(s): "
+                + report.dataplanes.map { "\($0.dataplane) \($0.verdict.label.lowercased())" }.joined(separator: ", ")
         }
         switch report.verdict {
         case .safe: return rules + "; no translated source port can fall outside \(report.allowedWords)"
-        case .uncertain: return rules + "; no translated port is known to be dropped, but a firewall rule ctaudit cannot judge decides some (see above)"
+        case .uncertain:
+            return rules + "; no translated port is known to be dropped, but a firewall rule ctaudit cannot judge decides some (see above)"
         case .atRisk: return rules + "; connections that clash can get ports outside \(report.allowedWords) and time out"
         case .broken: return rules + "; connections will get ports outside \(report.allowedWords) and time out"
         }

@@ -1,6 +1,7 @@
-public import Policy
-import NodeState
 public import Engines
+import NodeState
+public import Policy
+
 /// Writes a merged fleet report as text for a person or as
 /// `ctaudit.merge/v1` JSON for a dashboard or ticket bot.
 public enum MergedReportWriter {
@@ -10,37 +11,50 @@ public enum MergedReportWriter {
         var lines: [String] = []
         lines.append("ctaudit merge: \(merged.nodes.count) node report(s), \(merged.affectedNodes) with violations")
         lines.append("verdict: \(merged.verdict.rawValue)")
-        lines.append("flows \(merged.totalFlows)   snat \(merged.totalSNAT)   remapped \(merged.totalRemapped)   "
-            + "node-local \(merged.totalNodeLocal)   violations \(merged.totalViolations) (\(merged.totalUnreplied) unreplied)"
-            + (merged.totalOutside > 0 ? "   outside pod networks \(merged.totalOutside) (\(merged.totalOutsideWouldViolate) would violate)" : ""))
+        lines.append(
+            "flows \(merged.totalFlows)   snat \(merged.totalSNAT)   remapped \(merged.totalRemapped)   "
+                + "node-local \(merged.totalNodeLocal)   violations \(merged.totalViolations) (\(merged.totalUnreplied) unreplied)"
+                + (merged.totalOutside > 0
+                    ? "   outside pod networks \(merged.totalOutside) (\(merged.totalOutsideWouldViolate) would violate)" : ""))
         let planes = merged.dataplaneTotals
         if planes.contains(where: { $0.dataplane != Dataplane.conntrack.rawValue }) {
-            lines.append("dataplanes: " + planes.map { plane in
-                "\(plane.dataplane) on \(plane.nodes) node(s): snat \(plane.snat), violations \(plane.violations)"
-            }.joined(separator: "; "))
+            lines.append(
+                "dataplanes: "
+                    + planes.map { plane in
+                        "\(plane.dataplane) on \(plane.nodes) node(s): snat \(plane.snat), violations \(plane.violations)"
+                    }.joined(separator: "; "))
         }
         lines.append("allowed translated source ports: " + merged.allowedSets.joined(separator: " | "))
         if merged.allowedSets.count > 1 {
             lines.append("note: the reports were audited against different allowed ranges; compare with care")
         }
         if !merged.superseded.isEmpty {
-            lines.append("note: \(merged.superseded.count) older report(s) of the same node ignored: "
-                + merged.superseded.joined(separator: ", "))
+            lines.append(
+                "note: \(merged.superseded.count) older report(s) of the same node ignored: "
+                    + merged.superseded.joined(separator: ", "))
         }
         // The node's own warnings already name each map it could not read.
         for node in merged.nodes {
             lines += node.warnings.map { "warning: \(node.name): \($0)" }
             if node.dumpInterrupted == true {
-                lines.append("warning: \(node.name): the kernel flagged its dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit it again")
+                lines.append(
+                    "warning: \(node.name): the kernel flagged its dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit it again"
+                )
             }
         }
-        section("PER NODE", into: &lines,
-                header: ["NODE", "VERDICT", "GENERATED", "FLOWS", "SNAT", "REMAPPED", "NODE-LOCAL", "VIOLATIONS", "UNREPLIED",
-                         "DATAPLANES", "ALLOWED"],
-                rows: merged.nodes, rightAligned: [3, 4, 5, 6, 7, 8]) { node in
-            [node.name, node.verdict.rawValue, node.generatedAt, String(node.flows), String(node.snat), String(node.remapped),
-             node.nodeLocal.map(String.init) ?? "-", String(node.violations), String(node.unreplied),
-             node.dataplanes.map { $0.map(\.dataplane).joined(separator: ",") } ?? "-", node.allowed]
+        section(
+            "PER NODE", into: &lines,
+            header: [
+                "NODE", "VERDICT", "GENERATED", "FLOWS", "SNAT", "REMAPPED", "NODE-LOCAL", "VIOLATIONS", "UNREPLIED",
+                "DATAPLANES", "ALLOWED",
+            ],
+            rows: merged.nodes, rightAligned: [3, 4, 5, 6, 7, 8]
+        ) { node in
+            [
+                node.name, node.verdict.rawValue, node.generatedAt, String(node.flows), String(node.snat), String(node.remapped),
+                node.nodeLocal.map(String.init) ?? "-", String(node.violations), String(node.unreplied),
+                node.dataplanes.map { $0.map(\.dataplane).joined(separator: ",") } ?? "-", node.allowed,
+            ]
         }
         let caveats = caveatLines(merged)
         if !caveats.isEmpty {
@@ -54,18 +68,26 @@ public enum MergedReportWriter {
             }
             return lines.joined(separator: "\n") + "\n"
         }
-        section("PER DESTINATION", into: &lines,
-                header: ["DESTINATION", "PROTO", "VIOLATIONS", "UNREPLIED", "NODES", "PODS"],
-                rows: merged.destinations, top: top, more: "destinations", rightAligned: [2, 3, 4, 5]) { destination in
-            [TerminalText.endpoint(destination.address, destination.port), destination.proto, String(destination.violations),
-             String(destination.unreplied), String(destination.nodes.count), String(destination.pods.count)]
+        section(
+            "PER DESTINATION", into: &lines,
+            header: ["DESTINATION", "PROTO", "VIOLATIONS", "UNREPLIED", "NODES", "PODS"],
+            rows: merged.destinations, top: top, more: "destinations", rightAligned: [2, 3, 4, 5]
+        ) { destination in
+            [
+                TerminalText.endpoint(destination.address, destination.port), destination.proto, String(destination.violations),
+                String(destination.unreplied), String(destination.nodes.count), String(destination.pods.count),
+            ]
         }
-        section("WORST OFFENDERS", into: &lines,
-                header: ["NODE", "POD", "DESTINATION", "PROTO", "VIOLATIONS", "UNREPLIED", "TRANSLATED PORTS"],
-                rows: merged.offenders, top: top, more: "offenders (\(hints(.moreRows)))", rightAligned: [4, 5]) { offender in
-            [offender.host, offender.podName.map { "\(offender.pod) \($0)" } ?? offender.pod,
-             TerminalText.endpoint(offender.address, offender.port), offender.proto,
-             String(offender.violations), String(offender.unreplied), ports(offender.translatedPorts)]
+        section(
+            "WORST OFFENDERS", into: &lines,
+            header: ["NODE", "POD", "DESTINATION", "PROTO", "VIOLATIONS", "UNREPLIED", "TRANSLATED PORTS"],
+            rows: merged.offenders, top: top, more: "offenders (\(hints(.moreRows)))", rightAligned: [4, 5]
+        ) { offender in
+            [
+                offender.host, offender.podName.map { "\(offender.pod) \($0)" } ?? offender.pod,
+                TerminalText.endpoint(offender.address, offender.port), offender.proto,
+                String(offender.violations), String(offender.unreplied), ports(offender.translatedPorts),
+            ]
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -81,19 +103,26 @@ public enum MergedReportWriter {
             case .violations, .clean:
                 return nil
             case .outsideViolations:
-                return "violations outside the pod networks on \(nodes): no pod flow violates, but source-NATed flows from outside the node's pod networks would (below): if they are pods, the node's pod networks are wrong or missing"
+                return
+                    "violations outside the pod networks on \(nodes): no pod flow violates, but source-NATed flows from outside the node's pod networks would (below): if they are pods, the node's pod networks are wrong or missing"
             case .cleanInScope:
-                return "clean in scope on \(nodes): every audited pod flow is clean, but source-NATed flows from outside the node's pod networks were not audited as pod flows (below; none would violate)"
+                return
+                    "clean in scope on \(nodes): every audited pod flow is clean, but source-NATed flows from outside the node's pod networks were not audited as pod flows (below; none would violate)"
             case .podsBlocked:
-                return "pods blocked on \(nodes): no violation in the table now, but pods there have every port of their own port range outside the allowed ports and a NAT rule keeps them: each of their connections through it fails (see the node's report for the fix)"
+                return
+                    "pods blocked on \(nodes): no violation in the table now, but pods there have every port of their own port range outside the allowed ports and a NAT rule keeps them: each of their connections through it fails (see the node's report for the fix)"
             case .uncertain:
-                return "uncertain on \(nodes): no violation, but a firewall rule the audit could not judge decides some flows' replies there: neither violations nor clean (the node's report names the rule)"
+                return
+                    "uncertain on \(nodes): no violation, but a firewall rule the audit could not judge decides some flows' replies there: neither violations nor clean (the node's report names the rule)"
             case .unknown:
-                return "verdict unknown for \(nodes): the report has no verdict (written by an older ctaudit) and counts no violation; audit the node again to tell clean from pods blocked or nothing to audit"
+                return
+                    "verdict unknown for \(nodes): the report has no verdict (written by an older ctaudit) and counts no violation; audit the node again to tell clean from pods blocked or nothing to audit"
             case .incomplete:
-                return "incomplete on \(nodes): no violations in what was read, but part of the node was not (see the warnings: a BPF NAT map not read, or an interrupted dump): what was missed is not audited"
+                return
+                    "incomplete on \(nodes): no violations in what was read, but part of the node was not (see the warnings: a BPF NAT map not read, or an interrupted dump): what was missed is not audited"
             case .nothingToAudit:
-                return "nothing to audit on \(nodes): no pod flow there was judged (no source-NAT rule and no source-NATed flow in the audited namespace, or only flows from outside its pod networks, below); audit where that node's NAT happens (usually its host namespace), with its pod networks"
+                return
+                    "nothing to audit on \(nodes): no pod flow there was judged (no source-NAT rule and no source-NATed flow in the audited namespace, or only flows from outside its pod networks, below); audit where that node's NAT happens (usually its host namespace), with its pod networks"
             }
         } + outsideLines(merged)
     }
@@ -103,9 +132,11 @@ public enum MergedReportWriter {
     static func outsideLines(_ merged: MergedReport) -> [String] {
         merged.nodes.compactMap { node -> String? in
             guard let outside = node.outside, outside.flows > 0 else { return nil }
-            let sources = outside.sources.prefix(3).map { source in
-                "\(source.network): \(source.flows) flow(s), " + (source.wouldViolate > 0 ? "\(source.wouldViolate) would violate" : "none would violate")
-            } + (outside.sources.count > 3 ? ["\(outside.sources.count - 3) more network(s)"] : [])
+            let sources =
+                outside.sources.prefix(3).map { source in
+                    "\(source.network): \(source.flows) flow(s), "
+                        + (source.wouldViolate > 0 ? "\(source.wouldViolate) would violate" : "none would violate")
+                } + (outside.sources.count > 3 ? ["\(outside.sources.count - 3) more network(s)"] : [])
             return "outside the pod networks on \(node.name): \(outside.flows) source-NATed flow(s), "
                 + (outside.wouldViolate > 0 ? "\(outside.wouldViolate) would violate" : "none would violate")
                 + (sources.isEmpty ? "" : " (\(sources.joined(separator: "; ")))")
@@ -114,9 +145,11 @@ public enum MergedReportWriter {
 
     /// A blank line, the title, the table of the first `top` rows, and how
     /// many more there are (`… and 3 more destinations`).
-    private static func section<Row>(_ title: String, into lines: inout [String], header: [String], rows: [Row],
-                                     top: Int = .max, more: String = "", rightAligned: Set<Int>,
-                                     cells: (Row) -> [String]) {
+    private static func section<Row>(
+        _ title: String, into lines: inout [String], header: [String], rows: [Row],
+        top: Int = .max, more: String = "", rightAligned: Set<Int>,
+        cells: (Row) -> [String]
+    ) {
         lines.append("")
         lines.append(title)
         lines += TerminalText.table(header: header, rows: rows.prefix(top).map(cells), rightAligned: rightAligned)

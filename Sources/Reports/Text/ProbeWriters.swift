@@ -1,6 +1,6 @@
 import Conntrack
-public import Policy
 public import Engines
+public import Policy
 
 /// `ctaudit probe` as text and as `ctaudit.probe/v1` JSON (docs/PROBE.md).
 public enum ProbeWriters {
@@ -8,7 +8,9 @@ public enum ProbeWriters {
 
     public static func text(_ result: ProbeResult, hints: ReaderHintWording = .plain) -> String {
         var lines: [String] = []
-        lines.append("ctaudit probe \(result.proto) \(result.target) from \(result.netns.map { "netns \($0)" } ?? "this node"), local ports \(result.range)")
+        lines.append(
+            "ctaudit probe \(result.proto) \(result.target) from \(result.netns.map { "netns \($0)" } ?? "this node"), local ports \(result.range)"
+        )
         if result.unreachable {
             lines.append("target unreachable: no probe got anything back (\(result.probes) probe(s)); this says nothing about the firewall")
         } else {
@@ -18,12 +20,15 @@ public enum ProbeWriters {
                 lines.append("not resolved (\(hints(.probeLimit)) \(result.maxProbes) reached or ports in use): \(result.unknown)")
             }
         }
-        lines.append("probes: \(result.probes) of at most \(result.maxProbes)"
-            + (result.skipped.isEmpty ? "" : "; \(result.skipped.count) port(s) in use skipped"))
+        lines.append(
+            "probes: \(result.probes) of at most \(result.maxProbes)"
+                + (result.skipped.isEmpty ? "" : "; \(result.skipped.count) port(s) in use skipped"))
         lines.append("")
         lines.append("evidence (in order):")
         for record in result.evidence {
-            lines.append("  \(String(record.localPort).leftPadded(5))  \(record.phase.rawValue.padded(7))  \(outcome(record.outcome))  \(record.milliseconds) ms")
+            lines.append(
+                "  \(String(record.localPort).leftPadded(5))  \(record.phase.rawValue.padded(7))  \(outcome(record.outcome))  \(record.milliseconds) ms"
+            )
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,6 +1,6 @@
 import Conntrack
-public import Policy
 public import Engines
+public import Policy
 
 /// Writes `stats` for a person at a terminal: table fill, conntrack's
 /// counters (summed, or per CPU), and the most pressed NAT port spaces.
@@ -39,24 +39,28 @@ public struct StatsTextWriter: Sendable, TerminalStyled {
             for cpu in report.cpus { rows.append([String(cpu.cpu ?? 0)] + cpu.counters.map { String($0.value) }) }
         }
         rows.append(["all"] + report.total.counters.map { String($0.value) })
-        lines.append(bold("conntrack counters") + " (\(perCPU ? "per CPU and " : "")summed over \(report.cpus.count) CPUs"
-            + (perCPU ? "" : "; \(hints(.perCPUCounters)) for each") + ")")
+        lines.append(
+            bold("conntrack counters") + " (\(perCPU ? "per CPU and " : "")summed over \(report.cpus.count) CPUs"
+                + (perCPU ? "" : "; \(hints(.perCPUCounters)) for each") + ")")
         lines.append(contentsOf: align(header: header, rows: rows, rightAligned: Set(1..<header.count)))
         lines.append(contentsOf: counterNotes(report.total).map { "  " + yellow($0) })
         lines.append("")
 
         let allowed = report.policy.allowed
         let listed = top > 0 ? Array(report.pressures.prefix(top)) : report.pressures
-        lines.append(bold("NAT port pressure") + " (allowed \(allowed) = \(allowed.count) ports; \(report.snat) source-NATed "
-            + "pod flows of \(report.flowsRead) entries; \(listed.count) of \(report.pressures.count) destination(s))")
+        lines.append(
+            bold("NAT port pressure") + " (allowed \(allowed) = \(allowed.count) ports; \(report.snat) source-NATed "
+                + "pod flows of \(report.flowsRead) entries; \(listed.count) of \(report.pressures.count) destination(s))")
         if report.pressures.isEmpty {
             lines.append("  no source-NATed pod flows")
         } else {
             let header = ["TRANSLATED", "DESTINATION", "PROTO", "IN USE", "IN ALLOWED", "SHARE", "REMAPPED", "VIOLATIONS"]
             let rows = listed.map { group in
-                [group.translated.description, endpoint(group.destination, group.destinationPort), group.proto.name,
-                 String(group.portsInUse), String(group.portsInAllowed), percent(group.sharePPM),
-                 String(group.remapped), String(group.violations)]
+                [
+                    group.translated.description, endpoint(group.destination, group.destinationPort), group.proto.name,
+                    String(group.portsInUse), String(group.portsInAllowed), percent(group.sharePPM),
+                    String(group.remapped), String(group.violations),
+                ]
             }
             lines.append(contentsOf: align(header: header, rows: rows, rightAligned: [3, 4, 5, 6, 7]))
             if listed.count < report.pressures.count {
@@ -83,28 +87,32 @@ public struct StatsTextWriter: Sendable, TerminalStyled {
         let total = report.total
         let violations = report.pressures.reduce(0) { $0 + $1.violations }
         if total.insertFailed > 0 || total.drop > 0 {
-            steps.append("NAT or conntrack could not insert \(total.insertFailed) entr(y/ies) and dropped \(total.drop) packet(s): "
-                + "run 'ctaudit audit' to see which pod flows NAT remapped and where; if one destination's ports run out "
-                + "(pressure below), give masquerade more ports (a wider allowed --to-ports range) or more source addresses "
-                + "(SNAT --to-source A-B); 'ctaudit watch' shows new failures as they happen")
+            steps.append(
+                "NAT or conntrack could not insert \(total.insertFailed) entr(y/ies) and dropped \(total.drop) packet(s): "
+                    + "run 'ctaudit audit' to see which pod flows NAT remapped and where; if one destination's ports run out "
+                    + "(pressure below), give masquerade more ports (a wider allowed --to-ports range) or more source addresses "
+                    + "(SNAT --to-source A-B); 'ctaudit watch' shows new failures as they happen")
         }
         if total.earlyDrop > 0 || (report.tableFillPPM ?? 0) >= 800_000 {
-            steps.append("the table is (nearly) full: raise net.netfilter.nf_conntrack_max (and nf_conntrack_buckets), "
-                + "or shorten the timeouts of idle flows (net.netfilter.nf_conntrack_*_timeout)")
+            steps.append(
+                "the table is (nearly) full: raise net.netfilter.nf_conntrack_max (and nf_conntrack_buckets), "
+                    + "or shorten the timeouts of idle flows (net.netfilter.nf_conntrack_*_timeout)")
         }
         if total.chainTooLong > 0 {
             steps.append("hash chains too long: raise net.netfilter.nf_conntrack_buckets (the table is undersized for its entries)")
         }
         let pressed = report.pressures.filter { $0.sharePPM >= pressedPPM }
         if let worst = pressed.first {
-            steps.append("\(pressed.count) destination(s) use half or more of the allowed ports (worst: \(worst.translated) -> "
-                + "\(worst.destination) \(worst.proto.name)/\(worst.destinationPort)): new connections there clash and are remapped, "
-                + "more of them outside the allowed range; spread them over more source addresses (SNAT --to-source A-B) "
-                + "or widen the upstream firewall's allowed ports, then check with 'ctaudit check'")
+            steps.append(
+                "\(pressed.count) destination(s) use half or more of the allowed ports (worst: \(worst.translated) -> "
+                    + "\(worst.destination) \(worst.proto.name)/\(worst.destinationPort)): new connections there clash and are remapped, "
+                    + "more of them outside the allowed range; spread them over more source addresses (SNAT --to-source A-B) "
+                    + "or widen the upstream firewall's allowed ports, then check with 'ctaudit check'")
         }
         if violations > 0 {
-            steps.append("\(violations) source-NATed pod flow(s) use ports the upstream firewall drops: run 'ctaudit audit' for the "
-                + "evidence and the fix for this node's rules")
+            steps.append(
+                "\(violations) source-NATed pod flow(s) use ports the upstream firewall drops: run 'ctaudit audit' for the "
+                    + "evidence and the fix for this node's rules")
         }
         return steps
     }
@@ -117,7 +125,9 @@ public struct StatsTextWriter: Sendable, TerminalStyled {
         }
         if total.drop > 0 { notes.append("drop \(total.drop): packets dropped because no entry could be made") }
         if total.earlyDrop > 0 { notes.append("early_drop \(total.earlyDrop): entries evicted because the table was full") }
-        if total.chainTooLong > 0 { notes.append("chaintoolong \(total.chainTooLong): hash chains too long (table undersized or hash attack)") }
+        if total.chainTooLong > 0 {
+            notes.append("chaintoolong \(total.chainTooLong): hash chains too long (table undersized or hash attack)")
+        }
         return notes
     }
 

@@ -29,18 +29,21 @@ enum TerminalText {
     /// Columns as wide as their widest cell, two spaces apart, the header
     /// first. The last column is padded only when `padLastColumn` (a line
     /// with trailing spaces otherwise).
-    static func table(header: [String], rows: [[String]], rightAligned: Set<Int>,
-                      indent: String = "", padLastColumn: Bool = false) -> [String] {
+    static func table(
+        header: [String], rows: [[String]], rightAligned: Set<Int>,
+        indent: String = "", padLastColumn: Bool = false
+    ) -> [String] {
         var widths = header.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
         }
         func line(_ cells: [String]) -> String {
-            indent + cells.enumerated().map { index, cell in
-                if index == cells.count - 1 && !padLastColumn { return cell }
-                let padding = String(repeating: " ", count: widths[index] - cell.count)
-                return rightAligned.contains(index) ? padding + cell : cell + padding
-            }.joined(separator: "  ")
+            indent
+                + cells.enumerated().map { index, cell in
+                    if index == cells.count - 1 && !padLastColumn { return cell }
+                    let padding = String(repeating: " ", count: widths[index] - cell.count)
+                    return rightAligned.contains(index) ? padding + cell : cell + padding
+                }.joined(separator: "  ")
         }
         return [line(header)] + rows.map(line)
     }

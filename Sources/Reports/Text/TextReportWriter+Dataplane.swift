@@ -1,4 +1,5 @@
 import Engines
+
 extension TextReportWriter {
     /// Which dataplanes were read, and a warning for every BPF NAT map that
     /// exists but could not be read.
@@ -17,7 +18,9 @@ extension TextReportWriter {
             guard case let .read(_, _, malformed, unpaired) = reading.outcome else { continue }
             if malformed > 0 { lines.append(yellow("note: \(malformed) entr(ies) of \(reading.path) did not decode and were skipped")) }
             if unpaired > 0 {
-                lines.append("note: \(unpaired) egress entr(ies) of \(reading.path) without a reverse entry were not audited (NodePort DSR replies, or pairs being created or expiring)")
+                lines.append(
+                    "note: \(unpaired) egress entr(ies) of \(reading.path) without a reverse entry were not audited (NodePort DSR replies, or pairs being created or expiring)"
+                )
             }
         }
         lines += survey.warnings.map { yellow("warning: " + $0) }

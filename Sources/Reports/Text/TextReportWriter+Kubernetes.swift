@@ -1,6 +1,6 @@
 public import Conntrack
-import NodeState
 public import Engines
+import NodeState
 
 /// The Kubernetes parts of the text report: pods named in the offender
 /// table, evidence grouped by pod, and pods whose own port range is a cause.
@@ -38,9 +38,12 @@ extension TextReportWriter {
             let pod = flows[0].pod ?? PodIdentity(ip: address)
             var name = "\(address) \(pod)"
             if pod.isOnlyAddress {
-                name = flows[0].pod == nil ? "\(address)"
-                    : pod.otherNetns.isEmpty ? "\(address) (only the IP is known)"
-                    : "\(address) (held by \(pod.otherNetns.count) namespaces: \(pod.otherNetns.joined(separator: ", ")); not pinned to one)"
+                name =
+                    flows[0].pod == nil
+                    ? "\(address)"
+                    : pod.otherNetns.isEmpty
+                        ? "\(address) (only the IP is known)"
+                        : "\(address) (held by \(pod.otherNetns.count) namespaces: \(pod.otherNetns.joined(separator: ", ")); not pinned to one)"
             }
             var header = "pod \(name): \(flows.count) flow(s)"
             if let id = pod.containerID, pod.name != nil { header += ", container \(id.prefix(12))" }
@@ -59,39 +62,48 @@ extension TextReportWriter {
         let byRule = context.portRangeFindings.filter { $0.isBlocking && !$0.isBlockedByRange && !$0.isOnlyUncertain }
         if !byRule.isEmpty {
             lines.append("")
-            lines.append(paint("\(byRule.count) pod(s) whose replies the firewall refuses or admits by protocol or peer, whatever their port range", "1")
-                + " (no ip_local_port_range changes this):")
+            lines.append(
+                paint(
+                    "\(byRule.count) pod(s) whose replies the firewall refuses or admits by protocol or peer, whatever their port range",
+                    "1")
+                    + " (no ip_local_port_range changes this):")
             for finding in byRule { lines.append("  " + Self.portRangeLine(finding)) }
         }
         let unsure = context.portRangeFindings.filter { $0.isBlocking && $0.isOnlyUncertain }
         if !unsure.isEmpty {
             lines.append("")
-            lines.append(paint("\(unsure.count) pod(s) whose ip_local_port_range a firewall rule ctaudit cannot judge decides", "33")
-                + " (nothing known to be dropped; see the uncertain rules):")
+            lines.append(
+                paint("\(unsure.count) pod(s) whose ip_local_port_range a firewall rule ctaudit cannot judge decides", "33")
+                    + " (nothing known to be dropped; see the uncertain rules):")
             for finding in unsure { lines.append("  " + Self.portRangeLine(finding)) }
         }
         if !blocking.isEmpty {
             lines.append("")
-            lines.append(paint("\(blocking.count) pod(s) with ip_local_port_range outside \(report.allowedWords)", "1")
-                + " (masquerade keeps a pod's port when it can, so these connections fail without any NAT clash):")
+            lines.append(
+                paint("\(blocking.count) pod(s) with ip_local_port_range outside \(report.allowedWords)", "1")
+                    + " (masquerade keeps a pod's port when it can, so these connections fail without any NAT clash):")
             for finding in blocking {
                 lines.append("  " + Self.portRangeLine(finding))
             }
             // With kept-port violations the remedies below already say this.
             if let range = report.commonAllowedRange, report.remedies.isEmpty {
                 let high = range.high > 60999 && range.low < 60999 ? 60999 : range.high
-                lines.append("  fix: sysctl -w net.ipv4.ip_local_port_range=\"\(range.low) \(high)\" inside those pods, "
-                    + "or securityContext.sysctls in their pod spec")
+                lines.append(
+                    "  fix: sysctl -w net.ipv4.ip_local_port_range=\"\(range.low) \(high)\" inside those pods, "
+                        + "or securityContext.sysctls in their pod spec")
             }
         }
         let harmless = context.portRangeFindings.filter { !$0.isBlocking }
         if !harmless.isEmpty {
             lines.append("")
-            lines.append("\(harmless.count) pod(s) with ip_local_port_range outside \(report.allowedWords) whose TCP/UDP reaches no NAT rule here that keeps their port (rules pin or randomize it, or there are none): their own range has no effect on the firewall")
+            lines.append(
+                "\(harmless.count) pod(s) with ip_local_port_range outside \(report.allowedWords) whose TCP/UDP reaches no NAT rule here that keeps their port (rules pin or randomize it, or there are none): their own range has no effect on the firewall"
+            )
             for finding in harmless {
                 var line = "  \(finding.pod.ip) \(finding.pod)  ip_local_port_range \(finding.range)"
                 if let others = finding.keepingProtocols, !others.isEmpty {
-                    line += "  still kept for \(others.map(\.name).joined(separator: ", ")) (a rule without a pinned range takes those"
+                    line +=
+                        "  still kept for \(others.map(\.name).joined(separator: ", ")) (a rule without a pinned range takes those"
                         + (others.contains(.udplite) ? "; iptables cannot pin UDP-Lite)" : ")")
                 }
                 lines.append(line)
@@ -124,8 +136,11 @@ extension TextReportWriter {
             var phrases: [(words: String, members: [PodPortRangeFinding.Exposure])] = []
             for exposure in exposures {
                 let words = exposure.words(range: finding.range)
-                if let index = phrases.firstIndex(where: { $0.words == words }) { phrases[index].members.append(exposure) }
-                else { phrases.append((words, [exposure])) }
+                if let index = phrases.firstIndex(where: { $0.words == words }) {
+                    phrases[index].members.append(exposure)
+                } else {
+                    phrases.append((words, [exposure]))
+                }
             }
             let families = Set(exposures.map(\.family))
             func names(_ members: [PodPortRangeFinding.Exposure]) -> String {

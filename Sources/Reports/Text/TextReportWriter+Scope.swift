@@ -1,6 +1,6 @@
 import Conntrack
-import Policy
 import Engines
+import Policy
 
 /// The text report's sentences about flows from outside the pod networks
 /// (`OutsidePodFlows`): a block listing them, and the verdict lines that
@@ -12,10 +12,15 @@ extension TextReportWriter {
         let outside = report.summary.outsidePodNetworks
         guard outside.flows > 0 else { return [] }
         let pods = report.policy.podNetworks.map(\.description).joined(separator: ", ")
-        let verdict = outside.wouldViolate > 0
+        let verdict =
+            outside.wouldViolate > 0
             ? red("\(outside.wouldViolate) would violate") + " (\(outside.wouldViolateUnreplied) unreplied)"
             : "none would violate"
-        var lines = ["", bold("\(outside.flows) source-NATed flow(s) from outside the pod networks") + " (\(pods)), whose replies cross the upstream firewall; not audited as pod flows; \(verdict):"]
+        var lines = [
+            "",
+            bold("\(outside.flows) source-NATed flow(s) from outside the pod networks")
+                + " (\(pods)), whose replies cross the upstream firewall; not audited as pod flows; \(verdict):",
+        ]
         let entries = outside.sources.entries
         let shown = entries.prefix(groupLimit)
         let width = shown.map { $0.network.description.count }.max() ?? 0
@@ -23,10 +28,14 @@ extension TextReportWriter {
             let name = entry.network.description
             lines.append("  " + name + String(repeating: " ", count: width - name.count) + "  " + AuditReport.outsideCounts(entry))
         }
-        if entries.count > shown.count { lines.append("  … and \(entries.count - shown.count) more network(s) (\(report.hints(.everyRow)) lists all)") }
+        if entries.count > shown.count {
+            lines.append("  … and \(entries.count - shown.count) more network(s) (\(report.hints(.everyRow)) lists all)")
+        }
         let coarse = SourceNetworkSummary.limit
         if outside.sources.prefixLength(.ipv4) < 24 || outside.sources.prefixLength(.ipv6) < 64 {
-            lines.append("  (more than \(coarse) networks per family: summarized to /\(outside.sources.prefixLength(.ipv4)) and /\(outside.sources.prefixLength(.ipv6)))")
+            lines.append(
+                "  (more than \(coarse) networks per family: summarized to /\(outside.sources.prefixLength(.ipv4)) and /\(outside.sources.prefixLength(.ipv6)))"
+            )
         }
         if !outside.examples.isEmpty {
             lines.append("  e.g.:")
@@ -39,7 +48,8 @@ extension TextReportWriter {
     func outsideViolationsVerdict(_ report: AuditReport) -> String {
         let outside = report.summary.outsidePodNetworks
         let audited = report.auditedAnyPodFlow ? "no pod flow violates" : "no pod flow was audited"
-        return red("violations outside the pod networks:") + " \(audited), but \(outside.wouldViolate) of \(outside.flows) source-NATed flow(s)"
+        return red("violations outside the pod networks:")
+            + " \(audited), but \(outside.wouldViolate) of \(outside.flows) source-NATed flow(s)"
             + " from outside the pod networks get a translated port the upstream firewall drops, so their connections fail as a pod's would;"
             + " if they are pods, \(report.outsidePodNetworksAdvice)"
     }

@@ -1,6 +1,6 @@
 import Conntrack
-import Policy
 public import Engines
+import Policy
 
 /// Writes an audit for a person at a terminal: a summary, who is affected
 /// (worst first), the evidence per flow, and what to change.
@@ -27,7 +27,8 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         var lines: [String] = []
         let summary = report.summary
         let hints = report.hints
-        let scope = report.policy.podNetworks.isEmpty
+        let scope =
+            report.policy.podNetworks.isEmpty
             ? "all source-NATed flows (no \(hints(.podNetworks)))"
             : report.policy.podNetworks.map(\.description).joined(separator: ", ")
         lines.append(bold("ctaudit audit") + " host \(report.host), netns \(report.netns ?? "(own)"), \(report.generatedAt)")
@@ -50,11 +51,14 @@ public struct TextReportWriter: Sendable, TerminalStyled {
             counts += summary.violationsKeptPort > 0 ? ", \(summary.violationsKeptPort) kept the pod's own port)" : ")"
         }
         if summary.nodeLocal > 0 {
-            counts += "   node-local \(summary.nodeLocal) (peer on this node: never violations" + (report.listsNodeLocal ? ")" : "; \(hints(.nodeLocalFlows)) lists them)")
+            counts +=
+                "   node-local \(summary.nodeLocal) (peer on this node: never violations"
+                + (report.listsNodeLocal ? ")" : "; \(hints(.nodeLocalFlows)) lists them)")
         }
         let outside = summary.outsidePodNetworks
         if outside.flows > 0 {
-            counts += "   outside pod networks \(outside.flows) (\(outside.wouldViolate > 0 ? "\(outside.wouldViolate) would violate" : "none would violate"))"
+            counts +=
+                "   outside pod networks \(outside.flows) (\(outside.wouldViolate > 0 ? "\(outside.wouldViolate) would violate" : "none would violate"))"
         }
         if report.policy.firewall != nil, summary.uncertain > 0 {
             counts += "   uncertain \(summary.uncertain) (\(summary.uncertainUnreplied) unreplied)"
@@ -64,7 +68,10 @@ public struct TextReportWriter: Sendable, TerminalStyled {
             lines.append(yellow("note: the kernel flagged the dump as interrupted (NLM_F_DUMP_INTR): entries may be missing; audit again"))
         }
         if report.dump.duplicates > 0 {
-            lines.append(yellow("note: the kernel sent \(report.dump.duplicates) entr\(report.dump.duplicates == 1 ? "y" : "ies") twice (the table changed during the dump); each was counted once"))
+            lines.append(
+                yellow(
+                    "note: the kernel sent \(report.dump.duplicates) entr\(report.dump.duplicates == 1 ? "y" : "ies") twice (the table changed during the dump); each was counted once"
+                ))
         }
         if report.dump.malformed > 0 {
             lines.append(yellow("note: \(report.dump.malformed) malformed message(s) from the kernel were skipped"))
@@ -85,14 +92,20 @@ public struct TextReportWriter: Sendable, TerminalStyled {
             switch report.verdict {
             case .podsBlocked:
                 let pods = report.kubernetes.portRangeFindings.filter(\.failsEveryConnection)
-                lines.append(red("pods blocked:") + " no violation in the table now, but \(pods.count) pod(s) have every port of their ip_local_port_range outside \(report.allowedWords)\(report.policy.firewall == nil ? "" : " for TCP or UDP, for every peer,") and a NAT rule keeps them: each of their connections through it fails")
+                lines.append(
+                    red("pods blocked:")
+                        + " no violation in the table now, but \(pods.count) pod(s) have every port of their ip_local_port_range outside \(report.allowedWords)\(report.policy.firewall == nil ? "" : " for TCP or UDP, for every peer,") and a NAT rule keeps them: each of their connections through it fails"
+                )
                 lines.append(contentsOf: remedyLines(report))
             case .nothingToAudit:
                 lines.append(yellow("nothing to audit:") + " " + report.nothingToAuditExplanation)
             case .outsideViolations:
                 lines.append(outsideViolationsVerdict(report))
             case .uncertain:
-                lines.append(yellow("uncertain:") + " no violation, but a firewall rule ctaudit cannot judge decides the replies of \(summary.uncertain) flow(s) (\(summary.uncertainUnreplied) unreplied): they are neither violations nor clean")
+                lines.append(
+                    yellow("uncertain:")
+                        + " no violation, but a firewall rule ctaudit cannot judge decides the replies of \(summary.uncertain) flow(s) (\(summary.uncertainUnreplied) unreplied): they are neither violations nor clean"
+                )
                 lines.append(contentsOf: uncertainLines(report))
             case .clean, .cleanInScope, .violations:
                 // Not plain clean while flows from outside the pod networks exist.
@@ -102,11 +115,15 @@ public struct TextReportWriter: Sendable, TerminalStyled {
                 if let firewall = report.policy.firewall, firewall.isStateful {
                     lines.append(label + " " + firewall.sources.compactMap(\.statefulReason).joined(separator: "; ") + note)
                 } else if report.policy.firewall != nil {
-                    lines.append(label + " the firewall's rules admit the replies of every audited source-NATed \(inScope ? "pod " : "")flow" + note)
+                    lines.append(
+                        label + " the firewall's rules admit the replies of every audited source-NATed \(inScope ? "pod " : "")flow" + note)
                 } else if report.dataplanes.warnings.isEmpty {
                     lines.append(label + " every audited source-NATed \(inScope ? "pod " : "")flow uses an allowed port" + note)
                 } else {
-                    lines.append(yellow("no violations in what was read,") + " but BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited" + note)
+                    lines.append(
+                        yellow("no violations in what was read,")
+                            + " but BPF NAT maps could not all be read (\(report.dataplanes.warnings.count) warning(s)): what they translated is not audited"
+                            + note)
                 }
             }
             return lines.joined(separator: "\n") + "\n"
@@ -124,7 +141,8 @@ public struct TextReportWriter: Sendable, TerminalStyled {
         let (offenders, offenderCount) = OffenderGroup.worst(report.violations, limit: groupLimit)
         let pods = Self.podsByAddress(report)
         for group in offenders {
-            let ports = group.translatedPorts.prefix(8).map(String.init).joined(separator: ",")
+            let ports =
+                group.translatedPorts.prefix(8).map(String.init).joined(separator: ",")
                 + (group.translatedPorts.count > 8 ? ",…" : "")
             rows.append([
                 podCell(group.podSource, pods: pods), endpoint(group.destination, group.destinationPort), group.proto.name,
@@ -210,7 +228,8 @@ public struct TextReportWriter: Sendable, TerminalStyled {
     /// One flow's evidence, conntrack-style.
     public func evidence(_ violation: Violation) -> String {
         let flow = violation.flow
-        var text = "\(flow.proto.name.padding(6)) \(endpoint(flow.original.source, flow.original.sourcePort)) -> "
+        var text =
+            "\(flow.proto.name.padding(6)) \(endpoint(flow.original.source, flow.original.sourcePort)) -> "
             + "\(endpoint(flow.original.destination, flow.original.destinationPort))  via "
             + "\(endpoint(flow.translatedSource, flow.translatedSourcePort))"
         if let state = flow.protocolState { text += "  \(state.name)" }

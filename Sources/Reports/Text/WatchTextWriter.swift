@@ -1,6 +1,7 @@
-public import Policy
-import NodeState
 public import Engines
+import NodeState
+public import Policy
+
 /// `watch --format text`: one line per record for a person at a terminal,
 /// and a summary at the end.
 ///
@@ -20,7 +21,8 @@ public struct WatchTextWriter: Sendable, TerminalStyled {
     public func line(_ record: WatchRecord) -> String {
         let event = record.event.rawValue.uppercased()
         let kind = record.isViolation ? paint("VIOLATION", "31;1") : record.isUncertain ? paint("UNCERTAIN", "33;1") : "remap    "
-        var text = SystemClock.timeOfDay(record.timeNanoseconds) + " "
+        var text =
+            SystemClock.timeOfDay(record.timeNanoseconds) + " "
             + event + String(repeating: " ", count: max(0, 7 - event.count)) + " " + kind + " "
             + TextReportWriter(color: color).evidence(record.violation)
         if let decision = record.firewallDecision {
@@ -28,7 +30,8 @@ public struct WatchTextWriter: Sendable, TerminalStyled {
         }
         switch record.event {
         case .destroy:
-            text += record.flow.isUnreplied
+            text +=
+                record.flow.isUnreplied
                 ? "  => " + paint("never got a reply: the connection failed", "31")
                 : "  => got a reply"
         case .update where !record.flow.isUnreplied:
@@ -47,33 +50,40 @@ public struct WatchTextWriter: Sendable, TerminalStyled {
         let seconds = Double(context.durationNanoseconds) / 1e9
         var lines: [String] = []
         let netns = context.netns.map { "netns \($0)" } ?? "own netns"
-        lines.append(paint("ctaudit watch summary", "1") + ": \(context.host), \(netns), "
-            + "\(formatted(seconds)) s, stopped by \(context.stopReason.rawValue); "
-            + (firewall.map { "firewall \($0.title)" } ?? "allowed \(context.allowed)"))
-        lines.append("events \(summary.events) (new \(summary.eventsNew), update \(summary.eventsUpdate), "
-            + "destroy \(summary.eventsDestroy))")
+        lines.append(
+            paint("ctaudit watch summary", "1") + ": \(context.host), \(netns), "
+                + "\(formatted(seconds)) s, stopped by \(context.stopReason.rawValue); "
+                + (firewall.map { "firewall \($0.title)" } ?? "allowed \(context.allowed)"))
+        lines.append(
+            "events \(summary.events) (new \(summary.eventsNew), update \(summary.eventsUpdate), "
+                + "destroy \(summary.eventsDestroy))")
         var counts = "snat \(summary.snat)   remapped \(summary.remapped)   violations \(summary.violations)"
         if summary.violations > 0 {
-            counts += " (\(summary.violationsUnreplied) never got a reply, "
+            counts +=
+                " (\(summary.violationsUnreplied) never got a reply, "
                 + "\(summary.violationsFailed) ended without one"
             counts += summary.violationsKeptPort > 0 ? ", \(summary.violationsKeptPort) kept the pod's own port)" : ")"
         }
         if summary.uncertain > 0 {
-            counts += "   uncertain \(summary.uncertain) (a firewall rule ctaudit cannot judge decides their replies: neither violations nor clean)"
+            counts +=
+                "   uncertain \(summary.uncertain) (a firewall rule ctaudit cannot judge decides their replies: neither violations nor clean)"
         }
         lines.append(counts)
         // Entries older than the watch may never send an event
         // (nf_conntrack_events=2): say how they were seen.
-        lines.append("in the table at start: \(summary.existingViolations) violation(s), counted from the initial dump"
-            + (summary.followDumps > 0 ? " and followed by \(summary.followDumps) dump(s) until they ended" : ""))
-        let buffer = "receive buffer \(context.receiveBufferBytes) bytes"
+        lines.append(
+            "in the table at start: \(summary.existingViolations) violation(s), counted from the initial dump"
+                + (summary.followDumps > 0 ? " and followed by \(summary.followDumps) dump(s) until they ended" : ""))
+        let buffer =
+            "receive buffer \(context.receiveBufferBytes) bytes"
             + (context.receiveBufferForced ? "" : ", SO_RCVBUF (capped by net.core.rmem_max)")
         if summary.eventsLost == 0 {
             lines.append("events lost 0 (\(buffer))")
         } else {
             let lost = summary.eventsLostExact ? "\(summary.eventsLost)" : "at least \(summary.eventsLost)"
-            lines.append(paint("events lost \(lost)", "33") + " (\(buffer)); \(summary.resyncs) resync dump(s) found "
-                + "\(summary.resyncFound) violation(s) whose events were lost, \(summary.endedUnseen) flow(s) ended unseen")
+            lines.append(
+                paint("events lost \(lost)", "33") + " (\(buffer)); \(summary.resyncs) resync dump(s) found "
+                    + "\(summary.resyncFound) violation(s) whose events were lost, \(summary.endedUnseen) flow(s) ended unseen")
         }
         for unwatched in context.unwatched {
             lines.append(paint("not watched: \(unwatched)", "33"))

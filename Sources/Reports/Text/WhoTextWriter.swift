@@ -1,7 +1,7 @@
 import Conntrack
-import Policy
-import NodeState
 public import Engines
+import NodeState
+import Policy
 
 /// Writes `who` for a person: per question, the flows behind the endpoint
 /// with the pod, the tuples, state, age and whether it violates.
@@ -18,11 +18,13 @@ public struct WhoTextWriter: Sendable, TerminalStyled {
         case .endpoint:
             break
         case let .log(path, count, _, _):
-            lines.append(bold("ctaudit who") + " --from-log \(path == "-" ? "(stdin)" : path): \(count) lines, "
-                + "\(report.answers.filter { !$0.flows.isEmpty }.count) traced to a flow")
+            lines.append(
+                bold("ctaudit who") + " --from-log \(path == "-" ? "(stdin)" : path): \(count) lines, "
+                    + "\(report.answers.filter { !$0.flows.isEmpty }.count) traced to a flow")
         case let .capture(path, _, packets, conversations, answered, _, _):
-            lines.append(bold("ctaudit who") + " --pcap \(path): \(packets) packets, \(conversations) conversations, "
-                + "\(answered) answered, \(report.answers.count) unanswered")
+            lines.append(
+                bold("ctaudit who") + " --pcap \(path): \(packets) packets, \(conversations) conversations, "
+                    + "\(answered) answered, \(report.answers.count) unanswered")
             if report.answers.isEmpty { lines.append("  every SYN and datagram in the capture was answered") }
         }
         for answer in report.answers {
@@ -45,7 +47,8 @@ public struct WhoTextWriter: Sendable, TerminalStyled {
         let indent = answer.line == nil ? "" : "  "
         var head = query.description
         if let unanswered = answer.unanswered {
-            head = "unanswered \(query.proto?.name ?? "") \(query.endpoint) > "
+            head =
+                "unanswered \(query.proto?.name ?? "") \(query.endpoint) > "
                 + Endpoint(address: query.remoteAddress!, port: query.remotePort ?? 0).description
                 + " (\(unanswered.packets) \(query.proto == .tcp ? "SYN" : "datagram")\(unanswered.packets == 1 ? "" : "s"))"
         } else if let side = answer.nodeSide, side == "destination" {
@@ -66,7 +69,9 @@ public struct WhoTextWriter: Sendable, TerminalStyled {
         let flow = found.flow
         var pod = "pod      "
         if let identity = found.pod {
-            pod += identity.isOnlyAddress && identity.otherNetns.isEmpty ? "\(identity.ip) (only the IP is known)" : "\(identity.ip)  \(identity)"
+            pod +=
+                identity.isOnlyAddress && identity.otherNetns.isEmpty
+                ? "\(identity.ip) (only the IP is known)" : "\(identity.ip)  \(identity)"
             if identity.name != nil, let id = identity.containerID { pod += ", container \(id.prefix(12))" }
         } else {
             pod += "\(flow.original.source)" + (podsLookedUp ? "" : "  (not looked up: --no-pods)")
@@ -81,7 +86,8 @@ public struct WhoTextWriter: Sendable, TerminalStyled {
         let port = flow.translatedSourcePort
         switch found.verdict {
         case .violation: verdict += red("violation") + ": translated port \(port) is not admitted"
-        case .outsideWouldViolate: verdict += red("would violate") + ": translated port \(port) is not admitted (source outside the pod networks)"
+        case .outsideWouldViolate:
+            verdict += red("would violate") + ": translated port \(port) is not admitted (source outside the pod networks)"
         case .allowed: verdict += "allowed: translated port \(port) is admitted"
         case .uncertain: verdict += yellow("uncertain") + ": a firewall rule ctaudit cannot judge decides its replies"
         case .nodeLocal: verdict += "node-local: its peer is on this node, the upstream firewall never sees it"

@@ -3,11 +3,11 @@ import Foundation
 /// The `conntrack` CLI's own view of a namespace's table: the oracle that
 /// differential tests compare ctaudit against.
 struct ConntrackCLIEntry: Hashable, CustomStringConvertible {
-    var family: String        // ipv4 | ipv6
-    var proto: String         // tcp | udp | ...
-    var state: String?        // SYN_SENT, ESTABLISHED, ... (TCP/SCTP/DCCP)
+    var family: String  // ipv4 | ipv6
+    var proto: String  // tcp | udp | ...
+    var state: String?  // SYN_SENT, ESTABLISHED, ... (TCP/SCTP/DCCP)
     var unreplied: Bool
-    var original: [String: String]   // src dst sport dport
+    var original: [String: String]  // src dst sport dport
     var reply: [String: String]
 
     var description: String {
@@ -26,13 +26,19 @@ struct ConntrackCLIEntry: Hashable, CustomStringConvertible {
             var entry = ConntrackCLIEntry(family: fields[0], proto: fields[2], state: nil, unreplied: false, original: [:], reply: [:])
             var seenSrc = 0
             for field in fields[5...] {
-                if field == "[UNREPLIED]" { entry.unreplied = true; continue }
+                if field == "[UNREPLIED]" {
+                    entry.unreplied = true
+                    continue
+                }
                 if let eq = field.firstIndex(of: "=") {
                     let key = String(field[..<eq])
                     let value = String(field[field.index(after: eq)...])
                     if key == "src" { seenSrc += 1 }
-                    if seenSrc == 1 && entry.original[key] == nil { entry.original[key] = value }
-                    else if seenSrc == 2 && entry.reply[key] == nil { entry.reply[key] = value }
+                    if seenSrc == 1 && entry.original[key] == nil {
+                        entry.original[key] = value
+                    } else if seenSrc == 2 && entry.reply[key] == nil {
+                        entry.reply[key] = value
+                    }
                 } else if field.uppercased() == field, field.first?.isLetter == true, !field.hasPrefix("[") {
                     entry.state = entry.state ?? field
                 }

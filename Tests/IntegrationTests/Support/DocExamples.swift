@@ -103,7 +103,8 @@ struct DocExamples {
             while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
             return lines
         }
-        let pattern = trimmed(expected), lines = trimmed(actual)
+        let pattern = trimmed(expected)
+        let lines = trimmed(actual)
         // memo[i][j]: pattern[i...] matches lines[j...].
         var memo = [[Bool?]](repeating: [Bool?](repeating: nil, count: lines.count + 1), count: pattern.count + 1)
         func match(_ i: Int, _ j: Int) -> Bool {

@@ -20,15 +20,17 @@ enum FirewallLab {
     static func audit(_ lab: Lab, _ policy: [String]) throws -> (status: Int32, violations: [Key: String]) {
         let result = try ctaudit(["audit", "--no-config", "--netns", lab.nodeNamespace, "--format", "json"] + pods + policy)
         guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-              let violations = object["violations"] as? [[String: Any]] else {
+            let violations = object["violations"] as? [[String: Any]]
+        else {
             Issue.record("no JSON from \(policy): \(result.stderr)")
             return (result.status, [:])
         }
         var keys: [Key: String] = [:]
         for violation in violations {
             let original = violation["original"] as? [String: Any] ?? [:]
-            let key = Key(family: violation["family"] as? String ?? "", proto: violation["proto"] as? String ?? "",
-                          source: original["src"] as? String ?? "", sourcePort: original["sport"] as? Int ?? -1)
+            let key = Key(
+                family: violation["family"] as? String ?? "", proto: violation["proto"] as? String ?? "",
+                source: original["src"] as? String ?? "", sourcePort: original["sport"] as? Int ?? -1)
             keys[key] = (violation["rule"] as? [String: Any])?["decided_by"] as? String ?? ""
         }
         return (result.status, keys)

@@ -30,7 +30,8 @@ enum HermeticLab {
         let root = Shell.packageRoot.path
         let underTmp = root.hasPrefix("/tmp/")
         let keepVisible = underTmp ? "mkdir /run/netns/.host-tmp && mount --bind /tmp /run/netns/.host-tmp" : ""
-        let bringBack = underTmp
+        let bringBack =
+            underTmp
             ? "mkdir -p '\(root)' && mount --bind '/run/netns/.host-tmp/\(root.dropFirst(5))' '\(root)' && umount -l /run/netns/.host-tmp && rmdir /run/netns/.host-tmp"
             : ""
         var script = """
@@ -52,8 +53,12 @@ enum HermeticLab {
         script += "printf '\\n\(marker) end\\n'\n"
         let path = directory.appendingPathComponent("docs.sh").path
         try script.write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try Shell.run("/usr/bin/unshare", ["--mount", "--pid", "--fork", "--mount-proc", "--uts", "--propagation", "private",
-                                                        "/bin/bash", path])
+        let result = try Shell.run(
+            "/usr/bin/unshare",
+            [
+                "--mount", "--pid", "--fork", "--mount-proc", "--uts", "--propagation", "private",
+                "/bin/bash", path,
+            ])
         var outputs = [String](repeating: "", count: commands.count)
         var current: Int?
         for line in result.stdout.components(separatedBy: "\n") {

@@ -71,10 +71,12 @@ struct Lab {
             fields[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
         }
         guard let pod = fields["pod"], let proto = fields["proto"], let family = fields["family"],
-              let source = fields["src"], let sport = fields["sport"].flatMap(Int.init),
-              let destination = fields["dst"], let dport = fields["dport"].flatMap(Int.init),
-              let result = fields["result"] else { return nil }
-        return Connection(pod: pod, proto: proto, family: family, source: source, sourcePort: sport,
-                          destination: destination, destinationPort: dport, timedOut: result == "timeout")
+            let source = fields["src"], let sport = fields["sport"].flatMap(Int.init),
+            let destination = fields["dst"], let dport = fields["dport"].flatMap(Int.init),
+            let result = fields["result"]
+        else { return nil }
+        return Connection(
+            pod: pod, proto: proto, family: family, source: source, sourcePort: sport,
+            destination: destination, destinationPort: dport, timedOut: result == "timeout")
     }
 }

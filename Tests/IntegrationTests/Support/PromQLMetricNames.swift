@@ -23,7 +23,9 @@ enum PromQLMetricNames {
         func isPart(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == ":" }
         /// `__name__="a"` / `__name__=~"a|b"` inside a label matcher: plain names only.
         func namesMatched(_ matcher: String) -> [String] {
-            guard let range = matcher.range(of: #"__name__\s*=~?\s*"([A-Za-z_:][A-Za-z0-9_:|]*)""#, options: .regularExpression) else { return [] }
+            guard let range = matcher.range(of: #"__name__\s*=~?\s*"([A-Za-z_:][A-Za-z0-9_:|]*)""#, options: .regularExpression) else {
+                return []
+            }
             let match = matcher[range]
             guard let open = match.firstIndex(of: "\"") else { return [] }
             return match[match.index(after: open)...].dropLast().split(separator: "|").map(String.init)
@@ -34,8 +36,19 @@ enum PromQLMetricNames {
             var depth = 0
             while index < characters.count {
                 let c = characters[index]
-                if c == "\"" || c == "'" || c == "`" { skipString(); continue }
-                if c == opening { depth += 1 } else if c == closing { depth -= 1; if depth == 0 { index += 1; return } }
+                if c == "\"" || c == "'" || c == "`" {
+                    skipString()
+                    continue
+                }
+                if c == opening {
+                    depth += 1
+                } else if c == closing {
+                    depth -= 1
+                    if depth == 0 {
+                        index += 1
+                        return
+                    }
+                }
                 index += 1
             }
         }
@@ -50,7 +63,11 @@ enum PromQLMetricNames {
         }
         while index < characters.count {
             let c = characters[index]
-            if c == "\"" || c == "'" || c == "`" { skipString(); lastWord = ""; continue }
+            if c == "\"" || c == "'" || c == "`" {
+                skipString()
+                lastWord = ""
+                continue
+            }
             if c == "{" {
                 let start = index
                 skip(to: "}")
@@ -58,8 +75,16 @@ enum PromQLMetricNames {
                 lastWord = ""
                 continue
             }
-            if c == "[" { skip(to: "]"); lastWord = ""; continue }
-            if c == "(" && labelListKeywords.contains(lastWord) { skip(to: ")"); lastWord = ""; continue }
+            if c == "[" {
+                skip(to: "]")
+                lastWord = ""
+                continue
+            }
+            if c == "(" && labelListKeywords.contains(lastWord) {
+                skip(to: ")")
+                lastWord = ""
+                continue
+            }
             if c == "$" {
                 // A Grafana variable ($__rate_interval, ${node}).
                 index += 1

@@ -19,8 +19,9 @@ package struct ViolationFacts: Sendable {
 extension ViolationFacts {
     init(_ violation: Violation) {
         let original = violation.flow.original
-        self.init(source: original.source, destination: original.destination, destinationPort: original.destinationPort,
-                  proto: original.proto, translatedPort: violation.translatedPort, isUnreplied: violation.isUnreplied,
-                  isRemapped: violation.isRemapped, dataplane: violation.dataplane)
+        self.init(
+            source: original.source, destination: original.destination, destinationPort: original.destinationPort,
+            proto: original.proto, translatedPort: violation.translatedPort, isUnreplied: violation.isUnreplied,
+            isRemapped: violation.isRemapped, dataplane: violation.dataplane)
     }
 }

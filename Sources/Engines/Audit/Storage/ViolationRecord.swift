@@ -80,12 +80,15 @@ struct ViolationRecord: Sendable {
         if flow.family == .ipv6 { flags.insert(.ipv6) }
         let family = flow.family
         guard flow.original.source.family == family, flow.original.destination.family == family,
-              flow.reply.source.family == family, flow.reply.destination.family == family else { return nil }
+            flow.reply.source.family == family, flow.reply.destination.family == family
+        else { return nil }
         func slot(_ address: IPAddress) -> UInt32 {
             address.family == .ipv4 ? UInt32(truncatingIfNeeded: address.low) : table.index(of: address)
         }
-        addresses = (slot(flow.original.source), slot(flow.original.destination),
-                     slot(flow.reply.source), slot(flow.reply.destination))
+        addresses = (
+            slot(flow.original.source), slot(flow.original.destination),
+            slot(flow.reply.source), slot(flow.reply.destination)
+        )
         func key(_ tuple: Tuple, icmpFlag: Flags) -> (UInt16, UInt16)? {
             guard let icmp = tuple.icmp else { return (tuple.sourcePort, tuple.destinationPort) }
             guard tuple.sourcePort == 0, tuple.destinationPort == 0 else { return nil }
@@ -93,8 +96,9 @@ struct ViolationRecord: Sendable {
             return (icmp.id, UInt16(icmp.type) << 8 | UInt16(icmp.code))
         }
         guard let original = key(flow.original, icmpFlag: .originalICMP),
-              let reply = key(flow.reply, icmpFlag: .replyICMP),
-              flow.original.proto == flow.reply.proto else { return nil }
+            let reply = key(flow.reply, icmpFlag: .replyICMP),
+            flow.original.proto == flow.reply.proto
+        else { return nil }
         ports = (original.0, original.1, reply.0, reply.1)
         id = flow.id ?? 0
         if flow.id != nil { flags.insert(.hasID) }
@@ -166,18 +170,21 @@ struct ViolationRecord: Sendable {
         let proto = IPProtocol(rawValue: proto)
         func tuple(_ source: UInt32, _ destination: UInt32, _ key: (UInt16, UInt16), icmp: Flags) -> Tuple {
             if flags.contains(icmp) {
-                return Tuple(source: address(source, in: table), destination: address(destination, in: table), proto: proto,
-                             icmp: Tuple.ICMPKey(id: key.0, type: UInt8(key.1 >> 8), code: UInt8(key.1 & 0xff)))
+                return Tuple(
+                    source: address(source, in: table), destination: address(destination, in: table), proto: proto,
+                    icmp: Tuple.ICMPKey(id: key.0, type: UInt8(key.1 >> 8), code: UInt8(key.1 & 0xff)))
             }
-            return Tuple(source: address(source, in: table), destination: address(destination, in: table), proto: proto,
-                         sourcePort: key.0, destinationPort: key.1)
+            return Tuple(
+                source: address(source, in: table), destination: address(destination, in: table), proto: proto,
+                sourcePort: key.0, destinationPort: key.1)
         }
-        let state: ProtocolState? = switch stateKind {
-        case 1: .tcp(stateValue)
-        case 2: .sctp(stateValue)
-        case 3: .dccp(stateValue)
-        default: nil
-        }
+        let state: ProtocolState? =
+            switch stateKind {
+            case 1: .tcp(stateValue)
+            case 2: .sctp(stateValue)
+            case 3: .dccp(stateValue)
+            default: nil
+            }
         var flow = Flow(
             id: flags.contains(.hasID) ? id : nil, family: flags.contains(.ipv6) ? .ipv6 : .ipv4,
             original: tuple(addresses.0, addresses.1, (ports.0, ports.1), icmp: .originalICMP),
@@ -187,7 +194,8 @@ struct ViolationRecord: Sendable {
             startedAtNanoseconds: flags.contains(.hasStart) ? startedAtNanoseconds : nil)
         flow.originalZone = flags.contains(.hasOriginalZone) ? originalZone : nil
         flow.replyZone = flags.contains(.hasReplyZone) ? replyZone : nil
-        return Violation(flow: flow, ageSeconds: flags.contains(.hasAge) ? UInt64(ageSeconds) : nil,
-                         dataplane: Self.dataplanes[Int(dataplane)])
+        return Violation(
+            flow: flow, ageSeconds: flags.contains(.hasAge) ? UInt64(ageSeconds) : nil,
+            dataplane: Self.dataplanes[Int(dataplane)])
     }
 }

@@ -23,7 +23,8 @@ struct WorstFirstKey: Sendable {
 extension WorstFirstKey {
     init(_ violation: Violation) {
         let original = violation.flow.original
-        self.init(unreplied: violation.isUnreplied, source: original.source, destination: original.destination,
-                  destinationPort: original.destinationPort, proto: original.proto.rawValue, sourcePort: original.sourcePort)
+        self.init(
+            unreplied: violation.isUnreplied, source: original.source, destination: original.destination,
+            destinationPort: original.destinationPort, proto: original.proto.rawValue, sourcePort: original.sourcePort)
     }
 }
