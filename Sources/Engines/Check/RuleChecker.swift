@@ -155,14 +155,7 @@ public struct RuleChecker: Sendable {
         let families: [IPAddress.Family] = rule.family == .ipv4 ? [.ipv4] : rule.family == .ipv6 ? [.ipv6] : [.ipv4, .ipv6]
         var ranges: [IPProtocol: PortRange] = [:]
         for proto in effective.portCarryingProtocols {
-            var common = PortRangeSet(PortRange(low: 0, high: 65535)!)
-            for family in families {
-                common = common.intersection(
-                    admissions[proto, family].judgedSets.reduce(PortRangeSet(PortRange(low: 0, high: 65535)!)) {
-                        $0.intersection($1.admitted)
-                    })
-            }
-            if let widest = common.widest { ranges[proto] = widest }
+            if let range = admissions.pinRange(proto, families: families) { ranges[proto] = range }
         }
         return ranges
     }

@@ -36,13 +36,8 @@ enum FirewallRemedy {
     /// `closed`: TCP/UDP admitted on no port, which no NAT range can fix.
     static func natRanges(_ table: ReplyAdmissionTable) -> (perProtocol: [IPProtocol: PortRange]?, closed: [IPProtocol]) {
         var ranges: [IPProtocol: PortRange] = [:]
-        let everything = PortRangeSet(PortRange(low: 0, high: 65535)!)
         for proto in ReplyAdmissionTable.protocols {
-            var common = everything
-            for family in [IPAddress.Family.ipv4, .ipv6] {
-                common = common.intersection(table[proto, family].judgedSets.reduce(everything) { $0.intersection($1.admitted) })
-            }
-            if let widest = common.widest { ranges[proto] = widest }
+            if let range = table.pinRange(proto, families: [.ipv4, .ipv6]) { ranges[proto] = range }
         }
         let closed = [IPProtocol.tcp, .udp].filter { ranges[$0] == nil }
         guard closed.isEmpty, ranges[.tcp] != ranges[.udp] else { return (nil, closed) }
